@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as z from 'zod';
+import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
+import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
+
+export const DEFAULT_HEALTH_PORT = 6889;
+
+const resourcesDir = resolve(import.meta.dirname, '../../../../resources');
+
+/** What the agent runs with, after flags, the config file and defaults are merged. */
+export const AgentOptions = z.object({
+  socket: z.string().min(1),
+  dataDir: z.string().min(1),
+  dataDirExplicit: z.boolean(),
+  policies: z.string().min(1),
+  jobs: z.string().min(1),
+  offline: z.boolean(),
+  healthPort: z.number().int().min(0).max(65535),
+  logLevel: LogLevel,
+});
+export type AgentOptions = z.infer<typeof AgentOptions>;
+
+/** The config file accepts the same settings as the flags, in camelCase. */
+const ConfigFile = z
+  .object({
+    socket: z.string().min(1),
+    dataDir: z.string().min(1),
+    policies: z.string().min(1),
+    jobs: z.string().min(1),
+    offline: z.boolean(),
+    healthPort: z.number().int().min(0).max(65535),
+    logLevel: LogLevel,
+  })
+  .partial()
+  .strict();
+
+export const HELP = `Usage: keeper-agent [options]
+
+The Keeper endpoint agent: owns policy, decisions, approvals, MFA and audit, and serves the
+desktop suite over a local socket.
+
+Options:
+  --socket PATH        Unix socket (named pipe on Windows) to listen on
+                       (default: $KEEPER_AGENT_SOCKET, ${SYSTEM_SOCKET_PATH} as root,
+                       else $XDG_RUNTIME_DIR/keeper-agent.sock)
+  --data-dir DIR       where the agent keeps its database and keys; must exist when given
+                       (default: /var/lib/keeper-agent as root, else ~/.local/share/keeper-agent)
+  --policies DIR       folder of Keeper policy JSON files (default: the embedded policies)
+  --jobs DIR           folder of Keeper job JSON files (default: the embedded jobs)
+  --config FILE        JSON file with the same settings in camelCase; flags override it
+  --offline            start with the backend unreachable (offline mode)
+  --health-port N      loopback port for GET /health, 0 for any free port (default: ${DEFAULT_HEALTH_PORT})
+  --log-level LEVEL    Critical, Error, Warning, Information, Debug or Trace (default: Warning)
+  -h, --help           show this help
+  -v, --version        show the version
+`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: AgentOptions };
+
+export interface OptionEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly isRoot: boolean;
+  readonly platform: NodeJS.Platform;
+}
+
+export function parseCommandLine(argv: readonly string[], environment: OptionEnvironment): ParsedCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        socket: { type: 'string' },
+        'data-dir': { type: 'string' },
+        policies: { type: 'string' },
+        jobs: { type: 'string' },
+        config: { type: 'string' },
+        offline: { type: 'boolean' },
+        'health-port': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const file = values.config ? readConfigFile(values.config) : {};
+  const healthPort = values['health-port'] === undefined ? undefined : Number(values['health-port']);
+  const merged = {
+    socket: values.socket ?? file.socket ?? defaultAgentSocket(environment),
+    dataDir: resolve(values['data-dir'] ?? file.dataDir ?? defaultDataDir(environment)),
+    dataDirExplicit: (values['data-dir'] ?? file.dataDir) !== undefined,
+    policies: resolve(values.policies ?? file.policies ?? join(resourcesDir, 'policies')),
+    jobs: resolve(values.jobs ?? file.jobs ?? join(resourcesDir, 'jobs')),
+    offline: values.offline ?? file.offline ?? false,
+    healthPort: healthPort ?? file.healthPort ?? DEFAULT_HEALTH_PORT,
+    logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
+  };
+  const parsed = AgentOptions.safeParse(merged);
+  if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+  return { kind: 'run', options: parsed.data };
+}
+
+function readConfigFile(path: string): z.infer<typeof ConfigFile> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = ConfigFile.safeParse(json);
+  if (!parsed.success) throw new UsageError(`config file ${path} is invalid:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function defaultAgentSocket({ env, isRoot, platform }: OptionEnvironment): string {
+  if (platform === 'win32') return env['KEEPER_AGENT_SOCKET'] ?? WINDOWS_PIPE_PATH;
+  if (env['KEEPER_AGENT_SOCKET']) return env['KEEPER_AGENT_SOCKET'];
+  if (isRoot) return SYSTEM_SOCKET_PATH;
+  const runtimeDir = env['XDG_RUNTIME_DIR'];
+  return runtimeDir ? join(runtimeDir, 'keeper-agent.sock') : join(tmpdir(), `keeper-agent-${process.getuid?.() ?? 'user'}`, 'agent.sock');
+}
+
+function defaultDataDir({ env, isRoot }: OptionEnvironment): string {
+  if (isRoot) return '/var/lib/keeper-agent';
+  const dataHome = env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share');
+  return join(dataHome, 'keeper-agent');
+}

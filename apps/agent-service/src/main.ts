@@ -1,0 +1,54 @@
+import { AGENT_VERSION } from './version.ts';
+import { HELP, parseCommandLine, UsageError } from './cli/options.ts';
+import { createLogger } from './log/logger.ts';
+import { SocketInUseError } from './ipc/socketListener.ts';
+import { DataDirError } from './runtime/dataDir.ts';
+import { startAgent } from './runtime/agentRuntime.ts';
+import { systemClock } from './status/statusService.ts';
+
+/** Exit codes: 2 for a usage or configuration mistake, 3 when another agent owns the socket. */
+async function main(): Promise<number> {
+  const isRoot = process.getuid?.() === 0;
+  let command;
+  try {
+    command = parseCommandLine(process.argv.slice(2), { env: process.env, isRoot, platform: process.platform });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`keeper-agent: ${error.message}\nRun keeper-agent --help for the options.\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+
+  const log = createLogger(command.options.logLevel);
+  let agent;
+  try {
+    agent = await startAgent(command.options, { log, clock: systemClock, isRoot });
+  } catch (error) {
+    if (error instanceof SocketInUseError) {
+      process.stderr.write(`keeper-agent: ${error.message}\n`);
+      return 3;
+    }
+    if (error instanceof DataDirError) {
+      process.stderr.write(`keeper-agent: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`keeper-agent: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await agent.stop();
+  return 0;
+}
+
+process.exitCode = await main();

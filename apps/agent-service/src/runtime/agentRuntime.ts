@@ -1,0 +1,121 @@
+import { unlinkSync } from 'node:fs';
+import type net from 'node:net';
+import { AgentStatusChanged } from '../../../../shared/protocol/src/common/index.ts';
+import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frameGuard.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { AgentOptions } from '../cli/options.ts';
+import { agentHandlers } from '../handlers/agent.ts';
+import { sessionHandlers } from '../handlers/session.ts';
+import { startHealthServer } from '../health/healthServer.ts';
+import { acceptConnection, type ConnectionContext } from '../ipc/agentConnection.ts';
+import { listenOnSocket } from '../ipc/socketListener.ts';
+import type { Logger } from '../log/logger.ts';
+import { StatusService, type Clock } from '../status/statusService.ts';
+import { loadAgentId, openAgentDatabase } from '../store/database.ts';
+import { AGENT_VERSION } from '../version.ts';
+import { prepareDataDir } from './dataDir.ts';
+
+export interface RunningAgent {
+  readonly socketPath: string;
+  readonly status: StatusService;
+  stop(): Promise<void>;
+}
+
+export interface AgentDependencies {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly isRoot: boolean;
+}
+
+/** Plugin names as they appear in agent.status (Keeper splits the agent into plugins the same way). */
+export const Plugins = { store: 'KeeperStore', ipc: 'KeeperIpc', health: 'KeeperHealth' } as const;
+
+/** The agent's composition root: store, status, socket server and health endpoint, in start order. */
+export async function startAgent(options: AgentOptions, { log, clock, isRoot }: AgentDependencies): Promise<RunningAgent> {
+  prepareDataDir(options.dataDir, options.dataDirExplicit);
+  const db = openAgentDatabase(options.dataDir);
+  const startedAt = clock.now();
+  const status = new StatusService(
+    {
+      version: AGENT_VERSION,
+      agentId: loadAgentId(db, startedAt),
+      startedAt,
+      backend: 'embedded',
+      logLevel: options.logLevel,
+      online: !options.offline,
+      healthUrl: null,
+    },
+    clock,
+  );
+  status.setPlugin(Plugins.store, 'Healthy');
+  status.setPlugin(Plugins.ipc, 'Starting');
+  status.setPlugin(Plugins.health, 'Starting');
+
+  const handlers = [...sessionHandlers(AGENT_VERSION), ...agentHandlers(status)];
+  const connections = new Set<ConnectionContext>();
+  const sockets = new Set<net.Socket>();
+  const stopForwarding = status.onChanged((snapshot) => {
+    for (const context of connections) {
+      if (context.session) void notify(context.connection, AgentStatusChanged, snapshot).catch(() => {});
+    }
+  });
+
+  let server: net.Server;
+  try {
+    server = await listenOnSocket(
+      options.socket,
+      (socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, log, (c) => connections.add(c), (c) => connections.delete(c));
+      },
+      isRoot,
+    );
+  } catch (error) {
+    stopForwarding();
+    db.close();
+    throw error;
+  }
+  status.setPlugin(Plugins.ipc, 'Healthy');
+
+  let health: Awaited<ReturnType<typeof startHealthServer>> | null = null;
+  try {
+    health = await startHealthServer(
+      options.healthPort,
+      () => ({ healthy: status.snapshot().plugins.every((p) => p.state !== 'Failed'), version: AGENT_VERSION }),
+      () => clock.now(),
+    );
+    status.setHealthUrl(health.url);
+    status.setPlugin(Plugins.health, 'Healthy');
+  } catch (error) {
+    // The socket is the product's lifeline; a taken monitoring port degrades health reporting only.
+    status.setPlugin(Plugins.health, 'Failed', `cannot listen on 127.0.0.1:${options.healthPort}: ${(error as Error).message}`);
+    log.error({ port: options.healthPort, err: (error as Error).message }, 'health endpoint unavailable');
+  }
+  log.info({ socket: options.socket, health: health?.url, version: AGENT_VERSION }, 'keeper-agent started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    socketPath: options.socket,
+    status,
+    stop() {
+      stopping ??= (async () => {
+        status.setPlugin(Plugins.ipc, 'Stopping');
+        stopForwarding();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+        await health?.close();
+        db.close();
+        if (process.platform !== 'win32') {
+          try {
+            unlinkSync(options.socket);
+          } catch {
+            // Already gone: nothing to clean up.
+          }
+        }
+      })();
+      return stopping;
+    },
+  };
+}

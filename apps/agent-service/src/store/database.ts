@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type AgentDatabase = Database.Database;
+
+/** Ordered schema steps; a step never changes once released, new ones are appended. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE agent_identity (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     agent_id TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
+];
+
+export function openAgentDatabase(dataDir: string): AgentDatabase {
+  const db = new Database(join(dataDir, 'agent.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: AgentDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const apply = db.transaction(() => {
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  });
+  apply();
+}
+
+/** The agent's stable identity (the "agent uid" of approval records), created on first start. */
+export function loadAgentId(db: AgentDatabase, now: Date): string {
+  const row = db.prepare('SELECT agent_id FROM agent_identity WHERE id = 1').get() as { agent_id: string } | undefined;
+  if (row) return row.agent_id;
+  const agentId = randomUUID();
+  db.prepare('INSERT INTO agent_identity (id, agent_id, created_at) VALUES (1, ?, ?)').run(agentId, now.toISOString());
+  return agentId;
+}

@@ -1,0 +1,4 @@
+export * from './method.ts';
+export * from './errors.ts';
+export * from './methods/session.ts';
+export * from './methods/agent.ts';

@@ -1,0 +1,38 @@
+import * as z from 'zod';
+import { defineNotification, defineRequest, NoParams } from '../method.ts';
+
+/** Plugin states as the Keeper agent reports them. */
+export const PluginState = z.enum(['Healthy', 'Unhealthy', 'Starting', 'Stopping', 'Failed']);
+
+export const PluginStatus = z.object({
+  name: z.string(),
+  state: PluginState,
+  detail: z.string().optional(),
+});
+
+/** Keeper's log levels; the agent maps them onto pino's. */
+export const LogLevel = z.enum(['Critical', 'Error', 'Warning', 'Information', 'Debug', 'Trace']);
+
+export const AgentStatus = z.object({
+  version: z.string(),
+  agentId: z.string(),
+  startedAt: z.iso.datetime(),
+  uptimeSeconds: z.number().nonnegative(),
+  /** Whether the backend (the embedded store by default) is reachable. */
+  online: z.boolean(),
+  backend: z.enum(['embedded', 'server']),
+  logLevel: LogLevel,
+  healthUrl: z.url().nullable(),
+  plugins: z.array(PluginStatus),
+});
+
+/** `agent.status`: a snapshot of the agent's health. */
+export const AgentStatusRequest = defineRequest('agent.status', NoParams, AgentStatus);
+
+/** `agent.statusChanged`: pushed when a plugin changes state or the backend goes on/offline. */
+export const AgentStatusChanged = defineNotification('agent.statusChanged', AgentStatus);
+
+export type AgentStatus = z.infer<typeof AgentStatus>;
+export type PluginStatus = z.infer<typeof PluginStatus>;
+export type PluginState = z.infer<typeof PluginState>;
+export type LogLevel = z.infer<typeof LogLevel>;

@@ -1,0 +1,38 @@
+import * as z from 'zod';
+import { defineRequest } from '../method.ts';
+
+/** The protocol version this build speaks. A client announcing another major gets ProtocolVersionMismatch. */
+export const PROTOCOL_VERSION = 1;
+
+export const ClientKind = z.enum(['desktop', 'run-as', 'cli', 'monitor']);
+
+export const HelloParams = z.object({
+  protocolVersion: z.number().int().positive(),
+  client: z.object({
+    kind: ClientKind,
+    name: z.string().min(1).max(100),
+    version: z.string().min(1).max(50),
+  }),
+});
+
+/** The caller as the kernel reported it; never taken from a message. */
+export const PeerIdentity = z.object({
+  uid: z.number().int().nonnegative().nullable(),
+  gid: z.number().int().nonnegative().nullable(),
+  pid: z.number().int().positive().nullable(),
+  userName: z.string().nullable(),
+});
+
+export const HelloResult = z.object({
+  protocolVersion: z.number().int().positive(),
+  agentVersion: z.string(),
+  sessionId: z.string(),
+  peer: PeerIdentity,
+});
+
+/** `session.hello`: the handshake every connection starts with. */
+export const SessionHello = defineRequest('session.hello', HelloParams, HelloResult);
+
+export type HelloParams = z.infer<typeof HelloParams>;
+export type HelloResult = z.infer<typeof HelloResult>;
+export type PeerIdentity = z.infer<typeof PeerIdentity>;

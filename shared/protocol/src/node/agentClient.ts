@@ -1,0 +1,126 @@
+import net from 'node:net';
+import {
+  createMessageConnection,
+  ResponseError,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import * as z from 'zod';
+import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
+import type { NotificationDescriptor, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
+import { createFrameGuard } from './frameGuard.ts';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * The typed client every consumer of the agent uses (desktop main, CLIs, tests). Requests are
+ * validated on the way out and results on the way back; notifications that fail their schema are
+ * reported and dropped rather than handed on.
+ */
+export class AgentClient {
+  private closed = false;
+  private readonly closeListeners = new Set<(reason: string) => void>();
+
+  private readonly socket: net.Socket;
+  private readonly connection: MessageConnection;
+
+  private constructor(socket: net.Socket, connection: MessageConnection) {
+    this.socket = socket;
+    this.connection = connection;
+    connection.onClose(() => this.markClosed('connection closed'));
+    socket.on('close', () => this.markClosed('socket closed'));
+  }
+
+  static connect(path: string, timeoutMs = 5_000): Promise<AgentClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection(path);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`timed out connecting to the agent at ${path}`));
+      }, timeoutMs);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.on('error', () => socket.destroy());
+        const connection = createMessageConnection(socket.pipe(createFrameGuard()), socket);
+        const client = new AgentClient(socket, connection);
+        connection.listen();
+        resolve(client);
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async request<D extends RequestDescriptor>(
+    descriptor: D,
+    params: ParamsOf<D>,
+    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ): Promise<ResultOf<D>> {
+    if (this.closed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
+    const outbound = descriptor.params.parse(params);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AgentError(JsonRpcErrorCodes.InternalError, `${descriptor.method} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const raw = await Promise.race([this.connection.sendRequest(descriptor.method, outbound), timeout]);
+      const result = descriptor.result.safeParse(raw);
+      if (!result.success) {
+        throw new AgentError(
+          JsonRpcErrorCodes.InternalError,
+          `the agent answered ${descriptor.method} with an invalid result: ${z.prettifyError(result.error)}`,
+        );
+      }
+      return result.data as ResultOf<D>;
+    } catch (error) {
+      if (error instanceof ResponseError) throw new AgentError(error.code, error.message, error.data);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  onNotification<D extends NotificationDescriptor>(
+    descriptor: D,
+    handler: (params: ParamsOf<D>) => void,
+    onInvalid: (error: z.ZodError) => void = () => {},
+  ): Disposable {
+    return this.connection.onNotification(descriptor.method, (raw: unknown) => {
+      const parsed = descriptor.params.safeParse(raw);
+      if (parsed.success) handler(parsed.data as ParamsOf<D>);
+      else onInvalid(parsed.error);
+    });
+  }
+
+  onClose(listener: (reason: string) => void): Disposable {
+    this.closeListeners.add(listener);
+    return { dispose: () => this.closeListeners.delete(listener) };
+  }
+
+  close(): void {
+    this.socket.end();
+    this.markClosed('closed by client');
+  }
+
+  private markClosed(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.dispose();
+    this.socket.destroy();
+    for (const listener of this.closeListeners) listener(reason);
+    this.closeListeners.clear();
+  }
+}

@@ -1,0 +1,46 @@
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import * as z from 'zod';
+import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
+import type { NotificationDescriptor, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
+
+export type Handler<D extends RequestDescriptor, C> = (
+  params: ParamsOf<D>,
+  context: C,
+) => ResultOf<D> | Promise<ResultOf<D>>;
+
+/**
+ * Registers a handler for one declared method: params are validated before the handler runs and
+ * the result is validated before it leaves, so neither a client nor a handler bug crosses the edge.
+ */
+export function handle<D extends RequestDescriptor, C>(
+  connection: MessageConnection,
+  descriptor: D,
+  context: () => C,
+  handler: Handler<D, C>,
+  onUnexpected: (method: string, error: unknown) => void,
+): void {
+  connection.onRequest(descriptor.method, async (raw: unknown) => {
+    const parsed = descriptor.params.safeParse(raw);
+    if (!parsed.success) {
+      throw new ResponseError(JsonRpcErrorCodes.InvalidParams, `invalid params for ${descriptor.method}: ${z.prettifyError(parsed.error)}`);
+    }
+    try {
+      const result = await handler(parsed.data as ParamsOf<D>, context());
+      return descriptor.result.parse(result);
+    } catch (error) {
+      if (error instanceof AgentError) throw new ResponseError(error.code, error.message, error.data);
+      if (error instanceof ResponseError) throw error;
+      onUnexpected(descriptor.method, error);
+      throw new ResponseError(JsonRpcErrorCodes.InternalError, `internal error in ${descriptor.method}`);
+    }
+  });
+}
+
+export function notify<D extends NotificationDescriptor>(
+  connection: MessageConnection,
+  descriptor: D,
+  params: ParamsOf<D>,
+): Promise<void> {
+  return connection.sendNotification(descriptor.method, descriptor.params.parse(params));
+}
