@@ -1,0 +1,114 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
+import { AgentClient } from '../../../../shared/protocol/src/node/agentClient.ts';
+import { createDesktopApp } from '../main/desktopApp.ts';
+import { createWebShellHost } from '../main/hosts/webShellHost.ts';
+import { findElectronRuntime } from './electronRuntime.ts';
+import { findChromium, hasDisplay, openAppWindow } from './browser.ts';
+
+const projectDir = resolve(import.meta.dirname, '../../../..');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const { values: flags } = parseArgs({
+  options: {
+    socket: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'no-agent': { type: 'boolean', default: false },
+    'no-browser': { type: 'boolean', default: false },
+    'web-shell': { type: 'boolean', default: false },
+    port: { type: 'string', default: '0' },
+    lng: { type: 'string' },
+    theme: { type: 'string' },
+  },
+});
+
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  say(`The Keeper suite needs Node.js 24 or newer (this is ${process.version}); run it with npm start.`);
+  process.exit(1);
+}
+
+const socketPath =
+  flags.socket ??
+  defaultSocketPath({
+    platform: process.platform,
+    env: process.env,
+    systemSocketExists: existsSync(SYSTEM_SOCKET_PATH),
+    tmpdir: tmpdir(),
+    uid: process.getuid?.() ?? null,
+  });
+
+function ensureBuilt(): void {
+  if (existsSync(resolve(projectDir, 'dist/renderer/keeper-agent/src/renderer/index.html')) && existsSync(resolve(projectDir, 'dist/main/index.js'))) return;
+  say('Building the Keeper windows (first start)…');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: projectDir, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+async function agentAnswers(): Promise<boolean> {
+  try {
+    (await AgentClient.connect(socketPath, 1_000)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The embedded agent, started beside the suite when none is running on the socket. */
+async function ensureAgent(): Promise<ChildProcess | null> {
+  if (flags['no-agent'] || (await agentAnswers())) return null;
+  const args = [resolve(projectDir, 'apps/agent-service/bin/keeper-agent.js'), '--socket', socketPath];
+  if (flags['data-dir']) args.push('--data-dir', flags['data-dir']);
+  const agent = spawn(process.execPath, args, { stdio: 'inherit' });
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    if (agent.exitCode !== null) process.exit(agent.exitCode);
+    if (await agentAnswers()) return agent;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say(`The Keeper agent did not come up on ${socketPath} within 10 s.`);
+  agent.kill();
+  process.exit(1);
+}
+
+ensureBuilt();
+const agent = await ensureAgent();
+say(`Keeper agent socket: ${socketPath}${agent ? ' (started with the suite)' : ''}`);
+
+const electron = flags['web-shell'] ? null : findElectronRuntime(projectDir);
+if (electron) {
+  const app = spawn(electron, [projectDir], { stdio: 'inherit', env: { ...process.env, KEEPER_AGENT_SOCKET: socketPath } });
+  app.on('exit', (code) => {
+    agent?.kill();
+    process.exit(code ?? 0);
+  });
+} else {
+  if (!flags['web-shell']) {
+    say('Electron runtime not installed on this machine (its download is not possible here): serving the Keeper windows through the web shell instead.');
+  }
+  const chromium = flags['no-browser'] || !hasDisplay(process.env, process.platform) ? null : findChromium();
+  const desktop = createDesktopApp({ socketPath, version: process.env['npm_package_version'] ?? '0.0.0' });
+  const host = await createWebShellHost({
+    rendererDir: resolve(projectDir, 'dist/renderer'),
+    dispatcherFor: (id) => desktop.dispatcherFor(id),
+    port: Number(flags.port),
+    present: (id, url) => {
+      say(`Window ${id}: ${url}`);
+      if (chromium) openAppWindow(chromium, url);
+    },
+  });
+  desktop.attach(host);
+  const theme = flags.theme === 'light' || flags.theme === 'dark' ? flags.theme : undefined;
+  await host.open('keeper-agent', { ...(flags.lng ? { locale: flags.lng } : {}), ...(theme ? { theme } : {}) });
+  if (!chromium) say('Open the URL above in a browser on this machine (no display or Chromium was found to open it).');
+  say('Press Ctrl+C to stop.');
+  const shutdown = async () => {
+    await desktop.stop();
+    agent?.kill('SIGTERM');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}

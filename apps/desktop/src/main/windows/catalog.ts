@@ -1,0 +1,29 @@
+import type { WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
+
+export interface WindowDefinition {
+  readonly id: WindowId;
+  /** Window title before the page sets its own (the page's title is translated). */
+  readonly title: string;
+  readonly width: number;
+  readonly height: number;
+  readonly resizable: boolean;
+}
+
+/** Size and chrome of every window; which services it may reach lives in shared/bridge. */
+export const WINDOW_CATALOG: Readonly<Record<WindowId, WindowDefinition>> = {
+  'keeper-agent': { id: 'keeper-agent', title: 'Keeper Agent', width: 560, height: 640, resizable: true },
+};
+
+export interface WindowLaunchOptions {
+  readonly locale?: string;
+  readonly theme?: 'light' | 'dark' | 'system';
+}
+
+/** Query string every host appends to a window's page: the preferences the page starts with. */
+export function launchQuery(options: WindowLaunchOptions): string {
+  const query = new URLSearchParams();
+  if (options.locale) query.set('lng', options.locale);
+  if (options.theme && options.theme !== 'system') query.set('theme', options.theme);
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}

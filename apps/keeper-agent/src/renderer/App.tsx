@@ -1,0 +1,102 @@
+import { useTranslation } from 'react-i18next';
+import type { AgentStatus, PluginState } from '../../../../shared/protocol/src/common/methods/agent.ts';
+import type { AgentStatusView } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
+import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
+import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
+import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
+import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
+import { useAgentWindow } from './store.ts';
+import { splitDuration, useNow } from './useNow.ts';
+
+const CONNECTION_TONE: Record<AgentStatusView['connection'], Tone> = { connecting: 'neutral', connected: 'ok', disconnected: 'bad' };
+const PLUGIN_TONE: Record<PluginState, Tone> = { Healthy: 'ok', Starting: 'neutral', Stopping: 'neutral', Unhealthy: 'warn', Failed: 'bad' };
+
+export function App({ theme }: WindowProps) {
+  const { t } = useTranslation('agent');
+  const { bridge, bridgeError, view } = useAgentWindow();
+  const connection = view?.connection ?? 'connecting';
+
+  return (
+    <WindowFrame
+      title={t('title')}
+      subtitle={t('subtitle')}
+      status={
+        <StatusBadge tone={CONNECTION_TONE[connection]} label={t(`connection.${connection}`)} testId="connection-state" />
+      }
+      footer={<ThemeSelect initial={theme} />}
+    >
+      <div role="status" aria-live="polite" className="kp-live">
+        {bridge === 'lost' || bridge === 'failed' ? (
+          <div className="kp-notice" data-tone="bad">
+            <p>{bridge === 'lost' ? t('common:bridgeLost') : t('common:bridgeFailed', { reason: bridgeError })}</p>
+          </div>
+        ) : connection === 'disconnected' ? (
+          <div className="kp-notice" data-tone="bad" data-testid="disconnected-notice">
+            <p>{t('disconnectedNotice')}</p>
+            {view?.lastError ? <p>{t('reason', { reason: view.lastError })}</p> : null}
+          </div>
+        ) : connection === 'connecting' ? (
+          <div className="kp-notice" data-tone="neutral">
+            <p>{t('neverConnected')}</p>
+          </div>
+        ) : null}
+      </div>
+      {view?.status ? <StatusDetails status={view.status} live={connection === 'connected'} /> : null}
+    </WindowFrame>
+  );
+}
+
+function StatusDetails({ status, live }: { status: AgentStatus; live: boolean }) {
+  const { t, i18n } = useTranslation('agent');
+  const now = useNow();
+  const startedAt = new Date(status.startedAt);
+  const uptime = splitDuration(live ? (now - startedAt.getTime()) / 1000 : status.uptimeSeconds);
+  const dateFormat = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'medium' });
+
+  return (
+    <>
+      <section className="kp-card" aria-labelledby="details-heading">
+        <h2 id="details-heading">{live ? t('details') : t('lastStatus')}</h2>
+        <dl className="kp-facts">
+          <dt>{t('backend.label')}</dt>
+          <dd>
+            <StatusBadge
+              tone={status.online ? 'ok' : 'warn'}
+              label={status.online ? t('backend.online') : t('backend.offline')}
+              testId="backend-state"
+            />{' '}
+            {t(`backend.${status.backend}`)}
+          </dd>
+          <dt>{t('version')}</dt>
+          <dd data-testid="agent-version">{status.version}</dd>
+          <dt>{t('uptime')}</dt>
+          <dd data-testid="agent-uptime">{t('uptimeValue', uptime)}</dd>
+          <dt>{t('startedAt')}</dt>
+          <dd>
+            <time dateTime={status.startedAt}>{dateFormat.format(startedAt)}</time>
+          </dd>
+          <dt>{t('logLevel')}</dt>
+          <dd>{status.logLevel}</dd>
+          <dt>{t('agentId')}</dt>
+          <dd className="kp-mono">{status.agentId}</dd>
+          <dt>{t('healthUrl')}</dt>
+          <dd className="kp-mono">{status.healthUrl ?? t('notAvailable')}</dd>
+        </dl>
+      </section>
+      <section className="kp-card" aria-labelledby="plugins-heading">
+        <h2 id="plugins-heading">{t('plugins')}</h2>
+        <ul className="kp-list" data-testid="plugins">
+          {status.plugins.map((plugin) => (
+            <li key={plugin.name}>
+              <span>
+                {t(`pluginName.${plugin.name}`, { defaultValue: plugin.name })}
+                {plugin.detail ? <span className="kp-muted"> — {plugin.detail}</span> : null}
+              </span>
+              <StatusBadge tone={PLUGIN_TONE[plugin.state]} label={t(`pluginState.${plugin.state}`)} />
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}

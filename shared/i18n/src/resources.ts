@@ -1,0 +1,15 @@
+import agentDe from './locales/de/agent.json' with { type: 'json' };
+import commonDe from './locales/de/common.json' with { type: 'json' };
+import agentEn from './locales/en/agent.json' with { type: 'json' };
+import commonEn from './locales/en/common.json' with { type: 'json' };
+
+/** Bundled translations: no backend fetch, so a window renders on its first frame. */
+export const RESOURCES = {
+  en: { common: commonEn, agent: agentEn },
+  de: { common: commonDe, agent: agentDe },
+} as const;
+
+export type Namespace = keyof (typeof RESOURCES)['en'];
+export const SUPPORTED_LANGUAGES = Object.keys(RESOURCES) as Array<keyof typeof RESOURCES>;
+/** A pseudo-locale that makes untranslated and clipped strings stand out. */
+export const PSEUDO_LANGUAGE = 'en-XA';
