@@ -7,6 +7,25 @@ import type { ServiceDispatcher } from './serviceDispatcher.ts';
 
 type IpcListener = (event: IpcMainEvent, ...args: unknown[]) => void;
 
+/** electron-ipc-cat request types each kind of member may receive. */
+const ALLOWED_REQUESTS = {
+  call: ['apply'],
+  value$: ['subscribe', 'unsubscribe'],
+  function$: ['applySubscribe', 'unsubscribe'],
+} as const;
+
+/** Null when the raw IPC request names a declared member with a request type fit for it; else why not. */
+function checkRequest(descriptor: ServiceDescriptor, request: unknown): string | null {
+  if (typeof request !== 'object' || request === null) return 'malformed request';
+  const { type, propKey } = request as { type?: unknown; propKey?: unknown };
+  if (typeof propKey !== 'string' || !Object.hasOwn(descriptor.members, propKey)) {
+    return `${descriptor.channel} has no member ${String(propKey)}`;
+  }
+  const member = descriptor.members[propKey]!;
+  const kind = member.kind === 'call' ? 'call' : member.args.def.items.length === 0 ? 'value$' : 'function$';
+  return (ALLOWED_REQUESTS[kind] as readonly unknown[]).includes(type) ? null : `${String(type)} is not allowed on ${descriptor.channel}.${propKey}`;
+}
+
 /**
  * electron-ipc-cat trusts every sender and every property name. So each channel is registered with
  * a facade that routes through the dispatcher (declared members only, validated arguments), over an
@@ -19,7 +38,8 @@ export function registerElectronService(
   isAllowedSender: (webContentsId: number) => boolean,
   onRefused: (channel: string, webContentsId: number) => void,
 ): () => void {
-  const facade: Record<string, unknown> = {};
+  // No prototype: electron-ipc-cat looks members up by name, and `constructor` must not be one.
+  const facade: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, member] of Object.entries(descriptor.members)) {
     if (member.kind === 'call') {
       facade[name] = (...args: unknown[]) => dispatcher.call(descriptor.channel, name, args);
@@ -33,8 +53,20 @@ export function registerElectronService(
   const transport = {
     on(channel: string, listener: IpcListener) {
       ipcMain.on(channel, (event: IpcMainEvent, ...args: unknown[]) => {
-        if (isAllowedSender(event.sender.id)) listener(event, ...args);
-        else onRefused(channel, event.sender.id);
+        if (!isAllowedSender(event.sender.id)) {
+          onRefused(channel, event.sender.id);
+          return;
+        }
+        const [request, correlationId] = args;
+        const refusal = checkRequest(descriptor, request);
+        if (refusal === null) {
+          listener(event, ...args);
+          return;
+        }
+        onRefused(channel, event.sender.id);
+        if (typeof correlationId === 'string') {
+          event.sender.send(correlationId, { type: 'error', error: JSON.stringify({ name: 'BridgeError', message: refusal }) });
+        }
       });
       return transport;
     },

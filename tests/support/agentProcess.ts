@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { PROTOCOL_VERSION, SessionHello } from '../../shared/protocol/src/common/index.ts';
+
+export const PROJECT_DIR = resolve(import.meta.dirname, '../..');
+export const AGENT_BIN = join(PROJECT_DIR, 'apps/agent-service/bin/keeper-agent.js');
+
+/** A temp folder for one test's socket and data dir, short enough for sun_path. */
+export function makeSandbox(): { dir: string; socket: string; dataDir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kpt-'));
+  return { dir, socket: join(dir, 'agent.sock'), dataDir: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface AgentProcess {
+  readonly child: ChildProcess;
+  readonly socket: string;
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+}
+
+/** Runs the real agent (bin script, Node 24) and returns once it answers on its socket. */
+export async function startAgent(args: { socket: string; dataDir: string; extra?: string[] }): Promise<AgentProcess> {
+  const child = spawn(
+    process.execPath,
+    [AGENT_BIN, '--socket', args.socket, '--data-dir', args.dataDir, '--health-port', '0', ...(args.extra ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${output}`);
+    try {
+      (await AgentClient.connect(args.socket, 500)).close();
+      return {
+        child,
+        socket: args.socket,
+        output: () => output,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+        kill: async () => {
+          if (child.exitCode === null) child.kill('SIGKILL');
+          await exited;
+        },
+      };
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`agent did not answer on ${args.socket} within 15 s: ${output}`);
+}
+
+/** Runs the agent binary to completion (for flag and startup-error cases). */
+export function runAgent(argv: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [AGENT_BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`keeper-agent ${argv.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A connected client that has completed the handshake. */
+export async function connectClient(socket: string): Promise<AgentClient> {
+  const client = await AgentClient.connect(socket);
+  await client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'cli', name: 'test', version: '1' } });
+  return client;
+}
