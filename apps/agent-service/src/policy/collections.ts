@@ -1,0 +1,105 @@
+import { compilePattern, expandVariables, userVariables, type PatternMatcher } from './patterns.ts';
+import type { Collection } from './policySchema.ts';
+import type { EvaluationRequest } from './request.ts';
+
+interface PatternEntry {
+  readonly collectionId: string;
+  readonly pattern: string;
+  /** Compiled once when the pattern has no variables; per user otherwise. */
+  readonly fixed: PatternMatcher | null;
+}
+
+/**
+ * Collections compiled for lookup: exact names, uids, groups, hashes and signers go into maps; only
+ * wildcard patterns are scanned. Answers "which collections does this user/machine/application
+ * belong to" in one pass per request.
+ */
+export class CollectionIndex {
+  readonly ids: ReadonlySet<string>;
+  private readonly usersByName = new Map<string, string[]>();
+  private readonly usersByUid = new Map<number, string[]>();
+  private readonly usersByGroup = new Map<string, string[]>();
+  private readonly machinePatterns: PatternEntry[] = [];
+  private readonly appPatterns: PatternEntry[] = [];
+  private readonly appsByHash = new Map<string, string[]>();
+  private readonly appsBySigner = new Map<string, string[]>();
+  private readonly caseInsensitive: boolean;
+  private readonly platform: NodeJS.Platform;
+
+  constructor(collections: readonly Collection[], platform: NodeJS.Platform) {
+    this.platform = platform;
+    this.caseInsensitive = platform === 'win32';
+    this.ids = new Set(collections.map((c) => c.CollectionId));
+    const fold = (s: string) => (this.caseInsensitive ? s.toLowerCase() : s);
+    const pattern = (collectionId: string, value: string): PatternEntry => ({
+      collectionId,
+      pattern: value,
+      fixed: /\{[A-Za-z_]/.test(value) ? null : compilePattern(value, this.caseInsensitive),
+    });
+    for (const collection of collections) {
+      const id = collection.CollectionId;
+      switch (collection.Type) {
+        case 'User':
+          for (const m of collection.Members) {
+            if ('Name' in m) push(this.usersByName, fold(m.Name), id);
+            else if ('Uid' in m) push(this.usersByUid, m.Uid, id);
+            else push(this.usersByGroup, fold(m.Group), id);
+          }
+          break;
+        case 'Machine':
+          for (const m of collection.Members) this.machinePatterns.push(pattern(id, m.Name));
+          break;
+        case 'Application':
+          for (const m of collection.Members) {
+            if ('Path' in m) this.appPatterns.push(pattern(id, m.Path));
+            else if ('Sha256' in m) push(this.appsByHash, m.Sha256.toLowerCase(), id);
+            else push(this.appsBySigner, m.Signer.toLowerCase(), id);
+          }
+          break;
+      }
+    }
+  }
+
+  userCollections(user: EvaluationRequest['user']): Set<string> {
+    const fold = (s: string) => (this.caseInsensitive ? s.toLowerCase() : s);
+    const out = new Set<string>();
+    if (user.name !== null) addAll(out, this.usersByName.get(fold(user.name)));
+    if (user.uid !== null) addAll(out, this.usersByUid.get(user.uid));
+    for (const group of user.groups) addAll(out, this.usersByGroup.get(fold(group)));
+    return out;
+  }
+
+  machineCollections(machineName: string): Set<string> {
+    const out = new Set<string>();
+    for (const entry of this.machinePatterns) if (entry.fixed?.(machineName)) out.add(entry.collectionId);
+    return out;
+  }
+
+  applicationCollections(request: EvaluationRequest): Set<string> {
+    const out = new Set<string>();
+    const { application, user } = request;
+    if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
+    if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
+    let variables: ReturnType<typeof userVariables> | null = null;
+    for (const entry of this.appPatterns) {
+      if (out.has(entry.collectionId)) continue;
+      let matcher = entry.fixed;
+      if (!matcher) {
+        variables ??= userVariables(user, this.platform);
+        matcher = compilePattern(expandVariables(entry.pattern, variables), this.caseInsensitive);
+      }
+      if (matcher(application.path)) out.add(entry.collectionId);
+    }
+    return out;
+  }
+}
+
+function push<K>(map: Map<K, string[]>, key: K, id: string): void {
+  const list = map.get(key);
+  if (list) list.push(id);
+  else map.set(key, [id]);
+}
+
+function addAll(set: Set<string>, values: readonly string[] | undefined): void {
+  if (values) for (const v of values) set.add(v);
+}

@@ -1,0 +1,262 @@
+import { CollectionIndex } from './collections.ts';
+import { compilePattern, type PatternMatcher } from './patterns.ts';
+import type { Collection, Control, KeeperPolicy, PolicyStatus, PolicyType } from './policySchema.ts';
+import type { EvaluationRequest } from './request.ts';
+
+/** Controls that ask something of a person, in the order they are presented (docs/policy-semantics.md). */
+export const PROMPT_PRECEDENCE = ['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 'JUSTIFY', 'NOTIFY'] as const;
+export type PromptControl = (typeof PROMPT_PRECEDENCE)[number];
+
+/** Controls that need the backend; offline they block. */
+export const NETWORK_CONTROLS: ReadonlySet<PromptControl> = new Set(['APPROVAL', 'OPERATORAPPROVAL', 'MFA']);
+
+export interface PolicyMatch {
+  readonly policyId: string;
+  readonly policyName: string;
+  readonly status: PolicyStatus;
+  /** How many of UserCheck, ApplicationCheck and MachineCheck name something other than `*`. */
+  readonly specificity: number;
+  readonly controls: readonly Control[];
+}
+
+export type Outcome = 'allow' | 'deny' | 'controls';
+
+export interface MonitorFinding extends PolicyMatch {
+  readonly wouldBe: Outcome;
+}
+
+export interface Decision {
+  readonly outcome: Outcome;
+  readonly reason: string;
+  /** Prompts to pass, in presentation order; empty unless outcome is 'controls'. */
+  readonly controls: readonly PromptControl[];
+  /** JUSTIFY was merged into APPROVAL: the approval request carries the justification. */
+  readonly justificationWithApproval: boolean;
+  readonly audit: boolean;
+  readonly record: boolean;
+  readonly notification: { readonly message: string; readonly requiresAcknowledge: boolean } | null;
+  /** Every enforced policy that matched, most specific first. */
+  readonly matched: readonly PolicyMatch[];
+  /** The policies whose controls decided (the most specific tier, or the denying ones). */
+  readonly deciding: readonly string[];
+  /** Monitor-mode policies that matched and what they would have done. */
+  readonly monitored: readonly MonitorFinding[];
+}
+
+export interface EvaluationOptions {
+  /** What happens when no enforced policy matches. */
+  readonly defaultOutcome: 'allow' | 'deny';
+}
+
+interface CompiledPolicy {
+  readonly policy: KeeperPolicy;
+  readonly specificity: number;
+  readonly allowCommands: readonly PatternMatcher[];
+  readonly subProcesses: readonly PatternMatcher[];
+}
+
+const isWildcard = (check: readonly string[]) => check.includes('*');
+
+/**
+ * The policies of one load, compiled and indexed. Each policy is filed under the first check that is
+ * not a wildcard (application, then user, then machine), so a request only looks at policies whose
+ * most selective check it can satisfy, plus the all-wildcard ones.
+ */
+export class PolicySet {
+  readonly size: number;
+  private readonly collections: CollectionIndex;
+  private readonly caseInsensitive: boolean;
+  private readonly byType = new Map<
+    PolicyType,
+    { global: CompiledPolicy[]; byApp: Map<string, CompiledPolicy[]>; byUser: Map<string, CompiledPolicy[]>; byMachine: Map<string, CompiledPolicy[]> }
+  >();
+
+  constructor(policies: readonly KeeperPolicy[], collections: readonly Collection[], platform: NodeJS.Platform) {
+    this.collections = new CollectionIndex(collections, platform);
+    this.caseInsensitive = platform === 'win32';
+    let size = 0;
+    for (const policy of policies) {
+      if (policy.Status === 'off') continue;
+      size++;
+      const compiled: CompiledPolicy = {
+        policy,
+        specificity: [policy.UserCheck, policy.ApplicationCheck, policy.MachineCheck].filter((c) => !isWildcard(c)).length,
+        allowCommands: (policy.Extension?.AllowCommands ?? []).map((p) => compilePattern(p, this.caseInsensitive)),
+        subProcesses: (policy.Extension?.SubProcessCheck ?? []).map((p) => compilePattern(p, this.caseInsensitive)),
+      };
+      let bucket = this.byType.get(policy.PolicyType);
+      if (!bucket) {
+        bucket = { global: [], byApp: new Map(), byUser: new Map(), byMachine: new Map() };
+        this.byType.set(policy.PolicyType, bucket);
+      }
+      const file = (map: Map<string, CompiledPolicy[]>, ids: readonly string[]) => {
+        for (const id of ids) {
+          const list = map.get(id);
+          if (list) list.push(compiled);
+          else map.set(id, [compiled]);
+        }
+      };
+      if (!isWildcard(policy.ApplicationCheck)) file(bucket.byApp, policy.ApplicationCheck);
+      else if (!isWildcard(policy.UserCheck)) file(bucket.byUser, policy.UserCheck);
+      else if (!isWildcard(policy.MachineCheck)) file(bucket.byMachine, policy.MachineCheck);
+      else bucket.global.push(compiled);
+    }
+    this.size = size;
+  }
+
+  /** Collection ids that policies name but no collection defines (they can never match). */
+  unknownCollections(policies: readonly KeeperPolicy[]): string[] {
+    const missing = new Set<string>();
+    for (const p of policies) {
+      for (const id of [...p.UserCheck, ...p.ApplicationCheck, ...p.MachineCheck]) {
+        if (id !== '*' && !this.collections.ids.has(id)) missing.add(id);
+      }
+    }
+    return [...missing];
+  }
+
+  /** Every policy (enforced or monitored) that matches the request. */
+  matching(request: EvaluationRequest): CompiledPolicy[] {
+    const bucket = this.byType.get(request.policyType);
+    if (!bucket) return [];
+    const users = this.collections.userCollections(request.user);
+    const apps = this.collections.applicationCollections(request);
+    const machines = this.collections.machineCollections(request.machine.name);
+    const candidates = new Set<CompiledPolicy>(bucket.global);
+    const gather = (map: Map<string, CompiledPolicy[]>, ids: Set<string>) => {
+      for (const id of ids) for (const p of map.get(id) ?? []) candidates.add(p);
+    };
+    gather(bucket.byApp, apps);
+    gather(bucket.byUser, users);
+    gather(bucket.byMachine, machines);
+    const inScope = (check: readonly string[], member: Set<string>) => isWildcard(check) || check.some((id) => member.has(id));
+    return [...candidates].filter(
+      (c) =>
+        inScope(c.policy.UserCheck, users) &&
+        inScope(c.policy.ApplicationCheck, apps) &&
+        inScope(c.policy.MachineCheck, machines) &&
+        matchesSchedule(c.policy, request.at) &&
+        matchesExtension(c, request),
+    );
+  }
+
+  evaluate(request: EvaluationRequest, options: EvaluationOptions): Decision {
+    return decide(this.matching(request), options);
+  }
+}
+
+/** Turns the matching policies into one decision: the rules of docs/policy-semantics.md, in order. */
+export function decide(matching: readonly CompiledPolicy[], options: EvaluationOptions): Decision {
+  const toMatch = (c: CompiledPolicy): PolicyMatch => ({
+    policyId: c.policy.PolicyId,
+    policyName: c.policy.PolicyName,
+    status: c.policy.Status,
+    specificity: c.specificity,
+    controls: c.policy.Actions.OnSuccess.Controls,
+  });
+  const enforced = matching.filter((c) => c.policy.Status === 'enforce').sort((a, b) => b.specificity - a.specificity);
+  const monitored = matching
+    .filter((c) => c.policy.Status === 'monitor' || c.policy.Status === 'monitor_and_notify')
+    .map((c) => ({ ...toMatch(c), wouldBe: outcomeOf(c.policy.Actions.OnSuccess.Controls) }));
+  const matched = enforced.map(toMatch);
+  const hasControl = (list: readonly CompiledPolicy[], control: Control) => list.some((c) => c.policy.Actions.OnSuccess.Controls.includes(control));
+  const base = {
+    matched,
+    monitored,
+    audit: hasControl(enforced, 'AUDIT'),
+    record: hasControl(enforced, 'RECORD'),
+  };
+
+  // 1. DENY from any enforced policy wins over everything, whatever its specificity.
+  const denying = enforced.filter((c) => c.policy.Actions.OnSuccess.Controls.includes('DENY'));
+  if (denying.length > 0) {
+    const first = denying[0]!.policy;
+    return {
+      ...base,
+      outcome: 'deny',
+      reason: first.NotificationMessage || `Denied by policy "${first.PolicyName}".`,
+      controls: [],
+      justificationWithApproval: false,
+      notification: null,
+      deciding: denying.map((c) => c.policy.PolicyId),
+    };
+  }
+
+  // 2. Nothing enforced matches: the configured default.
+  if (enforced.length === 0) {
+    return {
+      ...base,
+      outcome: options.defaultOutcome,
+      reason: options.defaultOutcome === 'deny' ? 'No policy allows this action.' : 'No policy restricts this action.',
+      controls: [],
+      justificationWithApproval: false,
+      notification: null,
+      deciding: [],
+    };
+  }
+
+  // 3. The most specific tier decides; its controls stack (the most restrictive outcome wins).
+  const tier = enforced.filter((c) => c.specificity === enforced[0]!.specificity);
+  const requested = new Set(tier.flatMap((c) => c.policy.Actions.OnSuccess.Controls));
+  const withApproval = requested.has('APPROVAL');
+  // 4. Approval always collects a justification, so JUSTIFY is never asked a second time.
+  const controls = PROMPT_PRECEDENCE.filter((control) => requested.has(control) && !(withApproval && control === 'JUSTIFY'));
+  const notifying = tier.find((c) => c.policy.Actions.OnSuccess.Controls.includes('NOTIFY'))?.policy;
+  return {
+    ...base,
+    outcome: controls.length === 0 ? 'allow' : 'controls',
+    reason: controls.length === 0 ? 'Allowed by policy.' : `Needs ${controls.join(', ')}.`,
+    controls,
+    justificationWithApproval: withApproval,
+    notification: notifying
+      ? { message: notifying.NotificationMessage ?? '', requiresAcknowledge: notifying.NotificationRequiresAcknowledge ?? false }
+      : null,
+    deciding: tier.map((c) => c.policy.PolicyId),
+  };
+}
+
+function outcomeOf(controls: readonly Control[]): Outcome {
+  if (controls.includes('DENY')) return 'deny';
+  return PROMPT_PRECEDENCE.some((c) => controls.includes(c)) ? 'controls' : 'allow';
+}
+
+function minutesOf(hour: string): number {
+  const [h, m] = hour.split(':');
+  return Number(h) * 60 + Number(m ?? 0);
+}
+
+function localDate(at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+}
+
+/** DateCheck, TimeCheck and DayCheck, in the endpoint's local time; each list passes if any entry does. */
+function matchesSchedule(policy: KeeperPolicy, at: Date): boolean {
+  if (policy.DayCheck && policy.DayCheck.length > 0 && !policy.DayCheck.includes(at.getDay())) return false;
+  if (policy.DateCheck && policy.DateCheck.length > 0) {
+    const today = localDate(at);
+    if (!policy.DateCheck.some((r) => r.StartDate <= today && today <= r.EndDate)) return false;
+  }
+  if (policy.TimeCheck && policy.TimeCheck.length > 0) {
+    const now = at.getHours() * 60 + at.getMinutes();
+    const inWindow = (r: { StartTime: string; EndTime: string }) => {
+      const start = minutesOf(r.StartTime);
+      const end = minutesOf(r.EndTime);
+      return start <= end ? start <= now && now < end : now >= start || now < end;
+    };
+    if (!policy.TimeCheck.some(inWindow)) return false;
+  }
+  return true;
+}
+
+/** AllowCommands limits the command lines, SubProcessCheck the acting process, minAiLikelihoodPercent the AI score. */
+function matchesExtension(compiled: CompiledPolicy, request: EvaluationRequest): boolean {
+  if (compiled.allowCommands.length > 0 && !compiled.allowCommands.some((m) => m(request.application.commandLine))) return false;
+  const threshold = compiled.policy.Extension?.minAiLikelihoodPercent;
+  if (threshold !== undefined && (request.agentic === null || request.agentic.aiLikelihoodPercent < threshold)) return false;
+  if (compiled.subProcesses.length > 0) {
+    if (request.agentic === null) return false;
+    if (!compiled.subProcesses.some((m) => m(request.agentic!.parentProcess))) return false;
+  }
+  return true;
+}

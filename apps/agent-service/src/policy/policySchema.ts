@@ -1,0 +1,80 @@
+import * as z from 'zod';
+
+/** Keeper's policy JSON (see docs/policy-semantics.md). Unknown keys are kept: the console adds more. */
+export const PolicyStatus = z.enum(['enforce', 'monitor', 'monitor_and_notify', 'off']);
+export const PolicyType = z.enum([
+  'PrivilegeElevation',
+  'FileAccess',
+  'CommandLine',
+  'LeastPrivilege',
+  'HttpAccess',
+  'SettingsUpdate',
+  'AgenticAccess',
+  'JobUpdate',
+]);
+export const Control = z.enum(['ALLOW', 'DENY', 'NOTIFY', 'MFA', 'JUSTIFY', 'APPROVAL', 'AUDIT', 'RECORD', 'OPERATORAPPROVAL']);
+
+const Check = z.array(z.string().min(1)).min(1);
+const HourString = z.string().regex(/^(?:[01]?\d|2[0-4])(?::[0-5]\d)?$/, 'an hour such as "9" or "17:30"');
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as "2026-01-31"');
+
+export const KeeperPolicy = z.looseObject({
+  PolicyName: z.string().min(1),
+  PolicyType: PolicyType,
+  PolicyId: z.string().min(1),
+  Status: PolicyStatus,
+  RiskLevel: z.number().min(0).max(100).optional(),
+  Operator: z.literal('And').default('And'),
+  Rules: z.array(z.looseObject({ RuleName: z.string() })).optional(),
+  UserCheck: Check.default(['*']),
+  MachineCheck: Check.default(['*']),
+  ApplicationCheck: Check.default(['*']),
+  DateCheck: z.array(z.object({ StartDate: IsoDate, EndDate: IsoDate })).optional(),
+  TimeCheck: z.array(z.object({ StartTime: HourString, EndTime: HourString })).optional(),
+  DayCheck: z.array(z.number().int().min(0).max(6)).optional(),
+  Actions: z.looseObject({
+    OnSuccess: z.looseObject({ Controls: z.array(Control).min(1) }),
+    OnFailure: z.looseObject({ Command: z.string().optional() }).optional(),
+  }),
+  NotificationMessage: z.string().optional(),
+  NotificationRequiresAcknowledge: z.boolean().optional(),
+  Extension: z
+    .looseObject({
+      AllowCommands: z.array(z.string()).optional(),
+      SubProcessCheck: z.array(z.string().min(1)).optional(),
+      minAiLikelihoodPercent: z.number().min(0).max(100).optional(),
+    })
+    .optional(),
+});
+
+/** Collections group users, machines and applications; policies name them in their checks. */
+const UserMember = z.union([
+  z.strictObject({ Name: z.string().min(1) }),
+  z.strictObject({ Uid: z.number().int().nonnegative() }),
+  z.strictObject({ Group: z.string().min(1) }),
+]);
+const MachineMember = z.strictObject({ Name: z.string().min(1) });
+const ApplicationMember = z.union([
+  z.strictObject({ Path: z.string().min(1) }),
+  z.strictObject({ Sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hex digest') }),
+  z.strictObject({ Signer: z.string().min(1) }),
+]);
+
+export const Collection = z.discriminatedUnion('Type', [
+  z.object({ CollectionId: z.string().min(1), Name: z.string().optional(), Type: z.literal('User'), Members: z.array(UserMember) }),
+  z.object({ CollectionId: z.string().min(1), Name: z.string().optional(), Type: z.literal('Machine'), Members: z.array(MachineMember) }),
+  z.object({ CollectionId: z.string().min(1), Name: z.string().optional(), Type: z.literal('Application'), Members: z.array(ApplicationMember) }),
+]);
+
+/** A file in the policies folder: one policy, an array of them, or a collections document. */
+export const PolicyFile = z.union([
+  z.object({ Collections: z.array(Collection) }).strict(),
+  z.array(KeeperPolicy),
+  KeeperPolicy,
+]);
+
+export type PolicyStatus = z.infer<typeof PolicyStatus>;
+export type PolicyType = z.infer<typeof PolicyType>;
+export type Control = z.infer<typeof Control>;
+export type KeeperPolicy = z.infer<typeof KeeperPolicy>;
+export type Collection = z.infer<typeof Collection>;

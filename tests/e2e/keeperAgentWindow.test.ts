@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
+import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+
+const version = (JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('KeeperAgent window in Chromium through the web shell, against a real agent', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+  let shell: WebShellProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir });
+    shell = await startWebShell(sandbox.socket);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 560, height: 640 }, colorScheme: 'light' });
+    page = await context.newPage();
+    await page.goto(shell.agentWindowUrl);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await shell?.stop();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('shows the live status of the agent', async () => {
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Connected');
+    expect(await page.getByTestId('agent-version').textContent()).toBe(version);
+    expect(await page.getByTestId('backend-state').textContent()).toBe('Online');
+    const plugins = await page.getByTestId('plugins').locator('li').allTextContents();
+    expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy']);
+    expect(await page.title()).toBe('Keeper Agent');
+    const first = await page.getByTestId('agent-uptime').textContent();
+    await expect.poll(() => page.getByTestId('agent-uptime').textContent(), { timeout: 3_000 }).not.toBe(first);
+  });
+
+  it('passes axe with no serious or critical violation, in light and dark', async () => {
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'keeper-agent-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(20, 23, 28)');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'keeper-agent-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('works with the keyboard alone: the theme can be chosen without a mouse', async () => {
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'] ?? 'system')).toBe('system');
+  });
+
+  it('says "Disconnected" when the agent stops, and reconnects when it comes back', async () => {
+    await agent.stop();
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Disconnected');
+    expect(await page.getByTestId('disconnected-notice').textContent()).toContain('not reachable');
+    await saveScreenshot(page, 'keeper-agent-disconnected');
+
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir });
+    await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 10_000 }).toBe('Connected');
+    expect(await page.getByTestId('disconnected-notice').count()).toBe(0);
+  });
+
+  it('speaks German when launched with lng=de', async () => {
+    const german = await context.newPage();
+    await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de' }));
+    await expect.poll(() => german.getByTestId('connection-state').textContent()).toBe('Verbunden');
+    expect(await german.evaluate(() => document.documentElement.lang)).toBe('de');
+    expect(await german.title()).toBe('Keeper Agent');
+    await german.close();
+  });
+
+  it('refuses a bridge connection without the window token', async () => {
+    const probe = await context.newPage();
+    await probe.goto(shell.agentWindowUrl.split('#')[0]!);
+    await expect.poll(() => probe.locator('.kp-notice').first().textContent()).toContain('without its web shell token');
+    const status = await probe.evaluate(async (origin) => {
+      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge?token=wrong`);
+      return new Promise<string>((resolve) => {
+        socket.onopen = () => resolve('open');
+        socket.onerror = () => resolve('refused');
+      });
+    }, new URL(shell.agentWindowUrl).origin);
+    expect(status).toBe('refused');
+    await probe.close();
+  });
+});
