@@ -1,23 +1,16 @@
 import * as z from 'zod';
+import { ControlName, PolicyStatusName, PolicyTypeName } from '../../../../shared/protocol/src/common/methods/elevation.ts';
 
-/** Keeper's policy JSON (see docs/policy-semantics.md). Unknown keys are kept: the console adds more. */
-export const PolicyStatus = z.enum(['enforce', 'monitor', 'monitor_and_notify', 'off']);
-export const PolicyType = z.enum([
-  'PrivilegeElevation',
-  'FileAccess',
-  'CommandLine',
-  'LeastPrivilege',
-  'HttpAccess',
-  'SettingsUpdate',
-  'AgenticAccess',
-  'JobUpdate',
-]);
-export const Control = z.enum(['ALLOW', 'DENY', 'NOTIFY', 'MFA', 'JUSTIFY', 'APPROVAL', 'AUDIT', 'RECORD', 'OPERATORAPPROVAL']);
+/** The enums are the protocol's, so a decision's summary and the policy file agree by construction. */
+export const PolicyStatus = PolicyStatusName;
+export const PolicyType = PolicyTypeName;
+export const Control = ControlName;
 
 const Check = z.array(z.string().min(1)).min(1);
 const HourString = z.string().regex(/^(?:[01]?\d|2[0-4])(?::[0-5]\d)?$/, 'an hour such as "9" or "17:30"');
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as "2026-01-31"');
 
+/** Keeper's policy JSON (see docs/policy-semantics.md). Unknown keys are kept: the console adds more. */
 export const KeeperPolicy = z.looseObject({
   PolicyName: z.string().min(1),
   PolicyType: PolicyType,
@@ -66,12 +59,13 @@ export const Collection = z.discriminatedUnion('Type', [
   z.object({ CollectionId: z.string().min(1), Name: z.string().optional(), Type: z.literal('Application'), Members: z.array(ApplicationMember) }),
 ]);
 
-/** A file in the policies folder: one policy, an array of them, or a collections document. */
-export const PolicyFile = z.union([
-  z.object({ Collections: z.array(Collection) }).strict(),
-  z.array(KeeperPolicy),
-  KeeperPolicy,
-]);
+/** A file in the policies folder is a collections document (it has `Collections`) or policies. */
+export const CollectionsFile = z.strictObject({ Collections: z.array(Collection) });
+export const PoliciesFile = z.union([z.array(KeeperPolicy), KeeperPolicy]);
+
+export function isCollectionsDocument(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && !Array.isArray(json) && 'Collections' in json;
+}
 
 export type PolicyStatus = z.infer<typeof PolicyStatus>;
 export type PolicyType = z.infer<typeof PolicyType>;

@@ -5,6 +5,9 @@ import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frame
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AgentOptions } from '../cli/options.ts';
 import { agentHandlers } from '../handlers/agent.ts';
+import { elevationHandlers } from '../handlers/elevation.ts';
+import { ElevationService } from '../elevation/elevationService.ts';
+import { PolicyService } from '../policy/policyService.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
 import { acceptConnection, type ConnectionContext } from '../ipc/agentConnection.ts';
@@ -51,7 +54,9 @@ export async function startAgent(options: AgentOptions, { log, clock, isRoot }: 
   status.setPlugin(Plugins.ipc, 'Starting');
   status.setPlugin(Plugins.health, 'Starting');
 
-  const handlers = [...sessionHandlers(AGENT_VERSION), ...agentHandlers(status)];
+  const policies = new PolicyService(options.policies, status, log, () => clock.now());
+  const elevation = new ElevationService({ db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny' });
+  const handlers = [...sessionHandlers(AGENT_VERSION), ...agentHandlers(status), ...elevationHandlers(elevation)];
   const connections = new Set<ConnectionContext>();
   const sockets = new Set<net.Socket>();
   const stopForwarding = status.onChanged((snapshot) => {
@@ -73,6 +78,7 @@ export async function startAgent(options: AgentOptions, { log, clock, isRoot }: 
     );
   } catch (error) {
     stopForwarding();
+    policies.close();
     db.close();
     throw error;
   }
@@ -106,6 +112,7 @@ export async function startAgent(options: AgentOptions, { log, clock, isRoot }: 
         for (const socket of sockets) socket.destroy();
         await closed;
         await health?.close();
+        policies.close();
         db.close();
         if (process.platform !== 'win32') {
           try {

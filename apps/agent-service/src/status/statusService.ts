@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, LogLevel, PluginState, PluginStatus } from '../../../../shared/protocol/src/common/index.ts';
+import type { AgentStatus, LogLevel, PluginState, PluginStatus, PolicySummary } from '../../../../shared/protocol/src/common/index.ts';
 
 export interface Clock {
   now(): Date;
@@ -24,6 +24,7 @@ interface StatusFacts {
 export class StatusService {
   private readonly plugins = new Map<string, PluginStatus>();
   private readonly events = new EventEmitter<{ changed: [AgentStatus] }>();
+  private policies: PolicySummary = { active: 0, collections: 0, files: 0, errors: [], loadedAt: null };
 
   private readonly facts: StatusFacts;
   private readonly clock: Clock;
@@ -37,6 +38,11 @@ export class StatusService {
     const previous = this.plugins.get(name);
     if (previous && previous.state === state && previous.detail === detail) return;
     this.plugins.set(name, detail === undefined ? { name, state } : { name, state, detail });
+    this.publish();
+  }
+
+  setPolicies(summary: PolicySummary): void {
+    this.policies = summary;
     this.publish();
   }
 
@@ -72,6 +78,7 @@ export class StatusService {
       logLevel: this.facts.logLevel,
       healthUrl: this.facts.healthUrl,
       plugins: [...this.plugins.values()],
+      policies: this.policies,
     };
   }
 

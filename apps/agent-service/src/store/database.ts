@@ -11,6 +11,35 @@ const MIGRATIONS: readonly string[] = [
      agent_id TEXT NOT NULL,
      created_at TEXT NOT NULL
    )`,
+  `CREATE TABLE elevation_requests (
+     id TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     uid INTEGER,
+     user_name TEXT,
+     policy_type TEXT NOT NULL,
+     executable TEXT NOT NULL,
+     sha256 TEXT,
+     command_line TEXT NOT NULL,
+     cwd TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('allowed', 'denied', 'pending')),
+     decision_json TEXT NOT NULL
+   );
+   CREATE INDEX elevation_requests_by_user ON elevation_requests (uid, created_at);
+   -- Append-only; delivered_at is the outbox marker for the SIEM sinks.
+   CREATE TABLE audit_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     at TEXT NOT NULL,
+     type TEXT NOT NULL,
+     actor_uid INTEGER,
+     request_id TEXT,
+     data_json TEXT NOT NULL,
+     delivered_at TEXT
+   );
+   CREATE TRIGGER audit_events_no_update BEFORE UPDATE OF id, at, type, actor_uid, request_id, data_json ON audit_events
+   BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+   CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+   BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

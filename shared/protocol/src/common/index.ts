@@ -2,3 +2,4 @@ export * from './method.ts';
 export * from './errors.ts';
 export * from './methods/session.ts';
 export * from './methods/agent.ts';
+export * from './methods/elevation.ts';

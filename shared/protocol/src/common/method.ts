@@ -42,6 +42,8 @@ export function defineNotification<const M extends string, P extends z.ZodType>(
 }
 
 export type ParamsOf<D extends RequestDescriptor | NotificationDescriptor> = z.infer<D['params']>;
+/** What a caller passes: the schema's input, where defaulted fields are optional. */
+export type ParamsInput<D extends RequestDescriptor> = z.input<D['params']>;
 export type ResultOf<D extends RequestDescriptor> = z.infer<D['result']>;
 
 /** Params of a method that takes none: vscode-jsonrpc sends `null` or omits them; an object must be empty. */

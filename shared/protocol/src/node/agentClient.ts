@@ -6,7 +6,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
-import type { NotificationDescriptor, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
+import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
 import { createFrameGuard } from './frameGuard.ts';
 
 export interface Disposable {
@@ -63,11 +63,15 @@ export class AgentClient {
 
   async request<D extends RequestDescriptor>(
     descriptor: D,
-    params: ParamsOf<D>,
+    params: ParamsInput<D>,
     timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ): Promise<ResultOf<D>> {
     if (this.closed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
-    const outbound = descriptor.params.parse(params);
+    const checked = descriptor.params.safeParse(params);
+    if (!checked.success) {
+      throw new AgentError(JsonRpcErrorCodes.InvalidParams, `invalid params for ${descriptor.method}: ${z.prettifyError(checked.error)}`);
+    }
+    const outbound = checked.data;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -13,6 +13,17 @@ export const PluginStatus = z.object({
 /** Keeper's log levels; the agent maps them onto pino's. */
 export const LogLevel = z.enum(['Critical', 'Error', 'Warning', 'Information', 'Debug', 'Trace']);
 
+export const PolicyLoadError = z.object({ file: z.string(), path: z.string(), message: z.string() });
+
+export const PolicySummary = z.object({
+  /** Enforced and monitored policies in effect (Status "off" excluded). */
+  active: z.number().int().nonnegative(),
+  collections: z.number().int().nonnegative(),
+  files: z.number().int().nonnegative(),
+  errors: z.array(PolicyLoadError),
+  loadedAt: z.iso.datetime().nullable(),
+});
+
 export const AgentStatus = z.object({
   version: z.string(),
   agentId: z.string(),
@@ -24,6 +35,7 @@ export const AgentStatus = z.object({
   logLevel: LogLevel,
   healthUrl: z.url().nullable(),
   plugins: z.array(PluginStatus),
+  policies: PolicySummary,
 });
 
 /** `agent.status`: a snapshot of the agent's health. */
@@ -36,3 +48,4 @@ export type AgentStatus = z.infer<typeof AgentStatus>;
 export type PluginStatus = z.infer<typeof PluginStatus>;
 export type PluginState = z.infer<typeof PluginState>;
 export type LogLevel = z.infer<typeof LogLevel>;
+export type PolicySummary = z.infer<typeof PolicySummary>;

@@ -1,0 +1,124 @@
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentStatusRequest, ElevationRequest } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+
+const policy = (id: string, controls: string[], extra: Record<string, unknown> = {}) => ({
+  PolicyName: `Policy ${id}`,
+  PolicyId: id,
+  PolicyType: 'PrivilegeElevation',
+  Status: 'enforce',
+  Actions: { OnSuccess: { Controls: controls } },
+  ...extra,
+});
+
+describe('elevation.request against the real agent and policy files', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  let agent: AgentProcess;
+  let client: AgentClient;
+  const ask = (executable: string, args: string[] = []) => client.request(ElevationRequest, { executable, arguments: args, cwd: '/' });
+
+  beforeAll(async () => {
+    mkdirSync(policiesDir);
+    writeFileSync(
+      join(policiesDir, 'collections.json'),
+      JSON.stringify({
+        Collections: [
+          { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
+          { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
+          { CollectionId: 'col-me', Type: 'User', Members: [{ Uid: process.getuid!() }] },
+        ],
+      }),
+    );
+    writeFileSync(join(policiesDir, 'allow-id.json'), JSON.stringify(policy('pol-id', ['ALLOW', 'AUDIT'], { ApplicationCheck: ['col-id'], UserCheck: ['col-me'] })));
+    writeFileSync(join(policiesDir, 'true.json'), JSON.stringify([policy('pol-true-mfa', ['MFA', 'JUSTIFY'], { ApplicationCheck: ['col-true'] }), policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' })]));
+    writeFileSync(join(policiesDir, 'deny-all.json'), JSON.stringify(policy('pol-deny-date', ['DENY'], { NotificationMessage: 'Blocked on this machine.', ApplicationCheck: ['col-id'], DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }] })));
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    client = await connectClient(sandbox.socket);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('reports the loaded policies in agent.status', async () => {
+    const status = await client.request(AgentStatusRequest, undefined);
+    expect(status.policies).toMatchObject({ active: 4, collections: 3, files: 4, errors: [] });
+    expect(status.plugins.find((p) => p.name === 'KeeperPolicy')?.state).toBe('Healthy');
+  });
+
+  it('allows silently under an ALLOW policy scoped to the caller, identified by the kernel', async () => {
+    const result = await ask('/usr/bin/id', ['-u']);
+    expect(result.state).toBe('allowed');
+    expect(result.decision.deciding).toEqual(['pol-id']);
+    expect(result.application.commandLine).toBe('/usr/bin/id -u');
+    expect(result.application.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('returns ordered controls and what monitor policies would have done', async () => {
+    const result = await ask('/usr/bin/true');
+    expect(result.state).toBe('pending');
+    expect(result.decision.controls).toEqual(['MFA', 'JUSTIFY']);
+    expect(result.decision.monitored).toEqual([expect.objectContaining({ policyId: 'pol-true-monitor', wouldBe: 'deny' })]);
+  });
+
+  it('denies by default when no policy matches', async () => {
+    const result = await ask('/usr/bin/env');
+    expect(result.state).toBe('denied');
+    expect(result.decision.reason).toBe('No policy allows this action.');
+  });
+
+  it('refuses a relative path or a missing file with a clear error', async () => {
+    await expect(ask('id')).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('an absolute path') });
+    await expect(ask('/nonexistent/tool')).rejects.toMatchObject({ code: -33002, message: '/nonexistent/tool is not a readable file' });
+  });
+
+  it('stores every decision with an audit event in SQLite', () => {
+    const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
+    const rows = db.prepare('SELECT state, executable FROM elevation_requests ORDER BY created_at').all();
+    const events = db.prepare("SELECT type, request_id FROM audit_events WHERE type = 'elevation.decided'").all() as Array<{ request_id: string }>;
+    db.close();
+    expect(rows).toEqual(expect.arrayContaining([{ state: 'allowed', executable: '/usr/bin/id' }, { state: 'pending', executable: '/usr/bin/true' }, { state: 'denied', executable: '/usr/bin/env' }]));
+    expect(events.length).toBe(rows.length);
+  });
+
+  it('reloads when a policy file changes, and reports a bad file without dropping the others', async () => {
+    writeFileSync(join(policiesDir, 'env.json'), JSON.stringify(policy('pol-env', ['ALLOW'])));
+    writeFileSync(join(policiesDir, 'broken.json'), JSON.stringify(policy('pol-broken', ['SOMETIMES'])));
+    await expect.poll(async () => (await client.request(AgentStatusRequest, undefined)).policies.errors.length, { timeout: 5_000 }).toBe(1);
+    const status = await client.request(AgentStatusRequest, undefined);
+    expect(status.policies.errors[0]).toMatchObject({ file: 'broken.json', path: 'Actions.OnSuccess.Controls[0]' });
+    expect(status.plugins.find((p) => p.name === 'KeeperPolicy')).toMatchObject({ state: 'Unhealthy', detail: '1 problem in policy files' });
+    expect((await ask('/usr/bin/env')).state).toBe('allowed');
+    rmSync(join(policiesDir, 'env.json'));
+    rmSync(join(policiesDir, 'broken.json'));
+    await expect.poll(async () => (await ask('/usr/bin/env')).state, { timeout: 5_000 }).toBe('denied');
+  });
+
+  it('applies the embedded default policies when none are given', async () => {
+    const other = makeSandbox();
+    const defaults = await startAgent({ socket: other.socket, dataDir: other.dataDir });
+    const c = await connectClient(other.socket);
+    try {
+      const status = await c.request(AgentStatusRequest, undefined);
+      expect(status.policies.errors).toEqual([]);
+      expect(status.policies.active).toBeGreaterThan(0);
+      const shell = await c.request(ElevationRequest, { executable: '/bin/bash', arguments: [], cwd: '/' });
+      expect(shell.state).toBe('denied');
+      expect(shell.decision.reason).toContain('elevated shell');
+      const apt = await c.request(ElevationRequest, { executable: '/usr/bin/apt-get', arguments: ['install', 'htop'], cwd: '/' });
+      expect(apt.decision.controls).toEqual(['JUSTIFY']);
+    } finally {
+      c.close();
+      await defaults.stop();
+      other.cleanup();
+    }
+    expect(PROJECT_DIR).toBeTruthy();
+  });
+});
