@@ -20,7 +20,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir });
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 560, height: 640 }, colorScheme: 'light' });
+    context = await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' });
     page = await context.newPage();
     await page.goto(shell.agentWindowUrl);
   });
@@ -37,7 +37,8 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(await page.getByTestId('agent-version').textContent()).toBe(version);
     expect(await page.getByTestId('backend-state').textContent()).toBe('Online');
     const plugins = await page.getByTestId('plugins').locator('li').allTextContents();
-    expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy']);
+    expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy', 'Policy engineHealthy']);
+    expect(await page.getByTestId('policy-summary').textContent()).toMatch(/^\d+ policies in effect, \d+ collections, from \d+ files$/);
     expect(await page.title()).toBe('Keeper Agent');
     const first = await page.getByTestId('agent-uptime').textContent();
     await expect.poll(() => page.getByTestId('agent-uptime').textContent(), { timeout: 3_000 }).not.toBe(first);
@@ -68,6 +69,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     await agent.stop();
     await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Disconnected');
     expect(await page.getByTestId('disconnected-notice').textContent()).toContain('not reachable');
+    expect(await page.getByTestId('agent-uptime').textContent()).toBe('Not running');
     await saveScreenshot(page, 'keeper-agent-disconnected');
 
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir });

@@ -75,7 +75,7 @@ describe('elevation.request against the real agent and policy files', () => {
   });
 
   it('refuses a relative path or a missing file with a clear error', async () => {
-    await expect(ask('id')).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('an absolute path') });
+    await expect(ask('id')).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('an absolute path') as unknown });
     await expect(ask('/nonexistent/tool')).rejects.toMatchObject({ code: -33002, message: '/nonexistent/tool is not a readable file' });
   });
 

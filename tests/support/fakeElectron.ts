@@ -40,9 +40,10 @@ export class BrowserWindow extends EventEmitter {
     BrowserWindow.all.push(this);
   }
 
-  async loadURL(url: string): Promise<void> {
+  loadURL(url: string): Promise<void> {
     this.loadedUrl = url;
     this.emit('ready-to-show');
+    return Promise.resolve();
   }
 
   show(): void {
@@ -134,8 +135,9 @@ export const nativeTheme = { shouldUseDarkColors: false, themeSource: 'system' }
 
 export const shell = {
   opened: [] as string[],
-  async openExternal(url: string): Promise<void> {
+  openExternal(url: string): Promise<void> {
     this.opened.push(url);
+    return Promise.resolve();
   },
 };
 

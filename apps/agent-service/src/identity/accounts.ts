@@ -23,7 +23,7 @@ function run(file: string, args: string[]): string | null {
 export function lookupAccount(uid: number, now: number = Date.now()): Account {
   const cached = cache.get(uid);
   if (cached && now - cached.at < CACHE_MS) return cached.account;
-  let name: string | null = null;
+  let name: string | null;
   let home: string | null = null;
   if (process.platform === 'darwin') {
     name = run('id', ['-nu', String(uid)])?.trim() || null;

@@ -83,11 +83,11 @@ export function acceptConnection(
   onOpen(context);
 }
 
-/** Pairs a descriptor with its typed handler; the cast only erases the descriptor-specific types for the table. */
+/** Pairs a descriptor with its typed handler for the method table; params are validated before the handler runs. */
 export function route<D extends RequestDescriptor>(
   descriptor: D,
   handler: Handler<D, ConnectionContext>,
   options: { beforeSession?: boolean } = {},
 ): RegisteredHandler {
-  return { descriptor, handler: handler as unknown as Handler<RequestDescriptor, ConnectionContext>, ...options };
+  return { descriptor, handler, ...options };
 }

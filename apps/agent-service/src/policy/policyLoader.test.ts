@@ -38,7 +38,7 @@ describe('loading the policies folder', () => {
   it('reports a bad file by name and JSON path, and still loads the others', () => {
     write('a.json', good('pol-a'));
     const bad = [good('pol-b'), good('pol-c')];
-    (bad[1]!.Actions.OnSuccess.Controls as string[])[0] = 'ALLOWW';
+    bad[1]!.Actions.OnSuccess.Controls[0] = 'ALLOWW';
     write('b.json', bad);
     write('c.json', '{ "PolicyName": ');
     const load = loadPolicyDirectory(dir);

@@ -50,7 +50,7 @@ function StatusDetails({ status, live }: { status: AgentStatus; live: boolean })
   const { t, i18n } = useTranslation('agent');
   const now = useNow();
   const startedAt = new Date(status.startedAt);
-  const uptime = splitDuration(live ? (now - startedAt.getTime()) / 1000 : status.uptimeSeconds);
+  const uptime = splitDuration((now - startedAt.getTime()) / 1000);
   const dateFormat = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'medium' });
 
   return (
@@ -70,7 +70,7 @@ function StatusDetails({ status, live }: { status: AgentStatus; live: boolean })
           <dt>{t('version')}</dt>
           <dd data-testid="agent-version">{status.version}</dd>
           <dt>{t('uptime')}</dt>
-          <dd data-testid="agent-uptime">{t('uptimeValue', uptime)}</dd>
+          <dd data-testid="agent-uptime">{live ? t('uptimeValue', uptime) : t('notRunning')}</dd>
           <dt>{t('startedAt')}</dt>
           <dd>
             <time dateTime={status.startedAt}>{dateFormat.format(startedAt)}</time>
@@ -82,6 +82,25 @@ function StatusDetails({ status, live }: { status: AgentStatus; live: boolean })
           <dt>{t('healthUrl')}</dt>
           <dd className="kp-mono">{status.healthUrl ?? t('notAvailable')}</dd>
         </dl>
+      </section>
+      <section className="kp-card" aria-labelledby="policies-heading">
+        <h2 id="policies-heading">{t('policies.heading')}</h2>
+        <p data-testid="policy-summary">
+          {t('policies.summary', { count: status.policies.active, collections: status.policies.collections, files: status.policies.files })}
+        </p>
+        {status.policies.errors.length > 0 ? (
+          <ul className="kp-problems" data-testid="policy-errors" aria-label={t('policies.errorsLabel')}>
+            {status.policies.errors.map((error) => (
+              <li key={`${error.file}:${error.path}:${error.message}`}>
+                <span className="kp-mono">
+                  {error.file}
+                  {error.path ? ` › ${error.path}` : ''}
+                </span>
+                : {error.message}
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </section>
       <section className="kp-card" aria-labelledby="plugins-heading">
         <h2 id="plugins-heading">{t('plugins')}</h2>

@@ -7,6 +7,16 @@ import type { ServiceDispatcher } from './serviceDispatcher.ts';
 
 type IpcListener = (event: IpcMainEvent, ...args: unknown[]) => void;
 
+declare global {
+  /**
+   * electron-ipc-cat's server.d.ts types `registerProxy`'s result as the DOM lib's `VoidFunction`,
+   * which a main-process build (no DOM lib) does not have; the same declaration as lib.dom.d.ts.
+   */
+  interface VoidFunction {
+    (): void;
+  }
+}
+
 /** electron-ipc-cat request types each kind of member may receive. */
 const ALLOWED_REQUESTS = {
   call: ['apply'],

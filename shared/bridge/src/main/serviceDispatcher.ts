@@ -15,7 +15,7 @@ export interface ServiceBinding<D extends ServiceDescriptor = ServiceDescriptor>
 export const bindService = <D extends ServiceDescriptor>(
   descriptor: D,
   implementation: ServiceImplementation<D>,
-): ServiceBinding => ({ descriptor, implementation: implementation as ServiceImplementation<ServiceDescriptor> });
+): ServiceBinding => ({ descriptor, implementation });
 
 export interface DispatchObserver {
   next(value: unknown): void;

@@ -60,7 +60,8 @@ function serve(ws: WebSocket, dispatcher: ServiceDispatcher, onProtocolError: (r
   ws.on('message', (data, isBinary) => {
     let json: unknown;
     try {
-      json = isBinary ? undefined : JSON.parse(String(data));
+      // ws hands over a Buffer (its default binaryType); a text frame is UTF-8 JSON.
+      json = !isBinary && Buffer.isBuffer(data) ? JSON.parse(data.toString('utf8')) : undefined;
     } catch {
       json = undefined;
     }

@@ -23,7 +23,8 @@ export function electronTransport(services: NonNullable<Window['service']>): Bri
   };
   return {
     kind: 'electron',
-    call: async (channel, name, args) => member(channel, name)(...args),
+    // Through a Promise executor, so a missing member or a throwing proxy becomes a rejection.
+    call: (channel, name, args) => new Promise((resolve) => resolve(member(channel, name)(...args))),
     subscribe(channel, name, args, observer: StreamObserver<unknown>) {
       const subscribe = member(channel, `${name}Subscribe`);
       const target = args.length === 0 ? subscribe : (subscribe(...args) as (o: unknown) => unknown);

@@ -23,7 +23,7 @@ export function connectWebShell(location: Location): Promise<BridgeTransport> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     let nextId = 1;
-    const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+    const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
     const streams = new Map<number, StreamObserver<unknown>>();
     const disconnectListeners: Array<() => void> = [];
     const send = (message: ClientMessage) => socket.send(JSON.stringify(message));

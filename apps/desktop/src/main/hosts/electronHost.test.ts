@@ -14,9 +14,9 @@ const refreshCalls: unknown[][] = [];
 const dispatcher = new ServiceDispatcher([
   bindService(AgentStatusService, {
     status$: () => new BehaviorSubject(view),
-    refresh: async (...args: unknown[]) => {
+    refresh: (...args: unknown[]) => {
       refreshCalls.push(args);
-      return view;
+      return Promise.resolve(view);
     },
   }),
 ]);

@@ -113,9 +113,10 @@ export function createElectronHost(options: ElectronHostOptions): WindowHost {
     close(id: WindowId) {
       windows.get(id)?.close();
     },
-    async dispose() {
+    dispose() {
       for (const window of windows.values()) if (!window.isDestroyed()) window.close();
       for (const dispose of unregister) dispose();
+      return Promise.resolve();
     },
   };
 }

@@ -68,7 +68,7 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
   return {
     kind: 'web-shell',
     origin,
-    async open(id: WindowId, launch: WindowLaunchOptions = {}) {
+    open(id: WindowId, launch: WindowLaunchOptions = {}) {
       let grant = grants.get(id);
       if (!grant) {
         grant = { token: randomBytes(32).toString('base64url'), dispatcher: options.dispatcherFor(id) };
@@ -76,7 +76,7 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
       }
       const url = `${origin}/${id}/${launchQuery(launch)}#token=${grant.token}`;
       options.present?.(id, url);
-      return url;
+      return Promise.resolve(url);
     },
     close(id: WindowId) {
       grants.delete(id);

@@ -11,7 +11,7 @@ export interface WindowDefinition {
 
 /** Size and chrome of every window; which services it may reach lives in shared/bridge. */
 export const WINDOW_CATALOG: Readonly<Record<WindowId, WindowDefinition>> = {
-  'keeper-agent': { id: 'keeper-agent', title: 'Keeper Agent', width: 560, height: 640, resizable: true },
+  'keeper-agent': { id: 'keeper-agent', title: 'Keeper Agent', width: 560, height: 760, resizable: true },
 };
 
 export interface WindowLaunchOptions {

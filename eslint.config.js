@@ -1,0 +1,264 @@
+import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Lint for the whole repository: typed linting for every .ts/.tsx file (each runtime has its own
+ * tsconfig; there is no root tsconfig.json on purpose) and the import boundaries of ARCHITECTURE.md
+ * ("Rules of the house"), enforced with eslint-plugin-boundaries instead of comments.
+ *
+ * How the boundaries policy reads (eslint-plugin-boundaries 7):
+ * - `default: 'disallow'` + `checkAllOrigins: true`: every import — project file, npm package or Node
+ *   builtin — must be allowed by a policy. Without checkAllOrigins npm/builtin imports are never checked.
+ * - The LAST matching policy wins (within one policy, disallow beats allow), so the explicit bans
+ *   come after the allows, and the "tests and tooling may import anything" policy comes last of all.
+ * - Imports inside one element (e.g. one renderer app, one shared package folder) are not checked.
+ * - Imports of project files that belong to no element are errors (checkUnknownLocals), and so is a
+ *   linted file that belongs to no element (no-unknown-files).
+ * - `import type` counts as a dependency, and so do re-exports and dynamic `import()`.
+ * Don't add per-file exemptions; if a file needs something new, change the element's policy.
+ */
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Elements: the runtime is in the folder name.                                                    */
+/* ---------------------------------------------------------------------------------------------- */
+
+const el = (type, pattern, extra = {}) => ({ type, pattern, partialMatch: false, ...extra });
+
+const ELEMENTS = [
+  // Free to import anything (see the last policy).
+  el('tests', 'tests'),
+  el('tests', 'bench'),
+  el('tooling', 'apps/desktop/scripts'),
+  // Renderer windows: one element per app, so apps can't import each other.
+  el('renderer-app', 'apps/keeper-*/src/renderer', { capture: ['app'] }),
+  el('renderer-app', 'apps/network-connections/src/renderer'),
+  // Electron main process and its launcher (plain Node that can also host the web shell).
+  el('desktop-main', 'apps/desktop/src/main'),
+  el('desktop-main', 'apps/desktop/src/launcher'),
+  el('preload', 'apps/desktop/src/preload'),
+  // Node programs: the local agent (src, bin, native addon) and the run-as CLIs.
+  el('agent', 'apps/agent-service'),
+  el('cli', 'apps/run-as'),
+  // Shared packages, one element per runtime folder.
+  el('protocol-common', 'shared/protocol/src/common'),
+  el('protocol-node', 'shared/protocol/src/node'),
+  el('bridge-common', 'shared/bridge/src/common'),
+  el('bridge-main', 'shared/bridge/src/main'),
+  el('preload', 'shared/bridge/src/preload'),
+  el('bridge-renderer', 'shared/bridge/src/renderer'),
+  el('ui', 'shared/ui'),
+  el('i18n', 'shared/i18n'),
+];
+
+/** Colocated unit tests and root build/tool configs: free to import anything. */
+const FILES = [
+  { category: 'test', pattern: '**/*.test.{ts,tsx}' },
+  { category: 'config', pattern: '*.config.{ts,js}' },
+];
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Selectors                                                                                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+/** Policy side: files of these element types. */
+const from = (...types) => ({ from: { element: { types: { anyOf: types } } } });
+/** Target: project files of these element types. */
+const toElements = (...types) => ({ to: { element: { types: { anyOf: types } } } });
+/** Target: any npm package (`external`) and/or Node builtin (`core`). */
+const toOrigins = (...origins) => ({ to: { module: { origin: origins } } });
+/** Target: imports whose specifier matches one of these micromatch patterns (e.g. 'react-dom/client'). */
+const toSources = (...sources) => ({ dependency: { source: sources } });
+/** Any target at all. */
+const anything = toOrigins('local', 'external', 'core');
+
+const RENDERER = ['renderer-app', 'ui', 'i18n', 'bridge-renderer'];
+const NODE_PROGRAMS = ['agent', 'cli'];
+const MAIN_PROCESS = ['desktop-main', 'bridge-main'];
+
+/** npm packages a renderer (and shared/ui, shared/i18n, bridge renderer side) may use. */
+const RENDERER_PACKAGES = [
+  'react',
+  'react/jsx-runtime',
+  'react-dom',
+  'react-dom/client',
+  'react-i18next',
+  'i18next',
+  'zustand',
+  'zustand/*',
+  'zod',
+  'zod/*',
+];
+/** What a preload (apps/desktop/src/preload, shared/bridge/src/preload) may use. */
+const PRELOAD_PACKAGES = ['electron', 'electron-ipc-cat/client', 'electron-ipc-cat/common', 'rxjs', 'rxjs/*'];
+
+/** Never in a renderer: Node, sockets, the main process, the agent's storage and logging. */
+const RENDERER_BANNED = [
+  'node:*',
+  'electron',
+  'electron/*',
+  'electron-ipc-cat',
+  'electron-ipc-cat/*',
+  'ws',
+  'vscode-jsonrpc',
+  'vscode-jsonrpc/*',
+  'better-sqlite3',
+  'pino',
+  'pino/*',
+];
+/** Never in Node processes outside Electron: UI libraries and Electron itself. */
+const UI_AND_ELECTRON = [
+  'react',
+  'react/*',
+  'react-dom',
+  'react-dom/*',
+  'react-i18next',
+  'zustand', // the root entry is the React hook; zustand/vanilla stays usable
+  'zustand/react',
+  'zustand/react/*',
+  'zustand/traditional',
+  'electron',
+  'electron/*',
+  'electron-ipc-cat',
+  'electron-ipc-cat/*',
+];
+
+const boundaryPolicies = [
+  // --- Renderer side -----------------------------------------------------------------------------
+  {
+    ...from(...RENDERER),
+    allow: [
+      toElements('ui', 'i18n', 'bridge-common', 'bridge-renderer', 'protocol-common'),
+      toSources(...RENDERER_PACKAGES),
+    ],
+  },
+
+  // --- Preload ------------------------------------------------------------------------------------
+  { ...from('preload'), allow: [toElements('bridge-common', 'preload'), toSources(...PRELOAD_PACKAGES)] },
+
+  // --- Electron main process (+ launcher) and the bridge's main side --------------------------------
+  {
+    ...from('desktop-main'),
+    allow: [
+      toElements('desktop-main', 'bridge-common', 'bridge-main', 'protocol-common', 'protocol-node'),
+      toOrigins('external', 'core'),
+    ],
+  },
+  {
+    ...from('bridge-main'),
+    allow: [toElements('bridge-common', 'protocol-common', 'protocol-node'), toOrigins('external', 'core')],
+  },
+
+  // --- Agent and CLIs -------------------------------------------------------------------------------
+  { ...from(...NODE_PROGRAMS), allow: [toElements('protocol-common', 'protocol-node'), toOrigins('external', 'core')] },
+
+  // --- Protocol and bridge contracts ----------------------------------------------------------------
+  { ...from('protocol-common'), allow: toSources('zod', 'zod/*') },
+  { ...from('protocol-node'), allow: [toElements('protocol-common'), toOrigins('external', 'core')] },
+  { ...from('bridge-common'), allow: [toElements('protocol-common'), toSources('zod', 'zod/*', 'electron-ipc-cat/common')] },
+
+  // --- Bans (last matching policy wins, so these come after the allows) -----------------------------
+  {
+    ...from(...RENDERER),
+    disallow: [toOrigins('core'), toSources(...RENDERER_BANNED)],
+    message: 'Renderer code never touches Node, Electron, sockets or the agent\'s storage: go through shared/bridge (renderer side).',
+  },
+  {
+    ...from('preload'),
+    disallow: [toOrigins('core'), toSources('node:*')],
+    message: 'A sandboxed preload has no Node builtins: only electron, electron-ipc-cat and rxjs.',
+  },
+  {
+    ...from('protocol-common', 'bridge-common'),
+    disallow: [toOrigins('core'), toSources('node:*', 'electron', 'electron/*')],
+    message: 'common/ code is runtime-neutral: no Node builtins and no Electron (use the node/ or main/ folder).',
+  },
+  {
+    ...from(...NODE_PROGRAMS, 'protocol-node'),
+    disallow: toSources(...UI_AND_ELECTRON),
+    message: 'The agent and the CLIs never import React or Electron.',
+  },
+  {
+    ...from(...MAIN_PROCESS),
+    disallow: toSources('react', 'react/*', 'react-dom', 'react-dom/*', 'react-i18next', 'zustand', 'zustand/react', 'zustand/react/*'),
+    message: 'The main process never imports React: views live in the renderer apps.',
+  },
+
+  // --- Tests, benchmarks, tooling and config files import anything ------------------------------------
+  { from: [{ element: { types: { anyOf: ['tests', 'tooling'] } } }, { file: { categories: { anyOf: ['test', 'config'] } } }], allow: anything },
+];
+
+export default defineConfig(
+  {
+    name: 'keeper/ignores',
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      '**/release/',
+      '**/.vite/',
+      '**/test-results/',
+      '**/out/',
+      '**/coverage/',
+      'apps/agent-service/native/**/build/',
+      // Plain JavaScript (the native addon's CommonJS shims, build output) is not linted; the
+      // agent's launcher is the one exception.
+      '**/*.{js,cjs,mjs}',
+      '!apps/agent-service/bin/keeper-agent.js',
+    ],
+  },
+
+  {
+    name: 'keeper/javascript',
+    files: ['**/*.{js,ts,tsx}'],
+    extends: [js.configs.recommended],
+  },
+
+  // The agent's launcher: plain JS on purpose (an old Node must parse it), linted without type info.
+  {
+    name: 'keeper/agent-bin',
+    files: ['apps/agent-service/bin/keeper-agent.js'],
+    languageOptions: {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      globals: { process: 'readonly', console: 'readonly' },
+    },
+  },
+
+  {
+    name: 'keeper/typescript',
+    files: ['**/*.{ts,tsx}'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        // One tsconfig per runtime; a file is typed by the first one that includes it.
+        project: ['./tsconfig.node.json', './tsconfig.web.json', './tsconfig.preload.json', './tsconfig.e2e.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+
+  {
+    name: 'keeper/boundaries',
+    files: ['**/*.{js,ts,tsx}'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.json'] } },
+      'boundaries/elements': ELEMENTS,
+      'boundaries/files': FILES,
+      'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        { default: 'disallow', checkAllOrigins: true, checkUnknownLocals: true, policies: boundaryPolicies },
+      ],
+      // The plugin skips files outside every element, so a file in a new folder with no runtime would
+      // escape the policy: make such a file an error instead ("no folder without a runtime").
+      'boundaries/no-unknown-files': 'error',
+    },
+  },
+);
