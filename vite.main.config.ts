@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   build: {
     ssr: resolve(import.meta.dirname, 'apps/desktop/src/main/electronMain.ts'),
+    // Forge forces CommonJS unless lib says ES; the entry uses top-level await.
+    lib: { entry: resolve(import.meta.dirname, 'apps/desktop/src/main/electronMain.ts'), formats: ['es'], fileName: () => 'index.js' },
     outDir: resolve(import.meta.dirname, 'dist/main'),
     emptyOutDir: true,
     target: 'node22',

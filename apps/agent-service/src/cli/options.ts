@@ -8,7 +8,12 @@ import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protoc
 
 export const DEFAULT_HEALTH_PORT = 6889;
 
-const resourcesDir = resolve(import.meta.dirname, '../../../../resources');
+/** Set by vite.agent.config.ts: the shipped bundle sits beside its default policies and jobs. */
+declare const __KEEPER_AGENT_BUNDLE__: boolean | undefined;
+const resourcesDir =
+  typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__
+    ? import.meta.dirname
+    : resolve(import.meta.dirname, '../../../../resources');
 
 /** What the agent runs with, after flags, the config file and defaults are merged. */
 export const AgentOptions = z.object({
