@@ -82,8 +82,8 @@ export function runAgent(argv: string[], timeoutMs = 15_000): Promise<{ code: nu
 }
 
 /** A connected client that has completed the handshake. */
-export async function connectClient(socket: string): Promise<AgentClient> {
+export async function connectClient(socket: string, kind: 'cli' | 'desktop' = 'cli'): Promise<AgentClient> {
   const client = await AgentClient.connect(socket);
-  await client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'cli', name: 'test', version: '1' } });
+  await client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind, name: 'test', version: '1' } });
   return client;
 }

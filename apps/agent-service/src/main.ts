@@ -4,7 +4,7 @@ import { createLogger } from './log/logger.ts';
 import { SocketInUseError } from './ipc/socketListener.ts';
 import { DataDirError } from './runtime/dataDir.ts';
 import { startAgent } from './runtime/agentRuntime.ts';
-import { systemClock } from './status/statusService.ts';
+import { systemClock, systemScheduler } from './status/statusService.ts';
 
 /** Exit codes: 2 for a usage or configuration mistake, 3 when another agent owns the socket. */
 async function main(): Promise<number> {
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const log = createLogger(command.options.logLevel);
   let agent;
   try {
-    agent = await startAgent(command.options, { log, clock: systemClock, isRoot });
+    agent = await startAgent(command.options, { log, clock: systemClock, scheduler: systemScheduler, isRoot });
   } catch (error) {
     if (error instanceof SocketInUseError) {
       process.stderr.write(`keeper-agent: ${error.message}\n`);

@@ -3,17 +3,23 @@ import { hostname } from 'node:os';
 import {
   AgentError,
   AgentErrorCodes,
+  ElevationUpdated,
   type DecisionSummary,
   type ElevationRequestParams,
   type ElevationRequestResult,
+  type ElevationStatusResult,
   type PeerIdentity,
 } from '../../../../shared/protocol/src/common/index.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { PromptBroker } from '../prompts/promptBroker.ts';
+import { runControls, type ControlSettings, type PendingElevation } from './controlRunner.ts';
 import { lookupAccount } from '../identity/accounts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { PolicyService } from '../policy/policyService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
-import { AuditLog } from './auditLog.ts';
+import type { AuditLog } from './auditLog.ts';
 import { formatCommandLine } from './commandLine.ts';
 import { sha256OfFile } from './fileHash.ts';
 
@@ -24,6 +30,20 @@ export interface ElevationDependencies {
   readonly isOnline: () => boolean;
   /** Outcome when no enforced policy matches: deny, since nobody holds standing privilege. */
   readonly defaultOutcome: 'allow' | 'deny';
+  readonly broker: PromptBroker;
+  readonly registry: ConnectionRegistry;
+  readonly controls: ControlSettings;
+}
+
+interface RequestRow {
+  id: string;
+  uid: number | null;
+  state: ElevationStatusResult['state'];
+  reason: string;
+  current_control: string | null;
+  passed_json: string;
+  updated_at: string;
+  created_at: string;
 }
 
 /**
@@ -35,14 +55,38 @@ export class ElevationService {
   private readonly deps: ElevationDependencies;
   private readonly audit: AuditLog;
   private readonly insert;
+  private readonly select;
+  private readonly progress;
+  private readonly finish;
+  private readonly running = new Set<Promise<void>>();
 
-  constructor(deps: ElevationDependencies) {
+  constructor(deps: ElevationDependencies, audit: AuditLog) {
     this.deps = deps;
-    this.audit = new AuditLog(deps.db);
+    this.audit = audit;
     this.insert = deps.db.prepare(
-      `INSERT INTO elevation_requests (id, created_at, uid, user_name, policy_type, executable, sha256, command_line, cwd, state, decision_json)
-       VALUES (@id, @createdAt, @uid, @userName, @policyType, @executable, @sha256, @commandLine, @cwd, @state, @decision)`,
+      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, sha256, command_line, cwd, state, reason, decision_json)
+       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @sha256, @commandLine, @cwd, @state, @reason, @decision)`,
     );
+    this.select = deps.db.prepare('SELECT id, uid, state, reason, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?');
+    this.progress = deps.db.prepare(
+      'UPDATE elevation_requests SET current_control = @current, passed_json = @passed, justification = coalesce(@justification, justification), updated_at = @at WHERE id = @id',
+    );
+    this.finish = deps.db.prepare("UPDATE elevation_requests SET state = @state, reason = @reason, current_control = NULL, updated_at = @at WHERE id = @id AND state = 'pending'");
+  }
+
+  /** Where a request stands; only the user who made it may ask. */
+  status(requestId: string, peer: PeerIdentity): ElevationStatusResult {
+    const row = this.select.get(requestId) as RequestRow | undefined;
+    if (!row) throw new AgentError(AgentErrorCodes.NotFound, `no elevation request ${requestId}`);
+    if (peer.uid === null || (row.uid !== peer.uid && peer.uid !== 0)) {
+      throw new AgentError(AgentErrorCodes.Unauthorized, 'this elevation request belongs to another user');
+    }
+    return toStatus(row);
+  }
+
+  /** Resolves when every running control flow has ended (used at shutdown and by tests). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
   async request(params: ElevationRequestParams, peer: PeerIdentity): Promise<ElevationRequestResult> {
@@ -69,6 +113,7 @@ export class ElevationService {
     );
     const summary = this.applyOffline(summarize(decision));
     const state = summary.outcome === 'allow' ? 'allowed' : summary.outcome === 'deny' ? 'denied' : 'pending';
+    const userName = account.name ?? peer.userName;
     const requestId = randomUUID();
     const record = this.deps.db.transaction(() => {
       this.insert.run({
@@ -82,6 +127,7 @@ export class ElevationService {
         commandLine,
         cwd: params.cwd,
         state,
+        reason: summary.reason,
         decision: JSON.stringify(summary),
       });
       this.audit.append(
@@ -95,7 +141,53 @@ export class ElevationService {
       );
     });
     record();
+    if (state === 'pending') {
+      this.start({
+        requestId,
+        uid: peer.uid,
+        userName,
+        subject: { requestId, executable: params.executable, commandLine, sha256, policyNames: summary.matched.filter((m) => summary.deciding.includes(m.policyId)).map((m) => m.policyName) },
+        decision: summary,
+        notification: decision.notification,
+        agentic: params.agentic ?? null,
+      });
+    }
     return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
+  }
+
+  private start(pending: PendingElevation): void {
+    const passed: string[] = [];
+    const update = (current: string | null, justification: string | null) => {
+      this.progress.run({ id: pending.requestId, current, passed: JSON.stringify(passed), justification, at: this.deps.clock.now().toISOString() });
+      this.publish(pending.requestId, pending.uid);
+    };
+    const flow = runControls(pending, this.deps.broker, this.deps.controls, this.deps.isOnline, {
+      asking: (control) => update(control, null),
+      passed: (control, detail) => {
+        passed.push(control);
+        this.audit.append(
+          { type: 'control.passed', actorUid: pending.uid, requestId: pending.requestId, data: { control, ...(detail.justification ? { justification: detail.justification, offline: !this.deps.isOnline() } : {}) } },
+          this.deps.clock.now(),
+        );
+        update(null, detail.justification ?? null);
+      },
+    }).then((result) => {
+      const at = this.deps.clock.now();
+      this.deps.db.transaction(() => {
+        this.finish.run({ id: pending.requestId, state: result.state, reason: result.reason, at: at.toISOString() });
+        this.audit.append({ type: 'elevation.resolved', actorUid: pending.uid, requestId: pending.requestId, data: { state: result.state, reason: result.reason, passed } }, at);
+      })();
+      this.publish(pending.requestId, pending.uid);
+    });
+    const tracked = flow.finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  private publish(requestId: string, uid: number): void {
+    const row = this.select.get(requestId) as RequestRow | undefined;
+    if (!row) return;
+    const status = toStatus(row);
+    for (const context of this.deps.registry.ofUser(uid)) void notify(context.connection, ElevationUpdated, status).catch(() => {});
   }
 
   /** Offline, the controls that need the backend block; justification alone still passes. */
@@ -105,6 +197,17 @@ export class ElevationService {
     if (blocking.length === 0) return summary;
     return { ...summary, outcome: 'deny', controls: [], reason: `The agent is offline, and ${blocking.join(', ')} needs a network connection.` };
   }
+}
+
+function toStatus(row: RequestRow): ElevationStatusResult {
+  return {
+    requestId: row.id,
+    state: row.state,
+    reason: row.reason,
+    currentControl: row.current_control as ElevationStatusResult['currentControl'],
+    passed: JSON.parse(row.passed_json) as ElevationStatusResult['passed'],
+    updatedAt: row.updated_at || row.created_at,
+  };
 }
 
 function summarize(decision: Decision): DecisionSummary {

@@ -5,9 +5,9 @@ import {
   PROTOCOL_VERSION,
   SessionHello,
 } from '../../../../shared/protocol/src/common/index.ts';
-import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
+import { route, type ConnectionContext, type RegisteredHandler } from '../ipc/agentConnection.ts';
 
-export function sessionHandlers(agentVersion: string): RegisteredHandler[] {
+export function sessionHandlers(agentVersion: string, onSessionStarted: (context: ConnectionContext) => void): RegisteredHandler[] {
   return [
     route(
       SessionHello,
@@ -23,6 +23,8 @@ export function sessionHandlers(agentVersion: string): RegisteredHandler[] {
           throw new AgentError(AgentErrorCodes.Conflict, 'session.hello was already called on this connection');
         }
         context.session = { sessionId: randomUUID(), clientKind: params.client.kind };
+        // After this answer is sent, so a desktop sees its hello result before any prompt.
+        setImmediate(() => onSessionStarted(context));
         return {
           protocolVersion: PROTOCOL_VERSION,
           agentVersion,

@@ -8,12 +8,16 @@ import { agentHandlers } from '../handlers/agent.ts';
 import { elevationHandlers } from '../handlers/elevation.ts';
 import { ElevationService } from '../elevation/elevationService.ts';
 import { PolicyService } from '../policy/policyService.ts';
+import { AuditLog } from '../elevation/auditLog.ts';
+import { DEFAULT_CONTROL_SETTINGS } from '../elevation/controlRunner.ts';
+import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { PromptBroker } from '../prompts/promptBroker.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
-import { acceptConnection, type ConnectionContext } from '../ipc/agentConnection.ts';
+import { acceptConnection } from '../ipc/agentConnection.ts';
 import { listenOnSocket } from '../ipc/socketListener.ts';
 import type { Logger } from '../log/logger.ts';
-import { StatusService, type Clock } from '../status/statusService.ts';
+import { StatusService, type Clock, type Scheduler } from '../status/statusService.ts';
 import { loadAgentId, openAgentDatabase } from '../store/database.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { prepareDataDir } from './dataDir.ts';
@@ -27,6 +31,7 @@ export interface RunningAgent {
 export interface AgentDependencies {
   readonly log: Logger;
   readonly clock: Clock;
+  readonly scheduler: Scheduler;
   readonly isRoot: boolean;
 }
 
@@ -34,7 +39,7 @@ export interface AgentDependencies {
 export const Plugins = { store: 'KeeperStore', ipc: 'KeeperIpc', health: 'KeeperHealth' } as const;
 
 /** The agent's composition root: store, status, socket server and health endpoint, in start order. */
-export async function startAgent(options: AgentOptions, { log, clock, isRoot }: AgentDependencies): Promise<RunningAgent> {
+export async function startAgent(options: AgentOptions, { log, clock, scheduler, isRoot }: AgentDependencies): Promise<RunningAgent> {
   prepareDataDir(options.dataDir, options.dataDirExplicit);
   const db = openAgentDatabase(options.dataDir);
   const startedAt = clock.now();
@@ -55,14 +60,21 @@ export async function startAgent(options: AgentOptions, { log, clock, isRoot }: 
   status.setPlugin(Plugins.health, 'Starting');
 
   const policies = new PolicyService(options.policies, status, log, () => clock.now());
-  const elevation = new ElevationService({ db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny' });
-  const handlers = [...sessionHandlers(AGENT_VERSION), ...agentHandlers(status), ...elevationHandlers(elevation)];
-  const connections = new Set<ConnectionContext>();
+  const registry = new ConnectionRegistry();
+  const audit = new AuditLog(db);
+  const broker = new PromptBroker(registry, clock, scheduler, audit);
+  const elevation = new ElevationService(
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS },
+    audit,
+  );
+  const handlers = [
+    ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
+    ...agentHandlers(status),
+    ...elevationHandlers(elevation, broker),
+  ];
   const sockets = new Set<net.Socket>();
   const stopForwarding = status.onChanged((snapshot) => {
-    for (const context of connections) {
-      if (context.session) void notify(context.connection, AgentStatusChanged, snapshot).catch(() => {});
-    }
+    for (const context of registry.withSession()) void notify(context.connection, AgentStatusChanged, snapshot).catch(() => {});
   });
 
   let server: net.Server;
@@ -72,7 +84,7 @@ export async function startAgent(options: AgentOptions, { log, clock, isRoot }: 
       (socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, log, (c) => connections.add(c), (c) => connections.delete(c));
+        acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, log, (c) => registry.add(c), (c) => registry.remove(c));
       },
       isRoot,
     );
@@ -108,6 +120,8 @@ export async function startAgent(options: AgentOptions, { log, clock, isRoot }: 
       stopping ??= (async () => {
         status.setPlugin(Plugins.ipc, 'Stopping');
         stopForwarding();
+        broker.closeAll();
+        await elevation.settled();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         await closed;

@@ -91,3 +91,15 @@ export class StatusService {
     this.events.emit('changed', this.snapshot());
   }
 }
+
+/** Timers the flows use, injectable so tests can move time instead of waiting. */
+export interface Scheduler {
+  schedule(ms: number, run: () => void): () => void;
+}
+
+export const systemScheduler: Scheduler = {
+  schedule(ms, run) {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};

@@ -40,6 +40,43 @@ const MIGRATIONS: readonly string[] = [
    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
    CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;`,
+  `ALTER TABLE elevation_requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+   ALTER TABLE elevation_requests ADD COLUMN current_control TEXT;
+   ALTER TABLE elevation_requests ADD COLUMN passed_json TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE elevation_requests ADD COLUMN justification TEXT;
+   ALTER TABLE elevation_requests ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';`,
+  // MFA (TOTP): secrets are AES-256-GCM ciphertexts (key in <dataDir>/mfa.key), never plaintext.
+  `CREATE TABLE mfa_enrollments (
+     uid INTEGER PRIMARY KEY,
+     secret_ciphertext BLOB NOT NULL,
+     secret_iv BLOB NOT NULL,
+     secret_tag BLOB NOT NULL,
+     enrolled_at TEXT NOT NULL,
+     -- RFC 6238 time step of the last accepted code: a code of this step or an earlier one is a replay.
+     last_time_step INTEGER
+   );
+   CREATE TABLE mfa_pending_enrollments (
+     id TEXT PRIMARY KEY,
+     uid INTEGER NOT NULL,
+     secret_ciphertext BLOB NOT NULL,
+     secret_iv BLOB NOT NULL,
+     secret_tag BLOB NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX mfa_pending_enrollments_by_user ON mfa_pending_enrollments (uid);
+   CREATE TABLE mfa_failures (
+     uid INTEGER PRIMARY KEY,
+     consecutive_failures INTEGER NOT NULL DEFAULT 0,
+     lockouts INTEGER NOT NULL DEFAULT 0,
+     locked_until TEXT
+   );
+   CREATE TABLE mfa_sessions (
+     uid INTEGER NOT NULL,
+     action_type TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     PRIMARY KEY (uid, action_type)
+   );`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

@@ -3,3 +3,5 @@ export * from './errors.ts';
 export * from './methods/session.ts';
 export * from './methods/agent.ts';
 export * from './methods/elevation.ts';
+export * from './methods/prompt.ts';
+export * from './methods/mfa.ts';

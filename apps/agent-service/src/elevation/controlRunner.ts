@@ -1,0 +1,124 @@
+import type { DecisionSummary, PromptShow } from '../../../../shared/protocol/src/common/index.ts';
+import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
+
+/** How long each prompt waits for its user, and what end-user approval does on timeout. */
+export interface ControlSettings {
+  readonly justificationTimeoutMs: number;
+  readonly justificationMinLength: number;
+  readonly justificationMaxLength: number;
+  readonly acknowledgeTimeoutMs: number;
+  readonly operatorApprovalTimeoutMs: number;
+  readonly operatorApprovalOnTimeout: 'deny' | 'allow';
+}
+
+export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
+  justificationTimeoutMs: 5 * 60_000,
+  justificationMinLength: 10,
+  justificationMaxLength: 2000,
+  acknowledgeTimeoutMs: 5 * 60_000,
+  operatorApprovalTimeoutMs: 2 * 60_000,
+  operatorApprovalOnTimeout: 'deny',
+};
+
+export interface PendingElevation {
+  readonly requestId: string;
+  readonly uid: number;
+  readonly userName: string | null;
+  readonly subject: PromptShow['subject'];
+  readonly decision: DecisionSummary;
+  readonly notification: { readonly message: string; readonly requiresAcknowledge: boolean } | null;
+  readonly agentic: { readonly parentProcess: string; readonly aiLikelihoodPercent: number } | null;
+}
+
+export interface ControlProgress {
+  /** A control is being asked now. */
+  asking(control: DecisionSummary['controls'][number]): void;
+  passed(control: DecisionSummary['controls'][number], detail: { justification?: string }): void;
+}
+
+export type FlowResult = { readonly state: 'allowed'; readonly reason: string } | { readonly state: 'denied'; readonly reason: string };
+
+/** Why an unanswered prompt fails its control, in words for the requester. */
+function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, what: string, user: string | null): string {
+  switch (answer.kind) {
+    case 'cancelled':
+      return `The ${what} was cancelled.`;
+    case 'expired':
+      return `The ${what} was not answered in time.`;
+    case 'undeliverable':
+      return `No desktop session of ${user ?? 'the requesting user'} is connected to show the ${what}.`;
+  }
+}
+
+/**
+ * Runs the controls of one pending request in their presentation order; every control must pass,
+ * and the first that is denied, cancelled, times out or cannot be shown ends the request denied.
+ */
+export async function runControls(
+  request: PendingElevation,
+  broker: PromptBroker,
+  settings: ControlSettings,
+  online: () => boolean,
+  progress: ControlProgress,
+): Promise<FlowResult> {
+  const base = { subject: request.subject };
+  for (const control of request.decision.controls) {
+    progress.asking(control);
+    switch (control) {
+      case 'JUSTIFY': {
+        const spec: PromptSpec = {
+          ...base,
+          kind: 'justification',
+          control,
+          justification: { minLength: settings.justificationMinLength, maxLength: settings.justificationMaxLength, offline: !online() },
+        };
+        const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) =>
+          response.kind === 'justification' && response.text.trim().length < settings.justificationMinLength
+            ? `A justification needs at least ${settings.justificationMinLength} characters.`
+            : null,
+        );
+        if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'justification prompt', request.userName) };
+        if (answer.response.kind !== 'justification') return { state: 'denied', reason: 'The justification prompt got a wrong answer.' };
+        progress.passed(control, { justification: answer.response.text.trim() });
+        break;
+      }
+      case 'NOTIFY': {
+        const text = request.notification?.message ?? '';
+        const spec: PromptSpec = { ...base, kind: 'message', control, message: { text, requiresAcknowledge: true, tone: 'info' } };
+        if (request.notification?.requiresAcknowledge) {
+          const answer = await broker.ask(request.uid, spec, settings.acknowledgeTimeoutMs);
+          if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'notice that needs acknowledging', request.userName) };
+        } else {
+          // A plain notice never blocks: shown if a desktop is there, and the flow goes on.
+          void broker.ask(request.uid, { ...spec, message: { text, requiresAcknowledge: false, tone: 'info' } }, settings.acknowledgeTimeoutMs);
+        }
+        progress.passed(control, {});
+        break;
+      }
+      case 'OPERATORAPPROVAL': {
+        const spec: PromptSpec = {
+          ...base,
+          kind: 'operatorApproval',
+          control,
+          operatorApproval: {
+            agentProcess: request.agentic?.parentProcess ?? request.subject.executable,
+            aiLikelihoodPercent: request.agentic?.aiLikelihoodPercent ?? null,
+            onTimeout: settings.operatorApprovalOnTimeout,
+          },
+        };
+        const answer = await broker.ask(request.uid, spec, settings.operatorApprovalTimeoutMs);
+        if (answer.kind === 'answered') {
+          if (answer.response.kind !== 'operatorApproval' || !answer.response.approve) return { state: 'denied', reason: 'The user at the endpoint denied the action.' };
+        } else if (answer.kind === 'cancelled' || settings.operatorApprovalOnTimeout === 'deny') {
+          return { state: 'denied', reason: `${failure(answer, 'approval prompt', request.userName)} The fail-mode denies the action.` };
+        }
+        progress.passed(control, {});
+        break;
+      }
+      case 'MFA':
+      case 'APPROVAL':
+        return { state: 'denied', reason: `${control === 'MFA' ? 'MFA verification' : 'Admin approval'} is not available on this agent yet.` };
+    }
+  }
+  return { state: 'allowed', reason: 'Every control passed.' };
+}

@@ -1,0 +1,44 @@
+import type { ConnectionContext } from './agentConnection.ts';
+
+/**
+ * The open connections, and which of them are desktop sessions of which user. Prompts go only to
+ * desktop sessions of their own user; request updates only to the requester's connections.
+ */
+export class ConnectionRegistry {
+  private readonly open = new Set<ConnectionContext>();
+  private readonly joinListeners = new Set<(context: ConnectionContext) => void>();
+
+  add(context: ConnectionContext): void {
+    this.open.add(context);
+  }
+
+  remove(context: ConnectionContext): void {
+    this.open.delete(context);
+  }
+
+  /** Called once the handshake names the client; desktop sessions then receive their open prompts. */
+  sessionStarted(context: ConnectionContext): void {
+    for (const listener of this.joinListeners) listener(context);
+  }
+
+  onSessionStarted(listener: (context: ConnectionContext) => void): () => void {
+    this.joinListeners.add(listener);
+    return () => this.joinListeners.delete(listener);
+  }
+
+  withSession(): ConnectionContext[] {
+    return [...this.open].filter((c) => c.session !== null);
+  }
+
+  ofUser(uid: number): ConnectionContext[] {
+    return this.withSession().filter((c) => c.peer.uid === uid);
+  }
+
+  desktopsOf(uid: number): ConnectionContext[] {
+    return this.ofUser(uid).filter((c) => c.session?.clientKind === 'desktop');
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import type { AuditEvent, AuditLog } from '../elevation/auditLog.ts';
+import type { ConnectionContext } from '../ipc/agentConnection.ts';
+import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Scheduler } from '../status/statusService.ts';
+import { PromptBroker, type PromptSpec } from './promptBroker.ts';
+
+/** Timers that fire only when the test moves time. */
+class ManualScheduler implements Scheduler {
+  now = 0;
+  private timers: Array<{ at: number; run: () => void; live: boolean }> = [];
+  schedule(ms: number, run: () => void) {
+    const timer = { at: this.now + ms, run, live: true };
+    this.timers.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  }
+  advance(ms: number) {
+    this.now += ms;
+    for (const t of this.timers.filter((t) => t.live && t.at <= this.now)) {
+      t.live = false;
+      t.run();
+    }
+  }
+}
+
+function desktop(uid: number, sent: Array<{ method: string; params: unknown }>): ConnectionContext {
+  const connection = { sendNotification: (method: string, params: unknown) => (sent.push({ method, params }), Promise.resolve()) } as unknown as MessageConnection;
+  return { connectionId: `c${uid}`, peer: { uid, gid: uid, pid: 1, userName: null }, connection, session: { sessionId: 's', clientKind: 'desktop' } };
+}
+
+const spec: PromptSpec = {
+  kind: 'justification',
+  control: 'JUSTIFY',
+  subject: { requestId: 'r1', executable: '/usr/bin/true', commandLine: '/usr/bin/true', sha256: null, policyNames: [] },
+  justification: { minLength: 10, maxLength: 100, offline: false },
+};
+
+function setup() {
+  const scheduler = new ManualScheduler();
+  const registry = new ConnectionRegistry();
+  const audited: AuditEvent[] = [];
+  const audit = { append: (e: AuditEvent) => (audited.push(e), 'id') } as unknown as AuditLog;
+  const broker = new PromptBroker(registry, { now: () => new Date(scheduler.now) }, scheduler, audit);
+  return { scheduler, registry, broker, audited };
+}
+
+describe('PromptBroker', () => {
+  it('expires an unanswered prompt on the injected clock, once, and tells the desktop', async () => {
+    const { scheduler, registry, broker } = setup();
+    const sent: Array<{ method: string; params: unknown }> = [];
+    registry.add(desktop(1000, sent));
+    const answer = broker.ask(1000, spec, 60_000);
+    expect(sent.map((s) => s.method)).toEqual(['prompt.show']);
+    expect(sent[0]!.params).toMatchObject({ expiresAt: new Date(60_000).toISOString() });
+    scheduler.advance(59_999);
+    expect(broker.openFor(1000)).toHaveLength(1);
+    scheduler.advance(1);
+    expect(await answer).toEqual({ kind: 'expired' });
+    expect(sent.map((s) => s.method)).toEqual(['prompt.show', 'prompt.closed']);
+    expect(broker.openFor(1000)).toEqual([]);
+  });
+
+  it('resolves undeliverable at once when the user has no desktop session', async () => {
+    const { registry, broker } = setup();
+    registry.add(desktop(2000, []));
+    expect(await broker.ask(1000, spec, 60_000)).toEqual({ kind: 'undeliverable' });
+  });
+
+  it('never resolves twice: an answer after expiry is refused as expired', async () => {
+    const { scheduler, registry, broker } = setup();
+    const context = desktop(1000, []);
+    registry.add(context);
+    const answer = broker.ask(1000, spec, 1_000);
+    const promptId = broker.openFor(1000)[0]!.promptId;
+    scheduler.advance(1_000);
+    expect(await answer).toEqual({ kind: 'expired' });
+    expect(() => broker.respond(context, promptId, { kind: 'justification', text: 'too late for this one' })).toThrow(/no longer open/);
+  });
+
+  it('closes every open prompt when the agent stops', async () => {
+    const { registry, broker } = setup();
+    const sent: Array<{ method: string; params: unknown }> = [];
+    registry.add(desktop(1000, sent));
+    const answer = broker.ask(1000, spec, 60_000);
+    broker.closeAll();
+    expect(await answer).toEqual({ kind: 'expired' });
+    expect(sent.at(-1)).toMatchObject({ method: 'prompt.closed', params: { reason: 'agentStopping' } });
+  });
+});

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AgentError,
+  AgentErrorCodes,
+  JsonRpcErrorCodes,
+  PromptClosedNotification,
+  PromptShowNotification,
+  type PromptClosed,
+  type PromptResponse,
+  type PromptShow,
+} from '../../../../shared/protocol/src/common/index.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { AuditLog } from '../elevation/auditLog.ts';
+import type { ConnectionContext } from '../ipc/agentConnection.ts';
+import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Clock, Scheduler } from '../status/statusService.ts';
+
+export type PromptAnswer =
+  | { readonly kind: 'answered'; readonly response: Exclude<PromptResponse, { kind: 'cancel' }> }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'expired' }
+  /** No desktop session of the user is connected: the prompt cannot be presented. */
+  | { readonly kind: 'undeliverable' };
+
+export type PromptSpec = Omit<PromptShow, 'promptId' | 'createdAt' | 'expiresAt'>;
+
+interface OpenPrompt {
+  readonly show: PromptShow;
+  readonly uid: number;
+  readonly validate: (response: PromptResponse) => string | null;
+  readonly finish: (answer: PromptAnswer, reason: PromptClosed['reason']) => void;
+}
+
+/**
+ * Presents prompts to the desktop sessions of the user they belong to and collects exactly one
+ * outcome per prompt: answered, cancelled, expired or undeliverable. Answers from any other user
+ * are refused and audited. A desktop that connects later (or reconnects) gets the open prompts again.
+ */
+export class PromptBroker {
+  private readonly open = new Map<string, OpenPrompt>();
+  private readonly registry: ConnectionRegistry;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly audit: AuditLog;
+
+  constructor(registry: ConnectionRegistry, clock: Clock, scheduler: Scheduler, audit: AuditLog) {
+    this.registry = registry;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.audit = audit;
+    registry.onSessionStarted((context) => {
+      if (context.session?.clientKind !== 'desktop' || context.peer.uid === null) return;
+      for (const prompt of this.open.values()) {
+        if (prompt.uid === context.peer.uid) void notify(context.connection, PromptShowNotification, prompt.show).catch(() => {});
+      }
+    });
+  }
+
+  /** Shows a prompt and resolves with its one outcome; `validate` may keep it open with a problem. */
+  ask(uid: number, spec: PromptSpec, timeoutMs: number, validate: (response: PromptResponse) => string | null = () => null): Promise<PromptAnswer> {
+    const desktops = this.registry.desktopsOf(uid);
+    if (desktops.length === 0) return Promise.resolve({ kind: 'undeliverable' });
+    const now = this.clock.now();
+    const show: PromptShow = {
+      ...spec,
+      promptId: randomUUID(),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + timeoutMs).toISOString(),
+    };
+    return new Promise((resolve) => {
+      let done = false;
+      const cancelTimer = this.scheduler.schedule(timeoutMs, () => finish({ kind: 'expired' }, 'expired'));
+      const finish = (answer: PromptAnswer, reason: PromptClosed['reason']) => {
+        if (done) return;
+        done = true;
+        cancelTimer();
+        this.open.delete(show.promptId);
+        for (const context of this.registry.desktopsOf(uid)) {
+          void notify(context.connection, PromptClosedNotification, { promptId: show.promptId, reason }).catch(() => {});
+        }
+        resolve(answer);
+      };
+      this.open.set(show.promptId, { show, uid, validate, finish });
+      for (const context of desktops) void notify(context.connection, PromptShowNotification, show).catch(() => {});
+    });
+  }
+
+  respond(context: ConnectionContext, promptId: string, response: PromptResponse): { accepted: boolean; problem?: string } {
+    const prompt = this.open.get(promptId);
+    if (!prompt) throw new AgentError(AgentErrorCodes.Expired, 'this prompt is no longer open (answered, expired or cancelled)');
+    if (context.peer.uid !== prompt.uid) {
+      this.audit.append(
+        { type: 'prompt.refused', actorUid: context.peer.uid, requestId: prompt.show.subject.requestId, data: { promptId, reason: 'answer from another user' } },
+        this.clock.now(),
+      );
+      throw new AgentError(AgentErrorCodes.Unauthorized, 'this prompt belongs to another user');
+    }
+    if (response.kind === 'cancel') {
+      prompt.finish({ kind: 'cancelled' }, 'cancelled');
+      return { accepted: true };
+    }
+    if (response.kind !== prompt.show.kind) {
+      throw new AgentError(JsonRpcErrorCodes.InvalidParams, `this is a ${prompt.show.kind} prompt; a ${response.kind} answer does not fit`);
+    }
+    const problem = prompt.validate(response);
+    if (problem !== null) return { accepted: false, problem };
+    prompt.finish({ kind: 'answered', response }, 'answered');
+    return { accepted: true };
+  }
+
+  /** Ends every open prompt (agent shutdown): each waiting flow sees it as expired. */
+  closeAll(): void {
+    for (const prompt of [...this.open.values()]) prompt.finish({ kind: 'expired' }, 'agentStopping');
+  }
+
+  openFor(uid: number): PromptShow[] {
+    return [...this.open.values()].filter((p) => p.uid === uid).map((p) => p.show);
+  }
+}

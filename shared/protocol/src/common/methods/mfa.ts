@@ -1,0 +1,53 @@
+import * as z from 'zod';
+import { defineRequest, NoParams } from '../method.ts';
+
+/** A TOTP code as authenticator apps show it (RFC 6238, 6 digits). */
+export const MfaCode = z.string().regex(/^\d{6}$/, 'six digits');
+
+export const MfaEnrollBeginResult = z.object({
+  enrollmentId: z.string(),
+  /** `otpauth://totp/…` for the QR code. */
+  otpauthUri: z.string().startsWith('otpauth://'),
+  /** The base32 secret, for typing into an app that cannot scan. */
+  secret: z.string().regex(/^[A-Z2-7]+=*$/, 'base32'),
+  /** The same URI as a PNG QR code (`data:image/png;base64,…`); the window's CSP needs `img-src data:`. */
+  qrPngDataUrl: z.string().startsWith('data:image/png;base64,'),
+  issuer: z.string(),
+  /** The label the authenticator app shows: `<user>@<host>`. */
+  account: z.string(),
+  /** The enrollment must be confirmed before this time. */
+  expiresAt: z.iso.datetime(),
+});
+
+export const MfaEnrollConfirmParams = z.object({
+  enrollmentId: z.string().min(1).max(100),
+  code: MfaCode,
+});
+
+export const MfaEnrollConfirmResult = z.object({ enrolled: z.literal(true) });
+
+export const MfaSession = z.object({
+  /** The kind of action the session covers (e.g. a policy type); no re-prompt for it until expiresAt. */
+  actionType: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+
+export const MfaStatusResult = z.object({
+  enrolled: z.boolean(),
+  /** Set while too many wrong codes block verification. */
+  lockedUntil: z.iso.datetime().nullable(),
+  sessions: z.array(MfaSession),
+});
+
+/** `mfa.enroll.begin`: creates a new TOTP secret for the caller, pending until confirmed with a code. */
+export const MfaEnrollBegin = defineRequest('mfa.enroll.begin', NoParams, MfaEnrollBeginResult);
+/** `mfa.enroll.confirm`: proves the authenticator app holds the secret; only then is the caller enrolled. */
+export const MfaEnrollConfirm = defineRequest('mfa.enroll.confirm', MfaEnrollConfirmParams, MfaEnrollConfirmResult);
+/** `mfa.status`: whether the caller is enrolled, locked out, and which MFA sessions are open. */
+export const MfaStatus = defineRequest('mfa.status', NoParams, MfaStatusResult);
+
+export type MfaEnrollBeginResult = z.infer<typeof MfaEnrollBeginResult>;
+export type MfaEnrollConfirmParams = z.infer<typeof MfaEnrollConfirmParams>;
+export type MfaEnrollConfirmResult = z.infer<typeof MfaEnrollConfirmResult>;
+export type MfaSession = z.infer<typeof MfaSession>;
+export type MfaStatusResult = z.infer<typeof MfaStatusResult>;

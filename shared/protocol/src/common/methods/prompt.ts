@@ -1,0 +1,79 @@
+import * as z from 'zod';
+import { defineNotification, defineRequest } from '../method.ts';
+import { ElevationState, PromptControlName } from './elevation.ts';
+
+export const PromptKind = z.enum(['justification', 'mfa', 'approval', 'operatorApproval', 'message']);
+
+/** What the user is asked about: enough to decide, nothing secret. */
+export const PromptSubject = z.object({
+  requestId: z.string(),
+  executable: z.string(),
+  commandLine: z.string(),
+  sha256: z.string().nullable(),
+  policyNames: z.array(z.string()),
+});
+
+export const PromptShow = z.object({
+  promptId: z.string(),
+  kind: PromptKind,
+  /** The control this prompt satisfies. */
+  control: PromptControlName,
+  subject: PromptSubject,
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  /** Kind-specific details. */
+  justification: z.object({ minLength: z.number().int().min(1), maxLength: z.number().int().min(1), offline: z.boolean() }).optional(),
+  message: z.object({ text: z.string(), requiresAcknowledge: z.boolean(), tone: z.enum(['info', 'success', 'warning', 'error']) }).optional(),
+  operatorApproval: z
+    .object({ agentProcess: z.string(), aiLikelihoodPercent: z.number().nullable(), onTimeout: z.enum(['deny', 'allow']) })
+    .optional(),
+});
+
+export const PromptClosedReason = z.enum(['answered', 'expired', 'cancelled', 'superseded', 'agentStopping']);
+export const PromptClosed = z.object({ promptId: z.string(), reason: PromptClosedReason });
+
+export const PromptResponse = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('justification'), text: z.string().max(2000) }),
+  z.object({ kind: z.literal('mfa'), code: z.string().regex(/^\d{6}$/, 'six digits') }),
+  z.object({ kind: z.literal('operatorApproval'), approve: z.boolean() }),
+  z.object({ kind: z.literal('message'), acknowledged: z.literal(true) }),
+  /** Closing a prompt window counts as cancel. */
+  z.object({ kind: z.literal('cancel') }),
+]);
+
+export const PromptRespondParams = z.object({ promptId: z.string().min(1).max(100), response: PromptResponse });
+export const PromptRespondResult = z.object({
+  /** False when the answer was wrong but the prompt stays open (e.g. a justification too short). */
+  accepted: z.boolean(),
+  problem: z.string().optional(),
+});
+
+/** `prompt.show`: sent only to desktop connections of the user the prompt belongs to. */
+export const PromptShowNotification = defineNotification('prompt.show', PromptShow);
+/** `prompt.closed`: the prompt needs no more answer (answered elsewhere, expired, cancelled). */
+export const PromptClosedNotification = defineNotification('prompt.closed', PromptClosed);
+/** `prompt.respond`: the user's answer; only the prompt's own user may send it. */
+export const PromptRespond = defineRequest('prompt.respond', PromptRespondParams, PromptRespondResult);
+
+export const ElevationStatusParams = z.object({ requestId: z.string().min(1).max(100) });
+export const ElevationStatusResult = z.object({
+  requestId: z.string(),
+  state: ElevationState,
+  reason: z.string(),
+  /** The control being asked now, if any. */
+  currentControl: PromptControlName.nullable(),
+  /** Controls already passed, in order. */
+  passed: z.array(PromptControlName),
+  updatedAt: z.iso.datetime(),
+});
+
+/** `elevation.status`: where a request stands; its own user may ask. */
+export const ElevationStatus = defineRequest('elevation.status', ElevationStatusParams, ElevationStatusResult);
+/** `elevation.updated`: pushed to the requester's connections on every change of a request. */
+export const ElevationUpdated = defineNotification('elevation.updated', ElevationStatusResult);
+
+export type PromptKind = z.infer<typeof PromptKind>;
+export type PromptShow = z.infer<typeof PromptShow>;
+export type PromptClosed = z.infer<typeof PromptClosed>;
+export type PromptResponse = z.infer<typeof PromptResponse>;
+export type ElevationStatusResult = z.infer<typeof ElevationStatusResult>;
