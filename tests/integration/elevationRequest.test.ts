@@ -84,7 +84,8 @@ describe('elevation.request against the real agent and policy files', () => {
     const rows = db.prepare('SELECT state, executable FROM elevation_requests ORDER BY created_at').all();
     const events = db.prepare("SELECT type, request_id FROM audit_events WHERE type = 'elevation.decided'").all() as Array<{ request_id: string }>;
     db.close();
-    expect(rows).toEqual(expect.arrayContaining([{ state: 'allowed', executable: '/usr/bin/id' }, { state: 'pending', executable: '/usr/bin/true' }, { state: 'denied', executable: '/usr/bin/env' }]));
+    // The pending request's JUSTIFY could not be shown (no desktop session here), so it ended denied.
+    expect(rows).toEqual(expect.arrayContaining([{ state: 'allowed', executable: '/usr/bin/id' }, { state: 'denied', executable: '/usr/bin/true' }, { state: 'denied', executable: '/usr/bin/env' }]));
     expect(events.length).toBe(rows.length);
   });
 
