@@ -16,6 +16,9 @@ export default defineConfig({
     target: 'chrome130',
     sourcemap: false,
     modulePreload: { polyfill: false },
-    rolldownOptions: { input: Object.fromEntries(WINDOW_IDS.map((id) => [id, page(id)])) },
+    rolldownOptions: {
+      input: Object.fromEntries(WINDOW_IDS.map((id) => [id, page(id)])),
+      output: { chunkFileNames: 'assets/shared-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
+    },
   },
 });

@@ -6,6 +6,8 @@ export interface WebShellProcess {
   readonly child: ChildProcess;
   /** The KeeperAgent window's URL, with its token. */
   readonly agentWindowUrl: string;
+  /** Resolves with the URL of the `nth` (1-based) time the shell presented window `id`. */
+  windowUrl(id: string, nth?: number, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -17,23 +19,41 @@ export async function startWebShell(socket: string): Promise<WebShellProcess> {
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: PROJECT_DIR },
   );
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web shell printed no window URL within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Window keeper-agent: (http:\/\/127\.0\.0\.1:\d+\/keeper-agent\/\S+)/.exec(output);
-      if (match?.[1]) {
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+
+  const windowUrl = (id: string, nth = 1, timeoutMs = 20_000) =>
+    new Promise<string>((resolve, reject) => {
+      const find = () => {
+        const urls = [...output.matchAll(new RegExp(`Window ${id}: (http://127\\.0\\.0\\.1:\\d+/${id}/\\S+)`, 'g'))].map((m) => m[1]!);
+        return urls[nth - 1];
+      };
+      const check = () => {
+        const url = find();
+        if (!url) return;
         clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`web shell exited with ${code}:\n${output}`)));
-  });
+        listeners.delete(check);
+        resolve(url);
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`the web shell did not present ${id} (#${nth}) within ${timeoutMs} ms:\n${output}`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+    });
+
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`web shell exited with ${code}:\n${output}`))));
+  const agentWindowUrl = await Promise.race([windowUrl('keeper-agent'), exited]);
   return {
     child,
-    agentWindowUrl: url,
+    agentWindowUrl,
+    windowUrl,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

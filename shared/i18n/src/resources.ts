@@ -2,11 +2,13 @@ import agentDe from './locales/de/agent.json' with { type: 'json' };
 import commonDe from './locales/de/common.json' with { type: 'json' };
 import agentEn from './locales/en/agent.json' with { type: 'json' };
 import commonEn from './locales/en/common.json' with { type: 'json' };
+import justificationDe from './locales/de/justification.json' with { type: 'json' };
+import justificationEn from './locales/en/justification.json' with { type: 'json' };
 
 /** Bundled translations: no backend fetch, so a window renders on its first frame. */
 export const RESOURCES = {
-  en: { common: commonEn, agent: agentEn },
-  de: { common: commonDe, agent: agentDe },
+  en: { common: commonEn, agent: agentEn, justification: justificationEn },
+  de: { common: commonDe, agent: agentDe, justification: justificationDe },
 } as const;
 
 export type Namespace = keyof (typeof RESOURCES)['en'];

@@ -1,5 +1,8 @@
 import { ServiceDispatcher, bindService, type ServiceBinding } from '../../../../shared/bridge/src/main/serviceDispatcher.ts';
 import { AgentStatusService } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
+import { JustificationPromptService } from '../../../../shared/bridge/src/common/services/prompts.ts';
+import type { PromptKind } from '../../../../shared/protocol/src/common/index.ts';
+import { PromptCenter } from './prompts/promptCenter.ts';
 import { WINDOW_SERVICES, type WindowId } from '../../../../shared/bridge/src/common/windows.ts';
 import { AgentLink } from './agent/agentLink.ts';
 import type { WindowHost } from './hosts/windowHost.ts';
@@ -25,10 +28,29 @@ export interface DesktopApp {
  */
 export function createDesktopApp(options: DesktopOptions): DesktopApp {
   const agent = new AgentLink({ socketPath: options.socketPath, clientVersion: options.version });
+  let host: WindowHost | null = null;
+  const windowFor: Partial<Record<PromptKind, WindowId>> = { justification: 'keeper-justification' };
+  const prompts = new PromptCenter(
+    agent,
+    (kind) => {
+      const id = windowFor[kind];
+      if (id) void host?.open(id);
+    },
+    (kind) => {
+      const id = windowFor[kind];
+      if (id) host?.close(id);
+    },
+  );
   const bindings: ReadonlyMap<string, ServiceBinding> = new Map([
     [AgentStatusService.channel, bindService(AgentStatusService, agentStatusMainService(agent))],
+    [
+      JustificationPromptService.channel,
+      bindService(JustificationPromptService, {
+        queue$: () => prompts.queue$('justification'),
+        respond: (promptId, response) => prompts.respond('justification', promptId, response),
+      }),
+    ],
   ]);
-  let host: WindowHost | null = null;
 
   return {
     agent,

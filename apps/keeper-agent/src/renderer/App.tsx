@@ -6,7 +6,7 @@ import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { useAgentWindow } from './store.ts';
-import { splitDuration, useNow } from './useNow.ts';
+import { splitDuration, useNow } from '../../../../shared/ui/src/useNow.ts';
 
 const CONNECTION_TONE: Record<AgentStatusView['connection'], Tone> = { connecting: 'neutral', connected: 'ok', disconnected: 'bad' };
 const PLUGIN_TONE: Record<PluginState, Tone> = { Healthy: 'ok', Starting: 'neutral', Stopping: 'neutral', Unhealthy: 'warn', Failed: 'bad' };

@@ -6,7 +6,14 @@ import {
   SessionHello,
   type AgentStatus,
 } from '../../../../../shared/protocol/src/common/index.ts';
-import { AgentClient } from '../../../../../shared/protocol/src/node/agentClient.ts';
+import { AgentClient, type Disposable } from '../../../../../shared/protocol/src/node/agentClient.ts';
+import {
+  AgentError,
+  JsonRpcErrorCodes,
+  type ParamsInput,
+  type RequestDescriptor,
+  type ResultOf,
+} from '../../../../../shared/protocol/src/common/index.ts';
 import type { AgentStatusView } from '../../../../../shared/bridge/src/common/services/agentStatus.ts';
 
 export interface AgentLinkOptions {
@@ -28,6 +35,7 @@ export class AgentLink {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay: number;
   private stopped = false;
+  private readonly features: Array<{ attach(client: AgentClient): Disposable[]; detached(): void }> = [];
 
   constructor(options: AgentLinkOptions) {
     this.options = { now: () => new Date(), retryDelayMs: [250, 5_000], ...options };
@@ -45,6 +53,20 @@ export class AgentLink {
 
   start(): void {
     void this.connect();
+  }
+
+  /**
+   * Registers a feature that listens on every connection: `attach` runs before the handshake of
+   * each (re)connect, so no notification is missed; `detached` runs when that connection is lost.
+   */
+  addFeature(feature: { attach(client: AgentClient): Disposable[]; detached(): void }): void {
+    this.features.push(feature);
+  }
+
+  /** A request over the current connection; fails at once when the agent is not connected. */
+  request<D extends RequestDescriptor>(descriptor: D, params: ParamsInput<D>): Promise<ResultOf<D>> {
+    if (!this.client) return Promise.reject(new AgentError(JsonRpcErrorCodes.InternalError, 'the Keeper agent is not connected'));
+    return this.client.request(descriptor, params);
   }
 
   /** Fetches a fresh status if connected; otherwise reports the current (disconnected) view. */
@@ -76,6 +98,11 @@ export class AgentLink {
       this.scheduleRetry(describeConnectError(error as NodeJS.ErrnoException, this.options.socketPath));
       return;
     }
+    const attached = this.features.flatMap((feature) => feature.attach(client));
+    client.onClose(() => {
+      for (const disposable of attached) disposable.dispose();
+      for (const feature of this.features) feature.detached();
+    });
     try {
       client.onNotification(AgentStatusChanged, (status) => this.publish('connected', status, null));
       client.onClose(() => {

@@ -12,6 +12,7 @@ export interface WindowDefinition {
 /** Size and chrome of every window; which services it may reach lives in shared/bridge. */
 export const WINDOW_CATALOG: Readonly<Record<WindowId, WindowDefinition>> = {
   'keeper-agent': { id: 'keeper-agent', title: 'Keeper Agent', width: 560, height: 760, resizable: true },
+  'keeper-justification': { id: 'keeper-justification', title: 'Justification required', width: 560, height: 640, resizable: false },
 };
 
 export interface WindowLaunchOptions {
