@@ -99,6 +99,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     expect(prompt.justification).toEqual({ minLength: 10, maxLength: 2000, offline: false });
     expect(await desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'short' } })).toEqual({
       accepted: false,
+      reason: 'too-short',
       problem: 'A justification needs at least 10 characters.',
     });
     expect(await desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Installing the VPN client for ticket 4711' } })).toEqual({ accepted: true });

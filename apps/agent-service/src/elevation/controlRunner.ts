@@ -1,4 +1,5 @@
 import type { DecisionSummary, PromptShow } from '../../../../shared/protocol/src/common/index.ts';
+import type { MfaService } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 
 /** How long each prompt waits for its user, and what end-user approval does on timeout. */
@@ -9,6 +10,8 @@ export interface ControlSettings {
   readonly acknowledgeTimeoutMs: number;
   readonly operatorApprovalTimeoutMs: number;
   readonly operatorApprovalOnTimeout: 'deny' | 'allow';
+  readonly mfaTimeoutMs: number;
+  readonly mfaSessionMinutes: number;
 }
 
 export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
@@ -18,6 +21,8 @@ export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
   acknowledgeTimeoutMs: 5 * 60_000,
   operatorApprovalTimeoutMs: 2 * 60_000,
   operatorApprovalOnTimeout: 'deny',
+  mfaTimeoutMs: 5 * 60_000,
+  mfaSessionMinutes: 5,
 };
 
 export interface PendingElevation {
@@ -28,6 +33,8 @@ export interface PendingElevation {
   readonly decision: DecisionSummary;
   readonly notification: { readonly message: string; readonly requiresAcknowledge: boolean } | null;
   readonly agentic: { readonly parentProcess: string; readonly aiLikelihoodPercent: number } | null;
+  /** MFA sessions are per action type: the policy type of the request. */
+  readonly actionType: string;
 }
 
 export interface ControlProgress {
@@ -37,6 +44,13 @@ export interface ControlProgress {
 }
 
 export type FlowResult = { readonly state: 'allowed'; readonly reason: string } | { readonly state: 'denied'; readonly reason: string };
+
+const MFA_PROBLEMS = {
+  'not-enrolled': 'Set up an authenticator app first.',
+  invalid: 'That code is not valid.',
+  replayed: 'That code was already used; wait for the next one.',
+  locked: 'Too many wrong codes; try again later.',
+} as const;
 
 /** Why an unanswered prompt fails its control, in words for the requester. */
 function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, what: string, user: string | null): string {
@@ -57,6 +71,7 @@ function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, what: stri
 export async function runControls(
   request: PendingElevation,
   broker: PromptBroker,
+  mfa: MfaService,
   settings: ControlSettings,
   online: () => boolean,
   progress: ControlProgress,
@@ -74,7 +89,7 @@ export async function runControls(
         };
         const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) =>
           response.kind === 'justification' && response.text.trim().length < settings.justificationMinLength
-            ? `A justification needs at least ${settings.justificationMinLength} characters.`
+            ? { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` }
             : null,
         );
         if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'justification prompt', request.userName) };
@@ -115,9 +130,35 @@ export async function runControls(
         progress.passed(control, {});
         break;
       }
-      case 'MFA':
+      case 'MFA': {
+        // Within the session window the same action type is not asked again.
+        if (mfa.hasSession(request.uid, request.actionType)) {
+          progress.passed(control, {});
+          break;
+        }
+        const spec: PromptSpec = {
+          ...base,
+          kind: 'mfa',
+          control,
+          mfa: { enrolled: mfa.status(request.uid).enrolled, actionType: request.actionType, sessionMinutes: settings.mfaSessionMinutes },
+        };
+        const answer = await broker.ask(request.uid, spec, settings.mfaTimeoutMs, async (response) => {
+          if (response.kind !== 'mfa') return null;
+          const result = await mfa.verify(request.uid, request.actionType, response.code, request.requestId);
+          if (result.ok) return null;
+          return {
+            reason: result.reason,
+            problem: MFA_PROBLEMS[result.reason],
+            ...(result.retriesLeft !== undefined ? { retriesLeft: result.retriesLeft } : {}),
+            ...(result.lockedUntil !== undefined ? { lockedUntil: result.lockedUntil } : {}),
+          };
+        });
+        if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'MFA prompt', request.userName) };
+        progress.passed(control, {});
+        break;
+      }
       case 'APPROVAL':
-        return { state: 'denied', reason: `${control === 'MFA' ? 'MFA verification' : 'Admin approval'} is not available on this agent yet.` };
+        return { state: 'denied', reason: 'Admin approval is not available on this agent yet.' };
     }
   }
   return { state: 'allowed', reason: 'Every control passed.' };

@@ -12,6 +12,7 @@ import {
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { MfaService } from '../mfa/mfaService.ts';
 import type { PromptBroker } from '../prompts/promptBroker.ts';
 import { runControls, type ControlSettings, type PendingElevation } from './controlRunner.ts';
 import { lookupAccount } from '../identity/accounts.ts';
@@ -33,6 +34,7 @@ export interface ElevationDependencies {
   readonly broker: PromptBroker;
   readonly registry: ConnectionRegistry;
   readonly controls: ControlSettings;
+  readonly mfa: MfaService;
 }
 
 interface RequestRow {
@@ -150,6 +152,7 @@ export class ElevationService {
         decision: summary,
         notification: decision.notification,
         agentic: params.agentic ?? null,
+        actionType: params.policyType,
       });
     }
     return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
@@ -161,7 +164,7 @@ export class ElevationService {
       this.progress.run({ id: pending.requestId, current, passed: JSON.stringify(passed), justification, at: this.deps.clock.now().toISOString() });
       this.publish(pending.requestId, pending.uid);
     };
-    const flow = runControls(pending, this.deps.broker, this.deps.controls, this.deps.isOnline, {
+    const flow = runControls(pending, this.deps.broker, this.deps.mfa, this.deps.controls, this.deps.isOnline, {
       asking: (control) => update(control, null),
       passed: (control, detail) => {
         passed.push(control);

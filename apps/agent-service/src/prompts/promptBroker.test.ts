@@ -77,7 +77,7 @@ describe('PromptBroker', () => {
     const promptId = broker.openFor(1000)[0]!.promptId;
     scheduler.advance(1_000);
     expect(await answer).toEqual({ kind: 'expired' });
-    expect(() => broker.respond(context, promptId, { kind: 'justification', text: 'too late for this one' })).toThrow(/no longer open/);
+    await expect(broker.respond(context, promptId, { kind: 'justification', text: 'too late for this one' })).rejects.toThrow(/no longer open/);
   });
 
   it('closes every open prompt when the agent stops', async () => {

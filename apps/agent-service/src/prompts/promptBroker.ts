@@ -6,6 +6,7 @@ import {
   PromptClosedNotification,
   PromptShowNotification,
   type PromptClosed,
+  type PromptRespondResult,
   type PromptResponse,
   type PromptShow,
 } from '../../../../shared/protocol/src/common/index.ts';
@@ -24,10 +25,13 @@ export type PromptAnswer =
 
 export type PromptSpec = Omit<PromptShow, 'promptId' | 'createdAt' | 'expiresAt'>;
 
+/** Null accepts the answer; a refusal keeps the prompt open and tells the user why. */
+export type PromptValidator = (response: PromptResponse) => Omit<PromptRespondResult, 'accepted'> | null | Promise<Omit<PromptRespondResult, 'accepted'> | null>;
+
 interface OpenPrompt {
   readonly show: PromptShow;
   readonly uid: number;
-  readonly validate: (response: PromptResponse) => string | null;
+  readonly validate: PromptValidator;
   readonly finish: (answer: PromptAnswer, reason: PromptClosed['reason']) => void;
 }
 
@@ -57,7 +61,7 @@ export class PromptBroker {
   }
 
   /** Shows a prompt and resolves with its one outcome; `validate` may keep it open with a problem. */
-  ask(uid: number, spec: PromptSpec, timeoutMs: number, validate: (response: PromptResponse) => string | null = () => null): Promise<PromptAnswer> {
+  ask(uid: number, spec: PromptSpec, timeoutMs: number, validate: PromptValidator = () => null): Promise<PromptAnswer> {
     const desktops = this.registry.desktopsOf(uid);
     if (desktops.length === 0) return Promise.resolve({ kind: 'undeliverable' });
     const now = this.clock.now();
@@ -85,7 +89,7 @@ export class PromptBroker {
     });
   }
 
-  respond(context: ConnectionContext, promptId: string, response: PromptResponse): { accepted: boolean; problem?: string } {
+  async respond(context: ConnectionContext, promptId: string, response: PromptResponse): Promise<PromptRespondResult> {
     const prompt = this.open.get(promptId);
     if (!prompt) throw new AgentError(AgentErrorCodes.Expired, 'this prompt is no longer open (answered, expired or cancelled)');
     if (context.peer.uid !== prompt.uid) {
@@ -102,8 +106,10 @@ export class PromptBroker {
     if (response.kind !== prompt.show.kind) {
       throw new AgentError(JsonRpcErrorCodes.InvalidParams, `this is a ${prompt.show.kind} prompt; a ${response.kind} answer does not fit`);
     }
-    const problem = prompt.validate(response);
-    if (problem !== null) return { accepted: false, problem };
+    const refusal = await prompt.validate(response);
+    if (refusal !== null) return { accepted: false, ...refusal };
+    // The prompt may have expired while an async check ran; it resolves only once either way.
+    if (!this.open.has(promptId)) throw new AgentError(AgentErrorCodes.Expired, 'this prompt expired while its answer was checked');
     prompt.finish({ kind: 'answered', response }, 'answered');
     return { accepted: true };
   }

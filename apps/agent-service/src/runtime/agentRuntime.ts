@@ -12,6 +12,8 @@ import { AuditLog } from '../elevation/auditLog.ts';
 import { DEFAULT_CONTROL_SETTINGS } from '../elevation/controlRunner.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import { PromptBroker } from '../prompts/promptBroker.ts';
+import { MfaService } from '../mfa/mfaService.ts';
+import { mfaHandlers } from '../handlers/mfa.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
 import { acceptConnection } from '../ipc/agentConnection.ts';
@@ -63,14 +65,16 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const registry = new ConnectionRegistry();
   const audit = new AuditLog(db);
   const broker = new PromptBroker(registry, clock, scheduler, audit);
+  const mfa = new MfaService(db, options.dataDir, clock, audit);
   const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS },
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa },
     audit,
   );
   const handlers = [
     ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
     ...agentHandlers(status),
     ...elevationHandlers(elevation, broker),
+    ...mfaHandlers(mfa),
   ];
   const sockets = new Set<net.Socket>();
   const stopForwarding = status.onChanged((snapshot) => {

@@ -65,7 +65,7 @@ function JustificationForm({ prompt, waiting }: { prompt: PromptShow; waiting: n
     try {
       const result = await promptClient().respond(prompt.promptId, response);
       if (result.accepted) justificationActions.answered(prompt.promptId);
-      else setProblem(result.problem ?? t('rejected'));
+      else setProblem(result.reason === 'too-short' ? t('tooShort', { count: limits.minLength }) : (result.problem ?? t('rejected')));
     } catch (error) {
       setProblem((error as Error).message);
     } finally {

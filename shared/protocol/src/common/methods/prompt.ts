@@ -27,6 +27,8 @@ export const PromptShow = z.object({
   operatorApproval: z
     .object({ agentProcess: z.string(), aiLikelihoodPercent: z.number().nullable(), onTimeout: z.enum(['deny', 'allow']) })
     .optional(),
+  /** Not enrolled yet: the MFA window first runs mfa.enroll.begin/confirm, then asks for a code. */
+  mfa: z.object({ enrolled: z.boolean(), actionType: z.string(), sessionMinutes: z.number().int().positive() }).optional(),
 });
 
 export const PromptClosedReason = z.enum(['answered', 'expired', 'cancelled', 'superseded', 'agentStopping']);
@@ -45,8 +47,13 @@ export const PromptRespondParams = z.object({ promptId: z.string().min(1).max(10
 export const PromptRespondResult = z.object({
   /** False when the answer was wrong but the prompt stays open (e.g. a justification too short). */
   accepted: z.boolean(),
+  /** Why it was refused, in English for logs; windows translate `reason`. */
   problem: z.string().optional(),
+  reason: z.enum(['too-short', 'invalid', 'replayed', 'locked', 'not-enrolled']).optional(),
+  retriesLeft: z.number().int().nonnegative().optional(),
+  lockedUntil: z.iso.datetime().optional(),
 });
+export type PromptRespondResult = z.infer<typeof PromptRespondResult>;
 
 /** `prompt.show`: sent only to desktop connections of the user the prompt belongs to. */
 export const PromptShowNotification = defineNotification('prompt.show', PromptShow);

@@ -1,0 +1,134 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+export const MFA_KEY_FILE = 'mfa.key';
+
+export class SecretBoxError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SecretBoxError';
+  }
+}
+
+/** AES-256-GCM output; all three parts are needed to open it. */
+export interface Sealed {
+  readonly ciphertext: Buffer;
+  readonly iv: Buffer;
+  readonly tag: Buffer;
+}
+
+/**
+ * Encrypts small secrets (MFA seeds) at rest with AES-256-GCM. The key lives in its own file beside the
+ * database, created on first use (random, mode 0600) and refused when anyone but the service could
+ * read or change it. `context` is bound as associated data, so a ciphertext copied to another row
+ * (another user) does not open.
+ */
+export class SecretBox {
+  private readonly keyPath: string;
+  private key: Buffer | null = null;
+
+  constructor(dataDir: string) {
+    this.keyPath = join(dataDir, MFA_KEY_FILE);
+  }
+
+  seal(plaintext: string, context: string): Sealed {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.loadKey(), iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return { ciphertext, iv, tag: cipher.getAuthTag() };
+  }
+
+  open(sealed: Sealed, context: string): string {
+    const key = this.loadKey();
+    if (sealed.iv.length !== IV_BYTES || sealed.tag.length !== TAG_BYTES) {
+      throw new SecretBoxError('cannot decrypt an MFA secret: the stored IV or tag has the wrong length');
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(sealed.tag);
+      return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
+    } catch (error) {
+      throw new SecretBoxError(
+        `cannot decrypt an MFA secret: the data was altered or ${this.keyPath} is not the key it was encrypted with`,
+        { cause: error },
+      );
+    }
+  }
+
+  private loadKey(): Buffer {
+    this.key ??= readOrCreateKey(this.keyPath);
+    return this.key;
+  }
+}
+
+function readOrCreateKey(path: string): Buffer {
+  try {
+    return readKey(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  createKey(path);
+  return readKey(path);
+}
+
+function readKey(path: string): Buffer {
+  const stats = lstatSync(path);
+  if (!stats.isFile()) throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
+  if (process.platform !== 'win32') {
+    if ((stats.mode & 0o077) !== 0) {
+      throw new SecretBoxError(
+        `MFA key file ${path} has mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')}: other users could read or replace it. ` +
+          `Refusing to use it; run "chmod 600 ${path}" if it was never exposed, otherwise re-enroll every user with a new key.`,
+      );
+    }
+    const uid = process.getuid?.();
+    if (uid !== undefined && stats.uid !== uid) {
+      throw new SecretBoxError(`MFA key file ${path} belongs to uid ${stats.uid}, not to this service (uid ${uid}); refusing to use it`);
+    }
+  }
+  const key = readFileSync(path);
+  if (key.length !== KEY_BYTES) {
+    throw new SecretBoxError(`MFA key file ${path} holds ${key.length} bytes instead of ${KEY_BYTES}; refusing to use it`);
+  }
+  return key;
+}
+
+/**
+ * Writes a fresh key to a private temporary file, flushes it, then links it into place: the key
+ * file appears complete or not at all, and when two processes race the first link wins.
+ */
+function createKey(path: string): void {
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    writeSync(fd, randomBytes(KEY_BYTES));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Makes the new directory entry durable, so a crash right after enrollment cannot lose the key. */
+function syncDirectory(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

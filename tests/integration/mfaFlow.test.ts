@@ -1,0 +1,87 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ElevationRequest,
+  ElevationStatus,
+  MfaEnrollBegin,
+  MfaEnrollConfirm,
+  PromptRespond,
+  PromptShowNotification,
+  type PromptShow,
+} from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+
+/** A TOTP code for `offsetSeconds` from now (the agent accepts ±30 s). */
+const codeAt = (secret: string, offsetSeconds: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
+
+describe('the MFA control: TOTP verified by the agent, one session per action type, no replays', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  let agent: AgentProcess;
+  let client: AgentClient;
+  let secret = '';
+  const prompts: PromptShow[] = [];
+  const nextPrompt = async (n: number) => {
+    await expect.poll(() => prompts.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(n);
+    return prompts[n - 1]!;
+  };
+  const ask = (policyType: 'PrivilegeElevation' | 'CommandLine' = 'PrivilegeElevation') =>
+    client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/', policyType });
+  const finalState = async (requestId: string) => {
+    await expect.poll(async () => (await client.request(ElevationStatus, { requestId })).state, { timeout: 5_000 }).not.toBe('pending');
+    return client.request(ElevationStatus, { requestId });
+  };
+
+  beforeAll(async () => {
+    mkdirSync(policiesDir);
+    writeFileSync(join(policiesDir, 'collections.json'), JSON.stringify({ Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] }));
+    const mfaPolicy = (id: string, type: string) => ({ PolicyName: id, PolicyId: id, PolicyType: type, Status: 'enforce', ApplicationCheck: ['col-true'], Actions: { OnSuccess: { Controls: ['MFA'] } } });
+    writeFileSync(join(policiesDir, 'mfa.json'), JSON.stringify([mfaPolicy('pol-mfa', 'PrivilegeElevation'), mfaPolicy('pol-mfa-cli', 'CommandLine')]));
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    client = await connectClient(sandbox.socket, 'desktop');
+    client.onNotification(PromptShowNotification, (p) => prompts.push(p));
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('tells the MFA window the user is not enrolled yet; enrollment gives a QR code and is confirmed with a code', async () => {
+    const result = await ask();
+    const prompt = await nextPrompt(1);
+    expect(prompt).toMatchObject({ kind: 'mfa', control: 'MFA', mfa: { enrolled: false, actionType: 'PrivilegeElevation', sessionMinutes: 5 } });
+    const enrollment = await client.request(MfaEnrollBegin, undefined);
+    expect(enrollment.otpauthUri).toMatch(/^otpauth:\/\/totp\/Keeper:/);
+    expect(enrollment.qrPngDataUrl).toMatch(/^data:image\/png;base64,/);
+    secret = enrollment.secret;
+    await expect(client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, -300) })).rejects.toMatchObject({ code: -33001 });
+    expect(await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, 0) })).toEqual({ enrolled: true });
+
+    const wrong = await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: '000000' } });
+    expect(wrong).toMatchObject({ accepted: false, reason: 'invalid', retriesLeft: 4 });
+    // The code that confirmed enrollment is spent; the next time step's code is within tolerance.
+    expect(await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).toEqual({ accepted: true });
+    expect(await finalState(result.requestId)).toMatchObject({ state: 'allowed', passed: ['MFA'] });
+  });
+
+  it('does not ask again within the 5-minute session for the same action type', async () => {
+    const result = await ask();
+    expect(await finalState(result.requestId)).toMatchObject({ state: 'allowed', passed: ['MFA'] });
+    expect(prompts).toHaveLength(1);
+  });
+
+  it('asks again for another action type, and refuses a replayed code', async () => {
+    const result = await ask('CommandLine');
+    const prompt = await nextPrompt(2);
+    expect(prompt.mfa).toMatchObject({ enrolled: true, actionType: 'CommandLine' });
+    const replay = await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } });
+    expect(replay).toMatchObject({ accepted: false, reason: 'replayed' });
+    await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'cancel' } });
+    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The MFA prompt was cancelled.' });
+  });
+});
