@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
 import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
+import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 
 export const DEFAULT_HEALTH_PORT = 6889;
 
@@ -25,6 +26,7 @@ export const AgentOptions = z.object({
   offline: z.boolean(),
   healthPort: z.number().int().min(0).max(65535),
   logLevel: LogLevel,
+  approvals: ApprovalSettings,
 });
 export type AgentOptions = z.infer<typeof AgentOptions>;
 
@@ -38,6 +40,8 @@ const ConfigFile = z
     offline: z.boolean(),
     healthPort: z.number().int().min(0).max(65535),
     logLevel: LogLevel,
+    /** Approver roles and approval timeouts (config file only). */
+    approvals: z.unknown(),
   })
   .partial()
   .strict();
@@ -115,6 +119,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     offline: values.offline ?? file.offline ?? false,
     healthPort: healthPort ?? file.healthPort ?? DEFAULT_HEALTH_PORT,
     logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
+    approvals: file.approvals ?? {},
   };
   const parsed = AgentOptions.safeParse(merged);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));

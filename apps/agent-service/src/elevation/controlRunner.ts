@@ -1,4 +1,5 @@
 import type { DecisionSummary, PromptShow } from '../../../../shared/protocol/src/common/index.ts';
+import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 
@@ -35,6 +36,13 @@ export interface PendingElevation {
   readonly agentic: { readonly parentProcess: string; readonly aiLikelihoodPercent: number } | null;
   /** MFA sessions are per action type: the policy type of the request. */
   readonly actionType: string;
+  readonly machine: string;
+}
+
+export interface ControlServices {
+  readonly broker: PromptBroker;
+  readonly mfa: MfaService;
+  readonly approvals: ApprovalService;
 }
 
 export interface ControlProgress {
@@ -44,6 +52,30 @@ export interface ControlProgress {
 }
 
 export type FlowResult = { readonly state: 'allowed'; readonly reason: string } | { readonly state: 'denied'; readonly reason: string };
+
+/** The justification prompt (JUSTIFY, and the reason every approval request carries). */
+async function askJustification(
+  request: PendingElevation,
+  broker: PromptBroker,
+  settings: ControlSettings,
+  online: () => boolean,
+  control: 'JUSTIFY' | 'APPROVAL',
+): Promise<string | FlowResult> {
+  const spec: PromptSpec = {
+    subject: request.subject,
+    kind: 'justification',
+    control,
+    justification: { minLength: settings.justificationMinLength, maxLength: settings.justificationMaxLength, offline: !online() },
+  };
+  const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) =>
+    response.kind === 'justification' && response.text.trim().length < settings.justificationMinLength
+      ? { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` }
+      : null,
+  );
+  if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'justification prompt', request.userName) };
+  if (answer.response.kind !== 'justification') return { state: 'denied', reason: 'The justification prompt got a wrong answer.' };
+  return answer.response.text.trim();
+}
 
 const MFA_PROBLEMS = {
   'not-enrolled': 'Set up an authenticator app first.',
@@ -70,8 +102,7 @@ function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, what: stri
  */
 export async function runControls(
   request: PendingElevation,
-  broker: PromptBroker,
-  mfa: MfaService,
+  { broker, mfa, approvals }: ControlServices,
   settings: ControlSettings,
   online: () => boolean,
   progress: ControlProgress,
@@ -81,20 +112,9 @@ export async function runControls(
     progress.asking(control);
     switch (control) {
       case 'JUSTIFY': {
-        const spec: PromptSpec = {
-          ...base,
-          kind: 'justification',
-          control,
-          justification: { minLength: settings.justificationMinLength, maxLength: settings.justificationMaxLength, offline: !online() },
-        };
-        const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) =>
-          response.kind === 'justification' && response.text.trim().length < settings.justificationMinLength
-            ? { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` }
-            : null,
-        );
-        if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'justification prompt', request.userName) };
-        if (answer.response.kind !== 'justification') return { state: 'denied', reason: 'The justification prompt got a wrong answer.' };
-        progress.passed(control, { justification: answer.response.text.trim() });
+        const justification = await askJustification(request, broker, settings, online, control);
+        if (typeof justification !== 'string') return justification;
+        progress.passed(control, { justification });
         break;
       }
       case 'NOTIFY': {
@@ -157,8 +177,35 @@ export async function runControls(
         progress.passed(control, {});
         break;
       }
-      case 'APPROVAL':
-        return { state: 'denied', reason: 'Admin approval is not available on this agent yet.' };
+      case 'APPROVAL': {
+        const { path, sha256, commandLine } = { path: request.subject.executable, sha256: request.subject.sha256, commandLine: request.subject.commandLine };
+        // An open request for the same command is waited on, an approved unused one is consumed:
+        // a user who asks again (or after a restart) never files a duplicate.
+        let approval = approvals.findReusable(request.uid, sha256, commandLine);
+        if (!approval) {
+          const justification = await askJustification(request, broker, settings, online, control);
+          if (typeof justification !== 'string') return justification;
+          progress.passed('JUSTIFY', { justification });
+          approval = approvals.create({
+            requestId: request.requestId,
+            requester: { uid: request.uid, name: request.userName },
+            machine: request.machine,
+            application: { path, sha256, commandLine },
+            justification,
+            matchedPolicies: request.decision.matched,
+          });
+        }
+        progress.asking(control);
+        const decided = await approvals.waitForDecision(approval.approvalId);
+        if (decided.status === 'Denied') {
+          const who = decided.decision?.by.name ?? 'an approver';
+          return { state: 'denied', reason: `Denied by ${who}${decided.decision?.reason ? `: ${decided.decision.reason}` : '.'}` };
+        }
+        if (decided.status !== 'Approved') return { state: 'denied', reason: 'The approval request expired before anyone decided it.' };
+        if (!approvals.consume(decided.approvalId, request.requestId)) return { state: 'denied', reason: 'This approval was already used or is no longer valid.' };
+        progress.passed(control, {});
+        break;
+      }
     }
   }
   return { state: 'allowed', reason: 'Every control passed.' };

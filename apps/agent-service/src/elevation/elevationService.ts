@@ -13,6 +13,7 @@ import {
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
+import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { PromptBroker } from '../prompts/promptBroker.ts';
 import { runControls, type ControlSettings, type PendingElevation } from './controlRunner.ts';
 import { lookupAccount } from '../identity/accounts.ts';
@@ -35,6 +36,7 @@ export interface ElevationDependencies {
   readonly registry: ConnectionRegistry;
   readonly controls: ControlSettings;
   readonly mfa: MfaService;
+  readonly approvals: ApprovalService;
 }
 
 interface RequestRow {
@@ -153,6 +155,7 @@ export class ElevationService {
         notification: decision.notification,
         agentic: params.agentic ?? null,
         actionType: params.policyType,
+        machine: hostname(),
       });
     }
     return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
@@ -164,7 +167,7 @@ export class ElevationService {
       this.progress.run({ id: pending.requestId, current, passed: JSON.stringify(passed), justification, at: this.deps.clock.now().toISOString() });
       this.publish(pending.requestId, pending.uid);
     };
-    const flow = runControls(pending, this.deps.broker, this.deps.mfa, this.deps.controls, this.deps.isOnline, {
+    const flow = runControls(pending, { broker: this.deps.broker, mfa: this.deps.mfa, approvals: this.deps.approvals }, this.deps.controls, this.deps.isOnline, {
       asking: (control) => update(control, null),
       passed: (control, detail) => {
         passed.push(control);

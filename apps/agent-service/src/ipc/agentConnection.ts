@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
-import { createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+  type ResponseMessage,
+} from 'vscode-jsonrpc/node';
 import { AgentErrorCodes, AgentError, JsonRpcErrorCodes, type PeerIdentity, type RequestDescriptor } from '../../../../shared/protocol/src/common/index.ts';
 import { createFrameGuard, FrameViolation, type FrameLimits } from '../../../../shared/protocol/src/node/frameGuard.ts';
 import { handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
@@ -34,8 +40,14 @@ export function acceptConnection(
   onOpen: (context: ConnectionContext) => void,
   onClosed: (context: ConnectionContext) => void,
 ): void {
-  const guard = createFrameGuard(limits);
-  const connection = createMessageConnection(socket.pipe(guard), socket);
+  const guard = createFrameGuard(limits, socket);
+  const reader = new StreamMessageReader(socket.pipe(guard));
+  // Once a frame stops short, vscode-jsonrpc re-arms a "partial message" timer every 10 s for as long
+  // as the reader lives, and dispose() does not clear it: a client that hung up mid-frame would keep
+  // the agent alive after SIGTERM (and the reader in memory). Nothing here uses those events.
+  reader.partialMessageTimeout = 0;
+  const writer = new StreamMessageWriter(socket);
+  const connection = createMessageConnection(reader, writer);
   const context: ConnectionContext = {
     connectionId: randomUUID(),
     peer: resolvePeerIdentity(socket),
@@ -62,7 +74,19 @@ export function acceptConnection(
   });
   socket.on('error', (error) => connLog.debug({ err: error.message }, 'socket error'));
   socket.on('close', close);
-  connection.onError(([error]) => connLog.debug({ err: error.message }, 'protocol error'));
+  connection.onError(([error]) => {
+    connLog.debug({ err: error.message }, 'protocol error');
+    // A well-framed body that is not JSON: vscode-jsonrpc only reports it, so without this answer the
+    // client would wait forever. Framing is intact, so the connection stays open (JSON-RPC 2.0, 5.1).
+    if (error instanceof SyntaxError) {
+      const answer: ResponseMessage = {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: JsonRpcErrorCodes.ParseError, message: `the frame body is not valid JSON: ${error.message}` },
+      };
+      writer.write(answer).catch(() => {});
+    }
+  });
   connection.onClose(close);
 
   for (const { descriptor, handler, beforeSession } of handlers) {

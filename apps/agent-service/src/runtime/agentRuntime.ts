@@ -14,6 +14,9 @@ import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import { PromptBroker } from '../prompts/promptBroker.ts';
 import { MfaService } from '../mfa/mfaService.ts';
 import { mfaHandlers } from '../handlers/mfa.ts';
+import { ApprovalService } from '../approvals/approvalService.ts';
+import { approvalHandlers } from '../handlers/approvals.ts';
+import { lookupAccount } from '../identity/accounts.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
 import { acceptConnection } from '../ipc/agentConnection.ts';
@@ -66,8 +69,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const audit = new AuditLog(db);
   const broker = new PromptBroker(registry, clock, scheduler, audit);
   const mfa = new MfaService(db, options.dataDir, clock, audit);
+  const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccount });
+  approvals.resume();
   const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa },
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals },
     audit,
   );
   const handlers = [
@@ -75,6 +80,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     ...agentHandlers(status),
     ...elevationHandlers(elevation, broker),
     ...mfaHandlers(mfa),
+    ...approvalHandlers(approvals),
   ];
   const sockets = new Set<net.Socket>();
   const stopForwarding = status.onChanged((snapshot) => {
@@ -125,6 +131,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         status.setPlugin(Plugins.ipc, 'Stopping');
         stopForwarding();
         broker.closeAll();
+        approvals.stop();
         await elevation.settled();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const socket of sockets) socket.destroy();

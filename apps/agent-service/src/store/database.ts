@@ -77,6 +77,30 @@ const MIGRATIONS: readonly string[] = [
      expires_at TEXT NOT NULL,
      PRIMARY KEY (uid, action_type)
    );`,
+  `CREATE TABLE approvals (
+     id TEXT PRIMARY KEY,
+     request_id TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('Pending', 'Approved', 'Denied', 'Escalated', 'Expired')),
+     requester_uid INTEGER NOT NULL,
+     requester_name TEXT,
+     machine TEXT NOT NULL,
+     path TEXT NOT NULL,
+     sha256 TEXT,
+     command_line TEXT NOT NULL,
+     justification TEXT NOT NULL,
+     policies_json TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     escalated_at TEXT,
+     decided_by_uid INTEGER,
+     decided_by_name TEXT,
+     decided_at TEXT,
+     decision_reason TEXT,
+     usable_until TEXT,
+     consumed_at TEXT
+   );
+   CREATE INDEX approvals_open ON approvals (status, expires_at);
+   CREATE INDEX approvals_reuse ON approvals (requester_uid, command_line);`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

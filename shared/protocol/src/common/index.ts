@@ -5,3 +5,4 @@ export * from './methods/agent.ts';
 export * from './methods/elevation.ts';
 export * from './methods/prompt.ts';
 export * from './methods/mfa.ts';
+export * from './methods/approvals.ts';

@@ -20,7 +20,10 @@ export function handle<D extends RequestDescriptor, C>(
   handler: Handler<D, C>,
   onUnexpected: (method: string, error: unknown) => void,
 ): void {
-  connection.onRequest(descriptor.method, async (raw: unknown) => {
+  connection.onRequest(descriptor.method, async (...args: unknown[]) => {
+    // vscode-jsonrpc passes the cancellation token last: handler(token) when the request omits params
+    // (JSON-RPC allows that), handler(params, token) for an object, handler(...array, token) for an array.
+    const raw = args.length <= 1 ? undefined : args.length === 2 ? args[0] : args.slice(0, -1);
     const parsed = descriptor.params.safeParse(raw);
     if (!parsed.success) {
       throw new ResponseError(JsonRpcErrorCodes.InvalidParams, `invalid params for ${descriptor.method}: ${z.prettifyError(parsed.error)}`);

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AgentError,
+  AgentErrorCodes,
+  ApprovalsChanged,
+  type Approval,
+  type ApprovalStatus,
+  type DecisionSummary,
+} from '../../../../shared/protocol/src/common/index.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { AuditLog } from '../elevation/auditLog.ts';
+import type { Account } from '../identity/accounts.ts';
+import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { AgentDatabase } from '../store/database.ts';
+import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { ApprovalSettings } from './approvalSettings.ts';
+
+export type ApprovalRole = 'administrator' | 'approver' | 'secondaryApprover';
+
+interface ApprovalRow {
+  id: string;
+  request_id: string;
+  status: ApprovalStatus;
+  requester_uid: number;
+  requester_name: string | null;
+  machine: string;
+  path: string;
+  sha256: string | null;
+  command_line: string;
+  justification: string;
+  policies_json: string;
+  created_at: string;
+  expires_at: string;
+  escalated_at: string | null;
+  decided_by_uid: number | null;
+  decided_by_name: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  usable_until: string | null;
+  consumed_at: string | null;
+}
+
+export interface NewApproval {
+  readonly requestId: string;
+  readonly requester: { readonly uid: number; readonly name: string | null };
+  readonly machine: string;
+  readonly application: { readonly path: string; readonly sha256: string | null; readonly commandLine: string };
+  readonly justification: string;
+  readonly matchedPolicies: DecisionSummary['matched'];
+}
+
+const MINUTE = 60_000;
+const OPEN: readonly ApprovalStatus[] = ['Pending', 'Escalated'];
+
+/**
+ * Admin approvals: records with Keeper's statuses, the seed's timers (a Pending request escalates
+ * to the secondary approvers, or expires when there are none; an Escalated one expires later),
+ * roles from configured users and groups, and exactly one decision per request (the SQL update only
+ * matches an open request). Records and timers survive a restart: `resume()` re-arms them.
+ */
+export class ApprovalService {
+  private readonly db: AgentDatabase;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly audit: AuditLog;
+  private readonly registry: ConnectionRegistry;
+  private readonly settings: ApprovalSettings;
+  private readonly accounts: (uid: number) => Account;
+  private readonly timers = new Map<string, () => void>();
+  private readonly waiters = new Map<string, Array<(approval: Approval) => void>>();
+
+  constructor(deps: {
+    db: AgentDatabase;
+    clock: Clock;
+    scheduler: Scheduler;
+    audit: AuditLog;
+    registry: ConnectionRegistry;
+    settings: ApprovalSettings;
+    accounts: (uid: number) => Account;
+  }) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.scheduler = deps.scheduler;
+    this.audit = deps.audit;
+    this.registry = deps.registry;
+    this.settings = deps.settings;
+    this.accounts = deps.accounts;
+  }
+
+  /** Re-arms the timers of open requests after a start; overdue ones move on at once. */
+  resume(): void {
+    const rows = this.db.prepare(`SELECT * FROM approvals WHERE status IN ('Pending', 'Escalated')`).all() as ApprovalRow[];
+    for (const row of rows) this.arm(row);
+  }
+
+  stop(): void {
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+  }
+
+  rolesOf(uid: number | null): ApprovalRole[] {
+    if (uid === null) return [];
+    const account = this.accounts(uid);
+    const isIn = (p: { users: string[]; groups: string[] }) =>
+      (account.name !== null && p.users.includes(account.name)) || p.users.includes(String(uid)) || account.groups.some((g) => p.groups.includes(g));
+    const roles: ApprovalRole[] = [];
+    if (isIn(this.settings.administrators)) roles.push('administrator');
+    if (isIn(this.settings.approvers)) roles.push('approver');
+    if (isIn(this.settings.secondaryApprovers)) roles.push('secondaryApprover');
+    return roles;
+  }
+
+  create(input: NewApproval): Approval {
+    const now = this.clock.now();
+    const escalates = this.hasSecondaryApprovers();
+    const deadline = new Date(now.getTime() + (escalates ? this.settings.escalateAfterMinutes : this.settings.requestExpiryMinutes) * MINUTE);
+    const id = randomUUID();
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, command_line, justification, policies_json, created_at, expires_at)
+         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @commandLine, @justification, @policies, @createdAt, @expiresAt)`,
+      )
+      .run({
+        id,
+        requestId: input.requestId,
+        uid: input.requester.uid,
+        name: input.requester.name,
+        machine: input.machine,
+        path: input.application.path,
+        sha256: input.application.sha256,
+        commandLine: input.application.commandLine,
+        justification: input.justification,
+        policies: JSON.stringify(input.matchedPolicies),
+        createdAt: now.toISOString(),
+        expiresAt: deadline.toISOString(),
+      });
+    this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: id, justification: input.justification } }, now);
+    const row = this.row(id)!;
+    this.arm(row);
+    this.publish(row);
+    return toApproval(row);
+  }
+
+  /** An open request for the same user and command (to wait on), or an approved, unused one (to consume). */
+  findReusable(uid: number, sha256: string | null, commandLine: string): Approval | null {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM approvals WHERE requester_uid = ? AND sha256 IS ? AND command_line = ?
+           AND (status IN ('Pending', 'Escalated') OR (status = 'Approved' AND consumed_at IS NULL AND usable_until > ?))
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(uid, sha256, commandLine, this.clock.now().toISOString()) as ApprovalRow | undefined;
+    return row ? toApproval(row) : null;
+  }
+
+  /** Marks an approved request used; false if it was used already or is no longer usable. */
+  consume(approvalId: string, requestId: string): boolean {
+    const now = this.clock.now().toISOString();
+    const changed = this.db
+      .prepare(`UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'Approved' AND consumed_at IS NULL AND usable_until > ?`)
+      .run(now, approvalId, now).changes;
+    if (changed === 1) this.audit.append({ type: 'approval.consumed', actorUid: null, requestId, data: { approvalId } }, this.clock.now());
+    return changed === 1;
+  }
+
+  /** Resolves once the request is Approved, Denied or Expired. */
+  waitForDecision(approvalId: string): Promise<Approval> {
+    const row = this.row(approvalId);
+    if (!row) return Promise.reject(new Error(`no approval ${approvalId}`));
+    if (!OPEN.includes(row.status)) return Promise.resolve(toApproval(row));
+    return new Promise((resolve) => {
+      const list = this.waiters.get(approvalId) ?? [];
+      list.push(resolve);
+      this.waiters.set(approvalId, list);
+    });
+  }
+
+  list(uid: number | null, statuses?: readonly ApprovalStatus[]): { roles: ApprovalRole[]; approvals: Approval[] } {
+    const roles = this.rolesOf(uid);
+    if (roles.length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
+    const rows = this.db.prepare('SELECT * FROM approvals ORDER BY created_at DESC LIMIT 10000').all() as ApprovalRow[];
+    return {
+      roles,
+      approvals: rows.filter((r) => (!statuses || statuses.includes(r.status)) && this.canSee(roles, r)).map(toApproval),
+    };
+  }
+
+  decide(uid: number | null, params: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | undefined; usableMinutes?: number | undefined }): Approval {
+    const roles = this.rolesOf(uid);
+    const row = this.row(params.approvalId);
+    if (!row || !this.canSee(roles, row)) {
+      if (roles.length === 0 && uid !== null) {
+        this.audit.append({ type: 'approval.refused', actorUid: uid, requestId: row?.request_id ?? null, data: { approvalId: params.approvalId, reason: 'not an approver' } }, this.clock.now());
+        throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
+      }
+      throw new AgentError(AgentErrorCodes.NotFound, `no approval request ${params.approvalId} that you may decide`);
+    }
+    if (!this.canDecide(roles, row)) throw new AgentError(AgentErrorCodes.Unauthorized, 'only secondary approvers and administrators may decide an escalated request');
+    if (row.requester_uid === uid && !this.settings.allowSelfApproval) {
+      this.audit.append({ type: 'approval.refused', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, reason: 'self-approval' } }, this.clock.now());
+      throw new AgentError(AgentErrorCodes.Unauthorized, 'you cannot decide your own request');
+    }
+    const now = this.clock.now();
+    const usableUntil =
+      params.decision === 'approve' ? new Date(now.getTime() + Math.min(params.usableMinutes ?? Infinity, this.settings.approvedUsableMinutes) * MINUTE).toISOString() : null;
+    const changed = this.db
+      .prepare(
+        `UPDATE approvals SET status = @status, decided_by_uid = @uid, decided_by_name = @name, decided_at = @at, decision_reason = @reason, usable_until = @usableUntil
+         WHERE id = @id AND status IN ('Pending', 'Escalated') AND expires_at > @at`,
+      )
+      .run({ id: row.id, status: params.decision === 'approve' ? 'Approved' : 'Denied', uid, name: this.accounts(uid!).name, at: now.toISOString(), reason: params.reason || null, usableUntil }).changes;
+    if (changed === 0) {
+      const current = this.row(row.id)!;
+      if (current.status === 'Expired' || (OPEN.includes(current.status) && current.expires_at <= now.toISOString())) {
+        throw new AgentError(AgentErrorCodes.Expired, 'this request expired before it was decided');
+      }
+      throw new AgentError(AgentErrorCodes.Conflict, `this request was already ${current.status.toLowerCase()} by ${current.decided_by_name ?? `uid ${current.decided_by_uid}`}`, {
+        approval: toApproval(current),
+      });
+    }
+    this.audit.append(
+      { type: params.decision === 'approve' ? 'approval.approved' : 'approval.denied', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, reason: params.reason ?? null, usableUntil } },
+      now,
+    );
+    return this.settle(row.id);
+  }
+
+  private hasSecondaryApprovers(): boolean {
+    return this.settings.secondaryApprovers.users.length + this.settings.secondaryApprovers.groups.length > 0;
+  }
+
+  private canSee(roles: readonly ApprovalRole[], row: ApprovalRow): boolean {
+    if (roles.includes('administrator') || roles.includes('approver')) return true;
+    return roles.includes('secondaryApprover') && (row.escalated_at !== null || row.status === 'Escalated');
+  }
+
+  private canDecide(roles: readonly ApprovalRole[], row: ApprovalRow): boolean {
+    if (roles.includes('administrator') || roles.includes('approver')) return true;
+    return roles.includes('secondaryApprover') && row.status === 'Escalated';
+  }
+
+  private row(id: string): ApprovalRow | undefined {
+    return this.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
+  }
+
+  /** Schedules the next step of an open request: escalation or expiry. */
+  private arm(row: ApprovalRow): void {
+    this.timers.get(row.id)?.();
+    const due = Math.max(0, new Date(row.expires_at).getTime() - this.clock.now().getTime());
+    this.timers.set(
+      row.id,
+      this.scheduler.schedule(due, () => {
+        this.timers.delete(row.id);
+        this.advance(row.id);
+      }),
+    );
+  }
+
+  private advance(id: string): void {
+    const row = this.row(id);
+    if (!row || !OPEN.includes(row.status)) return;
+    const now = this.clock.now();
+    if (row.status === 'Pending' && this.hasSecondaryApprovers()) {
+      const expiresAt = new Date(now.getTime() + this.settings.escalatedExpiryMinutes * MINUTE).toISOString();
+      this.db.prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status = 'Pending'`).run(now.toISOString(), expiresAt, id);
+      this.audit.append({ type: 'approval.escalated', actorUid: null, requestId: row.request_id, data: { approvalId: id, expiresAt } }, now);
+      const escalated = this.row(id)!;
+      this.arm(escalated);
+      this.publish(escalated);
+      return;
+    }
+    this.db.prepare(`UPDATE approvals SET status = 'Expired' WHERE id = ? AND status IN ('Pending', 'Escalated')`).run(id);
+    this.audit.append({ type: 'approval.expired', actorUid: null, requestId: row.request_id, data: { approvalId: id } }, now);
+    this.settle(id);
+  }
+
+  /** After a final status: stop its timer, wake the flow waiting on it, tell the approvers. */
+  private settle(id: string): Approval {
+    this.timers.get(id)?.();
+    this.timers.delete(id);
+    const row = this.row(id)!;
+    const approval = toApproval(row);
+    for (const resolve of this.waiters.get(id) ?? []) resolve(approval);
+    this.waiters.delete(id);
+    this.publish(row);
+    return approval;
+  }
+
+  private publish(row: ApprovalRow): void {
+    const approval = toApproval(row);
+    for (const context of this.registry.withSession()) {
+      if (this.canSee(this.rolesOf(context.peer.uid), row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
+    }
+  }
+}
+
+function toApproval(row: ApprovalRow): Approval {
+  return {
+    approvalId: row.id,
+    requestId: row.request_id,
+    status: row.status,
+    requester: { uid: row.requester_uid, name: row.requester_name },
+    machine: row.machine,
+    application: { path: row.path, sha256: row.sha256, commandLine: row.command_line },
+    justification: row.justification,
+    matchedPolicies: JSON.parse(row.policies_json) as Approval['matchedPolicies'],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    escalatedAt: row.escalated_at,
+    decision:
+      row.decided_at === null || row.decided_by_uid === null
+        ? null
+        : { by: { uid: row.decided_by_uid, name: row.decided_by_name }, at: row.decided_at, reason: row.decision_reason, usableUntil: row.usable_until },
+  };
+}

@@ -1,0 +1,153 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { startRequester, systemUser } from '../support/requesterProcess.ts';
+
+const policy = (id: string, app: string, controls: string[]) => ({
+  PolicyName: `Policy ${id}`,
+  PolicyId: id,
+  PolicyType: 'PrivilegeElevation',
+  Status: 'enforce',
+  ApplicationCheck: [app],
+  Actions: { OnSuccess: { Controls: controls } },
+});
+
+describe('admin approval: nobody asks, root (administrator) decides, over the real agent', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  const configFile = join(sandbox.dir, 'agent.json');
+  let agent: AgentProcess;
+  let approver: AgentClient;
+  const changes: Approval[] = [];
+  const start = () => startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+  const pendingFor = async (requestId: string) => {
+    await expect.poll(async () => (await approver.request(ApprovalsList, { statuses: ['Pending', 'Escalated'] })).approvals.some((a) => a.requestId === requestId), { timeout: 5_000 }).toBe(true);
+    return (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(policiesDir);
+    writeFileSync(
+      join(policiesDir, 'collections.json'),
+      JSON.stringify({
+        Collections: [
+          { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
+          { CollectionId: 'col-false', Type: 'Application', Members: [{ Path: '/usr/bin/false' }] },
+        ],
+      }),
+    );
+    writeFileSync(join(policiesDir, 'approval.json'), JSON.stringify([policy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']), policy('pol-false', 'col-false', ['APPROVAL'])]));
+    // Escalation after 1.2 s and expiry 2.4 s later, so the seed's timers run within the test.
+    writeFileSync(
+      configFile,
+      JSON.stringify({ approvals: { administrators: { users: ['root'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.04 } }),
+    );
+    chmodSync(sandbox.dir, 0o755);
+    agent = await start();
+    approver = await connectClient(sandbox.socket, 'desktop');
+    approver.onNotification(ApprovalsChanged, (a) => changes.push(a));
+  });
+
+  afterAll(async () => {
+    approver?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('the request reaches the approver with the justification, is approved once, and the requester runs', async () => {
+    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
+    const requestId = await requester.requestId;
+    const approval = await pendingFor(requestId);
+    expect(approval).toMatchObject({
+      status: 'Pending',
+      requester: { uid: systemUser('nobody').uid, name: 'nobody' },
+      justification: 'Patch Tuesday: updating the VPN client',
+      application: { path: '/usr/bin/true' },
+      matchedPolicies: [expect.objectContaining({ policyId: 'pol-true' })] as unknown,
+    });
+    expect(changes.some((c) => c.approvalId === approval.approvalId && c.status === 'Pending')).toBe(true);
+    const decided = await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve', usableMinutes: 60 });
+    expect(decided).toMatchObject({ status: 'Approved', decision: { by: { uid: 0, name: 'root' } } });
+    expect(await requester.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
+    await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny' })).rejects.toMatchObject({ code: -33006, message: 'this request was already approved by root' });
+    const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
+    const events = (db.prepare('SELECT type FROM audit_events WHERE request_id = ? ORDER BY seq').all(requestId) as Array<{ type: string }>).map((e) => e.type);
+    const consumed = db.prepare('SELECT consumed_at FROM approvals WHERE id = ?').get(approval.approvalId) as { consumed_at: string | null };
+    db.close();
+    expect(events).toEqual(['elevation.decided', 'control.passed', 'approval.requested', 'approval.approved', 'approval.consumed', 'control.passed', 'elevation.resolved']);
+    expect(consumed.consumed_at).not.toBeNull();
+  });
+
+  it('a denial with a reason reaches the requester', async () => {
+    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Need to test the failure path please');
+    const approval = await pendingFor(await requester.requestId);
+    await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'Use the self-service portal' });
+    expect(await requester.outcome).toEqual({ state: 'denied', reason: 'Denied by root: Use the self-service portal' });
+  });
+
+  it('two approvers racing on one request produce exactly one decision', async () => {
+    const second = await connectClient(sandbox.socket, 'desktop');
+    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Racing approvers should not matter');
+    const approval = await pendingFor(await requester.requestId);
+    const results = await Promise.allSettled([
+      approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' }),
+      second.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'no' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r).reason as { code: number })[0]!.code).toBe(-33006);
+    expect(['allowed', 'denied']).toContain((await requester.outcome).state);
+    second.close();
+  });
+
+  it('a non-approver cannot list or decide, and the attempt is audited', async () => {
+    const script = `
+      const { AgentClient } = await import(${JSON.stringify(join(process.cwd(), 'shared/protocol/src/node/agentClient.ts'))});
+      const p = await import(${JSON.stringify(join(process.cwd(), 'shared/protocol/src/common/index.ts'))});
+      const c = await AgentClient.connect(${JSON.stringify(sandbox.socket)});
+      await c.request(p.SessionHello, { protocolVersion: 1, client: { kind: 'desktop', name: 'x', version: '1' } });
+      for (const call of [() => c.request(p.ApprovalsList, undefined), () => c.request(p.ApprovalsDecide, { approvalId: 'whatever', decision: 'approve' })]) {
+        try { await call(); console.log('ALLOWED'); } catch (e) { console.log(e.code); }
+      }
+      c.close();`;
+    const { spawnSync } = await import('node:child_process');
+    const { uid, gid } = systemUser('nobody');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: '/', encoding: 'utf8' });
+    expect(run.stdout.trim().split('\n')).toEqual(['-33001', '-33001']);
+  });
+
+  it('escalates to the secondary approvers after the (accelerated) timeout, then expires and denies', async () => {
+    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Nobody will answer this one');
+    const requestId = await requester.requestId;
+    await pendingFor(requestId);
+    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)?.status, { timeout: 5_000 }).toBe('Escalated');
+    const escalated = (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    expect(escalated.escalatedAt).not.toBeNull();
+    expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
+    expect((await approver.request(ApprovalsList, { statuses: ['Expired'] })).approvals.map((a) => a.requestId)).toContain(requestId);
+  });
+
+  it('root cannot approve its own request', async () => {
+    const requester = startRequester(sandbox.socket, 'root', '/usr/bin/false', 'I would like to approve myself');
+    const approval = await pendingFor(await requester.requestId);
+    await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: -33001, message: 'you cannot decide your own request' });
+    requester.child.kill();
+  });
+
+  it('kill -9 loses nothing: a pending request survives the restart and its timers resume', async () => {
+    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Survive the crash, please');
+    const requestId = await requester.requestId;
+    await pendingFor(requestId);
+    requester.child.kill();
+    approver.close();
+    await agent.kill();
+    agent = await start();
+    approver = await connectClient(sandbox.socket, 'desktop');
+    const survived = (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId);
+    expect(survived?.status).toMatch(/^(Pending|Escalated)$/);
+    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)?.status, { timeout: 8_000 }).toBe('Expired');
+  });
+});

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_DIR } from './agentProcess.ts';
+
+export function systemUser(name: string): { uid: number; gid: number } {
+  const fields = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`))?.split(':');
+  if (!fields) throw new Error(`no user ${name} in /etc/passwd`);
+  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
+export interface RequesterProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the request id once the agent accepted the request. */
+  readonly requestId: Promise<string>;
+  /** Resolves with the request's final state and reason. */
+  readonly outcome: Promise<{ state: string; reason: string }>;
+}
+
+/**
+ * A requester running as another real OS user: its own desktop session answers its justification
+ * prompt, then it asks to elevate `executable` and reports the final state.
+ */
+export function startRequester(socket: string, user: string, executable: string, justification: string): RequesterProcess {
+  const protocol = (file: string) => JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src', file));
+  const script = `
+    const { AgentClient } = await import(${protocol('node/agentClient.ts')});
+    const p = await import(${protocol('common/index.ts')});
+    const c = await AgentClient.connect(${JSON.stringify(socket)});
+    c.onNotification(p.PromptShowNotification, (prompt) => {
+      if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
+    });
+    let id = null;
+    c.onNotification(p.ElevationUpdated, (u) => {
+      if (u.requestId === id && u.state !== 'pending') { console.log(JSON.stringify({ outcome: { state: u.state, reason: u.reason } })); c.close(); }
+    });
+    await c.request(p.SessionHello, { protocolVersion: 1, client: { kind: 'desktop', name: 'requester', version: '1' } });
+    const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
+    id = r.requestId;
+    console.log(JSON.stringify({ requestId: r.requestId, state: r.state }));
+    if (r.state !== 'pending') { console.log(JSON.stringify({ outcome: { state: r.state, reason: r.decision.reason } })); c.close(); }`;
+  const { uid, gid } = systemUser(user);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters = new Set<() => void>();
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const complete = output.split('\n');
+    output = complete.pop() ?? '';
+    for (const line of complete) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const w of waiters) w();
+  });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const waitFor = <T>(key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const line = lines.find((l) => key in l);
+        if (line) {
+          waiters.delete(check);
+          resolve(line[key] as T);
+        }
+      };
+      waiters.add(check);
+      child.once('exit', () => setTimeout(() => reject(new Error(`requester exited without ${key}: ${errors}`)), 50));
+      check();
+    });
+  const requestId = waitFor<string>('requestId');
+  const outcome = waitFor<{ state: string; reason: string }>('outcome');
+  // Tests that kill the requester never await its outcome; that must not count as unhandled.
+  requestId.catch(() => {});
+  outcome.catch(() => {});
+  return { child, requestId, outcome };
+}
