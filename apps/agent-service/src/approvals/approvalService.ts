@@ -8,7 +8,7 @@ import {
   type DecisionSummary,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
-import type { AuditLog } from '../elevation/auditLog.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
 import type { Account } from '../identity/accounts.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { AgentDatabase } from '../store/database.ts';

@@ -7,6 +7,12 @@ import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
 import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 
+/** Where audit events go besides the local log: a JSON-lines file and/or RFC 5424 syslog. */
+export const AuditSettings = z.strictObject({
+  jsonl: z.string().min(1).optional(),
+  syslog: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535), protocol: z.enum(['udp', 'tcp']).default('udp') }).optional(),
+});
+
 export const DEFAULT_HEALTH_PORT = 6889;
 
 /** Set by vite.agent.config.ts: the shipped bundle sits beside its default policies and jobs. */
@@ -27,6 +33,7 @@ export const AgentOptions = z.object({
   healthPort: z.number().int().min(0).max(65535),
   logLevel: LogLevel,
   approvals: ApprovalSettings,
+  audit: AuditSettings,
 });
 export type AgentOptions = z.infer<typeof AgentOptions>;
 
@@ -42,6 +49,8 @@ const ConfigFile = z
     logLevel: LogLevel,
     /** Approver roles and approval timeouts (config file only). */
     approvals: z.unknown(),
+    /** SIEM sinks for the audit log (config file only). */
+    audit: z.unknown(),
   })
   .partial()
   .strict();
@@ -120,6 +129,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     healthPort: healthPort ?? file.healthPort ?? DEFAULT_HEALTH_PORT,
     logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
     approvals: file.approvals ?? {},
+    audit: file.audit ?? {},
   };
   const parsed = AgentOptions.safeParse(merged);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));

@@ -21,7 +21,7 @@ import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { PolicyService } from '../policy/policyService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
-import type { AuditLog } from './auditLog.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
 import { formatCommandLine } from './commandLine.ts';
 import { sha256OfFile } from './fileHash.ts';
 

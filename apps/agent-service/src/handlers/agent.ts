@@ -1,7 +1,23 @@
-import { AgentStatusRequest } from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, AgentSetOnline, AgentStatusRequest, AuditQuery } from '../../../../shared/protocol/src/common/index.ts';
+import type { ApprovalService } from '../approvals/approvalService.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
-import type { StatusService } from '../status/statusService.ts';
+import type { Clock, StatusService } from '../status/statusService.ts';
 
-export function agentHandlers(status: StatusService): RegisteredHandler[] {
-  return [route(AgentStatusRequest, () => status.snapshot())];
+export function agentHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock): RegisteredHandler[] {
+  return [
+    route(AgentStatusRequest, () => status.snapshot()),
+    route(AgentSetOnline, ({ online }, context) => {
+      if (!approvals.rolesOf(context.peer.uid).includes('administrator')) {
+        throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may switch the backend connection');
+      }
+      audit.append({ type: online ? 'backend.online' : 'backend.offline', actorUid: context.peer.uid, requestId: null, data: {} }, clock.now());
+      status.setOnline(online);
+      return { online: status.online };
+    }),
+    route(AuditQuery, (params, context) => {
+      if (approvals.rolesOf(context.peer.uid).length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
+      return { events: audit.after(params?.afterSeq ?? 0, params?.limit ?? 200, { types: params?.types, requestId: params?.requestId }) };
+    }),
+  ];
 }

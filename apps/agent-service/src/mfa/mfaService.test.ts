@@ -10,7 +10,7 @@ import {
   MfaEnrollConfirmResult,
   MfaStatusResult,
 } from '../../../../shared/protocol/src/common/index.ts';
-import { AuditLog } from '../elevation/auditLog.ts';
+import { AuditLog } from '../audit/auditLog.ts';
 import type { Clock } from '../status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { MfaService, type MfaOptions } from './mfaService.ts';

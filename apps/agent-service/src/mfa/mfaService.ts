@@ -8,7 +8,7 @@ import {
   type MfaEnrollBeginResult,
   type MfaStatusResult,
 } from '../../../../shared/protocol/src/common/index.ts';
-import type { AuditLog } from '../elevation/auditLog.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { SecretBox, type Sealed } from './secretBox.ts';

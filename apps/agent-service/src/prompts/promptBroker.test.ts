@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import type { AuditEvent, AuditLog } from '../elevation/auditLog.ts';
+import type { AuditEvent, AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Scheduler } from '../status/statusService.ts';

@@ -11,7 +11,7 @@ import {
   type PromptShow,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
-import type { AuditLog } from '../elevation/auditLog.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';

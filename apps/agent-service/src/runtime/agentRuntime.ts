@@ -8,7 +8,7 @@ import { agentHandlers } from '../handlers/agent.ts';
 import { elevationHandlers } from '../handlers/elevation.ts';
 import { ElevationService } from '../elevation/elevationService.ts';
 import { PolicyService } from '../policy/policyService.ts';
-import { AuditLog } from '../elevation/auditLog.ts';
+import { AuditLog } from '../audit/auditLog.ts';
 import { DEFAULT_CONTROL_SETTINGS } from '../elevation/controlRunner.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import { PromptBroker } from '../prompts/promptBroker.ts';
@@ -17,6 +17,8 @@ import { mfaHandlers } from '../handlers/mfa.ts';
 import { ApprovalService } from '../approvals/approvalService.ts';
 import { approvalHandlers } from '../handlers/approvals.ts';
 import { lookupAccount } from '../identity/accounts.ts';
+import { AuditForwarder } from '../audit/auditForwarder.ts';
+import { jsonLinesSink, syslogSink } from '../audit/auditSinks.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
 import { acceptConnection } from '../ipc/agentConnection.ts';
@@ -71,13 +73,30 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const mfa = new MfaService(db, options.dataDir, clock, audit);
   const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccount });
   approvals.resume();
+  const sinks = [
+    ...(options.audit.jsonl ? [jsonLinesSink(options.audit.jsonl)] : []),
+    ...(options.audit.syslog ? [syslogSink(options.audit.syslog)] : []),
+  ];
+  const forwarder = new AuditForwarder({
+    sinks,
+    db,
+    audit,
+    clock,
+    scheduler,
+    isOnline: () => status.online,
+    onError: (sink, error) => log.warn({ sink, err: error.message }, 'audit sink unavailable; events stay queued'),
+  });
+  const stopFlushOnReconnect = status.onChanged((snapshot) => {
+    if (snapshot.online) void forwarder.flush();
+  });
+  void forwarder.flush();
   const elevation = new ElevationService(
     { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals },
     audit,
   );
   const handlers = [
     ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
-    ...agentHandlers(status),
+    ...agentHandlers(status, audit, approvals, clock),
     ...elevationHandlers(elevation, broker),
     ...mfaHandlers(mfa),
     ...approvalHandlers(approvals),
@@ -133,6 +152,9 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         broker.closeAll();
         approvals.stop();
         await elevation.settled();
+        stopFlushOnReconnect();
+        await forwarder.flush();
+        forwarder.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         await closed;

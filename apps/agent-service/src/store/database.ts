@@ -101,6 +101,7 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX approvals_open ON approvals (status, expires_at);
    CREATE INDEX approvals_reuse ON approvals (requester_uid, command_line);`,
+  `CREATE TABLE audit_sink_cursors (sink TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

@@ -6,3 +6,4 @@ export * from './methods/elevation.ts';
 export * from './methods/prompt.ts';
 export * from './methods/mfa.ts';
 export * from './methods/approvals.ts';
+export * from './methods/audit.ts';
