@@ -68,8 +68,8 @@ export class ElevationService {
     this.deps = deps;
     this.audit = audit;
     this.insert = deps.db.prepare(
-      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, sha256, command_line, cwd, state, reason, decision_json)
-       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @sha256, @commandLine, @cwd, @state, @reason, @decision)`,
+      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, args_json, sha256, command_line, cwd, state, reason, decision_json)
+       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @args, @sha256, @commandLine, @cwd, @state, @reason, @decision)`,
     );
     this.select = deps.db.prepare('SELECT id, uid, state, reason, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?');
     this.progress = deps.db.prepare(
@@ -127,6 +127,7 @@ export class ElevationService {
         userName: account.name ?? peer.userName,
         policyType: params.policyType,
         executable: params.executable,
+        args: JSON.stringify(params.arguments),
         sha256,
         commandLine,
         cwd: params.cwd,

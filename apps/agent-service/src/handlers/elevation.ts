@@ -1,12 +1,15 @@
-import { ElevationRequest, ElevationStatus, PromptRespond } from '../../../../shared/protocol/src/common/index.ts';
+import { ElevationInput, ElevationRequest, ElevationRun, ElevationStatus, PromptRespond } from '../../../../shared/protocol/src/common/index.ts';
+import type { RunService } from '../elevation/runService.ts';
 import type { ElevationService } from '../elevation/elevationService.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { PromptBroker } from '../prompts/promptBroker.ts';
 
-export function elevationHandlers(elevation: ElevationService, broker: PromptBroker): RegisteredHandler[] {
+export function elevationHandlers(elevation: ElevationService, broker: PromptBroker, runs: RunService): RegisteredHandler[] {
   return [
     route(ElevationRequest, (params, context) => elevation.request(params, context.peer)),
     route(ElevationStatus, (params, context) => elevation.status(params.requestId, context.peer)),
     route(PromptRespond, (params, context) => broker.respond(context, params.promptId, params.response)),
+    route(ElevationRun, (params, context) => runs.run(context, params.requestId, params.term)),
+    route(ElevationInput, (params, context) => runs.input(context, params)),
   ];
 }

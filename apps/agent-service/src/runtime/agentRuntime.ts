@@ -18,6 +18,7 @@ import { ApprovalService } from '../approvals/approvalService.ts';
 import { approvalHandlers } from '../handlers/approvals.ts';
 import { lookupAccount } from '../identity/accounts.ts';
 import { AuditForwarder } from '../audit/auditForwarder.ts';
+import { RunService } from '../elevation/runService.ts';
 import { jsonLinesSink, syslogSink } from '../audit/auditSinks.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
@@ -71,6 +72,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const audit = new AuditLog(db);
   const broker = new PromptBroker(registry, clock, scheduler, audit);
   const mfa = new MfaService(db, options.dataDir, clock, audit);
+  const runs = new RunService(db, clock, audit);
   const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccount });
   approvals.resume();
   const sinks = [
@@ -97,7 +99,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const handlers = [
     ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
     ...agentHandlers(status, audit, approvals, clock),
-    ...elevationHandlers(elevation, broker),
+    ...elevationHandlers(elevation, broker, runs),
     ...mfaHandlers(mfa),
     ...approvalHandlers(approvals),
   ];
@@ -113,7 +115,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       (socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, log, (c) => registry.add(c), (c) => registry.remove(c));
+        acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, log, (c) => registry.add(c), (c) => {
+          registry.remove(c);
+          runs.connectionClosed(c);
+        });
       },
       isRoot,
     );
@@ -151,6 +156,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         stopForwarding();
         broker.closeAll();
         approvals.stop();
+        runs.stopAll();
         await elevation.settled();
         stopFlushOnReconnect();
         await forwarder.flush();

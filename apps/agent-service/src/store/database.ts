@@ -102,6 +102,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX approvals_open ON approvals (status, expires_at);
    CREATE INDEX approvals_reuse ON approvals (requester_uid, command_line);`,
   `CREATE TABLE audit_sink_cursors (sink TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);`,
+  `ALTER TABLE elevation_requests ADD COLUMN args_json TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE elevation_requests ADD COLUMN run_at TEXT;`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

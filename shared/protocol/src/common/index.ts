@@ -7,3 +7,4 @@ export * from './methods/prompt.ts';
 export * from './methods/mfa.ts';
 export * from './methods/approvals.ts';
 export * from './methods/audit.ts';
+export * from './methods/run.ts';

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import {
+  AgentError,
+  AgentErrorCodes,
+  ElevationExited,
+  ElevationOutput,
+} from '../../../../shared/protocol/src/common/index.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { ConnectionContext } from '../ipc/agentConnection.ts';
+import type { AgentDatabase } from '../store/database.ts';
+import type { Clock } from '../status/statusService.ts';
+
+/** How long an allowed request may wait to be run (Keeper's execution grant default: 240 min). */
+export const EXECUTION_GRANT_MINUTES = 240;
+
+const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+interface RunRow {
+  uid: number | null;
+  state: string;
+  executable: string;
+  args_json: string;
+  sha256: string | null;
+  cwd: string;
+  updated_at: string;
+  run_at: string | null;
+}
+
+interface Run {
+  readonly owner: ConnectionContext;
+  readonly child: ChildProcess;
+}
+
+/** The identity a program runs with; the one seam where the OS elevation primitive is used. */
+export interface TargetIdentity {
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly name: string;
+}
+
+export const ROOT: TargetIdentity = { uid: 0, gid: 0, home: '/root', name: 'root' };
+
+/**
+ * Runs allowed requests: once each, within the grant window, only for the connection of the user
+ * who asked, with the granted identity and a clean environment. The file is hashed again first, so
+ * a binary swapped after the decision is refused. Output and the exit status go back to that one
+ * connection; if it goes away, the program gets SIGHUP like a terminal's would.
+ */
+export class RunService {
+  private readonly runs = new Map<string, Run>();
+  private readonly db: AgentDatabase;
+  private readonly clock: Clock;
+  private readonly audit: AuditLog;
+
+  constructor(db: AgentDatabase, clock: Clock, audit: AuditLog) {
+    this.db = db;
+    this.clock = clock;
+    this.audit = audit;
+  }
+
+  run(context: ConnectionContext, requestId: string, term: string | undefined, target: TargetIdentity = ROOT): { runId: string; pid: number } {
+    const row = this.db.prepare('SELECT uid, state, executable, args_json, sha256, cwd, updated_at, run_at FROM elevation_requests WHERE id = ?').get(requestId) as RunRow | undefined;
+    if (!row) throw new AgentError(AgentErrorCodes.NotFound, `no elevation request ${requestId}`);
+    if (context.peer.uid === null || row.uid !== context.peer.uid) throw new AgentError(AgentErrorCodes.Unauthorized, 'only the user who asked may run this request');
+    if (row.state !== 'allowed') throw new AgentError(AgentErrorCodes.Conflict, `this request is ${row.state}, not allowed`);
+    if (row.run_at !== null) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
+    const now = this.clock.now();
+    if (now.getTime() - new Date(row.updated_at).getTime() > EXECUTION_GRANT_MINUTES * 60_000) {
+      throw new AgentError(AgentErrorCodes.Expired, `the grant to run this request ended after ${EXECUTION_GRANT_MINUTES} minutes; ask again`);
+    }
+    if (row.sha256 !== null && sha256Now(row.executable) !== row.sha256) {
+      this.audit.append({ type: 'elevation.run.refused', actorUid: context.peer.uid, requestId, data: { reason: 'file changed since the decision' } }, now);
+      throw new AgentError(AgentErrorCodes.Conflict, `${row.executable} changed since the decision; ask again`);
+    }
+    const claimed = this.db.prepare("UPDATE elevation_requests SET run_at = ? WHERE id = ? AND run_at IS NULL AND state = 'allowed'").run(now.toISOString(), requestId).changes;
+    if (claimed !== 1) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
+
+    const child = spawn(row.executable, JSON.parse(row.args_json) as string[], {
+      cwd: isDirectory(row.cwd) ? row.cwd : '/',
+      uid: target.uid,
+      gid: target.gid,
+      env: { PATH: SAFE_PATH, HOME: target.home, USER: target.name, LOGNAME: target.name, SHELL: '/bin/sh', LANG: 'C.UTF-8', ...(term ? { TERM: term } : {}) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const runId = randomUUID();
+    this.runs.set(runId, { owner: context, child });
+    const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer) =>
+      void notify(context.connection, ElevationOutput, { runId, stream, data: chunk.toString('base64') }).catch(() => {});
+    child.stdout?.on('data', forward('stdout'));
+    child.stderr?.on('data', forward('stderr'));
+    child.stdin?.on('error', () => {});
+    const finished = (code: number | null, signal: string | null) => {
+      if (!this.runs.delete(runId)) return;
+      this.audit.append({ type: 'elevation.ran', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, code, signal, asUid: target.uid } }, this.clock.now());
+      void notify(context.connection, ElevationExited, { runId, code, signal }).catch(() => {});
+    };
+    child.on('close', finished);
+    child.on('error', (error) => {
+      forward('stderr')(Buffer.from(`keeper-agent: cannot start ${row.executable}: ${error.message}\n`));
+      finished(127, null);
+    });
+    this.audit.append({ type: 'elevation.run.started', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, asUid: target.uid } }, now);
+    return { runId, pid: child.pid ?? 0 };
+  }
+
+  input(context: ConnectionContext, params: { runId: string; data?: string | undefined; eof?: boolean | undefined; signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined }): { ok: true } {
+    const run = this.runs.get(params.runId);
+    if (!run || run.owner !== context) throw new AgentError(AgentErrorCodes.NotFound, 'no such running program on this connection');
+    if (params.data) run.child.stdin?.write(Buffer.from(params.data, 'base64'));
+    if (params.eof) run.child.stdin?.end();
+    if (params.signal) run.child.kill(params.signal);
+    return { ok: true };
+  }
+
+  /** The owner's connection closed: its programs get a hang-up, as with a closed terminal. */
+  connectionClosed(context: ConnectionContext): void {
+    for (const run of this.runs.values()) if (run.owner === context) run.child.kill('SIGHUP');
+  }
+
+  stopAll(): void {
+    for (const run of this.runs.values()) run.child.kill('SIGTERM');
+  }
+}
+
+function sha256Now(path: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+

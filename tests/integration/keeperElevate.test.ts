@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ElevationRequest, ElevationRun, PromptRespond, PromptShowNotification } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { systemUser } from '../support/requesterProcess.ts';
+
+const ELEVATE = join(PROJECT_DIR, 'apps/run-as/bin/keeper-elevate.js');
+
+/** Runs keeper-elevate as a user would, optionally as another OS user and with stdin. */
+function elevate(socket: string, args: string[], options: { user?: string; input?: string; env?: Record<string, string> } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const identity = options.user ? systemUser(options.user) : {};
+    const child = spawn(process.execPath, [ELEVATE, '--socket', socket, ...args], {
+      ...identity,
+      cwd: '/',
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(options.input ?? '');
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('keeper-elevate: the keepersudo workflow against the real agent', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  const swapped = join(sandbox.dir, 'tool');
+  let agent: AgentProcess;
+  let desktop: AgentClient;
+
+  beforeAll(async () => {
+    mkdirSync(policiesDir);
+    copyFileSync('/usr/bin/true', swapped);
+    const app = (id: string, path: string) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] });
+    writeFileSync(
+      join(policiesDir, 'collections.json'),
+      JSON.stringify({ Collections: [app('col-id', '/usr/bin/id'), app('col-cat', '/usr/bin/cat'), app('col-sh', '*/sh'), app('col-whoami', '/usr/bin/whoami'), app('col-env', '/usr/bin/env'), app('col-tool', swapped)] }),
+    );
+    const policy = (id: string, col: string, controls: string[], extra = {}) => ({ PolicyName: id, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: [col], Actions: { OnSuccess: { Controls: controls } }, ...extra });
+    writeFileSync(
+      join(policiesDir, 'policies.json'),
+      JSON.stringify([
+        policy('allow-id', 'col-id', ['ALLOW']),
+        policy('allow-cat', 'col-cat', ['ALLOW']),
+        policy('allow-sh', 'col-sh', ['ALLOW']),
+        policy('allow-tool', 'col-tool', ['ALLOW']),
+        policy('deny-whoami', 'col-whoami', ['DENY'], { NotificationMessage: 'whoami is not allowed elevated.' }),
+        policy('justify-env', 'col-env', ['JUSTIFY']),
+      ]),
+    );
+    chmodSync(sandbox.dir, 0o755);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    desktop = await connectClient(sandbox.socket, 'desktop');
+  });
+
+  afterAll(async () => {
+    desktop?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('runs `id -u` as root for an unprivileged user under an ALLOW policy', async () => {
+    const result = await elevate(sandbox.socket, ['id', '-u'], { user: 'nobody' });
+    expect(result).toMatchObject({ code: 0, stdout: '0\n' });
+  });
+
+  it('exits non-zero with the policy message under DENY', async () => {
+    const result = await elevate(sandbox.socket, ['whoami'], { user: 'nobody' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('keeper-elevate: denied: whoami is not allowed elevated.\n');
+  });
+
+  it('waits for the justification answered in the suite, then runs with a clean environment', async () => {
+    const answered = new Promise<void>((resolve) =>
+      desktop.onNotification(PromptShowNotification, (prompt) => {
+        void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Checking the root environment' } }).then(() => resolve());
+      }),
+    );
+    const result = await elevate(sandbox.socket, ['env'], { env: { KEEPER_TEST_SECRET: 'must-not-leak' } });
+    await answered;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('Waiting for your justification in the Keeper window');
+    expect(result.stdout).toContain('USER=root');
+    expect(result.stdout).toContain('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    expect(result.stdout).not.toContain('KEEPER_TEST_SECRET');
+  });
+
+  it('passes stdin through, and the exit code back', async () => {
+    expect(await elevate(sandbox.socket, ['cat'], { user: 'nobody', input: 'line one\nline two\n' })).toMatchObject({ code: 0, stdout: 'line one\nline two\n' });
+    expect(await elevate(sandbox.socket, ['sh', '-c', 'echo to-stderr >&2; exit 7'], { user: 'nobody' })).toMatchObject({ code: 7, stderr: 'to-stderr\n' });
+  });
+
+  it('an allowed request runs once, only for its own user, and not after the file changed', async () => {
+    const client = await connectClient(sandbox.socket);
+    try {
+      const first = await client.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/' });
+      await client.request(ElevationRun, { requestId: first.requestId });
+      await expect(client.request(ElevationRun, { requestId: first.requestId })).rejects.toMatchObject({ code: -33006 });
+      const tool = await client.request(ElevationRequest, { executable: swapped, arguments: [], cwd: '/' });
+      expect(tool.state).toBe('allowed');
+      copyFileSync('/usr/bin/false', swapped);
+      await expect(client.request(ElevationRun, { requestId: tool.requestId })).rejects.toMatchObject({ code: -33006, message: `${swapped} changed since the decision; ask again` });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('says clearly when the agent is not there', async () => {
+    const result = await elevate(join(sandbox.dir, 'nothing.sock'), ['id']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^keeper-elevate: cannot reach the Keeper agent at /);
+  });
+});
