@@ -27,6 +27,11 @@ async function main(): Promise<number> {
   }
 
   const log = createLogger(command.options.logLevel);
+  // Listen before starting: a SIGTERM that lands mid-start must still end in a clean stop.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   let agent;
   try {
     agent = await startAgent(command.options, { log, clock: systemClock, scheduler: systemScheduler, isRoot });
@@ -43,10 +48,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopRequested;
   await agent.stop();
   return 0;
 }
