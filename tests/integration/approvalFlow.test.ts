@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,15 +6,7 @@ import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval } from 
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { startRequester, systemUser } from '../support/requesterProcess.ts';
-
-const policy = (id: string, app: string, controls: string[]) => ({
-  PolicyName: `Policy ${id}`,
-  PolicyId: id,
-  PolicyType: 'PrivilegeElevation',
-  Status: 'enforce',
-  ApplicationCheck: [app],
-  Actions: { OnSuccess: { Controls: controls } },
-});
+import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 
 describe('admin approval: nobody asks, root (administrator) decides, over the real agent', () => {
   const sandbox = makeSandbox();
@@ -30,17 +22,10 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
   };
 
   beforeAll(async () => {
-    mkdirSync(policiesDir);
-    writeFileSync(
-      join(policiesDir, 'collections.json'),
-      JSON.stringify({
-        Collections: [
-          { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
-          { CollectionId: 'col-false', Type: 'Application', Members: [{ Path: '/usr/bin/false' }] },
-        ],
-      }),
-    );
-    writeFileSync(join(policiesDir, 'approval.json'), JSON.stringify([policy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']), policy('pol-false', 'col-false', ['APPROVAL'])]));
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }, [
+      appPolicy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']),
+      appPolicy('pol-false', 'col-false', ['APPROVAL']),
+    ]);
     // Escalation after 1.2 s and expiry 2.4 s later, so the seed's timers run within the test.
     writeFileSync(
       configFile,

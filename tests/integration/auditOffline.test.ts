@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -9,13 +9,13 @@ import {
   AgentStatusRequest,
   AuditQuery,
   ElevationRequest,
-  ElevationStatus,
   PromptRespond,
   PromptShowNotification,
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
 
 /** Event ids found in RFC 5424 messages (`id="…"` in our structured data). */
 const idsIn = (messages: readonly string[]) => messages.map((m) => /\[keeper@32473 id="([^"]+)"/.exec(m)?.[1]);
@@ -55,13 +55,11 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
       }),
     );
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
-    mkdirSync(policiesDir);
-    writeFileSync(
-      join(policiesDir, 'collections.json'),
-      JSON.stringify({ Collections: ['true', 'false', 'id'].map((n) => ({ CollectionId: `col-${n}`, Type: 'Application', Members: [{ Path: `/usr/bin/${n}` }] })) }),
-    );
-    const policy = (id: string, app: string, controls: string[]) => ({ PolicyName: id, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: [app], Actions: { OnSuccess: { Controls: controls } } });
-    writeFileSync(join(policiesDir, 'p.json'), JSON.stringify([policy('pol-justify', 'col-true', ['JUSTIFY']), policy('pol-mfa', 'col-false', ['MFA']), policy('pol-approval', 'col-id', ['APPROVAL'])]));
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' }, [
+      appPolicy('pol-justify', 'col-true', ['JUSTIFY']),
+      appPolicy('pol-mfa', 'col-false', ['MFA']),
+      appPolicy('pol-approval', 'col-id', ['APPROVAL']),
+    ]);
     writeFileSync(
       config,
       JSON.stringify({
@@ -88,7 +86,7 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
     await expect.poll(() => prompts.length).toBe(1);
     expect(prompts[0]!.justification?.offline).toBe(true);
     await client.request(PromptRespond, { promptId: prompts[0]!.promptId, response: { kind: 'justification', text: 'Working from the train today' } });
-    await expect.poll(async () => (await client.request(ElevationStatus, { requestId: justified.requestId })).state).toBe('allowed');
+    expect((await settledState(client, justified.requestId)).state).toBe('allowed');
     for (const [path, control] of [['/usr/bin/false', 'MFA'], ['/usr/bin/id', 'APPROVAL']] as const) {
       const blocked = await ask(path);
       expect(blocked.state).toBe('denied');

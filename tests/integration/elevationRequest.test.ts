@@ -5,15 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStatusRequest, ElevationRequest } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-
-const policy = (id: string, controls: string[], extra: Record<string, unknown> = {}) => ({
-  PolicyName: `Policy ${id}`,
-  PolicyId: id,
-  PolicyType: 'PrivilegeElevation',
-  Status: 'enforce',
-  Actions: { OnSuccess: { Controls: controls } },
-  ...extra,
-});
+import { policy } from '../support/policyFixtures.ts';
 
 describe('elevation.request against the real agent and policy files', () => {
   const sandbox = makeSandbox();

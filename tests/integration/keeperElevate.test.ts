@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, ElevationRun, PromptRespond, PromptShowNotification } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { systemUser } from '../support/requesterProcess.ts';
+import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 
 const ELEVATE = join(PROJECT_DIR, 'apps/run-as/bin/keeper-elevate.js');
 
@@ -36,24 +37,18 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
   let desktop: AgentClient;
 
   beforeAll(async () => {
-    mkdirSync(policiesDir);
     copyFileSync('/usr/bin/true', swapped);
-    const app = (id: string, path: string) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] });
-    writeFileSync(
-      join(policiesDir, 'collections.json'),
-      JSON.stringify({ Collections: [app('col-id', '/usr/bin/id'), app('col-cat', '/usr/bin/cat'), app('col-sh', '*/sh'), app('col-whoami', '/usr/bin/whoami'), app('col-env', '/usr/bin/env'), app('col-tool', swapped)] }),
-    );
-    const policy = (id: string, col: string, controls: string[], extra = {}) => ({ PolicyName: id, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: [col], Actions: { OnSuccess: { Controls: controls } }, ...extra });
-    writeFileSync(
-      join(policiesDir, 'policies.json'),
-      JSON.stringify([
-        policy('allow-id', 'col-id', ['ALLOW']),
-        policy('allow-cat', 'col-cat', ['ALLOW']),
-        policy('allow-sh', 'col-sh', ['ALLOW']),
-        policy('allow-tool', 'col-tool', ['ALLOW']),
-        policy('deny-whoami', 'col-whoami', ['DENY'], { NotificationMessage: 'whoami is not allowed elevated.' }),
-        policy('justify-env', 'col-env', ['JUSTIFY']),
-      ]),
+    writePolicyDir(
+      policiesDir,
+      { 'col-id': '/usr/bin/id', 'col-cat': '/usr/bin/cat', 'col-sh': '*/sh', 'col-whoami': '/usr/bin/whoami', 'col-env': '/usr/bin/env', 'col-tool': swapped },
+      [
+        appPolicy('allow-id', 'col-id', ['ALLOW']),
+        appPolicy('allow-cat', 'col-cat', ['ALLOW']),
+        appPolicy('allow-sh', 'col-sh', ['ALLOW']),
+        appPolicy('allow-tool', 'col-tool', ['ALLOW']),
+        appPolicy('deny-whoami', 'col-whoami', ['DENY'], { NotificationMessage: 'whoami is not allowed elevated.' }),
+        appPolicy('justify-env', 'col-env', ['JUSTIFY']),
+      ],
     );
     chmodSync(sandbox.dir, 0o755);
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });

@@ -1,10 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ElevationRequest,
-  ElevationStatus,
   MfaEnrollBegin,
   MfaEnrollConfirm,
   PromptRespond,
@@ -13,6 +11,7 @@ import {
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
 
 /** A TOTP code for `offsetSeconds` from now (the agent accepts ±30 s). */
 const codeAt = (secret: string, offsetSeconds: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
@@ -30,16 +29,13 @@ describe('the MFA control: TOTP verified by the agent, one session per action ty
   };
   const ask = (policyType: 'PrivilegeElevation' | 'CommandLine' = 'PrivilegeElevation') =>
     client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/', policyType });
-  const finalState = async (requestId: string) => {
-    await expect.poll(async () => (await client.request(ElevationStatus, { requestId })).state, { timeout: 5_000 }).not.toBe('pending');
-    return client.request(ElevationStatus, { requestId });
-  };
+  const finalState = (requestId: string) => settledState(client, requestId);
 
   beforeAll(async () => {
-    mkdirSync(policiesDir);
-    writeFileSync(join(policiesDir, 'collections.json'), JSON.stringify({ Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] }));
-    const mfaPolicy = (id: string, type: string) => ({ PolicyName: id, PolicyId: id, PolicyType: type, Status: 'enforce', ApplicationCheck: ['col-true'], Actions: { OnSuccess: { Controls: ['MFA'] } } });
-    writeFileSync(join(policiesDir, 'mfa.json'), JSON.stringify([mfaPolicy('pol-mfa', 'PrivilegeElevation'), mfaPolicy('pol-mfa-cli', 'CommandLine')]));
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [
+      appPolicy('pol-mfa', 'col-true', ['MFA']),
+      appPolicy('pol-mfa-cli', 'col-true', ['MFA'], { PolicyType: 'CommandLine' }),
+    ]);
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (p) => prompts.push(p));

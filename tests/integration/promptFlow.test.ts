@@ -16,16 +16,7 @@ import {
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-
-const policy = (id: string, app: string, controls: string[], extra: Record<string, unknown> = {}) => ({
-  PolicyName: `Policy ${id}`,
-  PolicyId: id,
-  PolicyType: 'PrivilegeElevation',
-  Status: 'enforce',
-  ApplicationCheck: [app],
-  Actions: { OnSuccess: { Controls: controls } },
-  ...extra,
-});
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 
 /** Collects what the agent pushes to one connection. */
 function recorder(client: AgentClient) {
@@ -51,10 +42,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     await expect.poll(() => desk.prompts.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(count);
     return desk.prompts[count - 1]!;
   };
-  const finalState = async (requestId: string) => {
-    await expect.poll(async () => (await requester.request(ElevationStatus, { requestId })).state, { timeout: 5_000 }).not.toBe('pending');
-    return requester.request(ElevationStatus, { requestId });
-  };
+  const finalState = (requestId: string) => settledState(requester, requestId);
 
   beforeAll(async () => {
     mkdirSync(policiesDir);
@@ -71,9 +59,9 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     writeFileSync(
       join(policiesDir, 'policies.json'),
       JSON.stringify([
-        policy('pol-true', 'col-true', ['JUSTIFY']),
-        policy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
-        policy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
+        appPolicy('pol-true', 'col-true', ['JUSTIFY']),
+        appPolicy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
+        appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
       ]),
     );
     chmodSync(sandbox.dir, 0o755);
