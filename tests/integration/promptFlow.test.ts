@@ -53,6 +53,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
           { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
           { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
           { CollectionId: 'col-env', Type: 'Application', Members: [{ Path: '/usr/bin/env' }] },
+          { CollectionId: 'col-echo', Type: 'Application', Members: [{ Path: '/usr/bin/echo' }] },
         ],
       }),
     );
@@ -62,6 +63,8 @@ describe('policy controls become prompts on the requester’s desktop (real agen
         appPolicy('pol-true', 'col-true', ['JUSTIFY']),
         appPolicy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
         appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
+        appPolicy('pol-echo-allow', 'col-echo', ['ALLOW']),
+        appPolicy('pol-echo-watch', 'col-echo', ['APPROVAL', 'MFA'], { Status: 'monitor_and_notify', PolicyName: 'Watch echo' }),
       ]),
     );
     chmodSync(sandbox.dir, 0o755);
@@ -174,6 +177,19 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     const refused = db.prepare("SELECT actor_uid FROM audit_events WHERE type = 'prompt.refused' AND request_id = ?").all(result.requestId);
     db.close();
     expect(refused).toEqual([{ actor_uid: Number(passwd[2]) }]);
+  });
+
+  it('monitor_and_notify never blocks, but tells the user what the policy would have done', async () => {
+    const before = desk.prompts.length;
+    const result = await ask('/usr/bin/echo');
+    expect(result.state).toBe('allowed');
+    expect(result.decision.monitored).toEqual([expect.objectContaining({ policyName: 'Watch echo', wouldBe: 'controls' })]);
+    const notice = await nextPrompt(before + 1);
+    expect(notice).toMatchObject({
+      kind: 'message',
+      message: { text: 'Policy "Watch echo" is in monitor mode: once enforced, it would ask for APPROVAL, MFA before this action.', requiresAcknowledge: false, tone: 'warning' },
+    });
+    await desktop.request(PromptRespond, { promptId: notice.promptId, response: { kind: 'message', acknowledged: true } });
   });
 
   it('denies when no desktop session of the user is connected to show the prompt', async () => {

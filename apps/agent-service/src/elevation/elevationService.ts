@@ -146,6 +146,7 @@ export class ElevationService {
       );
     });
     record();
+    this.tellMonitored(peer.uid, { requestId, executable: params.executable, commandLine, sha256, policyNames: [] }, summary);
     if (state === 'pending') {
       this.start({
         requestId,
@@ -160,6 +161,26 @@ export class ElevationService {
       });
     }
     return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
+  }
+
+  /**
+   * monitor_and_notify policies tell the user what they would have done; a notice only, never a
+   * wait (monitor modes never block). Plain monitor policies are only in the audit event.
+   */
+  private tellMonitored(uid: number, subject: PendingElevation['subject'], summary: DecisionSummary): void {
+    for (const finding of summary.monitored.filter((m) => m.status === 'monitor_and_notify')) {
+      const would = finding.wouldBe === 'deny' ? 'deny' : finding.wouldBe === 'controls' ? `ask for ${finding.controls.filter((c) => c !== 'AUDIT').join(', ')} before` : 'allow';
+      void this.deps.broker.ask(
+        uid,
+        {
+          kind: 'message',
+          control: 'NOTIFY',
+          subject: { ...subject, policyNames: [finding.policyName] },
+          message: { text: `Policy "${finding.policyName}" is in monitor mode: once enforced, it would ${would} this action.`, requiresAcknowledge: false, tone: 'warning' },
+        },
+        this.deps.controls.acknowledgeTimeoutMs,
+      );
+    }
   }
 
   private start(pending: PendingElevation): void {
