@@ -39,3 +39,27 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path });
   return path;
 }
+
+/** Prompt windows are not resizable: everything must fit without scrolling (nothing clipped). */
+async function overflow(page: Page): Promise<string[]> {
+  // A string: this file is typed without the DOM library.
+  const { content, window } = await page.evaluate<{ content: number; window: number }>(
+    '({ content: document.documentElement.scrollHeight, window: innerHeight })',
+  );
+  return content > window ? [`content is ${content} px tall, the window ${window} px: it would be clipped`] : [];
+}
+
+/**
+ * The page must pass axe in light and in dark, and fit its window; saves `<name>-light.png` and
+ * `<name>-dark.png` and leaves the page in light. Returns the findings (empty means it passes).
+ */
+export async function auditBothThemes(page: Page, name: string): Promise<string[]> {
+  await page.emulateMedia({ colorScheme: 'light' });
+  const light = [...(await seriousAxeViolations(page)), ...(await overflow(page))];
+  await saveScreenshot(page, `${name}-light`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await seriousAxeViolations(page);
+  await saveScreenshot(page, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+  return [...light.map((v) => `light: ${v}`), ...dark.map((v) => `dark: ${v}`)];
+}

@@ -1,12 +1,23 @@
 import { ServiceDispatcher, bindService, type ServiceBinding } from '../../../../shared/bridge/src/main/serviceDispatcher.ts';
 import { AgentStatusService } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
-import { JustificationPromptService } from '../../../../shared/bridge/src/common/services/prompts.ts';
+import { MfaEnrollmentService } from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
+import { PROMPT_SERVICES } from '../../../../shared/bridge/src/common/services/prompts.ts';
 import type { PromptKind } from '../../../../shared/protocol/src/common/index.ts';
 import { PromptCenter } from './prompts/promptCenter.ts';
 import { WINDOW_SERVICES, type WindowId } from '../../../../shared/bridge/src/common/windows.ts';
 import { AgentLink } from './agent/agentLink.ts';
 import type { WindowHost } from './hosts/windowHost.ts';
 import { agentStatusMainService } from './services/agentStatusMainService.ts';
+import { mfaEnrollmentMainService } from './services/mfaEnrollmentMainService.ts';
+
+/** The window that answers each prompt kind; a kind without one is never shown on this desktop. */
+const PROMPT_WINDOWS = {
+  justification: 'keeper-justification',
+  mfa: 'keeper-mfa',
+  message: 'keeper-message',
+  operatorApproval: 'keeper-approval',
+} as const satisfies Record<keyof typeof PROMPT_SERVICES, WindowId>;
+const PROMPT_KINDS = Object.keys(PROMPT_WINDOWS) as Array<keyof typeof PROMPT_WINDOWS>;
 
 export interface DesktopOptions {
   readonly socketPath: string;
@@ -17,6 +28,8 @@ export interface DesktopApp {
   readonly agent: AgentLink;
   /** The services a window may reach, bound to their implementations. */
   dispatcherFor(id: WindowId): ServiceDispatcher;
+  /** The user closed window `id`: a prompt window's current prompt counts as cancelled. */
+  windowClosedByUser(id: WindowId): void;
   attach(host: WindowHost): void;
   stop(): Promise<void>;
 }
@@ -29,7 +42,7 @@ export interface DesktopApp {
 export function createDesktopApp(options: DesktopOptions): DesktopApp {
   const agent = new AgentLink({ socketPath: options.socketPath, clientVersion: options.version });
   let host: WindowHost | null = null;
-  const windowFor: Partial<Record<PromptKind, WindowId>> = { justification: 'keeper-justification' };
+  const windowFor: Partial<Record<PromptKind, WindowId>> = PROMPT_WINDOWS;
   const prompts = new PromptCenter(
     agent,
     (kind) => {
@@ -43,13 +56,15 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
   );
   const bindings: ReadonlyMap<string, ServiceBinding> = new Map([
     [AgentStatusService.channel, bindService(AgentStatusService, agentStatusMainService(agent))],
-    [
-      JustificationPromptService.channel,
-      bindService(JustificationPromptService, {
-        queue$: () => prompts.queue$('justification'),
-        respond: (promptId, response) => prompts.respond('justification', promptId, response),
+    [MfaEnrollmentService.channel, bindService(MfaEnrollmentService, mfaEnrollmentMainService(agent))],
+    // Each kind's service sees and answers only that kind's prompts.
+    ...PROMPT_KINDS.map((kind) => [
+      PROMPT_SERVICES[kind].channel,
+      bindService(PROMPT_SERVICES[kind], {
+        queue$: () => prompts.queue$(kind),
+        respond: (promptId, response) => prompts.respond(kind, promptId, response),
       }),
-    ],
+    ] as const),
   ]);
 
   return {
@@ -62,6 +77,10 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
           return binding;
         }),
       );
+    },
+    windowClosedByUser(id) {
+      const kind = PROMPT_KINDS.find((k) => PROMPT_WINDOWS[k] === id);
+      if (kind) prompts.cancelCurrent(kind);
     },
     attach(windowHost) {
       host = windowHost;

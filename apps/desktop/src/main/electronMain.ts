@@ -27,6 +27,7 @@ if (!app.requestSingleInstanceLock()) {
     preloadDir: join(distDir, 'preload'),
     dispatcherFor: (id) => desktop.dispatcherFor(id),
     onRefusedIpc: (channel, id) => process.stderr.write(`refused IPC on ${channel} from webContents ${id}\n`),
+    onClosedByUser: (id) => desktop.windowClosedByUser(id),
   });
   desktop.attach(host);
   const openAgentWindow = () => host.open('keeper-agent', { locale: app.getLocale() });

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { AgentStatus, PluginState } from '../../../../shared/protocol/src/common/methods/agent.ts';
 import type { AgentStatusView } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
+import { BridgeNotice } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
@@ -27,9 +28,7 @@ export function App({ theme }: WindowProps) {
     >
       <div role="status" aria-live="polite" className="kp-live">
         {bridge === 'lost' || bridge === 'failed' ? (
-          <div className="kp-notice" data-tone="bad">
-            <p>{bridge === 'lost' ? t('common:bridgeLost') : t('common:bridgeFailed', { reason: bridgeError })}</p>
-          </div>
+          <BridgeNotice bridge={bridge} reason={bridgeError} />
         ) : connection === 'disconnected' ? (
           <div className="kp-notice" data-tone="bad" data-testid="disconnected-notice">
             <p>{t('disconnectedNotice')}</p>

@@ -1,25 +1,6 @@
 import { create } from 'zustand';
-import type { PromptQueueView } from '../../../../shared/bridge/src/common/services/prompts.ts';
+import { createPromptSlice, type PromptSlice } from '../../../../shared/ui/src/promptStore.ts';
 
-export interface JustificationWindowState {
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
-  queue: PromptQueueView;
-  /** Prompt ids this window answered, so a late update never shows them again. */
-  answered: readonly string[];
-}
+export type JustificationWindowState = PromptSlice;
 
-export const useJustificationWindow = create<JustificationWindowState>()(() => ({
-  bridge: 'connecting',
-  bridgeError: null,
-  queue: { current: null, waiting: 0 },
-  answered: [],
-}));
-
-export const justificationActions = {
-  bridgeReady: () => useJustificationWindow.setState({ bridge: 'ready', bridgeError: null }),
-  bridgeLost: () => useJustificationWindow.setState({ bridge: 'lost' }),
-  bridgeFailed: (reason: string) => useJustificationWindow.setState({ bridge: 'failed', bridgeError: reason }),
-  queueChanged: (queue: PromptQueueView) => useJustificationWindow.setState({ queue }),
-  answered: (promptId: string) => useJustificationWindow.setState((s) => ({ answered: [...s.answered, promptId] })),
-};
+export const useJustificationWindow = create<JustificationWindowState>()(createPromptSlice);

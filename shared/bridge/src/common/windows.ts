@@ -1,11 +1,20 @@
 import { AgentStatusService } from './services/agentStatus.ts';
-import { JustificationPromptService } from './services/prompts.ts';
+import { MfaEnrollmentService } from './services/mfaEnrollment.ts';
+import {
+  JustificationPromptService,
+  MessagePromptService,
+  MfaPromptService,
+  OperatorApprovalPromptService,
+} from './services/prompts.ts';
 import type { ServiceDescriptor } from './serviceDescriptor.ts';
 
 /** Every window of the suite and the only bridge services each may reach. */
 export const WINDOW_SERVICES = {
   'keeper-agent': [AgentStatusService],
   'keeper-justification': [JustificationPromptService, AgentStatusService],
+  'keeper-mfa': [MfaPromptService, MfaEnrollmentService],
+  'keeper-message': [MessagePromptService],
+  'keeper-approval': [OperatorApprovalPromptService],
 } as const satisfies Record<string, readonly ServiceDescriptor[]>;
 
 export type WindowId = keyof typeof WINDOW_SERVICES;

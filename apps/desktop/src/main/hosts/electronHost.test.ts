@@ -38,12 +38,13 @@ describe('Electron host (fake Electron at the seam)', () => {
   const rendererDir = mkdtempSync(join(tmpdir(), 'kp-renderer-'));
   let host: ReturnType<typeof createElectronHost>;
   let window: BrowserWindow;
+  const userClosed: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(join(rendererDir, 'keeper-agent/src/renderer'), { recursive: true });
     writeFileSync(join(rendererDir, 'keeper-agent/src/renderer/index.html'), '<!doctype html><title>t</title>');
     writeFileSync(join(tmpdir(), 'kp-secret.html'), 'secret');
-    host = createElectronHost({ rendererDir, preloadDir: '/app/dist/preload', dispatcherFor: () => dispatcher });
+    host = createElectronHost({ rendererDir, preloadDir: '/app/dist/preload', dispatcherFor: () => dispatcher, onClosedByUser: (id) => userClosed.push(id) });
     await host.open('keeper-agent', { locale: 'de', theme: 'dark' });
     window = BrowserWindow.all.at(-1)!;
   });
@@ -125,6 +126,16 @@ describe('Electron host (fake Electron at the seam)', () => {
     expect(await ipcRequest(stranger, { type: 'apply', propKey: 'refresh', args: [] })).toBeNull();
     expect(refreshCalls.length).toBe(before);
     expect(refused).toEqual([]);
+  });
+
+  it('tells main when the user closed a window, and not when main closed it', async () => {
+    host.close('keeper-agent');
+    expect(userClosed).toEqual([]);
+    await host.open('keeper-agent');
+    BrowserWindow.all.at(-1)!.close();
+    expect(userClosed).toEqual(['keeper-agent']);
+    await host.open('keeper-agent');
+    window = BrowserWindow.all.at(-1)!;
   });
 
   it('revokes the grant when the window closes', async () => {

@@ -22,6 +22,8 @@ export interface ElectronHostOptions {
   readonly preloadDir: string;
   readonly dispatcherFor: (id: WindowId) => ServiceDispatcher;
   readonly onRefusedIpc?: (channel: string, webContentsId: number) => void;
+  /** The user closed a window (not `close()` from main): for a prompt window that means cancel. */
+  readonly onClosedByUser?: (id: WindowId) => void;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface ElectronHostOptions {
  */
 export function createElectronHost(options: ElectronHostOptions): WindowHost {
   const windows = new Map<WindowId, BrowserWindow>();
+  /** Windows main itself is closing, so their `closed` is not the user's doing. */
+  const closedByHost = new WeakSet<BrowserWindow>();
   const grants = new Map<string, Set<number>>();
   const unregister: Array<() => void> = [];
 
@@ -106,15 +110,22 @@ export function createElectronHost(options: ElectronHostOptions): WindowHost {
       window.on('closed', () => {
         for (const set of granted) set?.delete(contentsId);
         if (windows.get(id) === window) windows.delete(id);
+        if (!closedByHost.has(window)) options.onClosedByUser?.(id);
       });
       await window.loadURL(url);
       return url;
     },
     close(id: WindowId) {
-      windows.get(id)?.close();
+      const window = windows.get(id);
+      if (!window) return;
+      closedByHost.add(window);
+      window.close();
     },
     dispose() {
-      for (const window of windows.values()) if (!window.isDestroyed()) window.close();
+      for (const window of windows.values()) {
+        closedByHost.add(window);
+        if (!window.isDestroyed()) window.close();
+      }
       for (const dispose of unregister) dispose();
       return Promise.resolve();
     },

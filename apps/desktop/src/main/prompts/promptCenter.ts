@@ -48,6 +48,20 @@ export class PromptCenter {
     return this.link.request(PromptRespond, { promptId, response });
   }
 
+  /**
+   * The user closed the kind's window: its current prompt is cancelled (polkit: closing is cancel)
+   * and leaves at once; when more of the kind wait, the window opens again for the next.
+   */
+  cancelCurrent(kind: PromptKind): void {
+    const current = this.queue(kind).value.current;
+    if (!current) return;
+    this.link.request(PromptRespond, { promptId: current.promptId, response: { kind: 'cancel' } }).catch(() => {
+      // Already closed by the agent (answered elsewhere, expired) or the agent is away: it re-sends what is still open.
+    });
+    this.remove(current.promptId);
+    if (this.queue(kind).value.current) this.onFirst(kind);
+  }
+
   private queue(kind: PromptKind): BehaviorSubject<PromptQueueView> {
     let queue = this.queues.get(kind);
     if (!queue) {

@@ -13,6 +13,9 @@ export interface WindowDefinition {
 export const WINDOW_CATALOG: Readonly<Record<WindowId, WindowDefinition>> = {
   'keeper-agent': { id: 'keeper-agent', title: 'Keeper Agent', width: 560, height: 760, resizable: true },
   'keeper-justification': { id: 'keeper-justification', title: 'Justification required', width: 560, height: 640, resizable: false },
+  'keeper-mfa': { id: 'keeper-mfa', title: 'Verify it is you', width: 560, height: 720, resizable: false },
+  'keeper-message': { id: 'keeper-message', title: 'Notice', width: 560, height: 640, resizable: false },
+  'keeper-approval': { id: 'keeper-approval', title: 'Approve this action?', width: 560, height: 640, resizable: false },
 };
 
 export interface WindowLaunchOptions {

@@ -17,4 +17,17 @@ const promptService = <const K extends PromptKind>(kind: K) =>
   });
 
 export const JustificationPromptService = promptService('justification');
-export type PromptServiceDescriptor = typeof JustificationPromptService;
+export const MfaPromptService = promptService('mfa');
+export const MessagePromptService = promptService('message');
+export const OperatorApprovalPromptService = promptService('operatorApproval');
+
+/** Any kind's prompt service: they differ only in their channel. */
+export type PromptServiceDescriptor = ReturnType<typeof promptService<PromptKind>>;
+
+/** The prompt kinds a window answers, and the service each is answered through. */
+export const PROMPT_SERVICES = {
+  justification: JustificationPromptService,
+  mfa: MfaPromptService,
+  message: MessagePromptService,
+  operatorApproval: OperatorApprovalPromptService,
+} as const satisfies Partial<Record<PromptKind, PromptServiceDescriptor>>;

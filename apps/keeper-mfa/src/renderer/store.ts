@@ -1,0 +1,59 @@
+import { create, type StateCreator } from 'zustand';
+import type { MfaEnrollBeginResult } from '../../../../shared/protocol/src/common/methods/mfa.ts';
+import type {
+  MfaEnrollmentConfirmed,
+  MfaEnrollmentProblem,
+  MfaEnrollmentService,
+} from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
+import type { ServiceClient } from '../../../../shared/bridge/src/common/serviceDescriptor.ts';
+import { createPromptSlice, type PromptSlice } from '../../../../shared/ui/src/promptStore.ts';
+
+export type EnrollmentClient = ServiceClient<typeof MfaEnrollmentService>;
+
+/** Where setting up the authenticator app stands in this window. */
+export type Enrollment =
+  | { readonly step: 'none' }
+  | { readonly step: 'starting' }
+  | { readonly step: 'scan'; readonly data: MfaEnrollBeginResult }
+  | { readonly step: 'failed'; readonly reason: MfaEnrollmentProblem }
+  /** Set up: `codeSpent` when it was confirmed here, so the next code is needed. */
+  | { readonly step: 'done'; readonly codeSpent: boolean };
+
+export interface EnrollmentSlice {
+  enrollments: EnrollmentClient | null;
+  enrollment: Enrollment;
+  enrollmentConnected: (client: EnrollmentClient) => void;
+  /** Asks the agent for a new secret; does nothing while one is being fetched or shown. */
+  beginEnrollment: () => Promise<void>;
+  confirmEnrollment: (code: string) => Promise<MfaEnrollmentConfirmed>;
+}
+
+const createEnrollmentSlice: StateCreator<EnrollmentSlice> = (set, get) => ({
+  enrollments: null,
+  enrollment: { step: 'none' },
+  enrollmentConnected: (enrollments) => set({ enrollments }),
+  beginEnrollment: async () => {
+    const { enrollments, enrollment } = get();
+    if (!enrollments || enrollment.step === 'starting' || enrollment.step === 'scan') return;
+    set({ enrollment: { step: 'starting' } });
+    const started = await enrollments.begin().catch(() => ({ ok: false as const, reason: 'unavailable' as const }));
+    if (started.ok) set({ enrollment: { step: 'scan', data: started.enrollment } });
+    else if (started.reason === 'already-enrolled') set({ enrollment: { step: 'done', codeSpent: false } });
+    else set({ enrollment: { step: 'failed', reason: started.reason } });
+  },
+  confirmEnrollment: async (code) => {
+    const { enrollments, enrollment } = get();
+    if (!enrollments || enrollment.step !== 'scan') return { ok: false, reason: 'expired' };
+    const confirmed = await enrollments
+      .confirm(enrollment.data.enrollmentId, code)
+      .catch(() => ({ ok: false as const, reason: 'unavailable' as const }));
+    if (confirmed.ok) set({ enrollment: { step: 'done', codeSpent: true } });
+    else if (confirmed.reason === 'already-enrolled') set({ enrollment: { step: 'done', codeSpent: false } });
+    else if (confirmed.reason === 'expired') set({ enrollment: { step: 'failed', reason: 'expired' } });
+    return confirmed;
+  },
+});
+
+export type MfaWindowState = PromptSlice & EnrollmentSlice;
+
+export const useMfaWindow = create<MfaWindowState>()((...a) => ({ ...createPromptSlice(...a), ...createEnrollmentSlice(...a) }));

@@ -1,0 +1,80 @@
+import type { ComponentType } from 'react';
+import type { StateCreator } from 'zustand';
+import type { Namespace } from '../../i18n/src/resources.ts';
+import type { PromptRespondResult, PromptResponse, PromptShow } from '../../protocol/src/common/methods/prompt.ts';
+import type { ServiceClient } from '../../bridge/src/common/serviceDescriptor.ts';
+import type { PromptQueueView, PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
+import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
+import { connectBridge } from '../../bridge/src/renderer/connectBridge.ts';
+import { createServiceClient } from '../../bridge/src/renderer/serviceClient.ts';
+import { bootstrapWindow, type WindowProps } from './bootstrapWindow.tsx';
+
+export type PromptClient = ServiceClient<PromptServiceDescriptor>;
+
+/** The slice every prompt window's store starts from: the bridge, the queue of its kind, answers. */
+export interface PromptSlice {
+  /** Link between this page and the desktop app (not the agent). */
+  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
+  bridgeError: string | null;
+  queue: PromptQueueView;
+  /** Prompt ids this window answered, so a late update never shows them again. */
+  answered: readonly string[];
+  prompts: PromptClient | null;
+  bridgeReady: (prompts: PromptClient) => void;
+  bridgeLost: () => void;
+  bridgeFailed: (reason: string) => void;
+  queueChanged: (queue: PromptQueueView) => void;
+  /** Sends one answer; an accepted one (a cancel included) marks the prompt answered here. */
+  respond: (promptId: string, response: PromptResponse) => Promise<PromptRespondResult>;
+}
+
+export const createPromptSlice: StateCreator<PromptSlice> = (set, get) => ({
+  bridge: 'connecting',
+  bridgeError: null,
+  queue: { current: null, waiting: 0 },
+  answered: [],
+  prompts: null,
+  bridgeReady: (prompts) => set({ bridge: 'ready', bridgeError: null, prompts }),
+  bridgeLost: () => set({ bridge: 'lost' }),
+  bridgeFailed: (reason) => set({ bridge: 'failed', bridgeError: reason }),
+  queueChanged: (queue) => set({ queue }),
+  respond: async (promptId, response) => {
+    const prompts = get().prompts;
+    if (!prompts) throw new Error('the bridge to the desktop app is not ready');
+    const result = await prompts.respond(promptId, response);
+    if (result.accepted) set((state) => ({ answered: [...state.answered, promptId] }));
+    return result;
+  },
+});
+
+/** The prompt to show now: the queue's head, unless this window has answered it already. */
+export function currentPrompt(state: Pick<PromptSlice, 'queue' | 'answered'>): PromptShow | null {
+  const current = state.queue.current;
+  return current && !state.answered.includes(current.promptId) ? current : null;
+}
+
+export interface PromptWindowStart {
+  readonly namespace: Namespace;
+  readonly App: ComponentType<WindowProps>;
+  /** The prompt service of the window's kind. */
+  readonly service: PromptServiceDescriptor;
+  readonly store: { getState(): PromptSlice };
+  /** Connects the window's further services over the same transport. */
+  readonly connected?: (transport: BridgeTransport) => void;
+}
+
+/** Starts a prompt window: renders it, then follows its kind's queue over the bridge. */
+export function startPromptWindow({ namespace, App, service, store, connected }: PromptWindowStart): void {
+  bootstrapWindow(namespace, App);
+  const state = store.getState();
+  connectBridge().then(
+    (transport) => {
+      const prompts = createServiceClient(service, transport);
+      state.bridgeReady(prompts);
+      transport.onDisconnect(state.bridgeLost);
+      connected?.(transport);
+      prompts.queue$({ next: state.queueChanged, error: (error) => state.bridgeFailed(error.message) });
+    },
+    (error: Error) => state.bridgeFailed(error.message),
+  );
+}

@@ -1,0 +1,103 @@
+import { generate } from 'otplib';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditBothThemes, saveScreenshot } from '../support/browser.ts';
+import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
+
+/** The TOTP code for `offsetSeconds` from now (the agent accepts one 30 s step either way). */
+const codeAt = (secret: string, offsetSeconds: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
+
+const mfaPolicy = (id: string, type: string) => ({
+  PolicyName: `Second factor for ${type}`,
+  PolicyId: id,
+  PolicyType: type,
+  Status: 'enforce',
+  ApplicationCheck: ['col-true'],
+  Actions: { OnSuccess: { Controls: ['MFA'] } },
+});
+
+const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+
+describe('KeeperMFA: enrollment and code entry in Chromium through the web shell, against a real agent', () => {
+  let harness: PromptWindowHarness;
+  let secret = '';
+  let spent = '';
+
+  beforeAll(async () => {
+    harness = await startPromptWindowHarness({
+      window: 'keeper-mfa',
+      viewport: { width: 560, height: 720 },
+      policies: {
+        'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
+        'mfa.json': [mfaPolicy('pol-mfa', 'PrivilegeElevation'), mfaPolicy('pol-mfa-cli', 'CommandLine')],
+      },
+    });
+  });
+
+  afterAll(() => harness?.stop());
+
+  it('sets up the authenticator app from the QR code page, refuses a wrong code with the retries left, then allows', async () => {
+    const run = harness.elevate(['true']);
+    const page = await harness.openWindow();
+    const secretText = page.getByTestId('enroll-secret');
+    await secretText.waitFor();
+    secret = (await secretText.textContent())!.replace(/\s/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    expect(await secretText.textContent()).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
+    const qr = page.getByRole('img', { name: /^QR code that adds .+ to an authenticator app$/ });
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+
+    const confirmField = page.getByLabel('Code from the app, to confirm the setup');
+    expect(await confirmField.evaluate((input: HTMLInputElement) => [input.inputMode, input.autocomplete, input.pattern])).toEqual([
+      'numeric',
+      'one-time-code',
+      '[0-9]{6}',
+    ]);
+    expect(await focusedTestId(page)).toBe('code');
+    expect(await page.getByTestId('expires-in').textContent()).toMatch(/^Expires in [45]:\d\d$/);
+    expect(await auditBothThemes(page, 'keeper-mfa')).toEqual([]);
+
+    // Six digits send themselves.
+    spent = await codeAt(secret, 0);
+    await page.keyboard.type(spent);
+    await page.getByTestId('enrolled-note').waitFor();
+    expect(await page.getByTestId('enrolled-note').textContent()).toContain('cannot be used again: wait for the next code');
+    expect(await page.getByText('You will not be asked again for 5 minutes for this kind of action.').count()).toBe(1);
+    expect(await focusedTestId(page)).toBe('code');
+
+    await page.keyboard.type('000000');
+    await eventually(() => page.getByTestId('problem').textContent()).toBe('That code is not valid. 4 attempts left.');
+    expect(await page.getByTestId('code').inputValue()).toBe('');
+    expect(await focusedTestId(page)).toBe('code');
+    expect(await auditBothThemes(page, 'keeper-mfa-code')).toEqual([]);
+
+    // The confirming code is spent: the next step's code, pasted with a space as apps show it.
+    const next = await codeAt(secret, 30);
+    await page.keyboard.insertText(`${next.slice(0, 3)} ${next.slice(3)}`);
+    await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe('Verified. You can close this window.');
+    expect(await run).toEqual({ code: 0, stdout: '', stderr: 'keeper-elevate: Enter your MFA code in the Keeper window…\n' });
+  });
+
+  it('says a used code was replayed, locks after five wrong codes and says until when; Escape denies', async () => {
+    const result = await harness.request({ executable: '/usr/bin/true', arguments: [], cwd: '/', policyType: 'CommandLine' });
+    const page = await harness.openWindow();
+    await page.getByTestId('code').waitFor();
+    expect(await page.getByTestId('enroll-secret').count()).toBe(0);
+    expect(await page.getByLabel('6-digit code from your authenticator app').count()).toBe(1);
+
+    await page.keyboard.type(await codeAt(secret, 30));
+    await eventually(() => page.getByTestId('problem').textContent()).toBe('That code was already used. Wait for the next code in your app, then enter it.');
+    for (const left of [4, 3, 2, 1]) {
+      await page.keyboard.type('000000');
+      await eventually(() => page.getByTestId('problem').textContent()).toBe(`That code is not valid. ${left} attempt${left === 1 ? '' : 's'} left.`);
+    }
+    await page.keyboard.type('000000');
+    await eventually(() => page.getByTestId('problem').textContent()).toMatch(/^Too many wrong codes\. You can try again at \d{1,2}:\d\d:\d\d\s[AP]M\.$/);
+    expect(await page.getByTestId('code').isDisabled()).toBe(true);
+    await saveScreenshot(page, 'keeper-mfa-locked-light');
+
+    await page.keyboard.press('Escape');
+    expect(await harness.finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The MFA prompt was cancelled.' });
+  });
+});
