@@ -1,7 +1,26 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY } from './apps/desktop/src/main/security/contentSecurityPolicy.ts';
 import { WINDOW_IDS } from './shared/bridge/src/common/windows.ts';
+
+/**
+ * The head every window shares, written once: the CSP also travels as a meta tag because pages
+ * loaded from disk get no headers (frame-ancestors is header-only, so it is left out here).
+ */
+const windowHead = (): Plugin => ({
+  name: 'keeper-window-head',
+  transformIndexHtml: () => [
+    { tag: 'meta', attrs: { charset: 'UTF-8' }, injectTo: 'head-prepend' },
+    { tag: 'meta', attrs: { name: 'viewport', content: 'width=device-width, initial-scale=1' }, injectTo: 'head-prepend' },
+    {
+      tag: 'meta',
+      attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY.replace(/; frame-ancestors '[^']*'/, '') },
+      injectTo: 'head-prepend',
+    },
+    { tag: 'link', attrs: { rel: 'icon', href: 'data:,' }, injectTo: 'head-prepend' },
+  ],
+});
 
 const page = (id: string) => resolve(import.meta.dirname, 'apps', id, 'src/renderer/index.html');
 
@@ -9,7 +28,7 @@ const page = (id: string) => resolve(import.meta.dirname, 'apps', id, 'src/rende
 export default defineConfig({
   root: resolve(import.meta.dirname, 'apps'),
   base: './',
-  plugins: [react()],
+  plugins: [react(), windowHead()],
   build: {
     outDir: resolve(import.meta.dirname, 'dist/renderer'),
     emptyOutDir: true,
@@ -18,7 +37,7 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     rolldownOptions: {
       input: Object.fromEntries(WINDOW_IDS.map((id) => [id, page(id)])),
-      output: { chunkFileNames: 'assets/shared-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
+      output: { chunkFileNames: 'assets/shared-[hash].js', assetFileNames: 'assets/style-[hash][extname]' },
     },
   },
 });

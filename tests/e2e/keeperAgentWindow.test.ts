@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { CONTENT_SECURITY_POLICY } from '../../apps/desktop/src/main/security/contentSecurityPolicy.ts';
 
 const version = (JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -84,6 +85,29 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(await german.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await german.title()).toBe('Keeper Agent');
     await german.close();
+  });
+
+  it('runs under the strict CSP: as a header, as the first thing in <head>, and inline script is refused', async () => {
+    const response = await context.request.get(shell.agentWindowUrl.split('#')[0]!);
+    expect(response.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    const metaFirst = await page.evaluate(() => {
+      const meta = document.head.querySelector('meta[http-equiv="Content-Security-Policy"]');
+      const script = document.head.querySelector('script');
+      return meta !== null && script !== null && (meta.compareDocumentPosition(script) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    });
+    expect(metaFirst).toBe(true);
+    // DevTools evaluation is exempt from CSP, so the probe is an inline script the page itself would run.
+    const inline = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          document.addEventListener('securitypolicyviolation', (event) => resolve(`blocked by ${event.effectiveDirective}`), { once: true });
+          const script = document.createElement('script');
+          script.textContent = 'document.documentElement.dataset.inlineRan = "yes"';
+          document.head.append(script);
+          setTimeout(() => resolve(document.documentElement.dataset['inlineRan'] === 'yes' ? 'ran' : 'silent'), 1000);
+        }),
+    );
+    expect(inline).toBe('blocked by script-src-elem');
   });
 
   it('refuses a bridge connection without the window token', async () => {
