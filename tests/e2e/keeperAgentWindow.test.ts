@@ -38,7 +38,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(await page.getByTestId('agent-version').textContent()).toBe(version);
     expect(await page.getByTestId('backend-state').textContent()).toBe('Online');
     const plugins = await page.getByTestId('plugins').locator('li').allTextContents();
-    expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy', 'Policy engineHealthy']);
+    expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy', 'Policy engineHealthy', 'JobsHealthy']);
     expect(await page.getByTestId('policy-summary').textContent()).toMatch(/^\d+ policies in effect, \d+ collections, from \d+ files$/);
     expect(await page.title()).toBe('Keeper Agent');
     const first = await page.getByTestId('agent-uptime').textContent();

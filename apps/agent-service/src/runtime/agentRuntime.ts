@@ -19,6 +19,8 @@ import { approvalHandlers } from '../handlers/approvals.ts';
 import { lookupAccount } from '../identity/accounts.ts';
 import { AuditForwarder } from '../audit/auditForwarder.ts';
 import { RunService } from '../elevation/runService.ts';
+import { JobEngine } from '../jobs/jobEngine.ts';
+import { loadJobDirectory, watchJobDirectory } from '../jobs/jobLoader.ts';
 import { jsonLinesSink, syslogSink } from '../audit/auditSinks.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
@@ -44,7 +46,7 @@ export interface AgentDependencies {
 }
 
 /** Plugin names as they appear in agent.status (Keeper splits the agent into plugins the same way). */
-export const Plugins = { store: 'KeeperStore', ipc: 'KeeperIpc', health: 'KeeperHealth' } as const;
+export const Plugins = { store: 'KeeperStore', ipc: 'KeeperIpc', health: 'KeeperHealth', jobs: 'KeeperJobs' } as const;
 
 /** The agent's composition root: store, status, socket server and health endpoint, in start order. */
 export async function startAgent(options: AgentOptions, { log, clock, scheduler, isRoot }: AgentDependencies): Promise<RunningAgent> {
@@ -75,6 +77,21 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const runs = new RunService(db, clock, audit);
   const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccount });
   approvals.resume();
+  const jobs = new JobEngine({
+    db,
+    clock,
+    scheduler,
+    audit,
+    pluginSettings: () => true,
+  });
+  const loadJobs = () => {
+    const load = loadJobDirectory(options.jobs);
+    for (const error of load.errors) log.error({ file: error.file, path: error.path }, `job file rejected: ${error.message}`);
+    jobs.load(load.jobs);
+    status.setPlugin(Plugins.jobs, load.errors.length === 0 ? 'Healthy' : 'Unhealthy', load.errors.length === 0 ? undefined : `${load.errors.length} problem(s) in job files`);
+  };
+  loadJobs();
+  const jobsWatcher = watchJobDirectory(options.jobs, loadJobs);
   const sinks = [
     ...(options.audit.jsonl ? [jsonLinesSink(options.audit.jsonl)] : []),
     ...(options.audit.syslog ? [syslogSink(options.audit.syslog)] : []),
@@ -124,6 +141,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     );
   } catch (error) {
     stopForwarding();
+    jobsWatcher.close();
+    await jobs.stop();
     policies.close();
     db.close();
     throw error;
@@ -144,6 +163,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     status.setPlugin(Plugins.health, 'Failed', `cannot listen on 127.0.0.1:${options.healthPort}: ${(error as Error).message}`);
     log.error({ port: options.healthPort, err: (error as Error).message }, 'health endpoint unavailable');
   }
+  void jobs.fire('Startup', {}).catch((error: unknown) => log.error({ err: (error as Error).message }, 'startup jobs failed'));
   log.info({ socket: options.socket, health: health?.url, version: AGENT_VERSION }, 'keeper-agent started');
 
   let stopping: Promise<void> | null = null;
@@ -157,6 +177,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         broker.closeAll();
         approvals.stop();
         runs.stopAll();
+        jobsWatcher.close();
+        await jobs.stop();
         await elevation.settled();
         stopFlushOnReconnect();
         await forwarder.flush();

@@ -1,0 +1,597 @@
+import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { AgentDatabase } from '../store/database.ts';
+import { splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
+
+/** What a job run knows: job parameters, the trigger's facts (RequestId, uid, …) and merged task output. */
+export type JobContext = Record<string, unknown>;
+
+export type JobTrigger = 'event' | 'manual' | 'schedule' | 'alternate';
+export type JobRunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
+export type TaskStatus = 'succeeded' | 'failed' | 'skipped';
+
+export interface TaskOutcome {
+  readonly taskId: string;
+  readonly name: string;
+  readonly executionType: ExecutionType;
+  readonly status: TaskStatus;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly durationMs: number;
+  readonly reason: string | null;
+  /** Truncated to 4 KiB and redacted; what the audit log and job_runs keep. */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface JobRun {
+  readonly runId: string;
+  readonly jobId: string;
+  readonly trigger: JobTrigger;
+  readonly eventType: string | null;
+  readonly status: JobRunStatus;
+  readonly reason: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly alternateOf: string | null;
+  readonly tasks: readonly TaskOutcome[];
+  /** The run of the alternate job this run's failure started, if any. */
+  readonly alternate?: JobRun;
+}
+
+/** A task as handed to a desktop: placeholders already replaced, arguments split. */
+export interface ResolvedTask {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly executionType: ExecutionType;
+  readonly executablePath: string;
+  readonly args: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+export type DesktopDelivery = (uid: number, task: ResolvedTask, context: Readonly<JobContext>) => Promise<{ ok: boolean; reason?: string }>;
+
+/** The one seam where processes start (Node's spawn by default; tests may script it). */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+export interface JobEngineDependencies {
+  readonly db: AgentDatabase;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly audit: Pick<AuditLog, 'append'>;
+  readonly pluginSettings: (name: string) => boolean;
+  readonly spawn?: Spawner;
+  readonly platform?: JobPlatform;
+  readonly deliverToDesktop?: DesktopDelivery;
+  /** gid of a uid (primary group); defaults to the uid itself when it cannot be known. */
+  readonly gidOf?: (uid: number) => number;
+  /** Decides a non-empty `condition`; without it such jobs are skipped (conditions are not interpreted yet). */
+  readonly evaluateCondition?: (condition: string, context: Readonly<JobContext>) => boolean;
+  /** After SIGTERM at the timeout, how long a process group has before SIGKILL. */
+  readonly killGraceMs?: number;
+  /** Most bytes of stdout/stderr kept in memory per task (the JSON to merge must fit). */
+  readonly maxOutputBytes?: number;
+}
+
+export const OUTPUT_AUDIT_LIMIT = 4096;
+const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Longest delay a Node timer takes; later dates are reached in hops. */
+const MAX_TIMER_MS = 2_147_483_647;
+const MAX_ALTERNATE_CHAIN = 10;
+
+export function currentPlatform(platform: NodeJS.Platform = process.platform): JobPlatform {
+  return platform === 'win32' ? 'windows' : platform === 'darwin' ? 'macos' : 'linux';
+}
+
+const SECRET_KEY = /secret|token|password|passwd|passphrase|code|credential|api[-_]?key/i;
+
+/** Replaces the values of secret-looking keys in JSON values. */
+function redactValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[REDACTED]' : redactValue(v)]));
+  }
+  return value;
+}
+
+/**
+ * Redacts program output before it is kept: a JSON document has the values of secret-looking keys
+ * replaced; other text has `key=value`, `key: value` and `"key": "value"` forms of such keys replaced.
+ * Then it is cut to 4 KiB.
+ */
+export function redactOutput(text: string, limit = OUTPUT_AUDIT_LIMIT): string {
+  let redacted: string;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    redacted = typeof parsed === 'object' && parsed !== null ? JSON.stringify(redactValue(parsed)) : text;
+  } catch {
+    redacted = text.replace(
+      /(["']?)([\w.-]*(?:secret|token|password|passwd|passphrase|code|credential|api[-_]?key)[\w.-]*)\1(\s*[:=]\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;&}\]]+)/gi,
+      (_all, quote: string, key: string, sep: string) => `${quote}${key}${quote}${sep}[REDACTED]`,
+    );
+  }
+  const bytes = Buffer.from(redacted, 'utf8');
+  if (bytes.length <= limit) return redacted;
+  return `${bytes.subarray(0, limit).toString('utf8').replace(/\uFFFD$/, '')}…[truncated ${bytes.length - limit} bytes]`;
+}
+
+/** Replaces `{Name}` placeholders from the context; an unknown name is an error, never left in place. */
+export function substitute(template: string, context: Readonly<JobContext>): string {
+  return template.replace(/\{([A-Za-z_][\w.-]*)\}/g, (_all, name: string) => {
+    if (!Object.hasOwn(context, name) || context[name] === undefined || context[name] === null) throw new Error(`no value for {${name}}`);
+    const value = context[name];
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+    return JSON.stringify(value) ?? '';
+  });
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  kill(): void;
+}
+
+interface RunRow {
+  id: string;
+  job_id: string;
+  trigger: JobTrigger;
+  event_type: string | null;
+  status: JobRunStatus;
+  reason: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  alternate_of: string | null;
+  tasks_json: string;
+}
+
+/**
+ * Runs Keeper jobs: on events (`fire`), by hand (`runNow`) and on their schedules. Tasks of a job
+ * run in order; each outcome goes to the audit log and the `job_runs` table. Service tasks run as
+ * the agent, User tasks as the requesting user, UserElevated tasks as root, UserDesktop tasks are
+ * handed to the user's desktop. Every task's process group is killed at its timeout, and does not
+ * outlive the task's main process.
+ */
+export class JobEngine {
+  private readonly deps: JobEngineDependencies;
+  private readonly spawn: Spawner;
+  private readonly platform: JobPlatform;
+  private readonly killGraceMs: number;
+  private readonly maxOutputBytes: number;
+  private jobs = new Map<string, KeeperJob>();
+  private cancelSchedules: Array<() => void> = [];
+  private readonly running = new Set<Running>();
+  private readonly scheduledBusy = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(deps: JobEngineDependencies) {
+    this.deps = deps;
+    this.spawn = deps.spawn ?? ((command, args, options) => nodeSpawn(command, [...args], options));
+    this.platform = deps.platform ?? currentPlatform();
+    this.killGraceMs = deps.killGraceMs ?? 2_000;
+    this.maxOutputBytes = deps.maxOutputBytes ?? 1024 * 1024;
+    // job_runs is the engine's own table (not a migration of store/database.ts).
+    deps.db.exec(`CREATE TABLE IF NOT EXISTS job_runs (
+       id TEXT PRIMARY KEY,
+       job_id TEXT NOT NULL,
+       trigger TEXT NOT NULL,
+       event_type TEXT,
+       actor_uid INTEGER,
+       request_id TEXT,
+       status TEXT NOT NULL,
+       reason TEXT,
+       started_at TEXT NOT NULL,
+       finished_at TEXT,
+       duration_ms INTEGER,
+       alternate_of TEXT,
+       tasks_json TEXT NOT NULL DEFAULT '[]'
+     );
+     CREATE INDEX IF NOT EXISTS job_runs_by_start ON job_runs (started_at)`);
+    // Runs cut off by a previous stop or crash never finish: say so instead of leaving them running.
+    deps.db.prepare("UPDATE job_runs SET status = 'interrupted', reason = 'the agent stopped during the run' WHERE status = 'running'").run();
+  }
+
+  /** Replaces the job set and re-arms every schedule. */
+  load(jobs: readonly KeeperJob[]): void {
+    for (const cancel of this.cancelSchedules) cancel();
+    this.cancelSchedules = [];
+    this.jobs = new Map(jobs.map((job) => [job.id, job]));
+    if (this.stopped) return;
+    for (const job of this.jobs.values()) if (this.runnable(job) === null && job.schedule) this.arm(job);
+  }
+
+  get loaded(): readonly KeeperJob[] {
+    return [...this.jobs.values()];
+  }
+
+  /** Runs every enabled job of this OS that listens to the event, one after another, priority 1 first. */
+  async fire(eventType: string, context: JobContext = {}): Promise<JobRun[]> {
+    const matching = [...this.jobs.values()]
+      .filter((job) => job.events.some((e) => e.eventType === eventType) && this.runnable(job) === null)
+      .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+    const runs: JobRun[] = [];
+    for (const job of matching) {
+      if (this.stopped) break;
+      runs.push(await this.track(this.runJob(job, context, 'event', eventType, null, new Set())));
+    }
+    return runs;
+  }
+
+  /** The manual trigger: runs one job now, even one without events or schedule (not a disabled one). */
+  async runNow(jobId: string, context: JobContext = {}): Promise<JobRun> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`no job ${jobId}`);
+    const refusal = this.runnable(job);
+    if (refusal) throw new Error(`job ${jobId} cannot run: ${refusal}`);
+    return this.track(this.runJob(job, context, 'manual', 'Manual', null, new Set()));
+  }
+
+  /** Newest first. */
+  recentRuns(limit = 50): JobRun[] {
+    const rows = this.deps.db.prepare('SELECT * FROM job_runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[];
+    return rows.map((row) => ({
+      runId: row.id,
+      jobId: row.job_id,
+      trigger: row.trigger,
+      eventType: row.event_type,
+      status: row.status,
+      reason: row.reason,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      durationMs: row.duration_ms,
+      alternateOf: row.alternate_of,
+      tasks: JSON.parse(row.tasks_json) as TaskOutcome[],
+    }));
+  }
+
+  /** Cancels the schedules, kills every running task's process group and waits for the runs to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const cancel of this.cancelSchedules) cancel();
+    this.cancelSchedules = [];
+    for (const run of this.running) run.kill();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  /** null when the job may run here, else why not. */
+  private runnable(job: KeeperJob): string | null {
+    if (!job.enabled) return 'it is disabled';
+    if (!job.osFilter.includes(this.platform)) return `it does not run on ${this.platform}`;
+    return null;
+  }
+
+  /* ------------------------------------------------------------------------------------------ */
+  /* Schedules                                                                                    */
+  /* ------------------------------------------------------------------------------------------ */
+
+  private arm(job: KeeperJob): void {
+    const schedule = job.schedule!;
+    const now = this.deps.clock.now();
+    if (schedule.intervalMinutes !== undefined) {
+      const every = schedule.intervalMinutes * 60_000;
+      const next = (from: number) => this.at(from + every, () => (this.scheduledRun(job), next(from + every)));
+      next(now.getTime());
+    } else if (schedule.runAt !== undefined) {
+      const at = Date.parse(schedule.runAt);
+      if (at > now.getTime()) this.at(at, () => this.scheduledRun(job));
+    } else if (schedule.cronExpression !== undefined) {
+      const cron = new Cron(schedule.cronExpression);
+      const next = (after: number) => {
+        const when = cron.nextRun(new Date(Math.max(after, this.deps.clock.now().getTime())));
+        if (when) this.at(when.getTime(), () => (this.scheduledRun(job), next(when.getTime())));
+      };
+      next(now.getTime());
+    }
+  }
+
+  /** Runs `run` at an instant of the clock, in hops when it is further away than a timer reaches. */
+  private at(instant: number, run: () => void): void {
+    const delay = instant - this.deps.clock.now().getTime();
+    let cancel: () => void;
+    if (delay > MAX_TIMER_MS) {
+      cancel = this.deps.scheduler.schedule(MAX_TIMER_MS, () => {
+        this.forget(cancel);
+        this.at(instant, run);
+      });
+    } else {
+      cancel = this.deps.scheduler.schedule(Math.max(0, delay), () => {
+        this.forget(cancel);
+        run();
+      });
+    }
+    this.cancelSchedules.push(cancel);
+  }
+
+  private forget(cancel: () => void): void {
+    const index = this.cancelSchedules.indexOf(cancel);
+    if (index >= 0) this.cancelSchedules.splice(index, 1);
+  }
+
+  /** A scheduled run is skipped while the previous scheduled run of the same job is still going. */
+  private scheduledRun(job: KeeperJob): void {
+    if (this.stopped || this.jobs.get(job.id) !== job) return;
+    if (this.scheduledBusy.has(job.id)) {
+      this.record(job, 'schedule', null, null, {}, 'skipped', 'the previous scheduled run is still going');
+      return;
+    }
+    this.scheduledBusy.add(job.id);
+    void this.track(this.runJob(job, {}, 'schedule', null, null, new Set()))
+      .catch(() => {})
+      .finally(() => this.scheduledBusy.delete(job.id));
+  }
+
+  /* ------------------------------------------------------------------------------------------ */
+  /* Runs                                                                                         */
+  /* ------------------------------------------------------------------------------------------ */
+
+  private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, reason: string | null): JobRun {
+    const now = this.deps.clock.now().toISOString();
+    const run: JobRun = { runId: randomUUID(), jobId: job.id, trigger, eventType, status, reason, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
+    this.insertRun(run, context);
+    this.deps.audit.append({ type: 'job.finished', ...this.actor(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, durationMs: 0 } }, this.deps.clock.now());
+    return run;
+  }
+
+  private insertRun(run: JobRun, context: JobContext): void {
+    const { actorUid, requestId } = this.actor(context);
+    this.deps.db
+      .prepare(
+        `INSERT INTO job_runs (id, job_id, trigger, event_type, actor_uid, request_id, status, reason, started_at, finished_at, duration_ms, alternate_of, tasks_json)
+         VALUES (@id, @jobId, @trigger, @eventType, @actorUid, @requestId, @status, @reason, @startedAt, @finishedAt, @durationMs, @alternateOf, @tasks)`,
+      )
+      .run({
+        id: run.runId,
+        jobId: run.jobId,
+        trigger: run.trigger,
+        eventType: run.eventType,
+        actorUid,
+        requestId,
+        status: run.status,
+        reason: run.reason,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        durationMs: run.durationMs,
+        alternateOf: run.alternateOf,
+        tasks: JSON.stringify(run.tasks),
+      });
+  }
+
+  private actor(context: JobContext): { actorUid: number | null; requestId: string | null } {
+    const uid = context.uid;
+    const requestId = context.RequestId ?? context.requestId;
+    return { actorUid: typeof uid === 'number' && Number.isInteger(uid) ? uid : null, requestId: typeof requestId === 'string' ? requestId : null };
+  }
+
+  private async runJob(job: KeeperJob, trigger: JobContext, how: JobTrigger, eventType: string | null, alternateOf: string | null, chain: Set<string>): Promise<JobRun> {
+    chain.add(job.id);
+    if (job.condition.trim() !== '') {
+      let pass: boolean;
+      let why = 'its condition is false';
+      try {
+        pass = this.deps.evaluateCondition ? this.deps.evaluateCondition(job.condition, trigger) : false;
+        if (!this.deps.evaluateCondition) why = 'job conditions are not supported by this agent yet';
+      } catch (error) {
+        pass = false;
+        why = `its condition cannot be evaluated: ${(error as Error).message}`;
+      }
+      if (!pass) return this.record(job, how, eventType, alternateOf, trigger, 'skipped', why);
+    }
+
+    const started = this.deps.clock.now();
+    const runId = randomUUID();
+    const context: JobContext = { ...job.parameters, ...trigger, JobId: job.id, RunId: runId };
+    const running: JobRun = { runId, jobId: job.id, trigger: how, eventType, status: 'running', reason: null, startedAt: started.toISOString(), finishedAt: null, durationMs: null, alternateOf, tasks: [] };
+    this.insertRun(running, trigger);
+    const actor = this.actor(trigger);
+    this.deps.audit.append({ type: 'job.started', ...actor, data: { runId, jobId: job.id, name: job.name, trigger: how, eventType, alternateOf, tasks: job.tasks.length } }, started);
+
+    const outcomes: TaskOutcome[] = [];
+    let failure: string | null = null;
+    for (const task of job.tasks) {
+      if (this.stopped) {
+        failure = 'the agent is stopping';
+        break;
+      }
+      const outcome = await this.runTask(job, runId, task, context);
+      outcomes.push(outcome);
+      this.deps.audit.append({ type: 'task.finished', ...actor, data: { runId, jobId: job.id, ...outcome } }, this.deps.clock.now());
+      if (outcome.status === 'failed' && !task.continueOnFailure) {
+        failure = `task ${task.id} failed: ${outcome.reason ?? 'unknown reason'}`;
+        break;
+      }
+    }
+
+    const finished = this.deps.clock.now();
+    const status: JobRunStatus = failure ? 'failed' : 'succeeded';
+    const durationMs = finished.getTime() - started.getTime();
+    this.deps.db
+      .prepare('UPDATE job_runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?')
+      .run(status, failure, finished.toISOString(), durationMs, JSON.stringify(outcomes), runId);
+
+    let alternate: JobRun | undefined;
+    let alternateNote: string | null = null;
+    if (failure && job.alternateJobId && !this.stopped) {
+      const next = this.jobs.get(job.alternateJobId);
+      if (!next) alternateNote = `alternate job ${job.alternateJobId} is not loaded`;
+      else if (chain.has(next.id)) alternateNote = `alternate job ${next.id} already ran in this chain (loop refused)`;
+      else if (chain.size >= MAX_ALTERNATE_CHAIN) alternateNote = `more than ${MAX_ALTERNATE_CHAIN} alternates in a row refused`;
+      else if (this.runnable(next)) alternateNote = `alternate job ${next.id} cannot run: ${this.runnable(next)}`;
+    }
+    this.deps.audit.append(
+      {
+        type: 'job.finished',
+        ...actor,
+        data: { runId, jobId: job.id, trigger: how, eventType, status, reason: failure, durationMs, alternateJobId: failure && job.alternateJobId ? job.alternateJobId : null, alternateNote },
+      },
+      finished,
+    );
+    if (failure && job.alternateJobId && !alternateNote) {
+      alternate = await this.runJob(this.jobs.get(job.alternateJobId)!, trigger, 'alternate', eventType, job.id, chain);
+    }
+    const result: JobRun = { ...running, status, reason: failure, finishedAt: finished.toISOString(), durationMs, tasks: outcomes };
+    return alternate ? { ...result, alternate } : result;
+  }
+
+  private async runTask(job: KeeperJob, runId: string, task: JobTask, context: JobContext): Promise<TaskOutcome> {
+    const started = this.deps.clock.now();
+    const outcome = (status: TaskStatus, reason: string | null, extra: { exitCode?: number | null; signal?: string | null; stdout?: string; stderr?: string } = {}): TaskOutcome => ({
+      taskId: task.id,
+      name: task.name,
+      executionType: task.ExecutionType,
+      status,
+      exitCode: extra.exitCode ?? null,
+      signal: extra.signal ?? null,
+      durationMs: this.deps.clock.now().getTime() - started.getTime(),
+      reason,
+      stdout: redactOutput(extra.stdout ?? ''),
+      stderr: redactOutput(extra.stderr ?? ''),
+    });
+
+    if (task.SkipWhenPluginSettingFalse !== undefined && !this.deps.pluginSettings(task.SkipWhenPluginSettingFalse)) {
+      return outcome('skipped', `plugin setting ${task.SkipWhenPluginSettingFalse} is false`);
+    }
+    let resolved: ResolvedTask;
+    try {
+      resolved = {
+        jobId: job.id,
+        runId,
+        id: task.id,
+        name: task.name,
+        executionType: task.ExecutionType,
+        executablePath: substitute(task.executablePath, context),
+        args: splitArguments(task.arguments).map((word) => substitute(word, context)),
+        timeoutSeconds: task.timeoutSeconds,
+      };
+    } catch (error) {
+      return outcome('failed', (error as Error).message);
+    }
+
+    if (task.ExecutionType === 'UserDesktop') return this.deliver(resolved, context, outcome);
+
+    let identity: { uid: number; gid: number } | null = null;
+    if (task.ExecutionType === 'User') {
+      const uid = context.uid;
+      if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', 'a User task needs the requesting user (uid) in the run context');
+      const gid = typeof context.gid === 'number' ? context.gid : (this.deps.gidOf?.(uid) ?? uid);
+      identity = { uid, gid };
+    } else if (task.ExecutionType === 'UserElevated') {
+      identity = { uid: 0, gid: 0 };
+    }
+    const result = await this.spawnTask(resolved, identity);
+    if (result.error) return outcome('failed', result.error, result);
+    if (result.timedOut) return outcome('failed', `timed out after ${task.timeoutSeconds} s; its process group was killed`, result);
+    if (result.signal) return outcome('failed', `ended by ${result.signal}`, result);
+    if (result.exitCode !== 0) return outcome('failed', `exited with code ${result.exitCode}`, result);
+    if (task.MergeStdoutJsonIntoContext) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(result.stdout);
+      } catch (error) {
+        return outcome('failed', `MergeStdoutJsonIntoContext: stdout is not valid JSON (${(error as Error).message})`, result);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return outcome('failed', `MergeStdoutJsonIntoContext: stdout is JSON but not an object (${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed})`, result);
+      }
+      for (const [key, value] of Object.entries(parsed)) if (key !== '__proto__') context[key] = value;
+    }
+    return outcome('succeeded', null, result);
+  }
+
+  private async deliver(task: ResolvedTask, context: JobContext, outcome: (status: TaskStatus, reason: string | null) => TaskOutcome): Promise<TaskOutcome> {
+    const uid = context.uid;
+    if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', 'a UserDesktop task needs the requesting user (uid) in the run context');
+    if (!this.deps.deliverToDesktop) return outcome('failed', 'this agent cannot deliver tasks to a desktop');
+    let cancel = () => {};
+    const timedOut = new Promise<{ ok: boolean; reason?: string }>((resolve) => {
+      cancel = this.deps.scheduler.schedule(task.timeoutSeconds * 1000, () => resolve({ ok: false, reason: `no answer from the desktop within ${task.timeoutSeconds} s` }));
+    });
+    try {
+      const answer = await Promise.race([this.deps.deliverToDesktop(uid, task, { ...context }), timedOut]);
+      return answer.ok ? outcome('succeeded', null) : outcome('failed', answer.reason ?? 'the desktop refused the task');
+    } catch (error) {
+      return outcome('failed', `desktop delivery failed: ${(error as Error).message}`);
+    } finally {
+      cancel();
+    }
+  }
+
+  private spawnTask(
+    task: ResolvedTask,
+    identity: { uid: number; gid: number } | null,
+  ): Promise<{ exitCode: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean; error: string | null }> {
+    return new Promise((resolve) => {
+      let child: ChildProcess;
+      const env: NodeJS.ProcessEnv = {
+        PATH: SAFE_PATH,
+        LANG: 'C.UTF-8',
+        HOME: identity && identity.uid !== 0 ? '/' : '/root',
+        KEEPER_JOB_ID: task.jobId,
+        KEEPER_JOB_RUN_ID: task.runId,
+        KEEPER_TASK_ID: task.id,
+      };
+      try {
+        child = this.spawn(task.executablePath, task.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env, ...(identity ?? {}) });
+      } catch (error) {
+        resolve({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, error: `cannot start ${task.executablePath}: ${(error as Error).message}` });
+        return;
+      }
+      const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+      const sizes = { stdout: 0, stderr: 0 };
+      const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+        if (sizes[stream] >= this.maxOutputBytes) return;
+        chunks[stream].push(chunk.subarray(0, this.maxOutputBytes - sizes[stream]));
+        sizes[stream] += chunk.length;
+      };
+      child.stdout?.on('data', collect('stdout'));
+      child.stderr?.on('data', collect('stderr'));
+
+      const signalGroup = (signal: NodeJS.Signals) => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // The group is gone already.
+        }
+      };
+      let timedOut = false;
+      let cancelGrace = () => {};
+      const kill = () => {
+        signalGroup('SIGTERM');
+        cancelGrace = this.deps.scheduler.schedule(this.killGraceMs, () => signalGroup('SIGKILL'));
+      };
+      const cancelTimeout = this.deps.scheduler.schedule(task.timeoutSeconds * 1000, () => {
+        timedOut = true;
+        kill();
+      });
+      const entry: Running = { child, kill };
+      this.running.add(entry);
+
+      let settled = false;
+      const settle = (exitCode: number | null, signal: string | null, error: string | null) => {
+        if (settled) return;
+        settled = true;
+        cancelTimeout();
+        cancelGrace();
+        this.running.delete(entry);
+        resolve({ exitCode, signal, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8'), timedOut, error });
+      };
+      // What the main process left behind in its group (e.g. `cmd &`) does not outlive the task.
+      child.once('exit', () => signalGroup('SIGKILL'));
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => settle(code, signal, null));
+      child.once('error', (error) => settle(null, null, `cannot start ${task.executablePath}: ${error.message}`));
+    });
+  }
+}

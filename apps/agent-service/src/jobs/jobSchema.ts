@@ -1,0 +1,165 @@
+import { Cron } from 'croner';
+import * as z from 'zod';
+
+/** Keeper's four task execution modes; a task without one runs as Service. */
+export const EXECUTION_TYPES = ['Service', 'User', 'UserDesktop', 'UserElevated'] as const;
+export const ExecutionType = z.enum(EXECUTION_TYPES);
+export type ExecutionType = z.infer<typeof ExecutionType>;
+
+export const JOB_PLATFORMS = ['windows', 'linux', 'macos'] as const;
+export const JobPlatform = z.enum(JOB_PLATFORMS);
+export type JobPlatform = z.infer<typeof JobPlatform>;
+
+/**
+ * Splits an argument string the way a POSIX shell splits simple words, without expanding anything:
+ * blanks separate words, '…' is literal, "…" keeps blanks and honours \" \\ \$ \`, and a backslash
+ * outside quotes escapes the next character. Throws on an unterminated quote.
+ */
+export function splitArguments(input: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]!;
+    if (ch === "'") {
+      const end = input.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated ' quote at character ${i + 1}`);
+      word += input.slice(i + 1, end);
+      inWord = true;
+      i = end;
+    } else if (ch === '"') {
+      let j = i + 1;
+      for (; j < input.length && input[j] !== '"'; j++) {
+        if (input[j] === '\\' && j + 1 < input.length && '"\\$`'.includes(input[j + 1]!)) j++;
+        word += input[j];
+      }
+      if (j >= input.length) throw new Error(`unterminated " quote at character ${i + 1}`);
+      inWord = true;
+      i = j;
+    } else if (ch === '\\') {
+      if (i + 1 < input.length) word += input[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** Keeper files spell some task keys in PascalCase, the docs also in camelCase: both become the PascalCase form. */
+const TASK_KEY_ALIASES: Record<string, string> = {
+  executionType: 'ExecutionType',
+  mergeStdoutJsonIntoContext: 'MergeStdoutJsonIntoContext',
+  skipWhenPluginSettingFalse: 'SkipWhenPluginSettingFalse',
+};
+
+function normalizeTaskKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const canonical = TASK_KEY_ALIASES[key] ?? key;
+    if (canonical !== key && canonical in value) {
+      // Both spellings given: keep both so the strict object reports the conflict by name.
+      out[key] = item;
+      continue;
+    }
+    out[canonical] = item;
+  }
+  if (typeof out.ExecutionType === 'string') {
+    const match = EXECUTION_TYPES.find((t) => t.toLowerCase() === (out.ExecutionType as string).toLowerCase());
+    if (match) out.ExecutionType = match;
+  }
+  return out;
+}
+
+export const JobTask = z.preprocess(
+  normalizeTaskKeys,
+  z
+    .strictObject({
+      id: z.string().min(1),
+      name: z.string().min(1),
+      ExecutionType: ExecutionType.default('Service'),
+      executablePath: z.string().min(1),
+      arguments: z
+        .string()
+        .default('')
+        .superRefine((value, ctx) => {
+          try {
+            splitArguments(value);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: `cannot split the arguments: ${(error as Error).message}` });
+          }
+        }),
+      timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+      continueOnFailure: z.boolean().default(false),
+      MergeStdoutJsonIntoContext: z.boolean().optional(),
+      SkipWhenPluginSettingFalse: z.string().min(1).optional(),
+    })
+    .superRefine((task, ctx) => {
+      // Only the service's own, trusted programs may feed the job context (as in Keeper).
+      if (task.MergeStdoutJsonIntoContext && task.ExecutionType !== 'Service') {
+        ctx.addIssue({ code: 'custom', path: ['MergeStdoutJsonIntoContext'], message: `only Service tasks may merge their output into the context, not ${task.ExecutionType} tasks` });
+      }
+    }),
+);
+export type JobTask = z.infer<typeof JobTask>;
+
+const isoDateTime = z.iso.datetime({ offset: true, local: false });
+
+export const JobSchedule = z
+  .strictObject({
+    intervalMinutes: z.number().int().min(1).max(527_040).optional(),
+    cronExpression: z
+      .string()
+      .min(1)
+      .superRefine((value, ctx) => {
+        try {
+          new Cron(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `not a cron expression: ${(error as Error).message}` });
+        }
+      })
+      .optional(),
+    runAt: isoDateTime.optional(),
+  })
+  .refine((s) => [s.intervalMinutes, s.cronExpression, s.runAt].filter((v) => v !== undefined).length === 1, {
+    message: 'a schedule has exactly one of intervalMinutes, cronExpression or runAt',
+  });
+export type JobSchedule = z.infer<typeof JobSchedule>;
+
+export const JobEvent = z.strictObject({ eventType: z.string().min(1) });
+
+export const KeeperJob = z
+  .strictObject({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    enabled: z.boolean().default(true),
+    priority: z.number().int().min(1).max(10).default(5),
+    events: z.array(JobEvent).default([]),
+    schedule: JobSchedule.optional(),
+    osFilter: z.array(JobPlatform).min(1).default([...JOB_PLATFORMS]),
+    condition: z.string().default(''),
+    alternateJobId: z.string().default(''),
+    parameters: z.record(z.string(), z.string()).default({}),
+    tasks: z.array(JobTask).min(1),
+  })
+  .superRefine((job, ctx) => {
+    const seen = new Set<string>();
+    job.tasks.forEach((task, index) => {
+      if (seen.has(task.id)) ctx.addIssue({ code: 'custom', path: ['tasks', index, 'id'], message: `task id ${task.id} is used twice in this job` });
+      seen.add(task.id);
+    });
+    if (job.alternateJobId === job.id) ctx.addIssue({ code: 'custom', path: ['alternateJobId'], message: 'a job cannot be its own alternate' });
+  });
+export type KeeperJob = z.infer<typeof KeeperJob>;
+
+/** A job file holds one job or an array of jobs. */
+export const JobsFile = z.union([KeeperJob, z.array(KeeperJob)]);
+export type JobsFile = z.infer<typeof JobsFile>;

@@ -1,0 +1,213 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../apps/agent-service/src/audit/auditLog.ts';
+import { JobEngine, type DesktopDelivery, type JobEngineDependencies } from '../../apps/agent-service/src/jobs/jobEngine.ts';
+import { loadJobDirectory, watchJobDirectory } from '../../apps/agent-service/src/jobs/jobLoader.ts';
+import { systemClock, systemScheduler, type Scheduler } from '../../apps/agent-service/src/status/statusService.ts';
+import { openAgentDatabase, type AgentDatabase } from '../../apps/agent-service/src/store/database.ts';
+
+/** Timers that fire only when the test moves time. */
+class ManualScheduler implements Scheduler {
+  now = Date.parse('2030-06-01T10:02:00Z');
+  private timers: Array<{ at: number; run: () => void; live: boolean }> = [];
+  schedule(ms: number, run: () => void) {
+    const timer = { at: this.now + ms, run, live: true };
+    this.timers.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  }
+  advance(ms: number) {
+    const end = this.now + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.now = Math.max(this.now, due.at);
+      due.live = false;
+      due.run();
+    }
+    this.now = end;
+  }
+}
+
+/** A pid is gone when /proc no longer has it or only its zombie is left (pid 1 here may not reap). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const sh = (id: string, script: string, extra: Record<string, unknown> = {}) => ({ id, name: id, executablePath: '/bin/sh', arguments: `-c '${script}'`, timeoutSeconds: 20, ...extra });
+
+describe.skipIf(process.platform === 'win32')('jobs with real processes', () => {
+  let dir: string;
+  let jobsDir: string;
+  let db: AgentDatabase;
+  let audit: AuditLog;
+  let engine: JobEngine;
+
+  const start = (extra: Partial<JobEngineDependencies> = {}) => {
+    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true, killGraceMs: 500, ...extra });
+    const load = loadJobDirectory(jobsDir);
+    expect(load.errors).toEqual([]);
+    engine.load(load.jobs);
+    return engine;
+  };
+  const writeJob = (name: string, value: unknown) => writeFileSync(join(jobsDir, name), typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kp-jobs-it-'));
+    jobsDir = join(dir, 'jobs');
+    mkdirSync(jobsDir);
+    db = openAgentDatabase(dir);
+    audit = new AuditLog(db);
+  });
+  afterEach(async () => {
+    await engine?.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a Startup job whose first task’s JSON output feeds the second task', async () => {
+    const out = join(dir, 'greeting.txt');
+    writeJob('startup.json', {
+      id: 'greet',
+      name: 'Greet',
+      events: [{ eventType: 'Startup' }],
+      parameters: { OutFile: out },
+      tasks: [
+        sh('produce', 'printf "{\\"greeting\\":\\"hello world\\",\\"sessionToken\\":\\"tok-9\\"}"', { MergeStdoutJsonIntoContext: true }),
+        sh('use', 'echo {greeting} > {OutFile}'),
+      ],
+    });
+    const runs = await start().fire('Startup', {});
+    expect(runs.map((r) => [r.jobId, r.status, r.reason])).toEqual([['greet', 'succeeded', null]]);
+    expect(readFileSync(out, 'utf8')).toBe('hello world\n');
+    const audited = audit.after(0, 100);
+    expect(audited.map((e) => e.type)).toEqual(['job.started', 'task.finished', 'task.finished', 'job.finished']);
+    expect(JSON.stringify(audited)).not.toContain('tok-9');
+    expect(audited[1]!.data).toMatchObject({ taskId: 'produce', status: 'succeeded', exitCode: 0 });
+    expect(engine.recentRuns(5)[0]).toMatchObject({ jobId: 'greet', status: 'succeeded', trigger: 'event', eventType: 'Startup' });
+  });
+
+  it('kills a hung task at its timeout together with its child', async () => {
+    const pidFile = join(dir, 'grandchild.pid');
+    writeJob('hang.json', { id: 'hang', name: 'Hang', parameters: { PidFile: pidFile }, tasks: [sh('hang', 'sleep 60 & echo $! > {PidFile}; sleep 60', { timeoutSeconds: 1 })] });
+    const begun = Date.now();
+    const run = await start().runNow('hang');
+    expect(Date.now() - begun).toBeLessThan(10_000);
+    expect(run).toMatchObject({ status: 'failed', reason: 'task hang failed: timed out after 1 s; its process group was killed' });
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    expect(grandchild).toBeGreaterThan(0);
+    await until(() => !alive(grandchild), 5_000);
+  });
+
+  it('does not let a finished task leave processes behind', async () => {
+    const pidFile = join(dir, 'left.pid');
+    writeJob('left.json', { id: 'left', name: 'Left', parameters: { PidFile: pidFile }, tasks: [sh('left', 'sleep 60 & echo $! > {PidFile}')] });
+    const run = await start().runNow('left');
+    expect(run.status).toBe('succeeded');
+    await until(() => !alive(Number(readFileSync(pidFile, 'utf8'))), 5_000);
+  });
+
+  it('fails MergeStdoutJsonIntoContext clearly on output that is not JSON, and runs the alternate job', async () => {
+    const marker = join(dir, 'alternate-ran');
+    writeJob('jobs.json', [
+      { id: 'main', name: 'Main', alternateJobId: 'fallback', tasks: [sh('produce', 'echo not json', { MergeStdoutJsonIntoContext: true }), sh('never', 'touch /never')] },
+      { id: 'fallback', name: 'Fallback', parameters: { Marker: marker }, tasks: [sh('mark', 'echo {RequestId} > {Marker}')] },
+    ]);
+    const run = await start().runNow('main', { RequestId: 'req-7' });
+    expect(run.status).toBe('failed');
+    expect(run.tasks).toHaveLength(1);
+    expect(run.tasks[0]!.reason).toMatch(/^MergeStdoutJsonIntoContext: stdout is not valid JSON \(/);
+    expect(run.alternate).toMatchObject({ jobId: 'fallback', status: 'succeeded', alternateOf: 'main' });
+    expect(readFileSync(marker, 'utf8')).toBe('req-7\n');
+    expect(engine.recentRuns(5).map((r) => [r.jobId, r.trigger, r.status])).toEqual([
+      ['fallback', 'alternate', 'succeeded'],
+      ['main', 'manual', 'failed'],
+    ]);
+    const finished = audit.after(0, 100, { types: ['job.finished'] });
+    expect(finished.map((e) => e.requestId)).toEqual(['req-7', 'req-7']);
+  });
+
+  it('fires a cron job when the (fake) clock and scheduler move', async () => {
+    const out = join(dir, 'cron.txt');
+    writeJob('cron.json', { id: 'cron', name: 'Cron', schedule: { cronExpression: '*/5 * * * *' }, parameters: { Out: out }, tasks: [sh('tick', 'echo tick >> {Out}')] });
+    const scheduler = new ManualScheduler();
+    start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
+    scheduler.advance(2 * 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(out)).toBe(false);
+    scheduler.advance(60_000);
+    await until(() => existsSync(out) && readFileSync(out, 'utf8') === 'tick\n');
+    await until(() => engine.recentRuns(1)[0]?.status === 'succeeded');
+    scheduler.advance(5 * 60_000);
+    await until(() => readFileSync(out, 'utf8') === 'tick\ntick\n');
+    expect(engine.recentRuns(5).map((r) => r.trigger)).toEqual(['schedule', 'schedule']);
+  });
+
+  it('hands a UserDesktop task to the desktop and fails cleanly when there is no desktop', async () => {
+    writeJob('pe.json', readFileSync(join(import.meta.dirname, '../../resources/jobs/privilege-elevation-policy-controls.json'), 'utf8'));
+    const calls: Array<[number, string, readonly string[]]> = [];
+    const deliverToDesktop: DesktopDelivery = (uid, task) => {
+      calls.push([uid, task.executablePath, task.args]);
+      return Promise.resolve({ ok: false, reason: `no desktop session for uid ${uid}` });
+    };
+    const runs = await start({ deliverToDesktop }).fire('PolicyEvaluationPending', { RequestId: 'r-1', uid: 1000 });
+    expect(calls).toEqual([[1000, 'KeeperApproval', ['--request', 'r-1']]]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ jobId: 'privilege-elevation-policy-controls', status: 'failed', reason: 'task approval failed: no desktop session for uid 1000' });
+    expect(audit.after(0, 100, { types: ['task.finished'] })[0]).toMatchObject({ actorUid: 1000, requestId: 'r-1', data: { status: 'failed', executionType: 'UserDesktop' } });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('runs a User task with the requesting user’s uid and gid', async () => {
+    chmodSync(dir, 0o777);
+    const out = join(dir, 'who.txt');
+    writeJob('user.json', { id: 'who', name: 'Who', parameters: { Out: out }, tasks: [sh('who', 'id -u > {Out}; id -g >> {Out}', { ExecutionType: 'User' })] });
+    const run = await start().runNow('who', { uid: 65534, gid: 65534 });
+    expect(run.status).toBe('succeeded');
+    expect(readFileSync(out, 'utf8')).toBe('65534\n65534\n');
+  });
+
+  it('reports bad job files by file and JSON path, refuses duplicates, and notices changes', async () => {
+    writeJob('a.json', { id: 'a', name: 'A', tasks: [sh('t', 'true')] });
+    writeJob('b.json', [{ id: 'b', name: 'B', tasks: [sh('t', 'true')] }, { id: 'c', name: 'C', priority: 11, tasks: [{ id: 't', name: 't', executablePath: '/bin/true', executionType: 'Desktop' }] }]);
+    writeJob('c.json', '{ "id": ');
+    writeJob('d.json', { id: 'a', name: 'A again', tasks: [sh('t', 'true')] });
+    writeJob('e.json', { id: 'e', name: 'E', schedule: { intervalMinutes: 5, cronExpression: '* * * * *' }, tasks: [sh('t', 'true')] });
+    const load = loadJobDirectory(jobsDir);
+    expect(load.jobs.map((j) => j.id)).toEqual(['a']);
+    expect(load.files).toBe(5);
+    expect(load.errors).toEqual([
+      { file: 'b.json', path: '[1].priority', message: expect.stringMatching(/10/) as unknown },
+      { file: 'b.json', path: '[1].tasks[0].ExecutionType', message: expect.stringMatching(/Service/) as unknown },
+      { file: 'c.json', path: '', message: expect.stringMatching(/^not valid JSON/) as unknown },
+      { file: 'd.json', path: '', message: 'job a is already defined in a.json' },
+      { file: 'e.json', path: 'schedule', message: 'a schedule has exactly one of intervalMinutes, cronExpression or runAt' },
+    ]);
+    expect(loadJobDirectory(join(dir, 'missing')).errors[0]!.message).toMatch(/cannot read the jobs folder/);
+
+    let changes = 0;
+    const watcher = watchJobDirectory(jobsDir, () => changes++, 50);
+    try {
+      writeJob('f.json', { id: 'f', name: 'F', tasks: [sh('t', 'true')] });
+      await until(() => changes > 0, 5_000);
+    } finally {
+      watcher.close();
+    }
+    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true });
+  });
+});
