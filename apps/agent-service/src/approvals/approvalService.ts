@@ -50,6 +50,11 @@ export interface NewApproval {
 }
 
 const MINUTE = 60_000;
+/**
+ * A withdrawn request: Keeper's statuses are fixed, so it ends Expired (nobody can decide it any
+ * more, as with a timeout) and the decision names the requester with this reason.
+ */
+export const WITHDRAWN_REASON = 'withdrawn by the requester';
 const OPEN: readonly ApprovalStatus[] = ['Pending', 'Escalated'];
 
 /**
@@ -68,6 +73,7 @@ export class ApprovalService {
   private readonly accounts: (uid: number) => Account;
   private readonly timers = new Map<string, () => void>();
   private readonly waiters = new Map<string, Array<(approval: Approval) => void>>();
+  private readonly listeners = new Set<(approval: Approval) => void>();
 
   constructor(deps: {
     db: AgentDatabase;
@@ -93,9 +99,15 @@ export class ApprovalService {
     for (const row of rows) this.arm(row);
   }
 
+  /** Stops the timers and releases every flow still waiting (with the request as it stands), so shutdown never hangs. */
   stop(): void {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+    for (const [id, resolvers] of this.waiters) {
+      const row = this.row(id);
+      if (row) for (const resolve of resolvers) resolve(toApproval(row));
+    }
+    this.waiters.clear();
   }
 
   rolesOf(uid: number | null): ApprovalRole[] {
@@ -108,6 +120,41 @@ export class ApprovalService {
     if (isIn(this.settings.approvers)) roles.push('approver');
     if (isIn(this.settings.secondaryApprovers)) roles.push('secondaryApprover');
     return roles;
+  }
+
+  /** Every change of a request (created, escalated, decided, expired, withdrawn); returns the unsubscribe. */
+  onChange(listener: (approval: Approval) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Who may decide a request in `status` now: the configured names (administrators always may). */
+  sentTo(status: ApprovalStatus): { users: string[]; groups: string[] } {
+    const who = status === 'Escalated' ? [this.settings.secondaryApprovers, this.settings.administrators] : [this.settings.approvers, this.settings.administrators];
+    return { users: [...new Set(who.flatMap((p) => p.users))], groups: [...new Set(who.flatMap((p) => p.groups))] };
+  }
+
+  /** What an open request in `status` does at its deadline when nobody decides it. */
+  nextStep(status: ApprovalStatus): 'escalate' | 'expire' {
+    return status === 'Pending' && this.hasSecondaryApprovers() ? 'escalate' : 'expire';
+  }
+
+  /**
+   * The requester takes an open request back: it ends Expired with WITHDRAWN_REASON, so approvers
+   * can no longer decide it. Null when it was no longer open (decided or expired first).
+   */
+  withdraw(approvalId: string, uid: number): Approval | null {
+    const now = this.clock.now();
+    const changed = this.db
+      .prepare(
+        `UPDATE approvals SET status = 'Expired', decided_by_uid = @uid, decided_by_name = requester_name, decided_at = @at, decision_reason = @reason
+         WHERE id = @id AND requester_uid = @uid AND status IN ('Pending', 'Escalated')`,
+      )
+      .run({ id: approvalId, uid, at: now.toISOString(), reason: WITHDRAWN_REASON }).changes;
+    if (changed === 0) return null;
+    const row = this.row(approvalId)!;
+    this.audit.append({ type: 'approval.withdrawn', actorUid: uid, requestId: row.request_id, data: { approvalId } }, now);
+    return this.settle(approvalId);
   }
 
   create(input: NewApproval): Approval {
@@ -211,6 +258,9 @@ export class ApprovalService {
       .run({ id: row.id, status: params.decision === 'approve' ? 'Approved' : 'Denied', uid, name: this.accounts(uid!).name, at: now.toISOString(), reason: params.reason || null, usableUntil }).changes;
     if (changed === 0) {
       const current = this.row(row.id)!;
+      if (current.status === 'Expired' && current.decision_reason === WITHDRAWN_REASON) {
+        throw new AgentError(AgentErrorCodes.Expired, 'the requester withdrew this request');
+      }
       if (current.status === 'Expired' || (OPEN.includes(current.status) && current.expires_at <= now.toISOString())) {
         throw new AgentError(AgentErrorCodes.Expired, 'this request expired before it was decided');
       }
@@ -288,6 +338,7 @@ export class ApprovalService {
 
   private publish(row: ApprovalRow): void {
     const approval = toApproval(row);
+    for (const listener of this.listeners) listener(approval);
     for (const context of this.registry.withSession()) {
       if (this.canSee(this.rolesOf(context.peer.uid), row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
     }

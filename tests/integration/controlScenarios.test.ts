@@ -1,0 +1,144 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AgentSetOnline,
+  ApprovalsDecide,
+  ApprovalsList,
+  ElevationRequest,
+  PromptRespond,
+  PromptShowNotification,
+  type PromptShow,
+} from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { startRequester } from '../support/requesterProcess.ts';
+
+/**
+ * The seed's Control Reference Summary and Offline Behavior Summary, row by row, against the real
+ * agent: which controls need the network, which block at once, which need a human, and what offline
+ * does to each. The desktop client answers every prompt the way the row says.
+ */
+type Answer = 'approve' | 'deny' | 'justify' | 'none';
+interface Row {
+  readonly control: string;
+  readonly online: boolean;
+  readonly answer: Answer;
+  readonly state: 'allowed' | 'denied';
+  /** Whether a prompt reached the user before the outcome. */
+  readonly prompted: boolean;
+  readonly reason?: RegExp;
+}
+
+const ROWS: readonly Row[] = [
+  { control: 'ALLOW', online: true, answer: 'none', state: 'allowed', prompted: false },
+  { control: 'ALLOW', online: false, answer: 'none', state: 'allowed', prompted: false },
+  { control: 'DENY', online: true, answer: 'none', state: 'denied', prompted: false, reason: /Denied by policy/ },
+  { control: 'DENY', online: false, answer: 'none', state: 'denied', prompted: false, reason: /Denied by policy/ },
+  { control: 'JUSTIFY', online: true, answer: 'justify', state: 'allowed', prompted: true },
+  { control: 'JUSTIFY', online: false, answer: 'justify', state: 'allowed', prompted: true },
+  { control: 'OPERATORAPPROVAL', online: true, answer: 'approve', state: 'allowed', prompted: true },
+  { control: 'OPERATORAPPROVAL', online: true, answer: 'deny', state: 'denied', prompted: true, reason: /user at the endpoint denied/ },
+  { control: 'OPERATORAPPROVAL', online: false, answer: 'none', state: 'denied', prompted: false, reason: /offline, and OPERATORAPPROVAL needs a network/ },
+  { control: 'MFA', online: false, answer: 'none', state: 'denied', prompted: false, reason: /offline, and MFA needs a network/ },
+  { control: 'APPROVAL', online: false, answer: 'none', state: 'denied', prompted: false, reason: /offline, and APPROVAL needs a network/ },
+];
+
+const BINARIES: Record<string, string> = {
+  ALLOW: '/usr/bin/true',
+  DENY: '/usr/bin/false',
+  JUSTIFY: '/usr/bin/id',
+  OPERATORAPPROVAL: '/usr/bin/env',
+  MFA: '/usr/bin/uname',
+  APPROVAL: '/usr/bin/date',
+};
+
+describe('control reference and offline behaviour, row by row (real agent)', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+  let desktop: AgentClient;
+  let answer: Answer = 'none';
+  const prompts: PromptShow[] = [];
+
+  beforeAll(async () => {
+    const apps = Object.fromEntries(Object.entries(BINARIES).map(([control, path]) => [`col-${control}`, path]));
+    writePolicyDir(join(sandbox.dir, 'policies'), apps, Object.keys(BINARIES).map((control) => appPolicy(`pol-${control}`, `col-${control}`, [control])));
+    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] } } }));
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
+    desktop = await connectClient(sandbox.socket, 'desktop');
+    desktop.onNotification(PromptShowNotification, (prompt) => {
+      prompts.push(prompt);
+      if (answer === 'justify') void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Scenario table justification' } });
+      if (answer === 'approve' || answer === 'deny') void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'operatorApproval', approve: answer === 'approve' } });
+    });
+  });
+
+  afterAll(async () => {
+    desktop?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it.each(ROWS)('$control, $online online, user answers $answer → $state', async (row) => {
+    await desktop.request(AgentSetOnline, { online: row.online });
+    answer = row.answer;
+    const before = prompts.length;
+    const result = await desktop.request(ElevationRequest, { executable: BINARIES[row.control]!, arguments: [], cwd: '/' });
+    const final = result.state === 'pending' ? await settledState(desktop, result.requestId) : { state: result.state, reason: result.decision.reason };
+    expect(final.state).toBe(row.state);
+    if (row.reason) expect(final.reason).toMatch(row.reason);
+    expect(prompts.length > before).toBe(row.prompted);
+    if (row.control === 'JUSTIFY') expect(prompts.at(-1)?.justification?.offline).toBe(!row.online);
+  });
+});
+
+describe('approval timeouts: expiry without secondary approvers, and the approved-request window', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+  let approver: AgentClient;
+  const approvalOf = async (requestId: string) => {
+    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.some((a) => a.requestId === requestId), { timeout: 5_000 }).toBe(true);
+    return (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+  };
+
+  beforeAll(async () => {
+    writePolicyDir(join(sandbox.dir, 'policies'), { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }, [
+      appPolicy('pol-true', 'col-true', ['APPROVAL']),
+      appPolicy('pol-false', 'col-false', ['APPROVAL']),
+    ]);
+    // 1.2 s to decide (no secondary approvers, so it expires rather than escalates); usable for 3 s.
+    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02, approvedUsableMinutes: 0.05 } }));
+    chmodSync(sandbox.dir, 0o755);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
+    approver = await connectClient(sandbox.socket, 'desktop');
+  });
+
+  afterAll(async () => {
+    approver?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('a request nobody decides expires after requestExpiryMinutes when there is no one to escalate to', async () => {
+    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Nobody decides this one in time');
+    const approval = await approvalOf(await requester.requestId);
+    expect(approval.status).toBe('Pending');
+    expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
+    expect((await approvalOf(approval.requestId)).status).toBe('Expired');
+    expect((await approvalOf(approval.requestId)).escalatedAt).toBeNull();
+  });
+
+  it('an approved request not used within approvedUsableMinutes is no longer usable', async () => {
+    const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve, then let it lapse');
+    const approval = await approvalOf(await first.requestId);
+    first.child.kill();
+    await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
+    await new Promise((r) => setTimeout(r, 3_300));
+    const late = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Too late to reuse the approval');
+    const fresh = await approvalOf(await late.requestId);
+    expect(fresh.approvalId).not.toBe(approval.approvalId);
+    expect(fresh.status).toBe('Pending');
+    late.child.kill();
+  });
+});
