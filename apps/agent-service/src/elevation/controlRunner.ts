@@ -1,5 +1,5 @@
-import type { DecisionSummary, PromptShow } from '../../../../shared/protocol/src/common/index.ts';
-import type { ApprovalService } from '../approvals/approvalService.ts';
+import type { Approval, DecisionSummary, PromptShow } from '../../../../shared/protocol/src/common/index.ts';
+import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalService.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 
@@ -75,6 +75,51 @@ async function askJustification(
   if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'justification prompt', request.userName) };
   if (answer.response.kind !== 'justification') return { state: 'denied', reason: 'The justification prompt got a wrong answer.' };
   return answer.response.text.trim();
+}
+
+/** The pending notice outlives its approval's deadline by this much, so the approval's own timer always moves first. */
+const APPROVAL_NOTICE_GRACE_MS = 60_000;
+
+/**
+ * Waits for an admin approval while the requester sees the pending notice (kind `approval`): it is
+ * re-sent when the request escalates and closed once it is decided or expired. A `cancel` from the
+ * requester withdraws the request; without a desktop the wait goes on (elevation.updated tells the CLI).
+ */
+async function awaitApproval(request: PendingElevation, first: Approval, broker: PromptBroker, approvals: ApprovalService): Promise<Approval | 'withdrawn'> {
+  const notice = (approval: Approval): PromptSpec => ({
+    subject: request.subject,
+    kind: 'approval',
+    control: 'APPROVAL',
+    approval: {
+      approvalId: approval.approvalId,
+      status: approval.status,
+      justification: approval.justification,
+      sentTo: approvals.sentTo(approval.status),
+      escalatedAt: approval.escalatedAt,
+      expiresAt: approval.expiresAt,
+      nextStep: approvals.nextStep(approval.status),
+      decisionReason: approval.decision?.reason ?? null,
+    },
+  });
+  const lifetime = (approval: Approval) => broker.msUntil(approval.expiresAt) + APPROVAL_NOTICE_GRACE_MS;
+  const decision = approvals.waitForDecision(first.approvalId);
+  const handle = broker.present(request.uid, notice(first), lifetime(first));
+  const stopFollowing = approvals.onChange((approval) => {
+    if (approval.approvalId === first.approvalId && (approval.status === 'Pending' || approval.status === 'Escalated')) handle.update(notice(approval), lifetime(approval));
+  });
+  try {
+    const outcome = await Promise.race([decision.then((decided) => ({ decided })), handle.answer.then((answer) => ({ answer }))]);
+    if ('decided' in outcome) {
+      handle.close(outcome.decided.status === 'Expired' ? 'expired' : 'answered');
+      return outcome.decided;
+    }
+    // Withdrawn, unless an approver or the timer got there first; any other end of the notice
+    // (no desktop, the agent stopping) leaves the request to its approvers.
+    if (outcome.answer.kind === 'cancelled' && approvals.withdraw(first.approvalId, request.uid)) return 'withdrawn';
+    return await decision;
+  } finally {
+    stopFollowing();
+  }
 }
 
 const MFA_PROBLEMS = {
@@ -196,7 +241,10 @@ export async function runControls(
           });
         }
         progress.asking(control);
-        const decided = await approvals.waitForDecision(approval.approvalId);
+        const decided = await awaitApproval(request, approval, broker, approvals);
+        if (decided === 'withdrawn' || (decided.status === 'Expired' && decided.decision?.reason === WITHDRAWN_REASON)) {
+          return { state: 'denied', reason: 'The approval request was withdrawn by the requester.' };
+        }
         if (decided.status === 'Denied') {
           const who = decided.decision?.by.name ?? 'an approver';
           return { state: 'denied', reason: `Denied by ${who}${decided.decision?.reason ? `: ${decided.decision.reason}` : '.'}` };

@@ -89,4 +89,35 @@ describe('PromptBroker', () => {
     expect(await answer).toEqual({ kind: 'expired' });
     expect(sent.at(-1)).toMatchObject({ method: 'prompt.closed', params: { reason: 'agentStopping' } });
   });
+
+  it('present(): update re-sends the same prompt with new details and expiry; close ends it from the agent side', async () => {
+    const { scheduler, registry, broker } = setup();
+    const sent: Array<{ method: string; params: unknown }> = [];
+    registry.add(desktop(1000, sent));
+    const handle = broker.present(1000, spec, 10_000);
+    scheduler.advance(5_000);
+    handle.update({ ...spec, justification: { minLength: 20, maxLength: 100, offline: false } }, 60_000);
+    expect(sent.map((s) => s.method)).toEqual(['prompt.show', 'prompt.show']);
+    expect(sent[1]!.params).toMatchObject({ promptId: handle.promptId, createdAt: new Date(0).toISOString(), expiresAt: new Date(65_000).toISOString(), justification: { minLength: 20 } });
+    expect(broker.openFor(1000)).toMatchObject([{ promptId: handle.promptId, justification: { minLength: 20 } }]);
+    scheduler.advance(10_000); // the first expiry no longer applies
+    expect(broker.openFor(1000)).toHaveLength(1);
+    handle.close('superseded');
+    expect(await handle.answer).toEqual({ kind: 'expired' });
+    expect(sent.at(-1)).toEqual({ method: 'prompt.closed', params: { promptId: handle.promptId, reason: 'superseded' } });
+    handle.update(spec, 1_000);
+    handle.close('answered');
+    expect(sent).toHaveLength(3);
+    expect(broker.openFor(1000)).toEqual([]);
+  });
+
+  it('present(): a cancel from the user still resolves the handle once', async () => {
+    const { registry, broker } = setup();
+    const context = desktop(1000, []);
+    registry.add(context);
+    const handle = broker.present(1000, spec, 10_000);
+    await broker.respond(context, handle.promptId!, { kind: 'cancel' });
+    handle.close('answered');
+    expect(await handle.answer).toEqual({ kind: 'cancelled' });
+  });
 });

@@ -25,6 +25,15 @@ export type PromptAnswer =
 
 export type PromptSpec = Omit<PromptShow, 'promptId' | 'createdAt' | 'expiresAt'>;
 
+/** A prompt the agent keeps current; see `PromptBroker.present`. */
+export interface PromptHandle {
+  /** Null when it could not be presented (`answer` is then `undeliverable`). */
+  readonly promptId: string | null;
+  readonly answer: Promise<PromptAnswer>;
+  update(spec: PromptSpec, timeoutMs: number): void;
+  close(reason: PromptClosed['reason']): void;
+}
+
 /** Null accepts the answer; a refusal keeps the prompt open and tells the user why. */
 export type PromptValidator = (response: PromptResponse) => Omit<PromptRespondResult, 'accepted'> | null | Promise<Omit<PromptRespondResult, 'accepted'> | null>;
 
@@ -62,31 +71,55 @@ export class PromptBroker {
 
   /** Shows a prompt and resolves with its one outcome; `validate` may keep it open with a problem. */
   ask(uid: number, spec: PromptSpec, timeoutMs: number, validate: PromptValidator = () => null): Promise<PromptAnswer> {
+    return this.present(uid, spec, timeoutMs, validate).answer;
+  }
+
+  /**
+   * `ask`, with a handle for prompts the agent itself keeps current: `update` re-sends the prompt
+   * (same promptId) with new details and a new expiry, `close` ends it from the agent side (the
+   * answer then resolves `expired`, unless the user answered first). Both do nothing once it ended.
+   */
+  present(uid: number, spec: PromptSpec, timeoutMs: number, validate: PromptValidator = () => null): PromptHandle {
     const desktops = this.registry.desktopsOf(uid);
-    if (desktops.length === 0) return Promise.resolve({ kind: 'undeliverable' });
+    if (desktops.length === 0) return { promptId: null, answer: Promise.resolve({ kind: 'undeliverable' }), update: () => {}, close: () => {} };
     const now = this.clock.now();
-    const show: PromptShow = {
+    let show: PromptShow = {
       ...spec,
       promptId: randomUUID(),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + timeoutMs).toISOString(),
     };
-    return new Promise((resolve) => {
-      let done = false;
-      const cancelTimer = this.scheduler.schedule(timeoutMs, () => finish({ kind: 'expired' }, 'expired'));
-      const finish = (answer: PromptAnswer, reason: PromptClosed['reason']) => {
-        if (done) return;
-        done = true;
-        cancelTimer();
-        this.open.delete(show.promptId);
-        for (const context of this.registry.desktopsOf(uid)) {
-          void notify(context.connection, PromptClosedNotification, { promptId: show.promptId, reason }).catch(() => {});
-        }
-        resolve(answer);
-      };
+    let done = false;
+    let cancelTimer = () => {};
+    let resolveAnswer: (answer: PromptAnswer) => void = () => {};
+    const answer = new Promise<PromptAnswer>((resolve) => (resolveAnswer = resolve));
+    const finish = (result: PromptAnswer, reason: PromptClosed['reason']) => {
+      if (done) return;
+      done = true;
+      cancelTimer();
+      this.open.delete(show.promptId);
+      for (const context of this.registry.desktopsOf(uid)) {
+        void notify(context.connection, PromptClosedNotification, { promptId: show.promptId, reason }).catch(() => {});
+      }
+      resolveAnswer(result);
+    };
+    const publish = (ms: number) => {
+      cancelTimer = this.scheduler.schedule(ms, () => finish({ kind: 'expired' }, 'expired'));
       this.open.set(show.promptId, { show, uid, validate, finish });
-      for (const context of desktops) void notify(context.connection, PromptShowNotification, show).catch(() => {});
-    });
+      for (const context of this.registry.desktopsOf(uid)) void notify(context.connection, PromptShowNotification, show).catch(() => {});
+    };
+    publish(timeoutMs);
+    return {
+      promptId: show.promptId,
+      answer,
+      update: (next, ms) => {
+        if (done) return;
+        cancelTimer();
+        show = { ...next, promptId: show.promptId, createdAt: show.createdAt, expiresAt: new Date(this.clock.now().getTime() + ms).toISOString() };
+        publish(ms);
+      },
+      close: (reason) => finish({ kind: 'expired' }, reason),
+    };
   }
 
   async respond(context: ConnectionContext, promptId: string, response: PromptResponse): Promise<PromptRespondResult> {
@@ -112,6 +145,11 @@ export class PromptBroker {
     if (!this.open.has(promptId)) throw new AgentError(AgentErrorCodes.Expired, 'this prompt expired while its answer was checked');
     prompt.finish({ kind: 'answered', response }, 'answered');
     return { accepted: true };
+  }
+
+  /** Milliseconds from now (the broker's clock) until `iso`; 0 when it is past. */
+  msUntil(iso: string): number {
+    return Math.max(0, Date.parse(iso) - this.clock.now().getTime());
   }
 
   /** Ends every open prompt (agent shutdown): each waiting flow sees it as expired. */

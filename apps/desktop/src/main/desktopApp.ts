@@ -16,6 +16,7 @@ const PROMPT_WINDOWS = {
   mfa: 'keeper-mfa',
   message: 'keeper-message',
   operatorApproval: 'keeper-approval',
+  approval: 'keeper-approval-pending',
 } as const satisfies Record<keyof typeof PROMPT_SERVICES, WindowId>;
 const PROMPT_KINDS = Object.keys(PROMPT_WINDOWS) as Array<keyof typeof PROMPT_WINDOWS>;
 
@@ -80,7 +81,9 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
     },
     windowClosedByUser(id) {
       const kind = PROMPT_KINDS.find((k) => PROMPT_WINDOWS[k] === id);
-      if (kind) prompts.cancelCurrent(kind);
+      // Closing the "approval pending" notice only hides it: the request stays with its approvers
+      // (withdrawing is the window's own button).
+      if (kind && kind !== 'approval') prompts.cancelCurrent(kind);
     },
     attach(windowHost) {
       host = windowHost;

@@ -1,6 +1,7 @@
 import { AgentStatusService } from './services/agentStatus.ts';
 import { MfaEnrollmentService } from './services/mfaEnrollment.ts';
 import {
+  ApprovalPendingPromptService,
   JustificationPromptService,
   MessagePromptService,
   MfaPromptService,
@@ -15,6 +16,7 @@ export const WINDOW_SERVICES = {
   'keeper-mfa': [MfaPromptService, MfaEnrollmentService],
   'keeper-message': [MessagePromptService],
   'keeper-approval': [OperatorApprovalPromptService],
+  'keeper-approval-pending': [ApprovalPendingPromptService],
 } as const satisfies Record<string, readonly ServiceDescriptor[]>;
 
 export type WindowId = keyof typeof WINDOW_SERVICES;

@@ -65,4 +65,26 @@ describe('PromptCenter', () => {
     center.cancelCurrent('operatorApproval');
     expect(agent.requests).toHaveLength(2);
   });
+
+  it('a re-sent prompt with new content replaces the stored one in place and is published again; an identical re-send is not', () => {
+    const agent = fakeAgent();
+    const events: string[] = [];
+    const center = new PromptCenter(agent.link, (kind) => events.push(`open ${kind}`), (kind) => events.push(`close ${kind}`));
+    const views: PromptQueueView[] = [];
+    center.queue$('approval').subscribe((view) => views.push(view));
+    const pending = { ...prompt('a', 'approval'), control: 'APPROVAL' as const };
+    const details = { approvalId: 'ap1', justification: 'why', sentTo: { users: ['root'], groups: [] }, escalatedAt: null, expiresAt: new Date(60_000).toISOString(), nextStep: 'escalate' as const, decisionReason: null };
+    agent.push('prompt.show', { ...pending, approval: { ...details, status: 'Pending' } });
+    agent.push('prompt.show', prompt('b', 'approval'));
+    const published = views.length;
+    agent.push('prompt.show', { ...pending, approval: { ...details, status: 'Pending' } });
+    expect(views).toHaveLength(published);
+    agent.push('prompt.show', { ...pending, expiresAt: new Date(120_000).toISOString(), approval: { ...details, status: 'Escalated', escalatedAt: new Date(30_000).toISOString() } });
+    expect(views).toHaveLength(published + 1);
+    expect(views.at(-1)).toMatchObject({ current: { promptId: 'a', expiresAt: new Date(120_000).toISOString(), approval: { status: 'Escalated' } }, waiting: 1 });
+    expect(events).toEqual(['open approval']);
+    // Content for another kind under a known id is not taken.
+    agent.push('prompt.show', { ...prompt('a', 'message') });
+    expect(views).toHaveLength(published + 1);
+  });
 });

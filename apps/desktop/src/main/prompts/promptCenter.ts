@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import {
   PromptClosedNotification,
@@ -13,7 +14,7 @@ import type { AgentLink } from '../agent/agentLink.ts';
 /**
  * The desktop's view of the prompts the agent shows this user, per kind, in arrival order. A prompt
  * is known once by id (the agent re-sends open prompts after a reconnect, and that must not open a
- * second window); it leaves when the agent closes it. `onFirst`/`onEmpty` let the host open and close
+ * second window; a re-send with new content replaces it in place); it leaves when the agent closes it. `onFirst`/`onEmpty` let the host open and close
  * the window of a kind.
  */
 export class PromptCenter {
@@ -72,7 +73,15 @@ export class PromptCenter {
   }
 
   private add(prompt: PromptShow): void {
-    if (this.prompts.has(prompt.promptId)) return;
+    const known = this.prompts.get(prompt.promptId);
+    if (known) {
+      // The agent re-sends a prompt it keeps current (an approval that escalated): the new content
+      // replaces the old in place, keeping its place in the queue; a plain re-send changes nothing.
+      if (known.kind !== prompt.kind || isDeepStrictEqual(known, prompt)) return;
+      this.prompts.set(prompt.promptId, prompt);
+      this.refresh(prompt.kind);
+      return;
+    }
     this.prompts.set(prompt.promptId, prompt);
     const wasEmpty = this.refresh(prompt.kind) === 1;
     if (wasEmpty) this.onFirst(prompt.kind);

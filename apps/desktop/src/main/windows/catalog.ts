@@ -16,6 +16,7 @@ export const WINDOW_CATALOG: Readonly<Record<WindowId, WindowDefinition>> = {
   'keeper-mfa': { id: 'keeper-mfa', title: 'Verify it is you', width: 560, height: 720, resizable: false },
   'keeper-message': { id: 'keeper-message', title: 'Notice', width: 560, height: 640, resizable: false },
   'keeper-approval': { id: 'keeper-approval', title: 'Approve this action?', width: 560, height: 640, resizable: false },
+  'keeper-approval-pending': { id: 'keeper-approval-pending', title: 'Waiting for approval', width: 560, height: 720, resizable: false },
 };
 
 export interface WindowLaunchOptions {

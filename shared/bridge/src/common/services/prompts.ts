@@ -20,6 +20,8 @@ export const JustificationPromptService = promptService('justification');
 export const MfaPromptService = promptService('mfa');
 export const MessagePromptService = promptService('message');
 export const OperatorApprovalPromptService = promptService('operatorApproval');
+/** The requester's "approval pending" notice; its only answer is `cancel` (withdraw the request). */
+export const ApprovalPendingPromptService = promptService('approval');
 
 /** Any kind's prompt service: they differ only in their channel. */
 export type PromptServiceDescriptor = ReturnType<typeof promptService<PromptKind>>;
@@ -30,4 +32,5 @@ export const PROMPT_SERVICES = {
   mfa: MfaPromptService,
   message: MessagePromptService,
   operatorApproval: OperatorApprovalPromptService,
+  approval: ApprovalPendingPromptService,
 } as const satisfies Partial<Record<PromptKind, PromptServiceDescriptor>>;

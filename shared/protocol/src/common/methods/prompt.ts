@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
+import { ApprovalStatus } from './approvals.ts';
 import { ElevationState, PromptControlName } from './elevation.ts';
 
 export const PromptKind = z.enum(['justification', 'mfa', 'approval', 'operatorApproval', 'message']);
@@ -29,6 +30,27 @@ export const PromptShow = z.object({
     .optional(),
   /** Not enrolled yet: the MFA window first runs mfa.enroll.begin/confirm, then asks for a code. */
   mfa: z.object({ enrolled: z.boolean(), actionType: z.string(), sessionMinutes: z.number().int().positive() }).optional(),
+  /**
+   * The pending notice to the requester (kind `approval`): where the admin approval request stands.
+   * The agent re-sends `prompt.show` with the same promptId when it changes (escalated); answering
+   * `cancel` withdraws the request.
+   */
+  approval: z
+    .object({
+      approvalId: z.string(),
+      status: ApprovalStatus,
+      /** The justification the request carries, as the approvers see it. */
+      justification: z.string(),
+      /** Who may decide it now: the configured user and group names. */
+      sentTo: z.object({ users: z.array(z.string()), groups: z.array(z.string()) }),
+      escalatedAt: z.iso.datetime().nullable(),
+      /** When it escalates or expires next. */
+      expiresAt: z.iso.datetime(),
+      /** What happens at `expiresAt` if nobody decides: escalation to the secondary approvers, or expiry. */
+      nextStep: z.enum(['escalate', 'expire']),
+      decisionReason: z.string().nullable(),
+    })
+    .optional(),
 });
 
 export const PromptClosedReason = z.enum(['answered', 'expired', 'cancelled', 'superseded', 'agentStopping']);

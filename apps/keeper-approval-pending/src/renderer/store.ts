@@ -1,0 +1,6 @@
+import { create } from 'zustand';
+import { createPromptSlice, type PromptSlice } from '../../../../shared/ui/src/promptStore.ts';
+
+export type ApprovalPendingWindowState = PromptSlice;
+
+export const useApprovalPendingWindow = create<ApprovalPendingWindowState>()(createPromptSlice);

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval, type PromptShow } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { systemUser } from '../support/requesterProcess.ts';
+
+type Line = { requestId?: string; show?: PromptShow; closed?: { promptId: string; reason: string }; outcome?: { state: string; reason: string } };
+
+interface PendingRequester {
+  readonly child: ChildProcess;
+  readonly lines: Line[];
+  /** Answers the current `approval` notice with cancel: withdraws the request. */
+  withdraw(): void;
+}
+
+/**
+ * A requester as another real OS user with its own desktop session: it answers the justification,
+ * asks to elevate, and reports every `approval` notice shown or closed, and its final state. A line
+ * on stdin withdraws the request (a `cancel` answer to the notice).
+ */
+function startPendingRequester(socket: string, executable: string, justification: string): PendingRequester {
+  const protocol = (file: string) => JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src', file));
+  const script = `
+    const { AgentClient } = await import(${protocol('node/agentClient.ts')});
+    const p = await import(${protocol('common/index.ts')});
+    const c = await AgentClient.connect(${JSON.stringify(socket)});
+    const say = (o) => console.log(JSON.stringify(o));
+    let notice = null;
+    c.onNotification(p.PromptShowNotification, (prompt) => {
+      if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
+      if (prompt.kind === 'approval') { notice = prompt.promptId; say({ show: prompt }); }
+    });
+    c.onNotification(p.PromptClosedNotification, (closed) => { if (closed.promptId === notice) say({ closed }); });
+    let id = null;
+    c.onNotification(p.ElevationUpdated, (u) => {
+      if (u.requestId === id && u.state !== 'pending') { say({ outcome: { state: u.state, reason: u.reason } }); setTimeout(() => c.close(), 200); }
+    });
+    process.stdin.on('data', () => void c.request(p.PromptRespond, { promptId: notice, response: { kind: 'cancel' } }).then((r) => say({ withdrawn: r })));
+    await c.request(p.SessionHello, { protocolVersion: 1, client: { kind: 'desktop', name: 'requester', version: '1' } });
+    const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
+    id = r.requestId;
+    say({ requestId: r.requestId });`;
+  const { uid, gid } = systemUser('nobody');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: Line[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const complete = buffered.split('\n');
+    buffered = complete.pop() ?? '';
+    for (const line of complete) if (line.trim()) lines.push(JSON.parse(line) as Line);
+  });
+  return { child, lines, withdraw: () => child.stdin.write('withdraw\n') };
+}
+
+const shown = (r: PendingRequester) => r.lines.flatMap((l) => (l.show ? [l.show] : []));
+const poll = <T>(read: () => T) => expect.poll(read, { timeout: 8_000 });
+
+describe('approval pending: the requester (nobody) sees where its admin approval stands, over the real agent', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  const configFile = join(sandbox.dir, 'agent.json');
+  let agent: AgentProcess;
+  let approver: AgentClient;
+  const approverSaw: Approval[] = [];
+  const approvalOf = async (requestId: string) => (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId);
+
+  beforeAll(async () => {
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }, [
+      appPolicy('pol-true', 'col-true', ['APPROVAL']),
+      appPolicy('pol-false', 'col-false', ['APPROVAL']),
+    ]);
+    // Escalation after 1.2 s, then 6 s to decide the escalated request.
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        approvals: { administrators: { users: ['root'], groups: [] }, approvers: { groups: ['it-approvers'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.1 },
+      }),
+    );
+    chmodSync(sandbox.dir, 0o755);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+    approver = await connectClient(sandbox.socket, 'desktop');
+    approver.onNotification(ApprovalsChanged, (a) => approverSaw.push(a));
+  });
+
+  afterAll(async () => {
+    approver?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('shows Pending with who it went to, re-sends the same notice as Escalated, and closes it once approved', async () => {
+    const requester = startPendingRequester(sandbox.socket, '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
+    await poll(() => shown(requester).length).toBeGreaterThan(0);
+    const first = shown(requester)[0]!;
+    expect(first).toMatchObject({
+      kind: 'approval',
+      control: 'APPROVAL',
+      subject: { executable: '/usr/bin/true', policyNames: [expect.any(String)] as unknown },
+      approval: {
+        status: 'Pending',
+        justification: 'Patch Tuesday: updating the VPN client',
+        sentTo: { users: ['root'], groups: ['it-approvers'] },
+        escalatedAt: null,
+        nextStep: 'escalate',
+        decisionReason: null,
+      },
+    });
+    const requestId = first.subject.requestId;
+    const pending = await approvalOf(requestId);
+    expect(pending).toMatchObject({ approvalId: first.approval!.approvalId, status: 'Pending', expiresAt: first.approval!.expiresAt });
+
+    // The accelerated escalation: the requester's notice and the approver's queue both move on.
+    await poll(() => shown(requester).at(-1)?.approval?.status).toBe('Escalated');
+    const escalated = shown(requester).at(-1)!;
+    expect(escalated.promptId).toBe(first.promptId);
+    expect(escalated.approval).toMatchObject({ status: 'Escalated', sentTo: { users: ['daemon', 'root'], groups: [] }, nextStep: 'expire', escalatedAt: expect.any(String) as unknown });
+    expect(Date.parse(escalated.approval!.expiresAt)).toBeGreaterThan(Date.parse(first.approval!.expiresAt));
+    await poll(async () => (await approvalOf(requestId))?.status).toBe('Escalated');
+    expect(approverSaw.some((a) => a.requestId === requestId && a.status === 'Escalated')).toBe(true);
+
+    await approver.request(ApprovalsDecide, { approvalId: first.approval!.approvalId, decision: 'approve' });
+    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
+    expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: first.promptId, reason: 'answered' });
+  });
+
+  it('a denial closes the notice; the reason reaches the requester through its request', async () => {
+    const requester = startPendingRequester(sandbox.socket, '/usr/bin/false', 'Need to test the failure path please');
+    await poll(() => shown(requester).length).toBeGreaterThan(0);
+    const notice = shown(requester)[0]!;
+    await approver.request(ApprovalsDecide, { approvalId: notice.approval!.approvalId, decision: 'deny', reason: 'Use the self-service portal' });
+    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'Denied by root: Use the self-service portal' });
+    expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: notice.promptId, reason: 'answered' });
+  });
+
+  it('withdrawing denies the request and ends the approval Expired: approvers can no longer decide it', async () => {
+    const requester = startPendingRequester(sandbox.socket, '/usr/bin/false', 'I will change my mind about this');
+    await poll(() => shown(requester).length).toBeGreaterThan(0);
+    const notice = shown(requester)[0]!;
+    requester.withdraw();
+    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
+    expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: notice.promptId, reason: 'cancelled' });
+    const withdrawn = await approvalOf(notice.subject.requestId);
+    expect(withdrawn).toMatchObject({ status: 'Expired', decision: { by: { uid: systemUser('nobody').uid, name: 'nobody' }, reason: 'withdrawn by the requester', usableUntil: null } });
+    expect(approverSaw.some((a) => a.approvalId === notice.approval!.approvalId && a.status === 'Expired')).toBe(true);
+    await expect(approver.request(ApprovalsDecide, { approvalId: notice.approval!.approvalId, decision: 'approve' })).rejects.toMatchObject({
+      code: -33003,
+      message: 'the requester withdrew this request',
+    });
+  });
+});
