@@ -129,10 +129,27 @@ describe('approval timeouts: expiry without secondary approvers, and the approve
     expect((await approvalOf(approval.requestId)).escalatedAt).toBeNull();
   });
 
+  it('an approval granted after the requester left is used by asking again, once, within its window', async () => {
+    const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve me while I am away');
+    const approval = await approvalOf(await first.requestId);
+    first.child.kill();
+    expect(await settledState(approver, approval.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('The requester went away') as unknown });
+    expect((await approvalOf(approval.requestId)).status).toBe('Pending');
+    await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
+    const again = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'unused: the approval is reused');
+    expect(await again.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
+    const third = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'A used approval files a new request');
+    const fresh = await approvalOf(await third.requestId);
+    expect(fresh.approvalId).not.toBe(approval.approvalId);
+    await approver.request(ApprovalsDecide, { approvalId: fresh.approvalId, decision: 'approve' });
+    expect((await third.outcome).state).toBe('allowed');
+  });
+
   it('an approved request not used within approvedUsableMinutes is no longer usable', async () => {
     const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve, then let it lapse');
     const approval = await approvalOf(await first.requestId);
     first.child.kill();
+    await settledState(approver, approval.requestId);
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
     await new Promise((r) => setTimeout(r, 3_300));
     const late = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Too late to reuse the approval');

@@ -85,7 +85,13 @@ const APPROVAL_NOTICE_GRACE_MS = 60_000;
  * re-sent when the request escalates and closed once it is decided or expired. A `cancel` from the
  * requester withdraws the request; without a desktop the wait goes on (elevation.updated tells the CLI).
  */
-async function awaitApproval(request: PendingElevation, first: Approval, broker: PromptBroker, approvals: ApprovalService): Promise<Approval | 'withdrawn'> {
+async function awaitApproval(
+  request: PendingElevation,
+  first: Approval,
+  broker: PromptBroker,
+  approvals: ApprovalService,
+  abandoned: Promise<void>,
+): Promise<Approval | 'withdrawn' | 'abandoned'> {
   const notice = (approval: Approval): PromptSpec => ({
     subject: request.subject,
     kind: 'approval',
@@ -108,7 +114,15 @@ async function awaitApproval(request: PendingElevation, first: Approval, broker:
     if (approval.approvalId === first.approvalId && (approval.status === 'Pending' || approval.status === 'Escalated')) handle.update(notice(approval), lifetime(approval));
   });
   try {
-    const outcome = await Promise.race([decision.then((decided) => ({ decided })), handle.answer.then((answer) => ({ answer }))]);
+    const outcome = await Promise.race([
+      decision.then((decided) => ({ decided })),
+      handle.answer.then((answer) => ({ answer })),
+      abandoned.then(() => ({ abandoned: true as const })),
+    ]);
+    if ('abandoned' in outcome) {
+      handle.close('cancelled');
+      return 'abandoned';
+    }
     if ('decided' in outcome) {
       handle.close(outcome.decided.status === 'Expired' ? 'expired' : 'answered');
       return outcome.decided;
@@ -116,7 +130,9 @@ async function awaitApproval(request: PendingElevation, first: Approval, broker:
     // Withdrawn, unless an approver or the timer got there first; any other end of the notice
     // (no desktop, the agent stopping) leaves the request to its approvers.
     if (outcome.answer.kind === 'cancelled' && approvals.withdraw(first.approvalId, request.uid)) return 'withdrawn';
-    return await decision;
+    if (outcome.answer.kind === 'abandoned') return 'abandoned';
+    const rest = await Promise.race([decision, abandoned.then(() => 'abandoned' as const)]);
+    return rest;
   } finally {
     stopFollowing();
   }
@@ -132,6 +148,8 @@ const MFA_PROBLEMS = {
 /** Why an unanswered prompt fails its control, in words for the requester. */
 function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, what: string, user: string | null): string {
   switch (answer.kind) {
+    case 'abandoned':
+      return `The requester went away before the ${what} was answered.`;
     case 'cancelled':
       return `The ${what} was cancelled.`;
     case 'expired':
@@ -151,6 +169,8 @@ export async function runControls(
   settings: ControlSettings,
   online: () => boolean,
   progress: ControlProgress,
+  /** Resolves if the connection that made the request goes away. */
+  abandoned: Promise<void> = new Promise(() => {}),
 ): Promise<FlowResult> {
   const base = { subject: request.subject };
   for (const control of request.decision.controls) {
@@ -241,7 +261,11 @@ export async function runControls(
           });
         }
         progress.asking(control);
-        const decided = await awaitApproval(request, approval, broker, approvals);
+        const decided = await awaitApproval(request, approval, broker, approvals, abandoned);
+        if (decided === 'abandoned') {
+          // Not withdrawn and not consumed: approvers may still decide, and asking again uses it.
+          return { state: 'denied', reason: 'The requester went away; the approval request stays open, and asking again once it is approved uses it.' };
+        }
         if (decided === 'withdrawn' || (decided.status === 'Expired' && decided.decision?.reason === WITHDRAWN_REASON)) {
           return { state: 'denied', reason: 'The approval request was withdrawn by the requester.' };
         }

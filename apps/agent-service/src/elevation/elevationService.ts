@@ -93,7 +93,7 @@ export class ElevationService {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
-  async request(params: ElevationRequestParams, peer: PeerIdentity): Promise<ElevationRequestResult> {
+  async request(params: ElevationRequestParams, peer: PeerIdentity, connectionId: string | null = null): Promise<ElevationRequestResult> {
     if (peer.uid === null) {
       throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     }
@@ -158,7 +158,7 @@ export class ElevationService {
         agentic: params.agentic ?? null,
         actionType: params.policyType,
         machine: hostname(),
-      });
+      }, connectionId);
     }
     return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
   }
@@ -183,8 +183,15 @@ export class ElevationService {
     }
   }
 
-  private start(pending: PendingElevation): void {
+  private start(pending: PendingElevation, connectionId: string | null): void {
     const passed: string[] = [];
+    let abandon = () => {};
+    const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+    const stopWatching = this.deps.registry.onRemoved((context) => {
+      if (context.connectionId !== connectionId) return;
+      this.deps.broker.abandon(pending.requestId);
+      abandon();
+    });
     const update = (current: string | null, justification: string | null) => {
       this.progress.run({ id: pending.requestId, current, passed: JSON.stringify(passed), justification, at: this.deps.clock.now().toISOString() });
       this.publish(pending.requestId, pending.uid);
@@ -199,7 +206,8 @@ export class ElevationService {
         );
         update(null, detail.justification ?? null);
       },
-    }).then((result) => {
+    }, abandoned).then((result) => {
+      stopWatching();
       const at = this.deps.clock.now();
       this.deps.db.transaction(() => {
         this.finish.run({ id: pending.requestId, state: result.state, reason: result.reason, at: at.toISOString() });

@@ -6,7 +6,7 @@ import type { PromptBroker } from '../prompts/promptBroker.ts';
 
 export function elevationHandlers(elevation: ElevationService, broker: PromptBroker, runs: RunService): RegisteredHandler[] {
   return [
-    route(ElevationRequest, (params, context) => elevation.request(params, context.peer)),
+    route(ElevationRequest, (params, context) => elevation.request(params, context.peer, context.connectionId)),
     route(ElevationStatus, (params, context) => elevation.status(params.requestId, context.peer)),
     route(PromptRespond, (params, context) => broker.respond(context, params.promptId, params.response)),
     route(ElevationRun, (params, context) => runs.run(context, params.requestId, params.term)),

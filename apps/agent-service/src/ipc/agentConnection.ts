@@ -9,7 +9,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { AgentErrorCodes, AgentError, JsonRpcErrorCodes, type PeerIdentity, type RequestDescriptor } from '../../../../shared/protocol/src/common/index.ts';
 import { createFrameGuard, FrameViolation, type FrameLimits } from '../../../../shared/protocol/src/node/frameGuard.ts';
-import { handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import { callsOnly, handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { Logger } from '../log/logger.ts';
 import { resolvePeerIdentity } from './peerIdentity.ts';
 
@@ -47,7 +47,7 @@ export function acceptConnection(
   // the agent alive after SIGTERM (and the reader in memory). Nothing here uses those events.
   reader.partialMessageTimeout = 0;
   const writer = new StreamMessageWriter(socket);
-  const connection = createMessageConnection(reader, writer);
+  const connection = createMessageConnection(callsOnly(reader), writer);
   const context: ConnectionContext = {
     connectionId: randomUUID(),
     peer: resolvePeerIdentity(socket),

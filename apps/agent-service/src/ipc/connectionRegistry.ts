@@ -7,13 +7,20 @@ import type { ConnectionContext } from './agentConnection.ts';
 export class ConnectionRegistry {
   private readonly open = new Set<ConnectionContext>();
   private readonly joinListeners = new Set<(context: ConnectionContext) => void>();
+  private readonly leaveListeners = new Set<(context: ConnectionContext) => void>();
 
   add(context: ConnectionContext): void {
     this.open.add(context);
   }
 
   remove(context: ConnectionContext): void {
-    this.open.delete(context);
+    if (!this.open.delete(context)) return;
+    for (const listener of this.leaveListeners) listener(context);
+  }
+
+  onRemoved(listener: (context: ConnectionContext) => void): () => void {
+    this.leaveListeners.add(listener);
+    return () => this.leaveListeners.delete(listener);
   }
 
   /** Called once the handshake names the client; desktop sessions then receive their open prompts. */

@@ -71,7 +71,7 @@ describe('matching: schedule checks (local time)', () => {
     expect(outcome([policy(['ALLOW'], { DayCheck: [6] })], at(saturday))).toBe('allow');
   });
 
-  it('TimeCheck: the start is inclusive, the end exclusive, and "HH:MM" is allowed', () => {
+  it('TimeCheck: the start is inclusive, the end exclusive, "HH:MM" is allowed, equal start and end is empty', () => {
     const p = policy(['ALLOW'], { TimeCheck: [{ StartTime: '9', EndTime: '17:30' }] });
     expect(outcome([p], at(new Date(2026, 10, 23, 9, 0)))).toBe('allow');
     expect(outcome([p], at(new Date(2026, 10, 23, 8, 59)))).toBe('deny');
@@ -79,6 +79,8 @@ describe('matching: schedule checks (local time)', () => {
     expect(outcome([p], at(new Date(2026, 10, 23, 17, 30)))).toBe('deny');
     const wholeDay = policy(['ALLOW'], { TimeCheck: [{ StartTime: '0', EndTime: '24' }] });
     expect(outcome([wholeDay], at(new Date(2026, 10, 23, 23, 59)))).toBe('allow');
+    const empty = policy(['ALLOW'], { TimeCheck: [{ StartTime: '10:30', EndTime: '10:30' }] });
+    expect(outcome([empty])).toBe('deny');
   });
 
   it('TimeCheck windows wrap over midnight, and their end stays exclusive', () => {
@@ -258,7 +260,7 @@ describe('loading: collections', () => {
   });
 });
 
-describe('offline (the agent started with --offline, answering elevation.request)', () => {
+describe('offline: the agent started with --offline (complements tests/integration/auditOffline.test.ts)', () => {
   const sandbox = makeSandbox();
   const bin = join(sandbox.dir, 'bin');
   const controls: Record<string, Control[]> = {
@@ -443,5 +445,18 @@ describe('known discrepancies with the Keeper semantics (fail today; see docs/po
       policy(['DENY'], { ApplicationCheck: ['col-apt'], NotificationMessage: 'second in load order' }),
     ]);
     expect(d.reason).toBe('first in load order');
+  });
+
+  it.fails('D5: an id defined twice in the same file is refused like one defined in two files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kp-semantics-dup-'));
+    try {
+      const p = (name: string, controls: Control[]) => ({ PolicyName: name, PolicyId: 'pol-same', PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: controls } } });
+      writeFileSync(join(dir, 'p.json'), JSON.stringify([p('first', ['ALLOW']), p('second', ['DENY'])]));
+      const load = loadPolicyDirectory(dir);
+      expect(load.policies).toEqual([]);
+      expect(load.errors).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,6 +20,8 @@ export type PromptAnswer =
   | { readonly kind: 'answered'; readonly response: Exclude<PromptResponse, { kind: 'cancel' }> }
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'expired' }
+  /** The connection that made the request went away; the request is being dropped. */
+  | { readonly kind: 'abandoned' }
   /** No desktop session of the user is connected: the prompt cannot be presented. */
   | { readonly kind: 'undeliverable' };
 
@@ -150,6 +152,13 @@ export class PromptBroker {
   /** Milliseconds from now (the broker's clock) until `iso`; 0 when it is past. */
   msUntil(iso: string): number {
     return Math.max(0, Date.parse(iso) - this.clock.now().getTime());
+  }
+
+  /** Ends the open prompts of one request whose requester went away. */
+  abandon(requestId: string): void {
+    for (const prompt of [...this.open.values()]) {
+      if (prompt.show.subject.requestId === requestId) prompt.finish({ kind: 'abandoned' }, 'cancelled');
+    }
   }
 
   /** Ends every open prompt (agent shutdown): each waiting flow sees it as expired. */
