@@ -7,12 +7,15 @@ export function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-/** One term and its value in a card's fact list. */
-export function Fact({ label, mono = false, testId, children }: { label: string; mono?: boolean; testId?: string; children: ReactNode }) {
+/** Marks an element whose text is data (a path, a hash, a name from a policy), not words of ours to translate. */
+export const raw = (isData = true) => (isData ? { 'data-raw': '' } : {});
+
+/** One term and its value in a card's fact list; `data` when the value is data rather than our words. */
+export function Fact({ label, mono = false, data = false, testId, children }: { label: string; mono?: boolean; data?: boolean; testId?: string; children: ReactNode }) {
   return (
     <>
       <dt>{label}</dt>
-      <dd className={mono ? 'kp-mono' : undefined} data-testid={testId}>
+      <dd className={mono ? 'kp-mono' : undefined} data-testid={testId} {...raw(data)}>
         {children}
       </dd>
     </>
@@ -31,16 +34,16 @@ export function SubjectCard({ subject, heading, children }: { subject: PromptSho
       <h2 id={headingId}>{heading ?? t('subject.heading', { name: basename(subject.executable) })}</h2>
       <dl className="kp-facts">
         {children}
-        <Fact label={t('subject.path')} mono testId="subject-path">
+        <Fact label={t('subject.path')} mono data testId="subject-path">
           {subject.executable}
         </Fact>
-        <Fact label={t('subject.commandLine')} mono testId="subject-command">
+        <Fact label={t('subject.commandLine')} mono data testId="subject-command">
           {subject.commandLine}
         </Fact>
-        <Fact label={t('subject.sha256')} mono>
+        <Fact label={t('subject.sha256')} mono data={subject.sha256 !== null}>
           {subject.sha256 ?? t('subject.unknown')}
         </Fact>
-        <Fact label={t('subject.policy')}>{subject.policyNames.join(', ') || t('subject.unknown')}</Fact>
+        <Fact label={t('subject.policy')} data={subject.policyNames.length > 0}>{subject.policyNames.join(', ') || t('subject.unknown')}</Fact>
       </dl>
     </section>
   );

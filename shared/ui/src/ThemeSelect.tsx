@@ -19,7 +19,7 @@ export function ThemeSelect({ initial }: { initial: Theme }) {
           applyTheme(next, document.documentElement, window.localStorage);
         }}
       >
-        {THEMES.filter((value) => value !== 'high-contrast').map((value) => (
+        {THEMES.map((value) => (
           <option key={value} value={value}>
             {t(`theme.${value}`)}
           </option>

@@ -15,7 +15,10 @@ export function initialTheme(search: string, storage: Pick<Storage, 'getItem'> |
   return isTheme(stored) ? stored : 'system';
 }
 
-/** "system" removes the attribute so the prefers-color-scheme rules of theme.css apply. */
+/**
+ * "system" removes the attribute so the OS preferences apply through theme.css's media queries:
+ * prefers-color-scheme picks light or dark, prefers-contrast: more and forced-colors pick high contrast.
+ */
 export function applyTheme(theme: Theme, root: HTMLElement, storage: Pick<Storage, 'setItem'> | null): void {
   if (theme === 'system') delete root.dataset['theme'];
   else root.dataset['theme'] = theme;

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { AgentStatus, PluginState } from '../../../../shared/protocol/src/common/methods/agent.ts';
 import type { AgentStatusView } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
 import { BridgeNotice } from '../../../../shared/ui/src/BridgeNotice.tsx';
+import { raw } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
@@ -67,19 +68,25 @@ function StatusDetails({ status, live }: { status: AgentStatus; live: boolean })
             {t(`backend.${status.backend}`)}
           </dd>
           <dt>{t('version')}</dt>
-          <dd data-testid="agent-version">{status.version}</dd>
+          <dd data-testid="agent-version" {...raw()}>
+            {status.version}
+          </dd>
           <dt>{t('uptime')}</dt>
           <dd data-testid="agent-uptime">{live ? t('uptimeValue', uptime) : t('notRunning')}</dd>
           <dt>{t('startedAt')}</dt>
           <dd>
-            <time dateTime={status.startedAt}>{dateFormat.format(startedAt)}</time>
+            <time dateTime={status.startedAt} {...raw()}>{dateFormat.format(startedAt)}</time>
           </dd>
           <dt>{t('logLevel')}</dt>
-          <dd>{status.logLevel}</dd>
+          <dd {...raw()}>{status.logLevel}</dd>
           <dt>{t('agentId')}</dt>
-          <dd className="kp-mono">{status.agentId}</dd>
+          <dd className="kp-mono" {...raw()}>
+            {status.agentId}
+          </dd>
           <dt>{t('healthUrl')}</dt>
-          <dd className="kp-mono">{status.healthUrl ?? t('notAvailable')}</dd>
+          <dd className="kp-mono" {...raw(status.healthUrl !== null)}>
+            {status.healthUrl ?? t('notAvailable')}
+          </dd>
         </dl>
       </section>
       <section className="kp-card" aria-labelledby="policies-heading">
@@ -91,11 +98,11 @@ function StatusDetails({ status, live }: { status: AgentStatus; live: boolean })
           <ul className="kp-problems" data-testid="policy-errors" aria-label={t('policies.errorsLabel')}>
             {status.policies.errors.map((error) => (
               <li key={`${error.file}:${error.path}:${error.message}`}>
-                <span className="kp-mono">
+                <span className="kp-mono" {...raw()}>
                   {error.file}
                   {error.path ? ` › ${error.path}` : ''}
                 </span>
-                : {error.message}
+                : <span {...raw()}>{error.message}</span>
               </li>
             ))}
           </ul>
@@ -108,7 +115,7 @@ function StatusDetails({ status, live }: { status: AgentStatus; live: boolean })
             <li key={plugin.name}>
               <span>
                 {t(`pluginName.${plugin.name}`, { defaultValue: plugin.name })}
-                {plugin.detail ? <span className="kp-muted"> — {plugin.detail}</span> : null}
+                {plugin.detail ? <span className="kp-muted" {...raw()}> — {plugin.detail}</span> : null}
               </span>
               <StatusBadge tone={PLUGIN_TONE[plugin.state]} label={t(`pluginState.${plugin.state}`)} />
             </li>

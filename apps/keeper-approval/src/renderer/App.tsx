@@ -35,12 +35,12 @@ function ApprovalPrompt({ prompt }: { prompt: PromptShow }) {
     <>
       <SubjectCard subject={subject} heading={actedFor ? t('agentHeading', { agent: basename(details.agentProcess), name: basename(subject.executable) }) : undefined}>
         {actedFor ? (
-          <Fact label={t('actingProcess')} mono testId="agent-process">
+          <Fact label={t('actingProcess')} mono data testId="agent-process">
             {details.agentProcess}
           </Fact>
         ) : null}
         {details.aiLikelihoodPercent !== null ? (
-          <Fact label={t('aiLikelihood')} testId="ai-likelihood">
+          <Fact label={t('aiLikelihood')} data testId="ai-likelihood">
             {percent(details.aiLikelihoodPercent)}
           </Fact>
         ) : null}

@@ -44,7 +44,7 @@ function MessagePrompt({ prompt }: { prompt: PromptShow }) {
       <section className="kp-card" aria-labelledby={headingId}>
         <h2 id={headingId}>{t('heading')}</h2>
         <div className="kp-notice" data-tone={TONE[details.tone]}>
-          <p id={textId} className="kp-message" data-testid="message-text">
+          <p id={textId} className="kp-message" data-testid="message-text" data-raw="">
             {details.text}
           </p>
         </div>

@@ -93,7 +93,7 @@ function EnrollmentStep({ onCancel, busy }: { onCancel: () => void; busy: boolea
         <dl className="kp-facts kp-enroll-facts">
           <Fact label={t('enroll.account')}>{t('enroll.accountValue', { issuer: data.issuer, account: data.account })}</Fact>
           <Fact label={t('enroll.secret')} testId="enroll-secret">
-            <span className="kp-secret">{groupSecret(data.secret)}</span>
+            <span className="kp-secret" data-raw="">{groupSecret(data.secret)}</span>
           </Fact>
         </dl>
       </section>
