@@ -1,12 +1,10 @@
-import { compilePattern, expandVariables, userVariables, type PatternMatcher } from './patterns.ts';
+import { compileVariablePattern, userVariables, type Variables, type VariablePattern } from './patterns.ts';
 import type { Collection } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
 
 interface PatternEntry {
   readonly collectionId: string;
-  readonly pattern: string;
-  /** Compiled once when the pattern has no variables; per user otherwise. */
-  readonly fixed: PatternMatcher | null;
+  readonly matches: VariablePattern;
 }
 
 /**
@@ -31,11 +29,7 @@ export class CollectionIndex {
     this.caseInsensitive = platform === 'win32';
     this.ids = new Set(collections.map((c) => c.CollectionId));
     const fold = (s: string) => (this.caseInsensitive ? s.toLowerCase() : s);
-    const pattern = (collectionId: string, value: string): PatternEntry => ({
-      collectionId,
-      pattern: value,
-      fixed: /\{[A-Za-z_]/.test(value) ? null : compilePattern(value, this.caseInsensitive),
-    });
+    const pattern = (collectionId: string, value: string): PatternEntry => ({ collectionId, matches: compileVariablePattern(value, this.caseInsensitive) });
     for (const collection of collections) {
       const id = collection.CollectionId;
       switch (collection.Type) {
@@ -69,10 +63,17 @@ export class CollectionIndex {
     return out;
   }
 
-  machineCollections(machineName: string): Set<string> {
+  machineCollections(request: EvaluationRequest): Set<string> {
     const out = new Set<string>();
-    for (const entry of this.machinePatterns) if (entry.fixed?.(machineName)) out.add(entry.collectionId);
+    const variables = this.variablesOf(request);
+    for (const entry of this.machinePatterns) if (entry.matches(request.machine.name, variables)) out.add(entry.collectionId);
     return out;
+  }
+
+  /** The request's variables, worked out once and only if a pattern needs them. */
+  variablesOf(request: EvaluationRequest): () => Variables {
+    let variables: Variables | null = null;
+    return () => (variables ??= userVariables(request.user, this.platform));
   }
 
   applicationCollections(request: EvaluationRequest): Set<string> {
@@ -80,15 +81,9 @@ export class CollectionIndex {
     const { application, user } = request;
     if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
     if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
-    let variables: ReturnType<typeof userVariables> | null = null;
+    const variables = this.variablesOf(request);
     for (const entry of this.appPatterns) {
-      if (out.has(entry.collectionId)) continue;
-      let matcher = entry.fixed;
-      if (!matcher) {
-        variables ??= userVariables(user, this.platform);
-        matcher = compilePattern(expandVariables(entry.pattern, variables), this.caseInsensitive);
-      }
-      if (matcher(application.path)) out.add(entry.collectionId);
+      if (!out.has(entry.collectionId) && entry.matches(application.path, variables)) out.add(entry.collectionId);
     }
     return out;
   }

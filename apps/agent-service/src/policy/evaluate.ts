@@ -1,5 +1,5 @@
 import { CollectionIndex } from './collections.ts';
-import { compilePattern, type PatternMatcher } from './patterns.ts';
+import { compileVariablePattern, type VariablePattern, type Variables } from './patterns.ts';
 import type { Collection, Control, KeeperPolicy, PolicyStatus, PolicyType } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
 
@@ -51,8 +51,10 @@ export interface EvaluationOptions {
 interface CompiledPolicy {
   readonly policy: KeeperPolicy;
   readonly specificity: number;
-  readonly allowCommands: readonly PatternMatcher[];
-  readonly subProcesses: readonly PatternMatcher[];
+  readonly allowCommands: readonly VariablePattern[];
+  readonly subProcesses: readonly VariablePattern[];
+  /** Position in the load: ties between equally specific policies go to the earlier one. */
+  readonly order: number;
 }
 
 const isWildcard = (check: readonly string[]) => check.includes('*');
@@ -81,8 +83,9 @@ export class PolicySet {
       const compiled: CompiledPolicy = {
         policy,
         specificity: [policy.UserCheck, policy.ApplicationCheck, policy.MachineCheck].filter((c) => !isWildcard(c)).length,
-        allowCommands: (policy.Extension?.AllowCommands ?? []).map((p) => compilePattern(p, this.caseInsensitive)),
-        subProcesses: (policy.Extension?.SubProcessCheck ?? []).map((p) => compilePattern(p, this.caseInsensitive)),
+        allowCommands: (policy.Extension?.AllowCommands ?? []).map((p) => compileVariablePattern(p, this.caseInsensitive)),
+        subProcesses: (policy.Extension?.SubProcessCheck ?? []).map((p) => compileVariablePattern(p, this.caseInsensitive)),
+        order: size,
       };
       let bucket = this.byType.get(policy.PolicyType);
       if (!bucket) {
@@ -121,7 +124,8 @@ export class PolicySet {
     if (!bucket) return [];
     const users = this.collections.userCollections(request.user);
     const apps = this.collections.applicationCollections(request);
-    const machines = this.collections.machineCollections(request.machine.name);
+    const machines = this.collections.machineCollections(request);
+    const variables = this.collections.variablesOf(request);
     const candidates = new Set<CompiledPolicy>(bucket.global);
     const gather = (map: Map<string, CompiledPolicy[]>, ids: Set<string>) => {
       for (const id of ids) for (const p of map.get(id) ?? []) candidates.add(p);
@@ -136,7 +140,7 @@ export class PolicySet {
         inScope(c.policy.ApplicationCheck, apps) &&
         inScope(c.policy.MachineCheck, machines) &&
         matchesSchedule(c.policy, request.at) &&
-        matchesExtension(c, request),
+        matchesExtension(c, request, variables),
     );
   }
 
@@ -154,7 +158,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
     specificity: c.specificity,
     controls: c.policy.Actions.OnSuccess.Controls,
   });
-  const enforced = matching.filter((c) => c.policy.Status === 'enforce').sort((a, b) => b.specificity - a.specificity);
+  const enforced = matching.filter((c) => c.policy.Status === 'enforce').sort((a, b) => b.specificity - a.specificity || a.order - b.order);
   const monitored = matching
     .filter((c) => c.policy.Status === 'monitor' || c.policy.Status === 'monitor_and_notify')
     .map((c) => ({ ...toMatch(c), wouldBe: outcomeOf(c.policy.Actions.OnSuccess.Controls) }));
@@ -250,13 +254,13 @@ function matchesSchedule(policy: KeeperPolicy, at: Date): boolean {
 }
 
 /** AllowCommands limits the command lines, SubProcessCheck the acting process, minAiLikelihoodPercent the AI score. */
-function matchesExtension(compiled: CompiledPolicy, request: EvaluationRequest): boolean {
-  if (compiled.allowCommands.length > 0 && !compiled.allowCommands.some((m) => m(request.application.commandLine))) return false;
+function matchesExtension(compiled: CompiledPolicy, request: EvaluationRequest, variables: () => Variables): boolean {
+  if (compiled.allowCommands.length > 0 && !compiled.allowCommands.some((m) => m(request.application.commandLine, variables))) return false;
   const threshold = compiled.policy.Extension?.minAiLikelihoodPercent;
   if (threshold !== undefined && (request.agentic === null || request.agentic.aiLikelihoodPercent < threshold)) return false;
   if (compiled.subProcesses.length > 0) {
     if (request.agentic === null) return false;
-    if (!compiled.subProcesses.some((m) => m(request.agentic!.parentProcess))) return false;
+    if (!compiled.subProcesses.some((m) => m(request.agentic!.parentProcess, variables))) return false;
   }
   return true;
 }

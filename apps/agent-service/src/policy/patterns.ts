@@ -22,9 +22,42 @@ export function compilePattern(pattern: string, caseInsensitive: boolean): Patte
 
 export type Variables = Readonly<Record<string, string>>;
 
-/** Replaces `{name}` (case-insensitive name) with its value; unknown variables stay as written. */
-export function expandVariables(pattern: string, variables: Variables): string {
-  return pattern.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => variables[name.toLowerCase()] ?? whole);
+const VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `{name}` (case-insensitive name) with its value. Null when a variable has no value: a
+ * pattern such as `{userprofile}/bin/*` must match nothing for a user without a home folder, never
+ * widen to `/bin/*`.
+ */
+export function expandVariables(pattern: string, variables: Variables): string | null {
+  let unresolved = false;
+  const expanded = pattern.replace(VARIABLE, (_whole, name: string) => {
+    const value = variables[name.toLowerCase()];
+    if (!value) unresolved = true;
+    return value ?? '';
+  });
+  return unresolved ? null : expanded;
+}
+
+/** A pattern that may use variables: compiled once if it has none, per set of values otherwise. */
+export type VariablePattern = (value: string, variables: () => Variables) => boolean;
+
+export function compileVariablePattern(pattern: string, caseInsensitive: boolean): VariablePattern {
+  if (!new RegExp(VARIABLE.source).test(pattern)) {
+    const fixed = compilePattern(pattern, caseInsensitive);
+    return (value) => fixed(value);
+  }
+  const compiled = new Map<string, PatternMatcher>();
+  return (value, variables) => {
+    const expanded = expandVariables(pattern, variables());
+    if (expanded === null) return false;
+    let matcher = compiled.get(expanded);
+    if (!matcher) {
+      matcher = compilePattern(expanded, caseInsensitive);
+      if (compiled.size < 256) compiled.set(expanded, matcher);
+    }
+    return matcher(value);
+  };
 }
 
 /** The variables a request's user brings: their home folder under Keeper's names. */

@@ -84,6 +84,12 @@ export function loadPolicyDirectory(dir: string): PolicyLoad {
     }
     const data = parsed.data;
     const filePolicies = Array.isArray(data) ? data : [data];
+    const ids = filePolicies.map((p) => p.PolicyId);
+    const repeated = ids.findIndex((id, index) => ids.indexOf(id) !== index);
+    if (repeated !== -1) {
+      errors.push({ file: name, path: `[${repeated}].PolicyId`, message: `policy ${ids[repeated]} is defined twice in this file` });
+      continue;
+    }
     const duplicate = filePolicies.find((p) => seenPolicies.has(p.PolicyId));
     if (duplicate) {
       errors.push({ file: name, path: '', message: `policy ${duplicate.PolicyId} is already defined in ${seenPolicies.get(duplicate.PolicyId)}` });

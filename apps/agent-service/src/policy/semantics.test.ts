@@ -1,7 +1,6 @@
 /**
  * The rules of docs/policy-semantics.md that evaluate.test.ts and policyLoader.test.ts leave
- * unproven, plus the known discrepancies with the Keeper semantics (as `it.fails`: they pass while
- * the engine is wrong and start failing once it is fixed - then turn them into plain `it`).
+ * unproven, plus the discrepancies with the Keeper semantics this suite found (D1-D5), now fixed.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,11 +117,11 @@ describe('matching: checks, variables, extension', () => {
     expect(outcome([policy(['ALLOW'], { ApplicationCheck: ['col-missing'] })])).toBe('deny');
   });
 
-  it('variable names are case-insensitive, {username} expands too, unknown variables stay literal', () => {
+  it('variable names are case-insensitive, {username} expands too, a pattern with an unknown variable matches nothing', () => {
     const p = policy(['ALLOW'], { ApplicationCheck: ['col-named-tools'] });
     expect(outcome([p], app('/home/ana/tools/ana-build'))).toBe('allow');
     expect(outcome([p], app('/home/ana/tools/bob-build'))).toBe('deny');
-    expect(outcome([p], app('{nosuchvar}/x'))).toBe('allow');
+    expect(outcome([p], app('{nosuchvar}/x'))).toBe('deny');
   });
 
   it('AllowCommands matches the whole command line, case-insensitively on Windows only', () => {
@@ -421,25 +420,25 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
   });
 });
 
-describe('known discrepancies with the Keeper semantics (fail today; see docs/policy-semantics.md)', () => {
-  it.fails('D1: AllowCommands patterns expand variables before matching', () => {
+describe('former discrepancies with the Keeper semantics, now fixed', () => {
+  it('D1: AllowCommands patterns expand variables before matching', () => {
     const p = policy(['ALLOW'], { Extension: { AllowCommands: ['{userprofile}/bin/deploy *'] } });
     expect(outcome([p], app('/usr/bin/apt-get', '/home/ana/bin/deploy --prod'))).toBe('allow');
   });
 
-  it.fails('D2: machine name patterns expand variables before matching', () => {
+  it('D2: machine name patterns expand variables before matching', () => {
     const p = policy(['ALLOW'], { MachineCheck: ['col-own-machine'] });
     expect(outcome([p], request({ machine: { name: 'ana-pc' } }))).toBe('allow');
   });
 
-  it.fails('D3: a variable with no value (user without a home folder) never widens a pattern', () => {
+  it('D3: a variable with no value (user without a home folder) never widens a pattern', () => {
     // '{userprofile}/bin/*' must not become '/bin/*' and allow every program in /bin.
     const p = policy(['ALLOW'], { ApplicationCheck: ['col-home-tools'] });
     const homeless = request({ user: { uid: 1001, name: 'bo', groups: [], home: null }, application: { path: '/bin/bash', sha256: null, signer: null, commandLine: '/bin/bash' } });
     expect(outcome([p], homeless)).toBe('deny');
   });
 
-  it.fails('D4: ties between equally specific policies resolve in load order (reason of the first DENY)', () => {
+  it('D4: ties between equally specific policies resolve in load order (reason of the first DENY)', () => {
     const d = evaluate([
       policy(['DENY'], { UserCheck: ['col-devs'], NotificationMessage: 'first in load order' }),
       policy(['DENY'], { ApplicationCheck: ['col-apt'], NotificationMessage: 'second in load order' }),
@@ -447,7 +446,7 @@ describe('known discrepancies with the Keeper semantics (fail today; see docs/po
     expect(d.reason).toBe('first in load order');
   });
 
-  it.fails('D5: an id defined twice in the same file is refused like one defined in two files', () => {
+  it('D5: an id defined twice in the same file is refused like one defined in two files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kp-semantics-dup-'));
     try {
       const p = (name: string, controls: Control[]) => ({ PolicyName: name, PolicyId: 'pol-same', PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: controls } } });
