@@ -78,7 +78,7 @@ export class CollectionIndex {
 
   applicationCollections(request: EvaluationRequest): Set<string> {
     const out = new Set<string>();
-    const { application, user } = request;
+    const { application } = request;
     if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
     if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
     const variables = this.variablesOf(request);
