@@ -31,6 +31,7 @@ const ELEMENTS = [
   el('tests', 'tests'),
   el('tests', 'bench'),
   el('tooling', 'apps/desktop/scripts'),
+  el('tooling', 'shared/protocol/scripts'),
   // Renderer windows: one element per app, so apps can't import each other.
   el('renderer-app', 'apps/keeper-*/src/renderer', { capture: ['app'] }),
   el('renderer-app', 'apps/network-connections/src/renderer'),

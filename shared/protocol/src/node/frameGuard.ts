@@ -19,8 +19,14 @@ const HEADER_END = '\r\n\r\n';
 const NOTHING = Buffer.alloc(0);
 
 /**
- * A pass-through stream that reads the framing headers itself: vscode-jsonrpc buffers whatever a
- * Content-Length announces, so an oversized or headerless frame must be refused here.
+ * A stream between the socket and vscode-jsonrpc that reads the framing headers itself:
+ * vscode-jsonrpc buffers whatever a Content-Length announces, so an oversized or headerless frame
+ * must be refused here.
+ *
+ * It also hands vscode-jsonrpc whole frames only. vscode-jsonrpc keeps what it has received as a
+ * list of chunks and assembles a body with one Array.shift() per chunk, which is quadratic: a 1 MiB
+ * body trickled in a byte at a time (one read per byte) would freeze the agent for minutes once it
+ * completes. The unfinished frame is held here instead, in one buffer that grows by doubling.
  *
  * `replies` (the agent passes the connection's socket) adds backpressure. vscode-jsonrpc reads all
  * it is sent, queues every message and dispatches one per event-loop turn, so a client writing
@@ -33,15 +39,32 @@ const NOTHING = Buffer.alloc(0);
 export function createFrameGuard(limits: FrameLimits = DEFAULT_FRAME_LIMITS, replies?: Writable): Transform {
   let bodyRemaining = 0;
   let header = '';
+  /** The start of the frame in progress, received in earlier chunks: held[0, heldLength). */
+  let held = NOTHING;
+  let heldLength = 0;
+  const hold = (bytes: Buffer) => {
+    if (heldLength + bytes.length > held.length) {
+      const grown = Buffer.allocUnsafe(Math.max(4096, 2 * held.length, heldLength + bytes.length));
+      held.copy(grown, 0, 0, heldLength);
+      held = grown;
+    }
+    bytes.copy(held, heldLength);
+    heldLength += bytes.length;
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       let frames = 0;
+      /** This chunk's bytes before `complete` finish whole frames. */
+      let complete = 0;
       for (let i = 0; i < chunk.length; ) {
         if (bodyRemaining > 0) {
           const n = Math.min(bodyRemaining, chunk.length - i);
           bodyRemaining -= n;
           i += n;
-          if (bodyRemaining === 0) frames++;
+          if (bodyRemaining === 0) {
+            frames++;
+            complete = i;
+          }
           continue;
         }
         header += String.fromCharCode(chunk[i++]!);
@@ -61,13 +84,23 @@ export function createFrameGuard(limits: FrameLimits = DEFAULT_FRAME_LIMITS, rep
           return;
         }
         bodyRemaining = length;
-        if (length === 0) frames++;
+        if (length === 0) {
+          frames++;
+          complete = i;
+        }
       }
+      let whole: Buffer | null = null;
+      if (complete > 0) {
+        whole = heldLength === 0 ? chunk.subarray(0, complete) : Buffer.concat([held.subarray(0, heldLength), chunk.subarray(0, complete)]);
+        held = NOTHING;
+        heldLength = 0;
+      }
+      if (complete < chunk.length) hold(chunk.subarray(complete));
+      if (whole) this.push(whole);
       if (!replies) {
-        callback(null, chunk);
+        callback();
         return;
       }
-      this.push(chunk);
       paceAfter(frames, replies, () => callback());
     },
   });

@@ -1,5 +1,5 @@
-import type { MessageConnection } from 'vscode-jsonrpc/node';
-import { ResponseError } from 'vscode-jsonrpc/node';
+import type { MessageConnection, MessageReader } from 'vscode-jsonrpc/node';
+import { Message, ResponseError } from 'vscode-jsonrpc/node';
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
@@ -46,4 +46,25 @@ export function notify<D extends NotificationDescriptor>(
   params: ParamsOf<D>,
 ): Promise<void> {
   return connection.sendNotification(descriptor.method, descriptor.params.parse(params));
+}
+
+/**
+ * Passes on only what the agent can act on: requests and notifications. Anything else a client
+ * sends (a response, though the agent never asks anything; JSON that is no JSON-RPC call) would go
+ * to vscode-jsonrpc's handleInvalidMessage or handleResponse, which format the whole message with
+ * JSON.stringify(message, null, 4) even when nothing logs it: a few kB of nested brackets cost
+ * seconds of CPU and 100+ MB (the indentation grows with the depth). Such messages get no answer
+ * either way, so dropping them here changes nothing a client can see.
+ */
+export function callsOnly(reader: MessageReader): MessageReader {
+  return {
+    onError: reader.onError,
+    onClose: reader.onClose,
+    onPartialMessage: reader.onPartialMessage,
+    listen: (callback) =>
+      reader.listen((message) => {
+        if (Message.isRequest(message) || Message.isNotification(message)) callback(message);
+      }),
+    dispose: () => reader.dispose(),
+  };
 }
