@@ -7,6 +7,20 @@ import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
 import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 
+/** Per-connection and agent-wide limits on the socket (all have safe defaults). */
+export const ConnectionLimits = z.strictObject({
+  maxConnections: z.number().int().min(1).default(1024),
+  maxConnectionsPerUser: z.number().int().min(1).default(256),
+  /** Requests a connection may have in flight at once. */
+  maxPendingRequests: z.number().int().min(1).default(16),
+  /** A connection that has not said session.hello by then is closed. */
+  handshakeTimeoutMs: z.number().int().min(100).default(10_000),
+  /** Calls per method per connection in a 10-second window (prompt answers, elevation requests). */
+  promptAnswersPer10s: z.number().int().min(1).default(10),
+  elevationRequestsPer10s: z.number().int().min(1).default(20),
+});
+export type ConnectionLimits = z.infer<typeof ConnectionLimits>;
+
 /** Where audit events go besides the local log: a JSON-lines file and/or RFC 5424 syslog. */
 export const AuditSettings = z.strictObject({
   jsonl: z.string().min(1).optional(),
@@ -34,6 +48,7 @@ export const AgentOptions = z.object({
   logLevel: LogLevel,
   approvals: ApprovalSettings,
   audit: AuditSettings,
+  limits: ConnectionLimits,
 });
 export type AgentOptions = z.infer<typeof AgentOptions>;
 
@@ -51,6 +66,8 @@ const ConfigFile = z
     approvals: z.unknown(),
     /** SIEM sinks for the audit log (config file only). */
     audit: z.unknown(),
+    /** Socket limits (config file only). */
+    limits: z.unknown(),
   })
   .partial()
   .strict();
@@ -130,6 +147,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
     approvals: file.approvals ?? {},
     audit: file.audit ?? {},
+    limits: file.limits ?? {},
   };
   const parsed = AgentOptions.safeParse(merged);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));

@@ -10,6 +10,7 @@ import {
 import { AgentErrorCodes, AgentError, JsonRpcErrorCodes, type PeerIdentity, type RequestDescriptor } from '../../../../shared/protocol/src/common/index.ts';
 import { createFrameGuard, FrameViolation, type FrameLimits } from '../../../../shared/protocol/src/node/frameGuard.ts';
 import { callsOnly, handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { ConnectionLimits } from '../cli/options.ts';
 import type { Logger } from '../log/logger.ts';
 import { resolvePeerIdentity } from './peerIdentity.ts';
 
@@ -36,6 +37,7 @@ export function acceptConnection(
   socket: net.Socket,
   handlers: readonly RegisteredHandler[],
   limits: FrameLimits,
+  connectionLimits: ConnectionLimits,
   log: Logger,
   onOpen: (context: ConnectionContext) => void,
   onClosed: (context: ConnectionContext) => void,
@@ -89,6 +91,19 @@ export function acceptConnection(
   });
   connection.onClose(close);
 
+  const handshake = setTimeout(() => {
+    if (context.session !== null) return;
+    connLog.warn('closing a connection that never said session.hello');
+    close();
+  }, connectionLimits.handshakeTimeoutMs);
+  handshake.unref();
+  socket.once('close', () => clearTimeout(handshake));
+
+  let inFlight = 0;
+  const rate = new RateWindow(10_000, {
+    'prompt.respond': connectionLimits.promptAnswersPer10s,
+    'elevation.request': connectionLimits.elevationRequestsPer10s,
+  });
   for (const { descriptor, handler, beforeSession } of handlers) {
     handle(
       connection,
@@ -98,13 +113,48 @@ export function acceptConnection(
         if (!beforeSession && ctx.session === null) {
           throw new AgentError(AgentErrorCodes.SessionRequired, `call session.hello before ${descriptor.method}`);
         }
-        return handler(params, ctx);
+        if (inFlight >= connectionLimits.maxPendingRequests) {
+          throw new AgentError(AgentErrorCodes.TooManyRequests, `at most ${connectionLimits.maxPendingRequests} requests may be in flight on one connection`);
+        }
+        if (!rate.allow(descriptor.method)) {
+          throw new AgentError(AgentErrorCodes.RateLimited, `too many ${descriptor.method} calls; wait a few seconds`);
+        }
+        inFlight++;
+        return Promise.resolve()
+          .then(() => handler(params, ctx))
+          .finally(() => inFlight--);
       },
       (method, error) => connLog.error({ method, err: error instanceof Error ? error.message : String(error) }, 'handler failed'),
     );
   }
   connection.listen();
   onOpen(context);
+}
+
+/** Counts calls per method in a sliding window; methods without a limit are always allowed. */
+class RateWindow {
+  private readonly windowMs: number;
+  private readonly limits: Readonly<Record<string, number>>;
+  private readonly calls = new Map<string, number[]>();
+
+  constructor(windowMs: number, limits: Readonly<Record<string, number>>) {
+    this.windowMs = windowMs;
+    this.limits = limits;
+  }
+
+  allow(method: string): boolean {
+    const limit = this.limits[method];
+    if (limit === undefined) return true;
+    const now = performance.now();
+    const recent = (this.calls.get(method) ?? []).filter((at) => now - at < this.windowMs);
+    if (recent.length >= limit) {
+      this.calls.set(method, recent);
+      return false;
+    }
+    recent.push(now);
+    this.calls.set(method, recent);
+    return true;
+  }
 }
 
 /** Pairs a descriptor with its typed handler for the method table; params are validated before the handler runs. */

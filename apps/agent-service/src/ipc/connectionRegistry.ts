@@ -48,4 +48,9 @@ export class ConnectionRegistry {
   get size(): number {
     return this.open.size;
   }
+
+  /** Open connections of one uid, with or without a session yet. */
+  countFor(uid: number | null): number {
+    return [...this.open].filter((c) => c.peer.uid === uid).length;
+  }
 }

@@ -1,6 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import type net from 'node:net';
-import { AgentStatusChanged } from '../../../../shared/protocol/src/common/index.ts';
+import { AgentErrorCodes, AgentStatusChanged } from '../../../../shared/protocol/src/common/index.ts';
 import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frameGuard.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AgentOptions } from '../cli/options.ts';
@@ -47,6 +47,12 @@ export interface AgentDependencies {
 
 /** Plugin names as they appear in agent.status (Keeper splits the agent into plugins the same way). */
 export const Plugins = { store: 'KeeperStore', ipc: 'KeeperIpc', health: 'KeeperHealth', jobs: 'KeeperJobs' } as const;
+
+/** Answers a connection over a limit with one JSON-RPC error, then hangs up. */
+function refuse(socket: net.Socket, message: string): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: AgentErrorCodes.TooManyRequests, message } });
+  socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
 
 /** The agent's composition root: store, status, socket server and health endpoint, in start order. */
 export async function startAgent(options: AgentOptions, { log, clock, scheduler, isRoot }: AgentDependencies): Promise<RunningAgent> {
@@ -130,12 +136,30 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     server = await listenOnSocket(
       options.socket,
       (socket) => {
+        if (sockets.size >= options.limits.maxConnections) {
+          refuse(socket, `the agent already serves ${options.limits.maxConnections} connections`);
+          return;
+        }
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, log, (c) => registry.add(c), (c) => {
-          registry.remove(c);
-          runs.connectionClosed(c);
-        });
+        acceptConnection(
+          socket,
+          handlers,
+          DEFAULT_FRAME_LIMITS,
+          options.limits,
+          log,
+          (c) => {
+            if (registry.countFor(c.peer.uid) >= options.limits.maxConnectionsPerUser) {
+              refuse(socket, `this user already has ${options.limits.maxConnectionsPerUser} connections open`);
+              return;
+            }
+            registry.add(c);
+          },
+          (c) => {
+            registry.remove(c);
+            runs.connectionClosed(c);
+          },
+        );
       },
       isRoot,
     );

@@ -1,0 +1,101 @@
+import net from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentStatusRequest, ElevationRequest, PromptRespond } from '../../shared/protocol/src/common/index.ts';
+import { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+
+/** Reads the first JSON-RPC frame the agent sends on a raw connection, or null if it just hangs up. */
+function firstFrame(socket: net.Socket): Promise<{ error?: { code: number; message: string } } | null> {
+  return new Promise((resolve) => {
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    socket.on('close', () => {
+      const body = data.split('\r\n\r\n')[1];
+      resolve(body ? (JSON.parse(body) as { error?: { code: number; message: string } }) : null);
+    });
+  });
+}
+
+describe('socket limits: connections, requests in flight, handshake timeout, rate limits', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    const config = join(sandbox.dir, 'agent.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ limits: { maxConnections: 6, maxConnectionsPerUser: 4, maxPendingRequests: 2, handshakeTimeoutMs: 500, promptAnswersPer10s: 3, elevationRequestsPer10s: 5 } }),
+    );
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--config', config] });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('closes a connection that never says session.hello', async () => {
+    const socket = net.createConnection(sandbox.socket);
+    const started = Date.now();
+    expect(await firstFrame(socket)).toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('refuses connections beyond the per-user cap with a clear error, and serves again when one closes', async () => {
+    const clients = await Promise.all([1, 2, 3, 4].map(() => connectClient(sandbox.socket)));
+    const extra = net.createConnection(sandbox.socket);
+    expect((await firstFrame(extra))?.error).toEqual({ code: -33009, message: 'this user already has 4 connections open' });
+    clients.pop()!.close();
+    await expect.poll(async () => {
+      try {
+        const c = await connectClient(sandbox.socket);
+        c.close();
+        return 'served';
+      } catch {
+        return 'refused';
+      }
+    }).toBe('served');
+    for (const c of clients) c.close();
+  });
+
+  it('rate-limits prompt answers and elevation requests per connection', async () => {
+    const client = await connectClient(sandbox.socket);
+    try {
+      const answer = () => client.request(PromptRespond, { promptId: 'no-such-prompt', response: { kind: 'cancel' } }).catch((e: { code: number }) => e.code);
+      expect(await Promise.all([answer(), answer(), answer(), answer()])).toEqual([-33003, -33003, -33003, -33004]);
+      const ask = () => client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' }).then(() => 'ok', (e: { code: number }) => e.code);
+      const results = [];
+      for (let i = 0; i < 6; i++) results.push(await ask());
+      expect(results).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', -33004]);
+      expect((await client.request(AgentStatusRequest, undefined)).version).toBeTruthy();
+    } finally {
+      client.close();
+    }
+  });
+
+  it('answers requests beyond the in-flight cap with TooManyRequests instead of queueing them', async () => {
+    const big = join(sandbox.dir, 'big.bin');
+    writeFileSync(big, Buffer.alloc(96 * 1024 * 1024, 1));
+    const client = await connectClient(sandbox.socket);
+    try {
+      const ask = () => client.request(ElevationRequest, { executable: big, arguments: [], cwd: '/' }).then(() => 'ok', (e: { code: number }) => e.code);
+      const results = await Promise.all([ask(), ask(), ask()]);
+      expect(results.filter((r) => r === 'ok')).toHaveLength(2);
+      expect(results).toContain(-33009);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses connections beyond the agent-wide cap', async () => {
+    const held = await Promise.all([1, 2, 3, 4].map(() => AgentClient.connect(sandbox.socket)));
+    const others = [net.createConnection(sandbox.socket), net.createConnection(sandbox.socket)];
+    await new Promise((r) => setTimeout(r, 100));
+    const extra = net.createConnection(sandbox.socket);
+    expect((await firstFrame(extra))?.error?.message).toBe('the agent already serves 6 connections');
+    for (const c of held) c.close();
+    for (const s of others) s.destroy();
+  });
+});
