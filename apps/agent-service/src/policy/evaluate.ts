@@ -161,6 +161,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
   const enforced = matching.filter((c) => c.policy.Status === 'enforce').sort((a, b) => b.specificity - a.specificity || a.order - b.order);
   const monitored = matching
     .filter((c) => c.policy.Status === 'monitor' || c.policy.Status === 'monitor_and_notify')
+    .sort((a, b) => a.order - b.order)
     .map((c) => ({ ...toMatch(c), wouldBe: outcomeOf(c.policy.Actions.OnSuccess.Controls) }));
   const matched = enforced.map(toMatch);
   const hasControl = (list: readonly CompiledPolicy[], control: Control) => list.some((c) => c.policy.Actions.OnSuccess.Controls.includes(control));

@@ -68,6 +68,12 @@ export function loadPolicyDirectory(dir: string): PolicyLoad {
         report(parsed.error);
         continue;
       }
+      const collectionIds = parsed.data.Collections.map((c) => c.CollectionId);
+      const repeatedCollection = collectionIds.findIndex((id, index) => collectionIds.indexOf(id) !== index);
+      if (repeatedCollection !== -1) {
+        errors.push({ file: name, path: `Collections[${repeatedCollection}].CollectionId`, message: `collection ${collectionIds[repeatedCollection]} is defined twice in this file` });
+        continue;
+      }
       const duplicate = parsed.data.Collections.find((c) => seenCollections.has(c.CollectionId));
       if (duplicate) {
         errors.push({ file: name, path: '', message: `collection ${duplicate.CollectionId} is already defined in ${seenCollections.get(duplicate.CollectionId)}` });

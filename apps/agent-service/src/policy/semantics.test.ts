@@ -1,8 +1,6 @@
 /**
  * The rules of docs/policy-semantics.md that evaluate.test.ts and policyLoader.test.ts leave
- * unproven, plus the discrepancies with the Keeper semantics this suite found: D1-D5 are fixed;
- * D6-D7 are still open and written as `it.fails` (they pass while the engine is wrong and start
- * failing once it is fixed - then turn them into plain `it`).
+ * unproven, plus the discrepancies with the Keeper semantics this suite found (D1-D7, all fixed).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -422,7 +420,7 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
   });
 });
 
-describe('discrepancies with the Keeper semantics: D1-D5 fixed, D6-D7 open (it.fails until fixed)', () => {
+describe('discrepancies with the Keeper semantics found by this suite, all fixed', () => {
   it('D1: AllowCommands patterns expand variables before matching', () => {
     const p = policy(['ALLOW'], { Extension: { AllowCommands: ['{userprofile}/bin/deploy *'] } });
     expect(outcome([p], app('/usr/bin/apt-get', '/home/ana/bin/deploy --prod'))).toBe('allow');
@@ -461,7 +459,7 @@ describe('discrepancies with the Keeper semantics: D1-D5 fixed, D6-D7 open (it.f
     }
   });
 
-  it.fails('D6 (open): monitored findings are listed in load order, like matched', () => {
+  it('D6: monitored findings are listed in load order, like matched', () => {
     const d = evaluate([
       policy(['ALLOW'], { UserCheck: ['col-devs'], PolicyName: 'first' }, 'monitor'),
       policy(['DENY'], { ApplicationCheck: ['col-apt'], PolicyName: 'second' }, 'monitor'),
@@ -469,7 +467,7 @@ describe('discrepancies with the Keeper semantics: D1-D5 fixed, D6-D7 open (it.f
     expect(d.monitored.map((m) => m.policyName)).toEqual(['first', 'second']);
   });
 
-  it.fails('D7 (open): a collection id defined twice in the same file is refused too', () => {
+  it('D7: a collection id defined twice in the same file is refused too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kp-semantics-dup-'));
     try {
       const twice = [
