@@ -19,6 +19,8 @@ export class CollectionIndex {
   private readonly usersByGroup = new Map<string, string[]>();
   private readonly machinePatterns: PatternEntry[] = [];
   private readonly appPatterns: PatternEntry[] = [];
+  /** Application paths with no wildcard or variable, looked up instead of scanned. */
+  private readonly appsByPath = new Map<string, string[]>();
   private readonly appsByHash = new Map<string, string[]>();
   private readonly appsBySigner = new Map<string, string[]>();
   private readonly caseInsensitive: boolean;
@@ -45,7 +47,10 @@ export class CollectionIndex {
           break;
         case 'Application':
           for (const m of collection.Members) {
-            if ('Path' in m) this.appPatterns.push(pattern(id, m.Path));
+            if ('Path' in m) {
+              if (/[*?{]/.test(m.Path)) this.appPatterns.push(pattern(id, m.Path));
+              else push(this.appsByPath, fold(m.Path), id);
+            }
             else if ('Sha256' in m) push(this.appsByHash, m.Sha256.toLowerCase(), id);
             else push(this.appsBySigner, m.Signer.toLowerCase(), id);
           }
@@ -79,6 +84,7 @@ export class CollectionIndex {
   applicationCollections(request: EvaluationRequest): Set<string> {
     const out = new Set<string>();
     const { application } = request;
+    addAll(out, this.appsByPath.get(this.caseInsensitive ? application.path.toLowerCase() : application.path));
     if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
     if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
     const variables = this.variablesOf(request);

@@ -7,10 +7,20 @@ export type PatternMatcher = (value: string) => boolean;
 
 export function compilePattern(pattern: string, caseInsensitive: boolean): PatternMatcher {
   if (pattern === '*') return () => true;
+  const fold = caseInsensitive ? (text: string) => text.toLowerCase() : (text: string) => text;
   if (!/[*?]/.test(pattern)) {
-    if (!caseInsensitive) return (value) => value === pattern;
-    const lower = pattern.toLowerCase();
-    return (value) => value.toLowerCase() === lower;
+    const exact = fold(pattern);
+    return (value) => fold(value) === exact;
+  }
+  // Most path patterns are `prefix*suffix`; comparing ends is far cheaper than a RegExp.
+  const parts = pattern.split('*');
+  if (parts.length === 2 && !pattern.includes('?')) {
+    const prefix = fold(parts[0]!);
+    const suffix = fold(parts[1]!);
+    return (value) => {
+      const folded = fold(value);
+      return folded.length >= prefix.length + suffix.length && folded.startsWith(prefix) && folded.endsWith(suffix);
+    };
   }
   const source = pattern
     .split('')
