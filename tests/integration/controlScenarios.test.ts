@@ -93,7 +93,7 @@ describe('control reference and offline behaviour, row by row (real agent)', () 
   });
 });
 
-describe('approval timeouts: expiry without secondary approvers, and the approved-request window', () => {
+describe('approval expiry without secondary approvers', () => {
   const sandbox = makeSandbox();
   let agent: AgentProcess;
   let approver: AgentClient;
@@ -107,8 +107,8 @@ describe('approval timeouts: expiry without secondary approvers, and the approve
       appPolicy('pol-true', 'col-true', ['APPROVAL']),
       appPolicy('pol-false', 'col-false', ['APPROVAL']),
     ]);
-    // 1.2 s to decide (no secondary approvers, so it expires rather than escalates); usable for 3 s.
-    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02, approvedUsableMinutes: 0.05 } }));
+    // 1.2 s to decide (no secondary approvers, so it expires rather than escalates).
+    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02 } }));
     chmodSync(sandbox.dir, 0o755);
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
     approver = await connectClient(sandbox.socket, 'desktop');
@@ -127,6 +127,32 @@ describe('approval timeouts: expiry without secondary approvers, and the approve
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
     expect((await approvalOf(approval.requestId)).status).toBe('Expired');
     expect((await approvalOf(approval.requestId)).escalatedAt).toBeNull();
+  });
+});
+
+describe('the approved-request window: reuse by asking again, and lapse', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+  let approver: AgentClient;
+  const approvalOf = async (requestId: string) => {
+    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.some((a) => a.requestId === requestId), { timeout: 10_000 }).toBe(true);
+    return (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+  };
+
+  beforeAll(async () => {
+    writePolicyDir(join(sandbox.dir, 'policies'), { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL'])]);
+    // A minute to decide and 9 s to use an approval: long enough to start a second requester
+    // process on a loaded machine, short enough to watch it lapse.
+    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 1, approvedUsableMinutes: 0.15 } }));
+    chmodSync(sandbox.dir, 0o755);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
+    approver = await connectClient(sandbox.socket, 'desktop');
+  });
+
+  afterAll(async () => {
+    approver?.close();
+    await agent?.stop();
+    sandbox.cleanup();
   });
 
   it('an approval granted after the requester left is used by asking again, once, within its window', async () => {
@@ -151,7 +177,7 @@ describe('approval timeouts: expiry without secondary approvers, and the approve
     first.child.kill();
     await settledState(approver, approval.requestId);
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
-    await new Promise((r) => setTimeout(r, 3_300));
+    await new Promise((r) => setTimeout(r, 9_500));
     const late = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Too late to reuse the approval');
     const fresh = await approvalOf(await late.requestId);
     expect(fresh.approvalId).not.toBe(approval.approvalId);

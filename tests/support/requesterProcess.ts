@@ -31,14 +31,18 @@ export function startRequester(socket: string, user: string, executable: string,
       if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
     });
     let id = null;
+    const finals = new Map();
+    const report = (u) => { console.log(JSON.stringify({ outcome: { state: u.state, reason: u.reason } })); c.close(); };
     c.onNotification(p.ElevationUpdated, (u) => {
-      if (u.requestId === id && u.state !== 'pending') { console.log(JSON.stringify({ outcome: { state: u.state, reason: u.reason } })); c.close(); }
+      if (u.state === 'pending') return;
+      if (u.requestId === id) report(u); else finals.set(u.requestId, u);
     });
     await c.request(p.SessionHello, { protocolVersion: 1, client: { kind: 'desktop', name: 'requester', version: '1' } });
     const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
     id = r.requestId;
     console.log(JSON.stringify({ requestId: r.requestId, state: r.state }));
-    if (r.state !== 'pending') { console.log(JSON.stringify({ outcome: { state: r.state, reason: r.decision.reason } })); c.close(); }`;
+    if (r.state !== 'pending') report({ state: r.state, reason: r.decision.reason });
+    else if (finals.has(id)) report(finals.get(id));`;
   const { uid, gid } = systemUser(user);
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -148,9 +148,11 @@ export class ElevationService {
     record();
     this.tellMonitored(peer.uid, { requestId, executable: params.executable, commandLine, sha256, policyNames: [] }, summary);
     if (state === 'pending') {
-      this.start({
+      const uid = peer.uid;
+      // After this answer has been sent: a request's first elevation.updated must not overtake it.
+      setImmediate(() => this.start({
         requestId,
-        uid: peer.uid,
+        uid,
         userName,
         subject: { requestId, executable: params.executable, commandLine, sha256, policyNames: summary.matched.filter((m) => summary.deciding.includes(m.policyId)).map((m) => m.policyName) },
         decision: summary,
@@ -158,7 +160,7 @@ export class ElevationService {
         agentic: params.agentic ?? null,
         actionType: params.policyType,
         machine: hostname(),
-      }, connectionId);
+      }, connectionId));
     }
     return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
   }
