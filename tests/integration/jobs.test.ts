@@ -5,32 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../apps/agent-service/src/audit/auditLog.ts';
 import { JobEngine, type DesktopDelivery, type JobEngineDependencies } from '../../apps/agent-service/src/jobs/jobEngine.ts';
 import { loadJobDirectory, watchJobDirectory } from '../../apps/agent-service/src/jobs/jobLoader.ts';
-import { systemClock, systemScheduler, type Scheduler } from '../../apps/agent-service/src/status/statusService.ts';
+import { systemClock, systemScheduler } from '../../apps/agent-service/src/status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../../apps/agent-service/src/store/database.ts';
+import { ManualScheduler } from '../support/manualScheduler.ts';
 
-/** Timers that fire only when the test moves time. */
-class ManualScheduler implements Scheduler {
-  now = Date.parse('2030-06-01T10:02:00Z');
-  private timers: Array<{ at: number; run: () => void; live: boolean }> = [];
-  schedule(ms: number, run: () => void) {
-    const timer = { at: this.now + ms, run, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  }
-  advance(ms: number) {
-    const end = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.now = Math.max(this.now, due.at);
-      due.live = false;
-      due.run();
-    }
-    this.now = end;
-  }
-}
 
 /** A pid is gone when /proc no longer has it or only its zombie is left (pid 1 here may not reap). */
 function alive(pid: number): boolean {
@@ -146,7 +124,7 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
   it('fires a cron job when the (fake) clock and scheduler move', async () => {
     const out = join(dir, 'cron.txt');
     writeJob('cron.json', { id: 'cron', name: 'Cron', schedule: { cronExpression: '*/5 * * * *' }, parameters: { Out: out }, tasks: [sh('tick', 'echo tick >> {Out}')] });
-    const scheduler = new ManualScheduler();
+    const scheduler = new ManualScheduler(Date.parse('2030-06-01T10:02:00Z'));
     start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
     scheduler.advance(2 * 60_000);
     await new Promise((r) => setTimeout(r, 300));

@@ -6,37 +6,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/auditLog.ts';
-import type { Scheduler } from '../status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { JobEngine, redactOutput, substitute, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
 import { KeeperJob } from './jobSchema.ts';
+import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
-/** Timers that fire only when the test moves time (as in promptBroker.test.ts). */
-class ManualScheduler implements Scheduler {
-  now = Date.parse('2030-01-01T00:00:00Z');
-  private timers: Array<{ at: number; run: () => void; live: boolean }> = [];
-  schedule(ms: number, run: () => void) {
-    const timer = { at: this.now + ms, run, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  }
-  advance(ms: number) {
-    const end = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.now = Math.max(this.now, due.at);
-      due.live = false;
-      due.run();
-    }
-    this.now = end;
-  }
-  get pending() {
-    return this.timers.filter((t) => t.live).length;
-  }
-}
 
 interface Script {
   stdout?: string;
@@ -106,7 +80,7 @@ describe('JobEngine', () => {
     dir = mkdtempSync(join(tmpdir(), 'kp-jobs-'));
     db = openAgentDatabase(dir);
     audit = new AuditLog(db);
-    scheduler = new ManualScheduler();
+    scheduler = new ManualScheduler(Date.parse('2030-01-01T00:00:00Z'));
     spawned = [];
     settings.clear();
   });

@@ -13,12 +13,12 @@ import { ApprovalService } from '../approvals/approvalService.ts';
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
-import type { Scheduler } from '../status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { PolicySet } from './evaluate.ts';
 import { loadPolicyDirectory } from './policyLoader.ts';
 import { Collection, KeeperPolicy, type Control, type PolicyStatus } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
+import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
 const COLLECTIONS: Collection[] = [
   { CollectionId: 'col-devs', Type: 'User', Members: [{ Name: 'ana' }, { Group: 'developers' }] },
@@ -329,25 +329,6 @@ describe('offline: the agent started with --offline (complements tests/integrati
   });
 });
 
-/** Timers that fire only when the test moves time (the clock reads the same time). */
-class ManualScheduler implements Scheduler {
-  now = new Date(2026, 10, 23, 9, 0).getTime();
-  private timers: Array<{ at: number; run: () => void; live: boolean }> = [];
-  schedule(ms: number, run: () => void) {
-    const timer = { at: this.now + ms, run, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  }
-  advance(ms: number) {
-    this.now += ms;
-    for (const t of this.timers.filter((t) => t.live && t.at <= this.now)) {
-      t.live = false;
-      t.run();
-    }
-  }
-}
 
 describe('admin approval timers at their defaults (the seed\'s table)', () => {
   const MINUTE = 60_000;
@@ -362,7 +343,7 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const setup = (settings: unknown = {}) => {
-    const scheduler = new ManualScheduler();
+    const scheduler = new ManualScheduler(new Date(2026, 10, 23, 9, 0).getTime());
     const names: Record<number, string> = { 0: 'root', 1000: 'ana', 1001: 'sam' };
     const service = new ApprovalService({
       db,

@@ -3,28 +3,9 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { AuditEvent, AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
-import type { Scheduler } from '../status/statusService.ts';
 import { PromptBroker, type PromptSpec } from './promptBroker.ts';
+import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
-/** Timers that fire only when the test moves time. */
-class ManualScheduler implements Scheduler {
-  now = 0;
-  private timers: Array<{ at: number; run: () => void; live: boolean }> = [];
-  schedule(ms: number, run: () => void) {
-    const timer = { at: this.now + ms, run, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  }
-  advance(ms: number) {
-    this.now += ms;
-    for (const t of this.timers.filter((t) => t.live && t.at <= this.now)) {
-      t.live = false;
-      t.run();
-    }
-  }
-}
 
 function desktop(uid: number, sent: Array<{ method: string; params: unknown }>): ConnectionContext {
   const connection = { sendNotification: (method: string, params: unknown) => (sent.push({ method, params }), Promise.resolve()) } as unknown as MessageConnection;
