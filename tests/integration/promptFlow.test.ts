@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ import {
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, settledState } from '../support/policyFixtures.ts';
+import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { systemUser } from '../support/requesterProcess.ts';
 
 /** Collects what the agent pushes to one connection. */
 function recorder(client: AgentClient) {
@@ -45,28 +46,13 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   const finalState = (requestId: string) => settledState(requester, requestId);
 
   beforeAll(async () => {
-    mkdirSync(policiesDir);
-    writeFileSync(
-      join(policiesDir, 'collections.json'),
-      JSON.stringify({
-        Collections: [
-          { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
-          { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
-          { CollectionId: 'col-env', Type: 'Application', Members: [{ Path: '/usr/bin/env' }] },
-          { CollectionId: 'col-echo', Type: 'Application', Members: [{ Path: '/usr/bin/echo' }] },
-        ],
-      }),
-    );
-    writeFileSync(
-      join(policiesDir, 'policies.json'),
-      JSON.stringify([
-        appPolicy('pol-true', 'col-true', ['JUSTIFY']),
-        appPolicy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
-        appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
-        appPolicy('pol-echo-allow', 'col-echo', ['ALLOW']),
-        appPolicy('pol-echo-watch', 'col-echo', ['APPROVAL', 'MFA'], { Status: 'monitor_and_notify', PolicyName: 'Watch echo' }),
-      ]),
-    );
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-echo': '/usr/bin/echo' }, [
+      appPolicy('pol-true', 'col-true', ['JUSTIFY']),
+      appPolicy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
+      appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
+      appPolicy('pol-echo-allow', 'col-echo', ['ALLOW']),
+      appPolicy('pol-echo-watch', 'col-echo', ['APPROVAL', 'MFA'], { Status: 'monitor_and_notify', PolicyName: 'Watch echo' }),
+    ]);
     chmodSync(sandbox.dir, 0o755);
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
     requester = await connectClient(sandbox.socket, 'cli');
@@ -153,7 +139,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   it('refuses an answer from another OS user, audits it, and keeps the prompt open', async () => {
     const result = await ask('/usr/bin/true');
     const prompt = await nextPrompt(7);
-    const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'))!.split(':');
+    const nobody = systemUser('nobody');
     const script = `
       const { AgentClient } = await import(${JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src/node/agentClient.ts'))});
       const p = await import(${JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src/common/index.ts'))});
@@ -163,7 +149,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
       catch (e) { console.log('REFUSED', e.code); }
       c.close();`;
     const output = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: Number(passwd[2]), gid: Number(passwd[3]), cwd: '/' });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: nobody.uid, gid: nobody.gid, cwd: '/' });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -176,7 +162,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
     const refused = db.prepare("SELECT actor_uid FROM audit_events WHERE type = 'prompt.refused' AND request_id = ?").all(result.requestId);
     db.close();
-    expect(refused).toEqual([{ actor_uid: Number(passwd[2]) }]);
+    expect(refused).toEqual([{ actor_uid: nobody.uid }]);
   });
 
   it('monitor_and_notify never blocks, but tells the user what the policy would have done', async () => {

@@ -1,22 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
 import { resolvePeerIdentity } from './peerIdentity.ts';
+import { systemUser } from '../../../../tests/support/requesterProcess.ts';
 
 const unix = process.platform !== 'win32';
-
-function passwdEntry(name: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith(`${name}:`));
-  if (!line) throw new Error(`no ${name} in /etc/passwd`);
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
-}
 
 describe.skipIf(!unix)('resolvePeerIdentity', () => {
   let dir: string;
@@ -55,7 +47,7 @@ describe.skipIf(!unix)('resolvePeerIdentity', () => {
 
   // Starting a process as another user needs root (CI runs the suite as root).
   it.skipIf(process.getuid?.() !== 0)("reports another user's process as that user, with its pid", async () => {
-    const nobody = passwdEntry('nobody');
+    const nobody = systemUser('nobody');
     const script = `const s = require('node:net').createConnection(${JSON.stringify(socketPath)}); s.on('error', () => process.exit(2)); s.on('close', () => process.exit(0)); setTimeout(() => process.exit(3), 10000);`;
     const child = spawn(process.execPath, ['-e', script], { uid: nobody.uid, gid: nobody.gid, cwd: dir, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PolicySet } from './evaluate.ts';
-import { KeeperPolicy, type Collection, type Control, type PolicyStatus } from './policySchema.ts';
+import { KeeperPolicy, type Collection } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
+import { policyBuilder } from '../../../../tests/support/keeperPolicy.ts';
 
 const COLLECTIONS: Collection[] = [
   { CollectionId: 'col-devs', Type: 'User', Members: [{ Name: 'ana' }, { Group: 'developers' }] },
@@ -12,18 +13,7 @@ const COLLECTIONS: Collection[] = [
   { CollectionId: 'col-laptops', Type: 'Machine', Members: [{ Name: 'lap-*' }] },
 ];
 
-let counter = 0;
-function policy(controls: Control[], extra: Record<string, unknown> = {}, status: PolicyStatus = 'enforce'): KeeperPolicy {
-  counter++;
-  return KeeperPolicy.parse({
-    PolicyName: `p${counter}`,
-    PolicyId: `pol-${counter}`,
-    PolicyType: 'PrivilegeElevation',
-    Status: status,
-    Actions: { OnSuccess: { Controls: controls } },
-    ...extra,
-  });
-}
+const policy = policyBuilder('p', 'pol');
 
 const at = new Date(2026, 10, 23, 10, 30); // Monday 23 Nov 2026, 10:30 local
 function request(overrides: Partial<EvaluationRequest> = {}): EvaluationRequest {

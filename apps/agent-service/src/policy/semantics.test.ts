@@ -16,9 +16,10 @@ import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { PolicySet } from './evaluate.ts';
 import { loadPolicyDirectory } from './policyLoader.ts';
-import { Collection, KeeperPolicy, type Control, type PolicyStatus } from './policySchema.ts';
+import { Collection, KeeperPolicy, type Control } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
+import { policyBuilder } from '../../../../tests/support/keeperPolicy.ts';
 
 const COLLECTIONS: Collection[] = [
   { CollectionId: 'col-devs', Type: 'User', Members: [{ Name: 'ana' }, { Group: 'developers' }] },
@@ -29,18 +30,7 @@ const COLLECTIONS: Collection[] = [
   { CollectionId: 'col-own-machine', Type: 'Machine', Members: [{ Name: '{username}-pc' }] },
 ];
 
-let counter = 0;
-function policy(controls: Control[], extra: Record<string, unknown> = {}, status: PolicyStatus = 'enforce'): KeeperPolicy {
-  counter++;
-  return KeeperPolicy.parse({
-    PolicyName: `s${counter}`,
-    PolicyId: `sem-${counter}`,
-    PolicyType: 'PrivilegeElevation',
-    Status: status,
-    Actions: { OnSuccess: { Controls: controls } },
-    ...extra,
-  });
-}
+const policy = policyBuilder('s', 'sem');
 
 const MONDAY_1030 = new Date(2026, 10, 23, 10, 30); // Monday 23 Nov 2026, 10:30 local time
 function request(overrides: Partial<EvaluationRequest> = {}): EvaluationRequest {
