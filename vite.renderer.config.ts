@@ -30,7 +30,8 @@ export default defineConfig({
   base: './',
   plugins: [react(), windowHead()],
   build: {
-    outDir: resolve(import.meta.dirname, 'dist/renderer'),
+    // KEEPER_RENDERER_DIR lets parallel work build and test without emptying each other's output.
+    outDir: process.env['KEEPER_RENDERER_DIR'] ?? resolve(import.meta.dirname, 'dist/renderer'),
     emptyOutDir: true,
     target: 'chrome130',
     sourcemap: false,

@@ -39,7 +39,7 @@ const WARMUP = Number(args.warmup);
 const GOAL_RATIO_P95 = 1.5;
 const GOAL_P95_MS = 150;
 const GOAL_JS_GZIP_KB = 150;
-const RENDERER_DIR = join(PROJECT_DIR, 'dist/renderer');
+const RENDERER_DIR = process.env['KEEPER_RENDERER_DIR'] ?? join(PROJECT_DIR, 'dist/renderer');
 const BLANK = 'bench-blank.html';
 
 /* ---------------------------------------------------------------------------------------------- */

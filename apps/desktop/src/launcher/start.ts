@@ -91,7 +91,7 @@ if (electron) {
   const chromium = flags['no-browser'] || !hasDisplay(process.env, process.platform) ? null : findChromium();
   const desktop = createDesktopApp({ socketPath, version: process.env['npm_package_version'] ?? '0.0.0' });
   const host = await createWebShellHost({
-    rendererDir: resolve(projectDir, 'dist/renderer'),
+    rendererDir: process.env['KEEPER_RENDERER_DIR'] ?? resolve(projectDir, 'dist/renderer'),
     dispatcherFor: (id) => desktop.dispatcherFor(id),
     port: Number(flags.port),
     present: (id, url) => {

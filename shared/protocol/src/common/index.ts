@@ -8,3 +8,4 @@ export * from './methods/mfa.ts';
 export * from './methods/approvals.ts';
 export * from './methods/audit.ts';
 export * from './methods/run.ts';
+export * from './methods/policy.ts';
