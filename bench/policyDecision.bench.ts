@@ -16,13 +16,10 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { decide, PolicySet, type Decision, type EvaluationOptions } from '../apps/agent-service/src/policy/evaluate.ts';
-import { compilePattern, expandVariables, userVariables, type VariablePattern, type Variables } from '../apps/agent-service/src/policy/patterns.ts';
+import { decide, PolicySet, type CompiledPolicy, type Decision, type EvaluationOptions } from '../apps/agent-service/src/policy/evaluate.ts';
+import { userVariables, type VariablePattern, type Variables } from '../apps/agent-service/src/policy/patterns.ts';
 import { Collection, KeeperPolicy, type Control, type PolicyStatus, type PolicyType } from '../apps/agent-service/src/policy/policySchema.ts';
 import type { EvaluationRequest } from '../apps/agent-service/src/policy/request.ts';
-
-/** evaluate.ts does not export CompiledPolicy; decide() takes it, so its shape is recovered from there. */
-type CompiledPolicy = Parameters<typeof decide>[0][number];
 
 const { values: args } = parseArgs({
   options: {
@@ -276,10 +273,22 @@ function naiveEvaluate(policies: readonly KeeperPolicy[], collections: readonly 
       'Name' in m ? user.name !== null && fold(m.Name) === fold(user.name) : 'Uid' in m ? m.Uid === user.uid : user.groups.some((g) => fold(g) === fold(m.Group)),
     );
   };
-  /** Expands the variables (none left unresolved, or no match) and compiles the pattern, every time. */
+  /** Expands the variables (none left unresolved, or no match) and compiles the pattern into a RegExp, every time. */
   const onTheFly = (pattern: string, value: string) => {
-    const expanded = expandVariables(pattern, userVariables(request.user, platform));
-    return expanded !== null && compilePattern(expanded, ci)(value);
+    const variables = userVariables(request.user, platform);
+    let unresolved = false;
+    const expanded = pattern.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_whole, name: string) => {
+      const found = variables[name.toLowerCase()];
+      if (!found) unresolved = true;
+      return (found ?? '').replace(/[*?]/g, '\0$&');
+    });
+    if (unresolved) return false;
+    // A `*` or `?` that came from a value was marked with \0: it stays literal, as in the engine.
+    const source = expanded
+      .split(/(\0[*?]|[*?])/)
+      .map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/\0/g, '').replace(/[.+^${}()|[\]\\/*?-]/g, '\\$&')))
+      .join('');
+    return new RegExp(`^${source}$`, ci ? 'is' : 's').test(value);
   };
   const inMachine = (id: string) => {
     const c = find(id);
@@ -308,6 +317,7 @@ function naiveEvaluate(policies: readonly KeeperPolicy[], collections: readonly 
       specificity: [policy.UserCheck, policy.ApplicationCheck, policy.MachineCheck].filter((c) => !c.includes('*')).length,
       allowCommands: (policy.Extension?.AllowCommands ?? []).map(onTheFlyPattern),
       subProcesses: (policy.Extension?.SubProcessCheck ?? []).map(onTheFlyPattern),
+      timeWindows: [],
       order,
     };
     if (!naiveExtension(compiled, request, () => userVariables(request.user, platform))) continue;

@@ -14,6 +14,7 @@ interface PatternEntry {
  */
 export class CollectionIndex {
   readonly ids: ReadonlySet<string>;
+  private readonly names = new Map<string, string>();
   private readonly usersByName = new Map<string, string[]>();
   private readonly usersByUid = new Map<number, string[]>();
   private readonly usersByGroup = new Map<string, string[]>();
@@ -30,6 +31,7 @@ export class CollectionIndex {
     this.platform = platform;
     this.caseInsensitive = platform === 'win32';
     this.ids = new Set(collections.map((c) => c.CollectionId));
+    for (const c of collections) if (c.Name) this.names.set(c.CollectionId, c.Name);
     const fold = (s: string) => (this.caseInsensitive ? s.toLowerCase() : s);
     const pattern = (collectionId: string, value: string): PatternEntry => ({ collectionId, matches: compileVariablePattern(value, this.caseInsensitive) });
     for (const collection of collections) {
@@ -59,6 +61,11 @@ export class CollectionIndex {
     }
   }
 
+  /** What a person calls a collection: its name, or its id when it has none. */
+  nameOf(id: string): string {
+    return this.names.get(id) ?? id;
+  }
+
   userCollections(user: EvaluationRequest['user']): Set<string> {
     const fold = (s: string) => (this.caseInsensitive ? s.toLowerCase() : s);
     const out = new Set<string>();
@@ -68,9 +75,8 @@ export class CollectionIndex {
     return out;
   }
 
-  machineCollections(request: EvaluationRequest): Set<string> {
+  machineCollections(request: EvaluationRequest, variables: () => Variables): Set<string> {
     const out = new Set<string>();
-    const variables = this.variablesOf(request);
     for (const entry of this.machinePatterns) if (entry.matches(request.machine.name, variables)) out.add(entry.collectionId);
     return out;
   }
@@ -81,13 +87,12 @@ export class CollectionIndex {
     return () => (variables ??= userVariables(request.user, this.platform));
   }
 
-  applicationCollections(request: EvaluationRequest): Set<string> {
+  applicationCollections(request: EvaluationRequest, variables: () => Variables): Set<string> {
     const out = new Set<string>();
     const { application } = request;
     addAll(out, this.appsByPath.get(this.caseInsensitive ? application.path.toLowerCase() : application.path));
     if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
     if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
-    const variables = this.variablesOf(request);
     for (const entry of this.appPatterns) {
       if (!out.has(entry.collectionId) && entry.matches(application.path, variables)) out.add(entry.collectionId);
     }

@@ -1,7 +1,10 @@
 import { CollectionIndex } from './collections.ts';
-import { compileVariablePattern, type VariablePattern, type Variables } from './patterns.ts';
+import { isWildcard, localClock, minutesOf, passesAll, type CompiledPolicy, type RequestFacts } from './checks.ts';
+import { compileVariablePattern } from './patterns.ts';
 import type { Collection, Control, KeeperPolicy, PolicyStatus, PolicyType } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
+
+export type { CompiledPolicy } from './checks.ts';
 
 /** Controls that ask something of a person, in the order they are presented (docs/policy-semantics.md). */
 export const PROMPT_PRECEDENCE = ['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 'JUSTIFY', 'NOTIFY'] as const;
@@ -48,16 +51,14 @@ export interface EvaluationOptions {
   readonly defaultOutcome: 'allow' | 'deny';
 }
 
-interface CompiledPolicy {
-  readonly policy: KeeperPolicy;
-  readonly specificity: number;
-  readonly allowCommands: readonly VariablePattern[];
-  readonly subProcesses: readonly VariablePattern[];
-  /** Position in the load: ties between equally specific policies go to the earlier one. */
-  readonly order: number;
+interface TypeIndex {
+  /** Every policy of the type that is not off, in load order. */
+  readonly all: CompiledPolicy[];
+  readonly global: CompiledPolicy[];
+  readonly byApp: Map<string, CompiledPolicy[]>;
+  readonly byUser: Map<string, CompiledPolicy[]>;
+  readonly byMachine: Map<string, CompiledPolicy[]>;
 }
-
-const isWildcard = (check: readonly string[]) => check.includes('*');
 
 /**
  * The policies of one load, compiled and indexed. Each policy is filed under the first check that is
@@ -66,12 +67,9 @@ const isWildcard = (check: readonly string[]) => check.includes('*');
  */
 export class PolicySet {
   readonly size: number;
-  private readonly collections: CollectionIndex;
+  readonly collections: CollectionIndex;
   private readonly caseInsensitive: boolean;
-  private readonly byType = new Map<
-    PolicyType,
-    { global: CompiledPolicy[]; byApp: Map<string, CompiledPolicy[]>; byUser: Map<string, CompiledPolicy[]>; byMachine: Map<string, CompiledPolicy[]> }
-  >();
+  private readonly byType = new Map<PolicyType, TypeIndex>();
 
   constructor(policies: readonly KeeperPolicy[], collections: readonly Collection[], platform: NodeJS.Platform) {
     this.collections = new CollectionIndex(collections, platform);
@@ -85,13 +83,15 @@ export class PolicySet {
         specificity: [policy.UserCheck, policy.ApplicationCheck, policy.MachineCheck].filter((c) => !isWildcard(c)).length,
         allowCommands: (policy.Extension?.AllowCommands ?? []).map((p) => compileVariablePattern(p, this.caseInsensitive)),
         subProcesses: (policy.Extension?.SubProcessCheck ?? []).map((p) => compileVariablePattern(p, this.caseInsensitive)),
+        timeWindows: (policy.TimeCheck ?? []).map((r) => ({ start: minutesOf(r.StartTime), end: minutesOf(r.EndTime) })),
         order: size,
       };
       let bucket = this.byType.get(policy.PolicyType);
       if (!bucket) {
-        bucket = { global: [], byApp: new Map(), byUser: new Map(), byMachine: new Map() };
+        bucket = { all: [], global: [], byApp: new Map(), byUser: new Map(), byMachine: new Map() };
         this.byType.set(policy.PolicyType, bucket);
       }
+      bucket.all.push(compiled);
       const file = (map: Map<string, CompiledPolicy[]>, ids: readonly string[]) => {
         for (const id of ids) {
           const list = map.get(id);
@@ -118,30 +118,41 @@ export class PolicySet {
     return [...missing];
   }
 
+  /** The request's collections, variables and local clock: what every check compares against. */
+  factsOf(request: EvaluationRequest): RequestFacts {
+    const variables = this.collections.variablesOf(request);
+    return {
+      request,
+      users: this.collections.userCollections(request.user),
+      applications: this.collections.applicationCollections(request, variables),
+      machines: this.collections.machineCollections(request, variables),
+      variables,
+      ...localClock(request.at),
+    };
+  }
+
+  /** Every policy of a type that is not off, in load order. */
+  policiesOf(type: PolicyType): readonly CompiledPolicy[] {
+    return this.byType.get(type)?.all ?? [];
+  }
+
   /** Every policy (enforced or monitored) that matches the request. */
-  matching(request: EvaluationRequest): CompiledPolicy[] {
+  matching(request: EvaluationRequest, facts: RequestFacts = this.factsOf(request)): CompiledPolicy[] {
     const bucket = this.byType.get(request.policyType);
     if (!bucket) return [];
-    const users = this.collections.userCollections(request.user);
-    const apps = this.collections.applicationCollections(request);
-    const machines = this.collections.machineCollections(request);
-    const variables = this.collections.variablesOf(request);
     const candidates = new Set<CompiledPolicy>(bucket.global);
-    const gather = (map: Map<string, CompiledPolicy[]>, ids: Set<string>) => {
-      for (const id of ids) for (const p of map.get(id) ?? []) candidates.add(p);
+    const gather = (map: Map<string, CompiledPolicy[]>, ids: ReadonlySet<string>) => {
+      for (const id of ids) {
+        const filed = map.get(id);
+        if (filed) for (const p of filed) candidates.add(p);
+      }
     };
-    gather(bucket.byApp, apps);
-    gather(bucket.byUser, users);
-    gather(bucket.byMachine, machines);
-    const inScope = (check: readonly string[], member: Set<string>) => isWildcard(check) || check.some((id) => member.has(id));
-    return [...candidates].filter(
-      (c) =>
-        inScope(c.policy.UserCheck, users) &&
-        inScope(c.policy.ApplicationCheck, apps) &&
-        inScope(c.policy.MachineCheck, machines) &&
-        matchesSchedule(c.policy, request.at) &&
-        matchesExtension(c, request, variables),
-    );
+    gather(bucket.byApp, facts.applications);
+    gather(bucket.byUser, facts.users);
+    gather(bucket.byMachine, facts.machines);
+    const out: CompiledPolicy[] = [];
+    for (const c of candidates) if (passesAll(c, facts)) out.push(c);
+    return out;
   }
 
   evaluate(request: EvaluationRequest, options: EvaluationOptions): Decision {
@@ -223,45 +234,4 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
 function outcomeOf(controls: readonly Control[]): Outcome {
   if (controls.includes('DENY')) return 'deny';
   return PROMPT_PRECEDENCE.some((c) => controls.includes(c)) ? 'controls' : 'allow';
-}
-
-function minutesOf(hour: string): number {
-  const [h, m] = hour.split(':');
-  return Number(h) * 60 + Number(m ?? 0);
-}
-
-function localDate(at: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
-}
-
-/** DateCheck, TimeCheck and DayCheck, in the endpoint's local time; each list passes if any entry does. */
-function matchesSchedule(policy: KeeperPolicy, at: Date): boolean {
-  if (policy.DayCheck && policy.DayCheck.length > 0 && !policy.DayCheck.includes(at.getDay())) return false;
-  if (policy.DateCheck && policy.DateCheck.length > 0) {
-    const today = localDate(at);
-    if (!policy.DateCheck.some((r) => r.StartDate <= today && today <= r.EndDate)) return false;
-  }
-  if (policy.TimeCheck && policy.TimeCheck.length > 0) {
-    const now = at.getHours() * 60 + at.getMinutes();
-    const inWindow = (r: { StartTime: string; EndTime: string }) => {
-      const start = minutesOf(r.StartTime);
-      const end = minutesOf(r.EndTime);
-      return start <= end ? start <= now && now < end : now >= start || now < end;
-    };
-    if (!policy.TimeCheck.some(inWindow)) return false;
-  }
-  return true;
-}
-
-/** AllowCommands limits the command lines, SubProcessCheck the acting process, minAiLikelihoodPercent the AI score. */
-function matchesExtension(compiled: CompiledPolicy, request: EvaluationRequest, variables: () => Variables): boolean {
-  if (compiled.allowCommands.length > 0 && !compiled.allowCommands.some((m) => m(request.application.commandLine, variables))) return false;
-  const threshold = compiled.policy.Extension?.minAiLikelihoodPercent;
-  if (threshold !== undefined && (request.agentic === null || request.agentic.aiLikelihoodPercent < threshold)) return false;
-  if (compiled.subProcesses.length > 0) {
-    if (request.agentic === null) return false;
-    if (!compiled.subProcesses.some((m) => m(request.agentic!.parentProcess, variables))) return false;
-  }
-  return true;
 }

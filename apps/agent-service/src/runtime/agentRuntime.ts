@@ -6,6 +6,7 @@ import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AgentOptions } from '../cli/options.ts';
 import { agentHandlers } from '../handlers/agent.ts';
 import { elevationHandlers } from '../handlers/elevation.ts';
+import { policyHandlers } from '../handlers/policy.ts';
 import { ElevationService } from '../elevation/elevationService.ts';
 import { PolicyService } from '../policy/policyService.ts';
 import { AuditLog } from '../audit/auditLog.ts';
@@ -123,6 +124,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
     ...agentHandlers(status, audit, approvals, clock),
     ...elevationHandlers(elevation, broker, runs),
+    ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny' }),
     ...mfaHandlers(mfa),
     ...approvalHandlers(approvals),
   ];

@@ -15,11 +15,21 @@ export const PolicyCheckName = z.enum([
   'minAiLikelihoodPercent',
 ]);
 
+/**
+ * One check's verdict as data, so each window words it in the user's language: what the policy
+ * asks for and what the request had.
+ */
 export const PolicyCheckOutcome = z.object({
   check: PolicyCheckName,
   passed: z.boolean(),
-  /** Plain words for a person: what the policy asks and what the request had. */
-  detail: z.string(),
+  /**
+   * What the policy names: collection names (ids when unnamed) for User/Application/MachineCheck,
+   * `YYYY-MM-DD/YYYY-MM-DD` ranges, `HH:MM-HH:MM` windows, weekday numbers (0 = Sunday), command or
+   * process patterns, or the minimum AI likelihood.
+   */
+  required: z.array(z.string()),
+  /** The request's value for this check (user name, path, machine, date, time, weekday, command line, process, likelihood); null when it had none. */
+  actual: z.string().nullable(),
 });
 
 export const PolicyExplanation = z.object({
@@ -29,7 +39,7 @@ export const PolicyExplanation = z.object({
   matched: z.boolean(),
   specificity: z.number().int().min(0).max(3),
   controls: z.array(z.string()),
-  /** Every check of the policy that applies to the request; the first failed one is why it did not match. */
+  /** The checks the policy sets (wildcards and absent checks left out); any failed one is why it did not match. */
   checks: z.array(PolicyCheckOutcome),
 });
 
