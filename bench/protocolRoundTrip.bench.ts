@@ -6,13 +6,14 @@
  *
  * One run, interleaved (the order rotating every round), after a warm-up of each:
  * - agent: the real keeper-agent started as a child (tests/support/agentProcess.ts), the typed
- *   AgentClient (zod on both sides, frame guard, vscode-jsonrpc), `agent.status` with no params.
+ *   AgentClient (zod on both sides, our frame reader and writer under vscode-jsonrpc's connection),
+ *   `agent.status` with no params.
  * - raw echo: a child process echoing Content-Length frames over a Unix socket in the same folder;
  *   the client sends one frame whose body is as long as the agent.status response body and waits
  *   for it to come back. No JSON, no library: the floor for one framed round trip.
- * - jsonrpc echo (to explain the gap): the same child answers `agent.status` with the same status
- *   object through a bare vscode-jsonrpc connection, and the client calls it through one (no zod, no
- *   frame guard, no agent work).
+ * - jsonrpc echo (for comparison): the same child answers `agent.status` with the same status
+ *   object through a stock vscode-jsonrpc connection (its own stream reader and writer), and the
+ *   client calls it through one (no zod, no frame checks, no agent work).
  * Then, in this process, the CPU cost of what the agent round trip adds per call: zod parsing the
  * params and the status on both sides, and JSON for the response.
  *

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 export interface Account {
   readonly name: string | null;
@@ -6,34 +6,101 @@ export interface Account {
   readonly groups: readonly string[];
 }
 
-// Lookups go through NSS (getent, id) so directory users (LDAP, SSSD, AD) resolve too. They block the
-// event loop briefly, so each uid is looked up at most once a minute.
-const CACHE_MS = 60_000;
-const cache = new Map<number, { account: Account; at: number }>();
+/** The NSS tools a directory runs; tests point them at slower stand-ins. */
+export interface AccountCommands {
+  readonly getent: string;
+  readonly id: string;
+}
 
-function run(file: string, args: string[]): string | null {
+const LOOKUP_TIMEOUT_MS = 2_000;
+
+function runSync(file: string, args: string[]): string | null {
   try {
-    return execFileSync(file, args, { encoding: 'utf8', timeout: 2_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync(file, args, { encoding: 'utf8', timeout: LOOKUP_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return null;
   }
 }
 
-/** Name, home folder and group names of a uid; unknown parts are null or empty, it never throws. */
-export function lookupAccount(uid: number, now: number = Date.now()): Account {
-  const cached = cache.get(uid);
-  if (cached && now - cached.at < CACHE_MS) return cached.account;
-  let name: string | null;
-  let home: string | null = null;
-  if (process.platform === 'darwin') {
-    name = run('id', ['-nu', String(uid)])?.trim() || null;
-  } else {
-    const fields = run('getent', ['passwd', String(uid)])?.split('\n')[0]?.split(':');
-    name = fields?.[0]?.trim() || null;
-    home = fields?.[5]?.trim() || null;
+function runAsync(file: string, args: string[]): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: 'utf8', timeout: LOOKUP_TIMEOUT_MS }, (error, stdout) => resolve(error ? null : stdout));
+  });
+}
+
+/**
+ * Account lookups through NSS (getent, id), so directory users (LDAP, SSSD, AD) resolve too, cached
+ * per uid for `ttlMs`. A lookup can take up to its 2 s timeout when a directory is slow: the
+ * connection path uses `lookupAsync`, which runs the tools as child processes without blocking the
+ * event loop and shares one lookup among concurrent callers for the same uid; `lookup` blocks and is
+ * for callers that cannot wait, usually served from the cache that path has filled.
+ */
+export class AccountDirectory {
+  private readonly commands: AccountCommands;
+  private readonly ttlMs: number;
+  private readonly cache = new Map<number, { account: Account; at: number }>();
+  private readonly inFlight = new Map<number, Promise<Account>>();
+
+  constructor(commands: AccountCommands = { getent: 'getent', id: 'id' }, ttlMs = 60_000) {
+    this.commands = commands;
+    this.ttlMs = ttlMs;
   }
-  const groups = name ? (run('id', ['-Gn', '--', name])?.trim().split(/\s+/).filter(Boolean) ?? []) : [];
-  const account = { name, home, groups };
-  cache.set(uid, { account, at: now });
-  return account;
+
+  /** Name, home folder and group names of a uid; unknown parts are null or empty, it never throws. */
+  lookup(uid: number, now: number = Date.now()): Account {
+    const cached = this.fresh(uid, now);
+    if (cached) return cached;
+    const passwd = process.platform === 'darwin' ? runSync(this.commands.id, ['-nu', String(uid)]) : runSync(this.commands.getent, ['passwd', String(uid)]);
+    const { name, home } = parsePasswd(passwd);
+    const groups = name ? parseGroups(runSync(this.commands.id, ['-Gn', '--', name])) : [];
+    return this.store(uid, { name, home, groups }, now);
+  }
+
+  /** As `lookup`, without blocking the event loop. */
+  lookupAsync(uid: number, now: number = Date.now()): Promise<Account> {
+    const cached = this.fresh(uid, now);
+    if (cached) return Promise.resolve(cached);
+    const running = this.inFlight.get(uid);
+    if (running) return running;
+    const lookup = (async () => {
+      const passwd = await (process.platform === 'darwin' ? runAsync(this.commands.id, ['-nu', String(uid)]) : runAsync(this.commands.getent, ['passwd', String(uid)]));
+      const { name, home } = parsePasswd(passwd);
+      const groups = name ? parseGroups(await runAsync(this.commands.id, ['-Gn', '--', name])) : [];
+      return this.store(uid, { name, home, groups }, now);
+    })().finally(() => this.inFlight.delete(uid));
+    this.inFlight.set(uid, lookup);
+    return lookup;
+  }
+
+  private fresh(uid: number, now: number): Account | null {
+    const cached = this.cache.get(uid);
+    return cached && now - cached.at < this.ttlMs ? cached.account : null;
+  }
+
+  private store(uid: number, account: Account, at: number): Account {
+    this.cache.set(uid, { account, at });
+    return account;
+  }
+}
+
+/** `getent passwd` prints name:x:uid:gid:gecos:home:shell; `id -nu` (macOS) prints the name alone. */
+function parsePasswd(output: string | null): { name: string | null; home: string | null } {
+  const fields = output?.split('\n')[0]?.split(':');
+  return { name: fields?.[0]?.trim() || null, home: fields?.[5]?.trim() || null };
+}
+
+function parseGroups(output: string | null): string[] {
+  return output?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
+const directory = new AccountDirectory();
+
+/** The agent's one directory (see AccountDirectory.lookup). */
+export function lookupAccount(uid: number, now: number = Date.now()): Account {
+  return directory.lookup(uid, now);
+}
+
+/** The agent's one directory, without blocking (see AccountDirectory.lookupAsync). */
+export function lookupAccountAsync(uid: number, now: number = Date.now()): Promise<Account> {
+  return directory.lookupAsync(uid, now);
 }

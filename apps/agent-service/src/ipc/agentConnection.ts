@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
-import {
-  createMessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type MessageConnection,
-  type ResponseMessage,
-} from 'vscode-jsonrpc/node';
+import { createMessageConnection, type MessageConnection, type ResponseMessage } from 'vscode-jsonrpc/node';
 import { AgentErrorCodes, AgentError, JsonRpcErrorCodes, type PeerIdentity, type RequestDescriptor } from '../../../../shared/protocol/src/common/index.ts';
-import { createFrameGuard, FrameViolation, type FrameLimits } from '../../../../shared/protocol/src/node/frameGuard.ts';
+import { FrameViolation, type FrameLimits } from '../../../../shared/protocol/src/node/frameGuard.ts';
+import { FrameReader } from '../../../../shared/protocol/src/node/frameReader.ts';
+import { FrameWriter } from '../../../../shared/protocol/src/node/frameWriter.ts';
 import { callsOnly, handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ConnectionLimits } from '../cli/options.ts';
 import type { Logger } from '../log/logger.ts';
@@ -31,7 +27,8 @@ export interface RegisteredHandler {
 
 /**
  * One client connection: frames are size-checked before parsing, every request goes through a
- * declared, validated handler, and a protocol violation closes only this connection.
+ * declared, validated handler, and a protocol violation closes only this connection. Nothing is read
+ * before the caller's identity is known; the kernel buffers what it sends meanwhile.
  */
 export function acceptConnection(
   socket: net.Socket,
@@ -42,20 +39,30 @@ export function acceptConnection(
   onOpen: (context: ConnectionContext) => void,
   onClosed: (context: ConnectionContext) => void,
 ): void {
-  const guard = createFrameGuard(limits, socket);
-  const reader = new StreamMessageReader(socket.pipe(guard));
-  // Once a frame stops short, vscode-jsonrpc re-arms a "partial message" timer every 10 s for as long
-  // as the reader lives, and dispose() does not clear it: a client that hung up mid-frame would keep
-  // the agent alive after SIGTERM (and the reader in memory). Nothing here uses those events.
-  reader.partialMessageTimeout = 0;
-  const writer = new StreamMessageWriter(socket);
+  resolvePeerIdentity(socket)
+    .then((peer) => {
+      if (!socket.destroyed) openConnection(socket, peer, handlers, limits, connectionLimits, log, onOpen, onClosed);
+    })
+    .catch((error: unknown) => {
+      log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not open a connection');
+      socket.destroy();
+    });
+}
+
+function openConnection(
+  socket: net.Socket,
+  peer: PeerIdentity,
+  handlers: readonly RegisteredHandler[],
+  limits: FrameLimits,
+  connectionLimits: ConnectionLimits,
+  log: Logger,
+  onOpen: (context: ConnectionContext) => void,
+  onClosed: (context: ConnectionContext) => void,
+): void {
+  const reader = new FrameReader(socket, limits, socket);
+  const writer = new FrameWriter(socket);
   const connection = createMessageConnection(callsOnly(reader), writer);
-  const context: ConnectionContext = {
-    connectionId: randomUUID(),
-    peer: resolvePeerIdentity(socket),
-    connection,
-    session: null,
-  };
+  const context: ConnectionContext = { connectionId: randomUUID(), peer, connection, session: null };
   const connLog = log.child({ conn: context.connectionId });
 
   let closed = false;
@@ -67,26 +74,23 @@ export function acceptConnection(
     onClosed(context);
   };
 
-  guard.on('error', (error) => {
-    const message = error instanceof FrameViolation ? error.message : 'unreadable frame';
-    connLog.warn({ reason: message }, 'closing connection after a framing violation');
-    const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: JsonRpcErrorCodes.InvalidRequest, message } });
-    socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    setTimeout(close, 100).unref();
-  });
   socket.on('error', (error) => connLog.debug({ err: error.message }, 'socket error'));
   socket.on('close', close);
   connection.onError(([error]) => {
+    if (error instanceof FrameViolation) {
+      // The reader has stopped: answer once through the same writer (so the answer cannot land inside
+      // another frame), then hang up.
+      connLog.warn({ reason: error.message }, 'closing connection after a framing violation');
+      writer.write(errorAnswer(JsonRpcErrorCodes.InvalidRequest, error.message)).catch(() => {});
+      socket.end();
+      setTimeout(close, 100).unref();
+      return;
+    }
     connLog.debug({ err: error.message }, 'protocol error');
-    // A well-framed body that is not JSON: vscode-jsonrpc only reports it, so without this answer the
-    // client would wait forever. Framing is intact, so the connection stays open (JSON-RPC 2.0, 5.1).
+    // A well-framed body that is not JSON: without this answer the client would wait forever.
+    // Framing is intact, so the connection stays open (JSON-RPC 2.0, 5.1).
     if (error instanceof SyntaxError) {
-      const answer: ResponseMessage = {
-        jsonrpc: '2.0',
-        id: null,
-        error: { code: JsonRpcErrorCodes.ParseError, message: `the frame body is not valid JSON: ${error.message}` },
-      };
-      writer.write(answer).catch(() => {});
+      writer.write(errorAnswer(JsonRpcErrorCodes.ParseError, `the frame body is not valid JSON: ${error.message}`)).catch(() => {});
     }
   });
   connection.onClose(close);
@@ -129,6 +133,10 @@ export function acceptConnection(
   }
   connection.listen();
   onOpen(context);
+}
+
+function errorAnswer(code: number, message: string): ResponseMessage {
+  return { jsonrpc: '2.0', id: null, error: { code, message } };
 }
 
 /** Counts calls per method in a sliding window; methods without a limit are always allowed. */

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type net from 'node:net';
 import type { getPeerCredentials } from '@keeper/peercred';
 import type { PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
-import { lookupAccount } from '../identity/accounts.ts';
+import { lookupAccountAsync } from '../identity/accounts.ts';
 
 const UNKNOWN: PeerIdentity = { uid: null, gid: null, pid: null, userName: null };
 
@@ -22,14 +22,20 @@ interface WithHandle {
   _handle?: { fd?: unknown } | null;
 }
 
-/** The caller's identity as the kernel reports it for this socket; unknown fields are null, it never throws. */
-export function resolvePeerIdentity(socket: net.Socket): PeerIdentity {
+/**
+ * The caller's identity as the kernel reports it for this socket; unknown fields are null, it never
+ * rejects. The credentials are read at once (the descriptor is gone once the socket closes); the user
+ * name comes from NSS, which can be slow, so it is looked up without blocking other connections.
+ */
+export async function resolvePeerIdentity(socket: net.Socket): Promise<PeerIdentity> {
   const fd = (socket as unknown as WithHandle)._handle?.fd;
   if (!readPeerCredentials || typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return { ...UNKNOWN };
+  let credentials: ReturnType<typeof getPeerCredentials>;
   try {
-    const { uid, gid, pid } = readPeerCredentials(fd);
-    return { uid, gid, pid: pid > 0 ? pid : null, userName: lookupAccount(uid).name };
+    credentials = readPeerCredentials(fd);
   } catch {
     return { ...UNKNOWN };
   }
+  const { uid, gid, pid } = credentials;
+  return { uid, gid, pid: pid > 0 ? pid : null, userName: (await lookupAccountAsync(uid)).name };
 }

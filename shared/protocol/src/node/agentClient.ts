@@ -7,7 +7,10 @@ import {
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
-import { createFrameGuard } from './frameGuard.ts';
+import { FrameViolation } from './frameGuard.ts';
+import { FrameReader } from './frameReader.ts';
+import { FrameWriter } from './frameWriter.ts';
+import { RequestDeadlines } from './requestDeadlines.ts';
 
 export interface Disposable {
   dispose(): void;
@@ -23,6 +26,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export class AgentClient {
   private closed = false;
   private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly deadlines = new RequestDeadlines();
 
   private readonly socket: net.Socket;
   private readonly connection: MessageConnection;
@@ -31,6 +35,10 @@ export class AgentClient {
     this.socket = socket;
     this.connection = connection;
     connection.onClose(() => this.markClosed('connection closed'));
+    // The reader stops at a broken frame; nothing more can be read, so pending calls must not wait for their timeouts.
+    connection.onError(([error]) => {
+      if (error instanceof FrameViolation) this.markClosed(`the agent sent an invalid frame: ${error.message}`);
+    });
     socket.on('close', () => this.markClosed('socket closed'));
   }
 
@@ -49,7 +57,7 @@ export class AgentClient {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         socket.on('error', () => socket.destroy());
-        const connection = createMessageConnection(socket.pipe(createFrameGuard()), socket);
+        const connection = createMessageConnection(new FrameReader(socket), new FrameWriter(socket));
         const client = new AgentClient(socket, connection);
         connection.listen();
         resolve(client);
@@ -71,16 +79,12 @@ export class AgentClient {
     if (!checked.success) {
       throw new AgentError(JsonRpcErrorCodes.InvalidParams, `invalid params for ${descriptor.method}: ${z.prettifyError(checked.error)}`);
     }
-    const outbound = checked.data;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AgentError(JsonRpcErrorCodes.InternalError, `${descriptor.method} timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      const raw = await Promise.race([this.connection.sendRequest(descriptor.method, outbound), timeout]);
+      const raw = await this.deadlines.race(
+        this.connection.sendRequest(descriptor.method, checked.data),
+        timeoutMs,
+        () => new AgentError(JsonRpcErrorCodes.InternalError, `${descriptor.method} timed out after ${timeoutMs} ms`),
+      );
       const result = descriptor.result.safeParse(raw);
       if (!result.success) {
         throw new AgentError(
@@ -92,8 +96,6 @@ export class AgentClient {
     } catch (error) {
       if (error instanceof ResponseError) throw new AgentError(error.code, error.message, error.data);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,6 +1,4 @@
-import { Transform, type TransformCallback, type Writable } from 'node:stream';
-
-/** Limits on one Content-Length frame, enforced before vscode-jsonrpc buffers anything. */
+/** Limits on one Content-Length frame, enforced before any of its body is buffered. */
 export interface FrameLimits {
   readonly maxBodyBytes: number;
   readonly maxHeaderBytes: number;
@@ -19,124 +17,95 @@ const HEADER_END = '\r\n\r\n';
 const NOTHING = Buffer.alloc(0);
 
 /**
- * A stream between the socket and vscode-jsonrpc that reads the framing headers itself:
- * vscode-jsonrpc buffers whatever a Content-Length announces, so an oversized or headerless frame
- * must be refused here.
+ * Cuts a byte stream into the bodies of its Content-Length frames, refusing an oversized,
+ * headerless or ambiguous frame on its header alone, before any of its body is buffered.
  *
- * It also hands vscode-jsonrpc whole frames only. vscode-jsonrpc keeps what it has received as a
- * list of chunks and assembles a body with one Array.shift() per chunk, which is quadratic: a 1 MiB
- * body trickled in a byte at a time (one read per byte) would freeze the agent for minutes once it
- * completes. The unfinished frame is held here instead, in one buffer that grows by doubling.
- *
- * `replies` (the agent passes the connection's socket) adds backpressure. vscode-jsonrpc reads all
- * it is sent, queues every message and dispatches one per event-loop turn, so a client writing
- * faster than that, or not reading its answers, would grow the agent without bound. With `replies`
- * the next chunk is accepted only after one turn per frame of this one and once the answers queued
- * so far have left; meanwhile the socket is not read and the client's own writes block. Only the
- * side that answers may do this: if both sides did, two peers writing more than the socket buffers
- * hold would wait for each other forever.
+ * The unfinished body is held in one buffer that grows by doubling as bytes arrive, never by what a
+ * header announces (a header alone must not cost the agent 1 MiB) and never as a list of chunks
+ * joined piece by piece (a body trickled in a byte at a time would make that quadratic).
  */
-export function createFrameGuard(limits: FrameLimits = DEFAULT_FRAME_LIMITS, replies?: Writable): Transform {
-  let bodyRemaining = 0;
-  let header = '';
-  /** The start of the frame in progress, received in earlier chunks: held[0, heldLength). */
-  let held = NOTHING;
-  let heldLength = 0;
-  const hold = (bytes: Buffer) => {
-    if (heldLength + bytes.length > held.length) {
-      const grown = Buffer.allocUnsafe(Math.max(4096, 2 * held.length, heldLength + bytes.length));
-      held.copy(grown, 0, 0, heldLength);
-      held = grown;
-    }
-    bytes.copy(held, heldLength);
-    heldLength += bytes.length;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      let frames = 0;
-      /** This chunk's bytes before `complete` finish whole frames. */
-      let complete = 0;
-      for (let i = 0; i < chunk.length; ) {
-        if (bodyRemaining > 0) {
-          const n = Math.min(bodyRemaining, chunk.length - i);
-          bodyRemaining -= n;
-          i += n;
-          if (bodyRemaining === 0) {
-            frames++;
-            complete = i;
-          }
-          continue;
-        }
-        header += String.fromCharCode(chunk[i++]!);
-        if (header.length > limits.maxHeaderBytes) {
-          callback(new FrameViolation(`frame header exceeds ${limits.maxHeaderBytes} bytes`));
-          return;
-        }
-        if (!header.endsWith(HEADER_END)) continue;
-        const length = parseContentLength(header);
-        header = '';
-        if (length === null) {
-          callback(new FrameViolation('frame has no valid Content-Length header'));
-          return;
-        }
-        if (length > limits.maxBodyBytes) {
-          callback(new FrameViolation(`frame of ${length} bytes exceeds the ${limits.maxBodyBytes}-byte limit`));
-          return;
-        }
-        bodyRemaining = length;
-        if (length === 0) {
-          frames++;
-          complete = i;
-        }
-      }
-      let whole: Buffer | null = null;
-      if (complete > 0) {
-        whole = heldLength === 0 ? chunk.subarray(0, complete) : Buffer.concat([held.subarray(0, heldLength), chunk.subarray(0, complete)]);
-        held = NOTHING;
-        heldLength = 0;
-      }
-      if (complete < chunk.length) hold(chunk.subarray(complete));
-      if (whole) this.push(whole);
-      if (!replies) {
-        callback();
-        return;
-      }
-      paceAfter(frames, replies, () => callback());
-    },
-  });
-}
+export class FrameSplitter {
+  private readonly limits: FrameLimits;
+  private header = '';
+  /** Bytes still missing from the body in progress; -1 while reading a header. */
+  private bodyRemaining = -1;
+  /** The body in progress as far as it spans earlier chunks: held[0, heldLength). */
+  private held = NOTHING;
+  private heldLength = 0;
 
-/** Calls `next` after `turns` event-loop turns and once everything written to `replies` so far has left. */
-function paceAfter(turns: number, replies: Writable, next: () => void): void {
-  const step = () => {
-    if (turns-- > 0) {
-      setImmediate(step);
-    } else if (replies.writable && replies.writableLength > 0) {
-      // Writes are ordered: this empty one completes once every answer queued before it has left.
-      replies.write(NOTHING, () => next());
-    } else {
-      next();
+  constructor(limits: FrameLimits = DEFAULT_FRAME_LIMITS) {
+    this.limits = limits;
+  }
+
+  /**
+   * The bodies of the frames this chunk completes, in order. Throws FrameViolation at the first
+   * broken header; the splitter is then unusable, and the frames this chunk completed before the
+   * violation are not returned (the connection is closed, so they would get no answer anyway).
+   */
+  push(chunk: Buffer): Buffer[] {
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < chunk.length; ) {
+      if (this.bodyRemaining >= 0) {
+        const n = Math.min(this.bodyRemaining, chunk.length - i);
+        const finishes = n === this.bodyRemaining;
+        if (finishes && this.heldLength === 0) {
+          bodies.push(chunk.subarray(i, i + n));
+        } else {
+          this.hold(chunk.subarray(i, i + n));
+          if (finishes) {
+            bodies.push(this.held.subarray(0, this.heldLength));
+            this.held = NOTHING;
+            this.heldLength = 0;
+          }
+        }
+        this.bodyRemaining -= n;
+        if (finishes) this.bodyRemaining = -1;
+        i += n;
+        continue;
+      }
+      this.header += String.fromCharCode(chunk[i++]!);
+      if (this.header.length > this.limits.maxHeaderBytes) {
+        throw new FrameViolation(`frame header exceeds ${this.limits.maxHeaderBytes} bytes`);
+      }
+      if (!this.header.endsWith(HEADER_END)) continue;
+      const length = parseContentLength(this.header);
+      this.header = '';
+      if (length === null) throw new FrameViolation('frame has no valid Content-Length header');
+      if (length > this.limits.maxBodyBytes) {
+        throw new FrameViolation(`frame of ${length} bytes exceeds the ${this.limits.maxBodyBytes}-byte limit`);
+      }
+      if (length === 0) bodies.push(NOTHING);
+      else this.bodyRemaining = length;
     }
-  };
-  step();
+    return bodies;
+  }
+
+  private hold(bytes: Buffer): void {
+    if (this.heldLength + bytes.length > this.held.length) {
+      const grown = Buffer.allocUnsafe(Math.max(4096, 2 * this.held.length, this.heldLength + bytes.length));
+      this.held.copy(grown, 0, 0, this.heldLength);
+      this.held = grown;
+    }
+    bytes.copy(this.held, this.heldLength);
+    this.heldLength += bytes.length;
+  }
 }
 
 const PRINTABLE_ASCII = /^[\t\x20-\x7e]*$/;
-/** An RFC 7230 token: no whitespace, so vscode-jsonrpc (which does not trim names) reads the same name. */
+/** An RFC 7230 token: no whitespace around the name, so every LSP-style reader sees the same name. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * Reads the Content-Length of a complete header block, or null if the block is not one that
- * vscode-jsonrpc reads the same way. The guard and the parser must agree on every frame boundary:
- * a header the two split differently (a name with spaces around it, a stray CR, a byte >= 0x80, two
- * Content-Lengths) would let the parser see a length the guard never checked, and buffer it without
- * limit.
+ * Reads the Content-Length of a complete header block, or null if the block is ambiguous. Headers
+ * are held to a grammar stricter than LSP's so that no other reader of the same bytes (a proxy, a
+ * stock vscode-jsonrpc client, a logger) can see a frame boundary where this one sees none: a name
+ * with spaces around it, a stray CR, a byte >= 0x80 or two Content-Lengths are refused.
  */
 function parseContentLength(header: string): number | null {
   let length: number | null = null;
   for (const line of header.slice(0, -HEADER_END.length).split('\r\n')) {
-    // Printable ASCII only: vscode-jsonrpc decodes headers as 'ascii', which drops the high bit, so
-    // 0x8D 0x8A would become a CRLF (a line break) for it and not for us.
+    // Printable ASCII only: readers that decode headers as 'ascii' drop the high bit, so 0x8D 0x8A
+    // would be a line break (CRLF) for them and not for us.
     if (!PRINTABLE_ASCII.test(line)) return null;
     const colon = line.indexOf(':');
     if (colon <= 0) return null;
