@@ -2,7 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval } from '../../shared/protocol/src/common/index.ts';
+import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval, type ResultOf } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { startRequester, systemUser } from '../support/requesterProcess.ts';
@@ -113,6 +113,39 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
     expect(escalated.escalatedAt).not.toBeNull();
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
     expect((await approver.request(ApprovalsList, { statuses: ['Expired'] })).approvals.map((a) => a.requestId)).toContain(requestId);
+  });
+
+  it("each request carries the requester's history for the same application, itself excluded", async () => {
+    const all = (await approver.request(ApprovalsList, undefined)).approvals;
+    const nobodyFalse = all.filter((a) => a.requester.name === 'nobody' && a.application.path === '/usr/bin/false');
+    expect(nobodyFalse.length).toBeGreaterThanOrEqual(3);
+    const count = (status?: string) => nobodyFalse.filter((a) => !status || a.status === status).length;
+    for (const approval of nobodyFalse) {
+      expect(approval.requesterHistory).toEqual({
+        asked: count() - 1,
+        approved: count('Approved') - (approval.status === 'Approved' ? 1 : 0),
+        denied: count('Denied') - (approval.status === 'Denied' ? 1 : 0),
+      });
+    }
+    expect(nobodyFalse.find((a) => a.status === 'Denied')!.requesterHistory!.denied).toBe(count('Denied') - 1);
+    // The one request for /usr/bin/true has no history of its own.
+    expect(all.find((a) => a.application.path === '/usr/bin/true')!.requesterHistory).toEqual({ asked: 0, approved: 0, denied: 0 });
+    // The notification carries it too.
+    expect(changes.at(-1)!.requesterHistory).toBeDefined();
+  });
+
+  it('pages the list: every request exactly once, newest first, and a bad page is refused', async () => {
+    const all = (await approver.request(ApprovalsList, undefined)).approvals;
+    const first = await approver.request(ApprovalsList, { limit: 2 });
+    expect(first.approvals.map((a) => a.approvalId)).toEqual(all.slice(0, 2).map((a) => a.approvalId));
+    const paged: string[] = [];
+    for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined; ) {
+      const page: ResultOf<typeof ApprovalsList> = await approver.request(ApprovalsList, { limit: 2, offset });
+      paged.push(...page.approvals.map((a) => a.approvalId));
+      offset = page.nextOffset;
+    }
+    expect(paged).toEqual(all.map((a) => a.approvalId));
+    await expect(approver.request(ApprovalsList, { limit: 5000 })).rejects.toMatchObject({ code: -32602 });
   });
 
   it('root cannot approve its own request', async () => {

@@ -32,7 +32,8 @@ function startPendingRequester(socket: string, executable: string, justification
     let notice = null;
     c.onNotification(p.PromptShowNotification, (prompt) => {
       if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
-      if (prompt.kind === 'approval') { notice = prompt.promptId; say({ show: prompt }); }
+      // Only this request's notice: decided notices of earlier requests stay up and are re-sent to a new session.
+      if (prompt.kind === 'approval' && prompt.subject.requestId === id) { notice = prompt.promptId; say({ show: prompt }); }
     });
     c.onNotification(p.PromptClosedNotification, (closed) => { if (closed.promptId === notice) say({ closed }); });
     let id = null;
@@ -93,7 +94,7 @@ describe('approval pending: the requester (nobody) sees where its admin approval
     sandbox.cleanup();
   });
 
-  it('shows Pending with who it went to, re-sends the same notice as Escalated, and closes it once approved', async () => {
+  it('shows Pending with who it went to, re-sends the same notice as Escalated, then as Approved with who and until when', async () => {
     const requester = startPendingRequester(sandbox.socket, '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
     await poll(() => shown(requester).length).toBeGreaterThan(0);
     const first = shown(requester)[0]!;
@@ -123,18 +124,32 @@ describe('approval pending: the requester (nobody) sees where its admin approval
     await poll(async () => (await approvalOf(requestId))?.status).toBe('Escalated');
     expect(approverSaw.some((a) => a.requestId === requestId && a.status === 'Escalated')).toBe(true);
 
-    await approver.request(ApprovalsDecide, { approvalId: first.approval!.approvalId, decision: 'approve' });
+    const approved = await approver.request(ApprovalsDecide, { approvalId: first.approval!.approvalId, decision: 'approve', usableMinutes: 15 });
     await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
-    expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: first.promptId, reason: 'answered' });
+    const decided = shown(requester).at(-1)!;
+    expect(decided.promptId).toBe(first.promptId);
+    expect(decided.approval).toMatchObject({ status: 'Approved', decision: { by: { name: 'root' }, usableUntil: approved.decision!.usableUntil } });
+    // It stays up until the requester dismisses it.
+    expect(requester.lines.some((l) => l.closed)).toBe(false);
   });
 
-  it('a denial closes the notice; the reason reaches the requester through its request', async () => {
+  it('a denial turns the notice to Denied with the reason, which also reaches the requester through its request', async () => {
     const requester = startPendingRequester(sandbox.socket, '/usr/bin/false', 'Need to test the failure path please');
     await poll(() => shown(requester).length).toBeGreaterThan(0);
     const notice = shown(requester)[0]!;
     await approver.request(ApprovalsDecide, { approvalId: notice.approval!.approvalId, decision: 'deny', reason: 'Use the self-service portal' });
     await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'Denied by root: Use the self-service portal' });
-    expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: notice.promptId, reason: 'answered' });
+    expect(shown(requester).at(-1)?.approval).toMatchObject({ status: 'Denied', decision: { by: { name: 'root' }, reason: 'Use the self-service portal', usableUntil: null } });
+  });
+
+  it('an escalated request nobody decides turns the notice to Expired, with no decision', async () => {
+    const requester = startPendingRequester(sandbox.socket, '/usr/bin/false', 'Nobody will answer this one');
+    await poll(() => shown(requester).length).toBeGreaterThan(0);
+    const notice = shown(requester)[0]!;
+    // 1.2 s to escalate, then 6 s until the escalated request expires.
+    await expect.poll(() => shown(requester).at(-1)?.approval?.status, { timeout: 15_000 }).toBe('Expired');
+    expect(shown(requester).at(-1)).toMatchObject({ promptId: notice.promptId, approval: { status: 'Expired', decision: null } });
+    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
   });
 
   it('withdrawing denies the request and ends the approval Expired: approvers can no longer decide it', async () => {

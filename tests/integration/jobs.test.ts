@@ -7,6 +7,7 @@ import { JobEngine, type DesktopDelivery, type JobEngineDependencies } from '../
 import { loadJobDirectory, watchJobDirectory } from '../../apps/agent-service/src/jobs/jobLoader.ts';
 import { systemClock, systemScheduler } from '../../apps/agent-service/src/status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../../apps/agent-service/src/store/database.ts';
+import { pluginSettingOn } from '../../apps/agent-service/src/jobs/pluginSettings.ts';
 import { ManualScheduler } from '../support/manualScheduler.ts';
 
 
@@ -138,16 +139,21 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
   });
 
   it('hands a UserDesktop task to the desktop and fails cleanly when there is no desktop', async () => {
-    writeJob('pe.json', readFileSync(join(import.meta.dirname, '../../resources/jobs/privilege-elevation-policy-controls.json'), 'utf8'));
+    writeJob('desk.json', {
+      id: 'desk',
+      name: 'Desk',
+      events: [{ eventType: 'RequestSeen' }],
+      tasks: [{ id: 'open', name: 'Open', ExecutionType: 'UserDesktop', executablePath: 'keeper-network-connections', arguments: '--request {RequestId}' }],
+    });
     const calls: Array<[number, string, readonly string[]]> = [];
     const deliverToDesktop: DesktopDelivery = (uid, task) => {
       calls.push([uid, task.executablePath, task.args]);
       return Promise.resolve({ ok: false, reason: `no desktop session for uid ${uid}` });
     };
-    const runs = await start({ deliverToDesktop }).fire('PolicyEvaluationPending', { RequestId: 'r-1', uid: 1000 });
-    expect(calls).toEqual([[1000, 'KeeperApproval', ['--request', 'r-1']]]);
+    const runs = await start({ deliverToDesktop }).fire('RequestSeen', { RequestId: 'r-1', uid: 1000 });
+    expect(calls).toEqual([[1000, 'keeper-network-connections', ['--request', 'r-1']]]);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ jobId: 'privilege-elevation-policy-controls', status: 'failed', reason: 'task approval failed: no desktop session for uid 1000' });
+    expect(runs[0]).toMatchObject({ jobId: 'desk', status: 'failed', reason: 'task open failed: no desktop session for uid 1000' });
     expect(audit.after(0, 100, { types: ['task.finished'] })[0]).toMatchObject({ actorUid: 1000, requestId: 'r-1', data: { status: 'failed', executionType: 'UserDesktop' } });
   });
 
@@ -160,28 +166,95 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     expect(readFileSync(out, 'utf8')).toBe('65534\n65534\n');
   });
 
+  it('skips tasks whose condition is false or whose plugin setting is off, and skips a job whose condition is false', async () => {
+    const out = join(dir, 'cond.txt');
+    writeJob('cond.json', [
+      {
+        id: 'cond',
+        name: 'Cond',
+        parameters: { Out: out, Mode: 'full' },
+        tasks: [
+          sh('full', 'echo full >> {Out}', { condition: "Mode == 'full' && RetentionDays >= 30" }),
+          sh('quick', 'echo quick >> {Out}', { condition: "Mode == 'quick'" }),
+          sh('plugin', 'echo plugin >> {Out}', { SkipWhenPluginSettingFalse: 'KeeperJobs.Extra' }),
+        ],
+      },
+      { id: 'never', name: 'Never', condition: 'Platform in ["windows"]', tasks: [sh('t', 'echo never >> {Out}')] },
+    ]);
+    start({ pluginSettings: (name) => pluginSettingOn({ KeeperJobs: { Extra: 'false' } }, name) });
+    const run = await engine.runNow('cond', { RetentionDays: '30' });
+    expect(run.status).toBe('succeeded');
+    expect(run.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([
+      ['full', 'succeeded', null],
+      ['quick', 'skipped', "its condition is false: Mode == 'quick'"],
+      ['plugin', 'skipped', 'plugin setting KeeperJobs.Extra is false'],
+    ]);
+    expect(readFileSync(out, 'utf8')).toBe('full\n');
+    expect(await engine.runNow('never', { Platform: 'linux' })).toMatchObject({ status: 'skipped', reason: 'its condition is false: Platform in ["windows"]' });
+  });
+
+  it('fires a calendar schedule at its time of day when the (fake) clock moves', async () => {
+    const out = join(dir, 'calendar.txt');
+    writeJob('cal.json', { id: 'cal', name: 'Cal', schedule: { calendar: { time: '03:30', daysOfWeek: [1] } }, parameters: { Out: out }, tasks: [sh('tick', 'echo tick >> {Out}')] });
+    // Monday 2030-06-03, 03:00 local time.
+    const scheduler = new ManualScheduler(new Date(2030, 5, 3, 3, 0).getTime());
+    start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
+    expect(engine.stateOf('cal').nextRunAt).toBe(new Date(2030, 5, 3, 3, 30).toISOString());
+    scheduler.advance(29 * 60_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(out)).toBe(false);
+    scheduler.advance(60_000);
+    await until(() => existsSync(out) && readFileSync(out, 'utf8') === 'tick\n');
+    await until(() => engine.stateOf('cal').nextRunAt === new Date(2030, 5, 10, 3, 30).toISOString());
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('runs a UserElevated task as root in the requesting user’s environment', async () => {
+    const out = join(dir, 'elevated.txt');
+    writeJob('elevated.json', { id: 'el', name: 'El', parameters: { Out: out }, tasks: [sh('el', 'echo "$(id -u) $HOME $USER" > {Out}', { ExecutionType: 'UserElevated' })] });
+    start({ accountOf: (uid) => (uid === 65534 ? { name: 'nobody', home: '/nonexistent' } : { name: null, home: null }) });
+    expect((await engine.runNow('el', { uid: 65534 })).status).toBe('succeeded');
+    expect(readFileSync(out, 'utf8')).toBe('0 /nonexistent nobody\n');
+    expect(await engine.runNow('el', {})).toMatchObject({ status: 'failed', reason: 'task el failed: a UserElevated task needs the requesting user (uid) in the run context' });
+  });
+
   it('reports bad job files by file and JSON path, refuses duplicates, and notices changes', async () => {
     writeJob('a.json', { id: 'a', name: 'A', tasks: [sh('t', 'true')] });
     writeJob('b.json', [{ id: 'b', name: 'B', tasks: [sh('t', 'true')] }, { id: 'c', name: 'C', priority: 11, tasks: [{ id: 't', name: 't', executablePath: '/bin/true', executionType: 'Desktop' }] }]);
     writeJob('c.json', '{ "id": ');
     writeJob('d.json', { id: 'a', name: 'A again', tasks: [sh('t', 'true')] });
     writeJob('e.json', { id: 'e', name: 'E', schedule: { intervalMinutes: 5, cronExpression: '* * * * *' }, tasks: [sh('t', 'true')] });
+    writeJob('f.json', { id: 'f', name: 'F', condition: 'Mode == ', tasks: [sh('t', 'true', { condition: 'a; b' })] });
+    writeJob('g.json', {
+      id: 'g',
+      name: 'G',
+      events: [{ eventType: 'PolicyEvaluationPending' }],
+      tasks: [
+        { id: 'a', name: 'a', executablePath: '/bin/true' },
+        { id: 'b', name: 'b', ExecutionType: 'UserDesktop', executablePath: 'KeeperMessage', arguments: '--control JUSTIFY' },
+        { id: 'c', name: 'c', ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA', arguments: '--request {RequestId}' },
+      ],
+    });
     const load = loadJobDirectory(jobsDir);
     expect(load.jobs.map((j) => j.id)).toEqual(['a']);
-    expect(load.files).toBe(5);
+    expect(load.files).toBe(7);
     expect(load.errors).toEqual([
       { file: 'b.json', path: '[1].priority', message: expect.stringMatching(/10/) as unknown },
       { file: 'b.json', path: '[1].tasks[0].ExecutionType', message: expect.stringMatching(/Service/) as unknown },
       { file: 'c.json', path: '', message: expect.stringMatching(/^not valid JSON/) as unknown },
       { file: 'd.json', path: '', message: 'job a is already defined in a.json' },
-      { file: 'e.json', path: 'schedule', message: 'a schedule has exactly one of intervalMinutes, cronExpression or runAt' },
+      { file: 'e.json', path: 'schedule', message: 'a schedule has exactly one of intervalMinutes, cronExpression, runAt or calendar' },
+      { file: 'f.json', path: 'condition', message: 'not a valid condition: the condition ends too early' },
+      { file: 'f.json', path: 'tasks[0].condition', message: 'not a valid condition: unexpected character ";" at character 2' },
+      { file: 'g.json', path: 'tasks[0].ExecutionType', message: 'a task of a PolicyEvaluationPending job is a UserDesktop task (a prompt window), not Service' },
+      { file: 'g.json', path: 'tasks[1].executablePath', message: 'JUSTIFY is presented by KeeperJustification, not by KeeperMessage' },
+      { file: 'g.json', path: 'tasks[2].arguments', message: 'name the control this task presents with --control (one of APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY)' },
     ]);
     expect(loadJobDirectory(join(dir, 'missing')).errors[0]!.message).toMatch(/cannot read the jobs folder/);
 
     let changes = 0;
     const watcher = watchJobDirectory(jobsDir, () => changes++, 50);
     try {
-      writeJob('f.json', { id: 'f', name: 'F', tasks: [sh('t', 'true')] });
+      writeJob('h.json', { id: 'h', name: 'H', tasks: [sh('t', 'true')] });
       await until(() => changes > 0, 5_000);
     } finally {
       watcher.close();

@@ -1,33 +1,13 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, ElevationRun, PromptRespond, PromptShowNotification } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { systemUser } from '../support/requesterProcess.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { ELEVATE, runCli } from '../support/runAsCli.ts';
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 
-const ELEVATE = join(PROJECT_DIR, 'apps/run-as/bin/keeper-elevate.js');
-
-/** Runs keeper-elevate as a user would, optionally as another OS user and with stdin. */
-function elevate(socket: string, args: string[], options: { user?: string; input?: string; env?: Record<string, string> } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const identity = options.user ? systemUser(options.user) : {};
-    const child = spawn(process.execPath, [ELEVATE, '--socket', socket, ...args], {
-      ...identity,
-      cwd: '/',
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(options.input ?? '');
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const elevate = (socket: string, args: string[], options: Parameters<typeof runCli>[3] = {}) => runCli(ELEVATE, socket, args, options);
 
 describe('keeper-elevate: the keepersudo workflow against the real agent', () => {
   const sandbox = makeSandbox();

@@ -6,6 +6,7 @@ import {
   type Approval,
   type ApprovalStatus,
   type DecisionSummary,
+  type RequesterHistory,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
@@ -26,6 +27,7 @@ interface ApprovalRow {
   machine: string;
   path: string;
   sha256: string | null;
+  signer: string | null;
   command_line: string;
   justification: string;
   policies_json: string;
@@ -44,7 +46,7 @@ export interface NewApproval {
   readonly requestId: string;
   readonly requester: { readonly uid: number; readonly name: string | null };
   readonly machine: string;
-  readonly application: { readonly path: string; readonly sha256: string | null; readonly commandLine: string };
+  readonly application: { readonly path: string; readonly sha256: string | null; readonly commandLine: string; readonly signer?: string | null };
   readonly justification: string;
   readonly matchedPolicies: DecisionSummary['matched'];
 }
@@ -56,6 +58,8 @@ const MINUTE = 60_000;
  */
 export const WITHDRAWN_REASON = 'withdrawn by the requester';
 const OPEN: readonly ApprovalStatus[] = ['Pending', 'Escalated'];
+/** The same application: the same hash, or the same path when neither file could be hashed. */
+const APPLICATION_MATCH = '(CASE WHEN @sha256 IS NULL THEN sha256 IS NULL AND path = @path ELSE sha256 = @sha256 END)';
 
 /**
  * Admin approvals: records with Keeper's statuses, the seed's timers (a Pending request escalates
@@ -105,7 +109,7 @@ export class ApprovalService {
     this.timers.clear();
     for (const [id, resolvers] of this.waiters) {
       const row = this.row(id);
-      if (row) for (const resolve of resolvers) resolve(toApproval(row));
+      if (row) for (const resolve of resolvers) resolve(this.view(row));
     }
     this.waiters.clear();
   }
@@ -164,8 +168,8 @@ export class ApprovalService {
     const id = randomUUID();
     this.db
       .prepare(
-        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, command_line, justification, policies_json, created_at, expires_at)
-         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @commandLine, @justification, @policies, @createdAt, @expiresAt)`,
+        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, justification, policies_json, created_at, expires_at)
+         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @justification, @policies, @createdAt, @expiresAt)`,
       )
       .run({
         id,
@@ -175,6 +179,7 @@ export class ApprovalService {
         machine: input.machine,
         path: input.application.path,
         sha256: input.application.sha256,
+        signer: input.application.signer ?? null,
         commandLine: input.application.commandLine,
         justification: input.justification,
         policies: JSON.stringify(input.matchedPolicies),
@@ -185,7 +190,7 @@ export class ApprovalService {
     const row = this.row(id)!;
     this.arm(row);
     this.publish(row);
-    return toApproval(row);
+    return this.view(row);
   }
 
   /** An open request for the same user and command (to wait on), or an approved, unused one (to consume). */
@@ -197,7 +202,7 @@ export class ApprovalService {
          ORDER BY created_at DESC LIMIT 1`,
       )
       .get(uid, sha256, commandLine, this.clock.now().toISOString()) as ApprovalRow | undefined;
-    return row ? toApproval(row) : null;
+    return row ? this.view(row) : null;
   }
 
   /** Marks an approved request used; false if it was used already or is no longer usable. */
@@ -214,7 +219,7 @@ export class ApprovalService {
   waitForDecision(approvalId: string): Promise<Approval> {
     const row = this.row(approvalId);
     if (!row) return Promise.reject(new Error(`no approval ${approvalId}`));
-    if (!OPEN.includes(row.status)) return Promise.resolve(toApproval(row));
+    if (!OPEN.includes(row.status)) return Promise.resolve(this.view(row));
     return new Promise((resolve) => {
       const list = this.waiters.get(approvalId) ?? [];
       list.push(resolve);
@@ -222,14 +227,18 @@ export class ApprovalService {
     });
   }
 
-  list(uid: number | null, statuses?: readonly ApprovalStatus[]): { roles: ApprovalRole[]; approvals: Approval[] } {
+  list(
+    uid: number | null,
+    params: { statuses?: readonly ApprovalStatus[] | undefined; offset?: number | undefined; limit?: number | undefined } = {},
+  ): { roles: ApprovalRole[]; approvals: Approval[]; nextOffset?: number | null } {
     const roles = this.rolesOf(uid);
     if (roles.length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
-    const rows = this.db.prepare('SELECT * FROM approvals ORDER BY created_at DESC LIMIT 10000').all() as ApprovalRow[];
-    return {
-      roles,
-      approvals: rows.filter((r) => (!statuses || statuses.includes(r.status)) && this.canSee(roles, r)).map(toApproval),
-    };
+    const rows = this.db.prepare('SELECT * FROM approvals ORDER BY created_at DESC, id LIMIT 10000').all() as ApprovalRow[];
+    const visible = rows.filter((r) => (!params.statuses || params.statuses.includes(r.status)) && this.canSee(roles, r));
+    if (params.limit === undefined) return { roles, approvals: this.views(visible) };
+    const start = params.offset ?? 0;
+    const end = start + params.limit;
+    return { roles, approvals: this.views(visible.slice(start, end)), nextOffset: end < visible.length ? end : null };
   }
 
   decide(uid: number | null, params: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | undefined; usableMinutes?: number | undefined }): Approval {
@@ -265,7 +274,7 @@ export class ApprovalService {
         throw new AgentError(AgentErrorCodes.Expired, 'this request expired before it was decided');
       }
       throw new AgentError(AgentErrorCodes.Conflict, `this request was already ${current.status.toLowerCase()} by ${current.decided_by_name ?? `uid ${current.decided_by_uid}`}`, {
-        approval: toApproval(current),
+        approval: this.view(current),
       });
     }
     this.audit.append(
@@ -273,6 +282,50 @@ export class ApprovalService {
       now,
     );
     return this.settle(row.id);
+  }
+
+  /** A record as approvers see it: with the requester's history for this application and its MFA verification. */
+  private view(row: ApprovalRow): Approval {
+    const counts = this.db
+      .prepare(
+        `SELECT COUNT(*) AS asked, COALESCE(SUM(status = 'Approved'), 0) AS approved, COALESCE(SUM(status = 'Denied'), 0) AS denied
+         FROM approvals WHERE requester_uid = @uid AND id != @id AND ${APPLICATION_MATCH}`,
+      )
+      .get({ uid: row.requester_uid, id: row.id, sha256: row.sha256, path: row.path }) as RequesterHistory;
+    const mfa = this.db.prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE request_id = ? AND type = 'mfa.verified' ORDER BY seq DESC LIMIT 1`).get(row.request_id) as
+      | MfaRow
+      | undefined;
+    return { ...toApproval(row), requesterHistory: counts, mfa: mfa ? mfaOf(row, mfa) : null };
+  }
+
+  /** Many records at once: one grouped query for every history (a per-row query would be quadratic). */
+  private views(rows: readonly ApprovalRow[]): Approval[] {
+    const groups = this.db
+      .prepare(
+        `SELECT requester_uid AS uid, COALESCE('sha256:' || sha256, 'path:' || path) AS app, COUNT(*) AS asked,
+                SUM(status = 'Approved') AS approved, SUM(status = 'Denied') AS denied
+         FROM approvals GROUP BY requester_uid, app`,
+      )
+      .all() as Array<RequesterHistory & { uid: number; app: string }>;
+    const totals = new Map(groups.map((g) => [`${g.uid}|${g.app}`, g]));
+    const verified = this.db
+      .prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE type = 'mfa.verified' AND request_id IN (SELECT request_id FROM approvals) ORDER BY seq`)
+      .all() as MfaRow[];
+    const mfaByRequest = new Map(verified.map((m) => [m.request_id, m]));
+    return rows.map((row) => {
+      const total = totals.get(`${row.requester_uid}|${row.sha256 !== null ? `sha256:${row.sha256}` : `path:${row.path}`}`)!;
+      const mfa = mfaByRequest.get(row.request_id);
+      // The totals include this record itself.
+      return {
+        ...toApproval(row),
+        mfa: mfa ? mfaOf(row, mfa) : null,
+        requesterHistory: {
+          asked: total.asked - 1,
+          approved: total.approved - (row.status === 'Approved' ? 1 : 0),
+          denied: total.denied - (row.status === 'Denied' ? 1 : 0),
+        },
+      };
+    });
   }
 
   private hasSecondaryApprovers(): boolean {
@@ -329,7 +382,7 @@ export class ApprovalService {
     this.timers.get(id)?.();
     this.timers.delete(id);
     const row = this.row(id)!;
-    const approval = toApproval(row);
+    const approval = this.view(row);
     for (const resolve of this.waiters.get(id) ?? []) resolve(approval);
     this.waiters.delete(id);
     this.publish(row);
@@ -337,12 +390,23 @@ export class ApprovalService {
   }
 
   private publish(row: ApprovalRow): void {
-    const approval = toApproval(row);
+    const approval = this.view(row);
     for (const listener of this.listeners) listener(approval);
     for (const context of this.registry.withSession()) {
       if (this.canSee(this.rolesOf(context.peer.uid), row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
     }
   }
+}
+
+interface MfaRow {
+  request_id: string;
+  at: string;
+  actor_uid: number;
+}
+
+/** The requester verified MFA for this request (the only one who can): named as in the record. */
+function mfaOf(row: ApprovalRow, mfa: MfaRow): NonNullable<Approval['mfa']> {
+  return { verifiedAt: mfa.at, user: { uid: mfa.actor_uid, name: mfa.actor_uid === row.requester_uid ? row.requester_name : null } };
 }
 
 function toApproval(row: ApprovalRow): Approval {
@@ -352,7 +416,7 @@ function toApproval(row: ApprovalRow): Approval {
     status: row.status,
     requester: { uid: row.requester_uid, name: row.requester_name },
     machine: row.machine,
-    application: { path: row.path, sha256: row.sha256, commandLine: row.command_line },
+    application: { path: row.path, sha256: row.sha256, commandLine: row.command_line, signer: row.signer },
     justification: row.justification,
     matchedPolicies: JSON.parse(row.policies_json) as Approval['matchedPolicies'],
     createdAt: row.created_at,

@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
 import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
+import { PluginSettings } from '../jobs/pluginSettings.ts';
+import { GrantSettings } from '../elevation/grantService.ts';
 
 /** Per-connection and agent-wide limits on the socket (all have safe defaults). */
 export const ConnectionLimits = z.strictObject({
@@ -47,6 +49,8 @@ export const AgentOptions = z.object({
   healthPort: z.number().int().min(0).max(65535),
   logLevel: LogLevel,
   approvals: ApprovalSettings,
+  grants: GrantSettings,
+  plugins: PluginSettings,
   audit: AuditSettings,
   limits: ConnectionLimits,
 });
@@ -64,6 +68,10 @@ const ConfigFile = z
     logLevel: LogLevel,
     /** Approver roles and approval timeouts (config file only). */
     approvals: z.unknown(),
+    /** Elevated-session grants (config file only). */
+    grants: z.unknown(),
+    /** Plugin settings, e.g. {"KeeperJobs": {"AuditCleanup": false}} (config file only; SkipWhenPluginSettingFalse reads them). */
+    plugins: z.unknown(),
     /** SIEM sinks for the audit log (config file only). */
     audit: z.unknown(),
     /** Socket limits (config file only). */
@@ -146,6 +154,8 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     healthPort: healthPort ?? file.healthPort ?? DEFAULT_HEALTH_PORT,
     logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
     approvals: file.approvals ?? {},
+    grants: file.grants ?? {},
+    plugins: file.plugins ?? {},
     audit: file.audit ?? {},
     limits: file.limits ?? {},
   };

@@ -37,6 +37,8 @@ export interface PendingElevation {
   /** MFA sessions are per action type: the policy type of the request. */
   readonly actionType: string;
   readonly machine: string;
+  /** The application's verified publisher (null when unsigned or not checked, as on Linux). */
+  readonly signer?: string | null;
 }
 
 export interface ControlServices {
@@ -79,10 +81,13 @@ async function askJustification(
 
 /** The pending notice outlives its approval's deadline by this much, so the approval's own timer always moves first. */
 const APPROVAL_NOTICE_GRACE_MS = 60_000;
+/** How long a decided notice stays up unless dismissed. */
+const DECIDED_NOTICE_MS = 10 * 60_000;
 
 /**
  * Waits for an admin approval while the requester sees the pending notice (kind `approval`): it is
- * re-sent when the request escalates and closed once it is decided or expired. A `cancel` from the
+ * re-sent when the request escalates, and once it is decided or expired (then it stays until the
+ * requester dismisses it or DECIDED_NOTICE_MS pass). A `cancel` from the
  * requester withdraws the request; without a desktop the wait goes on (elevation.updated tells the CLI).
  */
 async function awaitApproval(
@@ -105,6 +110,7 @@ async function awaitApproval(
       expiresAt: approval.expiresAt,
       nextStep: approvals.nextStep(approval.status),
       decisionReason: approval.decision?.reason ?? null,
+      decision: approval.decision,
     },
   });
   const lifetime = (approval: Approval) => broker.msUntil(approval.expiresAt) + APPROVAL_NOTICE_GRACE_MS;
@@ -124,7 +130,8 @@ async function awaitApproval(
       return 'abandoned';
     }
     if ('decided' in outcome) {
-      handle.close(outcome.decided.status === 'Expired' ? 'expired' : 'answered');
+      // The notice turns to the outcome (who decided, until when, or why not) until the requester dismisses it.
+      handle.update(notice(outcome.decided), DECIDED_NOTICE_MS);
       return outcome.decided;
     }
     // Withdrawn, unless an approver or the timer got there first; any other end of the notice
@@ -255,7 +262,7 @@ export async function runControls(
             requestId: request.requestId,
             requester: { uid: request.uid, name: request.userName },
             machine: request.machine,
-            application: { path, sha256, commandLine },
+            application: { path, sha256, commandLine, signer: request.signer ?? null },
             justification,
             matchedPolicies: request.decision.matched,
           });
@@ -271,7 +278,10 @@ export async function runControls(
         }
         if (decided.status === 'Denied') {
           const who = decided.decision?.by.name ?? 'an approver';
-          return { state: 'denied', reason: `Denied by ${who}${decided.decision?.reason ? `: ${decided.decision.reason}` : '.'}` };
+          const reason = `Denied by ${who}${decided.decision?.reason ? `: ${decided.decision.reason}` : '.'}`;
+          // The requester's desktop shows the approver's reason too (KeeperMessage), not only the command's output; a notice, never a wait.
+          void broker.ask(request.uid, { ...base, kind: 'message', control, message: { text: reason, requiresAcknowledge: false, tone: 'error' } }, settings.acknowledgeTimeoutMs);
+          return { state: 'denied', reason };
         }
         if (decided.status !== 'Approved') return { state: 'denied', reason: 'The approval request expired before anyone decided it.' };
         if (!approvals.consume(decided.approvalId, request.requestId)) return { state: 'denied', reason: 'This approval was already used or is no longer valid.' };

@@ -5,6 +5,7 @@ import {
   AgentErrorCodes,
   ElevationUpdated,
   type DecisionSummary,
+  type ElevationHistoryEntry,
   type ElevationRequestParams,
   type ElevationRequestResult,
   type ElevationStatusResult,
@@ -15,15 +16,16 @@ import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
 import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { PromptBroker } from '../prompts/promptBroker.ts';
-import { runControls, type ControlSettings, type PendingElevation } from './controlRunner.ts';
-import { lookupAccount } from '../identity/accounts.ts';
-import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
+import { runControls, type ControlProgress, type ControlSettings, type FlowResult, type PendingElevation } from './controlRunner.ts';
+import type { PolicyControlsJob } from '../jobs/policyControls.ts';
+import type { RedirectCheck } from '../jobs/redirectCheck.ts';
 import type { PolicyService } from '../policy/policyService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { formatCommandLine } from './commandLine.ts';
-import { sha256OfFile } from './fileHash.ts';
+import { applyOffline, evaluationRequestFor, summarize } from './evaluationInput.ts';
+import type { GrantScope, GrantService } from './grantService.ts';
+import { lookupTargetAccount, ROOT, type TargetAccount } from './targetAccount.ts';
 
 export interface ElevationDependencies {
   readonly db: AgentDatabase;
@@ -37,6 +39,32 @@ export interface ElevationDependencies {
   readonly controls: ControlSettings;
   readonly mfa: MfaService;
   readonly approvals: ApprovalService;
+  readonly grants: GrantService;
+  /** The policy-controls job that presents the controls; without it they run in the decision's order. */
+  readonly controlsJob?: Pick<PolicyControlsJob, 'begin'>;
+  /** The redirect check of the LaunchPrivilegeElevation job, before any policy applies. */
+  readonly redirects?: Pick<RedirectCheck, 'check'>;
+}
+
+/** A deciding policy that grants an elevated session once its controls pass. */
+interface SessionPolicy {
+  readonly id: string;
+  readonly name: string;
+  readonly minutes: number;
+}
+
+interface HistoryRow {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  command_line: string;
+  executable: string;
+  state: ElevationStatusResult['state'];
+  reason: string;
+  decision_json: string;
+  run_as_json: string | null;
+  grant_id: string | null;
+  run_at: string | null;
 }
 
 interface RequestRow {
@@ -68,8 +96,8 @@ export class ElevationService {
     this.deps = deps;
     this.audit = audit;
     this.insert = deps.db.prepare(
-      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, args_json, sha256, command_line, cwd, state, reason, decision_json)
-       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @args, @sha256, @commandLine, @cwd, @state, @reason, @decision)`,
+      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, args_json, sha256, command_line, cwd, state, reason, decision_json, run_as_json, grant_id)
+       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @args, @sha256, @commandLine, @cwd, @state, @reason, @decision, @runAs, @grantId)`,
     );
     this.select = deps.db.prepare('SELECT id, uid, state, reason, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?');
     this.progress = deps.db.prepare(
@@ -88,6 +116,34 @@ export class ElevationService {
     return toStatus(row);
   }
 
+  /** The caller's own most recent requests with their decisions, newest first; nobody sees another user's. */
+  history(peer: PeerIdentity, limit: number): ElevationHistoryEntry[] {
+    if (peer.uid === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials)');
+    const rows = this.deps.db
+      .prepare(
+        `SELECT id, created_at, updated_at, command_line, executable, state, reason, decision_json, run_as_json, grant_id, run_at
+         FROM elevation_requests WHERE uid = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(peer.uid, limit) as HistoryRow[];
+    return rows.map((row) => {
+      const decision = JSON.parse(row.decision_json) as DecisionSummary;
+      return {
+        requestId: row.id,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at || row.created_at,
+        commandLine: row.command_line,
+        executable: row.executable,
+        runAsUser: row.run_as_json ? (JSON.parse(row.run_as_json) as TargetAccount).name : ROOT.name,
+        state: row.state,
+        reason: row.reason,
+        controls: decision.controls,
+        policies: decision.matched.filter((m) => decision.deciding.includes(m.policyId)).map((m) => m.policyName),
+        grantId: row.grant_id,
+        ranAt: row.run_at,
+      };
+    });
+  }
+
   /** Resolves when every running control flow has ended (used at shutdown and by tests). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running]);
@@ -97,34 +153,41 @@ export class ElevationService {
     if (peer.uid === null) {
       throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     }
-    const account = lookupAccount(peer.uid);
-    const sha256 = await sha256OfFile(params.executable);
-    if (sha256 === null) {
-      throw new AgentError(AgentErrorCodes.NotFound, `${params.executable} is not a readable file`);
-    }
-    const commandLine = formatCommandLine(params.executable, params.arguments);
+    const target = resolveTarget(params.runAs?.user);
     const at = this.deps.clock.now();
-    const decision = this.deps.policies.policies.evaluate(
-      {
-        policyType: params.policyType,
-        user: { uid: peer.uid, name: account.name ?? peer.userName, groups: account.groups, home: account.home },
-        machine: { name: hostname() },
-        application: { path: params.executable, sha256, signer: null, commandLine },
-        agentic: params.agentic ?? null,
-        at,
-      },
-      { defaultOutcome: this.deps.defaultOutcome },
-    );
-    const summary = this.applyOffline(summarize(decision));
+    const evaluation = await evaluationRequestFor(params, peer, at);
+    const { sha256, commandLine } = evaluation.application;
+    const userName = evaluation.user.name;
+    const redirect =
+      (await this.deps.redirects?.check({ uid: peer.uid, userName, executable: params.executable, arguments: params.arguments, commandLine })) ?? null;
+    const policySet = this.deps.policies.policies;
+    const decision = policySet.evaluate(evaluation, { defaultOutcome: this.deps.defaultOutcome });
+    const scope: GrantScope = { uid: peer.uid, executable: params.executable, sha256, runAs: { uid: target.uid, name: target.name } };
+    // A valid elevated session stands in for the prompts; it never overrides a DENY.
+    const grant = redirect === null && decision.outcome === 'controls' ? this.deps.grants.find(scope, decision.deciding) : null;
+    const summary = redirect
+      ? { ...summarize(decision), outcome: 'deny' as const, controls: [], reason: redirect.reason }
+      : grant
+      ? { ...summarize(decision), outcome: 'allow' as const, controls: [], reason: `Elevated session from policy "${grant.policyName}" is valid until ${grant.expiresAt}.` }
+      : applyOffline(summarize(decision), this.deps.isOnline());
+    const sessionPolicies: SessionPolicy[] =
+      summary.outcome === 'controls'
+        ? policySet
+            .matching(evaluation)
+            .filter((c) => summary.deciding.includes(c.policy.PolicyId))
+            .flatMap((c) => {
+              const minutes = this.deps.grants.sessionMinutes(c.policy);
+              return minutes === null ? [] : [{ id: c.policy.PolicyId, name: c.policy.PolicyName, minutes }];
+            })
+        : [];
     const state = summary.outcome === 'allow' ? 'allowed' : summary.outcome === 'deny' ? 'denied' : 'pending';
-    const userName = account.name ?? peer.userName;
     const requestId = randomUUID();
     const record = this.deps.db.transaction(() => {
       this.insert.run({
         id: requestId,
         createdAt: at.toISOString(),
         uid: peer.uid,
-        userName: account.name ?? peer.userName,
+        userName,
         policyType: params.policyType,
         executable: params.executable,
         args: JSON.stringify(params.arguments),
@@ -134,19 +197,36 @@ export class ElevationService {
         state,
         reason: summary.reason,
         decision: JSON.stringify(summary),
+        runAs: JSON.stringify(target),
+        grantId: grant?.grantId ?? null,
       });
+      if (grant) this.deps.grants.use(grant.grantId, requestId, peer.uid!);
       this.audit.append(
         {
           type: 'elevation.decided',
           actorUid: peer.uid,
           requestId,
-          data: { user: account.name, executable: params.executable, sha256, commandLine, state, reason: summary.reason, deciding: summary.deciding, monitored: summary.monitored },
+          data: {
+            user: userName,
+            executable: params.executable,
+            sha256,
+            commandLine,
+            runAs: { user: target.name, uid: target.uid },
+            state,
+            reason: summary.reason,
+            deciding: summary.deciding,
+            monitored: summary.monitored,
+            ...(grant ? { grantId: grant.grantId } : {}),
+          },
         },
         at,
       );
     });
     record();
-    this.tellMonitored(peer.uid, { requestId, executable: params.executable, commandLine, sha256, policyNames: [] }, summary);
+    // Prompts and approval records show whom the program would run as; approval reuse matches this
+    // line, so an approval given for one target can never be consumed as another (root included).
+    const subjectLine = target === ROOT ? commandLine : `[as ${target.name}] ${commandLine}`;
+    this.tellMonitored(peer.uid, { requestId, executable: params.executable, commandLine: subjectLine, sha256, policyNames: [] }, summary);
     if (state === 'pending') {
       const uid = peer.uid;
       // After this answer has been sent: a request's first elevation.updated must not overtake it.
@@ -154,15 +234,24 @@ export class ElevationService {
         requestId,
         uid,
         userName,
-        subject: { requestId, executable: params.executable, commandLine, sha256, policyNames: summary.matched.filter((m) => summary.deciding.includes(m.policyId)).map((m) => m.policyName) },
+        subject: { requestId, executable: params.executable, commandLine: subjectLine, sha256, policyNames: summary.matched.filter((m) => summary.deciding.includes(m.policyId)).map((m) => m.policyName) },
         decision: summary,
         notification: decision.notification,
         agentic: params.agentic ?? null,
         actionType: params.policyType,
         machine: hostname(),
-      }, connectionId));
+        signer: evaluation.application.signer,
+      }, connectionId, { scope, policies: sessionPolicies }));
     }
-    return { requestId, state, decision: summary, application: { path: params.executable, sha256, commandLine }, createdAt: at.toISOString() };
+    return {
+      requestId,
+      state,
+      decision: summary,
+      application: { path: params.executable, sha256, commandLine },
+      createdAt: at.toISOString(),
+      runAs: { user: target.name, uid: target.uid },
+      ...(grant ? { grant: { grantId: grant.grantId, expiresAt: grant.expiresAt } } : {}),
+    };
   }
 
   /**
@@ -185,7 +274,7 @@ export class ElevationService {
     }
   }
 
-  private start(pending: PendingElevation, connectionId: string | null): void {
+  private start(pending: PendingElevation, connectionId: string | null, session: { scope: GrantScope; policies: readonly SessionPolicy[] }): void {
     const passed: string[] = [];
     let abandon = () => {};
     const abandoned = new Promise<void>((resolve) => (abandon = resolve));
@@ -198,7 +287,15 @@ export class ElevationService {
       this.progress.run({ id: pending.requestId, current, passed: JSON.stringify(passed), justification, at: this.deps.clock.now().toISOString() });
       this.publish(pending.requestId, pending.uid);
     };
-    const flow = runControls(pending, { broker: this.deps.broker, mfa: this.deps.mfa, approvals: this.deps.approvals }, this.deps.controls, this.deps.isOnline, {
+    // The policy-controls job decides the order, conditions and waits of the prompts.
+    const plan = this.deps.controlsJob?.begin(pending, this.deps.isOnline(), this.deps.controls) ?? null;
+    const recorded = (progress: ControlProgress) => (plan?.ok ? plan.progress(progress) : progress);
+    const controls = plan?.ok ? { ...pending, decision: { ...pending.decision, controls: [...plan.controls] } } : pending;
+    const run = (progress: ControlProgress) =>
+      plan?.ok === false
+        ? Promise.resolve<FlowResult>({ state: 'denied', reason: plan.reason })
+        : runControls(controls, { broker: this.deps.broker, mfa: this.deps.mfa, approvals: this.deps.approvals }, plan?.settings ?? this.deps.controls, this.deps.isOnline, recorded(progress), abandoned);
+    const flow = run({
       asking: (control) => update(control, null),
       passed: (control, detail) => {
         passed.push(control);
@@ -208,13 +305,15 @@ export class ElevationService {
         );
         update(null, detail.justification ?? null);
       },
-    }, abandoned).then((result) => {
+    }).then((result) => {
       stopWatching();
+      if (plan?.ok) plan.finish(result);
       const at = this.deps.clock.now();
       this.deps.db.transaction(() => {
         this.finish.run({ id: pending.requestId, state: result.state, reason: result.reason, at: at.toISOString() });
         this.audit.append({ type: 'elevation.resolved', actorUid: pending.uid, requestId: pending.requestId, data: { state: result.state, reason: result.reason, passed } }, at);
       })();
+      if (result.state === 'allowed') for (const policy of session.policies) this.deps.grants.create(session.scope, policy, policy.minutes, pending.requestId);
       this.publish(pending.requestId, pending.uid);
     });
     const tracked = flow.finally(() => this.running.delete(tracked));
@@ -227,14 +326,14 @@ export class ElevationService {
     const status = toStatus(row);
     for (const context of this.deps.registry.ofUser(uid)) void notify(context.connection, ElevationUpdated, status).catch(() => {});
   }
+}
 
-  /** Offline, the controls that need the backend block; justification alone still passes. */
-  private applyOffline(summary: DecisionSummary): DecisionSummary {
-    if (this.deps.isOnline() || summary.outcome !== 'controls') return summary;
-    const blocking = summary.controls.filter((c) => NETWORK_CONTROLS.has(c));
-    if (blocking.length === 0) return summary;
-    return { ...summary, outcome: 'deny', controls: [], reason: `The agent is offline, and ${blocking.join(', ')} needs a network connection.` };
-  }
+/** The identity to run as: root unless the request names a user, who must exist. */
+function resolveTarget(user: string | undefined): TargetAccount {
+  if (user === undefined) return ROOT;
+  const target = lookupTargetAccount(user);
+  if (!target) throw new AgentError(AgentErrorCodes.NotFound, `there is no user "${user}" on this machine`);
+  return target;
 }
 
 function toStatus(row: RequestRow): ElevationStatusResult {
@@ -245,17 +344,5 @@ function toStatus(row: RequestRow): ElevationStatusResult {
     currentControl: row.current_control as ElevationStatusResult['currentControl'],
     passed: JSON.parse(row.passed_json) as ElevationStatusResult['passed'],
     updatedAt: row.updated_at || row.created_at,
-  };
-}
-
-function summarize(decision: Decision): DecisionSummary {
-  return {
-    outcome: decision.outcome,
-    reason: decision.reason,
-    controls: [...decision.controls],
-    justificationWithApproval: decision.justificationWithApproval,
-    matched: decision.matched.map((m) => ({ ...m, controls: [...m.controls] })),
-    deciding: [...decision.deciding],
-    monitored: decision.monitored.map((m) => ({ ...m, controls: [...m.controls] })),
   };
 }

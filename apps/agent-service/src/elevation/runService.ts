@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import {
   AgentError,
   AgentErrorCodes,
@@ -9,6 +9,7 @@ import {
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
+import { ROOT, type TargetAccount } from './targetAccount.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
@@ -17,6 +18,9 @@ import type { Clock } from '../status/statusService.ts';
 export const EXECUTION_GRANT_MINUTES = 240;
 
 const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const USER_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** util-linux's setpriv sets the target's supplementary groups, which libuv's setuid path drops. */
+const SETPRIV = '/usr/bin/setpriv';
 
 interface RunRow {
   uid: number | null;
@@ -27,6 +31,7 @@ interface RunRow {
   cwd: string;
   updated_at: string;
   run_at: string | null;
+  run_as_json: string | null;
 }
 
 interface Run {
@@ -34,15 +39,6 @@ interface Run {
   readonly child: ChildProcess;
 }
 
-/** The identity a program runs with; the one seam where the OS elevation primitive is used. */
-export interface TargetIdentity {
-  readonly uid: number;
-  readonly gid: number;
-  readonly home: string;
-  readonly name: string;
-}
-
-export const ROOT: TargetIdentity = { uid: 0, gid: 0, home: '/root', name: 'root' };
 
 /**
  * Runs allowed requests: once each, within the grant window, only for the connection of the user
@@ -62,8 +58,8 @@ export class RunService {
     this.audit = audit;
   }
 
-  run(context: ConnectionContext, requestId: string, term: string | undefined, target: TargetIdentity = ROOT): { runId: string; pid: number } {
-    const row = this.db.prepare('SELECT uid, state, executable, args_json, sha256, cwd, updated_at, run_at FROM elevation_requests WHERE id = ?').get(requestId) as RunRow | undefined;
+  run(context: ConnectionContext, requestId: string, term: string | undefined): { runId: string; pid: number } {
+    const row = this.db.prepare('SELECT uid, state, executable, args_json, sha256, cwd, updated_at, run_at, run_as_json FROM elevation_requests WHERE id = ?').get(requestId) as RunRow | undefined;
     if (!row) throw new AgentError(AgentErrorCodes.NotFound, `no elevation request ${requestId}`);
     if (context.peer.uid === null || row.uid !== context.peer.uid) throw new AgentError(AgentErrorCodes.Unauthorized, 'only the user who asked may run this request');
     if (row.state !== 'allowed') throw new AgentError(AgentErrorCodes.Conflict, `this request is ${row.state}, not allowed`);
@@ -79,12 +75,18 @@ export class RunService {
     const claimed = this.db.prepare("UPDATE elevation_requests SET run_at = ? WHERE id = ? AND run_at IS NULL AND state = 'allowed'").run(now.toISOString(), requestId).changes;
     if (claimed !== 1) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
 
-    const child = spawn(row.executable, JSON.parse(row.args_json) as string[], {
+    const target = row.run_as_json ? (JSON.parse(row.run_as_json) as TargetAccount) : ROOT;
+    const child = spawnAs(target, row.executable, JSON.parse(row.args_json) as string[], {
       cwd: isDirectory(row.cwd) ? row.cwd : '/',
-      uid: target.uid,
-      gid: target.gid,
-      env: { PATH: SAFE_PATH, HOME: target.home, USER: target.name, LOGNAME: target.name, SHELL: '/bin/sh', LANG: 'C.UTF-8', ...(term ? { TERM: term } : {}) },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: target.uid === 0 ? SAFE_PATH : USER_PATH,
+        HOME: target.home,
+        USER: target.name,
+        LOGNAME: target.name,
+        SHELL: target.shell,
+        LANG: 'C.UTF-8',
+        ...(term ? { TERM: term } : {}),
+      },
     });
     const runId = randomUUID();
     this.runs.set(runId, { owner: context, child });
@@ -124,6 +126,19 @@ export class RunService {
   stopAll(): void {
     for (const run of this.runs.values()) run.child.kill('SIGTERM');
   }
+}
+
+/**
+ * The one seam where the OS elevation primitive is used. Root keeps Node's own setuid path; another
+ * user goes through setpriv so the program also gets that user's supplementary groups (where setpriv
+ * is missing, libuv's path runs it with the user's uid and primary group only).
+ */
+function spawnAs(target: TargetAccount, executable: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+  const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+  if (target.uid !== 0 && existsSync(SETPRIV)) {
+    return spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', executable, ...args], { ...options, stdio });
+  }
+  return spawn(executable, args, { ...options, uid: target.uid, gid: target.gid, stdio });
 }
 
 function sha256Now(path: string): string | null {

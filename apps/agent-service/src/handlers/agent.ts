@@ -1,7 +1,16 @@
-import { AgentError, AgentErrorCodes, AgentSetOnline, AgentStatusRequest, AuditQuery } from '../../../../shared/protocol/src/common/index.ts';
+import {
+  AgentError,
+  AgentErrorCodes,
+  AgentPermissionsRequest,
+  AgentSetLogLevel,
+  AgentSetOnline,
+  AgentStatusRequest,
+  AuditQuery,
+} from '../../../../shared/protocol/src/common/index.ts';
 import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
+import { setLogLevel, type Logger } from '../log/logger.ts';
 import type { Clock, StatusService } from '../status/statusService.ts';
 
 export function agentHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock): RegisteredHandler[] {
@@ -18,6 +27,28 @@ export function agentHandlers(status: StatusService, audit: AuditLog, approvals:
     route(AuditQuery, (params, context) => {
       if (approvals.rolesOf(context.peer.uid).length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
       return { events: audit.after(params?.afterSeq ?? 0, params?.limit ?? 200, { types: params?.types, requestId: params?.requestId }) };
+    }),
+  ];
+}
+
+/** The caller's permissions, and the live log level switch (administrators only, audited). */
+export function agentSettingsHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock, log: Logger): RegisteredHandler[] {
+  return [
+    route(AgentPermissionsRequest, (_params, context) => {
+      const roles = approvals.rolesOf(context.peer.uid);
+      return { roles, canSetLogLevel: roles.includes('administrator') };
+    }),
+    route(AgentSetLogLevel, ({ level }, context) => {
+      if (!approvals.rolesOf(context.peer.uid).includes('administrator')) {
+        audit.append({ type: 'agent.logLevel.refused', actorUid: context.peer.uid, requestId: null, data: { level } }, clock.now());
+        throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may change the log level');
+      }
+      const previous = status.snapshot().logLevel;
+      setLogLevel(log, level);
+      status.setLogLevel(level);
+      audit.append({ type: 'agent.logLevel', actorUid: context.peer.uid, requestId: null, data: { from: previous, to: level } }, clock.now());
+      log.info({ from: previous, to: level, uid: context.peer.uid }, 'log level changed');
+      return { level };
     }),
   ];
 }

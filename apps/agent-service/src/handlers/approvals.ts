@@ -4,7 +4,7 @@ import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 
 export function approvalHandlers(approvals: ApprovalService): RegisteredHandler[] {
   return [
-    route(ApprovalsList, (params, context) => approvals.list(context.peer.uid, params?.statuses)),
+    route(ApprovalsList, (params, context) => approvals.list(context.peer.uid, params ?? {})),
     route(ApprovalsDecide, (params, context) => approvals.decide(context.peer.uid, params)),
   ];
 }

@@ -1,4 +1,4 @@
-import { ElevationInput, ElevationRequest, ElevationRun, ElevationStatus, PromptRespond } from '../../../../shared/protocol/src/common/index.ts';
+import { ElevationHistory, ElevationInput, ElevationRequest, ElevationRun, ElevationStatus, PromptRespond } from '../../../../shared/protocol/src/common/index.ts';
 import type { RunService } from '../elevation/runService.ts';
 import type { ElevationService } from '../elevation/elevationService.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
@@ -11,5 +11,6 @@ export function elevationHandlers(elevation: ElevationService, broker: PromptBro
     route(PromptRespond, (params, context) => broker.respond(context, params.promptId, params.response)),
     route(ElevationRun, (params, context) => runs.run(context, params.requestId, params.term)),
     route(ElevationInput, (params, context) => runs.input(context, params)),
+    route(ElevationHistory, (params, context) => ({ requests: elevation.history(context.peer, params?.limit ?? 20) })),
   ];
 }

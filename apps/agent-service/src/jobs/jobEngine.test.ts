@@ -97,7 +97,7 @@ describe('JobEngine', () => {
       job('b', { priority: 1, events: [{ eventType: 'Startup' }] }),
       job('c', { priority: 5, events: [{ eventType: 'Startup' }], enabled: false }),
       job('d', { priority: 2, events: [{ eventType: 'Startup' }], osFilter: ['windows'] }),
-      job('e', { priority: 3, events: [{ eventType: 'PolicyEvaluationPending' }] }),
+      job('e', { priority: 3, events: [{ eventType: 'Shutdown' }] }),
     ]);
     const runs = await engine.fire('Startup');
     expect(runs.map((r) => [r.jobId, r.status])).toEqual([
@@ -265,9 +265,11 @@ describe('JobEngine', () => {
     expect(runs[0]!.tasks[0]).toMatchObject({ exitCode: 1, status: 'failed' });
   });
 
-  it('skips jobs with a condition it cannot interpret, or asks the injected evaluator', async () => {
+  it('evaluates job conditions with the built-in evaluator, or asks the injected one', async () => {
     make({ p: {} }).load([job('c', { condition: 'RiskScore > 50', tasks: [task('t', { executablePath: 'p' })] })]);
-    expect(await engine.runNow('c')).toMatchObject({ status: 'skipped', reason: 'job conditions are not supported by this agent yet' });
+    expect(await engine.runNow('c', { RiskScore: 40 })).toMatchObject({ status: 'skipped', reason: 'its condition is false: RiskScore > 50' });
+    expect((await engine.runNow('c', { RiskScore: '75' })).status).toBe('succeeded');
+    expect(await engine.runNow('c', { RiskScore: [1] })).toMatchObject({ status: 'skipped', reason: 'its condition cannot be evaluated: cannot compare [1] > 50' });
     await engine.stop();
     make({ p: {} }, { evaluateCondition: (_c, ctx) => ctx.RiskScore === 60 }).load([job('c', { condition: 'RiskScore > 50', tasks: [task('t', { executablePath: 'p' })] })]);
     expect((await engine.runNow('c', { RiskScore: 60 })).status).toBe('succeeded');

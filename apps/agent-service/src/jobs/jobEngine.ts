@@ -4,7 +4,8 @@ import { Cron } from 'croner';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
-import { splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
+import { evaluateCondition } from './condition.ts';
+import { calendarToCron, splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
 
 /** What a job run knows: job parameters, the trigger's facts (RequestId, uid, …) and merged task output. */
 export type JobContext = Record<string, unknown>;
@@ -71,8 +72,22 @@ export interface JobEngineDependencies {
   readonly deliverToDesktop?: DesktopDelivery;
   /** gid of a uid (primary group); defaults to the uid itself when it cannot be known. */
   readonly gidOf?: (uid: number) => number;
-  /** Decides a non-empty `condition`; without it such jobs are skipped (conditions are not interpreted yet). */
+  /** Name and home folder of a uid, for the environment of User and UserElevated tasks. */
+  readonly accountOf?: (uid: number) => { readonly name: string | null; readonly home: string | null };
+  /**
+   * The user a UserDesktop task of a run without a requester goes to: the one its `DesktopUser`
+   * parameter names, else the console user (null when there is none).
+   */
+  readonly desktopUser?: (name: string | null) => number | null;
+  /** Decides a non-empty `condition`; the built-in evaluator (condition.ts) by default. */
   readonly evaluateCondition?: (condition: string, context: Readonly<JobContext>) => boolean;
+  /**
+   * Variables every run sees (NodePath, JobTools, DataDir, AgentVersion); they override job
+   * parameters and trigger values, so no file or caller can point them elsewhere.
+   */
+  readonly builtins?: Readonly<Record<string, string>>;
+  /** Told when a run starts or ends (clients showing runs refresh). */
+  readonly onRunChanged?: (run: { readonly runId: string; readonly jobId: string; readonly status: JobRunStatus }) => void;
   /** After SIGTERM at the timeout, how long a process group has before SIGKILL. */
   readonly killGraceMs?: number;
   /** Most bytes of stdout/stderr kept in memory per task (the JSON to merge must fit). */
@@ -132,6 +147,13 @@ export function substitute(template: string, context: Readonly<JobContext>): str
   });
 }
 
+/** Who a User or UserElevated task runs as, and whose environment it gets. */
+interface TaskIdentity {
+  readonly uid: number;
+  readonly gid: number;
+  readonly user: { readonly name: string; readonly home: string };
+}
+
 interface Running {
   readonly child: ChildProcess;
   kill(): void;
@@ -154,7 +176,7 @@ interface RunRow {
 /**
  * Runs Keeper jobs: on events (`fire`), by hand (`runNow`) and on their schedules. Tasks of a job
  * run in order; each outcome goes to the audit log and the `job_runs` table. Service tasks run as
- * the agent, User tasks as the requesting user, UserElevated tasks as root, UserDesktop tasks are
+ * the agent, User tasks as the requesting user, UserElevated tasks as root with the user's environment, UserDesktop tasks are
  * handed to the user's desktop. Every task's process group is killed at its timeout, and does not
  * outlive the task's main process.
  */
@@ -169,6 +191,8 @@ export class JobEngine {
   private readonly running = new Set<Running>();
   private readonly scheduledBusy = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly nextRuns = new Map<string, number>();
+  private readonly evaluate: (condition: string, context: Readonly<JobContext>) => boolean;
   private stopped = false;
 
   constructor(deps: JobEngineDependencies) {
@@ -177,6 +201,7 @@ export class JobEngine {
     this.platform = deps.platform ?? currentPlatform();
     this.killGraceMs = deps.killGraceMs ?? 2_000;
     this.maxOutputBytes = deps.maxOutputBytes ?? 1024 * 1024;
+    this.evaluate = deps.evaluateCondition ?? evaluateCondition;
     // job_runs is the engine's own table (not a migration of store/database.ts).
     deps.db.exec(`CREATE TABLE IF NOT EXISTS job_runs (
        id TEXT PRIMARY KEY,
@@ -202,6 +227,7 @@ export class JobEngine {
   load(jobs: readonly KeeperJob[]): void {
     for (const cancel of this.cancelSchedules) cancel();
     this.cancelSchedules = [];
+    this.nextRuns.clear();
     this.jobs = new Map(jobs.map((job) => [job.id, job]));
     if (this.stopped) return;
     for (const job of this.jobs.values()) if (this.runnable(job) === null && job.schedule) this.arm(job);
@@ -226,16 +252,78 @@ export class JobEngine {
 
   /** The manual trigger: runs one job now, even one without events or schedule (not a disabled one). */
   async runNow(jobId: string, context: JobContext = {}): Promise<JobRun> {
+    return this.start(jobId, context).finished;
+  }
+
+  /**
+   * `runNow`, telling the run's id at once; with `eventType` the run counts as that event's (one
+   * job of an event another part of the agent picked). Throws when the job is unknown or cannot run here.
+   */
+  start(jobId: string, context: JobContext = {}, eventType?: string): { readonly runId: string; readonly finished: Promise<JobRun> } {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     const refusal = this.runnable(job);
     if (refusal) throw new Error(`job ${jobId} cannot run: ${refusal}`);
-    return this.track(this.runJob(job, context, 'manual', 'Manual', null, new Set()));
+    const runId = randomUUID();
+    const how: JobTrigger = eventType === undefined ? 'manual' : 'event';
+    return { runId, finished: this.track(this.runJob(job, context, how, eventType ?? 'Manual', null, new Set(), runId)) };
   }
 
-  /** Newest first. */
-  recentRuns(limit = 50): JobRun[] {
-    const rows = this.deps.db.prepare('SELECT * FROM job_runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[];
+  /** Why a job does not run here (`disabled`, `otherPlatform`), or `ready`; and when its schedule fires next. */
+  stateOf(jobId: string): { readonly state: 'ready' | 'disabled' | 'otherPlatform'; readonly nextRunAt: string | null } {
+    const job = this.jobs.get(jobId);
+    const state = !job || !job.enabled ? 'disabled' : job.osFilter.includes(this.platform) ? 'ready' : 'otherPlatform';
+    const next = this.nextRuns.get(jobId);
+    return { state, nextRunAt: next === undefined ? null : new Date(next).toISOString() };
+  }
+
+  /**
+   * Records a run whose tasks another part of the agent carries out (the policy-controls job, whose
+   * UserDesktop tasks are the control prompts): each task outcome and the end are stored and
+   * audited exactly as for runs of this engine.
+   */
+  recordRun(job: KeeperJob, eventType: string, context: JobContext): { readonly runId: string; task(outcome: TaskOutcome): void; finish(failure: string | null): void } {
+    const started = this.deps.clock.now();
+    const runId = randomUUID();
+    const outcomes: TaskOutcome[] = [];
+    // The request's own audit trail stays as the elevation service writes it: these events name the
+    // request in their data (and job_runs.request_id), not in the request_id column.
+    const { actorUid, requestId } = this.actor(context);
+    const actor = { actorUid, requestId: null };
+    this.insertRun({ runId, jobId: job.id, trigger: 'event', eventType, status: 'running', reason: null, startedAt: started.toISOString(), finishedAt: null, durationMs: null, alternateOf: null, tasks: [] }, context);
+    this.deps.audit.append({ type: 'job.started', ...actor, data: { runId, jobId: job.id, name: job.name, trigger: 'event', eventType, alternateOf: null, tasks: job.tasks.length, requestId } }, started);
+    this.deps.onRunChanged?.({ runId, jobId: job.id, status: 'running' });
+    let done = false;
+    return {
+      runId,
+      task: (outcome) => {
+        if (done) return;
+        const kept = { ...outcome, stdout: redactOutput(outcome.stdout), stderr: redactOutput(outcome.stderr) };
+        outcomes.push(kept);
+        this.deps.db.prepare('UPDATE job_runs SET tasks_json = ? WHERE id = ?').run(JSON.stringify(outcomes), runId);
+        this.deps.audit.append({ type: 'task.finished', ...actor, data: { runId, jobId: job.id, requestId, ...kept } }, this.deps.clock.now());
+      },
+      finish: (failure) => {
+        if (done) return;
+        done = true;
+        const finished = this.deps.clock.now();
+        const status: JobRunStatus = failure ? 'failed' : 'succeeded';
+        const durationMs = finished.getTime() - started.getTime();
+        this.deps.db.prepare('UPDATE job_runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?').run(status, failure, finished.toISOString(), durationMs, JSON.stringify(outcomes), runId);
+        this.deps.audit.append({ type: 'job.finished', ...actor, data: { runId, jobId: job.id, trigger: 'event', eventType, status, reason: failure, durationMs, alternateJobId: null, alternateNote: null, requestId } }, finished);
+        this.deps.onRunChanged?.({ runId, jobId: job.id, status });
+      },
+    };
+  }
+
+  /** Newest first; `filter` narrows to one job and/or to the runs of one user plus those of no user. */
+  recentRuns(limit = 50, filter: { readonly jobId?: string; readonly uid?: number } = {}): JobRun[] {
+    const rows = this.deps.db
+      .prepare(
+        `SELECT * FROM job_runs WHERE (@jobId IS NULL OR job_id = @jobId) AND (@uid IS NULL OR actor_uid IS NULL OR actor_uid = @uid)
+         ORDER BY started_at DESC, rowid DESC LIMIT @limit`,
+      )
+      .all({ jobId: filter.jobId ?? null, uid: filter.uid ?? null, limit }) as RunRow[];
     return rows.map((row) => ({
       runId: row.id,
       jobId: row.job_id,
@@ -280,18 +368,27 @@ export class JobEngine {
   private arm(job: KeeperJob): void {
     const schedule = job.schedule!;
     const now = this.deps.clock.now();
+    const fire = (instant: number, then: () => void) => {
+      this.nextRuns.set(job.id, instant);
+      this.at(instant, () => {
+        this.nextRuns.delete(job.id);
+        this.scheduledRun(job);
+        then();
+      });
+    };
     if (schedule.intervalMinutes !== undefined) {
       const every = schedule.intervalMinutes * 60_000;
-      const next = (from: number) => this.at(from + every, () => (this.scheduledRun(job), next(from + every)));
+      const next = (from: number) => fire(from + every, () => next(from + every));
       next(now.getTime());
     } else if (schedule.runAt !== undefined) {
       const at = Date.parse(schedule.runAt);
-      if (at > now.getTime()) this.at(at, () => this.scheduledRun(job));
-    } else if (schedule.cronExpression !== undefined) {
-      const cron = new Cron(schedule.cronExpression);
+      if (at > now.getTime()) fire(at, () => {});
+    } else {
+      const pattern = schedule.cronExpression ?? calendarToCron(schedule.calendar!);
+      const cron = new Cron(pattern);
       const next = (after: number) => {
         const when = cron.nextRun(new Date(Math.max(after, this.deps.clock.now().getTime())));
-        if (when) this.at(when.getTime(), () => (this.scheduledRun(job), next(when.getTime())));
+        if (when) fire(when.getTime(), () => next(when.getTime()));
       };
       next(now.getTime());
     }
@@ -337,11 +434,12 @@ export class JobEngine {
   /* Runs                                                                                         */
   /* ------------------------------------------------------------------------------------------ */
 
-  private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, reason: string | null): JobRun {
+  private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, reason: string | null, runId: string = randomUUID()): JobRun {
     const now = this.deps.clock.now().toISOString();
-    const run: JobRun = { runId: randomUUID(), jobId: job.id, trigger, eventType, status, reason, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
+    const run: JobRun = { runId, jobId: job.id, trigger, eventType, status, reason, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
     this.insertRun(run, context);
     this.deps.audit.append({ type: 'job.finished', ...this.actor(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, durationMs: 0 } }, this.deps.clock.now());
+    this.deps.onRunChanged?.({ runId: run.runId, jobId: job.id, status });
     return run;
   }
 
@@ -375,28 +473,28 @@ export class JobEngine {
     return { actorUid: typeof uid === 'number' && Number.isInteger(uid) ? uid : null, requestId: typeof requestId === 'string' ? requestId : null };
   }
 
-  private async runJob(job: KeeperJob, trigger: JobContext, how: JobTrigger, eventType: string | null, alternateOf: string | null, chain: Set<string>): Promise<JobRun> {
-    chain.add(job.id);
-    if (job.condition.trim() !== '') {
-      let pass: boolean;
-      let why = 'its condition is false';
-      try {
-        pass = this.deps.evaluateCondition ? this.deps.evaluateCondition(job.condition, trigger) : false;
-        if (!this.deps.evaluateCondition) why = 'job conditions are not supported by this agent yet';
-      } catch (error) {
-        pass = false;
-        why = `its condition cannot be evaluated: ${(error as Error).message}`;
-      }
-      if (!pass) return this.record(job, how, eventType, alternateOf, trigger, 'skipped', why);
+  /** null when the condition holds, else why the job or task is skipped. */
+  private conditionFails(condition: string, context: JobContext): string | null {
+    if (condition.trim() === '') return null;
+    try {
+      return this.evaluate(condition, context) ? null : `its condition is false: ${condition}`;
+    } catch (error) {
+      return `its condition cannot be evaluated: ${(error as Error).message}`;
     }
+  }
+
+  private async runJob(job: KeeperJob, trigger: JobContext, how: JobTrigger, eventType: string | null, alternateOf: string | null, chain: Set<string>, runId: string = randomUUID()): Promise<JobRun> {
+    chain.add(job.id);
+    const skip = this.conditionFails(job.condition, { ...job.parameters, ...trigger, ...this.deps.builtins });
+    if (skip) return this.record(job, how, eventType, alternateOf, trigger, 'skipped', skip, runId);
 
     const started = this.deps.clock.now();
-    const runId = randomUUID();
-    const context: JobContext = { ...job.parameters, ...trigger, JobId: job.id, RunId: runId };
+    const context: JobContext = { ...job.parameters, ...trigger, ...this.deps.builtins, JobId: job.id, RunId: runId };
     const running: JobRun = { runId, jobId: job.id, trigger: how, eventType, status: 'running', reason: null, startedAt: started.toISOString(), finishedAt: null, durationMs: null, alternateOf, tasks: [] };
     this.insertRun(running, trigger);
     const actor = this.actor(trigger);
     this.deps.audit.append({ type: 'job.started', ...actor, data: { runId, jobId: job.id, name: job.name, trigger: how, eventType, alternateOf, tasks: job.tasks.length } }, started);
+    this.deps.onRunChanged?.({ runId, jobId: job.id, status: 'running' });
 
     const outcomes: TaskOutcome[] = [];
     let failure: string | null = null;
@@ -438,6 +536,7 @@ export class JobEngine {
       },
       finished,
     );
+    this.deps.onRunChanged?.({ runId, jobId: job.id, status });
     if (failure && job.alternateJobId && !alternateNote) {
       alternate = await this.runJob(this.jobs.get(job.alternateJobId)!, trigger, 'alternate', eventType, job.id, chain);
     }
@@ -463,6 +562,8 @@ export class JobEngine {
     if (task.SkipWhenPluginSettingFalse !== undefined && !this.deps.pluginSettings(task.SkipWhenPluginSettingFalse)) {
       return outcome('skipped', `plugin setting ${task.SkipWhenPluginSettingFalse} is false`);
     }
+    const skip = this.conditionFails(task.condition, context);
+    if (skip) return outcome('skipped', skip);
     let resolved: ResolvedTask;
     try {
       resolved = {
@@ -481,14 +582,17 @@ export class JobEngine {
 
     if (task.ExecutionType === 'UserDesktop') return this.deliver(resolved, context, outcome);
 
-    let identity: { uid: number; gid: number } | null = null;
-    if (task.ExecutionType === 'User') {
+    let identity: TaskIdentity | null = null;
+    if (task.ExecutionType === 'User' || task.ExecutionType === 'UserElevated') {
       const uid = context.uid;
-      if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', 'a User task needs the requesting user (uid) in the run context');
-      const gid = typeof context.gid === 'number' ? context.gid : (this.deps.gidOf?.(uid) ?? uid);
-      identity = { uid, gid };
-    } else if (task.ExecutionType === 'UserElevated') {
-      identity = { uid: 0, gid: 0 };
+      if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', `a ${task.ExecutionType} task needs the requesting user (uid) in the run context`);
+      const account = this.deps.accountOf?.(uid) ?? { name: null, home: null };
+      const user = { name: account.name ?? String(uid), home: account.home ?? '/' };
+      // UserElevated: the user's own environment (name, home), elevated to uid/gid 0.
+      identity =
+        task.ExecutionType === 'User'
+          ? { uid, gid: typeof context.gid === 'number' ? context.gid : (this.deps.gidOf?.(uid) ?? uid), user }
+          : { uid: 0, gid: 0, user };
     }
     const result = await this.spawnTask(resolved, identity);
     if (result.error) return outcome('failed', result.error, result);
@@ -511,7 +615,12 @@ export class JobEngine {
   }
 
   private async deliver(task: ResolvedTask, context: JobContext, outcome: (status: TaskStatus, reason: string | null) => TaskOutcome): Promise<TaskOutcome> {
-    const uid = context.uid;
+    let uid = context.uid;
+    if (uid === undefined) {
+      const named = typeof context.DesktopUser === 'string' && context.DesktopUser !== '' ? context.DesktopUser : null;
+      uid = this.deps.desktopUser?.(named) ?? null;
+      if (uid === null) return outcome('failed', named ? `no desktop user ${named} is known to this agent` : 'no requesting user and no console user to deliver the task to');
+    }
     if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', 'a UserDesktop task needs the requesting user (uid) in the run context');
     if (!this.deps.deliverToDesktop) return outcome('failed', 'this agent cannot deliver tasks to a desktop');
     let cancel = () => {};
@@ -530,20 +639,22 @@ export class JobEngine {
 
   private spawnTask(
     task: ResolvedTask,
-    identity: { uid: number; gid: number } | null,
+    identity: TaskIdentity | null,
   ): Promise<{ exitCode: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean; error: string | null }> {
     return new Promise((resolve) => {
       let child: ChildProcess;
       const env: NodeJS.ProcessEnv = {
         PATH: SAFE_PATH,
         LANG: 'C.UTF-8',
-        HOME: identity && identity.uid !== 0 ? '/' : '/root',
+        HOME: identity ? identity.user.home : '/root',
+        ...(identity ? { USER: identity.user.name, LOGNAME: identity.user.name } : {}),
         KEEPER_JOB_ID: task.jobId,
         KEEPER_JOB_RUN_ID: task.runId,
         KEEPER_TASK_ID: task.id,
       };
       try {
-        child = this.spawn(task.executablePath, task.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env, ...(identity ?? {}) });
+        const ids = identity ? { uid: identity.uid, gid: identity.gid } : {};
+        child = this.spawn(task.executablePath, task.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env, ...ids });
       } catch (error) {
         resolve({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, error: `cannot start ${task.executablePath}: ${(error as Error).message}` });
         return;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KeeperJob, splitArguments } from './jobSchema.ts';
+import { loadJobDirectory } from './jobLoader.ts';
+import { CalendarSchedule, calendarToCron, KeeperJob, splitArguments } from './jobSchema.ts';
 
 const task = (extra: Record<string, unknown> = {}) => ({ id: 't1', name: 'Task', executablePath: '/bin/true', ...extra });
 const job = (extra: Record<string, unknown> = {}) => ({ id: 'job-a', name: 'Job A', tasks: [task()], ...extra });
@@ -15,8 +16,20 @@ describe('Keeper job JSON', () => {
     const json: unknown = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../../resources/jobs/privilege-elevation-policy-controls.json'), 'utf8'));
     const parsed = KeeperJob.parse(json);
     expect(parsed.priority).toBe(5);
-    expect(parsed.tasks.map((t) => t.ExecutionType)).toEqual(['UserDesktop', 'UserDesktop', 'UserDesktop', 'UserDesktop']);
+    expect(parsed.tasks.map((t) => t.ExecutionType)).toEqual(['UserDesktop', 'UserDesktop', 'UserDesktop', 'UserDesktop', 'UserDesktop']);
     expect(parsed.events).toEqual([{ eventType: 'PolicyEvaluationPending' }]);
+  });
+
+  it('accepts every shipped default job', () => {
+    const load = loadJobDirectory(resolve(import.meta.dirname, '../../../../resources/jobs'));
+    expect(load.errors).toEqual([]);
+    expect(load.jobs.map((j) => j.id).sort()).toEqual(['LaunchPrivilegeElevation', 'audit-cleanup', 'log-version-info', 'privilege-elevation-policy-controls', 'send-toast']);
+  });
+
+  it('turns a calendar schedule into the cron pattern croner runs', () => {
+    expect(calendarToCron(CalendarSchedule.parse({ time: '03:30' }))).toBe('30 3 * * *');
+    expect(calendarToCron(CalendarSchedule.parse({ time: '18:05', daysOfWeek: [5, 1, 1], months: [12] }))).toBe('5 18 * 12 1,5');
+    expect(issues(job({ schedule: { calendar: { time: '25:00' } } }))).toEqual([{ path: 'schedule.calendar.time', message: 'a time of day as HH:MM' }]);
   });
 
   it('fills the defaults: Service tasks, all platforms, enabled, no schedule', () => {

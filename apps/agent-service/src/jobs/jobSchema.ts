@@ -1,5 +1,7 @@
 import { Cron } from 'croner';
 import * as z from 'zod';
+import { parseCondition } from './condition.ts';
+import { controlTaskProblem, POLICY_EVALUATION_PENDING } from './policyControls.ts';
 
 /** Keeper's four task execution modes; a task without one runs as Service. */
 export const EXECUTION_TYPES = ['Service', 'User', 'UserDesktop', 'UserElevated'] as const;
@@ -78,6 +80,18 @@ function normalizeTaskKeys(value: unknown): unknown {
   return out;
 }
 
+/** A condition is parsed when the file loads, so a syntax error rejects the file with its position. */
+const Condition = z
+  .string()
+  .default('')
+  .superRefine((value, ctx) => {
+    try {
+      parseCondition(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not a valid condition: ${(error as Error).message}` });
+    }
+  });
+
 export const JobTask = z.preprocess(
   normalizeTaskKeys,
   z
@@ -98,6 +112,8 @@ export const JobTask = z.preprocess(
         }),
       timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
       continueOnFailure: z.boolean().default(false),
+      /** The task runs only when this holds over the run context at its turn. */
+      condition: Condition,
       MergeStdoutJsonIntoContext: z.boolean().optional(),
       SkipWhenPluginSettingFalse: z.string().min(1).optional(),
     })
@@ -111,6 +127,22 @@ export const JobTask = z.preprocess(
 export type JobTask = z.infer<typeof JobTask>;
 
 const isoDateTime = z.iso.datetime({ offset: true, local: false });
+
+/** A calendar schedule: at `time` (local, HH:MM) on the listed days; an empty list means every. */
+export const CalendarSchedule = z.strictObject({
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM'),
+  daysOfWeek: z.array(z.number().int().min(0).max(6)).default([]),
+  daysOfMonth: z.array(z.number().int().min(1).max(31)).default([]),
+  months: z.array(z.number().int().min(1).max(12)).default([]),
+});
+export type CalendarSchedule = z.infer<typeof CalendarSchedule>;
+
+/** The cron pattern a calendar schedule stands for (croner then computes its runs). */
+export function calendarToCron(calendar: CalendarSchedule): string {
+  const [hour, minute] = calendar.time.split(':').map(Number);
+  const list = (values: readonly number[]) => (values.length === 0 ? '*' : [...new Set(values)].sort((a, b) => a - b).join(','));
+  return `${minute} ${hour} ${list(calendar.daysOfMonth)} ${list(calendar.months)} ${list(calendar.daysOfWeek)}`;
+}
 
 export const JobSchedule = z
   .strictObject({
@@ -127,13 +159,28 @@ export const JobSchedule = z
       })
       .optional(),
     runAt: isoDateTime.optional(),
+    calendar: CalendarSchedule.optional(),
   })
-  .refine((s) => [s.intervalMinutes, s.cronExpression, s.runAt].filter((v) => v !== undefined).length === 1, {
-    message: 'a schedule has exactly one of intervalMinutes, cronExpression or runAt',
+  .refine((s) => [s.intervalMinutes, s.cronExpression, s.runAt, s.calendar].filter((v) => v !== undefined).length === 1, {
+    message: 'a schedule has exactly one of intervalMinutes, cronExpression, runAt or calendar',
   });
 export type JobSchedule = z.infer<typeof JobSchedule>;
 
 export const JobEvent = z.strictObject({ eventType: z.string().min(1) });
+
+/**
+ * A redirect check (LaunchPrivilegeElevation): an elevation of a program matching the source
+ * patterns (`*` any characters, `?` one) opens the target instead, on the user's desktop.
+ */
+export const RedirectRule = z.strictObject({
+  sourceExePattern: z.string().min(1),
+  /** Matched against the arguments joined by single spaces; absent matches any arguments. */
+  sourceArgumentsPattern: z.string().optional(),
+  /** The window (or program) opened instead, e.g. `keeper-network-connections`. */
+  targetExecutable: z.string().min(1),
+  targetArguments: z.string().default(''),
+});
+export type RedirectRule = z.infer<typeof RedirectRule>;
 
 export const KeeperJob = z
   .strictObject({
@@ -145,9 +192,10 @@ export const KeeperJob = z
     events: z.array(JobEvent).default([]),
     schedule: JobSchedule.optional(),
     osFilter: z.array(JobPlatform).min(1).default([...JOB_PLATFORMS]),
-    condition: z.string().default(''),
+    condition: Condition,
     alternateJobId: z.string().default(''),
     parameters: z.record(z.string(), z.string()).default({}),
+    redirects: z.array(RedirectRule).default([]),
     tasks: z.array(JobTask).min(1),
   })
   .superRefine((job, ctx) => {
@@ -157,6 +205,12 @@ export const KeeperJob = z
       seen.add(task.id);
     });
     if (job.alternateJobId === job.id) ctx.addIssue({ code: 'custom', path: ['alternateJobId'], message: 'a job cannot be its own alternate' });
+    if (job.events.some((e) => e.eventType === POLICY_EVALUATION_PENDING)) {
+      job.tasks.forEach((task, index) => {
+        const problem = controlTaskProblem(task);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['tasks', index, problem.path], message: problem.message });
+      });
+    }
   });
 export type KeeperJob = z.infer<typeof KeeperJob>;
 

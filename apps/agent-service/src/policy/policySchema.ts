@@ -36,6 +36,8 @@ export const KeeperPolicy = z.looseObject({
       AllowCommands: z.array(z.string()).optional(),
       SubProcessCheck: z.array(z.string().min(1)).optional(),
       minAiLikelihoodPercent: z.number().min(0).max(100).optional(),
+      /** Our extension: passing this policy's controls opens an elevated session (`true`: the configured length, or minutes). */
+      ElevatedSession: z.union([z.literal(true), z.number().positive().max(7 * 24 * 60)]).optional(),
     })
     .optional(),
 });

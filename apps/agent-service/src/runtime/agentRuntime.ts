@@ -4,7 +4,9 @@ import { AgentErrorCodes, AgentStatusChanged } from '../../../../shared/protocol
 import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frameGuard.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AgentOptions } from '../cli/options.ts';
-import { agentHandlers } from '../handlers/agent.ts';
+import { agentHandlers, agentSettingsHandlers } from '../handlers/agent.ts';
+import { grantHandlers } from '../handlers/grants.ts';
+import { GrantService } from '../elevation/grantService.ts';
 import { elevationHandlers } from '../handlers/elevation.ts';
 import { policyHandlers } from '../handlers/policy.ts';
 import { ElevationService } from '../elevation/elevationService.ts';
@@ -20,7 +22,7 @@ import { approvalHandlers } from '../handlers/approvals.ts';
 import { lookupAccount } from '../identity/accounts.ts';
 import { AuditForwarder } from '../audit/auditForwarder.ts';
 import { RunService } from '../elevation/runService.ts';
-import { JobEngine } from '../jobs/jobEngine.ts';
+import { createJobsRuntime } from '../jobs/jobsRuntime.ts';
 import { loadJobDirectory, watchJobDirectory } from '../jobs/jobLoader.ts';
 import { jsonLinesSink, syslogSink } from '../audit/auditSinks.ts';
 import { sessionHandlers } from '../handlers/session.ts';
@@ -84,13 +86,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const runs = new RunService(db, clock, audit);
   const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccount });
   approvals.resume();
-  const jobs = new JobEngine({
-    db,
-    clock,
-    scheduler,
-    audit,
-    pluginSettings: () => true,
-  });
+  const grants = new GrantService({ db, clock, scheduler, audit, settings: options.grants });
+  grants.resume();
+  const jobsRuntime = createJobsRuntime({ db, clock, scheduler, audit, registry, dataDir: options.dataDir, agentVersion: AGENT_VERSION, plugins: options.plugins });
+  const jobs = jobsRuntime.engine;
   const loadJobs = () => {
     const load = loadJobDirectory(options.jobs);
     for (const error of load.errors) log.error({ file: error.file, path: error.path }, `job file rejected: ${error.message}`);
@@ -117,16 +116,19 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   });
   void forwarder.flush();
   const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals },
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects },
     audit,
   );
   const handlers = [
     ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
     ...agentHandlers(status, audit, approvals, clock),
+    ...agentSettingsHandlers(status, audit, approvals, clock, log),
+    ...grantHandlers(grants),
     ...elevationHandlers(elevation, broker, runs),
     ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny' }),
     ...mfaHandlers(mfa),
     ...approvalHandlers(approvals),
+    ...jobsRuntime.handlers(approvals),
   ];
   const sockets = new Set<net.Socket>();
   const stopForwarding = status.onChanged((snapshot) => {
@@ -201,7 +203,9 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         status.setPlugin(Plugins.ipc, 'Stopping');
         stopForwarding();
         broker.closeAll();
+        jobsRuntime.desktopTasks.closeAll();
         approvals.stop();
+        grants.stop();
         runs.stopAll();
         jobsWatcher.close();
         await jobs.stop();

@@ -104,6 +104,29 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE audit_sink_cursors (sink TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);`,
   `ALTER TABLE elevation_requests ADD COLUMN args_json TEXT NOT NULL DEFAULT '[]';
    ALTER TABLE elevation_requests ADD COLUMN run_at TEXT;`,
+  // Keeper.RunAs targets and elevated-session grants (Extension.ElevatedSession).
+  `ALTER TABLE elevation_requests ADD COLUMN run_as_json TEXT;
+   ALTER TABLE elevation_requests ADD COLUMN grant_id TEXT;
+   CREATE TABLE elevation_grants (
+     id TEXT PRIMARY KEY,
+     uid INTEGER NOT NULL,
+     policy_id TEXT NOT NULL,
+     policy_name TEXT NOT NULL,
+     executable TEXT NOT NULL,
+     sha256 TEXT,
+     run_as_uid INTEGER NOT NULL,
+     run_as_name TEXT NOT NULL,
+     request_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     ended_at TEXT,
+     end_reason TEXT CHECK (end_reason IN ('expired', 'revoked')),
+     uses INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX elevation_grants_lookup ON elevation_grants (uid, executable, run_as_uid, ended_at);`,
+  // Approvers see the application's verified publisher and the request's MFA verification.
+  `ALTER TABLE approvals ADD COLUMN signer TEXT;
+   CREATE INDEX audit_events_by_request ON audit_events (request_id, type);`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

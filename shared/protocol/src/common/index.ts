@@ -9,3 +9,6 @@ export * from './methods/approvals.ts';
 export * from './methods/audit.ts';
 export * from './methods/run.ts';
 export * from './methods/policy.ts';
+export * from './methods/grants.ts';
+export * from './methods/history.ts';
+export * from './methods/jobs.ts';

@@ -44,7 +44,20 @@ export const AgentStatusRequest = defineRequest('agent.status', NoParams, AgentS
 /** `agent.statusChanged`: pushed when a plugin changes state or the backend goes on/offline. */
 export const AgentStatusChanged = defineNotification('agent.statusChanged', AgentStatus);
 
+/** `agent.setLogLevel`: administrators change the agent's log level, live and audited. */
+export const AgentSetLogLevel = defineRequest('agent.setLogLevel', z.object({ level: LogLevel }), z.object({ level: LogLevel }));
+
+export const AgentPermissions = z.object({
+  /** The caller's roles from the agent config (administrator, approver, secondaryApprover). */
+  roles: z.array(z.enum(['administrator', 'approver', 'secondaryApprover'])),
+  canSetLogLevel: z.boolean(),
+});
+
+/** `agent.permissions`: what the caller may change on this agent, so a window can say why a control is read-only. */
+export const AgentPermissionsRequest = defineRequest('agent.permissions', NoParams, AgentPermissions);
+
 export type AgentStatus = z.infer<typeof AgentStatus>;
+export type AgentPermissions = z.infer<typeof AgentPermissions>;
 export type PluginStatus = z.infer<typeof PluginStatus>;
 export type PluginState = z.infer<typeof PluginState>;
 export type LogLevel = z.infer<typeof LogLevel>;

@@ -4,6 +4,36 @@ import { PolicyMatchSummary } from './elevation.ts';
 
 export const ApprovalStatus = z.enum(['Pending', 'Approved', 'Denied', 'Escalated', 'Expired']);
 
+/**
+ * The requester's other requests for this application (same SHA-256, or the same path when the file
+ * could not be hashed), this one excluded. Optional so that older agents' answers still parse.
+ */
+export const RequesterHistory = z.object({
+  asked: z.number().int().nonnegative(),
+  approved: z.number().int().nonnegative(),
+  denied: z.number().int().nonnegative(),
+});
+export type RequesterHistory = z.infer<typeof RequesterHistory>;
+
+/** Who decided a request, when, why, and (approved) until when it can be used. */
+export const ApprovalDecision = z.object({
+  by: z.object({ uid: z.number().int().nonnegative(), name: z.string().nullable() }),
+  at: z.iso.datetime(),
+  reason: z.string().nullable(),
+  /** An approved request can be used until then (once). */
+  usableUntil: z.iso.datetime().nullable(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+/**
+ * The MFA verification recorded for the request, if any. Approval precedes MFA, so while a request
+ * waits for its approvers this is null; the policies' controls say whether MFA comes after approval.
+ */
+export const ApprovalMfa = z.object({
+  verifiedAt: z.iso.datetime(),
+  user: z.object({ uid: z.number().int().nonnegative(), name: z.string().nullable() }),
+});
+
 /** An approval request as approvers see it (Keeper's approval record, plus what they need to decide). */
 export const Approval = z.object({
   approvalId: z.string(),
@@ -11,30 +41,45 @@ export const Approval = z.object({
   status: ApprovalStatus,
   requester: z.object({ uid: z.number().int().nonnegative(), name: z.string().nullable() }),
   machine: z.string(),
-  application: z.object({ path: z.string(), sha256: z.string().nullable(), commandLine: z.string() }),
+  application: z.object({
+    path: z.string(),
+    sha256: z.string().nullable(),
+    commandLine: z.string(),
+    /** The publisher whose signature the agent verified; null when unsigned or not checked (Linux). Absent from older agents. */
+    signer: z.string().nullable().optional(),
+  }),
   justification: z.string(),
   matchedPolicies: z.array(PolicyMatchSummary),
   createdAt: z.iso.datetime(),
   /** When a Pending request escalates (or expires, with no secondary approvers); when an Escalated one expires. */
   expiresAt: z.iso.datetime(),
   escalatedAt: z.iso.datetime().nullable(),
-  decision: z
-    .object({
-      by: z.object({ uid: z.number().int().nonnegative(), name: z.string().nullable() }),
-      at: z.iso.datetime(),
-      reason: z.string().nullable(),
-      /** An approved request can be used until then (once). */
-      usableUntil: z.iso.datetime().nullable(),
-    })
-    .nullable(),
+  decision: ApprovalDecision.nullable(),
+  requesterHistory: RequesterHistory.optional(),
+  mfa: ApprovalMfa.nullable().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 export const ApprovalRole = z.enum(['administrator', 'approver', 'secondaryApprover']);
 
-export const ApprovalsListParams = z.object({ statuses: z.array(ApprovalStatus).min(1).optional() }).nullish();
-export const ApprovalsListResult = z.object({ roles: z.array(ApprovalRole), approvals: z.array(Approval) });
+export const ApprovalsListParams = z
+  .object({
+    statuses: z.array(ApprovalStatus).min(1).optional(),
+    /**
+     * One page of the list (newest first), so a long queue fits the protocol's frame size limit;
+     * without `limit`, everything in one answer (as before).
+     */
+    offset: z.number().int().nonnegative().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  })
+  .nullish();
+export const ApprovalsListResult = z.object({
+  roles: z.array(ApprovalRole),
+  approvals: z.array(Approval),
+  /** Where the next page starts; null on the last page. Absent from agents that do not page. */
+  nextOffset: z.number().int().nonnegative().nullable().optional(),
+});
 
 export const ApprovalsDecideParams = z.object({
   approvalId: z.string().min(1).max(100),

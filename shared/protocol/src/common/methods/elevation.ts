@@ -15,6 +15,12 @@ export const PolicyStatusName = z.enum(['enforce', 'monitor', 'monitor_and_notif
 export const ControlName = z.enum(['ALLOW', 'DENY', 'NOTIFY', 'MFA', 'JUSTIFY', 'APPROVAL', 'AUDIT', 'RECORD', 'OPERATORAPPROVAL']);
 export const PromptControlName = z.enum(['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 'JUSTIFY', 'NOTIFY']);
 
+/** An account name as NSS knows it (no path separators, no option-looking names). */
+export const AccountName = z.string().min(1).max(256).regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*\$?$/, 'an account name');
+
+/** Keeper.RunAs: the identity to run as instead of root; the agent resolves it through NSS. */
+export const RunAsTarget = z.object({ user: AccountName });
+
 export const ElevationRequestParams = z.object({
   /** Absolute path of the program to run elevated; the agent hashes the file itself. */
   executable: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:\\/.test(p), 'an absolute path'),
@@ -23,6 +29,8 @@ export const ElevationRequestParams = z.object({
   policyType: PolicyTypeName.default('PrivilegeElevation'),
   /** For agentic actions: the process acting for the user and how likely it is an AI agent. */
   agentic: z.object({ parentProcess: z.string().min(1).max(4096), aiLikelihoodPercent: z.number().min(0).max(100) }).optional(),
+  /** Run as this user (keeper-runas) instead of root (keeper-elevate); decided under the same policies. */
+  runAs: RunAsTarget.optional(),
 });
 
 export const PolicyMatchSummary = z.object({
@@ -52,6 +60,10 @@ export const ElevationRequestResult = z.object({
   decision: DecisionSummary,
   application: z.object({ path: z.string(), sha256: z.string().nullable(), commandLine: z.string() }),
   createdAt: z.iso.datetime(),
+  /** The identity the program runs with when allowed (root unless `runAs` named another user). */
+  runAs: z.object({ user: z.string(), uid: z.number().int().nonnegative() }).optional(),
+  /** Set when a valid elevated-session grant let this request pass without its prompts. */
+  grant: z.object({ grantId: z.string(), expiresAt: z.iso.datetime() }).optional(),
 });
 
 /** `elevation.request`: asks the agent to decide whether the caller may run a program elevated. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
-import { ApprovalStatus } from './approvals.ts';
+import { ApprovalDecision, ApprovalStatus } from './approvals.ts';
 import { ElevationState, PromptControlName } from './elevation.ts';
 
 export const PromptKind = z.enum(['justification', 'mfa', 'approval', 'operatorApproval', 'message']);
@@ -49,6 +49,11 @@ export const PromptShow = z.object({
       /** What happens at `expiresAt` if nobody decides: escalation to the secondary approvers, or expiry. */
       nextStep: z.enum(['escalate', 'expire']),
       decisionReason: z.string().nullable(),
+      /**
+       * Once decided (Approved, Denied, Expired) the agent re-sends the notice with who decided and,
+       * approved, until when; the requester dismisses it with `cancel`. Absent from older agents.
+       */
+      decision: ApprovalDecision.nullable().optional(),
     })
     .optional(),
 });

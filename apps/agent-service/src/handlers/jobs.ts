@@ -1,0 +1,87 @@
+import {
+  AgentError,
+  AgentErrorCodes,
+  JobsDesktopTaskDone,
+  JobsList,
+  JobsRun,
+  JobsRuns,
+  type JobRunView,
+  type JobSummary,
+} from '../../../../shared/protocol/src/common/index.ts';
+import type { ApprovalService } from '../approvals/approvalService.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
+import type { DesktopTaskBroker } from '../jobs/desktopTasks.ts';
+import type { JobEngine, JobRun } from '../jobs/jobEngine.ts';
+import type { Clock } from '../status/statusService.ts';
+
+export interface JobHandlerDependencies {
+  readonly engine: JobEngine;
+  readonly desktopTasks: DesktopTaskBroker;
+  readonly approvals: Pick<ApprovalService, 'rolesOf'>;
+  readonly audit: Pick<AuditLog, 'append'>;
+  readonly clock: Clock;
+}
+
+function view(run: JobRun, withOutput: boolean): JobRunView {
+  return {
+    runId: run.runId,
+    jobId: run.jobId,
+    trigger: run.trigger,
+    eventType: run.eventType,
+    status: run.status,
+    reason: run.reason,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: run.durationMs,
+    alternateOf: run.alternateOf,
+    tasks: run.tasks.map((task) => (withOutput ? task : { ...task, stdout: '', stderr: '' })),
+  };
+}
+
+export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: JobHandlerDependencies): RegisteredHandler[] {
+  const isAdministrator = (uid: number | null) => approvals.rolesOf(uid).includes('administrator');
+  return [
+    route(JobsList, () => ({
+      jobs: engine.loaded.map((job): JobSummary => {
+        const { state, nextRunAt } = engine.stateOf(job.id);
+        return {
+          id: job.id,
+          name: job.name,
+          description: job.description,
+          priority: job.priority,
+          state,
+          events: job.events.map((e) => e.eventType),
+          schedule: job.schedule ? { ...job.schedule } : null,
+          nextRunAt,
+          tasks: job.tasks.map((task) => ({ id: task.id, name: task.name, executionType: task.ExecutionType })),
+        };
+      }),
+    })),
+    route(JobsRun, ({ jobId, parameters }, context) => {
+      const uid = context.peer.uid;
+      if (!isAdministrator(uid)) {
+        audit.append({ type: 'job.run.refused', actorUid: uid, requestId: null, data: { jobId, reason: 'not an administrator' } }, clock.now());
+        throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may run jobs by hand');
+      }
+      if (!engine.loaded.some((job) => job.id === jobId)) throw new AgentError(AgentErrorCodes.NotFound, `no job ${jobId} is loaded`);
+      let started: ReturnType<JobEngine['start']>;
+      try {
+        started = engine.start(jobId, { ...parameters, TriggeredByUid: uid });
+      } catch (error) {
+        throw new AgentError(AgentErrorCodes.Conflict, (error as Error).message);
+      }
+      audit.append({ type: 'job.run.requested', actorUid: uid, requestId: null, data: { jobId, runId: started.runId, parameters: Object.keys(parameters ?? {}) } }, clock.now());
+      started.finished.catch(() => {});
+      return { runId: started.runId, jobId };
+    }),
+    route(JobsRuns, (params, context) => {
+      const uid = context.peer.uid;
+      const admin = isAdministrator(uid);
+      // Others see the runs of their own requests and the agent's own runs, never program output.
+      const runs = engine.recentRuns(params?.limit ?? 50, { ...(params?.jobId ? { jobId: params.jobId } : {}), ...(admin ? {} : { uid: uid ?? -1 }) });
+      return { runs: runs.map((run) => view(run, admin)) };
+    }),
+    route(JobsDesktopTaskDone, (params, context) => desktopTasks.done(context, params)),
+  ];
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AgentError,
+  AgentErrorCodes,
+  JobsDesktopTaskNotification,
+  type JobsDesktopTask,
+  type ParamsOf,
+  type JobsDesktopTaskDone,
+} from '../../../../shared/protocol/src/common/index.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { ConnectionContext } from '../ipc/agentConnection.ts';
+import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { DesktopDelivery, ResolvedTask } from './jobEngine.ts';
+
+interface OpenDelivery {
+  readonly uid: number;
+  readonly task: JobsDesktopTask;
+  readonly finish: (result: { ok: boolean; reason?: string }) => void;
+}
+
+/**
+ * Hands UserDesktop tasks to the desktop sessions of the user they belong to (`jobs.desktopTask`)
+ * and resolves each with the first outcome one of them reports (`jobs.desktopTaskDone`). Without a
+ * desktop session of that user, or when the last one goes away before answering, the task fails
+ * at once with a reason that says so. A desktop that connects while a task is open receives it too.
+ */
+export class DesktopTaskBroker {
+  private readonly open = new Map<string, OpenDelivery>();
+  private readonly registry: ConnectionRegistry;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly audit: Pick<AuditLog, 'append'>;
+
+  constructor(registry: ConnectionRegistry, clock: Clock, scheduler: Scheduler, audit: Pick<AuditLog, 'append'>) {
+    this.registry = registry;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.audit = audit;
+    registry.onSessionStarted((context) => {
+      if (context.session?.clientKind !== 'desktop' || context.peer.uid === null) return;
+      for (const delivery of this.open.values()) {
+        if (delivery.uid === context.peer.uid) void notify(context.connection, JobsDesktopTaskNotification, delivery.task).catch(() => {});
+      }
+    });
+    registry.onRemoved((context) => {
+      const uid = context.peer.uid;
+      if (uid === null || this.registry.desktopsOf(uid).length > 0) return;
+      for (const delivery of [...this.open.values()]) {
+        if (delivery.uid === uid) delivery.finish({ ok: false, reason: 'the desktop session went away before the task finished' });
+      }
+    });
+  }
+
+  readonly deliver: DesktopDelivery = (uid: number, task: ResolvedTask) => {
+    const desktops = this.registry.desktopsOf(uid);
+    if (desktops.length === 0) return Promise.resolve({ ok: false, reason: `no desktop session of uid ${uid} is connected` });
+    const deliveryId = randomUUID();
+    const show: JobsDesktopTask = {
+      deliveryId,
+      jobId: task.jobId,
+      runId: task.runId,
+      taskId: task.id,
+      name: task.name,
+      window: task.executablePath,
+      args: [...task.args],
+      expiresAt: new Date(this.clock.now().getTime() + task.timeoutSeconds * 1000).toISOString(),
+    };
+    return new Promise((resolve) => {
+      let cancelTimer = () => {};
+      const finish = (result: { ok: boolean; reason?: string }) => {
+        if (!this.open.delete(deliveryId)) return;
+        cancelTimer();
+        resolve(result);
+      };
+      this.open.set(deliveryId, { uid, task: show, finish });
+      cancelTimer = this.scheduler.schedule(task.timeoutSeconds * 1000, () => finish({ ok: false, reason: `no answer from the desktop within ${task.timeoutSeconds} s` }));
+      for (const context of desktops) void notify(context.connection, JobsDesktopTaskNotification, show).catch(() => {});
+    });
+  };
+
+  /** A desktop's report; only a connection of the user the task went to may give it, once. */
+  done(context: ConnectionContext, params: ParamsOf<typeof JobsDesktopTaskDone>): { accepted: true } {
+    const delivery = this.open.get(params.deliveryId);
+    if (!delivery) throw new AgentError(AgentErrorCodes.Expired, 'this desktop task is no longer open (answered, expired or failed)');
+    if (context.peer.uid !== delivery.uid) {
+      this.audit.append(
+        { type: 'job.desktopTask.refused', actorUid: context.peer.uid, requestId: null, data: { deliveryId: params.deliveryId, jobId: delivery.task.jobId, reason: 'answer from another user' } },
+        this.clock.now(),
+      );
+      throw new AgentError(AgentErrorCodes.Unauthorized, 'this desktop task belongs to another user');
+    }
+    delivery.finish(params.outcome === 'completed' ? { ok: true } : { ok: false, reason: params.detail ?? 'the desktop could not carry out the task' });
+    return { accepted: true };
+  }
+
+  /** The console user: the one whose desktop session connected last (null when none is connected). */
+  consoleUid(): number | null {
+    const desktops = this.registry.withSession().filter((c) => c.session?.clientKind === 'desktop' && c.peer.uid !== null);
+    return desktops.at(-1)?.peer.uid ?? null;
+  }
+
+  /** Fails every open delivery (agent shutdown). */
+  closeAll(): void {
+    for (const delivery of [...this.open.values()]) delivery.finish({ ok: false, reason: 'the agent is stopping' });
+  }
+}

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { JobsRunsChanged } from '../../../../shared/protocol/src/common/index.ts';
+import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { ApprovalService } from '../approvals/approvalService.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import { jobHandlers } from '../handlers/jobs.ts';
+import { lookupAccount } from '../identity/accounts.ts';
+import type { RegisteredHandler } from '../ipc/agentConnection.ts';
+import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { AgentDatabase } from '../store/database.ts';
+import { evaluateCondition } from './condition.ts';
+import { DesktopTaskBroker } from './desktopTasks.ts';
+import { JobEngine } from './jobEngine.ts';
+import { pluginSettingOn, type PluginSettings } from './pluginSettings.ts';
+import { PolicyControlsJob } from './policyControls.ts';
+import { RedirectCheck } from './redirectCheck.ts';
+import { uidOfUser } from './userLookup.ts';
+
+export interface JobsRuntimeOptions {
+  readonly db: AgentDatabase;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly audit: AuditLog;
+  readonly registry: ConnectionRegistry;
+  readonly dataDir: string;
+  readonly agentVersion: string;
+  readonly plugins: PluginSettings;
+}
+
+/** The jobs engine and what hangs off it: desktop delivery, the policy-controls job, the redirect check, the protocol handlers. */
+export function createJobsRuntime({ db, clock, scheduler, audit, registry, dataDir, agentVersion, plugins }: JobsRuntimeOptions) {
+  const desktopTasks = new DesktopTaskBroker(registry, clock, scheduler, audit);
+  const engine = new JobEngine({
+    db,
+    clock,
+    scheduler,
+    audit,
+    pluginSettings: (name) => pluginSettingOn(plugins, name),
+    deliverToDesktop: desktopTasks.deliver,
+    accountOf: (uid) => lookupAccount(uid),
+    desktopUser: (name) => (name === null ? desktopTasks.consoleUid() : uidOfUser(name)),
+    builtins: { NodePath: process.execPath, JobTools: join(import.meta.dirname, 'tools'), DataDir: dataDir, AgentVersion: agentVersion },
+    onRunChanged: (run) => {
+      // Desktops show runs (the KeeperAgent window); command-line clients never asked for this.
+      for (const context of registry.withSession()) {
+        if (context.session?.clientKind === 'desktop') void notify(context.connection, JobsRunsChanged, run).catch(() => {});
+      }
+    },
+  });
+  return {
+    engine,
+    desktopTasks,
+    controlsJob: new PolicyControlsJob(engine, clock, evaluateCondition, desktopTasks.deliver),
+    redirects: new RedirectCheck(engine),
+    handlers: (approvals: Pick<ApprovalService, 'rolesOf'>): RegisteredHandler[] => jobHandlers({ engine, desktopTasks, approvals, audit, clock }),
+  };
+}

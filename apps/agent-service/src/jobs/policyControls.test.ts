@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../audit/auditLog.ts';
+import { DEFAULT_CONTROL_SETTINGS, type PendingElevation } from '../elevation/controlRunner.ts';
+import { systemClock, systemScheduler } from '../status/statusService.ts';
+import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
+import { evaluateCondition } from './condition.ts';
+import { JobEngine } from './jobEngine.ts';
+import { KeeperJob } from './jobSchema.ts';
+import { PolicyControlsJob } from './policyControls.ts';
+
+const control = (id: string, window: string, name: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  ExecutionType: 'UserDesktop',
+  executablePath: window,
+  arguments: `--control ${name} --request {RequestId}`,
+  ...extra,
+});
+
+const request = (controls: PendingElevation['decision']['controls'], actionType = 'PrivilegeElevation'): PendingElevation => ({
+  requestId: 'req-1',
+  uid: 1000,
+  userName: 'alice',
+  subject: { requestId: 'req-1', executable: '/usr/bin/true', commandLine: '/usr/bin/true', sha256: null, policyNames: ['P'] },
+  decision: { outcome: 'controls', reason: '', controls, justificationWithApproval: false, matched: [], deciding: [], monitored: [] },
+  notification: null,
+  agentic: null,
+  actionType,
+  machine: 'host',
+});
+
+describe('the policy-controls job', () => {
+  let dir: string;
+  let db: AgentDatabase;
+  let engine: JobEngine;
+  let controls: PolicyControlsJob;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kp-controls-'));
+    db = openAgentDatabase(dir);
+    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit: new AuditLog(db), pluginSettings: () => true });
+    controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () => Promise.resolve({ ok: false, reason: 'no desktop in this test' }));
+  });
+  afterEach(async () => {
+    await engine.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('picks the first applicable job by priority and condition, and a task by its condition', () => {
+    engine.load([
+      KeeperJob.parse({ id: 'agentic', name: 'A', priority: 1, condition: "PolicyType == 'AgenticAccess'", events: [{ eventType: 'PolicyEvaluationPending' }], tasks: [control('op', 'KeeperApproval', 'OPERATORAPPROVAL')] }),
+      KeeperJob.parse({
+        id: 'default',
+        name: 'D',
+        priority: 5,
+        events: [{ eventType: 'PolicyEvaluationPending' }],
+        tasks: [control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online', timeoutSeconds: 60 }), control('just', 'KeeperJustification', 'JUSTIFY', { timeoutSeconds: 120 }), control('mfa', 'KeeperMFA', 'MFA')],
+      }),
+    ]);
+    const online = controls.begin(request(['MFA', 'JUSTIFY']), true, DEFAULT_CONTROL_SETTINGS);
+    expect(online).toMatchObject({ ok: true, jobId: 'default', controls: ['JUSTIFY', 'MFA'], settings: { justificationTimeoutMs: 120_000, mfaTimeoutMs: 300_000 } });
+    const offline = controls.begin(request(['JUSTIFY']), false, DEFAULT_CONTROL_SETTINGS);
+    expect(offline).toMatchObject({ ok: true, settings: { justificationTimeoutMs: 60_000 } });
+    expect(controls.begin(request(['OPERATORAPPROVAL'], 'AgenticAccess'), true, DEFAULT_CONTROL_SETTINGS)).toMatchObject({ ok: true, jobId: 'agentic' });
+    const [offlineRun, onlineRun] = engine.recentRuns(5, { jobId: 'default' });
+    expect(onlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([['just-offline', 'skipped', 'its condition is false: !Online']]);
+    expect(offlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([
+      ['just', 'skipped', 'JUSTIFY is presented by an earlier task'],
+      ['mfa', 'skipped', 'the policy does not ask for MFA'],
+    ]);
+  });
+
+  it('records each control as its task, and denies what no task presents', () => {
+    engine.load([KeeperJob.parse({ id: 'only-mfa', name: 'M', events: [{ eventType: 'PolicyEvaluationPending' }], tasks: [control('mfa', 'KeeperMFA', 'MFA')] })]);
+    expect(controls.begin(request(['MFA', 'JUSTIFY']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({ ok: false, reason: 'The policy asks for JUSTIFY, but no task of job "only-mfa" presents it.' });
+    const run = controls.begin(request(['MFA']), true, DEFAULT_CONTROL_SETTINGS);
+    if (!run.ok) throw new Error(run.reason);
+    const seen: string[] = [];
+    const progress = run.progress({ asking: (c) => seen.push(`asking ${c}`), passed: (c) => seen.push(`passed ${c}`) });
+    progress.asking('MFA');
+    run.finish({ state: 'denied', reason: 'That code is not valid.' });
+    expect(seen).toEqual(['asking MFA']);
+    expect(engine.recentRuns(1)[0]).toMatchObject({ jobId: 'only-mfa', status: 'failed', reason: 'task mfa failed: That code is not valid.', tasks: [{ taskId: 'mfa', status: 'failed', executionType: 'UserDesktop' }] });
+    engine.load([]);
+    expect(controls.begin(request(['MFA']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({ ok: false, reason: 'No PolicyEvaluationPending job applies to this request, so its controls cannot be presented.' });
+  });
+});

@@ -1,0 +1,79 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApprovalsDecide,
+  ApprovalsList,
+  ElevationRequest,
+  MfaEnrollBegin,
+  MfaEnrollConfirm,
+  PromptRespond,
+  PromptShowNotification,
+  type PromptShow,
+} from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+
+/**
+ * What approvers see about a request beyond the command: the publisher the agent verified (none on
+ * Linux: null, never a made-up name) and the requester's MFA verification, which with the precedence
+ * Approval → MFA only exists once the request was approved and the code entered.
+ */
+describe('approval details: publisher and MFA identity come from the agent\'s records', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  let agent: AgentProcess;
+  let client: AgentClient;
+  const prompts: PromptShow[] = [];
+  const prompt = async (kind: PromptShow['kind']) => {
+    await expect.poll(() => prompts.some((p) => p.kind === kind), { timeout: 8_000 }).toBe(true);
+    return prompts.find((p) => p.kind === kind)!;
+  };
+
+  beforeAll(async () => {
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL', 'MFA'])]);
+    const configFile = join(sandbox.dir, 'agent.json');
+    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } }));
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+    client = await connectClient(sandbox.socket, 'desktop');
+    client.onNotification(PromptShowNotification, (p) => prompts.push(p));
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('lists no signer and no MFA while the request waits, and the MFA verification (who, when) once it was done', async () => {
+    const { requestId } = await client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    await client.request(PromptRespond, { promptId: (await prompt('justification')).promptId, response: { kind: 'justification', text: 'Details test: publisher and MFA' } });
+    await prompt('approval');
+    const waiting = (await client.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    expect(waiting.application.signer).toBeNull();
+    expect(waiting.mfa).toBeNull();
+    expect(waiting.matchedPolicies[0]!.controls).toEqual(['APPROVAL', 'MFA']);
+
+    await client.request(ApprovalsDecide, { approvalId: waiting.approvalId, decision: 'approve' });
+    const mfa = await prompt('mfa');
+    const enrollment = await client.request(MfaEnrollBegin, undefined);
+    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await generate({ secret: enrollment.secret }) });
+    const next = await generate({ secret: enrollment.secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    expect(await client.request(PromptRespond, { promptId: mfa.promptId, response: { kind: 'mfa', code: next } })).toEqual({ accepted: true });
+    expect(await settledState(client, requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL', 'MFA'] });
+
+    const done = (await client.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    expect(done.mfa).toEqual({ verifiedAt: expect.any(String) as unknown, user: { uid: 0, name: 'root' } });
+    expect(Date.parse(done.mfa!.verifiedAt)).toBeGreaterThanOrEqual(Date.parse(done.decision!.at));
+    // Straight from the agent's SQLite file: the record holds no publisher, and the MFA is the audited one.
+    const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
+    const row = db.prepare('SELECT signer FROM approvals WHERE request_id = ?').get(requestId) as { signer: string | null };
+    const audited = db.prepare(`SELECT at FROM audit_events WHERE request_id = ? AND type = 'mfa.verified'`).all(requestId) as Array<{ at: string }>;
+    db.close();
+    expect(row.signer).toBeNull();
+    expect(audited).toEqual([{ at: done.mfa!.verifiedAt }]);
+  });
+});
