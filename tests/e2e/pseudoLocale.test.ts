@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, type AgentProcess, startAgent } from '../support/agentProcess.ts';
+import { ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, type AgentProcess, startAgent } from '../support/agentProcess.ts';
 import { launchChromium, SCREENSHOT_DIR, seriousAxeViolations } from '../support/browser.ts';
+import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 
@@ -99,11 +102,11 @@ async function highContrastFindings(page: Page, name: string): Promise<string[]>
     findings.push(...(await seriousAxeViolations(page)).map((v) => `system + prefers-contrast: more, ${colorScheme}: ${v}`));
   }
   await page.emulateMedia({ colorScheme: 'light', contrast: 'no-preference' });
-  await page.getByRole('combobox').selectOption('high-contrast');
+  await page.getByRole('combobox', { name: 'Theme', exact: true }).selectOption('high-contrast');
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(0, 0, 0)');
   findings.push(...(await seriousAxeViolations(page)).map((v) => `high-contrast theme: ${v}`));
   await fullScreenshot(page, `${name}-high-contrast`);
-  await page.getByRole('combobox').selectOption('system');
+  await page.getByRole('combobox', { name: 'Theme', exact: true }).selectOption('system');
   return findings;
 }
 
@@ -156,7 +159,7 @@ describe('KeeperAgent window: pseudo-locale, French and Japanese, high contrast'
 
   it('offers high contrast in the theme select, and takes it from the OS under "system"', async () => {
     const page = await open({});
-    expect(await page.getByRole('combobox').locator('option').allTextContents()).toEqual(['System', 'Light', 'Dark', 'High contrast']);
+    expect(await page.getByRole('combobox', { name: 'Theme', exact: true }).locator('option').allTextContents()).toEqual(['System', 'Light', 'Dark', 'High contrast']);
     expect(await highContrastFindings(page, 'keeper-agent')).toEqual([]);
     await page.emulateMedia({ forcedColors: 'active' });
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -223,6 +226,7 @@ describe('KeeperJustification window: pseudo-locale, French and Japanese, high c
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(lng);
       expect(await page.getByRole('button', { name: lng === 'fr' ? 'Envoyer la justification' : '理由を送信' }).count()).toBe(1);
       expect(await page.getByTestId('counter').textContent()).toBe(lng === 'fr' ? 'Encore 10 caractères requis' : 'あと 10 文字必要です');
+      await fullScreenshot(page, `${lng}-keeper-justification`);
       expect(await seriousAxeViolations(page)).toEqual([]);
       expect(await probe(page, clipped)).toEqual([]);
     });
@@ -231,6 +235,136 @@ describe('KeeperJustification window: pseudo-locale, French and Japanese, high c
   it('passes axe in high contrast, chosen or from the OS', async () => {
     await withPrompt({}, async (page) => {
       expect(await highContrastFindings(page, 'keeper-justification')).toEqual([]);
+    });
+  });
+});
+
+/** Prompt windows are not resizable: in the pseudo-locale their content must still fit the window's height. */
+function tooTall(): Finding[] {
+  const content = document.documentElement.scrollHeight;
+  return content > innerHeight ? [{ text: `content is ${content} px tall`, where: `window of ${innerHeight} px` }] : [];
+}
+
+describe('KeeperMFA window (authenticator setup, its tallest page): pseudo-locale, French and Japanese', () => {
+  let harness: PromptWindowHarness;
+
+  /** Asks for elevation, opens the MFA window on its setup page, runs `check`, then cancels (Escape). */
+  const withSetupPage = async (query: Record<string, string>, check: (page: Page) => Promise<void>) => {
+    const result = await harness.request({ executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    expect(result.state).toBe('pending');
+    const page = await harness.openWindow(query);
+    try {
+      await page.getByTestId('enroll-secret').waitFor();
+      await eventually(() => page.getByTestId('expires-in').count()).toBe(1);
+      await check(page);
+    } finally {
+      await page.keyboard.press('Escape');
+      expect((await harness.finalState(result.requestId)).state).toBe('denied');
+    }
+  };
+
+  beforeAll(async () => {
+    harness = await startPromptWindowHarness({
+      window: 'keeper-mfa',
+      viewport: { width: 560, height: 720 },
+      policies: {
+        'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
+        'mfa.json': { PolicyName: 'Second factor', PolicyId: 'pol-mfa', PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: ['col-true'], Actions: { OnSuccess: { Controls: ['MFA'] } } },
+      },
+    });
+  });
+
+  afterAll(() => harness?.stop());
+
+  it('in en-XA every visible string came through i18next, nothing is clipped, and it fits the window', async () => {
+    await withSetupPage({ lng: 'en-XA' }, async (page) => {
+      await fullScreenshot(page, 'pseudo-keeper-mfa');
+      expect(await probe(page, untranslated)).toEqual([]);
+      expect(await probe(page, clipped)).toEqual([]);
+      expect(await probe(page, tooTall)).toEqual([]);
+    });
+  });
+
+  it.each(['fr', 'ja'])('in %s passes axe and fits the window', async (lng) => {
+    await withSetupPage({ lng }, async (page) => {
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lng);
+      await fullScreenshot(page, `${lng}-keeper-mfa`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(await probe(page, clipped)).toEqual([]);
+      expect(await probe(page, tooTall)).toEqual([]);
+    });
+  });
+});
+
+describe('Approval pending window: pseudo-locale, French and Japanese', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+  let shell: WebShellProcess;
+  let browser: Browser;
+  let requester: AgentClient;
+  const presented = { 'keeper-justification': 0, 'keeper-approval-pending': 0 };
+
+  /**
+   * Asks for /usr/bin/true, answers the justification window, opens the pending notice with `query`,
+   * runs `check`, then withdraws the request (which closes the notice) even if the check failed.
+   */
+  const withPendingNotice = async (query: Record<string, string>, check: (page: Page) => Promise<void>) => {
+    const context = await browser.newContext({ viewport: { width: 560, height: 720 }, colorScheme: 'light' });
+    const { requestId } = await requester.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    const justify = await context.newPage();
+    await justify.goto(await shell.windowUrl('keeper-justification', ++presented['keeper-justification']));
+    await justify.getByRole('textbox').fill('Patch Tuesday: updating the VPN client');
+    await justify.keyboard.press('Control+Enter');
+    const page = await context.newPage();
+    await page.goto(withQuery(await shell.windowUrl('keeper-approval-pending', ++presented['keeper-approval-pending']), query));
+    try {
+      await page.getByTestId('status-badge').waitFor();
+      await check(page);
+    } finally {
+      // Withdraw (the notice's only button): a decided request's notice stays open until the requester saw it.
+      await page.locator('main button').click();
+      await eventually(async () => (await requester.request(ElevationStatus, { requestId })).state).toBe('denied');
+      await context.close();
+    }
+  };
+
+  beforeAll(async () => {
+    const policiesDir = join(sandbox.dir, 'policies');
+    mkdirSync(policiesDir);
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL'])]);
+    const configFile = join(sandbox.dir, 'agent.json');
+    // One OS user plays requester and approver here (approvalPendingWindow.test.ts says why).
+    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] }, approvers: { groups: ['it-approvers'] }, allowSelfApproval: true } }));
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+    shell = await startWebShell(sandbox.socket);
+    requester = await connectClient(sandbox.socket);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    requester?.close();
+    await browser?.close();
+    await shell?.stop();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('in en-XA every visible string came through i18next, nothing is clipped, and it fits the window', async () => {
+    await withPendingNotice({ lng: 'en-XA' }, async (page) => {
+      await fullScreenshot(page, 'pseudo-keeper-approval-pending');
+      expect(await probe(page, untranslated)).toEqual([]);
+      expect(await probe(page, clipped)).toEqual([]);
+      expect(await probe(page, tooTall)).toEqual([]);
+    });
+  });
+
+  it.each(['fr', 'ja'])('in %s passes axe and fits the window', async (lng) => {
+    await withPendingNotice({ lng }, async (page) => {
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lng);
+      await fullScreenshot(page, `${lng}-keeper-approval-pending`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(await probe(page, clipped)).toEqual([]);
+      expect(await probe(page, tooTall)).toEqual([]);
     });
   });
 });

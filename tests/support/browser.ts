@@ -7,8 +7,11 @@ import { PROJECT_DIR } from './agentProcess.ts';
 export const CHROMIUM_PATH = process.env['KEEPER_CHROMIUM'] ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(PROJECT_DIR, 'docs/screenshots');
 
-/** Debian's Chromium, headless, without the background services that would try the network. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless, without the background services that would try the network;
+ * `extraArgs` are added to its command line.
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`no Chromium at ${CHROMIUM_PATH}: install it with "apt-get install -y chromium" (or set KEEPER_CHROMIUM)`);
   }
@@ -21,6 +24,7 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-gpu',
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      ...extraArgs,
     ],
   });
 }

@@ -1,20 +1,24 @@
-import i18next, { type i18n } from 'i18next';
+import i18next, { type i18n, type Resource } from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { pseudoPostProcessor } from './pseudoLocale.ts';
-import { PSEUDO_LANGUAGE, RESOURCES, SUPPORTED_LANGUAGES, type Namespace } from './resources.ts';
+import { PSEUDO_LANGUAGE, pseudoPostProcessor } from './pseudoLocale.ts';
+import type { Namespace } from './resources.ts';
 
 /** Picks the first requested language we ship, matching on the primary subtag ("de-AT" → "de"). */
-export function pickLanguage(requested: readonly string[]): string {
+export function pickLanguage(requested: readonly string[], supported: readonly string[]): string {
   for (const tag of requested) {
     if (tag === PSEUDO_LANGUAGE) return tag;
     const primary = tag.toLowerCase().split('-')[0];
-    const match = SUPPORTED_LANGUAGES.find((lng) => lng === primary);
+    const match = supported.find((lng) => lng === primary);
     if (match) return match;
   }
   return 'en';
 }
 
-export function createI18n(language: string, defaultNS: Namespace): i18n {
+/**
+ * An i18next instance over the given translations: a window passes only its language's namespaces
+ * (loadTranslations), main and the tests the whole RESOURCES.
+ */
+export function createI18n(language: string, defaultNS: Namespace, resources: Resource): i18n {
   const instance = i18next.createInstance();
   void instance
     .use(pseudoPostProcessor)
@@ -22,9 +26,8 @@ export function createI18n(language: string, defaultNS: Namespace): i18n {
     .init({
       lng: language,
       fallbackLng: 'en',
-      supportedLngs: [...SUPPORTED_LANGUAGES, PSEUDO_LANGUAGE],
-      resources: RESOURCES,
-      ns: Object.keys(RESOURCES.en),
+      resources,
+      ns: [...new Set(Object.values(resources).flatMap((namespaces) => Object.keys(namespaces)))],
       defaultNS,
       fallbackNS: 'common',
       postProcess: ['pseudo'],

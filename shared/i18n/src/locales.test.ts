@@ -123,18 +123,18 @@ describe('pseudo-locale', () => {
   });
 
   it('interpolates through the pseudo post-processor', () => {
-    const i18n = createI18n(PSEUDO_LANGUAGE, 'common');
+    const i18n = createI18n(PSEUDO_LANGUAGE, 'common', RESOURCES);
     const text = i18n.t('waiting', { count: 3 });
     expect(text).toMatch(/^\[3 .*~+\]$/);
     expect(text).not.toContain('{{');
   });
 
   it.each(TRANSLATIONS)('%s resolves plural forms without falling back to English', (lng) => {
-    const i18n = createI18n(lng, 'common');
+    const i18n = createI18n(lng, 'common', RESOURCES);
     for (const count of [0, 1, 2, 5, 1_000_000]) {
       const text = i18n.t('waiting', { count });
       expect(text).toContain(String(count));
-      expect(text).not.toBe(createI18n('en', 'common').t('waiting', { count }));
+      expect(text).not.toBe(createI18n('en', 'common', RESOURCES).t('waiting', { count }));
     }
   });
 });

@@ -1,5 +1,8 @@
 import type { PostProcessorModule } from 'i18next';
 
+/** A pseudo-locale that makes untranslated and clipped strings stand out. */
+export const PSEUDO_LANGUAGE = 'en-XA';
+
 const ACCENTED: Readonly<Record<string, string>> = {
   a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú', y: 'ý', c: 'ç', n: 'ñ',
   A: 'Á', E: 'É', I: 'Í', O: 'Ó', U: 'Ú', Y: 'Ý', C: 'Ç', N: 'Ñ',
@@ -20,5 +23,5 @@ export const pseudoPostProcessor: PostProcessorModule = {
   type: 'postProcessor',
   name: 'pseudo',
   process: (value: string, _key: string | string[], _options: unknown, translator: { language?: string }) =>
-    translator.language === 'en-XA' ? pseudoize(value) : value,
+    translator.language === PSEUDO_LANGUAGE ? pseudoize(value) : value,
 };

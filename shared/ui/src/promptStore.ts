@@ -3,10 +3,9 @@ import type { StateCreator } from 'zustand';
 import type { Namespace } from '../../i18n/src/resources.ts';
 import type { PromptRespondResult, PromptResponse, PromptShow } from '../../protocol/src/common/methods/prompt.ts';
 import type { ServiceClient } from '../../bridge/src/common/serviceDescriptor.ts';
-import type { PromptQueueView, PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
+import type { PROMPT_SERVICES, PromptQueueView, PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
 import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
-import { connectBridge } from '../../bridge/src/renderer/connectBridge.ts';
-import { createServiceClient } from '../../bridge/src/renderer/serviceClient.ts';
+import { openWebShellSocket } from '../../bridge/src/renderer/webShellSocket.ts';
 import { bootstrapWindow, type WindowProps } from './bootstrapWindow.tsx';
 
 export type PromptClient = ServiceClient<PromptServiceDescriptor>;
@@ -56,25 +55,26 @@ export function currentPrompt(state: Pick<PromptSlice, 'queue' | 'answered'>): P
 export interface PromptWindowStart {
   readonly namespace: Namespace;
   readonly App: ComponentType<WindowProps>;
-  /** The prompt service of the window's kind. */
-  readonly service: PromptServiceDescriptor;
+  /** The prompt kind the window answers, through that kind's prompt service. */
+  readonly kind: keyof typeof PROMPT_SERVICES;
   readonly store: { getState(): PromptSlice };
-  /** Connects the window's further services over the same transport. */
-  readonly connected?: (transport: BridgeTransport) => void;
+  /** Loads what connects the window's further services over the same transport. */
+  readonly connected?: () => Promise<(transport: BridgeTransport) => void>;
 }
 
-/** Starts a prompt window: renders it, then follows its kind's queue over the bridge. */
-export function startPromptWindow({ namespace, App, service, store, connected }: PromptWindowStart): void {
+/**
+ * Starts a prompt window: renders it, then follows its kind's queue over the bridge. The web shell's
+ * socket opens at once, so its handshake overlaps the rest of the start; the bridge's code, the
+ * schemas and zod load as a separate chunk meanwhile, off the path to the first frame.
+ */
+export function startPromptWindow({ namespace, App, kind, store, connected }: PromptWindowStart): void {
+  const socket = window.service ? null : openWebShellSocket(window.location);
+  // Not left unhandled while the bridge's chunk loads; followPrompts reports the failure.
+  socket?.catch(() => {});
   bootstrapWindow(namespace, App);
   const state = store.getState();
-  connectBridge().then(
-    (transport) => {
-      const prompts = createServiceClient(service, transport);
-      state.bridgeReady(prompts);
-      transport.onDisconnect(state.bridgeLost);
-      connected?.(transport);
-      prompts.queue$({ next: state.queueChanged, error: (error) => state.bridgeFailed(error.message) });
-    },
+  void import('./promptBridge.ts').then(
+    ({ followPrompts }) => followPrompts({ kind, socket, state, connected }),
     (error: Error) => state.bridgeFailed(error.message),
   );
 }

@@ -66,37 +66,40 @@ export function CodeForm({ label, hint, submitLabel, onCode, onCancel, busy }: C
     <form className="kp-stack" onSubmit={submit} noValidate>
       <div className="kp-field">
         <label htmlFor={fieldId}>{label}</label>
-        <input
-          id={fieldId}
-          ref={field}
-          className="kp-input kp-code"
-          type="text"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          spellCheck={false}
-          required
-          value={code}
-          readOnly={sending}
-          disabled={locked}
-          aria-describedby={refusal ? `${problemId} ${hintId}` : hintId}
-          aria-invalid={refusal !== null}
-          data-testid="code"
-          onChange={(event) => {
-            const next = normalizeCode(event.target.value);
-            setCode(next);
-            if (next.length === CODE_LENGTH) void send(next);
-          }}
-        />
+        {/* The hints sit beside the six-digit field, not under it: the window is not resizable. */}
+        <div className="kp-code-row">
+          <input
+            id={fieldId}
+            ref={field}
+            className="kp-input kp-code"
+            type="text"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]{6}"
+            spellCheck={false}
+            required
+            value={code}
+            readOnly={sending}
+            disabled={locked}
+            aria-describedby={refusal ? `${problemId} ${hintId}` : hintId}
+            aria-invalid={refusal !== null}
+            data-testid="code"
+            onChange={(event) => {
+              const next = normalizeCode(event.target.value);
+              setCode(next);
+              if (next.length === CODE_LENGTH) void send(next);
+            }}
+          />
+          <div id={hintId}>
+            <p className="kp-hint">{hint}</p>
+            <p className="kp-hint">{t('keyboardHint')}</p>
+          </div>
+        </div>
         {refusal ? (
           <p key={attempt} id={problemId} role="alert" className="kp-error" data-testid="problem">
             {refusal.problem}
           </p>
         ) : null}
-        <div id={hintId}>
-          <p className="kp-hint">{hint}</p>
-          <p className="kp-hint">{t('keyboardHint')}</p>
-        </div>
       </div>
       <div className="kp-actions">
         <button type="button" className="kp-button kp-secondary" disabled={busy} onClick={onCancel}>

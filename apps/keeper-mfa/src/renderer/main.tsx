@@ -1,6 +1,3 @@
-import { MfaEnrollmentService } from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
-import { MfaPromptService } from '../../../../shared/bridge/src/common/services/prompts.ts';
-import { createServiceClient } from '../../../../shared/bridge/src/renderer/serviceClient.ts';
 import { startPromptWindow } from '../../../../shared/ui/src/promptStore.ts';
 import { App } from './App.tsx';
 import { useMfaWindow } from './store.ts';
@@ -8,7 +5,7 @@ import { useMfaWindow } from './store.ts';
 startPromptWindow({
   namespace: 'mfa',
   App,
-  service: MfaPromptService,
+  kind: 'mfa',
   store: useMfaWindow,
-  connected: (transport) => useMfaWindow.getState().enrollmentConnected(createServiceClient(MfaEnrollmentService, transport)),
+  connected: () => import('./enrollmentBridge.ts').then((bridge) => bridge.connectEnrollment),
 });

@@ -38,24 +38,32 @@ function checkRequest(descriptor: ServiceDescriptor, request: unknown): string |
 
 /**
  * electron-ipc-cat trusts every sender and every property name. So each channel is registered with
- * a facade that routes through the dispatcher (declared members only, validated arguments), over an
- * ipcMain wrapper that drops messages from webContents not granted this service.
+ * a facade that routes through the sending page's own dispatcher (declared members only, validated
+ * arguments), over an ipcMain wrapper that drops messages from webContents not granted this service.
+ * `dispatcherOf` gives each webContents its dispatcher: two pages of one window (a presented one and
+ * a pre-warmed spare) reach the same services but not the same state.
  */
 export function registerElectronService(
   ipcMain: IpcMain,
   descriptor: ServiceDescriptor,
-  dispatcher: ServiceDispatcher,
-  isAllowedSender: (webContentsId: number) => boolean,
+  dispatcherOf: (webContentsId: number) => ServiceDispatcher | undefined,
   onRefused: (channel: string, webContentsId: number) => void,
 ): () => void {
+  // electron-ipc-cat calls the facade synchronously inside the listener (apply and subscribe alike),
+  // so the sender's dispatcher is set for exactly the duration of its own request.
+  let current: ServiceDispatcher | undefined;
+  const sender = () => {
+    if (!current) throw new Error(`${descriptor.channel} was called outside a request`);
+    return current;
+  };
   // No prototype: electron-ipc-cat looks members up by name, and `constructor` must not be one.
   const facade: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, member] of Object.entries(descriptor.members)) {
     if (member.kind === 'call') {
-      facade[name] = (...args: unknown[]) => dispatcher.call(descriptor.channel, name, args);
+      facade[name] = (...args: unknown[]) => sender().call(descriptor.channel, name, args);
     } else {
       const open = (args: unknown[]) =>
-        new Observable<unknown>((subscriber) => dispatcher.subscribe(descriptor.channel, name, args, subscriber));
+        new Observable<unknown>((subscriber) => sender().subscribe(descriptor.channel, name, args, subscriber));
       facade[name] = member.args.def.items.length === 0 ? open([]) : (...args: unknown[]) => open(args);
     }
   }
@@ -63,14 +71,20 @@ export function registerElectronService(
   const transport = {
     on(channel: string, listener: IpcListener) {
       ipcMain.on(channel, (event: IpcMainEvent, ...args: unknown[]) => {
-        if (!isAllowedSender(event.sender.id)) {
+        const dispatcher = dispatcherOf(event.sender.id);
+        if (!dispatcher?.channels.includes(descriptor.channel)) {
           onRefused(channel, event.sender.id);
           return;
         }
         const [request, correlationId] = args;
         const refusal = checkRequest(descriptor, request);
         if (refusal === null) {
-          listener(event, ...args);
+          current = dispatcher;
+          try {
+            listener(event, ...args);
+          } finally {
+            current = undefined;
+          }
           return;
         }
         onRefused(channel, event.sender.id);

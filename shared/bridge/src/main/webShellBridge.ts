@@ -9,6 +9,8 @@ import type { ServiceDispatcher } from './serviceDispatcher.ts';
 export interface WebShellGrant {
   readonly token: string;
   readonly dispatcher: ServiceDispatcher;
+  /** Told when a page opens (true) or loses (false) a connection with this grant. */
+  readonly onConnection?: (open: boolean) => void;
 }
 
 /** Constant-time token lookup, so a wrong token teaches nothing about the right one. */
@@ -41,7 +43,11 @@ export function attachWebShellBridge(
     if (req.headers.origin !== origin()) return reject(socket, 403, 'Forbidden');
     const grant = findGrant(grants(), url.searchParams.get('token') ?? '');
     if (!grant) return reject(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, grant.dispatcher, onProtocolError));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serve(ws, grant.dispatcher, onProtocolError);
+      grant.onConnection?.(true);
+      ws.on('close', () => grant.onConnection?.(false));
+    });
   };
   server.on('upgrade', onUpgrade);
   return () => {

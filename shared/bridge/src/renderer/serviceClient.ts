@@ -1,3 +1,4 @@
+import './zodConfig.ts';
 import * as z from 'zod';
 import type { ServiceClient, ServiceDescriptor, StreamObserver } from '../common/serviceDescriptor.ts';
 import type { BridgeTransport } from './bridgeTransport.ts';

@@ -5,7 +5,12 @@ import { BehaviorSubject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserWindow, ipcMain, protocol, session, type FakeWebContents } from '../../../../../tests/support/fakeElectron.ts';
 import { AgentStatusService, type AgentStatusView } from '../../../../../shared/bridge/src/common/services/agentStatus.ts';
+import { JustificationPromptService } from '../../../../../shared/bridge/src/common/services/prompts.ts';
 import { bindService, ServiceDispatcher } from '../../../../../shared/bridge/src/main/serviceDispatcher.ts';
+import { fakeAgentLink, promptShow } from '../../../../../tests/support/fakeAgentLink.ts';
+import { PromptCenter } from '../prompts/promptCenter.ts';
+import { promptWindowService } from '../prompts/promptWindowService.ts';
+import type { Presence } from './windowHost.ts';
 import { createElectronHost, APP_SCHEME } from './electronHost.ts';
 import { CONTENT_SECURITY_POLICY } from '../security/contentSecurityPolicy.ts';
 
@@ -142,5 +147,94 @@ describe('Electron host (fake Electron at the seam)', () => {
     const contents = window.webContents;
     window.close();
     expect(await ipcRequest(contents, { type: 'apply', propKey: 'refresh', args: [] })).toBeNull();
+  });
+});
+
+describe('Electron host: pre-warmed prompt windows', () => {
+  const rendererDir = mkdtempSync(join(tmpdir(), 'kp-renderer-'));
+  const agent = fakeAgentLink();
+  const center = new PromptCenter(agent.link, () => {}, () => {});
+  const presences = new Map<number, Presence>();
+  let host: ReturnType<typeof createElectronHost>;
+  const userClosed: string[] = [];
+  const windowsOf = (id: string) => BrowserWindow.all.filter((w) => w.loadedUrl?.startsWith(`${APP_SCHEME}://renderer/${id}/`) && !w.destroyed);
+  /** Cancels prompt `promptId` as `sender`'s page would; null when main does not answer (refused). */
+  const respond = (sender: FakeWebContents, promptId: string) =>
+    new Promise<unknown>((resolve) => {
+      const correlationId = String(Math.random());
+      const timer = setTimeout(() => resolve(null), 200);
+      sender.once(`ipc-reply:${correlationId}`, (reply: unknown) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      ipcMain.sendFrom(sender, JustificationPromptService.channel, { type: 'apply', propKey: 'respond', args: [promptId, { kind: 'cancel' }] }, correlationId);
+    });
+
+  beforeAll(() => {
+    host = createElectronHost({
+      rendererDir,
+      preloadDir: '/app/dist/preload',
+      dispatcherFor: (id, presence) => {
+        const dispatcher = new ServiceDispatcher([bindService(JustificationPromptService, promptWindowService(center, 'justification', presence))]);
+        // Called for the window just made, the last one.
+        presences.set(BrowserWindow.all.at(-1)!.webContents.id, presence);
+        return dispatcher;
+      },
+      onClosedByUser: (id) => userClosed.push(id),
+    });
+    host.prewarm('keeper-justification');
+  });
+  afterAll(async () => {
+    await host.dispose();
+    rmSync(rendererDir, { recursive: true, force: true });
+  });
+
+  it('keeps one hidden spare loaded, with the same sandbox, that is not presented and answers nothing', async () => {
+    host.prewarm('keeper-justification');
+    const [spare] = windowsOf('keeper-justification');
+    expect(windowsOf('keeper-justification')).toHaveLength(1);
+    expect(spare!.options['show']).toBe(false);
+    expect(spare!.shown).toBe(false);
+    expect(spare!.options['webPreferences']).toMatchObject({ sandbox: true, contextIsolation: true, preload: '/app/dist/preload/keeper-justification.cjs' });
+    expect(presences.get(spare!.webContents.id)?.value).toBe(false);
+    agent.push('prompt.show', promptShow('a', 'justification'));
+    expect(await respond(spare!.webContents, 'a')).toMatchObject({ type: 'error' });
+    expect(agent.requests).toEqual([]);
+  });
+
+  it('open() shows the spare at once, presented, and loads the next spare hidden', async () => {
+    const [spare] = windowsOf('keeper-justification');
+    const count = BrowserWindow.all.length;
+    await host.open('keeper-justification');
+    expect(spare!.shown && spare!.focused).toBe(true);
+    expect(presences.get(spare!.webContents.id)?.value).toBe(true);
+    expect(BrowserWindow.all.length).toBe(count + 1);
+    const next = BrowserWindow.all.at(-1)!;
+    expect(next.shown).toBe(false);
+    expect(presences.get(next.webContents.id)?.value).toBe(false);
+    expect(await respond(spare!.webContents, 'a')).toEqual({ type: 'result', result: { accepted: true } });
+    expect(await respond(next.webContents, 'a')).toMatchObject({ type: 'error' });
+  });
+
+  it('a second open() focuses the presented window instead of taking the spare', async () => {
+    const count = BrowserWindow.all.length;
+    await host.open('keeper-justification');
+    expect(BrowserWindow.all.length).toBe(count);
+    expect(windowsOf('keeper-justification').filter((w) => w.shown)).toHaveLength(1);
+  });
+
+  it('closing the presented window ends it for good; the spare is presented for the next prompt', async () => {
+    const [shown, spare] = windowsOf('keeper-justification');
+    const contents = shown!.webContents;
+    shown!.close();
+    expect(userClosed).toEqual(['keeper-justification']);
+    expect(await respond(contents, 'a')).toBeNull();
+    host.close('keeper-justification');
+    expect(spare!.destroyed).toBe(false);
+    await host.open('keeper-justification');
+    expect(spare!.shown).toBe(true);
+    host.close('keeper-justification');
+    expect(spare!.destroyed).toBe(true);
+    expect(userClosed).toEqual(['keeper-justification']);
   });
 });

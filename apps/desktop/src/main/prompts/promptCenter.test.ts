@@ -1,37 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PromptShow } from '../../../../../shared/protocol/src/common/index.ts';
 import type { PromptQueueView } from '../../../../../shared/bridge/src/common/services/prompts.ts';
-import type { AgentLink } from '../agent/agentLink.ts';
+import { fakeAgentLink as fakeAgent, promptShow as prompt } from '../../../../../tests/support/fakeAgentLink.ts';
 import { PromptCenter } from './promptCenter.ts';
-
-const prompt = (promptId: string, kind: PromptShow['kind']): PromptShow => ({
-  promptId,
-  kind,
-  control: 'NOTIFY',
-  subject: { requestId: `r-${promptId}`, executable: '/usr/bin/true', commandLine: '/usr/bin/true', sha256: null, policyNames: [] },
-  createdAt: new Date(0).toISOString(),
-  expiresAt: new Date(60_000).toISOString(),
-});
-
-/** An agent link whose connection the test plays: it pushes notifications and records requests. */
-function fakeAgent() {
-  const handlers = new Map<string, (params: unknown) => void>();
-  const requests: Array<{ method: string; params: unknown }> = [];
-  const client = {
-    onNotification: (descriptor: { method: string }, handler: (params: unknown) => void) => {
-      handlers.set(descriptor.method, handler);
-      return { dispose: () => handlers.delete(descriptor.method) };
-    },
-  };
-  const link = {
-    addFeature: (feature: { attach(client: unknown): unknown }) => feature.attach(client),
-    request: (descriptor: { method: string }, params: unknown) => {
-      requests.push({ method: descriptor.method, params });
-      return Promise.resolve({ accepted: true });
-    },
-  } as unknown as AgentLink;
-  return { link, requests, push: (method: string, params: unknown) => handlers.get(method)?.(params) };
-}
 
 describe('PromptCenter', () => {
   it('opens a kind’s window on its first prompt and closes it when the last one closes', () => {

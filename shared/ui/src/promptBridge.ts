@@ -1,0 +1,30 @@
+import { PROMPT_SERVICES } from '../../bridge/src/common/services/prompts.ts';
+import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
+import { electronTransport } from '../../bridge/src/renderer/electronTransport.ts';
+import { createServiceClient } from '../../bridge/src/renderer/serviceClient.ts';
+import { webShellTransport } from '../../bridge/src/renderer/webShellTransport.ts';
+import type { PromptSlice } from './promptStore.ts';
+
+export interface FollowPrompts {
+  readonly kind: keyof typeof PROMPT_SERVICES;
+  /** The web shell socket the window opened at start; null in Electron (the preload's services). */
+  readonly socket: Promise<WebSocket> | null;
+  readonly state: PromptSlice;
+  readonly connected?: () => Promise<(transport: BridgeTransport) => void>;
+}
+
+/** The lazily loaded half of a prompt window's start: the bridge, its kind's queue, further services. */
+export async function followPrompts({ kind, socket, state, connected }: FollowPrompts): Promise<void> {
+  try {
+    const [open, connect] = await Promise.all([socket, connected?.()]);
+    const transport = open ? webShellTransport(open) : electronTransport(window.service ?? {});
+    const prompts = createServiceClient(PROMPT_SERVICES[kind], transport);
+    state.bridgeReady(prompts);
+    transport.onDisconnect(state.bridgeLost);
+    // Further services first: a prompt's view may use them as soon as it shows.
+    connect?.(transport);
+    prompts.queue$({ next: state.queueChanged, error: (error) => state.bridgeFailed(error.message) });
+  } catch (error) {
+    state.bridgeFailed((error as Error).message);
+  }
+}

@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ElevationRequest } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { launchChromium } from '../support/browser.ts';
+import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { eventually } from '../support/promptWindowHarness.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+
+const WINDOW = 'keeper-justification';
+const CHANNEL = 'keeper.prompts.justification';
+
+/**
+ * Talks to the web shell's bridge as a page holding `url`'s token would, without a browser: what a
+ * page could do with a token it holds, whatever its script says.
+ */
+async function rawBridge(url: string) {
+  const page = new URL(url);
+  const token = new URLSearchParams(page.hash.slice(1)).get('token')!;
+  const socket = new WebSocket(`ws://${page.host}/bridge?token=${encodeURIComponent(token)}`, { origin: page.origin });
+  const messages: Array<{ t: string; id: number; value?: { current: { promptId: string } | null }; error?: { message: string } }> = [];
+  socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as (typeof messages)[number]));
+  const opened = await new Promise<boolean>((resolve) => {
+    socket.once('open', () => resolve(true));
+    socket.once('error', () => resolve(false));
+  });
+  return {
+    opened,
+    messages,
+    send: (message: Record<string, unknown>) => socket.send(JSON.stringify(message)),
+    close: () => socket.close(),
+  };
+}
+
+describe('pre-warmed prompt windows through the web shell (the shell keeps a spare page per prompt window)', () => {
+  const sandbox = makeSandbox();
+  let agent: AgentProcess;
+  let shell: WebShellProcess;
+  let requester: AgentClient;
+  let browser: Browser;
+  let context: BrowserContext;
+  const pages: Page[] = [];
+  const request = (client: AgentClient = requester) => client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: ['--prewarm'], cwd: '/' });
+  /** Loads the shell's `nth` spare page and waits until it is connected and idle. */
+  const loadSpare = async (nth: number): Promise<Page> => {
+    const page = await context.newPage();
+    pages.push(page);
+    await page.goto(await shell.spareUrl(WINDOW, nth));
+    await eventually(() => page.getByTestId('nothing-pending').count()).toBe(1);
+    return page;
+  };
+
+  beforeAll(async () => {
+    const policiesDir = join(sandbox.dir, 'policies');
+    mkdirSync(policiesDir);
+    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['JUSTIFY'])]);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    shell = await startWebShell(sandbox.socket, process.env, { prewarm: true });
+    requester = await connectClient(sandbox.socket);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 560, height: 640 } });
+  });
+
+  afterAll(async () => {
+    requester?.close();
+    await browser?.close();
+    await shell?.stop();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('a loaded spare shows nothing until the shell presents it for a prompt, then shows that prompt with the field focused', async () => {
+    const spare = await loadSpare(1);
+    const first = await request();
+    expect(first.state).toBe('pending');
+    expect(await shell.windowUrl(WINDOW, 1)).toBe(await shell.spareUrl(WINDOW, 1));
+    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    expect(await spare.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
+    expect(await spare.getByTestId('subject-command').textContent()).toBe('/usr/bin/true --prewarm');
+    // The next spare is made at once; loaded, it sees neither this prompt nor the one queued behind it.
+    const next = await loadSpare(2);
+    const second = await request();
+    await eventually(() => spare.getByTestId('waiting').count()).toBe(1);
+    expect(await next.getByTestId('nothing-pending').count()).toBe(1);
+
+    await spare.keyboard.type('needed for the prewarm test');
+    await spare.keyboard.press('Control+Enter');
+    expect((await settledState(requester, first.requestId)).state).toBe('allowed');
+    // The queued prompt follows in the same window, never in the spare.
+    await eventually(() => spare.getByTestId('waiting').count()).toBe(0);
+    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    expect(await next.getByTestId('nothing-pending').count()).toBe(1);
+    await spare.keyboard.press('Escape');
+    expect((await settledState(requester, second.requestId)).state).toBe('denied');
+  });
+
+  it('a spare’s token reaches an empty queue and cannot answer the prompt shown elsewhere', async () => {
+    const prompt = await request();
+    const shown = await shell.windowUrl(WINDOW, 2);
+    expect(shown).toBe(await shell.spareUrl(WINDOW, 2));
+    const presented = pages[1]!;
+    await eventually(() => presented.getByRole('textbox').count()).toBe(1);
+    const promptId = await new Promise<string>((resolve) => {
+      void rawBridge(shown).then((bridge) => {
+        bridge.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
+        const timer = setInterval(() => {
+          const id = bridge.messages.find((m) => m.t === 'next' && m.value?.current)?.value?.current?.promptId;
+          if (id) {
+            clearInterval(timer);
+            bridge.close();
+            resolve(id);
+          }
+        }, 20);
+      });
+    });
+
+    const spare = await rawBridge(await shell.spareUrl(WINDOW, 3));
+    expect(spare.opened).toBe(true);
+    spare.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
+    spare.send({ t: 'call', id: 2, channel: CHANNEL, member: 'respond', args: [promptId, { kind: 'cancel' }] });
+    await eventually(() => spare.messages.length).toBe(2);
+    expect(spare.messages.find((m) => m.id === 1)).toMatchObject({ t: 'next', value: { current: null } });
+    expect(spare.messages.find((m) => m.id === 2)).toMatchObject({ t: 'failure', error: { message: expect.stringContaining('not presented') as string } });
+    spare.close();
+    await presented.keyboard.press('Escape');
+    expect((await settledState(requester, prompt.requestId)).state).toBe('denied');
+  });
+
+  it('once its prompts are done the window is closed for good: no later prompt reaches it, and its token is refused', async () => {
+    const closedPage = pages[1]!;
+    const closedUrl = await shell.windowUrl(WINDOW, 2);
+    await eventually(() => closedPage.getByTestId('nothing-pending').count()).toBe(1);
+    const spare = await loadSpare(3);
+    const prompt = await request();
+    expect(await shell.windowUrl(WINDOW, 3)).toBe(await shell.spareUrl(WINDOW, 3));
+    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    expect(await closedPage.getByTestId('nothing-pending').count()).toBe(1);
+    expect((await rawBridge(closedUrl)).opened).toBe(false);
+    await spare.keyboard.press('Escape');
+    expect((await settledState(requester, prompt.requestId)).state).toBe('denied');
+  });
+
+  it('prompt.closed from the agent closes the presented window (its requester went away)', async () => {
+    const spare = await loadSpare(4);
+    const leaving = await connectClient(sandbox.socket);
+    await request(leaving);
+    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    leaving.close();
+    await eventually(() => spare.getByTestId('nothing-pending').count()).toBe(1);
+    expect(await spare.getByRole('textbox').count()).toBe(0);
+  });
+
+  it('with no spare loaded, the shell loads the window afresh for the prompt', async () => {
+    const prompt = await request();
+    const url = await shell.windowUrl(WINDOW, 5);
+    expect(url).not.toBe(await shell.spareUrl(WINDOW, 5));
+    const page = await context.newPage();
+    await page.goto(url);
+    await eventually(() => page.getByRole('textbox').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect((await settledState(requester, prompt.requestId)).state).toBe('denied');
+  });
+});
