@@ -84,11 +84,18 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Withdraw request');
 
     const approval = (await approver.request(ApprovalsList, { statuses: ['Pending'] })).approvals.find((a) => a.requestId === requestId)!;
-    await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
-    await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe(
-      'No approval request of yours is waiting. The command that asked shows how it was decided.',
-    );
+    const decided = await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve', usableMinutes: 60 });
+    // The same window turns to the outcome: who approved, until when, and that the asking command runs it.
+    await eventually(() => page.getByTestId('status-badge').textContent()).toBe('Approved');
+    expect(await page.getByTestId('status-text').textContent()).toBe('Approved by root.');
+    expect(await page.getByTestId('decided-next').textContent()).toBe('The command that asked runs it now, once; its output appears where you asked.');
+    expect(await page.getByTestId('usable-until').locator('time').getAttribute('datetime')).toBe(decided.decision!.usableUntil);
     expect(await finalState(requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL'] });
+    expect(await auditBothThemes(page, 'keeper-approval-pending-approved')).toEqual([]);
+    // Close (keyboard: the status has the focus, Close is one Tab away) dismisses the notice.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('nothing-pending').isVisible()).toBe(true);
     await page.close();
   });
 
@@ -96,7 +103,7 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     const { requestId, page } = await requestAndWait('Maybe I do not need this after all');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe('Your request was withdrawn. You can close this window.');
+    await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe('Your request was withdrawn, or you closed its outcome. You can close this window.');
     expect(await finalState(requestId)).toMatchObject({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
     const approval = (await approver.request(ApprovalsList, { statuses: ['Expired'] })).approvals.find((a) => a.requestId === requestId)!;
     expect(approval.decision?.reason).toBe('withdrawn by the requester');
@@ -112,6 +119,9 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     const approval = (await approver.request(ApprovalsList, { statuses: ['Pending'] })).approvals.find((a) => a.requestId === requestId)!;
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'not today' });
     expect(await finalState(requestId)).toMatchObject({ state: 'denied', reason: 'Denied by root: not today' });
+    await eventually(() => page.getByTestId('status-text').textContent()).toBe('Abgelehnt von root.');
+    expect(await page.getByTestId('decision-reason').textContent()).toBe('not today');
+    await page.getByTestId('dismiss').click();
     await page.close();
   });
 });

@@ -22,8 +22,8 @@ const TONES: Readonly<Record<ApprovalStatus, Tone>> = { Pending: 'neutral', Esca
 
 /**
  * The requester's view of an admin approval request: what was asked, with which justification, who
- * may decide it now, where it stands (live: the agent re-sends the prompt when it escalates, and closes
- * it once decided), and a way to take it back.
+ * may decide it now, where it stands (live: the agent re-sends the prompt when it escalates, and once
+ * it is decided), and a way to take it back.
  */
 function PendingNotice({ prompt }: { prompt: PromptShow }) {
   const { t } = useTranslation('approvalPending');
@@ -36,6 +36,7 @@ function PendingNotice({ prompt }: { prompt: PromptShow }) {
   useEffect(() => statusRef.current?.focus(), []);
 
   if (!details) return <SubjectCard subject={prompt.subject} />;
+  if (details.status !== 'Pending' && details.status !== 'Escalated') return <DecidedNotice prompt={prompt} />;
   const names = (list: readonly string[]) => list.join(', ');
   const sentTo = [
     details.sentTo.groups.length > 0 ? t('groups', { names: names(details.sentTo.groups) }) : null,
@@ -57,7 +58,8 @@ function PendingNotice({ prompt }: { prompt: PromptShow }) {
         <Fact label={t('sentTo')} testId="sent-to">
           {sentTo.length > 0 ? sentTo.join(' · ') : t('administrators')}
         </Fact>
-        <Fact label={t('justification')} testId="justification">
+        {/* The requester's own words: shown as typed, never translated. */}
+        <Fact label={t('justification')} testId="justification" data>
           {details.justification}
         </Fact>
       </SubjectCard>
@@ -71,6 +73,61 @@ function PendingNotice({ prompt }: { prompt: PromptShow }) {
             {t('withdraw')}
           </button>
         </div>
+      </div>
+    </>
+  );
+}
+
+/**
+ * How the request ended: approved (by whom, usable until when; the command that asked runs it now),
+ * denied with the approver's reason, or expired. Dismissing answers `cancel`, which only closes it.
+ */
+function DecidedNotice({ prompt }: { prompt: PromptShow }) {
+  const { t, i18n } = useTranslation('approvalPending');
+  const details = prompt.approval!;
+  const decision = details.decision ?? null;
+  const { busy, failure, answer } = usePromptAnswer(prompt.promptId);
+  const statusRef = useRef<HTMLDivElement>(null);
+  useEffect(() => statusRef.current?.focus(), []);
+  const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
+  const by = decision ? (decision.by.name ?? `uid ${decision.by.uid}`) : '';
+  const status = details.status;
+  const text = status === 'Approved' ? t('decided.approved', { name: by }) : status === 'Denied' ? t('decided.denied', { name: by }) : t('decided.expired');
+  return (
+    <>
+      <div ref={statusRef} tabIndex={-1} className="kp-notice" data-tone={TONES[status] === 'ok' ? 'ok' : 'bad'} data-testid="approval-status">
+        <p role="status">
+          <StatusBadge tone={TONES[status]} label={t(`status.${status}`)} testId="status-badge" />{' '}
+          <span data-testid="status-text">{text}</span>
+        </p>
+        {status === 'Approved' ? <p data-testid="decided-next">{t('decided.runs')}</p> : null}
+      </div>
+      <SubjectCard subject={prompt.subject} heading={t('heading', { name: basename(prompt.subject.executable) })}>
+        {decision ? (
+          <Fact label={t('decided.at')} testId="decided-at">
+            <time dateTime={decision.at}>{when.format(new Date(decision.at))}</time>
+          </Fact>
+        ) : null}
+        {decision?.usableUntil ? (
+          <Fact label={t('decided.usableUntil')} testId="usable-until">
+            <time dateTime={decision.usableUntil}>{when.format(new Date(decision.usableUntil))}</time>
+          </Fact>
+        ) : null}
+        {status === 'Denied' ? (
+          // The approver's own words: shown as typed, never translated.
+          <Fact label={t('decided.reason')} testId="decision-reason" data={Boolean(decision?.reason)}>
+            {decision?.reason || t('decided.noReason')}
+          </Fact>
+        ) : null}
+        <Fact label={t('justification')} testId="justification" data>
+          {details.justification}
+        </Fact>
+      </SubjectCard>
+      <AnswerFailure failure={failure} />
+      <div className="kp-actions">
+        <button type="button" className="kp-button" disabled={busy} data-testid="dismiss" onClick={() => void answer({ kind: 'cancel' })}>
+          {t('decided.dismiss')}
+        </button>
       </div>
     </>
   );

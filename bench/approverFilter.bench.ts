@@ -1,0 +1,163 @@
+/**
+ * Approver queue filtering: time from a keystroke in the queue's search field to the updated list
+ * painted, in Chromium, with 10,000 open requests. Goal: under 16 ms at p95 (one frame at 60 Hz).
+ *
+ *   KEEPER_RENDERER_DIR=… npx vite build -c vite.renderer.config.ts && node bench/approverFilter.bench.ts [--n=20] [--requests=10000]
+ *
+ * The requests are real: they are written into the agent's own SQLite store (the approvals table,
+ * 50 requesters, 20 machines, 30 programs, varied justifications) before the agent starts, so the
+ * real agent lists them (`approvals.list`), the web shell launcher carries them over the bridge, and
+ * the real keeper-approver page holds them in its store. Only the creation of the rows skips the
+ * elevation flow (10,000 justification prompts would take minutes and measure something else).
+ *
+ * Two readings per keystroke, side by side. The Event Timing API (PerformanceEventTiming, what
+ * "keystroke to painted" means in the browser): from the key event's own timestamp to the next paint
+ * after its handlers ran, the longest entry of the keystroke's interaction. Chromium reports only
+ * entries of 16 ms or more (its smallest durationThreshold) in steps of 8 ms, so a keystroke with no
+ * entry took under 16 ms and percentiles that fall on those print as "<16". And the older reading: a
+ * capturing keydown listener takes `performance.now()`, then `requestAnimationFrame` → `setTimeout(0)`
+ * takes the second reading once that frame is painted. Each round types "apt" and erases it
+ * again (6 keystrokes, each changing the list), in two conditions measured side by side, interleaved:
+ * all requests shown, and the list narrowed to one requester (~1/50 of them) by the requester filter.
+ * Plain Node script (not a vitest file). Results are in docs/benchmarks.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { makeSandbox, startAgent } from '../tests/support/agentProcess.ts';
+import { launchChromium } from '../tests/support/browser.ts';
+import { startWebShell } from '../tests/support/webShellProcess.ts';
+
+const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20' }, requests: { type: 'string', default: '10000' } } });
+const ROUNDS = Number(args.n);
+const REQUESTS = Number(args.requests);
+const GOAL_P95_MS = 16;
+const KEYS = ['a', 'p', 't', 'Backspace', 'Backspace', 'Backspace'];
+
+const PROGRAMS = ['apt', 'apt-get', 'dpkg', 'snap', 'systemctl', 'journalctl', 'docker', 'podman', 'kubectl', 'mount', 'umount', 'ip', 'iptables', 'nft', 'tcpdump',
+  'useradd', 'usermod', 'passwd', 'chown', 'chmod', 'visudo', 'crontab', 'reboot', 'shutdown', 'modprobe', 'sysctl', 'fdisk', 'parted', 'cryptsetup', 'rsync'];
+const WORDS = ['patch', 'update', 'install', 'debug', 'network', 'printer', 'VPN', 'driver', 'backup', 'restore', 'release', 'hotfix', 'audit', 'ticket', 'customer'];
+
+function seed(dataDir: string): void {
+  const db = new Database(join(dataDir, 'agent.db'));
+  const insert = db.prepare(
+    `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, command_line, justification, policies_json, created_at, expires_at)
+     VALUES (?, ?, 'Pending', ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
+  );
+  const now = Date.now();
+  const policies = JSON.stringify([{ policyId: 'pol-bench', policyName: 'Admin approval', status: 'enforce', specificity: 1, controls: ['APPROVAL'] }]);
+  db.transaction(() => {
+    for (let i = 0; i < REQUESTS; i++) {
+      const program = PROGRAMS[i % PROGRAMS.length]!;
+      const user = 10_000 + (i % 50);
+      const words = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} for ticket ${1000 + i}`;
+      insert.run(randomUUID(), randomUUID(), user, `user${i % 50}`, `host${i % 20}`, `/usr/bin/${program}`, `/usr/bin/${program} --target item${i}`, words, policies,
+        new Date(now - i * 1000).toISOString(), new Date(now + 3_600_000 + i * 1000).toISOString());
+    }
+  })();
+  db.close();
+}
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+const sandbox = makeSandbox();
+const config = join(sandbox.dir, 'agent.json');
+writeFileSync(config, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] } } }));
+// First start creates the store; the rows go in while the agent is stopped.
+await (await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--config', config] })).stop();
+seed(sandbox.dataDir);
+const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--config', config] });
+const shell = await startWebShell(sandbox.socket);
+const browser = await launchChromium();
+try {
+  const context = await browser.newContext({ viewport: { width: 1180, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(await shell.windowUrl('keeper-approver'));
+  const shown = page.getByTestId('shown');
+  await page.waitForFunction((total) => document.querySelector('[data-testid=shown]')?.textContent === `Showing ${total} of ${total} requests`, REQUESTS, { timeout: 60_000 });
+  await page.evaluate(() => {
+    const samples: number[] = [];
+    (window as unknown as { samples: number[] }).samples = samples;
+    const timings: Array<{ interactionId: number; startTime: number; duration: number }> = [];
+    (window as unknown as { timings: typeof timings }).timings = timings;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as PerformanceEventTiming[]) {
+        if (entry.interactionId) timings.push({ interactionId: entry.interactionId, startTime: entry.startTime, duration: entry.duration });
+      }
+    }).observe({ type: 'event', durationThreshold: 16, buffered: false } as PerformanceObserverInit);
+    document.querySelector('[data-testid=filter-text]')!.addEventListener(
+      'keydown',
+      () => {
+        const start = performance.now();
+        requestAnimationFrame(() => setTimeout(() => samples.push(performance.now() - start), 0));
+      },
+      true,
+    );
+  });
+  const search = page.getByTestId('filter-text');
+  const requester = page.getByLabel('Requester');
+  const results: Record<'all' | 'one', number[]> = { all: [], one: [] };
+  /** Event Timing: per condition, the keystrokes typed and the durations of those Chromium reported (≥ 16 ms). */
+  const eventTiming: Record<'all' | 'one', { keystrokes: number; reported: number[] }> = { all: { keystrokes: 0, reported: [] }, one: { keystrokes: 0, reported: [] } };
+  let taken = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const condition of round % 2 === 0 ? (['all', 'one'] as const) : (['one', 'all'] as const)) {
+      await requester.selectOption(condition === 'all' ? '' : 'user7');
+      await search.focus();
+      const from = await page.evaluate(() => performance.now());
+      for (const key of KEYS) {
+        await page.keyboard.press(key);
+        taken++;
+        await page.waitForFunction((n) => (window as unknown as { samples: number[] }).samples.length >= n, taken);
+      }
+      const samples = await page.evaluate(() => (window as unknown as { samples: number[] }).samples);
+      results[condition].push(...samples.slice(taken - KEYS.length, taken));
+      // Entries arrive after their frame is presented: give the last one time, then take this batch's.
+      await page.waitForTimeout(150);
+      const reported = await page.evaluate((since) => {
+        const longest = new Map<number, number>();
+        for (const t of (window as unknown as { timings: Array<{ interactionId: number; startTime: number; duration: number }> }).timings) {
+          if (t.startTime >= since) longest.set(t.interactionId, Math.max(longest.get(t.interactionId) ?? 0, t.duration));
+        }
+        return [...longest.values()];
+      }, from);
+      eventTiming[condition].keystrokes += KEYS.length;
+      eventTiming[condition].reported.push(...reported);
+      if ((await shown.textContent())?.startsWith('Showing 0')) throw new Error('the filter emptied the list: the bench would measure nothing');
+    }
+  }
+  const row = (name: string, values: number[]) => {
+    const p50 = percentile(values, 50);
+    const p95 = percentile(values, 95);
+    return { name, samples: values.length, p50: p50.toFixed(1), p95: p95.toFixed(1), 'p95 / goal': (p95 / GOAL_P95_MS).toFixed(2) };
+  };
+  console.log(`Approver queue filter, keystroke → list painted, Chromium, ${REQUESTS} open requests; goal p95 < ${GOAL_P95_MS} ms`);
+  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  /** A percentile over every keystroke, where those Chromium did not report count as under 16 ms. */
+  const eventPercentile = ({ keystrokes, reported }: { keystrokes: number; reported: number[] }, p: number) => {
+    const sorted = [...reported].sort((a, b) => a - b);
+    const at = Math.ceil((p / 100) * keystrokes) - 1 - (keystrokes - sorted.length);
+    return at < 0 ? null : sorted[at]!;
+  };
+  const eventRow = (name: string, timing: { keystrokes: number; reported: number[] }) => {
+    const [p50, p95] = [eventPercentile(timing, 50), eventPercentile(timing, 95)];
+    const show = (v: number | null) => (v === null ? '<16' : v.toFixed(0));
+    return { name, samples: timing.keystrokes, '≥16 ms': timing.reported.length, p50: show(p50), p95: show(p95), 'p95 / goal': p95 === null ? '<1.00' : (p95 / GOAL_P95_MS).toFixed(2) };
+  };
+  console.log('Event Timing (key event → next paint; Chromium reports ≥ 16 ms only, in 8 ms steps):');
+  console.table([eventRow(`all ${REQUESTS} requests`, eventTiming.all), eventRow(`one requester (${REQUESTS / 50})`, eventTiming.one)]);
+  console.log('keydown → rAF → setTimeout(0) (includes the wait for the next frame):');
+  console.table([row(`all ${REQUESTS} requests`, results.all), row(`one requester (${REQUESTS / 50})`, results.one)]);
+  console.log(`ratio all / one requester at p95 (rAF reading): ${(percentile(results.all, 95) / percentile(results.one, 95)).toFixed(2)}`);
+} finally {
+  await browser.close();
+  await shell.stop();
+  await agent.stop();
+  sandbox.cleanup();
+}

@@ -1,0 +1,153 @@
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { auditBothThemes, launchChromium, seriousAxeViolations } from '../support/browser.ts';
+import { eventually } from '../support/promptWindowHarness.ts';
+import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { recordingNotifySend } from '../support/recordingNotifySend.ts';
+import { systemUser } from '../support/requesterProcess.ts';
+import { ELEVATE, runCli } from '../support/runAsCli.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { ApprovalsList } from '../../shared/protocol/src/common/index.ts';
+
+const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({ has: page.getByTestId('row-title').getByText(name, { exact: true }) });
+
+/**
+ * Two real desktops on one agent: `nobody` (a real second OS user, with its own web shell) asks with
+ * keeper-elevate, and root decides in the approver queue of its own web shell. root is only a
+ * secondary approver, so the request reaches it only once it escalates (after an accelerated 4.8 s);
+ * nobody has no approver role at all. notify-send is the recording stand-in for the notification daemon.
+ */
+describe('Approver queue across users: escalation, the requester\'s window turning to Approved, a non-approver', () => {
+  const sandbox = makeSandbox();
+  const notifySend = recordingNotifySend();
+  const rootData = join(sandbox.dir, 'root-desktop');
+  const nobodyData = join(sandbox.dir, 'nobody-desktop');
+  let agent: AgentProcess;
+  let rootShell: WebShellProcess;
+  let nobodyShell: WebShellProcess;
+  let browser: Browser;
+  let rootContext: BrowserContext;
+  let nobodyContext: BrowserContext;
+  let queue: Page;
+  const startRootShell = () => startWebShell(sandbox.socket, { ...process.env, PATH: notifySend.path }, { args: ['--user-data-dir', rootData] });
+
+  beforeAll(async () => {
+    const policiesDir = join(sandbox.dir, 'policies');
+    mkdirSync(policiesDir);
+    writePolicyDir(policiesDir, { 'col-id': '/usr/bin/id' }, [appPolicy('pol-id', 'col-id', ['APPROVAL'])]);
+    const configFile = join(sandbox.dir, 'agent.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        approvals: {
+          administrators: { users: [], groups: [] },
+          approvers: { users: ['daemon'], groups: [] },
+          secondaryApprovers: { users: ['root'], groups: [] },
+          escalateAfterMinutes: 0.08,
+          escalatedExpiryMinutes: 5,
+        },
+      }),
+    );
+    // `nobody` must reach the socket and own its desktop's user data dir.
+    chmodSync(sandbox.dir, 0o755);
+    mkdirSync(nobodyData);
+    const nobody = systemUser('nobody');
+    chownSync(nobodyData, nobody.uid, nobody.gid);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+    [rootShell, nobodyShell] = await Promise.all([startRootShell(), startWebShell(sandbox.socket, process.env, { user: 'nobody', args: ['--user-data-dir', nobodyData] })]);
+    browser = await launchChromium();
+    rootContext = await browser.newContext({ viewport: { width: 1180, height: 800 } });
+    nobodyContext = await browser.newContext({ viewport: { width: 560, height: 760 } });
+    // root has an approver role (secondary): its desktop presents the queue at start.
+    queue = await rootContext.newPage();
+    await queue.goto(await rootShell.windowUrl('keeper-approver'));
+    await queue.getByTestId('queue').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([rootShell?.stop(), nobodyShell?.stop()]);
+    await agent?.stop();
+    notifySend.cleanup();
+    sandbox.cleanup();
+  });
+
+  it("nobody's keeper-elevate waits; after the timeout it escalates to root with a toast; root approves; nobody's window turns to Approved and the command runs", async () => {
+    const cli = runCli(ELEVATE, sandbox.socket, ['/usr/bin/id', '-un'], { user: 'nobody' });
+    const justify = await nobodyContext.newPage();
+    await justify.goto(await nobodyShell.windowUrl('keeper-justification'));
+    await justify.getByRole('textbox').fill('Checking which account the VPN tool runs as');
+    await justify.keyboard.press('Control+Enter');
+    const pending = await nobodyContext.newPage();
+    await pending.goto(await nobodyShell.windowUrl('keeper-approval-pending'));
+    await eventually(() => pending.getByTestId('status-badge').textContent()).toBe('Pending');
+    await justify.close();
+    // Not root's to decide yet: a secondary approver sees only escalated requests.
+    expect(await row(queue, 'id').count()).toBe(0);
+
+    await eventually(() => pending.getByTestId('status-badge').textContent()).toBe('Escalated');
+    await row(queue, 'id').waitFor();
+    expect(await row(queue, 'id').getAttribute('data-status')).toBe('Escalated');
+    expect(await queue.getByTestId('count-Escalated').textContent()).toBe('1 escalated');
+    await eventually(() => notifySend.calls().some((call) => call.includes('Escalated to you: id'))).toBe(true);
+
+    await row(queue, 'id').click();
+    expect(await queue.getByTestId('detail-requester').textContent()).toMatch(/^nobody \(uid \d+\)$/);
+    expect(await queue.getByTestId('detail-publisher').textContent()).toBe('Not signed');
+    expect(await queue.getByTestId('detail-mfa').count()).toBe(0);
+    await queue.getByTestId('queue').focus();
+    await queue.keyboard.press('a');
+    await queue.getByTestId('confirm').waitFor();
+    await queue.getByLabel('Usable for').selectOption('15');
+    await queue.getByTestId('confirm-button').focus();
+    await queue.keyboard.press('Enter');
+
+    await eventually(() => pending.getByTestId('status-badge').textContent()).toBe('Approved');
+    expect(await pending.getByTestId('status-text').textContent()).toBe('Approved by root.');
+    expect(await pending.getByTestId('usable-until').textContent()).not.toBe('');
+    const result = await cli;
+    expect(result).toMatchObject({ code: 0, stdout: 'root\n' });
+    expect(result.stderr).toContain('Waiting for an approver to decide');
+    expect(await seriousAxeViolations(pending)).toEqual([]);
+    await pending.getByTestId('dismiss').click();
+    await eventually(() => pending.getByTestId('nothing-pending').isVisible()).toBe(true);
+    await pending.close();
+  });
+
+  it('a non-approver who opens the approval queue from the tray menu is told why they cannot approve', async () => {
+    const client = await nobodyContext.newPage();
+    await client.goto(await nobodyShell.windowUrl('keeper-client'));
+    await client.getByRole('button', { name: 'Open approval queue' }).click();
+    const refused = await nobodyContext.newPage();
+    await refused.goto(await nobodyShell.windowUrl('keeper-approver'));
+    await eventually(() => refused.getByTestId('queue-notice').textContent()).toContain(
+      "You cannot approve requests: your account has no approver role on this machine. Ask your administrator to add you to the approvers in the Keeper agent's configuration.",
+    );
+    expect(await refused.getByTestId('queue-notice').textContent()).toContain('The agent said: you are not an approver on this machine');
+    // Nothing to decide is offered: no list, no filters, no decision buttons.
+    expect(await refused.getByTestId('queue').count()).toBe(0);
+    expect(await refused.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await refused.getByTestId('toasts').count()).toBe(0);
+    expect(await auditBothThemes(refused, 'approver-not-approver')).toEqual([]);
+    for (const page of [client, refused]) await page.close();
+  });
+
+  it("root's toast setting is kept in its desktop's user data dir and survives a restart of the desktop", async () => {
+    await queue.getByTestId('toasts').uncheck();
+    await eventually(() => JSON.parse(readFileSync(join(rootData, 'approver-settings.json'), 'utf8')) as unknown).toEqual({ version: 1, settings: { toasts: false } });
+    await queue.close();
+    await rootShell.stop();
+    rootShell = await startRootShell();
+    queue = await rootContext.newPage();
+    await queue.goto(await rootShell.windowUrl('keeper-approver'));
+    await queue.getByTestId('queue').waitFor();
+    await eventually(() => queue.getByTestId('toasts').isChecked()).toBe(false);
+    // The decided request of the first test is still there, as the agent keeps it.
+    const root = await connectClient(sandbox.socket);
+    expect((await root.request(ApprovalsList, { statuses: ['Approved'] })).approvals).toHaveLength(1);
+    root.close();
+  });
+});
