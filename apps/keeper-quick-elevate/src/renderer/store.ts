@@ -1,0 +1,70 @@
+import { create } from 'zustand';
+import type {
+  QuickElevateChoices,
+  QuickElevatePreview,
+  QuickElevateProgress,
+  QuickElevateSubmitted,
+} from '../../../../shared/bridge/src/common/services/quickElevate.ts';
+
+export interface QuickElevateApi {
+  preview(text: string): Promise<QuickElevatePreview>;
+  submit(text: string): Promise<QuickElevateSubmitted>;
+}
+
+export interface QuickElevateState {
+  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
+  bridgeError: string | null;
+  api: QuickElevateApi | null;
+  choices: QuickElevateChoices | null;
+  command: string;
+  /** The preview of `command` as typed when it was asked for. */
+  preview: { command: string; result: QuickElevatePreview } | null;
+  busy: boolean;
+  submitted: QuickElevateSubmitted | null;
+  progress: QuickElevateProgress[];
+}
+
+export const useQuickElevate = create<QuickElevateState>()(() => ({
+  bridge: 'connecting',
+  bridgeError: null,
+  api: null,
+  choices: null,
+  command: '',
+  preview: null,
+  busy: false,
+  submitted: null,
+  progress: [],
+}));
+
+const api = () => useQuickElevate.getState().api;
+
+export const quickElevateActions = {
+  bridgeReady: (ready: QuickElevateApi) => useQuickElevate.setState({ bridge: 'ready', bridgeError: null, api: ready }),
+  bridgeLost: () => useQuickElevate.setState({ bridge: 'lost' }),
+  bridgeFailed: (reason: string) => useQuickElevate.setState({ bridge: 'failed', bridgeError: reason }),
+  progressChanged: (progress: QuickElevateProgress[]) => useQuickElevate.setState({ progress }),
+  choicesChanged: (choices: QuickElevateChoices) => useQuickElevate.setState({ choices }),
+  setCommand: (command: string) => useQuickElevate.setState({ command, submitted: null }),
+  async preview(command = useQuickElevate.getState().command) {
+    const current = api();
+    if (!current || !command.trim()) return;
+    useQuickElevate.setState({ command, busy: true, submitted: null });
+    try {
+      useQuickElevate.setState({ preview: { command, result: await current.preview(command) } });
+    } finally {
+      useQuickElevate.setState({ busy: false });
+    }
+  },
+  async submit() {
+    const { command } = useQuickElevate.getState();
+    const current = api();
+    if (!current || !command.trim()) return;
+    useQuickElevate.setState({ busy: true });
+    try {
+      const submitted = await current.submit(command);
+      useQuickElevate.setState({ submitted, ...(submitted.ok ? { preview: null } : {}) });
+    } finally {
+      useQuickElevate.setState({ busy: false });
+    }
+  },
+};

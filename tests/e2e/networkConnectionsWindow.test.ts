@@ -1,0 +1,147 @@
+import { networkInterfaces } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyExplain } from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
+import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { eventually } from '../support/promptWindowHarness.ts';
+import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+
+const IP = '/usr/sbin/ip';
+const DENIED = 'Network changes on virtual links need IT.';
+
+/** Calls the window's own bridge service the way its page does (same origin, same token). */
+function callBridge(page: Page, member: string, args: unknown[]): Promise<unknown> {
+  return page.evaluate(
+    ({ member, args }) =>
+      new Promise((resolve, reject) => {
+        const token = new URLSearchParams(location.hash.slice(1)).get('token');
+        const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/bridge?token=${token}`);
+        socket.onopen = () => socket.send(JSON.stringify({ t: 'call', id: 1, channel: 'keeper.networkConnections', member, args }));
+        socket.onmessage = (event) => {
+          const message = JSON.parse(event.data as string) as { t: string; value?: unknown; error?: unknown };
+          socket.close();
+          resolve(message.t === 'result' ? message.value : { failure: message.error });
+        };
+        socket.onerror = () => reject(new Error('bridge refused'));
+      }),
+    { member, args },
+  );
+}
+
+describe('Keeper.NetworkConnections in Chromium through the web shell, against a real agent', () => {
+  const sandbox = makeSandbox();
+  const policies = join(sandbox.dir, 'policies');
+  let agent: AgentProcess;
+  let shell: WebShellProcess;
+  let requester: AgentClient;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    // `ip` on the ifb* links is denied with the policy's message; `ip link set dev lo up` (harmless:
+    // lo is up) needs a justification. Nothing here ever takes a real interface down.
+    writePolicyDir(policies, { 'col-ip': IP }, [
+      appPolicy('pol-ip-deny', 'col-ip', ['DENY'], { PolicyName: 'No changes to virtual links', NotificationMessage: DENIED, Extension: { AllowCommands: ['*ip link set dev ifb*'] } }),
+      appPolicy('pol-ip-lo', 'col-ip', ['JUSTIFY'], { PolicyName: 'Loopback changes need a reason', Extension: { AllowCommands: ['*ip link set dev lo up'] } }),
+    ]);
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policies] });
+    shell = await startWebShell(sandbox.socket, process.env, { args: ['--user-data-dir', join(sandbox.dir, 'user-data')] });
+    requester = await connectClient(sandbox.socket);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 640, height: 900 }, colorScheme: 'light' });
+  });
+
+  afterAll(async () => {
+    requester?.close();
+    await browser?.close();
+    await shell?.stop();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('lists this machine’s real interfaces with their addresses', async () => {
+    const tray = await context.newPage();
+    await tray.goto(await shell.windowUrl('keeper-client'));
+    await eventually(() => tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
+    // The tray's "Open network settings" is how a user gets here (and where a redirect rule sends them).
+    await tray.locator('[data-item="open-network-settings"]').click();
+    page = await context.newPage();
+    await page.goto(await shell.windowUrl('keeper-network-connections'));
+    await tray.close();
+    await eventually(() => page.locator('[data-interface]').count()).toBeGreaterThan(0);
+    const shown = await page.locator('[data-interface]').evaluateAll((items) => items.map((item) => item.getAttribute('data-interface')));
+    expect(shown).toEqual(expect.arrayContaining([...Object.keys(networkInterfaces()), ...readdirSync('/sys/class/net')]));
+    for (const [name, infos] of Object.entries(networkInterfaces())) {
+      const text = await page.locator(`[data-interface="${name}"]`).textContent();
+      for (const info of infos ?? []) if (info.family === 'IPv4') expect(text, name).toContain(`${info.address}/${info.cidr!.split('/')[1]}`);
+    }
+    expect(await page.locator('[data-interface="lo"]').textContent()).toContain('Loopback');
+    expect(await page.title()).toBe('Network connections');
+  });
+
+  it('says plainly that NetworkManager is missing, and passes axe in light, dark and high contrast', async () => {
+    expect(await page.getByTestId('nm-unavailable').textContent()).toContain('NetworkManager not available: Wi-Fi networks cannot be listed.');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(await seriousAxeViolations(page), scheme).toEqual([]);
+      await saveScreenshot(page, `keeper-network-connections-${scheme}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('combobox', { name: 'Theme', exact: true }).selectOption('high-contrast');
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('high-contrast');
+    expect(await seriousAxeViolations(page), 'high contrast').toEqual([]);
+    await page.getByRole('combobox', { name: 'Theme', exact: true }).selectOption('system');
+  });
+
+  it('asks the agent before changing an interface: a DENY shows the policy’s message and changes nothing', async () => {
+    const target = readdirSync('/sys/class/net').find((name) => name.startsWith('ifb') && (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 0);
+    expect(target, 'a down ifb link to try').toBeDefined();
+    const explained = await requester.request(PolicyExplain, { executable: IP, arguments: ['link', 'set', 'dev', target!, 'up'], cwd: '/' });
+    expect(explained.decision.outcome).toBe('deny');
+
+    const button = page.locator(`[data-interface="${target}"] button`);
+    expect(await button.textContent()).toBe('Enable');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('action-result').locator('[data-outcome]').getAttribute('data-outcome')).toBe('denied');
+    expect(await page.getByTestId('action-result').textContent()).toBe(`Enabling ${target} was denied by policy:${DENIED}`);
+    expect(Number.parseInt(readFileSync(`/sys/class/net/${target}/flags`, 'utf8'), 16) & 1).toBe(0);
+    await saveScreenshot(page, 'keeper-network-connections-denied');
+  });
+
+  it('runs an allowed change through the justification prompt and the agent', async () => {
+    const result = callBridge(page, 'setInterfaceState', ['lo', 'up']);
+    const justification = await context.newPage();
+    await justification.goto(await shell.windowUrl('keeper-justification'));
+    await eventually(() => justification.getByRole('textbox').count()).toBe(1);
+    expect(await justification.locator('main').textContent()).toContain('ip link set dev lo up');
+    await justification.getByRole('textbox').fill('Re-applying the loopback link after a test');
+    await justification.getByRole('button', { name: 'Send justification' }).click();
+    expect(await result).toMatchObject({ outcome: 'done' });
+    expect(Number.parseInt(readFileSync('/sys/class/net/lo/flags', 'utf8'), 16) & 1).toBe(1);
+    await justification.close();
+  });
+
+  it('refuses malformed requests at the bridge, before the agent is asked', async () => {
+    expect(await callBridge(page, 'setInterfaceState', ['lo; reboot', 'up'])).toMatchObject({ failure: { code: 'invalid-arguments' } });
+    expect(await callBridge(page, 'forgetNetwork', ['not-a-uuid'])).toMatchObject({ failure: { code: 'invalid-arguments' } });
+    expect(await callBridge(page, 'setInterfaceState', ['kptnone0', 'up'])).toEqual({ outcome: 'failed', requestId: null, problem: { code: 'no-interface', values: { name: 'kptnone0' } } });
+  });
+
+  it('words what main reports in the window’s language, not in main’s English', async () => {
+    expect(await page.getByTestId('nm-unavailable').textContent()).toBe('NetworkManager not available: Wi-Fi networks cannot be listed.NetworkManager’s nmcli is not installed.');
+    const german = await context.newPage();
+    await german.goto(withQuery(await shell.windowUrl('keeper-network-connections'), { lng: 'de' }));
+    await eventually(() => german.getByTestId('nm-unavailable').locator('p').allTextContents()).toEqual([
+      'NetworkManager nicht verfügbar: WLAN-Netzwerke können nicht aufgelistet werden.',
+      'nmcli von NetworkManager ist nicht installiert.',
+    ]);
+    await german.close();
+  });
+});
