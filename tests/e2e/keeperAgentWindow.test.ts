@@ -1,24 +1,70 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import {
+  AgentStatusRequest,
+  ElevationRequest,
+  MfaEnrollBegin,
+  MfaEnrollConfirm,
+  PromptRespond,
+  PromptShowNotification,
+  type DecisionSummary,
+} from '../../shared/protocol/src/common/index.ts';
+import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
+import { appPolicy, policy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 import { CONTENT_SECURITY_POLICY } from '../../apps/desktop/src/main/security/contentSecurityPolicy.ts';
 
 const version = (JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+const codeAt = (secret: string, offsetSeconds: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
 
 describe('KeeperAgent window in Chromium through the web shell, against a real agent', () => {
   const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  const configFile = join(sandbox.dir, 'agent.json');
+  const start = () => startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
   let agent: AgentProcess;
   let shell: WebShellProcess;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** This user's other desktop session: it answers the prompts the requests below raise. */
+  let client: AgentClient;
+  let mfaSecret = '';
 
   beforeAll(async () => {
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir });
+    writePolicyDir(
+      policiesDir,
+      { 'col-id': '/usr/bin/id', 'col-whoami': '/usr/bin/whoami', 'col-true': '/usr/bin/true', 'col-date': '/usr/bin/date', 'col-env': '/usr/bin/env' },
+      [
+        appPolicy('allow-id', 'col-id', ['ALLOW'], { PolicyName: 'Identity tools' }),
+        appPolicy('deny-whoami', 'col-whoami', ['DENY'], { PolicyName: 'No whoami', NotificationMessage: 'whoami is not for administrators.' }),
+        appPolicy('verify-true', 'col-true', ['JUSTIFY', 'MFA'], { PolicyName: 'Verify first' }),
+        appPolicy('approve-date', 'col-date', ['JUSTIFY', 'APPROVAL'], { PolicyName: 'Clock changes' }),
+        appPolicy('session-env', 'col-env', ['JUSTIFY'], { PolicyName: 'Environment session', Extension: { ElevatedSession: 30 } }),
+        policy('watch-all', ['DENY'], { PolicyName: 'Watch everything', Status: 'monitor' }),
+      ],
+    );
+    writeFileSync(configFile, JSON.stringify({}));
+    agent = await start();
+    client = await connectClient(sandbox.socket, 'desktop');
+    client.onNotification(PromptShowNotification, (prompt) => {
+      const response =
+        prompt.kind === 'justification'
+          ? Promise.resolve({ kind: 'justification' as const, text: 'Checking the machine state' })
+          : prompt.kind === 'mfa'
+            ? codeAt(mfaSecret, 30).then((code) => ({ kind: 'mfa' as const, code }))
+            : null;
+      void response?.then((r) => client.request(PromptRespond, { promptId: prompt.promptId, response: r }));
+    });
+    const enrollment = await client.request(MfaEnrollBegin, undefined);
+    mfaSecret = enrollment.secret;
+    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(mfaSecret, 0) });
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' });
@@ -27,6 +73,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   });
 
   afterAll(async () => {
+    client?.close();
     await browser?.close();
     await shell?.stop();
     await agent?.stop();
@@ -34,30 +81,129 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   });
 
   it('shows the live status of the agent', async () => {
-    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Connected');
+    await eventually(() => page.getByTestId('connection-state').textContent()).toBe('Connected');
     expect(await page.getByTestId('agent-version').textContent()).toBe(version);
     expect(await page.getByTestId('backend-state').textContent()).toBe('Online');
     const plugins = await page.getByTestId('plugins').locator('li').allTextContents();
     expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy', 'Policy engineHealthy', 'JobsHealthy']);
-    expect(await page.getByTestId('policy-summary').textContent()).toMatch(/^\d+ policies in effect, \d+ collections, from \d+ files$/);
+    expect(await page.getByTestId('policy-summary').textContent()).toBe('6 policies in effect, 5 collections, from 2 files');
     expect(await page.title()).toBe('Keeper Agent');
     const first = await page.getByTestId('agent-uptime').textContent();
     await expect.poll(() => page.getByTestId('agent-uptime').textContent(), { timeout: 3_000 }).not.toBe(first);
   });
 
-  it('passes axe with no serious or critical violation, in light and dark', async () => {
+  /** What the "why" view shows for a command line typed and submitted with the keyboard. */
+  async function explainInWindow(line: string) {
+    const input = page.getByTestId('why-input');
+    await input.focus();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+    const result = page.getByTestId('why-result');
+    await eventually(async () => (await result.getByTestId('why-outcome').count()) > 0 && (await result.locator('[data-policy-id]').count()) > 0).toBe(true);
+    return {
+      outcome: await result.getByTestId('why-outcome').textContent(),
+      reason: await result.getByTestId('why-reason').textContent(),
+      controls: await result.locator('[data-control]').evaluateAll((items) => items.map((i) => i.getAttribute('data-control'))),
+      deciding: await page
+        .getByTestId('why-matched')
+        .locator('li[data-policy-id]')
+        .filter({ hasText: 'Decides' })
+        .evaluateAll((items) => items.map((i) => i.getAttribute('data-policy-id'))),
+      matched: (await page.getByTestId('why-matched').locator('li[data-policy-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-policy-id')))).sort(),
+      monitored: await page.getByTestId('why-monitored').count(),
+    };
+  }
+
+  const OUTCOME_LABEL: Record<DecisionSummary['outcome'], string> = { allow: 'Allowed', deny: 'Denied', controls: 'Allowed after controls' };
+
+  it.each([
+    ['allow', '/usr/bin/id -u', '/usr/bin/id', ['-u']],
+    ['deny, with the policy’s message', '/usr/bin/whoami', '/usr/bin/whoami', []],
+    ['justification and MFA, in precedence order', '/usr/bin/true', '/usr/bin/true', []],
+    ['approval that carries the justification', "/usr/bin/date '+%Y %m'", '/usr/bin/date', ['+%Y %m']],
+  ])('the "why" view matches the decision elevation.request really makes: %s', async (_name, line, executable, args) => {
+    const shown = await explainInWindow(line);
+    const real = (await client.request(ElevationRequest, { executable, arguments: args, cwd: '/' })).decision;
+    expect(shown).toEqual({
+      outcome: OUTCOME_LABEL[real.outcome],
+      reason: real.reason,
+      controls: real.controls,
+      deciding: real.deciding,
+      // Enforced and monitored policies that match (the window lists both).
+      matched: [...real.matched, ...real.monitored].map((m) => m.policyId).sort(),
+      monitored: real.monitored.length > 0 ? 1 : 0,
+    });
+  });
+
+  it('explains every check of a policy that does not match, and says clearly what it cannot explain', async () => {
+    await explainInWindow('/usr/bin/id -u');
+    const whoami = page.getByTestId('why-unmatched').locator('li[data-policy-id="deny-whoami"]');
+    expect(await whoami.locator('[data-check="ApplicationCheck"]').getAttribute('data-passed')).toBe('false');
+    expect(await whoami.locator('[data-check="ApplicationCheck"]').textContent()).toBe('fails Application: needs col-whoami · this request: /usr/bin/id');
+    await page.getByTestId('why-input').fill('id -u');
+    await page.getByTestId('why-submit').click();
+    expect(await page.getByTestId('why-problem').textContent()).toBe('Start with the program’s full path, such as /usr/bin/apt-get.');
+    await page.getByTestId('why-input').fill('/usr/bin/no-such-tool');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('why-problem').textContent()).toBe('That program does not exist or cannot be read.');
+  });
+
+  it('shows this user’s recent requests with their decisions, the MFA session and elevated sessions, which can be revoked; passes axe in light and dark', async () => {
+    const env = await client.request(ElevationRequest, { executable: '/usr/bin/env', arguments: [], cwd: '/' });
+    expect((await settledState(client, env.requestId)).state).toBe('allowed');
+    await page.getByTestId('history-refresh').click();
+    await eventually(() => page.getByTestId('history').locator('li').count()).toBe(5);
+    const history = await page.getByTestId('history').locator('li').allTextContents();
+    expect(history[0]).toMatch(/^\/usr\/bin\/env.*asked: Justification.*Every control passed\.Allowed$/);
+    expect(history.some((h) => h.startsWith('/usr/bin/whoami') && h.includes('whoami is not for administrators.') && h.endsWith('Denied'))).toBe(true);
+    expect(history.some((h) => h.startsWith('/usr/bin/true') && h.includes('asked: MFA code → Justification'))).toBe(true);
+    expect(await page.getByTestId('mfa-session').textContent()).toMatch(/^PrivilegeElevation: no new code needed for [45] more min\.$/);
+    expect(await page.getByTestId('grants').locator('li').allTextContents()).toEqual([expect.stringMatching(/^\/usr\/bin\/envas root · policy “Environment session” · (30|29) min left · used 0×Revoke$/) as unknown]);
+    // Everything on screen at once (sessions with a revocable grant, history, an explanation): axe in light and dark.
+    await explainInWindow('/usr/bin/true');
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await saveScreenshot(page, 'keeper-agent-light');
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(20, 23, 28)');
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await saveScreenshot(page, 'keeper-agent-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    for (const theme of ['dark', 'light'] as const) {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await saveScreenshot(page, `keeper-agent-${theme}`);
+      await page.getByRole('heading', { name: 'Your sessions' }).evaluate((heading) => heading.scrollIntoView({ block: 'start' }));
+      await saveScreenshot(page, `keeper-agent-details-${theme}`);
+      await page.getByRole('heading', { name: 'Why? Policy simulator' }).evaluate((heading) => heading.scrollIntoView({ block: 'start' }));
+      await saveScreenshot(page, `keeper-agent-why-${theme}`);
+    }
+
+    // Keyboard only: Tab to the session's Revoke button and press Enter.
+    await page.getByTestId('why-input').focus();
+    const revoke = await tabUntil((el) => el.getAttribute('aria-label')?.startsWith('Revoke the elevated session') ?? false, 'backward');
+    expect(revoke).toBe(true);
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('grants-empty').count()).toBe(1);
   });
 
-  it('works with the keyboard alone: the theme can be chosen without a mouse', async () => {
+  /** Presses Tab (or Shift+Tab) until the focused element satisfies `wanted`; false after 40 steps. */
+  async function tabUntil(wanted: (el: Element) => boolean, direction: 'forward' | 'backward' = 'forward'): Promise<boolean> {
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press(direction === 'forward' ? 'Tab' : 'Shift+Tab');
+      if (await page.evaluate(`(${wanted.toString()})(document.activeElement)`)) return true;
+    }
+    return false;
+  }
+
+  it('works with the keyboard alone: an administrator switches the log level live, and the theme can be chosen', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate(() => window.scrollTo(0, 0));
+    expect(await tabUntil((el) => el.getAttribute('data-testid') === 'log-level-select')).toBe(true);
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT');
+    await page.keyboard.press('Enter');
+    await eventually(async () => (await client.request(AgentStatusRequest, undefined)).logLevel).toBe('Information');
+    await eventually(() => page.getByTestId('log-level-select').inputValue()).toBe('Information');
+
+    expect(await tabUntil((el) => el.tagName === 'SELECT' && el.getAttribute('data-testid') === null)).toBe(true);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
@@ -66,24 +212,32 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'] ?? 'system')).toBe('system');
   });
 
-  it('says "Disconnected" when the agent stops, and reconnects when it comes back', async () => {
+  it('says "Disconnected" when the agent stops; back, it shows a non-administrator the log level read-only, with why', async () => {
     await agent.stop();
-    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Disconnected');
+    await eventually(() => page.getByTestId('connection-state').textContent()).toBe('Disconnected');
     expect(await page.getByTestId('disconnected-notice').textContent()).toContain('not reachable');
     expect(await page.getByTestId('agent-uptime').textContent()).toBe('Not running');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await saveScreenshot(page, 'keeper-agent-disconnected');
 
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir });
-    await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 10_000 }).toBe('Connected');
+    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['daemon'], groups: [] } } }));
+    agent = await start();
+    client.close();
+    client = await connectClient(sandbox.socket, 'desktop');
+    await eventually(() => page.getByTestId('connection-state').textContent()).toBe('Connected');
     expect(await page.getByTestId('disconnected-notice').count()).toBe(0);
+    await eventually(() => page.getByTestId('log-level-why').textContent()).toBe('Only administrators of this machine can change the log level.');
+    expect(await page.getByTestId('log-level').textContent()).toBe('Warning');
+    expect(await page.getByTestId('log-level-select').count()).toBe(0);
   });
 
   it('speaks German when launched with lng=de', async () => {
     const german = await context.newPage();
     await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de' }));
-    await expect.poll(() => german.getByTestId('connection-state').textContent()).toBe('Verbunden');
+    await eventually(() => german.getByTestId('connection-state').textContent()).toBe('Verbunden');
     expect(await german.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await german.title()).toBe('Keeper Agent');
+    expect(await german.getByRole('heading', { name: 'Warum? Richtlinien-Simulator' }).count()).toBe(1);
     await german.close();
   });
 
