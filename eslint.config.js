@@ -34,7 +34,6 @@ const ELEMENTS = [
   el('tooling', 'shared/protocol/scripts'),
   // Renderer windows: one element per app, so apps can't import each other.
   el('renderer-app', 'apps/keeper-*/src/renderer', { capture: ['app'] }),
-  el('renderer-app', 'apps/network-connections/src/renderer'),
   // Electron main process and its launcher (plain Node that can also host the web shell).
   el('desktop-main', 'apps/desktop/src/main'),
   el('desktop-main', 'apps/desktop/src/launcher'),
@@ -57,6 +56,7 @@ const ELEMENTS = [
 const FILES = [
   { category: 'test', pattern: '**/*.test.{ts,tsx}' },
   { category: 'config', pattern: '*.config.{ts,js}' },
+  { category: 'command-resolution', pattern: 'apps/run-as/src/resolveCommand.ts' },
 ];
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -90,6 +90,7 @@ const RENDERER_PACKAGES = [
   'zustand/*',
   'zod',
   'zod/*',
+  '@tanstack/react-virtual',
 ];
 /** What a preload (apps/desktop/src/preload, shared/bridge/src/preload) may use. */
 const PRELOAD_PACKAGES = ['electron', 'electron-ipc-cat/client', 'electron-ipc-cat/common', 'rxjs', 'rxjs/*'];
@@ -142,7 +143,10 @@ const boundaryPolicies = [
   {
     ...from('desktop-main'),
     allow: [
-      toElements('desktop-main', 'bridge-common', 'bridge-main', 'protocol-common', 'protocol-node'),
+      // i18n: main words the native tray menu and its toasts from the windows' locale files.
+      toElements('desktop-main', 'bridge-common', 'bridge-main', 'protocol-common', 'protocol-node', 'i18n'),
+      // How a shell finds a command on PATH: quick-elevate resolves typed commands as keeper-elevate does.
+      { to: { file: { categories: { anyOf: ['command-resolution'] } } } },
       toOrigins('external', 'core'),
     ],
   },

@@ -108,7 +108,8 @@ export const session = {
   },
 };
 
-class FakeApp extends EventEmitter {
+export class FakeApp extends EventEmitter {
+  quitCalls = 0;
   isPackaged = false;
   locale = 'en-US';
   readyPromise = Promise.resolve();
@@ -125,11 +126,87 @@ class FakeApp extends EventEmitter {
     return true;
   }
   quit(): void {
+    this.quitCalls++;
+    this.emit('before-quit');
     this.emit('will-quit');
+  }
+  /** Electron's rule when the last window closes: `window-all-closed`, and quit if nobody handles it. */
+  lastWindowClosed(): void {
+    if (!this.emit('window-all-closed')) this.quit();
+  }
+  /** macOS: the dock icon was clicked. */
+  activate(hasVisibleWindows: boolean): void {
+    this.emit('activate', {}, hasVisibleWindows);
   }
 }
 
 export const app = new FakeApp();
+
+/** An image as main loaded it: the path it came from, and whether it is a macOS template image. */
+export class FakeNativeImage {
+  readonly path: string;
+  template = false;
+  constructor(path: string) {
+    this.path = path;
+  }
+  setTemplateImage(template: boolean): void {
+    this.template = template;
+  }
+  isTemplateImage(): boolean {
+    return this.template;
+  }
+}
+
+export const nativeImage = {
+  createFromPath: (path: string) => new FakeNativeImage(path),
+};
+
+export interface FakeMenuItem {
+  readonly id?: string;
+  readonly label?: string;
+  readonly type?: string;
+  readonly enabled?: boolean;
+  readonly click?: () => void;
+}
+
+export class Menu {
+  readonly items: FakeMenuItem[];
+  constructor(items: FakeMenuItem[]) {
+    this.items = items;
+  }
+  static buildFromTemplate(template: FakeMenuItem[]): Menu {
+    return new Menu(template);
+  }
+}
+
+/** Records every call main makes on its tray, in order. */
+export class Tray {
+  static readonly all: Tray[] = [];
+  image: FakeNativeImage;
+  tooltip = '';
+  contextMenu: Menu | null = null;
+  destroyed = false;
+  readonly calls: string[] = [];
+  constructor(image: FakeNativeImage) {
+    this.image = image;
+    Tray.all.push(this);
+  }
+  setImage(image: FakeNativeImage): void {
+    this.calls.push('setImage');
+    this.image = image;
+  }
+  setToolTip(text: string): void {
+    this.calls.push('setToolTip');
+    this.tooltip = text;
+  }
+  setContextMenu(menu: Menu | null): void {
+    this.calls.push('setContextMenu');
+    this.contextMenu = menu;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
 
 export const nativeTheme = { shouldUseDarkColors: false, themeSource: 'system' };
 
@@ -150,4 +227,4 @@ export const contextBridge = {
 
 export const ipcRenderer = new EventEmitter();
 
-export default { app, BrowserWindow, ipcMain, protocol, session, nativeTheme, shell, contextBridge, ipcRenderer };
+export default { app, BrowserWindow, ipcMain, protocol, session, nativeTheme, shell, contextBridge, ipcRenderer, Tray, Menu, nativeImage };

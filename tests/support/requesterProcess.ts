@@ -27,10 +27,15 @@ export function startRequester(socket: string, user: string, executable: string,
     const { AgentClient } = await import(${protocol('node/agentClient.ts')});
     const p = await import(${protocol('common/index.ts')});
     const c = await AgentClient.connect(${JSON.stringify(socket)});
-    c.onNotification(p.PromptShowNotification, (prompt) => {
-      if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
-    });
+    // Prompts go to every connection of the user: answer only this request's own (two requesters may run at once).
     let id = null;
+    const early = [];
+    const answer = (prompt) => {
+      if (prompt.kind !== 'justification') return;
+      if (id === null) return void early.push(prompt);
+      if (prompt.subject.requestId === id) void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
+    };
+    c.onNotification(p.PromptShowNotification, answer);
     const finals = new Map();
     const report = (u) => { console.log(JSON.stringify({ outcome: { state: u.state, reason: u.reason } })); c.close(); };
     c.onNotification(p.ElevationUpdated, (u) => {
@@ -40,6 +45,7 @@ export function startRequester(socket: string, user: string, executable: string,
     await c.request(p.SessionHello, { protocolVersion: 1, client: { kind: 'desktop', name: 'requester', version: '1' } });
     const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
     id = r.requestId;
+    for (const prompt of early.splice(0)) answer(prompt);
     console.log(JSON.stringify({ requestId: r.requestId, state: r.state }));
     if (r.state !== 'pending') report({ state: r.state, reason: r.decision.reason });
     else if (finals.has(id)) report(finals.get(id));`;

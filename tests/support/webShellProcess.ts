@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_DIR } from './agentProcess.ts';
+import { systemUser } from './requesterProcess.ts';
 
 export interface WebShellProcess {
   readonly child: ChildProcess;
@@ -8,15 +9,32 @@ export interface WebShellProcess {
   readonly agentWindowUrl: string;
   /** Resolves with the URL of the `nth` (1-based) time the shell presented window `id`. */
   windowUrl(id: string, nth?: number, timeoutMs?: number): Promise<string>;
+  /** With `prewarm`: the URL of the `nth` spare page of window `id` the shell made. */
+  spareUrl(id: string, nth?: number, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** Runs `npm start`'s launcher as a user would, in web-shell mode, against an existing agent. */
-export async function startWebShell(socket: string): Promise<WebShellProcess> {
+/**
+ * Runs `npm start`'s launcher as a user would, in web-shell mode, against an existing agent. With
+ * `prewarm`, the shell also keeps a spare page per prompt window for the test to load ahead;
+ * `args` are further launcher flags (e.g. `--health-interval-ms`); with `user`, the desktop runs as
+ * that real OS user (its own desktop session: its prompts, its roles). With `embeddedAgent`, the
+ * launcher starts its own agent on `socket` when none answers there, as `npm start` does.
+ */
+export async function startWebShell(
+  socket: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { prewarm?: boolean; args?: readonly string[]; user?: string; embeddedAgent?: boolean } = {},
+): Promise<WebShellProcess> {
   const child = spawn(
     process.execPath,
-    [join(PROJECT_DIR, 'apps/desktop/src/launcher/start.ts'), '--socket', socket, '--no-agent', '--no-browser', '--web-shell'],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: PROJECT_DIR },
+    [
+      join(PROJECT_DIR, 'apps/desktop/src/launcher/start.ts'),
+      ...['--socket', socket, ...(options.embeddedAgent ? [] : ['--no-agent']), '--no-browser', '--web-shell'],
+      ...(options.prewarm ? ['--prewarm'] : []),
+      ...(options.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: PROJECT_DIR, env, ...(options.user ? systemUser(options.user) : {}) },
   );
   let output = '';
   const listeners = new Set<() => void>();
@@ -27,10 +45,11 @@ export async function startWebShell(socket: string): Promise<WebShellProcess> {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
 
-  const windowUrl = (id: string, nth = 1, timeoutMs = 20_000) =>
+  /** Waits for the `nth` line `<label> <id>: <url>` of the shell's output. */
+  const announcedUrl = (label: string) => (id: string, nth = 1, timeoutMs = 20_000) =>
     new Promise<string>((resolve, reject) => {
       const find = () => {
-        const urls = [...output.matchAll(new RegExp(`Window ${id}: (http://127\\.0\\.0\\.1:\\d+/${id}/\\S+)`, 'g'))].map((m) => m[1]!);
+        const urls = [...output.matchAll(new RegExp(`${label} ${id}: (http://127\\.0\\.0\\.1:\\d+/${id}/\\S+)`, 'g'))].map((m) => m[1]!);
         return urls[nth - 1];
       };
       const check = () => {
@@ -42,18 +61,20 @@ export async function startWebShell(socket: string): Promise<WebShellProcess> {
       };
       const timer = setTimeout(() => {
         listeners.delete(check);
-        reject(new Error(`the web shell did not present ${id} (#${nth}) within ${timeoutMs} ms:\n${output}`));
+        reject(new Error(`the web shell did not announce ${label} ${id} (#${nth}) within ${timeoutMs} ms:\n${output}`));
       }, timeoutMs);
       listeners.add(check);
       check();
     });
 
+  const windowUrl = announcedUrl('Window');
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`web shell exited with ${code}:\n${output}`))));
   const agentWindowUrl = await Promise.race([windowUrl('keeper-agent'), exited]);
   return {
     child,
     agentWindowUrl,
     windowUrl,
+    spareUrl: announcedUrl('Spare window'),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -101,7 +101,12 @@ describe('import boundaries (eslint.config.js)', () => {
         "import { App } from '../../../keeper-agent/src/renderer/App.tsx';",
         "import type { AgentWindowState } from '../../../keeper-agent/src/renderer/store.ts';",
       );
-      await expectBlocked('apps/network-connections/src/renderer/Probe.tsx', "import { App } from '../../../keeper-agent/src/renderer/App.tsx';");
+      await expectBlocked(
+        'apps/keeper-network-connections/src/renderer/Probe.tsx',
+        "import { App } from '../../../keeper-agent/src/renderer/App.tsx';",
+        "import type { QuickElevateApi } from '../../../keeper-quick-elevate/src/renderer/store.ts';",
+      );
+      await expectBlocked('apps/keeper-client/src/renderer/Probe.tsx', "import { readFileSync } from 'node:fs';", "import { TrayService } from '../../../desktop/src/main/tray/TrayService.ts';");
     });
 
     it('holds for the shared renderer packages too', async () => {

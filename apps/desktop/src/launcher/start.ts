@@ -20,11 +20,20 @@ const { values: flags } = parseArgs({
     'no-agent': { type: 'boolean', default: false },
     'no-browser': { type: 'boolean', default: false },
     'web-shell': { type: 'boolean', default: false },
+    prewarm: { type: 'boolean', default: false },
     port: { type: 'string', default: '0' },
     lng: { type: 'string' },
     theme: { type: 'string' },
+    'user-data-dir': { type: 'string' },
+    'health-interval-ms': { type: 'string' },
   },
 });
+
+const healthInterval = flags['health-interval-ms'];
+if (healthInterval !== undefined && !(/^\d+$/.test(healthInterval) && Number(healthInterval) >= 100)) {
+  say(`--health-interval-ms wants a whole number of milliseconds, at least 100 (got "${healthInterval}").`);
+  process.exit(2);
+}
 
 if (Number(process.versions.node.split('.')[0]) < 24) {
   say(`The Keeper suite needs Node.js 24 or newer (this is ${process.version}); run it with npm start.`);
@@ -89,26 +98,39 @@ if (electron) {
     say('Electron runtime not installed on this machine (its download is not possible here): serving the Keeper windows through the web shell instead.');
   }
   const chromium = flags['no-browser'] || !hasDisplay(process.env, process.platform) ? null : findChromium();
-  const desktop = createDesktopApp({ socketPath, version: process.env['npm_package_version'] ?? '0.0.0' });
-  const host = await createWebShellHost({
-    rendererDir: process.env['KEEPER_RENDERER_DIR'] ?? resolve(projectDir, 'dist/renderer'),
-    dispatcherFor: (id) => desktop.dispatcherFor(id),
-    port: Number(flags.port),
-    present: (id, url) => {
-      say(`Window ${id}: ${url}`);
-      if (chromium) openAppWindow(chromium, url);
-    },
-  });
-  desktop.attach(host);
-  const theme = flags.theme === 'light' || flags.theme === 'dark' ? flags.theme : undefined;
-  await host.open('keeper-agent', { ...(flags.lng ? { locale: flags.lng } : {}), ...(theme ? { theme } : {}) });
-  if (!chromium) say('Open the URL above in a browser on this machine (no display or Chromium was found to open it).');
-  say('Press Ctrl+C to stop.');
+  // Stops the embedded agent only if this launcher started it (`agent` is null otherwise).
   const shutdown = async () => {
     await desktop.stop();
     agent?.kill('SIGTERM');
     process.exit(0);
   };
+  const desktop = createDesktopApp({
+    socketPath,
+    version: process.env['npm_package_version'] ?? '0.0.0',
+    ...(flags.lng ? { locale: flags.lng } : {}),
+    ...(flags['user-data-dir'] ? { userDataDir: flags['user-data-dir'] } : {}),
+    ...(healthInterval ? { healthIntervalMs: Number(healthInterval) } : {}),
+    // The tray page's "Quit Keeper": the same as Ctrl+C.
+    onQuit: () => void shutdown(),
+  });
+  const host = await createWebShellHost({
+    rendererDir: process.env['KEEPER_RENDERER_DIR'] ?? resolve(projectDir, 'dist/renderer'),
+    dispatcherFor: (id, presence) => desktop.dispatcherFor(id, presence),
+    port: Number(flags.port),
+    present: (id, url, prewarmed) => {
+      say(`Window ${id}: ${url}`);
+      if (chromium && !prewarmed) openAppWindow(chromium, url);
+    },
+    // Spares are for a driver that keeps pages loaded out of sight (tests, benchmarks).
+    ...(flags.prewarm ? { presentSpare: (id: string, url: string) => say(`Spare window ${id}: ${url}`) } : {}),
+  });
+  desktop.attach(host);
+  const theme = flags.theme === 'light' || flags.theme === 'dark' ? flags.theme : undefined;
+  await host.open('keeper-agent', { ...(flags.lng ? { locale: flags.lng } : {}), ...(theme ? { theme } : {}) });
+  // No OS tray here: the tray's menu is a window of its own.
+  await host.open('keeper-client', { ...(flags.lng ? { locale: flags.lng } : {}), ...(theme ? { theme } : {}) });
+  if (!chromium) say('Open the URL above in a browser on this machine (no display or Chromium was found to open it).');
+  say('Press Ctrl+C to stop.');
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 }

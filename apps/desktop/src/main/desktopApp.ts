@@ -6,9 +6,26 @@ import type { PromptKind } from '../../../../shared/protocol/src/common/index.ts
 import { PromptCenter } from './prompts/promptCenter.ts';
 import { WINDOW_SERVICES, type WindowId } from '../../../../shared/bridge/src/common/windows.ts';
 import { AgentLink } from './agent/agentLink.ts';
-import type { WindowHost } from './hosts/windowHost.ts';
+import type { Presence, WindowHost } from './hosts/windowHost.ts';
+import { promptWindowService } from './prompts/promptWindowService.ts';
 import { agentStatusMainService } from './services/agentStatusMainService.ts';
 import { mfaEnrollmentMainService } from './services/mfaEnrollmentMainService.ts';
+import { AgentDetailsService } from '../../../../shared/bridge/src/common/services/agentDetails.ts';
+import { agentDetailsMainService } from './services/agentDetailsMainService.ts';
+import { ApproverQueueService } from '../../../../shared/bridge/src/common/services/approverQueue.ts';
+import { ApproverQueue } from './approvals/approverQueue.ts';
+import { approvalToastText, arrivalToast } from './approvals/arrivalToast.ts';
+import { nodeNotifierBackend } from './notifications/nodeNotifierBackend.ts';
+import { createToaster, type Toaster } from './notifications/toaster.ts';
+import { approverQueueMainService } from './services/approverQueueMainService.ts';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApproverSettingsFile } from './approvals/approverSettingsFile.ts';
+import { defaultUserDataDir } from './quickElevate/recentApplications.ts';
+import { createClientServices, type ClientServices } from './tray/clientServices.ts';
+import { startDesktopTaskRunner } from './jobs/desktopTaskRunner.ts';
+import { JobRunsService } from '../../../../shared/bridge/src/common/services/jobRuns.ts';
+import { jobRunsMainService } from './services/jobRunsMainService.ts';
 
 /** The window that answers each prompt kind; a kind without one is never shown on this desktop. */
 const PROMPT_WINDOWS = {
@@ -23,12 +40,29 @@ const PROMPT_KINDS = Object.keys(PROMPT_WINDOWS) as Array<keyof typeof PROMPT_WI
 export interface DesktopOptions {
   readonly socketPath: string;
   readonly version: string;
+  /** Desktop notifications; node-notifier unless given (Electron passes its own Notification). */
+  readonly toaster?: Toaster;
+  /** The desktop's language, for texts main shows itself (toasts). */
+  readonly locale?: string;
+  /** Per-user data (recent quick-elevate applications); ~/.config/keeper-desktop unless given. */
+  readonly userDataDir?: string;
+  /** How often the tray checks the agent's health (30 s unless given). */
+  readonly healthIntervalMs?: number;
+  /** What the tray's "Quit Keeper" does: Electron's app.quit(), or the launcher's shutdown. */
+  readonly onQuit?: () => void;
 }
 
 export interface DesktopApp {
   readonly agent: AgentLink;
-  /** The services a window may reach, bound to their implementations. */
-  dispatcherFor(id: WindowId): ServiceDispatcher;
+  /** The suite's toasts, for every part of main that notifies the user. */
+  readonly toaster: Toaster;
+  /** The tray's state and menu (KeeperClient), for the native tray. */
+  readonly tray: ClientServices['tray'];
+  /**
+   * The services one loaded page of window `id` may reach, bound to their implementations; a prompt
+   * window's page sees prompts only while `presence` says it is the presented one.
+   */
+  dispatcherFor(id: WindowId, presence: Presence): ServiceDispatcher;
   /** The user closed window `id`: a prompt window's current prompt counts as cancelled. */
   windowClosedByUser(id: WindowId): void;
   attach(host: WindowHost): void;
@@ -55,25 +89,60 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
       if (id) host?.close(id);
     },
   );
+  const toaster = options.toaster ?? createToaster({ backend: nodeNotifierBackend });
+  const userDataDir = options.userDataDir ?? defaultUserDataDir(process.env, homedir());
+  const toastText = approvalToastText(options.locale ?? 'en');
+  let approverWindowOpened = false;
+  const approverQueue = new ApproverQueue({
+    link: agent,
+    selfUid: process.getuid?.() ?? null,
+    onArrival: (approval) => void toaster.show(arrivalToast(approval, toastText)),
+    // Approvers get their queue at start, once; others never see it open by itself.
+    onRoles: (roles) => {
+      if (roles.length === 0 || approverWindowOpened) return;
+      approverWindowOpened = true;
+      void host?.open('keeper-approver');
+    },
+  });
+  // UserDesktop tasks of the agent's jobs: toasts (send-toast) and windows (redirects).
+  startDesktopTaskRunner(agent, {
+    toaster,
+    openWindow: (id) => (host ? host.open(id, options.locale ? { locale: options.locale } : {}) : Promise.reject(new Error('no window host is attached yet'))),
+  });
+  const client = createClientServices({
+    agent,
+    promptQueue$: (kind) => prompts.queue$(kind),
+    promptKinds: PROMPT_KINDS,
+    openWindow: (id) => void host?.open(id, options.locale ? { locale: options.locale } : {}),
+    suiteVersion: options.version,
+    userDataDir,
+    ...(options.healthIntervalMs ? { healthIntervalMs: options.healthIntervalMs } : {}),
+    ...(options.onQuit ? { quit: options.onQuit } : {}),
+    toaster,
+    locale: options.locale ?? 'en',
+  });
   const bindings: ReadonlyMap<string, ServiceBinding> = new Map([
+    ...client.bindings,
+    [ApproverQueueService.channel, bindService(ApproverQueueService, approverQueueMainService(agent, approverQueue, toaster, new ApproverSettingsFile(join(userDataDir, 'approver-settings.json'), (problem) => console.warn(problem))))],
     [AgentStatusService.channel, bindService(AgentStatusService, agentStatusMainService(agent))],
     [MfaEnrollmentService.channel, bindService(MfaEnrollmentService, mfaEnrollmentMainService(agent))],
-    // Each kind's service sees and answers only that kind's prompts.
-    ...PROMPT_KINDS.map((kind) => [
-      PROMPT_SERVICES[kind].channel,
-      bindService(PROMPT_SERVICES[kind], {
-        queue$: () => prompts.queue$(kind),
-        respond: (promptId, response) => prompts.respond(kind, promptId, response),
-      }),
-    ] as const),
+    [AgentDetailsService.channel, bindService(AgentDetailsService, agentDetailsMainService(agent))],
+    [JobRunsService.channel, bindService(JobRunsService, jobRunsMainService(agent))],
   ]);
+  // Each kind's service sees and answers only that kind's prompts, and only in the presented page.
+  const promptBinding = (channel: string, presence: Presence): ServiceBinding | undefined => {
+    const kind = PROMPT_KINDS.find((k) => PROMPT_SERVICES[k].channel === channel);
+    return kind ? bindService(PROMPT_SERVICES[kind], promptWindowService(prompts, kind, presence)) : undefined;
+  };
 
   return {
     agent,
-    dispatcherFor(id) {
+    toaster,
+    tray: client.tray,
+    dispatcherFor(id, presence) {
       return new ServiceDispatcher(
         WINDOW_SERVICES[id].map((descriptor) => {
-          const binding = bindings.get(descriptor.channel);
+          const binding = promptBinding(descriptor.channel, presence) ?? bindings.get(descriptor.channel);
           if (!binding) throw new Error(`no implementation is bound for ${descriptor.channel}`);
           return binding;
         }),
@@ -87,9 +156,13 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
     },
     attach(windowHost) {
       host = windowHost;
+      // Prompt windows wait loaded and hidden, so a prompt only has to be shown (docs/benchmarks.md).
+      for (const kind of PROMPT_KINDS) windowHost.prewarm(PROMPT_WINDOWS[kind]);
       agent.start();
+      client.start();
     },
     async stop() {
+      client.stop();
       agent.stop();
       await host?.dispose();
     },

@@ -1,5 +1,11 @@
 import { AgentStatusService } from './services/agentStatus.ts';
+import { AgentDetailsService } from './services/agentDetails.ts';
+import { JobRunsService } from './services/jobRuns.ts';
+import { ApproverQueueService } from './services/approverQueue.ts';
 import { MfaEnrollmentService } from './services/mfaEnrollment.ts';
+import { NetworkConnectionsService } from './services/networkConnections.ts';
+import { QuickElevateService } from './services/quickElevate.ts';
+import { TrayService } from './services/tray.ts';
 import {
   ApprovalPendingPromptService,
   JustificationPromptService,
@@ -11,12 +17,17 @@ import type { ServiceDescriptor } from './serviceDescriptor.ts';
 
 /** Every window of the suite and the only bridge services each may reach. */
 export const WINDOW_SERVICES = {
-  'keeper-agent': [AgentStatusService],
+  'keeper-agent': [AgentStatusService, AgentDetailsService, JobRunsService],
   'keeper-justification': [JustificationPromptService, AgentStatusService],
   'keeper-mfa': [MfaPromptService, MfaEnrollmentService],
   'keeper-message': [MessagePromptService],
   'keeper-approval': [OperatorApprovalPromptService],
   'keeper-approval-pending': [ApprovalPendingPromptService],
+  'keeper-approver': [ApproverQueueService],
+  /** The tray's menu as a window (the web shell has no OS tray; Electron shows it for About). */
+  'keeper-client': [TrayService],
+  'keeper-quick-elevate': [QuickElevateService],
+  'keeper-network-connections': [NetworkConnectionsService],
 } as const satisfies Record<string, readonly ServiceDescriptor[]>;
 
 export type WindowId = keyof typeof WINDOW_SERVICES;

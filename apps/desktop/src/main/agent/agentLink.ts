@@ -64,9 +64,9 @@ export class AgentLink {
   }
 
   /** A request over the current connection; fails at once when the agent is not connected. */
-  request<D extends RequestDescriptor>(descriptor: D, params: ParamsInput<D>): Promise<ResultOf<D>> {
+  request<D extends RequestDescriptor>(descriptor: D, params: ParamsInput<D>, timeoutMs?: number): Promise<ResultOf<D>> {
     if (!this.client) return Promise.reject(new AgentError(JsonRpcErrorCodes.InternalError, 'the Keeper agent is not connected'));
-    return this.client.request(descriptor, params);
+    return this.client.request(descriptor, params, timeoutMs);
   }
 
   /** Fetches a fresh status if connected; otherwise reports the current (disconnected) view. */

@@ -17,6 +17,10 @@ export const WINDOW_CATALOG: Readonly<Record<WindowId, WindowDefinition>> = {
   'keeper-message': { id: 'keeper-message', title: 'Notice', width: 560, height: 640, resizable: false },
   'keeper-approval': { id: 'keeper-approval', title: 'Approve this action?', width: 560, height: 640, resizable: false },
   'keeper-approval-pending': { id: 'keeper-approval-pending', title: 'Waiting for approval', width: 560, height: 720, resizable: false },
+  'keeper-approver': { id: 'keeper-approver', title: 'Approval requests', width: 1180, height: 800, resizable: true },
+  'keeper-client': { id: 'keeper-client', title: 'Keeper', width: 420, height: 640, resizable: false },
+  'keeper-quick-elevate': { id: 'keeper-quick-elevate', title: 'Quick elevate', width: 560, height: 760, resizable: true },
+  'keeper-network-connections': { id: 'keeper-network-connections', title: 'Network connections', width: 640, height: 760, resizable: true },
 };
 
 export interface WindowLaunchOptions {
