@@ -19,7 +19,12 @@ export class CollectionIndex {
   private readonly usersByUid = new Map<number, string[]>();
   private readonly usersByGroup = new Map<string, string[]>();
   private readonly machinePatterns: PatternEntry[] = [];
-  private readonly appPatterns: PatternEntry[] = [];
+  /**
+   * Path patterns filed by the folder their literal start names (`/usr/bin/apt*` under `/usr/bin/`;
+   * `''` for those that start with a wildcard or a variable): a path is only tested against the
+   * patterns of its own parent folders.
+   */
+  private readonly appPatterns = new Map<string, PatternEntry[]>();
   /** Application paths with no wildcard or variable, looked up instead of scanned. */
   private readonly appsByPath = new Map<string, string[]>();
   private readonly appsByHash = new Map<string, string[]>();
@@ -50,7 +55,7 @@ export class CollectionIndex {
         case 'Application':
           for (const m of collection.Members) {
             if ('Path' in m) {
-              if (/[*?{]/.test(m.Path)) this.appPatterns.push(pattern(id, m.Path));
+              if (/[*?{]/.test(m.Path)) push(this.appPatterns, folderOf(fold(m.Path.slice(0, m.Path.search(/[*?{]/)))), pattern(id, m.Path));
               else push(this.appsByPath, fold(m.Path), id);
             }
             else if ('Sha256' in m) push(this.appsByHash, m.Sha256.toLowerCase(), id);
@@ -93,14 +98,24 @@ export class CollectionIndex {
     addAll(out, this.appsByPath.get(this.caseInsensitive ? application.path.toLowerCase() : application.path));
     if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
     if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
-    for (const entry of this.appPatterns) {
-      if (!out.has(entry.collectionId) && entry.matches(application.path, variables)) out.add(entry.collectionId);
-    }
+    const path = this.caseInsensitive ? application.path.toLowerCase() : application.path;
+    const test = (entries: readonly PatternEntry[] | undefined) => {
+      if (entries) for (const entry of entries) if (!out.has(entry.collectionId) && entry.matches(application.path, variables)) out.add(entry.collectionId);
+    };
+    test(this.appPatterns.get(''));
+    for (let i = 0; i < path.length; i++) if (SEPARATORS.has(path[i]!)) test(this.appPatterns.get(path.slice(0, i + 1)));
     return out;
   }
 }
 
-function push<K>(map: Map<K, string[]>, key: K, id: string): void {
+const SEPARATORS = new Set(['/', '\\']);
+
+/** The text up to and including its last path separator; '' when it has none. */
+function folderOf(text: string): string {
+  return text.slice(0, Math.max(text.lastIndexOf('/'), text.lastIndexOf('\\')) + 1);
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, id: V): void {
   const list = map.get(key);
   if (list) list.push(id);
   else map.set(key, [id]);
