@@ -33,6 +33,13 @@ export class ConnectionRegistry {
     return () => this.joinListeners.delete(listener);
   }
 
+  /** A desktop session of a known user started: what is open for that user is delivered again. */
+  onDesktopSessionStarted(listener: (context: ConnectionContext, uid: number) => void): () => void {
+    return this.onSessionStarted((context) => {
+      if (context.session?.clientKind === 'desktop' && context.peer.uid !== null) listener(context, context.peer.uid);
+    });
+  }
+
   withSession(): ConnectionContext[] {
     return [...this.open].filter((c) => c.session !== null);
   }

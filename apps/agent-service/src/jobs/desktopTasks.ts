@@ -38,10 +38,9 @@ export class DesktopTaskBroker {
     this.clock = clock;
     this.scheduler = scheduler;
     this.audit = audit;
-    registry.onSessionStarted((context) => {
-      if (context.session?.clientKind !== 'desktop' || context.peer.uid === null) return;
+    registry.onDesktopSessionStarted((context, uid) => {
       for (const delivery of this.open.values()) {
-        if (delivery.uid === context.peer.uid) void notify(context.connection, JobsDesktopTaskNotification, delivery.task).catch(() => {});
+        if (delivery.uid === uid) void notify(context.connection, JobsDesktopTaskNotification, delivery.task).catch(() => {});
       }
     });
     registry.onRemoved((context) => {

@@ -63,10 +63,9 @@ export class PromptBroker {
     this.clock = clock;
     this.scheduler = scheduler;
     this.audit = audit;
-    registry.onSessionStarted((context) => {
-      if (context.session?.clientKind !== 'desktop' || context.peer.uid === null) return;
+    registry.onDesktopSessionStarted((context, uid) => {
       for (const prompt of this.open.values()) {
-        if (prompt.uid === context.peer.uid) void notify(context.connection, PromptShowNotification, prompt.show).catch(() => {});
+        if (prompt.uid === uid) void notify(context.connection, PromptShowNotification, prompt.show).catch(() => {});
       }
     });
   }
