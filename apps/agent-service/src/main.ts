@@ -4,10 +4,12 @@ import { createLogger } from './log/logger.ts';
 import { SocketInUseError } from './ipc/socketListener.ts';
 import { DataDirError } from './runtime/dataDir.ts';
 import { startAgent } from './runtime/agentRuntime.ts';
+import { runJobTool } from './jobs/tools/jobTool.ts';
 import { systemClock, systemScheduler } from './status/statusService.ts';
 
 /** Exit codes: 2 for a usage or configuration mistake, 3 when another agent owns the socket. */
 async function main(): Promise<number> {
+  if (process.argv[2] === 'job-tool') return runJobTool(process.argv.slice(3));
   const isRoot = process.getuid?.() === 0;
   let command;
   try {

@@ -33,10 +33,8 @@ export const DEFAULT_HEALTH_PORT = 6889;
 
 /** Set by vite.agent.config.ts: the shipped bundle sits beside its default policies and jobs. */
 declare const __KEEPER_AGENT_BUNDLE__: boolean | undefined;
-const resourcesDir =
-  typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__
-    ? import.meta.dirname
-    : resolve(import.meta.dirname, '../../../../resources');
+export const IS_AGENT_BUNDLE = typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__;
+const resourcesDir = IS_AGENT_BUNDLE ? import.meta.dirname : resolve(import.meta.dirname, '../../../../resources');
 
 /** What the agent runs with, after flags, the config file and defaults are merged. */
 export const AgentOptions = z.object({
@@ -81,6 +79,7 @@ const ConfigFile = z
   .strict();
 
 export const HELP = `Usage: keeper-agent [options]
+       keeper-agent job-tool version-info|job-run-retention ARGS…   (the default jobs' tools)
 
 The Keeper endpoint agent: owns policy, decisions, approvals, MFA and audit, and serves the
 desktop suite over a local socket.

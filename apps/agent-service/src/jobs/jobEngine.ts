@@ -6,6 +6,7 @@ import type { Clock, Scheduler } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { evaluateCondition } from './condition.ts';
 import { calendarToCron, splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
+import { runAsNodeEnv } from './runAsNodeEnv.ts';
 
 /** What a job run knows: job parameters, the trigger's facts (RequestId, uid, …) and merged task output. */
 export type JobContext = Record<string, unknown>;
@@ -82,7 +83,7 @@ export interface JobEngineDependencies {
   /** Decides a non-empty `condition`; the built-in evaluator (condition.ts) by default. */
   readonly evaluateCondition?: (condition: string, context: Readonly<JobContext>) => boolean;
   /**
-   * Variables every run sees (NodePath, JobTools, DataDir, AgentVersion); they override job
+   * Variables every run sees (NodePath, AgentScript, DataDir, AgentVersion); they override job
    * parameters and trigger values, so no file or caller can point them elsewhere.
    */
   readonly builtins?: Readonly<Record<string, string>>;
@@ -651,6 +652,7 @@ export class JobEngine {
         KEEPER_JOB_ID: task.jobId,
         KEEPER_JOB_RUN_ID: task.runId,
         KEEPER_TASK_ID: task.id,
+        ...runAsNodeEnv(task.executablePath),
       };
       try {
         const ids = identity ? { uid: identity.uid, gid: identity.gid } : {};

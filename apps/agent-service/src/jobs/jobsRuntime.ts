@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { JobsRunsChanged } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ApprovalService } from '../approvals/approvalService.ts';
+import { IS_AGENT_BUNDLE } from '../cli/options.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { jobHandlers } from '../handlers/jobs.ts';
 import { lookupAccount } from '../identity/accounts.ts';
@@ -16,6 +17,9 @@ import { pluginSettingOn, type PluginSettings } from './pluginSettings.ts';
 import { PolicyControlsJob } from './policyControls.ts';
 import { RedirectCheck } from './redirectCheck.ts';
 import { uidOfUser } from './userLookup.ts';
+
+/** The script the agent runs from (the bundle itself once built), whose `job-tool` subcommand runs the default jobs' tools. */
+const AGENT_SCRIPT = IS_AGENT_BUNDLE ? import.meta.filename : join(import.meta.dirname, '../main.ts');
 
 export interface JobsRuntimeOptions {
   readonly db: AgentDatabase;
@@ -40,7 +44,7 @@ export function createJobsRuntime({ db, clock, scheduler, audit, registry, dataD
     deliverToDesktop: desktopTasks.deliver,
     accountOf: (uid) => lookupAccount(uid),
     desktopUser: (name) => (name === null ? desktopTasks.consoleUid() : uidOfUser(name)),
-    builtins: { NodePath: process.execPath, JobTools: join(import.meta.dirname, 'tools'), DataDir: dataDir, AgentVersion: agentVersion },
+    builtins: { NodePath: process.execPath, AgentScript: AGENT_SCRIPT, DataDir: dataDir, AgentVersion: agentVersion },
     onRunChanged: (run) => {
       // Desktops show runs (the KeeperAgent window); command-line clients never asked for this.
       for (const context of registry.withSession()) {

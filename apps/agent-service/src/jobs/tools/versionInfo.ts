@@ -2,11 +2,14 @@
  * The log-version-info job's Service task: prints what is running here as one JSON object, which
  * the job merges into its context (MergeStdoutJsonIntoContext) and the audit keeps as the task output.
  *
- *   node versionInfo.ts AGENT_VERSION
+ *   keeper-agent job-tool version-info AGENT_VERSION
  */
 import { arch, hostname, platform, release } from 'node:os';
 
-const agentVersion = process.argv[2] ?? 'unknown';
-process.stdout.write(
-  JSON.stringify({ AgentVersion: agentVersion, NodeVersion: process.versions.node, Platform: platform(), OsRelease: release(), Arch: arch(), Host: hostname() }),
-);
+export function versionInfo(args: readonly string[]): number {
+  const agentVersion = args[0] ?? 'unknown';
+  process.stdout.write(
+    JSON.stringify({ AgentVersion: agentVersion, NodeVersion: process.versions.node, Platform: platform(), OsRelease: release(), Arch: arch(), Host: hostname() }),
+  );
+  return 0;
+}
