@@ -9,3 +9,13 @@ export function BridgeNotice({ bridge, reason }: { bridge: 'lost' | 'failed'; re
     </div>
   );
 }
+
+/** The notice as an alert, shown only once the link is lost or failed. */
+export function BridgeAlert({ bridge, reason }: { bridge: 'connecting' | 'ready' | 'lost' | 'failed'; reason: string | null }) {
+  if (bridge !== 'lost' && bridge !== 'failed') return null;
+  return (
+    <div role="alert">
+      <BridgeNotice bridge={bridge} reason={reason} />
+    </div>
+  );
+}

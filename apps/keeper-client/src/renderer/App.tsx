@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { TrayIndicator, TrayLabel, TrayMenuItem, TrayView } from '../../../../shared/bridge/src/common/services/tray.ts';
-import { BridgeNotice } from '../../../../shared/ui/src/BridgeNotice.tsx';
+import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
@@ -34,11 +34,7 @@ export function App({ theme }: WindowProps) {
       status={view ? <StatusBadge tone={TONE[indicator]} label={t(`indicator.${indicator}`)} testId="tray-indicator" /> : null}
       footer={<ThemeSelect initial={theme} />}
     >
-      {bridge === 'lost' || bridge === 'failed' ? (
-        <div role="alert">
-          <BridgeNotice bridge={bridge} reason={bridgeError} />
-        </div>
-      ) : null}
+      <BridgeAlert bridge={bridge} reason={bridgeError} />
       {view ? <TrayMenu view={view} /> : null}
       <div role="status" aria-live="polite" className="kp-live" data-testid="opened">
         {opened ? t('opened', { window: t(`windowName.${opened}`, { defaultValue: opened }) }) : null}

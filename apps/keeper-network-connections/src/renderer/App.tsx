@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { NetworkInterface, NetworkSnapshot } from '../../../../shared/bridge/src/common/services/networkConnections.ts';
-import { BridgeNotice } from '../../../../shared/ui/src/BridgeNotice.tsx';
+import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
@@ -24,11 +24,7 @@ export function App({ theme }: WindowProps) {
       }
       footer={<ThemeSelect initial={theme} />}
     >
-      {bridge === 'lost' || bridge === 'failed' ? (
-        <div role="alert">
-          <BridgeNotice bridge={bridge} reason={bridgeError} />
-        </div>
-      ) : null}
+      <BridgeAlert bridge={bridge} reason={bridgeError} />
       <div role="status" aria-live="polite" className="kp-live" data-testid="action-result">
         {last ? (
           <div className="kp-notice" data-tone={last.result.outcome === 'done' ? 'ok' : 'bad'} data-outcome={last.result.outcome}>

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuickElevateChoice, QuickElevatePreview, QuickElevateProgress } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
-import { BridgeNotice } from '../../../../shared/ui/src/BridgeNotice.tsx';
+import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
@@ -23,11 +23,7 @@ export function App({ theme }: WindowProps) {
   const { bridge, bridgeError, progress } = useQuickElevate();
   return (
     <WindowFrame title={t('title')} subtitle={t('subtitle')} footer={<ThemeSelect initial={theme} />}>
-      {bridge === 'lost' || bridge === 'failed' ? (
-        <div role="alert">
-          <BridgeNotice bridge={bridge} reason={bridgeError} />
-        </div>
-      ) : null}
+      <BridgeAlert bridge={bridge} reason={bridgeError} />
       <CommandForm />
       <Choices />
       <section className="kp-card" aria-labelledby="progress-heading">
