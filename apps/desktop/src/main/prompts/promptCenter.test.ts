@@ -57,4 +57,19 @@ describe('PromptCenter', () => {
     agent.push('prompt.show', { ...prompt('a', 'message') });
     expect(views).toHaveLength(published + 1);
   });
+
+  it('puts a request still waiting for approval before the notice of one already decided', () => {
+    const agent = fakeAgent();
+    const center = new PromptCenter(agent.link, () => {}, () => {});
+    const views: PromptQueueView[] = [];
+    center.queue$('approval').subscribe((view) => views.push(view));
+    const details = { justification: 'why', sentTo: { users: ['root'], groups: [] }, escalatedAt: null, expiresAt: new Date(60_000).toISOString(), nextStep: 'escalate' as const, decisionReason: null };
+    const decision = { by: { uid: 0, name: 'root' }, at: new Date(10_000).toISOString(), reason: null, usableUntil: new Date(90_000).toISOString() };
+    agent.push('prompt.show', { ...prompt('decided', 'approval'), control: 'APPROVAL', approval: { ...details, approvalId: 'ap1', status: 'Approved', decision } });
+    expect(views.at(-1)).toMatchObject({ current: { promptId: 'decided' }, waiting: 0 });
+    agent.push('prompt.show', { ...prompt('waiting', 'approval'), control: 'APPROVAL', approval: { ...details, approvalId: 'ap2', status: 'Pending' } });
+    expect(views.at(-1)).toMatchObject({ current: { promptId: 'waiting' }, waiting: 1 });
+    agent.push('prompt.closed', { promptId: 'waiting', reason: 'answered' });
+    expect(views.at(-1)).toMatchObject({ current: { promptId: 'decided' }, waiting: 0 });
+  });
 });

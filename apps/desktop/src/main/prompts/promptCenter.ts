@@ -94,10 +94,15 @@ export class PromptCenter {
     if (this.refresh(prompt.kind) === 0) this.onEmpty(prompt.kind);
   }
 
-  /** Publishes the kind's queue; returns how many prompts of that kind are open. */
+  /**
+   * Publishes the kind's queue; returns how many prompts of that kind are open. A notice of a decided
+   * approval only reports an outcome, so a prompt still in progress goes before it.
+   */
   private refresh(kind: PromptKind): number {
     const open = [...this.prompts.values()].filter((p) => p.kind === kind);
-    this.queue(kind).next({ current: open[0] ?? null, waiting: Math.max(0, open.length - 1) });
+    const inProgress = open.filter((p) => !p.approval?.decision);
+    const current = inProgress[0] ?? open[0] ?? null;
+    this.queue(kind).next({ current, waiting: Math.max(0, open.length - 1) });
     return open.length;
   }
 }
