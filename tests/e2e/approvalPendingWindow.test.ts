@@ -88,6 +88,7 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     // The same window turns to the outcome: who approved, until when, and that the asking command runs it.
     await eventually(() => page.getByTestId('status-badge').textContent()).toBe('Approved');
     expect(await page.getByTestId('status-text').textContent()).toBe('Approved by root.');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Request approved');
     expect(await page.getByTestId('decided-next').textContent()).toBe('The command that asked runs it now, once; its output appears where you asked.');
     expect(await page.getByTestId('usable-until').locator('time').getAttribute('datetime')).toBe(decided.decision!.usableUntil);
     expect(await finalState(requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL'] });
@@ -120,6 +121,7 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'not today' });
     expect(await finalState(requestId)).toMatchObject({ state: 'denied', reason: 'Denied by root: not today' });
     await eventually(() => page.getByTestId('status-text').textContent()).toBe('Abgelehnt von root.');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Anfrage abgelehnt');
     expect(await page.getByTestId('decision-reason').textContent()).toBe('not today');
     await page.getByTestId('dismiss').click();
     await page.close();

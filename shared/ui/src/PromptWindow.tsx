@@ -21,6 +21,8 @@ export interface PromptWindowProps {
   readonly namespace: Namespace;
   /** Whether the expiry countdown applies (a notice that blocks nothing has none). */
   readonly countdown?: (prompt: PromptShow) => boolean;
+  /** A title for a prompt whose state changes what the window is about (default: `title`). */
+  readonly titleOf?: (prompt: PromptShow) => string;
   /** The view of one prompt; it is mounted afresh for every prompt. */
   readonly children: (prompt: PromptShow) => ReactNode;
 }
@@ -30,13 +32,13 @@ export interface PromptWindowProps {
  * with the expiry countdown, the bridge's state, the prompt's own view, how many more wait, and what
  * to say when nothing is open.
  */
-export function PromptWindow({ theme, state, namespace, countdown = () => true, children }: PromptWindowProps) {
+export function PromptWindow({ theme, state, namespace, countdown = () => true, titleOf, children }: PromptWindowProps) {
   const { t } = useTranslation(namespace);
   const prompt = currentPrompt(state);
   const waiting = state.queue.waiting;
   return (
     <WindowFrame
-      title={t('title')}
+      title={prompt && titleOf ? titleOf(prompt) : t('title')}
       subtitle={t('subtitle')}
       status={prompt && countdown(prompt) ? <Countdown expiresAt={prompt.expiresAt} /> : null}
       footer={<ThemeSelect initial={theme} />}

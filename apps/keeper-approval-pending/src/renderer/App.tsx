@@ -10,9 +10,14 @@ import { splitDuration, useNow } from '../../../../shared/ui/src/useNow.ts';
 import { useApprovalPendingWindow } from './store.ts';
 
 export function App({ theme }: WindowProps) {
+  const { t } = useTranslation('approvalPending');
+  const titleOf = (prompt: PromptShow) => {
+    const approval = prompt.approval;
+    return approval?.decision && approval.status !== 'Pending' && approval.status !== 'Escalated' ? t(`decidedTitle.${approval.status}`) : t('title');
+  };
   // The prompt's own expiry is only the agent's backstop; the approval's deadline is shown instead.
   return (
-    <PromptWindow theme={theme} state={useApprovalPendingWindow()} namespace="approvalPending" countdown={() => false}>
+    <PromptWindow theme={theme} state={useApprovalPendingWindow()} namespace="approvalPending" countdown={() => false} titleOf={titleOf}>
       {(prompt) => <PendingNotice prompt={prompt} />}
     </PromptWindow>
   );
