@@ -18,7 +18,7 @@ export const rowId = (approvalId: string) => `request-${approvalId}`;
 export function QueueList({ rows, currentId, selected, now }: { rows: readonly Approval[]; currentId: string | null; selected: ReadonlySet<string>; now: number }) {
   const { t } = useTranslation('approver');
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 6 });
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 2 });
   const currentIndex = currentId === null ? -1 : rows.findIndex((row) => row.approvalId === currentId);
 
   useEffect(() => {
