@@ -19,6 +19,7 @@ import type { PromptBroker } from '../prompts/promptBroker.ts';
 import { runControls, type ControlProgress, type ControlSettings, type FlowResult, type PendingElevation } from './controlRunner.ts';
 import type { PolicyControlsJob } from '../jobs/policyControls.ts';
 import type { RedirectCheck } from '../jobs/redirectCheck.ts';
+import { decide } from '../policy/evaluate.ts';
 import type { PolicyService } from '../policy/policyService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
@@ -160,8 +161,8 @@ export class ElevationService {
     const userName = evaluation.user.name;
     const redirect =
       (await this.deps.redirects?.check({ uid: peer.uid, userName, executable: params.executable, arguments: params.arguments, commandLine })) ?? null;
-    const policySet = this.deps.policies.policies;
-    const decision = policySet.evaluate(evaluation, { defaultOutcome: this.deps.defaultOutcome });
+    const matching = this.deps.policies.policies.matching(evaluation);
+    const decision = decide(matching, { defaultOutcome: this.deps.defaultOutcome });
     const scope: GrantScope = { uid: peer.uid, executable: params.executable, sha256, runAs: { uid: target.uid, name: target.name } };
     // A valid elevated session stands in for the prompts; it never overrides a DENY.
     const grant = redirect === null && decision.outcome === 'controls' ? this.deps.grants.find(scope, decision.deciding) : null;
@@ -172,8 +173,7 @@ export class ElevationService {
       : applyOffline(summarize(decision), this.deps.isOnline());
     const sessionPolicies: SessionPolicy[] =
       summary.outcome === 'controls'
-        ? policySet
-            .matching(evaluation)
+        ? matching
             .filter((c) => summary.deciding.includes(c.policy.PolicyId))
             .flatMap((c) => {
               const minutes = this.deps.grants.sessionMinutes(c.policy);
