@@ -8,7 +8,6 @@
  * built per request, and a variable's value is always literal text (a `*` in a home folder's name
  * cannot widen the pattern).
  */
-export type PatternMatcher = (value: string) => boolean;
 export type Variables = Readonly<Record<string, string>>;
 /** A pattern that may use variables; `variables` is only called when the pattern has some. */
 export type VariablePattern = (value: string, variables: () => Variables) => boolean;
@@ -135,24 +134,6 @@ export function compileVariablePattern(pattern: string, caseInsensitive: boolean
     const expanded = substitute(runs, variables(), fold);
     return expanded !== null && matchRuns(fold(value), expanded);
   };
-}
-
-/** A pattern without variables (a `{` is literal text unless it names a variable, which then matches nothing). */
-export function compilePattern(pattern: string, caseInsensitive: boolean): PatternMatcher {
-  const matches = compileVariablePattern(pattern, caseInsensitive);
-  const none: Variables = {};
-  return (value) => matches(value, () => none);
-}
-
-/** Replaces `{name}` (case-insensitive name) with its value; null when a variable has no value. */
-export function expandVariables(pattern: string, variables: Variables): string | null {
-  let unresolved = false;
-  const expanded = pattern.replace(new RegExp(VARIABLE.source, 'g'), (_whole, name: string) => {
-    const value = variables[name.toLowerCase()];
-    if (!value) unresolved = true;
-    return value ?? '';
-  });
-  return unresolved ? null : expanded;
 }
 
 /** The variables a request's user brings: their home folder under Keeper's names. */
