@@ -2,6 +2,7 @@ import { unlinkSync } from 'node:fs';
 import type net from 'node:net';
 import { AgentErrorCodes, AgentStatusChanged } from '../../../../shared/protocol/src/common/index.ts';
 import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frameGuard.ts';
+import { encodeFrame } from '../../../../shared/protocol/src/node/frameWriter.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AgentOptions } from '../cli/options.ts';
 import { agentHandlers, agentSettingsHandlers } from '../handlers/agent.ts';
@@ -53,8 +54,8 @@ export const Plugins = { store: 'KeeperStore', ipc: 'KeeperIpc', health: 'Keeper
 
 /** Answers a connection over a limit with one JSON-RPC error, then hangs up. */
 function refuse(socket: net.Socket, message: string): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: AgentErrorCodes.TooManyRequests, message } });
-  socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const response = { jsonrpc: '2.0', id: null, error: { code: AgentErrorCodes.TooManyRequests, message } };
+  socket.end(encodeFrame(response));
 }
 
 /** The agent's composition root: store, status, socket server and health endpoint, in start order. */
