@@ -14,7 +14,7 @@ import { AgentDetailsService } from '../../../../shared/bridge/src/common/servic
 import { agentDetailsMainService } from './services/agentDetailsMainService.ts';
 import { ApproverQueueService } from '../../../../shared/bridge/src/common/services/approverQueue.ts';
 import { ApproverQueue } from './approvals/approverQueue.ts';
-import { approvalToastText, arrivalToast } from './approvals/arrivalToast.ts';
+import { arrivalToast } from './approvals/arrivalToast.ts';
 import { nodeNotifierBackend } from './notifications/nodeNotifierBackend.ts';
 import { createToaster, type Toaster } from './notifications/toaster.ts';
 import { approverQueueMainService } from './services/approverQueueMainService.ts';
@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { ApproverSettingsFile } from './approvals/approverSettingsFile.ts';
 import { defaultUserDataDir } from './quickElevate/recentApplications.ts';
 import { createClientServices, type ClientServices } from './tray/clientServices.ts';
+import { createMainI18n } from './tray/mainI18n.ts';
 import { startDesktopTaskRunner } from './jobs/desktopTaskRunner.ts';
 import { JobRunsService } from '../../../../shared/bridge/src/common/services/jobRuns.ts';
 import { jobRunsMainService } from './services/jobRunsMainService.ts';
@@ -91,7 +92,10 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
   );
   const toaster = options.toaster ?? createToaster({ backend: nodeNotifierBackend });
   const userDataDir = options.userDataDir ?? defaultUserDataDir(process.env, homedir());
-  const toastText = approvalToastText(options.locale ?? 'en');
+  // What main itself shows (toasts, the native tray menu), in the desktop's language: one instance.
+  const i18n = createMainI18n(options.locale ?? 'en');
+  const toastText = i18n.getFixedT(null, 'approver');
+  const launch = options.locale ? { locale: options.locale } : {};
   let approverWindowOpened = false;
   const approverQueue = new ApproverQueue({
     link: agent,
@@ -107,19 +111,19 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
   // UserDesktop tasks of the agent's jobs: toasts (send-toast) and windows (redirects).
   startDesktopTaskRunner(agent, {
     toaster,
-    openWindow: (id) => (host ? host.open(id, options.locale ? { locale: options.locale } : {}) : Promise.reject(new Error('no window host is attached yet'))),
+    openWindow: (id) => (host ? host.open(id, launch) : Promise.reject(new Error('no window host is attached yet'))),
   });
   const client = createClientServices({
     agent,
     promptQueue$: (kind) => prompts.queue$(kind),
     promptKinds: PROMPT_KINDS,
-    openWindow: (id) => void host?.open(id, options.locale ? { locale: options.locale } : {}),
+    openWindow: (id) => void host?.open(id, launch),
     suiteVersion: options.version,
     userDataDir,
     ...(options.healthIntervalMs ? { healthIntervalMs: options.healthIntervalMs } : {}),
     ...(options.onQuit ? { quit: options.onQuit } : {}),
     toaster,
-    locale: options.locale ?? 'en',
+    i18n,
   });
   const bindings: ReadonlyMap<string, ServiceBinding> = new Map([
     ...client.bindings,

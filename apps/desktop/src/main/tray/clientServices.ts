@@ -1,6 +1,7 @@
+import type { i18n } from 'i18next';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { BehaviorSubject, combineLatest, distinctUntilChanged, filter, map, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, filter, map, shareReplay, type Observable } from 'rxjs';
 import type { PromptKind } from '../../../../../shared/protocol/src/common/index.ts';
 import type { PromptQueueView } from '../../../../../shared/bridge/src/common/services/prompts.ts';
 import { bindService, type ServiceBinding } from '../../../../../shared/bridge/src/main/serviceDispatcher.ts';
@@ -20,7 +21,6 @@ import { logToStderr, type ProblemLog } from '../elevation/elevationProblem.ts';
 import { RecentApplications } from '../quickElevate/recentApplications.ts';
 import { resultToast } from '../quickElevate/resultToasts.ts';
 import { HealthMonitor } from './healthMonitor.ts';
-import { createMainI18n } from './mainI18n.ts';
 import { pendingRequests, runningPrograms, trayView$ } from './trayModel.ts';
 
 export interface ClientServicesOptions {
@@ -34,7 +34,8 @@ export interface ClientServicesOptions {
   readonly userDataDir: string;
   readonly healthIntervalMs?: number;
   readonly toaster: Toaster;
-  readonly locale: string;
+  /** Main's translations (native menu, result toasts), shared with the rest of main. */
+  readonly i18n: i18n;
   readonly env?: NodeJS.ProcessEnv;
   /** Ends the suite ("Quit Keeper"); without it the item does nothing. */
   readonly quit?: () => void;
@@ -59,7 +60,7 @@ const TRAY_TARGETS: Readonly<Record<string, string>> = {
  */
 export function createClientServices(options: ClientServicesOptions) {
   const env = options.env ?? process.env;
-  const i18n = createMainI18n(options.locale);
+  const { i18n } = options;
   const log = options.log ?? logToStderr;
   const runner = new ElevationRunner(options.agent, undefined, log);
   const health = new HealthMonitor(options.agent, options.healthIntervalMs);
@@ -76,10 +77,11 @@ export function createClientServices(options: ClientServicesOptions) {
   const pendingUpdates = pendingRequests(runner.changes$).subscribe(pending$);
   const running$ = new BehaviorSubject(0);
   const runningUpdates = runningPrograms(runner.changes$).subscribe(running$);
+  // Computed once and shared by the native tray and every keeper-client page.
   const view$: Observable<TrayView> = trayView$(
     { link$: options.agent.status$, health$: health.health$, prompts$, pending$, running$, suiteVersion: options.suiteVersion },
     { approverWindow },
-  );
+  ).pipe(shareReplay({ bufferSize: 1, refCount: true }));
   // Back from a lost link: check at once rather than show "gone" until the next interval.
   const reconnected = options.agent.status$
     .pipe(
