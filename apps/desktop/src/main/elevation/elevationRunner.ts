@@ -36,6 +36,7 @@ export class ElevationRunner {
   private readonly now: () => Date;
   private readonly log: ProblemLog;
   private readonly byRequest = new Map<string, Tracking>();
+  private readonly byRunId = new Map<string, Tracking>();
   private readonly early = new Map<string, ElevationStatusResult>();
   private readonly earlyOutput: Array<{ runId: string; text: string }> = [];
   private readonly earlyExit = new Map<string, { code: number | null; signal: string | null }>();
@@ -124,6 +125,7 @@ export class ElevationRunner {
     try {
       const { runId, pid } = await this.link.request(ElevationRun, { requestId: tracking.entry.value.requestId });
       tracking.runId = runId;
+      this.byRunId.set(runId, tracking);
       this.publish(tracking, { phase: 'running', pid });
       for (const chunk of this.earlyOutput.filter((c) => c.runId === runId)) this.output(runId, chunk.text);
       const exit = this.earlyExit.get(runId);
@@ -138,7 +140,7 @@ export class ElevationRunner {
   }
 
   private output(runId: string, text: string): void {
-    const tracking = this.byRun(runId);
+    const tracking = this.byRunId.get(runId);
     if (!tracking) {
       this.earlyOutput.push({ runId, text });
       if (this.earlyOutput.length > UPDATE_BUFFER) this.earlyOutput.shift();
@@ -148,7 +150,7 @@ export class ElevationRunner {
   }
 
   private exited(runId: string, code: number | null, signal: string | null): void {
-    const tracking = this.byRun(runId);
+    const tracking = this.byRunId.get(runId);
     if (!tracking) {
       this.earlyExit.set(runId, { code, signal });
       return;
@@ -164,14 +166,11 @@ export class ElevationRunner {
     }
   }
 
-  private byRun(runId: string): Tracking | undefined {
-    return [...this.byRequest.values()].find((t) => t.runId === runId);
-  }
-
   private finish(tracking: Tracking): void {
     this.byRequest.delete(tracking.entry.value.requestId);
     if (tracking.runId) {
       const runId = tracking.runId;
+      this.byRunId.delete(runId);
       this.earlyOutput.splice(0, this.earlyOutput.length, ...this.earlyOutput.filter((c) => c.runId !== runId));
     }
     tracking.settle?.();
