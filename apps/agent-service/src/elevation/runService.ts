@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import {
   AgentError,
   AgentErrorCodes,
@@ -9,6 +9,7 @@ import {
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
+import { sha256OfFile } from './fileHash.ts';
 import { ROOT, type TargetAccount } from './targetAccount.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { AgentDatabase } from '../store/database.ts';
@@ -58,7 +59,7 @@ export class RunService {
     this.audit = audit;
   }
 
-  run(context: ConnectionContext, requestId: string, term: string | undefined): { runId: string; pid: number } {
+  async run(context: ConnectionContext, requestId: string, term: string | undefined): Promise<{ runId: string; pid: number }> {
     const row = this.db.prepare('SELECT uid, state, executable, args_json, sha256, cwd, updated_at, run_at, run_as_json FROM elevation_requests WHERE id = ?').get(requestId) as RunRow | undefined;
     if (!row) throw new AgentError(AgentErrorCodes.NotFound, `no elevation request ${requestId}`);
     if (context.peer.uid === null || row.uid !== context.peer.uid) throw new AgentError(AgentErrorCodes.Unauthorized, 'only the user who asked may run this request');
@@ -68,7 +69,7 @@ export class RunService {
     if (now.getTime() - new Date(row.updated_at).getTime() > EXECUTION_GRANT_MINUTES * 60_000) {
       throw new AgentError(AgentErrorCodes.Expired, `the grant to run this request ended after ${EXECUTION_GRANT_MINUTES} minutes; ask again`);
     }
-    if (row.sha256 !== null && sha256Now(row.executable) !== row.sha256) {
+    if (row.sha256 !== null && (await sha256OfFile(row.executable)) !== row.sha256) {
       this.audit.append({ type: 'elevation.run.refused', actorUid: context.peer.uid, requestId, data: { reason: 'file changed since the decision' } }, now);
       throw new AgentError(AgentErrorCodes.Conflict, `${row.executable} changed since the decision; ask again`);
     }
@@ -139,14 +140,6 @@ function spawnAs(target: TargetAccount, executable: string, args: string[], opti
     return spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', executable, ...args], { ...options, stdio });
   }
   return spawn(executable, args, { ...options, uid: target.uid, gid: target.gid, stdio });
-}
-
-function sha256Now(path: string): string | null {
-  try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
-  } catch {
-    return null;
-  }
 }
 
 function isDirectory(path: string): boolean {
