@@ -1,11 +1,10 @@
-import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditBothThemes, saveScreenshot } from '../support/browser.ts';
 import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
+import { codeAt } from '../support/totp.ts';
 
 /** The TOTP code for `offsetSeconds` from now (the agent accepts one 30 s step either way). */
-const codeAt = (secret: string, offsetSeconds: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
 
 const mfaPolicy = (id: string, type: string) => ({
   PolicyName: `Second factor for ${type}`,

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApprovalsDecide,
@@ -16,6 +15,7 @@ import {
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { codeAt } from '../support/totp.ts';
 
 /**
  * What approvers see about a request beyond the command: the publisher the agent verified (none on
@@ -60,8 +60,8 @@ describe('approval details: publisher and MFA identity come from the agent\'s re
     await client.request(ApprovalsDecide, { approvalId: waiting.approvalId, decision: 'approve' });
     const mfa = await prompt('mfa');
     const enrollment = await client.request(MfaEnrollBegin, undefined);
-    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await generate({ secret: enrollment.secret }) });
-    const next = await generate({ secret: enrollment.secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(enrollment.secret, 0) });
+    const next = await codeAt(enrollment.secret, 30);
     expect(await client.request(PromptRespond, { promptId: mfa.promptId, response: { kind: 'mfa', code: next } })).toEqual({ accepted: true });
     expect(await settledState(client, requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL', 'MFA'] });
 

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ElevationRequest,
@@ -12,9 +11,9 @@ import {
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { codeAt } from '../support/totp.ts';
 
 /** A TOTP code for `offsetSeconds` from now (the agent accepts ±30 s). */
-const codeAt = (secret: string, offsetSeconds: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
 
 describe('the MFA control: TOTP verified by the agent, one session per action type, no replays', () => {
   const sandbox = makeSandbox();
