@@ -6,7 +6,7 @@ import { AnswerFailure, PromptWindow, usePromptAnswer } from '../../../../shared
 import { basename, Fact, SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
-import { splitDuration, useNow } from '../../../../shared/ui/src/useNow.ts';
+import { minutesAndSeconds, useNow } from '../../../../shared/ui/src/useNow.ts';
 import { useApprovalPendingWindow } from './store.ts';
 
 export function App({ theme }: WindowProps) {
@@ -141,7 +141,7 @@ function DecidedNotice({ prompt }: { prompt: PromptShow }) {
 /** Time left until the approval escalates or expires, as m:ss (not a live region: it changes every second). */
 function Deadline({ expiresAt, nextStep }: { expiresAt: string; nextStep: 'escalate' | 'expire' }) {
   const { t } = useTranslation('approvalPending');
-  const left = splitDuration((new Date(expiresAt).getTime() - useNow()) / 1000);
-  const values = { minutes: left.hours * 60 + left.minutes, seconds: String(left.seconds).padStart(2, '0') };
+  const { minutes, seconds } = minutesAndSeconds(expiresAt, useNow());
+  const values = { minutes, seconds };
   return <span data-testid="deadline">{nextStep === 'escalate' ? t('escalatesIn', values) : t('expiresIn', values)}</span>;
 }
