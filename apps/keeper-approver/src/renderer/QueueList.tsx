@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Approval } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { basename, raw } from '../../../../shared/ui/src/SubjectCard.tsx';
@@ -15,7 +16,7 @@ export const rowId = (approvalId: string) => `request-${approvalId}`;
  * The queue as one listbox: only the rows in view exist in the DOM (10,000 requests stay fast), the
  * active row is announced through aria-activedescendant, and rows carry their position in the set.
  */
-export function QueueList({ rows, currentId, selected, now }: { rows: readonly Approval[]; currentId: string | null; selected: ReadonlySet<string>; now: number }) {
+export function QueueList({ rows, currentId, selected }: { rows: readonly Approval[]; currentId: string | null; selected: ReadonlySet<string> }) {
   const { t } = useTranslation('approver');
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 2 });
@@ -59,7 +60,7 @@ export function QueueList({ rows, currentId, selected, now }: { rows: readonly A
               size={item.size}
               isSelected={selected.has(approval.approvalId)}
               isCurrent={approval.approvalId === currentId}
-              now={now}
+              t={t}
             />
           );
         })}
@@ -76,12 +77,12 @@ interface QueueRowProps {
   readonly size: number;
   readonly isSelected: boolean;
   readonly isCurrent: boolean;
-  readonly now: number;
+  /** The list's own: a hook per row would run on every row of every keystroke. */
+  readonly t: TFunction<'approver'>;
 }
 
 /** One request in the list; memoized, so only rows whose request or state changed render again. */
-const QueueRow = memo(function QueueRow({ approval, position, setSize, start, size, isSelected, isCurrent, now }: QueueRowProps) {
-  const { t } = useTranslation('approver');
+const QueueRow = memo(function QueueRow({ approval, position, setSize, start, size, isSelected, isCurrent, t }: QueueRowProps) {
   return (
     <div
       id={rowId(approval.approvalId)}
@@ -116,7 +117,7 @@ const QueueRow = memo(function QueueRow({ approval, position, setSize, start, si
       </span>
       <span className="ka-row-side">
         <StatusBadge tone={STATUS_TONES[approval.status]} label={t(`status.${approval.status}`)} />
-        <Deadline approval={approval} now={now} short />
+        <Deadline approval={approval} t={t} short />
       </span>
     </div>
   );

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Approval } from '../../../../shared/protocol/src/common/methods/approvals.ts';
-import { useNow } from '../../../../shared/ui/src/useNow.ts';
 import { FilterBar } from './FilterBar.tsx';
 import { QueueList } from './QueueList.tsx';
 import { filterQueue, indexQueue, isOpen } from './queueFilter.ts';
@@ -18,7 +17,6 @@ export function QueuePane({ approvals, selfUid }: { approvals: readonly Approval
   const filters = useApproverWindow((s) => s.filters);
   const currentId = useApproverWindow((s) => s.currentId);
   const selected = useApproverWindow((s) => s.selected);
-  const now = useNow();
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
   // Sorted and keyed once per change of the list or the order; a keystroke only filters.
@@ -39,9 +37,9 @@ export function QueuePane({ approvals, selfUid }: { approvals: readonly Approval
       <BulkBar rows={rows} selected={selected} />
       <div className="ka-split">
         <div ref={listRef} className="ka-list-pane">
-          <QueueList rows={rows} currentId={currentId} selected={selected} now={now} />
+          <QueueList rows={rows} currentId={currentId} selected={selected} />
         </div>
-        <RequestDetail approval={current} now={now} selfUid={selfUid} />
+        <RequestDetail approval={current} selfUid={selfUid} />
       </div>
     </>
   );

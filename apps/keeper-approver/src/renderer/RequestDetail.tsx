@@ -8,7 +8,7 @@ import { isOpen, requesterName } from './queueFilter.ts';
 import { startDecision } from './shortcuts.ts';
 
 /** Everything an approver needs to decide one request, and the two ways to decide it (memoized: typing a filter leaves it alone). */
-export const RequestDetail = memo(function RequestDetail({ approval, now, selfUid }: { approval: Approval | null; now: number; selfUid: number | null }) {
+export const RequestDetail = memo(function RequestDetail({ approval, selfUid }: { approval: Approval | null; selfUid: number | null }) {
   const { t, i18n } = useTranslation('approver');
   const headingId = useId();
   if (!approval) {
@@ -62,7 +62,7 @@ export const RequestDetail = memo(function RequestDetail({ approval, now, selfUi
         <Fact label={isOpen(approval) ? t('detail.deadline') : t('detail.decision')} testId="detail-deadline">
           {isOpen(approval) ? (
             <>
-              <time dateTime={approval.expiresAt}>{when.format(new Date(approval.expiresAt))}</time> · <Deadline approval={approval} now={now} />
+              <time dateTime={approval.expiresAt}>{when.format(new Date(approval.expiresAt))}</time> · <Deadline approval={approval} t={t} />
             </>
           ) : (
             <Decision approval={approval} format={when} />
