@@ -7,8 +7,10 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/auditLog.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
-import { JobEngine, redactOutput, substitute, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
+import { JobEngine, substitute, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
+import { redactOutput } from './redactOutput.ts';
 import { KeeperJob } from './jobSchema.ts';
+import { ELEVATION_REQUESTED, RedirectCheck } from './redirectCheck.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
 
@@ -108,6 +110,22 @@ describe('JobEngine', () => {
     expect(events().map((e) => e.type)).toEqual(['job.started', 'task.finished', 'job.finished', 'job.started', 'task.finished', 'job.finished']);
   });
 
+  it('orders the jobs of an event by priority, equal priorities by id, and the redirect check takes the first of them', async () => {
+    const redirect = (id: string, priority: number, target: string, extra: Record<string, unknown> = {}) =>
+      job(id, { priority, events: [{ eventType: ELEVATION_REQUESTED }], redirects: [{ sourceExePattern: '/usr/bin/nm-*', targetExecutable: target }], tasks: [task('open', { executablePath: target })], ...extra });
+    make({ first: {}, second: {}, later: {} }).load([
+      redirect('zeta', 1, 'second'),
+      redirect('alpha', 1, 'first'),
+      redirect('beta', 2, 'later'),
+      redirect('aardvark', 1, 'later', { enabled: false }),
+      redirect('abacus', 1, 'later', { osFilter: ['macos'] }),
+    ]);
+    expect(engine.readyFor(ELEVATION_REQUESTED).map((j) => j.id)).toEqual(['alpha', 'zeta', 'beta']);
+    const found = await new RedirectCheck(engine).check({ uid: 1000, userName: 'ana', executable: '/usr/bin/nm-connection-editor', arguments: [], commandLine: '/usr/bin/nm-connection-editor' });
+    expect(found).toMatchObject({ jobId: 'alpha', target: 'first' });
+    expect(spawned.map((s) => s.command)).toEqual(['first']);
+  });
+
   it('substitutes {Variable} from parameters and the run context, word by word, and refuses unknown names', async () => {
     make({ prog: {} }).load([
       job('j', { parameters: { Mode: 'strict mode' }, tasks: [task('t1', { executablePath: 'prog', arguments: '--request {RequestId} --mode {Mode} --uid={uid}' })] }),
@@ -173,7 +191,7 @@ describe('JobEngine', () => {
     expect((await engine.runNow('u')).reason).toMatch(/needs the requesting user/);
   });
 
-  it('hands UserDesktop tasks to the desktop, resolved, and fails cleanly when there is none or it does not answer', async () => {
+  it('hands UserDesktop tasks to the desktop, resolved, and fails cleanly when it refuses them or its delivery fails', async () => {
     const delivered: Array<{ uid: number; task: ResolvedTask }> = [];
     let answer: { ok: boolean; reason?: string } | null = { ok: true };
     make(
@@ -181,7 +199,7 @@ describe('JobEngine', () => {
       {
         deliverToDesktop: (uid, t) => {
           delivered.push({ uid, task: t });
-          return answer ? Promise.resolve(answer) : new Promise(() => {});
+          return answer ? Promise.resolve(answer) : Promise.reject(new Error('the connection closed'));
         },
       },
     ).load([job('d', { tasks: [task('mfa', { ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA', arguments: '--request {RequestId}', timeoutSeconds: 300 })] })]);
@@ -190,11 +208,26 @@ describe('JobEngine', () => {
     answer = { ok: false, reason: 'no desktop session for uid 1000' };
     expect((await engine.runNow('d', { uid: 1000, RequestId: 'r2' })).reason).toBe('task mfa failed: no desktop session for uid 1000');
     answer = null;
-    const pending = engine.runNow('d', { uid: 1000, RequestId: 'r3' });
-    await new Promise((r) => setImmediate(r));
-    scheduler.advance(300_000);
-    expect((await pending).reason).toBe('task mfa failed: no answer from the desktop within 300 s');
+    expect((await engine.runNow('d', { uid: 1000, RequestId: 'r3' })).reason).toBe('task mfa failed: desktop delivery failed: the connection closed');
+    // The delivery owns the timeout (desktopTasks.test.ts): the engine arms no timer of its own.
+    expect(scheduler.pending).toBe(0);
     expect(spawned).toEqual([]);
+  });
+
+  it('keeps the tasks a run finished so far in job_runs while it still runs', async () => {
+    const desktop: { answer?: (value: { ok: boolean }) => void } = {};
+    make({ ok: {} }, { deliverToDesktop: () => new Promise((resolve) => (desktop.answer = resolve)) }).load([
+      job('j', { tasks: [task('first', { executablePath: 'ok' }), task('desk', { ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA' })] }),
+    ]);
+    const run = engine.runNow('j', { uid: 1000 });
+    while (!desktop.answer) await new Promise((r) => setImmediate(r));
+    expect(engine.recentRuns(1)[0]).toMatchObject({ status: 'running', tasks: [{ taskId: 'first', status: 'succeeded' }] });
+    desktop.answer({ ok: true });
+    expect((await run).tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['first', 'succeeded'],
+      ['desk', 'succeeded'],
+    ]);
+    expect(engine.recentRuns(1)[0]!.tasks).toHaveLength(2);
   });
 
   it('runs the alternate of a failed job, and refuses a loop of alternates', async () => {

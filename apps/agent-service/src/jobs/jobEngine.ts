@@ -6,6 +6,7 @@ import type { Clock, Scheduler } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { evaluateCondition } from './condition.ts';
 import { calendarToCron, splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
+import { RunRecord, actorOf, insertRun } from './runRecord.ts';
 import { runAsNodeEnv } from './runAsNodeEnv.ts';
 
 /** What a job run knows: job parameters, the trigger's facts (RequestId, uid, …) and merged task output. */
@@ -57,10 +58,20 @@ export interface ResolvedTask {
   readonly timeoutSeconds: number;
 }
 
+/**
+ * Hands a UserDesktop task to the desktop of `uid`. It owns the task's timeout, since only it knows
+ * when the desktop answered: it settles within `task.timeoutSeconds` at the latest, failing with
+ * `no answer from the desktop within N s`.
+ */
 export type DesktopDelivery = (uid: number, task: ResolvedTask, context: Readonly<JobContext>) => Promise<{ ok: boolean; reason?: string }>;
 
 /** The one seam where processes start (Node's spawn by default; tests may script it). */
 export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+export interface TaskAccount {
+  readonly name: string | null;
+  readonly home: string | null;
+}
 
 export interface JobEngineDependencies {
   readonly db: AgentDatabase;
@@ -73,13 +84,13 @@ export interface JobEngineDependencies {
   readonly deliverToDesktop?: DesktopDelivery;
   /** gid of a uid (primary group); defaults to the uid itself when it cannot be known. */
   readonly gidOf?: (uid: number) => number;
-  /** Name and home folder of a uid, for the environment of User and UserElevated tasks. */
-  readonly accountOf?: (uid: number) => { readonly name: string | null; readonly home: string | null };
+  /** Name and home folder of a uid, for the environment of User and UserElevated tasks; may wait on a directory. */
+  readonly accountOf?: (uid: number) => TaskAccount | Promise<TaskAccount>;
   /**
    * The user a UserDesktop task of a run without a requester goes to: the one its `DesktopUser`
    * parameter names, else the console user (null when there is none).
    */
-  readonly desktopUser?: (name: string | null) => number | null;
+  readonly desktopUser?: (name: string | null) => number | null | Promise<number | null>;
   /** Decides a non-empty `condition`; the built-in evaluator (condition.ts) by default. */
   readonly evaluateCondition?: (condition: string, context: Readonly<JobContext>) => boolean;
   /**
@@ -95,7 +106,6 @@ export interface JobEngineDependencies {
   readonly maxOutputBytes?: number;
 }
 
-export const OUTPUT_AUDIT_LIMIT = 4096;
 const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Longest delay a Node timer takes; later dates are reached in hops. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -103,38 +113,6 @@ const MAX_ALTERNATE_CHAIN = 10;
 
 export function currentPlatform(platform: NodeJS.Platform = process.platform): JobPlatform {
   return platform === 'win32' ? 'windows' : platform === 'darwin' ? 'macos' : 'linux';
-}
-
-const SECRET_KEY = /secret|token|password|passwd|passphrase|code|credential|api[-_]?key/i;
-
-/** Replaces the values of secret-looking keys in JSON values. */
-function redactValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactValue);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[REDACTED]' : redactValue(v)]));
-  }
-  return value;
-}
-
-/**
- * Redacts program output before it is kept: a JSON document has the values of secret-looking keys
- * replaced; other text has `key=value`, `key: value` and `"key": "value"` forms of such keys replaced.
- * Then it is cut to 4 KiB.
- */
-export function redactOutput(text: string, limit = OUTPUT_AUDIT_LIMIT): string {
-  let redacted: string;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    redacted = typeof parsed === 'object' && parsed !== null ? JSON.stringify(redactValue(parsed)) : text;
-  } catch {
-    redacted = text.replace(
-      /(["']?)([\w.-]*(?:secret|token|password|passwd|passphrase|code|credential|api[-_]?key)[\w.-]*)\1(\s*[:=]\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;&}\]]+)/gi,
-      (_all, quote: string, key: string, sep: string) => `${quote}${key}${quote}${sep}[REDACTED]`,
-    );
-  }
-  const bytes = Buffer.from(redacted, 'utf8');
-  if (bytes.length <= limit) return redacted;
-  return `${bytes.subarray(0, limit).toString('utf8').replace(/\uFFFD$/, '')}…[truncated ${bytes.length - limit} bytes]`;
 }
 
 /** Replaces `{Name}` placeholders from the context; an unknown name is an error, never left in place. */
@@ -238,13 +216,21 @@ export class JobEngine {
     return [...this.jobs.values()];
   }
 
-  /** Runs every enabled job of this OS that listens to the event, one after another, priority 1 first. */
-  async fire(eventType: string, context: JobContext = {}): Promise<JobRun[]> {
-    const matching = [...this.jobs.values()]
+  /**
+   * The jobs an event runs here, in the order they run: enabled, of this OS, listening to the event;
+   * priority 1 first, equal priorities by id. Their conditions are left to the caller (a run records
+   * a false one as `skipped`).
+   */
+  readyFor(eventType: string): KeeperJob[] {
+    return [...this.jobs.values()]
       .filter((job) => job.events.some((e) => e.eventType === eventType) && this.runnable(job) === null)
       .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+  }
+
+  /** Runs every job `readyFor` the event, one after another. */
+  async fire(eventType: string, context: JobContext = {}): Promise<JobRun[]> {
     const runs: JobRun[] = [];
-    for (const job of matching) {
+    for (const job of this.readyFor(eventType)) {
       if (this.stopped) break;
       runs.push(await this.track(this.runJob(job, context, 'event', eventType, null, new Set())));
     }
@@ -283,38 +269,8 @@ export class JobEngine {
    * UserDesktop tasks are the control prompts): each task outcome and the end are stored and
    * audited exactly as for runs of this engine.
    */
-  recordRun(job: KeeperJob, eventType: string, context: JobContext): { readonly runId: string; task(outcome: TaskOutcome): void; finish(failure: string | null): void } {
-    const started = this.deps.clock.now();
-    const runId = randomUUID();
-    const outcomes: TaskOutcome[] = [];
-    // The request's own audit trail stays as the elevation service writes it: these events name the
-    // request in their data (and job_runs.request_id), not in the request_id column.
-    const { actorUid, requestId } = this.actor(context);
-    const actor = { actorUid, requestId: null };
-    this.insertRun({ runId, jobId: job.id, trigger: 'event', eventType, status: 'running', reason: null, startedAt: started.toISOString(), finishedAt: null, durationMs: null, alternateOf: null, tasks: [] }, context);
-    this.deps.audit.append({ type: 'job.started', ...actor, data: { runId, jobId: job.id, name: job.name, trigger: 'event', eventType, alternateOf: null, tasks: job.tasks.length, requestId } }, started);
-    this.deps.onRunChanged?.({ runId, jobId: job.id, status: 'running' });
-    let done = false;
-    return {
-      runId,
-      task: (outcome) => {
-        if (done) return;
-        const kept = { ...outcome, stdout: redactOutput(outcome.stdout), stderr: redactOutput(outcome.stderr) };
-        outcomes.push(kept);
-        this.deps.db.prepare('UPDATE job_runs SET tasks_json = ? WHERE id = ?').run(JSON.stringify(outcomes), runId);
-        this.deps.audit.append({ type: 'task.finished', ...actor, data: { runId, jobId: job.id, requestId, ...kept } }, this.deps.clock.now());
-      },
-      finish: (failure) => {
-        if (done) return;
-        done = true;
-        const finished = this.deps.clock.now();
-        const status: JobRunStatus = failure ? 'failed' : 'succeeded';
-        const durationMs = finished.getTime() - started.getTime();
-        this.deps.db.prepare('UPDATE job_runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?').run(status, failure, finished.toISOString(), durationMs, JSON.stringify(outcomes), runId);
-        this.deps.audit.append({ type: 'job.finished', ...actor, data: { runId, jobId: job.id, trigger: 'event', eventType, status, reason: failure, durationMs, alternateJobId: null, alternateNote: null, requestId } }, finished);
-        this.deps.onRunChanged?.({ runId, jobId: job.id, status });
-      },
-    };
+  recordRun(job: KeeperJob, eventType: string, context: JobContext): RunRecord {
+    return new RunRecord(this.deps, { job, trigger: 'event', eventType, alternateOf: null, context, requestIdIn: 'data' });
   }
 
   /** Newest first; `filter` narrows to one job and/or to the runs of one user plus those of no user. */
@@ -438,40 +394,10 @@ export class JobEngine {
   private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, reason: string | null, runId: string = randomUUID()): JobRun {
     const now = this.deps.clock.now().toISOString();
     const run: JobRun = { runId, jobId: job.id, trigger, eventType, status, reason, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
-    this.insertRun(run, context);
-    this.deps.audit.append({ type: 'job.finished', ...this.actor(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, durationMs: 0 } }, this.deps.clock.now());
+    insertRun(this.deps.db, run, context);
+    this.deps.audit.append({ type: 'job.finished', ...actorOf(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, durationMs: 0 } }, this.deps.clock.now());
     this.deps.onRunChanged?.({ runId: run.runId, jobId: job.id, status });
     return run;
-  }
-
-  private insertRun(run: JobRun, context: JobContext): void {
-    const { actorUid, requestId } = this.actor(context);
-    this.deps.db
-      .prepare(
-        `INSERT INTO job_runs (id, job_id, trigger, event_type, actor_uid, request_id, status, reason, started_at, finished_at, duration_ms, alternate_of, tasks_json)
-         VALUES (@id, @jobId, @trigger, @eventType, @actorUid, @requestId, @status, @reason, @startedAt, @finishedAt, @durationMs, @alternateOf, @tasks)`,
-      )
-      .run({
-        id: run.runId,
-        jobId: run.jobId,
-        trigger: run.trigger,
-        eventType: run.eventType,
-        actorUid,
-        requestId,
-        status: run.status,
-        reason: run.reason,
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        durationMs: run.durationMs,
-        alternateOf: run.alternateOf,
-        tasks: JSON.stringify(run.tasks),
-      });
-  }
-
-  private actor(context: JobContext): { actorUid: number | null; requestId: string | null } {
-    const uid = context.uid;
-    const requestId = context.RequestId ?? context.requestId;
-    return { actorUid: typeof uid === 'number' && Number.isInteger(uid) ? uid : null, requestId: typeof requestId === 'string' ? requestId : null };
   }
 
   /** null when the condition holds, else why the job or task is skipped. */
@@ -489,15 +415,9 @@ export class JobEngine {
     const skip = this.conditionFails(job.condition, { ...job.parameters, ...trigger, ...this.deps.builtins });
     if (skip) return this.record(job, how, eventType, alternateOf, trigger, 'skipped', skip, runId);
 
-    const started = this.deps.clock.now();
     const context: JobContext = { ...job.parameters, ...trigger, ...this.deps.builtins, JobId: job.id, RunId: runId };
-    const running: JobRun = { runId, jobId: job.id, trigger: how, eventType, status: 'running', reason: null, startedAt: started.toISOString(), finishedAt: null, durationMs: null, alternateOf, tasks: [] };
-    this.insertRun(running, trigger);
-    const actor = this.actor(trigger);
-    this.deps.audit.append({ type: 'job.started', ...actor, data: { runId, jobId: job.id, name: job.name, trigger: how, eventType, alternateOf, tasks: job.tasks.length } }, started);
-    this.deps.onRunChanged?.({ runId, jobId: job.id, status: 'running' });
+    const record = new RunRecord(this.deps, { job, trigger: how, eventType, alternateOf, context: trigger, runId, requestIdIn: 'column' });
 
-    const outcomes: TaskOutcome[] = [];
     let failure: string | null = null;
     for (const task of job.tasks) {
       if (this.stopped) {
@@ -505,22 +425,13 @@ export class JobEngine {
         break;
       }
       const outcome = await this.runTask(job, runId, task, context);
-      outcomes.push(outcome);
-      this.deps.audit.append({ type: 'task.finished', ...actor, data: { runId, jobId: job.id, ...outcome } }, this.deps.clock.now());
+      record.task(outcome);
       if (outcome.status === 'failed' && !task.continueOnFailure) {
         failure = `task ${task.id} failed: ${outcome.reason ?? 'unknown reason'}`;
         break;
       }
     }
 
-    const finished = this.deps.clock.now();
-    const status: JobRunStatus = failure ? 'failed' : 'succeeded';
-    const durationMs = finished.getTime() - started.getTime();
-    this.deps.db
-      .prepare('UPDATE job_runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?')
-      .run(status, failure, finished.toISOString(), durationMs, JSON.stringify(outcomes), runId);
-
-    let alternate: JobRun | undefined;
     let alternateNote: string | null = null;
     if (failure && job.alternateJobId && !this.stopped) {
       const next = this.jobs.get(job.alternateJobId);
@@ -529,20 +440,9 @@ export class JobEngine {
       else if (chain.size >= MAX_ALTERNATE_CHAIN) alternateNote = `more than ${MAX_ALTERNATE_CHAIN} alternates in a row refused`;
       else if (this.runnable(next)) alternateNote = `alternate job ${next.id} cannot run: ${this.runnable(next)}`;
     }
-    this.deps.audit.append(
-      {
-        type: 'job.finished',
-        ...actor,
-        data: { runId, jobId: job.id, trigger: how, eventType, status, reason: failure, durationMs, alternateJobId: failure && job.alternateJobId ? job.alternateJobId : null, alternateNote },
-      },
-      finished,
-    );
-    this.deps.onRunChanged?.({ runId, jobId: job.id, status });
-    if (failure && job.alternateJobId && !alternateNote) {
-      alternate = await this.runJob(this.jobs.get(job.alternateJobId)!, trigger, 'alternate', eventType, job.id, chain);
-    }
-    const result: JobRun = { ...running, status, reason: failure, finishedAt: finished.toISOString(), durationMs, tasks: outcomes };
-    return alternate ? { ...result, alternate } : result;
+    const result = record.finish(failure, { alternateJobId: failure && job.alternateJobId ? job.alternateJobId : null, alternateNote });
+    if (!failure || !job.alternateJobId || alternateNote) return result;
+    return { ...result, alternate: await this.runJob(this.jobs.get(job.alternateJobId)!, trigger, 'alternate', eventType, job.id, chain) };
   }
 
   private async runTask(job: KeeperJob, runId: string, task: JobTask, context: JobContext): Promise<TaskOutcome> {
@@ -556,8 +456,8 @@ export class JobEngine {
       signal: extra.signal ?? null,
       durationMs: this.deps.clock.now().getTime() - started.getTime(),
       reason,
-      stdout: redactOutput(extra.stdout ?? ''),
-      stderr: redactOutput(extra.stderr ?? ''),
+      stdout: extra.stdout ?? '',
+      stderr: extra.stderr ?? '',
     });
 
     if (task.SkipWhenPluginSettingFalse !== undefined && !this.deps.pluginSettings(task.SkipWhenPluginSettingFalse)) {
@@ -587,7 +487,7 @@ export class JobEngine {
     if (task.ExecutionType === 'User' || task.ExecutionType === 'UserElevated') {
       const uid = context.uid;
       if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', `a ${task.ExecutionType} task needs the requesting user (uid) in the run context`);
-      const account = this.deps.accountOf?.(uid) ?? { name: null, home: null };
+      const account = (await this.deps.accountOf?.(uid)) ?? { name: null, home: null };
       const user = { name: account.name ?? String(uid), home: account.home ?? '/' };
       // UserElevated: the user's own environment (name, home), elevated to uid/gid 0.
       identity =
@@ -619,22 +519,16 @@ export class JobEngine {
     let uid = context.uid;
     if (uid === undefined) {
       const named = typeof context.DesktopUser === 'string' && context.DesktopUser !== '' ? context.DesktopUser : null;
-      uid = this.deps.desktopUser?.(named) ?? null;
+      uid = (await this.deps.desktopUser?.(named)) ?? null;
       if (uid === null) return outcome('failed', named ? `no desktop user ${named} is known to this agent` : 'no requesting user and no console user to deliver the task to');
     }
     if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', 'a UserDesktop task needs the requesting user (uid) in the run context');
     if (!this.deps.deliverToDesktop) return outcome('failed', 'this agent cannot deliver tasks to a desktop');
-    let cancel = () => {};
-    const timedOut = new Promise<{ ok: boolean; reason?: string }>((resolve) => {
-      cancel = this.deps.scheduler.schedule(task.timeoutSeconds * 1000, () => resolve({ ok: false, reason: `no answer from the desktop within ${task.timeoutSeconds} s` }));
-    });
     try {
-      const answer = await Promise.race([this.deps.deliverToDesktop(uid, task, { ...context }), timedOut]);
+      const answer = await this.deps.deliverToDesktop(uid, task, { ...context });
       return answer.ok ? outcome('succeeded', null) : outcome('failed', answer.reason ?? 'the desktop refused the task');
     } catch (error) {
       return outcome('failed', `desktop delivery failed: ${(error as Error).message}`);
-    } finally {
-      cancel();
     }
   }
 

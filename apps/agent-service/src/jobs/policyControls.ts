@@ -104,10 +104,8 @@ export class PolicyControlsJob {
         return false;
       }
     };
-    const job = this.engine.loaded
-      .filter((j) => j.events.some((e) => e.eventType === POLICY_EVALUATION_PENDING) && this.engine.stateOf(j.id).state === 'ready')
-      .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id))
-      .find((j) => holds(j.condition, { ...j.parameters, ...context }));
+    // Unlike an event's runs, a job whose condition is false is passed over: the next one presents the controls.
+    const job = this.engine.readyFor(POLICY_EVALUATION_PENDING).find((j) => holds(j.condition, { ...j.parameters, ...context }));
     if (!job) return { ok: false, reason: `No ${POLICY_EVALUATION_PENDING} job applies to this request, so its controls cannot be presented.` };
 
     const scope = { ...job.parameters, ...context };

@@ -39,10 +39,8 @@ export class RedirectCheck {
   }
 
   async check(request: RedirectRequest): Promise<Redirect | null> {
-    const jobs = this.engine.loaded
-      .filter((job) => job.events.some((e) => e.eventType === ELEVATION_REQUESTED) && this.engine.stateOf(job.id).state === 'ready')
-      .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
-    for (const job of jobs) {
+    // The first job with a matching rule runs; its condition is decided by the run, as for any event.
+    for (const job of this.engine.readyFor(ELEVATION_REQUESTED)) {
       const rule = job.redirects.find((r) => matches(r, request));
       if (!rule) continue;
       const run = await this.engine.start(
