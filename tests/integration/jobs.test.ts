@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../apps/agent-service/src/audit/auditLog.ts';
+import { lookupAccountAsync } from '../../apps/agent-service/src/identity/accounts.ts';
 import { JobEngine, type DesktopDelivery, type JobEngineDependencies } from '../../apps/agent-service/src/jobs/jobEngine.ts';
 import { loadJobDirectory, watchJobDirectory } from '../../apps/agent-service/src/jobs/jobLoader.ts';
 import { systemClock, systemScheduler } from '../../apps/agent-service/src/status/statusService.ts';
@@ -211,7 +212,7 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
   it.skipIf(process.getuid?.() !== 0)('runs a UserElevated task as root in the requesting user’s environment', async () => {
     const out = join(dir, 'elevated.txt');
     writeJob('elevated.json', { id: 'el', name: 'El', parameters: { Out: out }, tasks: [sh('el', 'echo "$(id -u) $HOME $USER" > {Out}', { ExecutionType: 'UserElevated' })] });
-    start({ accountOf: (uid) => (uid === 65534 ? { name: 'nobody', home: '/nonexistent' } : { name: null, home: null }) });
+    start({ accountOf: lookupAccountAsync });
     expect((await engine.runNow('el', { uid: 65534 })).status).toBe('succeeded');
     expect(readFileSync(out, 'utf8')).toBe('0 /nonexistent nobody\n');
     expect(await engine.runNow('el', {})).toMatchObject({ status: 'failed', reason: 'task el failed: a UserElevated task needs the requesting user (uid) in the run context' });

@@ -154,7 +154,7 @@ export class ElevationService {
     if (peer.uid === null) {
       throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     }
-    const target = resolveTarget(params.runAs?.user);
+    const target = await resolveTarget(params.runAs?.user);
     const at = this.deps.clock.now();
     const evaluation = await evaluationRequestFor(params, peer, at);
     const { sha256, commandLine } = evaluation.application;
@@ -329,9 +329,9 @@ export class ElevationService {
 }
 
 /** The identity to run as: root unless the request names a user, who must exist. */
-function resolveTarget(user: string | undefined): TargetAccount {
+async function resolveTarget(user: string | undefined): Promise<TargetAccount> {
   if (user === undefined) return ROOT;
-  const target = lookupTargetAccount(user);
+  const target = await lookupTargetAccount(user);
   if (!target) throw new AgentError(AgentErrorCodes.NotFound, `there is no user "${user}" on this machine`);
   return target;
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { AgentError, AgentErrorCodes, type DecisionSummary, type ElevationRequestParams, type PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
-import { lookupAccount } from '../identity/accounts.ts';
+import { lookupAccountAsync } from '../identity/accounts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { EvaluationRequest } from '../policy/request.ts';
 import { formatCommandLine } from './commandLine.ts';
@@ -15,7 +15,7 @@ export async function evaluationRequestFor(params: ElevationRequestParams, peer:
   if (peer.uid === null) {
     throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
   }
-  const account = lookupAccount(peer.uid);
+  const account = await lookupAccountAsync(peer.uid);
   const sha256 = await sha256OfFile(params.executable);
   if (sha256 === null) throw new AgentError(AgentErrorCodes.NotFound, `${params.executable} is not a readable file`);
   return {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemUser } from '../../../../tests/support/requesterProcess.ts';
+import { lookupTargetAccount } from '../elevation/targetAccount.ts';
+import { uidOfUser } from '../jobs/userLookup.ts';
 import { AccountDirectory } from './accounts.ts';
 
 const linux = process.platform === 'linux';
@@ -19,6 +21,16 @@ describe.skipIf(!linux)('AccountDirectory', () => {
     writeFileSync(path, `#!/bin/sh\necho run >> '${log}'\nsleep ${seconds}\nexec getent "$@"\n`);
     chmodSync(path, 0o755);
     return { path, runs: () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length };
+  }
+
+  /** A getent that answers from a file this test edits: a directory whose accounts come and go. */
+  function editableGetent(name: string): { path: string; write: (lines: string) => void } {
+    const path = join(dir, name);
+    const entries = join(dir, `${name}.passwd`);
+    writeFileSync(entries, '');
+    writeFileSync(path, `#!/bin/sh\ngrep "^$3:" '${entries}' || exit 2\n`);
+    chmodSync(path, 0o755);
+    return { path, write: (lines) => writeFileSync(entries, lines) };
   }
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,5 +90,76 @@ describe.skipIf(!linux)('AccountDirectory', () => {
     const account = await new AccountDirectory({ getent: hung, id: 'id' }).lookupAsync(0);
     expect(account).toEqual({ name: null, home: null, groups: [] });
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('finds the passwd entry of a name through NSS', async () => {
+    const directory = new AccountDirectory();
+    expect(await directory.entryOfName('root')).toEqual({ name: 'root', uid: 0, gid: 0, home: '/root', shell: expect.stringMatching(/^\//) as unknown });
+    expect(await directory.entryOfName('nobody')).toMatchObject({ name: 'nobody', ...nobody });
+  });
+
+  it('a missing name, a uid given as a name and a prefix of a name have no entry', async () => {
+    const directory = new AccountDirectory();
+    expect(await directory.entryOfName('keeper-no-such-user')).toBeNull();
+    // getent answers "0" with root's entry: a name is never read as a uid.
+    expect(await directory.entryOfName('0')).toBeNull();
+    expect(await directory.entryOfName(String(nobody.uid))).toBeNull();
+    expect(await directory.entryOfName('roo')).toBeNull();
+    expect(await directory.entryOfName('-h')).toBeNull();
+  });
+
+  it('a by-name lookup answers from the directory each time, so a removed account does not linger', async () => {
+    const getent = editableGetent('getent-editable');
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    getent.write('ghost:x:4242:4343:Ghost:/home/ghost:/bin/bash\n');
+    expect(await directory.entryOfName('ghost')).toEqual({ name: 'ghost', uid: 4242, gid: 4343, home: '/home/ghost', shell: '/bin/bash' });
+    getent.write('');
+    expect(await directory.entryOfName('ghost')).toBeNull();
+  });
+
+  it('a malformed entry counts as no entry', async () => {
+    const getent = editableGetent('getent-malformed');
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    getent.write(['short:x:1:1', 'nouid:x::1::/home/nouid:/bin/sh', 'badgid:x:1:one::/:/bin/sh', 'bare:x:7:8:::'].join('\n'));
+    expect(await directory.entryOfName('short')).toBeNull();
+    expect(await directory.entryOfName('nouid')).toBeNull();
+    expect(await directory.entryOfName('badgid')).toBeNull();
+    expect(await directory.entryOfName('bare')).toEqual({ name: 'bare', uid: 7, gid: 8, home: '', shell: '' });
+  });
+
+  it('a slow by-name lookup leaves the event loop running; concurrent callers for one name share its run', async () => {
+    const getent = slowGetent('getent-slow-name', 0.5);
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    await directory.lookupAsync(nobody.uid);
+
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    let slowDone = false;
+    const slow = Promise.all([directory.entryOfName('root'), directory.entryOfName('root')]).then((entries) => {
+      slowDone = true;
+      return entries;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ticks).toBeGreaterThanOrEqual(5);
+    expect((await directory.lookupAsync(nobody.uid)).name).toBe('nobody');
+    expect(slowDone).toBe(false);
+    clearInterval(ticker);
+
+    const [first, second] = await slow;
+    expect(first?.uid).toBe(0);
+    expect(second).toBe(first);
+    expect(getent.runs()).toBe(2);
+  });
+
+  it('keeper-runas targets and desktop users resolve by name, each the way its caller needs a number', async () => {
+    expect(await lookupTargetAccount('nobody')).toEqual({ name: 'nobody', uid: nobody.uid, gid: nobody.gid, home: '/nonexistent', shell: '/usr/sbin/nologin' });
+    expect(await lookupTargetAccount('keeper-no-such-user')).toBeNull();
+    expect(await lookupTargetAccount('0')).toBeNull();
+
+    expect(await uidOfUser('nobody')).toBe(nobody.uid);
+    expect(await uidOfUser('root')).toBe(0);
+    expect(await uidOfUser('keeper-no-such-user')).toBeNull();
+    // A desktop user may be given as a uid; it needs no directory.
+    expect(await uidOfUser('2000000123')).toBe(2_000_000_123);
   });
 });

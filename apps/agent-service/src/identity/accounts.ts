@@ -6,6 +6,15 @@ export interface Account {
   readonly groups: readonly string[];
 }
 
+/** A passwd entry as NSS reports it; home and shell are empty when the directory leaves them out. */
+export interface PasswdEntry {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly shell: string;
+}
+
 /** The NSS tools a directory runs; tests point them at slower stand-ins. */
 export interface AccountCommands {
   readonly getent: string;
@@ -33,13 +42,15 @@ function runAsync(file: string, args: string[]): Promise<string | null> {
  * per uid for `ttlMs`. A lookup can take up to its 2 s timeout when a directory is slow: the
  * connection path uses `lookupAsync`, which runs the tools as child processes without blocking the
  * event loop and shares one lookup among concurrent callers for the same uid; `lookup` blocks and is
- * for callers that cannot wait, usually served from the cache that path has filled.
+ * for callers that cannot wait, usually served from the cache that path has filled. By-name lookups
+ * (`entryOfName`) are never cached: a removed account must not linger for its TTL.
  */
 export class AccountDirectory {
   private readonly commands: AccountCommands;
   private readonly ttlMs: number;
   private readonly cache = new Map<number, { account: Account; at: number }>();
   private readonly inFlight = new Map<number, Promise<Account>>();
+  private readonly inFlightByName = new Map<string, Promise<PasswdEntry | null>>();
 
   constructor(commands: AccountCommands = { getent: 'getent', id: 'id' }, ttlMs = 60_000) {
     this.commands = commands;
@@ -72,6 +83,20 @@ export class AccountDirectory {
     return lookup;
   }
 
+  /**
+   * The passwd entry named exactly `name`, or null when there is none, without blocking the event
+   * loop. Concurrent callers for one name share a run; nothing is kept once it answers.
+   */
+  entryOfName(name: string): Promise<PasswdEntry | null> {
+    const running = this.inFlightByName.get(name);
+    if (running) return running;
+    const lookup = runAsync(this.commands.getent, ['passwd', '--', name])
+      .then((output) => parseEntry(output, name))
+      .finally(() => this.inFlightByName.delete(name));
+    this.inFlightByName.set(name, lookup);
+    return lookup;
+  }
+
   private fresh(uid: number, now: number): Account | null {
     const cached = this.cache.get(uid);
     return cached && now - cached.at < this.ttlMs ? cached.account : null;
@@ -84,9 +109,23 @@ export class AccountDirectory {
 }
 
 /** `getent passwd` prints name:x:uid:gid:gecos:home:shell; `id -nu` (macOS) prints the name alone. */
+function passwdFields(output: string | null): string[] {
+  return output?.split('\n')[0]?.split(':') ?? [];
+}
+
 function parsePasswd(output: string | null): { name: string | null; home: string | null } {
-  const fields = output?.split('\n')[0]?.split(':');
-  return { name: fields?.[0]?.trim() || null, home: fields?.[5]?.trim() || null };
+  const fields = passwdFields(output);
+  return { name: fields[0]?.trim() || null, home: fields[5]?.trim() || null };
+}
+
+function parseEntry(output: string | null, name: string): PasswdEntry | null {
+  const [entryName, , uidText, gidText, , home, shell] = passwdFields(output);
+  // getent also answers a numeric key with the account of that uid: only an exact name counts.
+  if (entryName !== name || shell === undefined || !uidText || !gidText) return null;
+  const uid = Number(uidText);
+  const gid = Number(gidText);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) return null;
+  return { name, uid, gid, home: home ?? '', shell };
 }
 
 function parseGroups(output: string | null): string[] {
@@ -103,4 +142,9 @@ export function lookupAccount(uid: number, now: number = Date.now()): Account {
 /** The agent's one directory, without blocking (see AccountDirectory.lookupAsync). */
 export function lookupAccountAsync(uid: number, now: number = Date.now()): Promise<Account> {
   return directory.lookupAsync(uid, now);
+}
+
+/** The agent's one directory, by exact name (see AccountDirectory.entryOfName). */
+export function passwdEntryOf(name: string): Promise<PasswdEntry | null> {
+  return directory.entryOfName(name);
 }

@@ -5,7 +5,7 @@ import type { ApprovalService } from '../approvals/approvalService.ts';
 import { IS_AGENT_BUNDLE } from '../cli/options.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { jobHandlers } from '../handlers/jobs.ts';
-import { lookupAccount } from '../identity/accounts.ts';
+import { lookupAccountAsync } from '../identity/accounts.ts';
 import type { RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
@@ -42,7 +42,7 @@ export function createJobsRuntime({ db, clock, scheduler, audit, registry, dataD
     audit,
     pluginSettings: (name) => pluginSettingOn(plugins, name),
     deliverToDesktop: desktopTasks.deliver,
-    accountOf: (uid) => lookupAccount(uid),
+    accountOf: (uid) => lookupAccountAsync(uid),
     desktopUser: (name) => (name === null ? desktopTasks.consoleUid() : uidOfUser(name)),
     builtins: { NodePath: process.execPath, AgentScript: AGENT_SCRIPT, DataDir: dataDir, AgentVersion: agentVersion },
     onRunChanged: (run) => {

@@ -1,12 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { passwdEntryOf } from '../identity/accounts.ts';
 
 /** The uid of a user name (or a numeric uid as text) through NSS, so directory users resolve too; null when unknown. */
-export function uidOfUser(name: string): number | null {
+export async function uidOfUser(name: string): Promise<number | null> {
   if (/^\d+$/.test(name)) return Number(name);
-  try {
-    const uid = execFileSync('id', ['-u', '--', name], { encoding: 'utf8', timeout: 2_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return /^\d+$/.test(uid) ? Number(uid) : null;
-  } catch {
-    return null;
-  }
+  return (await passwdEntryOf(name))?.uid ?? null;
 }
