@@ -34,6 +34,7 @@ import Database from 'better-sqlite3';
 import { makeSandbox, startAgent } from '../tests/support/agentProcess.ts';
 import { launchChromium } from '../tests/support/browser.ts';
 import { startWebShell } from '../tests/support/webShellProcess.ts';
+import { percentile } from './support/stats.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20' }, requests: { type: 'string', default: '10000' } } });
 const ROUNDS = Number(args.n);
@@ -64,11 +65,6 @@ function seed(dataDir: string): void {
   })();
   db.close();
 }
-
-const percentile = (values: readonly number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 const sandbox = makeSandbox();
 const config = join(sandbox.dir, 'agent.json');

@@ -20,6 +20,7 @@ import { decide, PolicySet, type CompiledPolicy, type Decision, type EvaluationO
 import { userVariables, type VariablePattern, type Variables } from '../apps/agent-service/src/policy/patterns.ts';
 import { Collection, KeeperPolicy, type Control, type PolicyStatus, type PolicyType } from '../apps/agent-service/src/policy/policySchema.ts';
 import type { EvaluationRequest } from '../apps/agent-service/src/policy/request.ts';
+import { percentileOfSorted } from './support/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -369,8 +370,7 @@ const ms = (n: bigint | number) => Number(n) / 1e6;
 
 function percentiles(samples: Float64Array): { p50: number; p95: number; p99: number; max: number; mean: number } {
   const sorted = Float64Array.from(samples).sort();
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  return { p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1]!, mean: sorted.reduce((s, v) => s + v, 0) / sorted.length };
+  return { p50: percentileOfSorted(sorted, 50), p95: percentileOfSorted(sorted, 95), p99: percentileOfSorted(sorted, 99), max: sorted[sorted.length - 1]!, mean: sorted.reduce((s, v) => s + v, 0) / sorted.length };
 }
 
 /** A decision with its policy lists as sets: what must agree whatever order the matches came in. */

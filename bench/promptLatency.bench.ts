@@ -37,6 +37,7 @@ import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../tests/su
 import { CHROMIUM_PATH, launchChromium } from '../tests/support/browser.ts';
 import { appPolicy, writePolicyDir } from '../tests/support/policyFixtures.ts';
 import { startWebShell } from '../tests/support/webShellProcess.ts';
+import { percentile } from './support/stats.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } } });
 const N = Number(args.n);
@@ -75,11 +76,7 @@ async function sizes(context: BrowserContext, origin: string) {
 /* Latency                                                                                          */
 /* ---------------------------------------------------------------------------------------------- */
 
-const quantile = (values: readonly number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-};
-const summary = (values: readonly number[]) => ({ p50: quantile(values, 0.5), p95: quantile(values, 0.95), min: Math.min(...values), max: Math.max(...values) });
+const summary = (values: readonly number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95), min: Math.min(...values), max: Math.max(...values) });
 const ms = (value: number) => value.toFixed(1);
 
 async function main() {

@@ -29,6 +29,7 @@ import { createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/
 import { AgentStatus, AgentStatusRequest, NoParams } from '../shared/protocol/src/common/index.ts';
 import { AgentClient } from '../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../tests/support/agentProcess.ts';
+import { percentileOfSorted } from './support/stats.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '500' } } });
 const N = Number(args.n);
@@ -134,13 +135,12 @@ async function rpcEchoClient(path: string): Promise<{ connection: MessageConnect
 /* Statistics                                                                                       */
 /* ---------------------------------------------------------------------------------------------- */
 
-const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 function summary(values: readonly number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   return {
-    p50: quantile(sorted, 0.5),
-    p90: quantile(sorted, 0.9),
-    p99: quantile(sorted, 0.99),
+    p50: percentileOfSorted(sorted, 50),
+    p90: percentileOfSorted(sorted, 90),
+    p99: percentileOfSorted(sorted, 99),
     min: sorted[0]!,
     max: sorted.at(-1)!,
     mean: values.reduce((s, v) => s + v, 0) / values.length,

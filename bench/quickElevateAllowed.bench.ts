@@ -23,15 +23,11 @@ import { allowedApplications, AllowedApplicationsCache } from '../apps/desktop/s
 import { installedApplications } from '../apps/desktop/src/main/quickElevate/installedApplications.ts';
 import { quickElevateExplainer } from '../apps/desktop/src/main/quickElevate/quickElevateMainService.ts';
 import { makeSandbox, PROJECT_DIR, startAgent } from '../tests/support/agentProcess.ts';
+import { percentile } from './support/stats.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20' } } });
 const ROUNDS = Number(args.n);
 const APPLICATIONS = 40;
-
-const percentile = (values: readonly number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 const sandbox = makeSandbox();
 const apps = join(sandbox.dir, 'applications');

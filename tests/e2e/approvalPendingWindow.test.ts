@@ -1,14 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalsDecide, ApprovalsList, ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
+import { ApprovalsDecide } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { auditBothThemes, launchChromium } from '../support/browser.ts';
-import { eventually } from '../support/promptWindowHarness.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
-import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { listedApproval } from '../support/approvals.ts';
+import { auditBothThemes } from '../support/browser.ts';
+import { askAndOpenPendingNotice, PENDING_NOTICE_HARNESS } from '../support/pendingNotice.ts';
+import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
 
 /**
  * The requester's "approval pending" window (KeeperApproval, pending page) in Chromium through the
@@ -17,57 +15,24 @@ import { startWebShell, type WebShellProcess } from '../support/webShellProcess.
  * approvalPending.test.ts covers a requester that is another user.
  */
 describe('Approval pending (keeper-approval-pending): the requester follows its admin approval in Chromium', () => {
-  const sandbox = makeSandbox();
-  let agent: AgentProcess;
-  let shell: WebShellProcess;
-  let browser: Browser;
-  let context: BrowserContext;
-  let requester: AgentClient;
+  let harness: PromptWindowHarness;
   let approver: AgentClient;
-  const presented = { 'keeper-justification': 0, 'keeper-approval-pending': 0 };
-  const open = async (id: keyof typeof presented) => {
-    presented[id]++;
-    const page = await context.newPage();
-    await page.goto(await shell.windowUrl(id, presented[id]));
-    return page;
-  };
-  /** Asks for /usr/bin/true, answers the justification window, and opens the pending notice. */
+  /** A new request's pending notice, once it shows its status (the justification window closed). */
   const requestAndWait = async (justification: string): Promise<{ requestId: string; page: Page }> => {
-    const { requestId } = await requester.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
-    const justify = await open('keeper-justification');
-    await justify.getByRole('textbox').fill(justification);
-    await justify.keyboard.press('Control+Enter');
-    const page = await open('keeper-approval-pending');
+    const { requestId, justify, page } = await askAndOpenPendingNotice(harness, justification);
     await page.getByTestId('status-badge').waitFor();
     await justify.close();
     return { requestId, page };
   };
-  const finalState = async (requestId: string) => {
-    await eventually(async () => (await requester.request(ElevationStatus, { requestId })).state).not.toBe('pending');
-    return requester.request(ElevationStatus, { requestId });
-  };
 
   beforeAll(async () => {
-    const policiesDir = join(sandbox.dir, 'policies');
-    mkdirSync(policiesDir);
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL'])]);
-    const configFile = join(sandbox.dir, 'agent.json');
-    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] }, approvers: { groups: ['it-approvers'] }, allowSelfApproval: true } }));
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
-    shell = await startWebShell(sandbox.socket);
-    requester = await connectClient(sandbox.socket);
-    approver = await connectClient(sandbox.socket);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 560, height: 720 }, colorScheme: 'light' });
+    harness = await startPromptWindowHarness(PENDING_NOTICE_HARNESS);
+    approver = await connectClient(harness.socket);
   });
 
   afterAll(async () => {
-    requester?.close();
     approver?.close();
-    await browser?.close();
-    await shell?.stop();
-    await agent?.stop();
-    sandbox.cleanup();
+    await harness?.stop();
   });
 
   it('shows Pending, who it went to and the justification; the approver approves and the request is allowed', async () => {
@@ -83,7 +48,7 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Withdraw request');
 
-    const approval = (await approver.request(ApprovalsList, { statuses: ['Pending'] })).approvals.find((a) => a.requestId === requestId)!;
+    const approval = (await listedApproval(approver, requestId, ['Pending']))!;
     const decided = await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve', usableMinutes: 60 });
     // The same window turns to the outcome: who approved, until when, and that the asking command runs it.
     await eventually(() => page.getByTestId('status-badge').textContent()).toBe('Approved');
@@ -91,7 +56,7 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Request approved');
     expect(await page.getByTestId('decided-next').textContent()).toBe('The command that asked runs it now, once; its output appears where you asked.');
     expect(await page.getByTestId('usable-until').locator('time').getAttribute('datetime')).toBe(decided.decision!.usableUntil);
-    expect(await finalState(requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL'] });
+    expect(await harness.finalState(requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL'] });
     expect(await auditBothThemes(page, 'keeper-approval-pending-approved')).toEqual([]);
     // Close (keyboard: the status has the focus, Close is one Tab away) dismisses the notice.
     await page.keyboard.press('Tab');
@@ -105,8 +70,8 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe('Your request was withdrawn, or you closed its outcome. You can close this window.');
-    expect(await finalState(requestId)).toMatchObject({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
-    const approval = (await approver.request(ApprovalsList, { statuses: ['Expired'] })).approvals.find((a) => a.requestId === requestId)!;
+    expect(await harness.finalState(requestId)).toMatchObject({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
+    const approval = (await listedApproval(approver, requestId, ['Expired']))!;
     expect(approval.decision?.reason).toBe('withdrawn by the requester');
     await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: -33003 });
     await page.close();
@@ -117,9 +82,9 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     await page.goto(page.url().replace('/#', '/?lng=de#'));
     await eventually(() => page.getByTestId('status-badge').textContent()).toBe('Ausstehend');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Warten auf Genehmigung');
-    const approval = (await approver.request(ApprovalsList, { statuses: ['Pending'] })).approvals.find((a) => a.requestId === requestId)!;
+    const approval = (await listedApproval(approver, requestId, ['Pending']))!;
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'not today' });
-    expect(await finalState(requestId)).toMatchObject({ state: 'denied', reason: 'Denied by root: not today' });
+    expect(await harness.finalState(requestId)).toMatchObject({ state: 'denied', reason: 'Denied by root: not today' });
     await eventually(() => page.getByTestId('status-text').textContent()).toBe('Abgelehnt von root.');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Anfrage abgelehnt');
     expect(await page.getByTestId('decision-reason').textContent()).toBe('not today');

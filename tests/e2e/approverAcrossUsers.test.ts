@@ -1,11 +1,12 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
 import { auditBothThemes, launchChromium, seriousAxeViolations } from '../support/browser.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy } from '../support/policyFixtures.ts';
 import { recordingNotifySend } from '../support/recordingNotifySend.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { ELEVATE, runCli } from '../support/runAsCli.ts';
@@ -21,11 +22,10 @@ const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({
  * nobody has no approver role at all. notify-send is the recording stand-in for the notification daemon.
  */
 describe('Approver queue across users: escalation, the requester\'s window turning to Approved, a non-approver', () => {
-  const sandbox = makeSandbox();
+  const sandbox = policyAgentSandbox();
   const notifySend = recordingNotifySend();
   const rootData = join(sandbox.dir, 'root-desktop');
   const nobodyData = join(sandbox.dir, 'nobody-desktop');
-  let agent: AgentProcess;
   let rootShell: WebShellProcess;
   let nobodyShell: WebShellProcess;
   let browser: Browser;
@@ -35,13 +35,14 @@ describe('Approver queue across users: escalation, the requester\'s window turni
   const startRootShell = () => startWebShell(sandbox.socket, { ...process.env, PATH: notifySend.path }, { args: ['--user-data-dir', rootData] });
 
   beforeAll(async () => {
-    const policiesDir = join(sandbox.dir, 'policies');
-    mkdirSync(policiesDir);
-    writePolicyDir(policiesDir, { 'col-id': '/usr/bin/id' }, [appPolicy('pol-id', 'col-id', ['APPROVAL'])]);
-    const configFile = join(sandbox.dir, 'agent.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
+    // `nobody` must reach the socket and own its desktop's user data dir.
+    mkdirSync(nobodyData);
+    const nobody = systemUser('nobody');
+    chownSync(nobodyData, nobody.uid, nobody.gid);
+    await sandbox.start({
+      apps: { 'col-id': '/usr/bin/id' },
+      policies: [appPolicy('pol-id', 'col-id', ['APPROVAL'])],
+      config: {
         approvals: {
           administrators: { users: [], groups: [] },
           approvers: { users: ['daemon'], groups: [] },
@@ -49,14 +50,9 @@ describe('Approver queue across users: escalation, the requester\'s window turni
           escalateAfterMinutes: 0.08,
           escalatedExpiryMinutes: 5,
         },
-      }),
-    );
-    // `nobody` must reach the socket and own its desktop's user data dir.
-    chmodSync(sandbox.dir, 0o755);
-    mkdirSync(nobodyData);
-    const nobody = systemUser('nobody');
-    chownSync(nobodyData, nobody.uid, nobody.gid);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+      },
+      openToOtherUsers: true,
+    });
     [rootShell, nobodyShell] = await Promise.all([startRootShell(), startWebShell(sandbox.socket, process.env, { user: 'nobody', args: ['--user-data-dir', nobodyData] })]);
     browser = await launchChromium();
     rootContext = await browser.newContext({ viewport: { width: 1180, height: 800 } });
@@ -70,9 +66,8 @@ describe('Approver queue across users: escalation, the requester\'s window turni
   afterAll(async () => {
     await browser?.close();
     await Promise.all([rootShell?.stop(), nobodyShell?.stop()]);
-    await agent?.stop();
+    await sandbox.dispose();
     notifySend.cleanup();
-    sandbox.cleanup();
   });
 
   it("nobody's keeper-elevate waits; after the timeout it escalates to root with a toast; root approves; nobody's window turns to Approved and the command runs", async () => {

@@ -1,15 +1,16 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalsList, ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
+import { ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { listedApproval } from '../support/approvals.ts';
 import { launchChromium, saveScreenshot, SCREENSHOT_DIR, seriousAxeViolations } from '../support/browser.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy } from '../support/policyFixtures.ts';
 import { recordingNotifySend } from '../support/recordingNotifySend.ts';
 import { startRequester } from '../support/requesterProcess.ts';
 import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
@@ -35,9 +36,8 @@ const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({
  * is also the requester (its own desktop then shows the pending notice and KeeperMessage).
  */
 describe('Approver queue (keeper-approver): deciding elevation requests live in Chromium', () => {
-  const sandbox = makeSandbox();
+  const sandbox = policyAgentSandbox();
   const notifySend = recordingNotifySend();
-  let agent: AgentProcess;
   let shell: WebShellProcess;
   let browser: Browser;
   let context: BrowserContext;
@@ -46,18 +46,13 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   let root: AgentClient;
 
   beforeAll(async () => {
-    const policiesDir = join(sandbox.dir, 'policies');
-    mkdirSync(policiesDir);
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' }, [
-      appPolicy('pol-true', 'col-true', ['APPROVAL']),
-      appPolicy('pol-false', 'col-false', ['APPROVAL']),
-      appPolicy('pol-id', 'col-id', ['APPROVAL', 'MFA']),
-    ]);
-    const configFile = join(sandbox.dir, 'agent.json');
-    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } }));
-    // `nobody` must reach the socket inside the sandbox.
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' },
+      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL']), appPolicy('pol-id', 'col-id', ['APPROVAL', 'MFA'])],
+      config: { approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } },
+      // `nobody` must reach the socket inside the sandbox.
+      openToOtherUsers: true,
+    });
     // Its own user data dir: the approver's toast setting is saved there, never in the real home.
     shell = await startWebShell(sandbox.socket, { ...process.env, PATH: notifySend.path }, { args: ['--user-data-dir', join(sandbox.dir, 'desktop')] });
     // root is an approver: the desktop presents the queue at start.
@@ -74,9 +69,8 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     root?.close();
     await browser?.close();
     await shell?.stop();
-    await agent?.stop();
+    await sandbox.dispose();
     notifySend.cleanup();
-    sandbox.cleanup();
   });
 
   it('a new request appears live with a toast and everything to decide; approved (1 h) by keyboard, the requester runs', async () => {
@@ -112,7 +106,7 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     expect(await requester.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
     await eventually(() => page.getByTestId('outcome').textContent()).toBe('Decided 1 request.');
     await eventually(() => row(page, 'true').count()).toBe(0);
-    const approval = (await root.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    const approval = (await listedApproval(root, requestId))!;
     const granted = new Date(approval.decision!.usableUntil!).getTime() - new Date(approval.decision!.at).getTime();
     expect(granted).toBe(60 * 60_000);
   });

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditBothThemes } from '../support/browser.ts';
+import { JUSTIFICATION_HARNESS } from '../support/justificationPrompt.ts';
 import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
 
 describe('KeeperJustification: a JUSTIFY policy answered in Chromium through the web shell', () => {
@@ -15,21 +16,7 @@ describe('KeeperJustification: a JUSTIFY policy answered in Chromium through the
   };
 
   beforeAll(async () => {
-    harness = await startPromptWindowHarness({
-      window: 'keeper-justification',
-      viewport: { width: 560, height: 640 },
-      policies: {
-        'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
-        'justify.json': {
-          PolicyName: 'VPN tools need a reason',
-          PolicyId: 'pol-vpn',
-          PolicyType: 'PrivilegeElevation',
-          Status: 'enforce',
-          ApplicationCheck: ['col-true'],
-          Actions: { OnSuccess: { Controls: ['JUSTIFY', 'AUDIT'] } },
-        },
-      },
-    });
+    harness = await startPromptWindowHarness(JUSTIFICATION_HARNESS);
   });
 
   afterAll(() => harness?.stop());

@@ -23,7 +23,7 @@ describe('KeeperMessage: NOTIFY notices in Chromium through the web shell, again
     harness = await startPromptWindowHarness({
       window: 'keeper-message',
       viewport: { width: 560, height: 640 },
-      policies: {
+      files: {
         'collections.json': {
           Collections: [
             { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },

@@ -27,7 +27,7 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
     harness = await startPromptWindowHarness({
       window: 'keeper-mfa',
       viewport: { width: 560, height: 720 },
-      policies: {
+      files: {
         'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
         'mfa.json': [mfaPolicy('pol-mfa', 'PrivilegeElevation'), mfaPolicy('pol-mfa-cli', 'CommandLine')],
       },

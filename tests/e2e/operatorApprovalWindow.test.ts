@@ -22,7 +22,7 @@ describe('End-user approval (KeeperApproval): OPERATORAPPROVAL answered in Chrom
     harness = await startPromptWindowHarness({
       window: 'keeper-approval',
       viewport: { width: 560, height: 640 },
-      policies: {
+      files: {
         'collections.json': { Collections: [{ CollectionId: 'col-env', Type: 'Application', Members: [{ Path: '/usr/bin/env' }] }] },
         'agents.json': {
           PolicyName: 'AI agents ask the user first',

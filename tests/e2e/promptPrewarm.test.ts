@@ -1,13 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ElevationRequest } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
 import { launchChromium } from '../support/browser.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
 
@@ -37,8 +36,7 @@ async function rawBridge(url: string) {
 }
 
 describe('pre-warmed prompt windows through the web shell (the shell keeps a spare page per prompt window)', () => {
-  const sandbox = makeSandbox();
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let shell: WebShellProcess;
   let requester: AgentClient;
   let browser: Browser;
@@ -55,10 +53,7 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
   };
 
   beforeAll(async () => {
-    const policiesDir = join(sandbox.dir, 'policies');
-    mkdirSync(policiesDir);
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['JUSTIFY'])]);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    await sandbox.start({ apps: { 'col-true': '/usr/bin/true' }, policies: [appPolicy('pol-true', 'col-true', ['JUSTIFY'])] });
     shell = await startWebShell(sandbox.socket, process.env, { prewarm: true });
     requester = await connectClient(sandbox.socket);
     browser = await launchChromium();
@@ -69,8 +64,7 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
     requester?.close();
     await browser?.close();
     await shell?.stop();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('a loaded spare shows nothing until the shell presents it for a prompt, then shows that prompt with the field focused', async () => {

@@ -1,12 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
-import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, type AgentProcess, startAgent } from '../support/agentProcess.ts';
+import { ElevationStatus } from '../../shared/protocol/src/common/index.ts';
+import { makeSandbox, type AgentProcess, startAgent } from '../support/agentProcess.ts';
 import { launchChromium, SCREENSHOT_DIR, seriousAxeViolations } from '../support/browser.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { JUSTIFICATION_HARNESS } from '../support/justificationPrompt.ts';
+import { askAndOpenPendingNotice, PENDING_NOTICE_HARNESS } from '../support/pendingNotice.ts';
 import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 
@@ -190,21 +190,7 @@ describe('KeeperJustification window: pseudo-locale, French and Japanese, high c
   };
 
   beforeAll(async () => {
-    harness = await startPromptWindowHarness({
-      window: 'keeper-justification',
-      viewport: { width: 560, height: 640 },
-      policies: {
-        'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
-        'justify.json': {
-          PolicyName: 'VPN tools need a reason',
-          PolicyId: 'pol-vpn',
-          PolicyType: 'PrivilegeElevation',
-          Status: 'enforce',
-          ApplicationCheck: ['col-true'],
-          Actions: { OnSuccess: { Controls: ['JUSTIFY', 'AUDIT'] } },
-        },
-      },
-    });
+    harness = await startPromptWindowHarness(JUSTIFICATION_HARNESS);
   });
 
   afterAll(() => harness?.stop());
@@ -267,7 +253,7 @@ describe('KeeperMFA window (authenticator setup, its tallest page): pseudo-local
     harness = await startPromptWindowHarness({
       window: 'keeper-mfa',
       viewport: { width: 560, height: 720 },
-      policies: {
+      files: {
         'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
         'mfa.json': { PolicyName: 'Second factor', PolicyId: 'pol-mfa', PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: ['col-true'], Actions: { OnSuccess: { Controls: ['MFA'] } } },
       },
@@ -297,57 +283,31 @@ describe('KeeperMFA window (authenticator setup, its tallest page): pseudo-local
 });
 
 describe('Approval pending window: pseudo-locale, French and Japanese', () => {
-  const sandbox = makeSandbox();
-  let agent: AgentProcess;
-  let shell: WebShellProcess;
-  let browser: Browser;
-  let requester: AgentClient;
-  const presented = { 'keeper-justification': 0, 'keeper-approval-pending': 0 };
+  let harness: PromptWindowHarness;
 
   /**
    * Asks for /usr/bin/true, answers the justification window, opens the pending notice with `query`,
    * runs `check`, then withdraws the request (which closes the notice) even if the check failed.
    */
   const withPendingNotice = async (query: Record<string, string>, check: (page: Page) => Promise<void>) => {
-    const context = await browser.newContext({ viewport: { width: 560, height: 720 }, colorScheme: 'light' });
-    const { requestId } = await requester.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
-    const justify = await context.newPage();
-    await justify.goto(await shell.windowUrl('keeper-justification', ++presented['keeper-justification']));
-    await justify.getByRole('textbox').fill('Patch Tuesday: updating the VPN client');
-    await justify.keyboard.press('Control+Enter');
-    const page = await context.newPage();
-    await page.goto(withQuery(await shell.windowUrl('keeper-approval-pending', ++presented['keeper-approval-pending']), query));
+    const { requestId, justify, page } = await askAndOpenPendingNotice(harness, 'Patch Tuesday: updating the VPN client', query);
     try {
       await page.getByTestId('status-badge').waitFor();
       await check(page);
     } finally {
       // Withdraw (the notice's only button): a decided request's notice stays open until the requester saw it.
       await page.locator('main button').click();
-      await eventually(async () => (await requester.request(ElevationStatus, { requestId })).state).toBe('denied');
-      await context.close();
+      await eventually(async () => (await harness.requester.request(ElevationStatus, { requestId })).state).toBe('denied');
+      await justify.close();
+      await page.close();
     }
   };
 
   beforeAll(async () => {
-    const policiesDir = join(sandbox.dir, 'policies');
-    mkdirSync(policiesDir);
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL'])]);
-    const configFile = join(sandbox.dir, 'agent.json');
-    // One OS user plays requester and approver here (approvalPendingWindow.test.ts says why).
-    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] }, approvers: { groups: ['it-approvers'] }, allowSelfApproval: true } }));
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
-    shell = await startWebShell(sandbox.socket);
-    requester = await connectClient(sandbox.socket);
-    browser = await launchChromium();
+    harness = await startPromptWindowHarness(PENDING_NOTICE_HARNESS);
   });
 
-  afterAll(async () => {
-    requester?.close();
-    await browser?.close();
-    await shell?.stop();
-    await agent?.stop();
-    sandbox.cleanup();
-  });
+  afterAll(() => harness?.stop());
 
   it('in en-XA every visible string came through i18next, nothing is clipped, and it fits the window', async () => {
     await withPendingNotice({ lng: 'en-XA' }, async (page) => {

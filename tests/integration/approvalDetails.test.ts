@@ -1,10 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApprovalsDecide,
-  ApprovalsList,
   ElevationRequest,
   MfaEnrollBegin,
   MfaEnrollConfirm,
@@ -13,8 +11,10 @@ import {
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { listedApproval } from '../support/approvals.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { codeAt } from '../support/totp.ts';
 
 /**
@@ -23,9 +23,7 @@ import { codeAt } from '../support/totp.ts';
  * Approval → MFA only exists once the request was approved and the code entered.
  */
 describe('approval details: publisher and MFA identity come from the agent\'s records', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let client: AgentClient;
   const prompts: PromptShow[] = [];
   const prompt = async (kind: PromptShow['kind']) => {
@@ -34,25 +32,25 @@ describe('approval details: publisher and MFA identity come from the agent\'s re
   };
 
   beforeAll(async () => {
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL', 'MFA'])]);
-    const configFile = join(sandbox.dir, 'agent.json');
-    writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } }));
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true' },
+      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL', 'MFA'])],
+      config: { approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } },
+    });
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (p) => prompts.push(p));
   });
 
   afterAll(async () => {
     client?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('lists no signer and no MFA while the request waits, and the MFA verification (who, when) once it was done', async () => {
     const { requestId } = await client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
     await client.request(PromptRespond, { promptId: (await prompt('justification')).promptId, response: { kind: 'justification', text: 'Details test: publisher and MFA' } });
     await prompt('approval');
-    const waiting = (await client.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    const waiting = (await listedApproval(client, requestId))!;
     expect(waiting.application.signer).toBeNull();
     expect(waiting.mfa).toBeNull();
     expect(waiting.matchedPolicies[0]!.controls).toEqual(['APPROVAL', 'MFA']);
@@ -65,7 +63,7 @@ describe('approval details: publisher and MFA identity come from the agent\'s re
     expect(await client.request(PromptRespond, { promptId: mfa.promptId, response: { kind: 'mfa', code: next } })).toEqual({ accepted: true });
     expect(await settledState(client, requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY', 'APPROVAL', 'MFA'] });
 
-    const done = (await client.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    const done = (await listedApproval(client, requestId))!;
     expect(done.mfa).toEqual({ verifiedAt: expect.any(String) as unknown, user: { uid: 0, name: 'root' } });
     expect(Date.parse(done.mfa!.verifiedAt)).toBeGreaterThanOrEqual(Date.parse(done.decision!.at));
     // Straight from the agent's SQLite file: the record holds no publisher, and the MFA is the audited one.

@@ -1,46 +1,35 @@
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval, type ResultOf } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { approvalOf, listedApproval } from '../support/approvals.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy } from '../support/policyFixtures.ts';
 import { startRequester, systemUser } from '../support/requesterProcess.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 
 describe('admin approval: nobody asks, root (administrator) decides, over the real agent', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  const configFile = join(sandbox.dir, 'agent.json');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let approver: AgentClient;
   const changes: Approval[] = [];
-  const start = () => startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
-  const pendingFor = async (requestId: string) => {
-    await expect.poll(async () => (await approver.request(ApprovalsList, { statuses: ['Pending', 'Escalated'] })).approvals.some((a) => a.requestId === requestId), { timeout: 5_000 }).toBe(true);
-    return (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
-  };
+  const pendingFor = (requestId: string) => approvalOf(approver, requestId, { statuses: ['Pending', 'Escalated'] });
 
   beforeAll(async () => {
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }, [
-      appPolicy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']),
-      appPolicy('pol-false', 'col-false', ['APPROVAL']),
-    ]);
-    // Escalation after 1.2 s and expiry 2.4 s later, so the seed's timers run within the test.
-    writeFileSync(
-      configFile,
-      JSON.stringify({ approvals: { administrators: { users: ['root'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.04 } }),
-    );
-    chmodSync(sandbox.dir, 0o755);
-    agent = await start();
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
+      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
+      // Escalation after 1.2 s and expiry 2.4 s later, so the seed's timers run within the test.
+      config: { approvals: { administrators: { users: ['root'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.04 } },
+      openToOtherUsers: true,
+    });
     approver = await connectClient(sandbox.socket, 'desktop');
     approver.onNotification(ApprovalsChanged, (a) => changes.push(a));
   });
 
   afterAll(async () => {
     approver?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('the request reaches the approver with the justification, is approved once, and the requester runs', async () => {
@@ -108,8 +97,8 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
     const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Nobody will answer this one');
     const requestId = await requester.requestId;
     await pendingFor(requestId);
-    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)?.status, { timeout: 5_000 }).toBe('Escalated');
-    const escalated = (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
+    await expect.poll(async () => (await listedApproval(approver, requestId))?.status, { timeout: 5_000 }).toBe('Escalated');
+    const escalated = (await listedApproval(approver, requestId))!;
     expect(escalated.escalatedAt).not.toBeNull();
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
     expect((await approver.request(ApprovalsList, { statuses: ['Expired'] })).approvals.map((a) => a.requestId)).toContain(requestId);
@@ -161,11 +150,11 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
     await pendingFor(requestId);
     requester.child.kill();
     approver.close();
-    await agent.kill();
-    agent = await start();
+    await sandbox.agent.kill();
+    await sandbox.restart();
     approver = await connectClient(sandbox.socket, 'desktop');
-    const survived = (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId);
+    const survived = await listedApproval(approver, requestId);
     expect(survived?.status).toMatch(/^(Pending|Escalated)$/);
-    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)?.status, { timeout: 8_000 }).toBe('Expired');
+    await expect.poll(async () => (await listedApproval(approver, requestId))?.status, { timeout: 8_000 }).toBe('Expired');
   });
 });

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalsChanged, ApprovalsDecide, ApprovalsList, type Approval, type PromptShow } from '../../shared/protocol/src/common/index.ts';
+import { ApprovalsChanged, ApprovalsDecide, type Approval, type PromptShow } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
+import { connectClient, PROJECT_DIR } from '../support/agentProcess.ts';
+import { listedApproval } from '../support/approvals.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 
 type Line = { requestId?: string; show?: PromptShow; closed?: { promptId: string; reason: string }; outcome?: { state: string; reason: string } };
@@ -62,36 +63,28 @@ const shown = (r: PendingRequester) => r.lines.flatMap((l) => (l.show ? [l.show]
 const poll = <T>(read: () => T) => expect.poll(read, { timeout: 8_000 });
 
 describe('approval pending: the requester (nobody) sees where its admin approval stands, over the real agent', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  const configFile = join(sandbox.dir, 'agent.json');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let approver: AgentClient;
   const approverSaw: Approval[] = [];
-  const approvalOf = async (requestId: string) => (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId);
+  const approvalOf = (requestId: string) => listedApproval(approver, requestId);
 
   beforeAll(async () => {
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }, [
-      appPolicy('pol-true', 'col-true', ['APPROVAL']),
-      appPolicy('pol-false', 'col-false', ['APPROVAL']),
-    ]);
-    // Escalation after 1.2 s, then 6 s to decide the escalated request.
-    writeFileSync(
-      configFile,
-      JSON.stringify({
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
+      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
+      // Escalation after 1.2 s, then 6 s to decide the escalated request.
+      config: {
         approvals: { administrators: { users: ['root'], groups: [] }, approvers: { groups: ['it-approvers'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.1 },
-      }),
-    );
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+      },
+      openToOtherUsers: true,
+    });
     approver = await connectClient(sandbox.socket, 'desktop');
     approver.onNotification(ApprovalsChanged, (a) => approverSaw.push(a));
   });
 
   afterAll(async () => {
     approver?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('shows Pending with who it went to, re-sends the same notice as Escalated, then as Approved with who and until when', async () => {

@@ -14,22 +14,20 @@ import {
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { connectClient, makeSandbox, startAgent } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 
 /** Event ids found in RFC 5424 messages (`id="…"` in our structured data). */
 const idsIn = (messages: readonly string[]) => messages.map((m) => /\[keeper@32473 id="([^"]+)"/.exec(m)?.[1]);
 
 describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receivers, JSON-lines file)', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
+  const sandbox = policyAgentSandbox();
   const jsonl = join(sandbox.dir, 'audit.jsonl');
-  const config = join(sandbox.dir, 'agent.json');
   const udpMessages: string[] = [];
   const tcpMessages: string[] = [];
   let udp: dgram.Socket;
   let tcp: net.Server;
-  let agent: AgentProcess;
   let client: AgentClient;
   const prompts: PromptShow[] = [];
   const ask = (executable: string) => client.request(ElevationRequest, { executable, arguments: [], cwd: '/' });
@@ -55,29 +53,24 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
       }),
     );
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' }, [
-      appPolicy('pol-justify', 'col-true', ['JUSTIFY']),
-      appPolicy('pol-mfa', 'col-false', ['MFA']),
-      appPolicy('pol-approval', 'col-id', ['APPROVAL']),
-    ]);
-    writeFileSync(
-      config,
-      JSON.stringify({
+    // TCP syslog gets its own agent in the last test; one sink per transport keeps the counts exact.
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' },
+      policies: [appPolicy('pol-justify', 'col-true', ['JUSTIFY']), appPolicy('pol-mfa', 'col-false', ['MFA']), appPolicy('pol-approval', 'col-id', ['APPROVAL'])],
+      config: {
         audit: { jsonl, syslog: { host: '127.0.0.1', port: (udp.address()).port, protocol: 'udp' } },
         approvals: { administrators: { users: ['root'] } },
-      }),
-    );
-    // TCP syslog gets its own agent in the last test; one sink per transport keeps the counts exact.
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', config, '--offline'] });
+      },
+      extra: ['--offline'],
+    });
     await connect();
   });
 
   afterAll(async () => {
     client?.close();
-    await agent?.stop();
+    await sandbox.dispose();
     udp?.close();
     tcp?.close();
-    sandbox.cleanup();
   });
 
   it('offline: justification passes (and says it is cached), MFA and approval block with the reason', async () => {
@@ -120,8 +113,8 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
     await client.request(AgentSetOnline, { online: false });
     await ask('/usr/bin/false');
     client.close();
-    await agent.kill();
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', config] });
+    await sandbox.agent.kill();
+    await sandbox.restart({ extra: [] });
     await connect();
     const expected = (await allEvents()).map((e) => e.id);
     await expect.poll(() => fileIds().length, { timeout: 5_000 }).toBe(expected.length);
@@ -133,7 +126,7 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
     const tcpConfig = join(sandbox.dir, 'tcp.json');
     writeFileSync(tcpConfig, JSON.stringify({ audit: { syslog: { host: '127.0.0.1', port: (tcp.address() as AddressInfo).port, protocol: 'tcp' } } }));
     const other = makeSandbox();
-    const second = await startAgent({ socket: other.socket, dataDir: other.dataDir, extra: ['--policies', policiesDir, '--config', tcpConfig] });
+    const second = await startAgent({ socket: other.socket, dataDir: other.dataDir, extra: ['--policies', sandbox.policiesDir, '--config', tcpConfig] });
     const c = await connectClient(other.socket);
     try {
       await c.request(ElevationRequest, { executable: '/usr/bin/false', arguments: [], cwd: '/' });

@@ -1,18 +1,17 @@
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AgentSetOnline,
   ApprovalsDecide,
-  ApprovalsList,
   ElevationRequest,
   PromptRespond,
   PromptShowNotification,
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { approvalOf } from '../support/approvals.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { startRequester } from '../support/requesterProcess.ts';
 
 /**
@@ -55,17 +54,15 @@ const BINARIES: Record<string, string> = {
 };
 
 describe('control reference and offline behaviour, row by row (real agent)', () => {
-  const sandbox = makeSandbox();
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let desktop: AgentClient;
   let answer: Answer = 'none';
   const prompts: PromptShow[] = [];
 
   beforeAll(async () => {
     const apps = Object.fromEntries(Object.entries(BINARIES).map(([control, path]) => [`col-${control}`, path]));
-    writePolicyDir(join(sandbox.dir, 'policies'), apps, Object.keys(BINARIES).map((control) => appPolicy(`pol-${control}`, `col-${control}`, [control])));
-    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] } } }));
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
+    const policies = Object.keys(BINARIES).map((control) => appPolicy(`pol-${control}`, `col-${control}`, [control]));
+    await sandbox.start({ apps, policies, config: { approvals: { administrators: { users: ['root'] } } } });
     desktop = await connectClient(sandbox.socket, 'desktop');
     desktop.onNotification(PromptShowNotification, (prompt) => {
       prompts.push(prompt);
@@ -76,8 +73,7 @@ describe('control reference and offline behaviour, row by row (real agent)', () 
 
   afterAll(async () => {
     desktop?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it.each(ROWS)('$control, $online online, user answers $answer → $state', async (row) => {
@@ -94,78 +90,69 @@ describe('control reference and offline behaviour, row by row (real agent)', () 
 });
 
 describe('approval expiry without secondary approvers', () => {
-  const sandbox = makeSandbox();
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let approver: AgentClient;
-  const approvalOf = async (requestId: string) => {
-    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.some((a) => a.requestId === requestId), { timeout: 5_000 }).toBe(true);
-    return (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
-  };
+  const listed = (requestId: string) => approvalOf(approver, requestId);
 
   beforeAll(async () => {
-    writePolicyDir(join(sandbox.dir, 'policies'), { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }, [
-      appPolicy('pol-true', 'col-true', ['APPROVAL']),
-      appPolicy('pol-false', 'col-false', ['APPROVAL']),
-    ]);
-    // 1.2 s to decide (no secondary approvers, so it expires rather than escalates).
-    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02 } }));
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
+      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
+      // 1.2 s to decide (no secondary approvers, so it expires rather than escalates).
+      config: { approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02 } },
+      openToOtherUsers: true,
+    });
     approver = await connectClient(sandbox.socket, 'desktop');
   });
 
   afterAll(async () => {
     approver?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('a request nobody decides expires after requestExpiryMinutes when there is no one to escalate to', async () => {
     const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Nobody decides this one in time');
-    const approval = await approvalOf(await requester.requestId);
+    const approval = await listed(await requester.requestId);
     expect(approval.status).toBe('Pending');
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
-    expect((await approvalOf(approval.requestId)).status).toBe('Expired');
-    expect((await approvalOf(approval.requestId)).escalatedAt).toBeNull();
+    expect((await listed(approval.requestId)).status).toBe('Expired');
+    expect((await listed(approval.requestId)).escalatedAt).toBeNull();
   });
 });
 
 describe('the approved-request window: reuse by asking again, and lapse', () => {
-  const sandbox = makeSandbox();
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let approver: AgentClient;
-  const approvalOf = async (requestId: string) => {
-    await expect.poll(async () => (await approver.request(ApprovalsList, undefined)).approvals.some((a) => a.requestId === requestId), { timeout: 10_000 }).toBe(true);
-    return (await approver.request(ApprovalsList, undefined)).approvals.find((a) => a.requestId === requestId)!;
-  };
+  const listed = (requestId: string) => approvalOf(approver, requestId, { timeout: 10_000 });
 
   beforeAll(async () => {
-    writePolicyDir(join(sandbox.dir, 'policies'), { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['APPROVAL'])]);
-    // A minute to decide and 9 s to use an approval: long enough to start a second requester
-    // process on a loaded machine, short enough to watch it lapse.
-    writeFileSync(join(sandbox.dir, 'agent.json'), JSON.stringify({ approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 1, approvedUsableMinutes: 0.15 } }));
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(sandbox.dir, 'policies'), '--config', join(sandbox.dir, 'agent.json')] });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true' },
+      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL'])],
+      // A minute to decide and 9 s to use an approval: long enough to start a second requester
+      // process on a loaded machine, short enough to watch it lapse.
+      config: { approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 1, approvedUsableMinutes: 0.15 } },
+      openToOtherUsers: true,
+    });
     approver = await connectClient(sandbox.socket, 'desktop');
   });
 
   afterAll(async () => {
     approver?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('an approval granted after the requester left is used by asking again, once, within its window', async () => {
     const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve me while I am away');
-    const approval = await approvalOf(await first.requestId);
+    const approval = await listed(await first.requestId);
     first.child.kill();
     expect(await settledState(approver, approval.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('The requester went away') as unknown });
-    expect((await approvalOf(approval.requestId)).status).toBe('Pending');
+    expect((await listed(approval.requestId)).status).toBe('Pending');
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
     const again = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'unused: the approval is reused');
     expect(await again.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
     const third = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'A used approval files a new request');
-    const fresh = await approvalOf(await third.requestId);
+    const fresh = await listed(await third.requestId);
     expect(fresh.approvalId).not.toBe(approval.approvalId);
     await approver.request(ApprovalsDecide, { approvalId: fresh.approvalId, decision: 'approve' });
     expect((await third.outcome).state).toBe('allowed');
@@ -173,13 +160,13 @@ describe('the approved-request window: reuse by asking again, and lapse', () => 
 
   it('an approved request not used within approvedUsableMinutes is no longer usable', async () => {
     const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve, then let it lapse');
-    const approval = await approvalOf(await first.requestId);
+    const approval = await listed(await first.requestId);
     first.child.kill();
     await settledState(approver, approval.requestId);
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
     await new Promise((r) => setTimeout(r, 9_500));
     const late = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Too late to reuse the approval');
-    const fresh = await approvalOf(await late.requestId);
+    const fresh = await listed(await late.requestId);
     expect(fresh.approvalId).not.toBe(approval.approvalId);
     expect(fresh.status).toBe('Pending');
     late.child.kill();

@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,15 +15,13 @@ import {
   PromptShowNotification,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient, runAgent } from '../support/agentProcess.ts';
 import { callAs } from '../support/callAs.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 
 describe('elevated-session grants, request history and the log level switch, against the real agent', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  const configFile = join(sandbox.dir, 'agent.json');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let client: AgentClient;
   let prompts = 0;
   const ask = (executable: string, args: string[] = [], runAs?: string) =>
@@ -36,20 +34,18 @@ describe('elevated-session grants, request history and the log level switch, aga
   };
 
   beforeAll(async () => {
-    writePolicyDir(
-      policiesDir,
-      { 'col-env': '/usr/bin/env', 'col-id': '/usr/bin/id', 'col-date': '/usr/bin/date', 'col-true': '/usr/bin/true' },
-      [
+    await sandbox.start({
+      apps: { 'col-env': '/usr/bin/env', 'col-id': '/usr/bin/id', 'col-date': '/usr/bin/date', 'col-true': '/usr/bin/true' },
+      policies: [
         appPolicy('session-env', 'col-env', ['JUSTIFY'], { Extension: { ElevatedSession: true } }),
         appPolicy('session-id', 'col-id', ['JUSTIFY'], { Extension: { ElevatedSession: 60 } }),
         appPolicy('justify-date', 'col-date', ['JUSTIFY']),
         appPolicy('allow-true', 'col-true', ['ALLOW']),
       ],
-    );
-    // Accelerated: `true` grants last 3 seconds here (240 minutes by default).
-    writeFileSync(configFile, JSON.stringify({ grants: { elevatedSessionMinutes: 0.05 } }));
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', configFile] });
+      // Accelerated: `true` grants last 3 seconds here (240 minutes by default).
+      config: { grants: { elevatedSessionMinutes: 0.05 } },
+      openToOtherUsers: true,
+    });
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (prompt) => {
       prompts++;
@@ -59,8 +55,7 @@ describe('elevated-session grants, request history and the log level switch, aga
 
   afterAll(async () => {
     client?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('a policy with Extension.ElevatedSession grants a session once its controls pass; further requests pass without prompts', async () => {
@@ -146,11 +141,11 @@ describe('elevated-session grants, request history and the log level switch, aga
     await expect(client.request(AgentSetLogLevel, { level: 'Verbose' as 'Trace' })).rejects.toMatchObject({ code: -32602 });
     expect((await client.request(AgentStatusRequest, undefined)).logLevel).toBe('Warning');
 
-    expect(agent.output()).not.toContain('log level changed');
+    expect(sandbox.agent.output()).not.toContain('log level changed');
     expect(await client.request(AgentSetLogLevel, { level: 'Debug' })).toEqual({ level: 'Debug' });
     expect((await client.request(AgentStatusRequest, undefined)).logLevel).toBe('Debug');
     // pino's level changed in the running agent: its own info line now reaches the log.
-    await expect.poll(() => agent.output(), { timeout: 5_000 }).toContain('log level changed');
+    await expect.poll(() => sandbox.agent.output(), { timeout: 5_000 }).toContain('log level changed');
     expect(auditTypes(['agent.logLevel', 'agent.logLevel.refused'])).toEqual([
       { type: 'agent.logLevel.refused', actorUid: 65534, data: { level: 'Trace' } },
       { type: 'agent.logLevel', actorUid: 0, data: { from: 'Warning', to: 'Debug' } },

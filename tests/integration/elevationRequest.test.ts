@@ -1,42 +1,40 @@
-import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStatusRequest, ElevationRequest } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
 
 describe('elevation.request against the real agent and policy files', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
+  const { policiesDir } = sandbox;
   let client: AgentClient;
   const ask = (executable: string, args: string[] = []) => client.request(ElevationRequest, { executable, arguments: args, cwd: '/' });
 
   beforeAll(async () => {
-    mkdirSync(policiesDir);
-    writeFileSync(
-      join(policiesDir, 'collections.json'),
-      JSON.stringify({
-        Collections: [
-          { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
-          { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
-          { CollectionId: 'col-me', Type: 'User', Members: [{ Uid: process.getuid!() }] },
-        ],
-      }),
-    );
-    writeFileSync(join(policiesDir, 'allow-id.json'), JSON.stringify(policy('pol-id', ['ALLOW', 'AUDIT'], { ApplicationCheck: ['col-id'], UserCheck: ['col-me'] })));
-    writeFileSync(join(policiesDir, 'true.json'), JSON.stringify([policy('pol-true-mfa', ['MFA', 'JUSTIFY'], { ApplicationCheck: ['col-true'] }), policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' })]));
-    writeFileSync(join(policiesDir, 'deny-all.json'), JSON.stringify(policy('pol-deny-date', ['DENY'], { NotificationMessage: 'Blocked on this machine.', ApplicationCheck: ['col-id'], DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }] })));
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    await sandbox.start({
+      files: {
+        'collections.json': {
+          Collections: [
+            { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
+            { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
+            { CollectionId: 'col-me', Type: 'User', Members: [{ Uid: process.getuid!() }] },
+          ],
+        },
+        'allow-id.json': policy('pol-id', ['ALLOW', 'AUDIT'], { ApplicationCheck: ['col-id'], UserCheck: ['col-me'] }),
+        'true.json': [policy('pol-true-mfa', ['MFA', 'JUSTIFY'], { ApplicationCheck: ['col-true'] }), policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' })],
+        'deny-all.json': policy('pol-deny-date', ['DENY'], { NotificationMessage: 'Blocked on this machine.', ApplicationCheck: ['col-id'], DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }] }),
+      },
+    });
     client = await connectClient(sandbox.socket);
   });
 
   afterAll(async () => {
     client?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('reports the loaded policies in agent.status', async () => {

@@ -1,27 +1,25 @@
-import { chmodSync, copyFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, ElevationRun, PromptRespond, PromptShowNotification } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy } from '../support/policyFixtures.ts';
 import { ELEVATE, runCli } from '../support/runAsCli.ts';
-import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 
 const elevate = (socket: string, args: string[], options: Parameters<typeof runCli>[3] = {}) => runCli(ELEVATE, socket, args, options);
 
 describe('keeper-elevate: the keepersudo workflow against the real agent', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
+  const sandbox = policyAgentSandbox();
   const swapped = join(sandbox.dir, 'tool');
-  let agent: AgentProcess;
   let desktop: AgentClient;
 
   beforeAll(async () => {
     copyFileSync('/usr/bin/true', swapped);
-    writePolicyDir(
-      policiesDir,
-      { 'col-id': '/usr/bin/id', 'col-cat': '/usr/bin/cat', 'col-sh': '*/sh', 'col-whoami': '/usr/bin/whoami', 'col-env': '/usr/bin/env', 'col-tool': swapped },
-      [
+    await sandbox.start({
+      apps: { 'col-id': '/usr/bin/id', 'col-cat': '/usr/bin/cat', 'col-sh': '*/sh', 'col-whoami': '/usr/bin/whoami', 'col-env': '/usr/bin/env', 'col-tool': swapped },
+      policies: [
         appPolicy('allow-id', 'col-id', ['ALLOW']),
         appPolicy('allow-cat', 'col-cat', ['ALLOW']),
         appPolicy('allow-sh', 'col-sh', ['ALLOW']),
@@ -29,16 +27,14 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
         appPolicy('deny-whoami', 'col-whoami', ['DENY'], { NotificationMessage: 'whoami is not allowed elevated.' }),
         appPolicy('justify-env', 'col-env', ['JUSTIFY']),
       ],
-    );
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+      openToOtherUsers: true,
+    });
     desktop = await connectClient(sandbox.socket, 'desktop');
   });
 
   afterAll(async () => {
     desktop?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('runs `id -u` as root for an unprivileged user under an ALLOW policy', async () => {

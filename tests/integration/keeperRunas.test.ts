@@ -1,21 +1,19 @@
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, PromptRespond, PromptShowNotification, type Approval } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
 import { callAs } from '../support/callAs.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { ELEVATE, RUNAS, runCli } from '../support/runAsCli.ts';
 
 const NOBODY = systemUser('nobody');
 
 describe('keeper-runas: Keeper.RunAs against the real agent', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let desktop: AgentClient;
   const runas = (args: string[], options: Parameters<typeof runCli>[3] = {}) => runCli(RUNAS, sandbox.socket, args, options);
   const auditOf = (requestId: string) => {
@@ -26,21 +24,18 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
   };
 
   beforeAll(async () => {
-    writePolicyDir(
-      policiesDir,
-      { 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-whoami': '/usr/bin/whoami', 'col-date': '/usr/bin/date', 'col-sh': '*/sh' },
-      [
+    await sandbox.start({
+      apps: { 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-whoami': '/usr/bin/whoami', 'col-date': '/usr/bin/date', 'col-sh': '*/sh' },
+      policies: [
         appPolicy('allow-id', 'col-id', ['ALLOW']),
         appPolicy('allow-env', 'col-env', ['ALLOW']),
         appPolicy('deny-whoami', 'col-whoami', ['DENY'], { NotificationMessage: 'whoami may not run as another user.' }),
         appPolicy('approve-date', 'col-date', ['APPROVAL']),
         appPolicy('justify-sh', 'col-sh', ['JUSTIFY']),
       ],
-    );
-    const config = join(sandbox.dir, 'agent.json');
-    writeFileSync(config, JSON.stringify({ approvals: { approvers: { users: ['daemon'] } } }));
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', config] });
+      config: { approvals: { approvers: { users: ['daemon'] } } },
+      openToOtherUsers: true,
+    });
     desktop = await connectClient(sandbox.socket, 'desktop');
     desktop.onNotification(PromptShowNotification, (prompt) => {
       if (prompt.kind !== 'justification') return;
@@ -50,8 +45,7 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
 
   afterAll(async () => {
     desktop?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('runs `id -u` as nobody, with nobody’s uid and groups', async () => {

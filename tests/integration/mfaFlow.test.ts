@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ElevationRequest,
@@ -9,16 +8,13 @@ import {
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { codeAt } from '../support/totp.ts';
 
-/** A TOTP code for `offsetSeconds` from now (the agent accepts ±30 s). */
-
 describe('the MFA control: TOTP verified by the agent, one session per action type, no replays', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let client: AgentClient;
   let secret = '';
   const prompts: PromptShow[] = [];
@@ -31,19 +27,17 @@ describe('the MFA control: TOTP verified by the agent, one session per action ty
   const finalState = (requestId: string) => settledState(client, requestId);
 
   beforeAll(async () => {
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [
-      appPolicy('pol-mfa', 'col-true', ['MFA']),
-      appPolicy('pol-mfa-cli', 'col-true', ['MFA'], { PolicyType: 'CommandLine' }),
-    ]);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true' },
+      policies: [appPolicy('pol-mfa', 'col-true', ['MFA']), appPolicy('pol-mfa-cli', 'col-true', ['MFA'], { PolicyType: 'CommandLine' })],
+    });
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (p) => prompts.push(p));
   });
 
   afterAll(async () => {
     client?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('tells the MFA window the user is not enrolled yet; enrollment gives a QR code and is confirmed with a code', async () => {

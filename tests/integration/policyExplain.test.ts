@@ -1,16 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, PolicyExplain } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
 
 describe('policy.explain against the real agent', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let client: AgentClient;
   const params = (executable: string, args: string[] = []) => ({ executable, arguments: args, cwd: '/' });
   const requestCount = () => {
@@ -21,41 +19,36 @@ describe('policy.explain against the real agent', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(policiesDir);
-    writeFileSync(
-      join(policiesDir, 'collections.json'),
-      JSON.stringify({
-        Collections: [
-          { CollectionId: 'col-id', Name: 'Identity tools', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
-          { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/tr*' }] },
-          { CollectionId: 'col-whoami', Type: 'Application', Members: [{ Path: '/usr/bin/whoami' }] },
-          { CollectionId: 'col-env', Type: 'Application', Members: [{ Path: '/usr/bin/env' }] },
-          { CollectionId: 'col-me', Name: 'Me', Type: 'User', Members: [{ Uid: process.getuid!() }] },
-          { CollectionId: 'col-nobody', Name: 'Nobody', Type: 'User', Members: [{ Name: 'nobody' }] },
+    await sandbox.start({
+      files: {
+        'collections.json': {
+          Collections: [
+            { CollectionId: 'col-id', Name: 'Identity tools', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
+            { CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/tr*' }] },
+            { CollectionId: 'col-whoami', Type: 'Application', Members: [{ Path: '/usr/bin/whoami' }] },
+            { CollectionId: 'col-env', Type: 'Application', Members: [{ Path: '/usr/bin/env' }] },
+            { CollectionId: 'col-me', Name: 'Me', Type: 'User', Members: [{ Uid: process.getuid!() }] },
+            { CollectionId: 'col-nobody', Name: 'Nobody', Type: 'User', Members: [{ Name: 'nobody' }] },
+          ],
+        },
+        'policies.json': [
+          policy('pol-id', ['ALLOW', 'AUDIT'], { PolicyName: 'Allow id', ApplicationCheck: ['col-id'], UserCheck: ['col-me'] }),
+          policy('pol-id-nobody', ['DENY'], { ApplicationCheck: ['col-id'], UserCheck: ['col-nobody'] }),
+          policy('pol-id-2000', ['DENY'], { ApplicationCheck: ['col-id'], DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }] }),
+          policy('pol-true', ['JUSTIFY', 'MFA'], { ApplicationCheck: ['col-true'] }),
+          policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' }),
+          policy('pol-whoami', ['JUSTIFY', 'APPROVAL'], { ApplicationCheck: ['col-whoami'] }),
+          policy('pol-env', ['DENY'], { ApplicationCheck: ['col-env'], NotificationMessage: 'env is not allowed here.', Extension: { AllowCommands: ['/usr/bin/env -i*'] } }),
+          policy('pol-off', ['DENY'], { ApplicationCheck: ['col-id'], Status: 'off' }),
         ],
-      }),
-    );
-    writeFileSync(
-      join(policiesDir, 'policies.json'),
-      JSON.stringify([
-        policy('pol-id', ['ALLOW', 'AUDIT'], { PolicyName: 'Allow id', ApplicationCheck: ['col-id'], UserCheck: ['col-me'] }),
-        policy('pol-id-nobody', ['DENY'], { ApplicationCheck: ['col-id'], UserCheck: ['col-nobody'] }),
-        policy('pol-id-2000', ['DENY'], { ApplicationCheck: ['col-id'], DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }] }),
-        policy('pol-true', ['JUSTIFY', 'MFA'], { ApplicationCheck: ['col-true'] }),
-        policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' }),
-        policy('pol-whoami', ['JUSTIFY', 'APPROVAL'], { ApplicationCheck: ['col-whoami'] }),
-        policy('pol-env', ['DENY'], { ApplicationCheck: ['col-env'], NotificationMessage: 'env is not allowed here.', Extension: { AllowCommands: ['/usr/bin/env -i*'] } }),
-        policy('pol-off', ['DENY'], { ApplicationCheck: ['col-id'], Status: 'off' }),
-      ]),
-    );
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+      },
+    });
     client = await connectClient(sandbox.socket);
   });
 
   afterAll(async () => {
     client?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it.each([

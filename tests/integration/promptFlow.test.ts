@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +14,9 @@ import {
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { appPolicy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
+import { connectClient, PROJECT_DIR } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
+import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 
 /** Collects what the agent pushes to one connection. */
@@ -31,9 +31,7 @@ function recorder(client: AgentClient) {
 }
 
 describe('policy controls become prompts on the requester’s desktop (real agent, real socket)', () => {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  let agent: AgentProcess;
+  const sandbox = policyAgentSandbox();
   let requester: AgentClient;
   let desktop: AgentClient;
   let desk: ReturnType<typeof recorder>;
@@ -46,15 +44,17 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   const finalState = (requestId: string) => settledState(requester, requestId);
 
   beforeAll(async () => {
-    writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true', 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-echo': '/usr/bin/echo' }, [
-      appPolicy('pol-true', 'col-true', ['JUSTIFY']),
-      appPolicy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
-      appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
-      appPolicy('pol-echo-allow', 'col-echo', ['ALLOW']),
-      appPolicy('pol-echo-watch', 'col-echo', ['APPROVAL', 'MFA'], { Status: 'monitor_and_notify', PolicyName: 'Watch echo' }),
-    ]);
-    chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true', 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-echo': '/usr/bin/echo' },
+      policies: [
+        appPolicy('pol-true', 'col-true', ['JUSTIFY']),
+        appPolicy('pol-id', 'col-id', ['JUSTIFY', 'NOTIFY'], { NotificationMessage: 'This is audited.', NotificationRequiresAcknowledge: true }),
+        appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
+        appPolicy('pol-echo-allow', 'col-echo', ['ALLOW']),
+        appPolicy('pol-echo-watch', 'col-echo', ['APPROVAL', 'MFA'], { Status: 'monitor_and_notify', PolicyName: 'Watch echo' }),
+      ],
+      openToOtherUsers: true,
+    });
     requester = await connectClient(sandbox.socket, 'cli');
     desktop = await connectClient(sandbox.socket, 'desktop');
     req = recorder(requester);
@@ -64,8 +64,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   afterAll(async () => {
     requester?.close();
     desktop?.close();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('asks for a justification on the desktop, refuses one too short, then allows', async () => {

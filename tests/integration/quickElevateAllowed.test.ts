@@ -6,16 +6,14 @@ import { AgentLink } from '../../apps/desktop/src/main/agent/agentLink.ts';
 import { AllowedApplicationsCache } from '../../apps/desktop/src/main/quickElevate/allowedApplications.ts';
 import { installedApplications } from '../../apps/desktop/src/main/quickElevate/installedApplications.ts';
 import { quickElevateExplainer } from '../../apps/desktop/src/main/quickElevate/quickElevateMainService.ts';
-import { makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 
 const names = async (cache: AllowedApplicationsCache) => (await firstValueFrom(cache.list$)).allowed.map((choice) => choice.name);
 
 describe('quick-elevate’s allowed applications, kept per policy load of the real agent', () => {
-  const sandbox = makeSandbox();
-  const policies = join(sandbox.dir, 'policies');
+  const sandbox = policyAgentSandbox();
   const apps = join(sandbox.dir, 'applications');
-  let agent: AgentProcess;
   let link: AgentLink;
   let cache: AllowedApplicationsCache;
   const asked: string[] = [];
@@ -23,11 +21,10 @@ describe('quick-elevate’s allowed applications, kept per policy load of the re
   const loadedAt = () => link.current.status?.policies.loadedAt ?? null;
 
   beforeAll(async () => {
-    writePolicyDir(policies, { 'col-id': '/usr/bin/id' }, [appPolicy('pol-id', 'col-id', ['JUSTIFY'])]);
-    mkdirSync(apps, { recursive: true });
+    mkdirSync(apps);
     writeFileSync(join(apps, 'identity.desktop'), '[Desktop Entry]\nType=Application\nName=Identity\nExec=id -u\n');
     writeFileSync(join(apps, 'whoami.desktop'), '[Desktop Entry]\nType=Application\nName=Who am I\nExec=whoami\n');
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policies] });
+    await sandbox.start({ apps: { 'col-id': '/usr/bin/id' }, policies: [appPolicy('pol-id', 'col-id', ['JUSTIFY'])] });
     link = new AgentLink({ socketPath: sandbox.socket, clientVersion: 'test' });
     link.start();
     await firstValueFrom(link.status$.pipe(filter((view) => view.connection === 'connected')));
@@ -45,8 +42,7 @@ describe('quick-elevate’s allowed applications, kept per policy load of the re
 
   afterAll(async () => {
     link?.stop();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   });
 
   it('asks the agent about each installed application once per policy load', async () => {
@@ -66,7 +62,7 @@ describe('quick-elevate’s allowed applications, kept per policy load of the re
 
   it('asks again after the agent reloads its policies, and lists what they name now', async () => {
     const before = loadedAt();
-    writePolicyDir(policies, { 'col-id': '/usr/bin/id', 'col-who': '/usr/bin/whoami' }, [appPolicy('pol-id', 'col-id', ['JUSTIFY']), appPolicy('pol-who', 'col-who', ['ALLOW'])]);
+    writePolicyDir(sandbox.policiesDir, { 'col-id': '/usr/bin/id', 'col-who': '/usr/bin/whoami' }, [appPolicy('pol-id', 'col-id', ['JUSTIFY']), appPolicy('pol-who', 'col-who', ['ALLOW'])]);
     await expect.poll(loadedAt, { timeout: 10_000 }).not.toBe(before);
     await cache.refresh();
     expect(asked.splice(0)).toHaveLength(3);
@@ -74,7 +70,7 @@ describe('quick-elevate’s allowed applications, kept per policy load of the re
   });
 
   it('keeps showing the last list while the agent is gone, without asking it', async () => {
-    await agent.kill();
+    await sandbox.agent.kill();
     await expect.poll(() => link.current.connection).toBe('disconnected');
     await cache.refresh();
     expect(asked).toEqual([]);

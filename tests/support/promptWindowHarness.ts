@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -11,8 +10,9 @@ import {
   type ResultOf,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from './agentProcess.ts';
+import { connectClient, PROJECT_DIR } from './agentProcess.ts';
 import { launchChromium } from './browser.ts';
+import { policyAgentSandbox, type PolicyAgentSetup } from './policyAgent.ts';
 import { startWebShell, withQuery, type WebShellProcess } from './webShellProcess.ts';
 
 /**
@@ -22,6 +22,8 @@ import { startWebShell, withQuery, type WebShellProcess } from './webShellProces
 export const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
 
 export interface PromptWindowHarness {
+  /** The agent's socket, for more clients (an approver). */
+  readonly socket: string;
   /** A CLI client of the agent: it asks for elevation, as keeper-elevate does. */
   readonly requester: AgentClient;
   request(params: ParamsInput<typeof ElevationRequest>): Promise<ResultOf<typeof ElevationRequest>>;
@@ -30,10 +32,10 @@ export interface PromptWindowHarness {
   /** Waits until the request is decided, and returns its status. */
   finalState(requestId: string): Promise<ElevationStatusResult>;
   /**
-   * Opens the prompt window the shell presents next (each prompt that finds the window's kind with
-   * nothing open presents it anew), closing the page opened before.
+   * Opens the `window` (the one under test unless told) the shell presents next (each prompt that
+   * finds the window's kind with nothing open presents it anew), closing its page opened before.
    */
-  openWindow(query?: Record<string, string>): Promise<Page>;
+  openWindow(query?: Record<string, string>, window?: string): Promise<Page>;
   stop(): Promise<void>;
 }
 
@@ -43,25 +45,18 @@ export interface ElevateOutcome {
   readonly stderr: string;
 }
 
-export interface PromptWindowHarnessOptions {
-  /** The window under test. */
+/** The agent's policies (and config), the window under test and the browser's viewport. */
+export type PromptWindowHarnessOptions = PolicyAgentSetup & {
   readonly window: string;
-  /** Policy files (Keeper JSON) written to a fresh policies folder, by file name. */
-  readonly policies: Readonly<Record<string, unknown>>;
   readonly viewport: { readonly width: number; readonly height: number };
-}
+};
 
 /**
  * A real agent on real policy files, the web shell in front of it (as `npm start` runs it), a CLI
  * client that asks for elevation, and Chromium to open the prompt windows the shell presents.
  */
 export async function startPromptWindowHarness(options: PromptWindowHarnessOptions): Promise<PromptWindowHarness> {
-  const sandbox = makeSandbox();
-  const policiesDir = join(sandbox.dir, 'policies');
-  mkdirSync(policiesDir);
-  for (const [name, content] of Object.entries(options.policies)) writeFileSync(join(policiesDir, name), JSON.stringify(content));
-
-  let agent: AgentProcess | undefined;
+  const sandbox = policyAgentSandbox();
   let shell: WebShellProcess | undefined;
   let browser: Browser | undefined;
   let requester: AgentClient | undefined;
@@ -69,11 +64,10 @@ export async function startPromptWindowHarness(options: PromptWindowHarnessOptio
     requester?.close();
     await browser?.close();
     await shell?.stop();
-    await agent?.stop();
-    sandbox.cleanup();
+    await sandbox.dispose();
   };
   try {
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+    await sandbox.start(options);
     shell = await startWebShell(sandbox.socket);
     requester = await connectClient(sandbox.socket);
     browser = await launchChromium();
@@ -84,10 +78,11 @@ export async function startPromptWindowHarness(options: PromptWindowHarnessOptio
   const context: BrowserContext = await browser.newContext({ viewport: options.viewport, colorScheme: 'light' });
   const client = requester;
   const webShell = shell;
-  let presented = 0;
-  let page: Page | null = null;
+  const presented = new Map<string, number>();
+  const opened = new Map<string, Page>();
 
   return {
+    socket: sandbox.socket,
     requester: client,
     request: (params) => client.request(ElevationRequest, params),
     elevate: (args) =>
@@ -106,11 +101,13 @@ export async function startPromptWindowHarness(options: PromptWindowHarnessOptio
       await eventually(async () => (await client.request(ElevationStatus, { requestId })).state).not.toBe('pending');
       return client.request(ElevationStatus, { requestId });
     },
-    async openWindow(query = {}) {
-      await page?.close();
-      presented++;
-      page = await context.newPage();
-      await page.goto(withQuery(await webShell.windowUrl(options.window, presented), query));
+    async openWindow(query = {}, window = options.window) {
+      await opened.get(window)?.close();
+      const nth = (presented.get(window) ?? 0) + 1;
+      presented.set(window, nth);
+      const page = await context.newPage();
+      opened.set(window, page);
+      await page.goto(withQuery(await webShell.windowUrl(window, nth), query));
       return page;
     },
     stop,
