@@ -6,7 +6,6 @@ import {
   type Approval,
   type ApprovalStatus,
   type DecisionSummary,
-  type RequesterHistory,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
@@ -14,6 +13,7 @@ import type { Account } from '../identity/accounts.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
+import { ApprovalExtrasReader } from './approvalExtras.ts';
 import type { ApprovalSettings } from './approvalSettings.ts';
 
 export type ApprovalRole = 'administrator' | 'approver' | 'secondaryApprover';
@@ -58,8 +58,8 @@ const MINUTE = 60_000;
  */
 export const WITHDRAWN_REASON = 'withdrawn by the requester';
 const OPEN: readonly ApprovalStatus[] = ['Pending', 'Escalated'];
-/** The same application: the same hash, or the same path when neither file could be hashed. */
-const APPLICATION_MATCH = '(CASE WHEN @sha256 IS NULL THEN sha256 IS NULL AND path = @path ELSE sha256 = @sha256 END)';
+/** The list covers the newest records only: a bound on what one answer can hold. */
+const LIST_WINDOW = 10_000;
 
 /**
  * Admin approvals: records with Keeper's statuses, the seed's timers (a Pending request escalates
@@ -75,6 +75,7 @@ export class ApprovalService {
   private readonly registry: ConnectionRegistry;
   private readonly settings: ApprovalSettings;
   private readonly accounts: (uid: number) => Account;
+  private readonly extras: ApprovalExtrasReader;
   private readonly timers = new Map<string, () => void>();
   private readonly waiters = new Map<string, Array<(approval: Approval) => void>>();
   private readonly listeners = new Set<(approval: Approval) => void>();
@@ -95,6 +96,7 @@ export class ApprovalService {
     this.registry = deps.registry;
     this.settings = deps.settings;
     this.accounts = deps.accounts;
+    this.extras = new ApprovalExtrasReader(deps.db);
   }
 
   /** Re-arms the timers of open requests after a start; overdue ones move on at once. */
@@ -233,12 +235,11 @@ export class ApprovalService {
   ): { roles: ApprovalRole[]; approvals: Approval[]; nextOffset?: number | null } {
     const roles = this.rolesOf(uid);
     if (roles.length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
-    const rows = this.db.prepare('SELECT * FROM approvals ORDER BY created_at DESC, id LIMIT 10000').all() as ApprovalRow[];
-    const visible = rows.filter((r) => (!params.statuses || params.statuses.includes(r.status)) && this.canSee(roles, r));
-    if (params.limit === undefined) return { roles, approvals: this.views(visible) };
+    if (params.limit === undefined) return { roles, approvals: this.views(this.visible(roles, params.statuses, 0, LIST_WINDOW)) };
     const start = params.offset ?? 0;
-    const end = start + params.limit;
-    return { roles, approvals: this.views(visible.slice(start, end)), nextOffset: end < visible.length ? end : null };
+    // One row more than the page says whether another page follows.
+    const rows = this.visible(roles, params.statuses, start, params.limit + 1);
+    return { roles, approvals: this.views(rows.slice(0, params.limit)), nextOffset: rows.length > params.limit ? start + params.limit : null };
   }
 
   decide(uid: number | null, params: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | undefined; usableMinutes?: number | undefined }): Approval {
@@ -284,56 +285,47 @@ export class ApprovalService {
     return this.settle(row.id);
   }
 
-  /** A record as approvers see it: with the requester's history for this application and its MFA verification. */
-  private view(row: ApprovalRow): Approval {
-    const counts = this.db
+  /**
+   * The records of the newest LIST_WINDOW, newest first, that `roles` may see (with `statuses`, in
+   * one of those): `limit` of them from `offset`, filtered and cut in SQL so a page reads a page.
+   */
+  private visible(roles: readonly ApprovalRole[], statuses: readonly ApprovalStatus[] | undefined, offset: number, limit: number): ApprovalRow[] {
+    return this.db
       .prepare(
-        `SELECT COUNT(*) AS asked, COALESCE(SUM(status = 'Approved'), 0) AS approved, COALESCE(SUM(status = 'Denied'), 0) AS denied
-         FROM approvals WHERE requester_uid = @uid AND id != @id AND ${APPLICATION_MATCH}`,
+        // The window, filter and offset are walked in the covering index approvals_newest; only the page's rows are read.
+        `SELECT approvals.* FROM (
+           SELECT record AS page_row FROM (SELECT rowid AS record, created_at, id, status, escalated_at FROM approvals ORDER BY created_at DESC, id LIMIT ${LIST_WINDOW})
+           WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+             AND (@seesAll OR escalated_at IS NOT NULL OR status = 'Escalated')
+           ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset
+         ) JOIN approvals ON approvals.rowid = page_row
+         ORDER BY created_at DESC, id`,
       )
-      .get({ uid: row.requester_uid, id: row.id, sha256: row.sha256, path: row.path }) as RequesterHistory;
-    const mfa = this.db.prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE request_id = ? AND type = 'mfa.verified' ORDER BY seq DESC LIMIT 1`).get(row.request_id) as
-      | MfaRow
-      | undefined;
-    return { ...toApproval(row), requesterHistory: counts, mfa: mfa ? mfaOf(row, mfa) : null };
+      .all({ statuses: statuses ? JSON.stringify(statuses) : null, seesAll: this.seesAll(roles) ? 1 : 0, limit, offset }) as ApprovalRow[];
   }
 
-  /** Many records at once: one grouped query for every history (a per-row query would be quadratic). */
+  /** A record as approvers see it: with the requester's history for this application and its MFA verification. */
+  private view(row: ApprovalRow): Approval {
+    return this.views([row])[0]!;
+  }
+
+  /** Many records at once: their extras come from lookups for these records only. */
   private views(rows: readonly ApprovalRow[]): Approval[] {
-    const groups = this.db
-      .prepare(
-        `SELECT requester_uid AS uid, COALESCE('sha256:' || sha256, 'path:' || path) AS app, COUNT(*) AS asked,
-                SUM(status = 'Approved') AS approved, SUM(status = 'Denied') AS denied
-         FROM approvals GROUP BY requester_uid, app`,
-      )
-      .all() as Array<RequesterHistory & { uid: number; app: string }>;
-    const totals = new Map(groups.map((g) => [`${g.uid}|${g.app}`, g]));
-    const verified = this.db
-      .prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE type = 'mfa.verified' AND request_id IN (SELECT request_id FROM approvals) ORDER BY seq`)
-      .all() as MfaRow[];
-    const mfaByRequest = new Map(verified.map((m) => [m.request_id, m]));
-    return rows.map((row) => {
-      const total = totals.get(`${row.requester_uid}|${row.sha256 !== null ? `sha256:${row.sha256}` : `path:${row.path}`}`)!;
-      const mfa = mfaByRequest.get(row.request_id);
-      // The totals include this record itself.
-      return {
-        ...toApproval(row),
-        mfa: mfa ? mfaOf(row, mfa) : null,
-        requesterHistory: {
-          asked: total.asked - 1,
-          approved: total.approved - (row.status === 'Approved' ? 1 : 0),
-          denied: total.denied - (row.status === 'Denied' ? 1 : 0),
-        },
-      };
-    });
+    const extras = this.extras.of(rows);
+    return rows.map((row, i) => ({ ...toApproval(row), ...extras[i]! }));
   }
 
   private hasSecondaryApprovers(): boolean {
     return this.settings.secondaryApprovers.users.length + this.settings.secondaryApprovers.groups.length > 0;
   }
 
+  /** Administrators and approvers see every request; secondary approvers only escalated ones (see `visible`). */
+  private seesAll(roles: readonly ApprovalRole[]): boolean {
+    return roles.includes('administrator') || roles.includes('approver');
+  }
+
   private canSee(roles: readonly ApprovalRole[], row: ApprovalRow): boolean {
-    if (roles.includes('administrator') || roles.includes('approver')) return true;
+    if (this.seesAll(roles)) return true;
     return roles.includes('secondaryApprover') && (row.escalated_at !== null || row.status === 'Escalated');
   }
 
@@ -396,17 +388,6 @@ export class ApprovalService {
       if (this.canSee(this.rolesOf(context.peer.uid), row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
     }
   }
-}
-
-interface MfaRow {
-  request_id: string;
-  at: string;
-  actor_uid: number;
-}
-
-/** The requester verified MFA for this request (the only one who can): named as in the record. */
-function mfaOf(row: ApprovalRow, mfa: MfaRow): NonNullable<Approval['mfa']> {
-  return { verifiedAt: mfa.at, user: { uid: mfa.actor_uid, name: mfa.actor_uid === row.requester_uid ? row.requester_name : null } };
 }
 
 function toApproval(row: ApprovalRow): Approval {

@@ -127,6 +127,9 @@ const MIGRATIONS: readonly string[] = [
   // Approvers see the application's verified publisher and the request's MFA verification.
   `ALTER TABLE approvals ADD COLUMN signer TEXT;
    CREATE INDEX audit_events_by_request ON audit_events (request_id, type);`,
+  // A page of approvals.list walks the list order and its filters, and counts its requesters' histories, in indexes alone.
+  `CREATE INDEX approvals_newest ON approvals (created_at DESC, id, status, escalated_at);
+   CREATE INDEX approvals_history ON approvals (requester_uid, sha256, path, status);`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentErrorCodes, type ApprovalStatus } from '../../../../shared/protocol/src/common/index.ts';
+import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
+import { ApprovalService } from './approvalService.ts';
+import { ApprovalSettings } from './approvalSettings.ts';
+
+const MINUTE = 60_000;
+
+/**
+ * Who sees what in `approvals.list`, now that the role and status filters and the page cut run in
+ * SQL: a secondary approver sees only escalated requests, paged or not, and a page never changes
+ * what the whole list says.
+ */
+describe('approvals.list filters by role and status in the store', () => {
+  let dir: string;
+  let db: AgentDatabase;
+  let scheduler: ManualScheduler;
+  let service: ApprovalService;
+  const names: Record<number, string> = { 0: 'root', 1000: 'ana', 1001: 'sam' };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kp-approvals-list-'));
+    db = openAgentDatabase(dir);
+    scheduler = new ManualScheduler(new Date(2026, 10, 23, 9, 0).getTime());
+    service = new ApprovalService({
+      db,
+      clock: { now: () => new Date(scheduler.now) },
+      scheduler,
+      audit: { append: () => 'id' } as unknown as AuditLog,
+      registry: new ConnectionRegistry(),
+      settings: ApprovalSettings.parse({ administrators: { users: ['root'] }, secondaryApprovers: { users: ['sam'] } }),
+      accounts: (uid) => ({ name: names[uid] ?? null, home: null, groups: [] }),
+    });
+    // Four requests; the two oldest escalate (30 minutes after they were made), the two newest are still Pending.
+    for (let i = 0; i < 4; i++) {
+      service.create({
+        requestId: `req-${i}`,
+        requester: { uid: 1000, name: 'ana' },
+        machine: 'lap-17',
+        application: { path: '/usr/bin/apt-get', sha256: 'a'.repeat(64), commandLine: `/usr/bin/apt-get install pkg${i}` },
+        justification: 'Need the package',
+        matchedPolicies: [],
+      });
+      scheduler.advance([1, 30, 1, 0][i]! * MINUTE);
+    }
+  });
+
+  afterEach(() => {
+    service.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const requests = (uid: number, params: { statuses?: ApprovalStatus[]; offset?: number; limit?: number } = {}) =>
+    service.list(uid, params).approvals.map((a) => `${a.requestId}:${a.status}`);
+
+  it('the administrator sees every request, newest first; the secondary approver only the escalated ones, whatever became of them', () => {
+    const escalated = service.list(0).approvals.filter((a) => a.status === 'Escalated');
+    expect(escalated.map((a) => a.requestId)).toEqual(['req-1', 'req-0']);
+    service.decide(1001, { approvalId: escalated[1]!.approvalId, decision: 'deny' });
+
+    expect(requests(0)).toEqual(['req-3:Pending', 'req-2:Pending', 'req-1:Escalated', 'req-0:Denied']);
+    expect(requests(1001)).toEqual(['req-1:Escalated', 'req-0:Denied']);
+    expect(requests(1001, { statuses: ['Escalated'] })).toEqual(['req-1:Escalated']);
+    expect(requests(1001, { statuses: ['Pending'] })).toEqual([]);
+    // Pages count only what the caller sees.
+    expect(service.list(1001, { limit: 1 })).toMatchObject({ approvals: [{ requestId: 'req-1' }], nextOffset: 1 });
+    expect(service.list(1001, { limit: 1, offset: 1 })).toMatchObject({ approvals: [{ requestId: 'req-0' }], nextOffset: null });
+    expect(service.list(0, { limit: 2, offset: 1, statuses: ['Pending', 'Denied'] }).approvals.map((a) => a.requestId)).toEqual(['req-2', 'req-0']);
+  });
+
+  it('each record carries the same history listed whole, paged, or returned by its decision', () => {
+    const whole = service.list(0).approvals;
+    expect(whole.map((a) => a.requesterHistory)).toEqual(Array.from({ length: 4 }, () => ({ asked: 3, approved: 0, denied: 0 })));
+    const paged = [0, 1, 2, 3].flatMap((offset) => service.list(0, { limit: 1, offset }).approvals);
+    expect(paged).toEqual(whole);
+    const denied = service.decide(0, { approvalId: whole[0]!.approvalId, decision: 'deny' });
+    expect(denied.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 0 });
+    expect(service.list(0, { limit: 1, offset: 1 }).approvals[0]!.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 1 });
+  });
+
+  it('someone with no approver role is refused', () => {
+    expect(() => service.list(1000, { limit: 10 })).toThrow(expect.objectContaining({ code: AgentErrorCodes.Unauthorized }));
+  });
+});
