@@ -21,13 +21,14 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
  * A page of `approvals.list` computes its records' extras (the requester's history for the
  * application, the MFA verification) for that page only; whatever the page size and the filter,
  * each record must carry what the whole table says, and the pages must add up to the list. The store
- * is seeded past the list's window of the newest 10,000 records, so that bound is kept too.
+ * holds more decided records than the list's window of the newest 2,000, spread among the open ones:
+ * the oldest decided ones drop out, while open requests older than them are still listed.
  */
 describe('approvals.list pages: every record, and its history and MFA, as the whole table has them', () => {
   const sandbox = policyAgentSandbox();
   let client: AgentClient;
   let reference: Map<string, ApprovalExtras>;
-  /** The list's order and window, straight from the SQLite file: the newest 10,000 records (with `statuses`, among those). */
+  /** The list's order and window, straight from the SQLite file: every open record and the newest 2,000 decided ones (with `statuses`, among those). */
   let newest: (statuses?: readonly ApprovalStatus[]) => string[];
 
   const pages = async (limit: number, statuses?: ApprovalStatus[]) => {
@@ -51,8 +52,15 @@ describe('approvals.list pages: every record, and its history and MFA, as the wh
     client = await connectClient(sandbox.socket, 'desktop');
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
     reference = wholeTableExtras(db);
-    const window = db.prepare('SELECT id, status FROM approvals ORDER BY created_at DESC, id LIMIT 10000').all() as Array<{ id: string; status: ApprovalStatus }>;
+    const all = db.prepare('SELECT id, status FROM approvals ORDER BY created_at DESC, id').all() as Array<{ id: string; status: ApprovalStatus }>;
     db.close();
+    const isOpen = (r: { status: ApprovalStatus }) => r.status === 'Pending' || r.status === 'Escalated';
+    const keptDecided = new Set(all.filter((r) => !isOpen(r)).slice(0, 2_000).map((r) => r.id));
+    const window = all.filter((r) => isOpen(r) || keptDecided.has(r.id));
+    // The seed puts open requests before and after the oldest decided ones that drop out.
+    const oldestKept = window.findLastIndex((r) => !isOpen(r));
+    expect(window.length).toBe(8_040 + 2_000);
+    expect(window.slice(oldestKept + 1).some(isOpen)).toBe(true);
     newest = (statuses) => window.filter((r) => !statuses || statuses.includes(r.status)).map((r) => r.id);
   }, 60_000);
 
@@ -61,7 +69,7 @@ describe('approvals.list pages: every record, and its history and MFA, as the wh
     await sandbox.dispose();
   });
 
-  it('pages of 1,000 list the newest 10,000 once each, with the whole table\'s history and MFA identity on every record', async () => {
+  it('pages of 1,000 list every open request and the newest 2,000 decided ones once each, with the whole table\'s history and MFA identity on every record', async () => {
     const listed = await pages(1_000);
     expect(listed.map((a) => a.approvalId)).toEqual(newest());
     expect(extrasOf(listed)).toEqual(expectedExtras(newest()));
@@ -82,7 +90,7 @@ describe('approvals.list pages: every record, and its history and MFA, as the wh
   });
 
   it('a page past the end is empty and last; a negative offset or a zero limit from a raw client is refused by the agent', async () => {
-    expect(await client.request(ApprovalsList, { limit: 500, offset: 10_000 })).toMatchObject({ approvals: [], nextOffset: null });
+    expect(await client.request(ApprovalsList, { limit: 500, offset: newest().length })).toMatchObject({ approvals: [], nextOffset: null });
     const last = await client.request(ApprovalsList, { limit: 500, offset: 9_999 });
     expect(last.approvals.map((a) => a.approvalId)).toEqual(newest().slice(9_999));
     expect(last.nextOffset).toBeNull();

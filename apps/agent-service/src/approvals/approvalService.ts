@@ -58,8 +58,12 @@ const MINUTE = 60_000;
  */
 export const WITHDRAWN_REASON = 'withdrawn by the requester';
 const OPEN: readonly ApprovalStatus[] = ['Pending', 'Escalated'];
-/** The list covers the newest records only: a bound on what one answer can hold. */
-const LIST_WINDOW = 10_000;
+/**
+ * The list holds every open request, however old (those are what an approver is there to decide),
+ * and the newest decided ones only: decided records pile up for as long as the agent runs, and the
+ * audit, not the queue, is where they are kept.
+ */
+const DECIDED_WINDOW = 2_000;
 
 /**
  * Admin approvals: records with Keeper's statuses, the seed's timers (a Pending request escalates
@@ -235,7 +239,7 @@ export class ApprovalService {
   ): { roles: ApprovalRole[]; approvals: Approval[]; nextOffset?: number | null } {
     const roles = this.rolesOf(uid);
     if (roles.length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
-    if (params.limit === undefined) return { roles, approvals: this.views(this.visible(roles, params.statuses, 0, LIST_WINDOW)) };
+    if (params.limit === undefined) return { roles, approvals: this.views(this.visible(roles, params.statuses, 0, -1)) };
     const start = params.offset ?? 0;
     // One row more than the page says whether another page follows.
     const rows = this.visible(roles, params.statuses, start, params.limit + 1);
@@ -286,22 +290,35 @@ export class ApprovalService {
   }
 
   /**
-   * The records of the newest LIST_WINDOW, newest first, that `roles` may see (with `statuses`, in
-   * one of those): `limit` of them from `offset`, filtered and cut in SQL so a page reads a page.
+   * The listed records (every open one and the newest DECIDED_WINDOW decided ones), newest first,
+   * that `roles` may see (with `statuses`, in one of those): `limit` of them (-1: all) from `offset`,
+   * filtered and cut in SQL so a page reads a page.
    */
   private visible(roles: readonly ApprovalRole[], statuses: readonly ApprovalStatus[] | undefined, offset: number, limit: number): ApprovalRow[] {
+    // The oldest decided record still listed; older decided ones are left out (list order: created_at DESC, id).
+    const cutoff = this.db
+      .prepare(`SELECT created_at, id FROM approvals WHERE status NOT IN ('Pending', 'Escalated') ORDER BY created_at DESC, id LIMIT 1 OFFSET ${DECIDED_WINDOW - 1}`)
+      .get() as { created_at: string; id: string } | undefined;
     return this.db
       .prepare(
         // The window, filter and offset are walked in the covering index approvals_newest; only the page's rows are read.
         `SELECT approvals.* FROM (
-           SELECT record AS page_row FROM (SELECT rowid AS record, created_at, id, status, escalated_at FROM approvals ORDER BY created_at DESC, id LIMIT ${LIST_WINDOW})
-           WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+           SELECT rowid AS page_row FROM approvals
+           WHERE (status IN ('Pending', 'Escalated') OR @cutoffAt IS NULL OR created_at > @cutoffAt OR (created_at = @cutoffAt AND id <= @cutoffId))
+             AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
              AND (@seesAll OR escalated_at IS NOT NULL OR status = 'Escalated')
            ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset
          ) JOIN approvals ON approvals.rowid = page_row
          ORDER BY created_at DESC, id`,
       )
-      .all({ statuses: statuses ? JSON.stringify(statuses) : null, seesAll: this.seesAll(roles) ? 1 : 0, limit, offset }) as ApprovalRow[];
+      .all({
+        cutoffAt: cutoff?.created_at ?? null,
+        cutoffId: cutoff?.id ?? null,
+        statuses: statuses ? JSON.stringify(statuses) : null,
+        seesAll: this.seesAll(roles) ? 1 : 0,
+        limit,
+        offset,
+      }) as ApprovalRow[];
   }
 
   /** A record as approvers see it: with the requester's history for this application and its MFA verification. */

@@ -67,8 +67,8 @@ export const ApprovalsListParams = z
   .object({
     statuses: z.array(ApprovalStatus).min(1).optional(),
     /**
-     * One page of the list (newest first), so a long queue fits the protocol's frame size limit;
-     * without `limit`, everything in one answer (as before).
+     * One page of the list (newest first: every open request and the newest 2,000 decided ones), so
+     * a long queue fits the protocol's frame size limit; without `limit`, everything in one answer.
      */
     offset: z.number().int().nonnegative().optional(),
     limit: z.number().int().min(1).max(1000).optional(),
