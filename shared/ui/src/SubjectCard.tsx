@@ -1,14 +1,12 @@
 import { useId, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptShow } from '../../protocol/src/common/methods/prompt.ts';
+import { raw } from './raw.ts';
 
 /** The file name of a path, either separator. */
 export function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
-
-/** Marks an element whose text is data (a path, a hash, a name from a policy), not words of ours to translate. */
-export const raw = (isData = true) => (isData ? { 'data-raw': '' } : {});
 
 /** One term and its value in a card's fact list; `data` when the value is data rather than our words. */
 export function Fact({ label, mono = false, data = false, testId, children }: { label: string; mono?: boolean; data?: boolean; testId?: string; children: ReactNode }) {

@@ -19,7 +19,8 @@ export async function followPrompts({ kind, socket, state, connected }: FollowPr
     const [open, connect] = await Promise.all([socket, connected?.()]);
     const transport = open ? webShellTransport(open) : electronTransport(window.service ?? {});
     const prompts = createServiceClient(PROMPT_SERVICES[kind], transport);
-    state.bridgeReady(prompts);
+    state.promptsConnected(prompts);
+    state.bridgeReady();
     transport.onDisconnect(state.bridgeLost);
     // Further services first: a prompt's view may use them as soon as it shows.
     connect?.(transport);

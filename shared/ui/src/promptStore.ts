@@ -7,35 +7,30 @@ import type { PROMPT_SERVICES, PromptQueueView, PromptServiceDescriptor } from '
 import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
 import { openWebShellSocket } from '../../bridge/src/renderer/webShellSocket.ts';
 import { bootstrapWindow, type WindowProps } from './bootstrapWindow.tsx';
+import { BRIDGE_CONNECTING, createBridgeActions, type BridgeActions, type BridgeSlice } from './bridgeSlice.ts';
 
 export type PromptClient = ServiceClient<PromptServiceDescriptor>;
 
 /** The slice every prompt window's store starts from: the bridge, the queue of its kind, answers. */
-export interface PromptSlice {
-  /** Link between this page and the desktop app (not the agent). */
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
+export interface PromptSlice extends BridgeSlice, BridgeActions {
   queue: PromptQueueView;
   /** Prompt ids this window answered, so a late update never shows them again. */
   answered: readonly string[];
   prompts: PromptClient | null;
-  bridgeReady: (prompts: PromptClient) => void;
-  bridgeLost: () => void;
-  bridgeFailed: (reason: string) => void;
+  /** The window's prompt service, once the bridge is there. */
+  promptsConnected: (prompts: PromptClient) => void;
   queueChanged: (queue: PromptQueueView) => void;
   /** Sends one answer; an accepted one (a cancel included) marks the prompt answered here. */
   respond: (promptId: string, response: PromptResponse) => Promise<PromptRespondResult>;
 }
 
 export const createPromptSlice: StateCreator<PromptSlice> = (set, get) => ({
-  bridge: 'connecting',
-  bridgeError: null,
+  ...BRIDGE_CONNECTING,
   queue: { current: null, waiting: 0 },
   answered: [],
   prompts: null,
-  bridgeReady: (prompts) => set({ bridge: 'ready', bridgeError: null, prompts }),
-  bridgeLost: () => set({ bridge: 'lost' }),
-  bridgeFailed: (reason) => set({ bridge: 'failed', bridgeError: reason }),
+  ...createBridgeActions(set),
+  promptsConnected: (prompts) => set({ prompts }),
   queueChanged: (queue) => set({ queue }),
   respond: async (promptId, response) => {
     const prompts = get().prompts;

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AgentStatusView } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
 import type { AgentDetails, AgentDetailsProblem, ExplainOutcome } from '../../../../shared/bridge/src/common/services/agentDetails.ts';
+import { BRIDGE_CONNECTING, createBridgeActions, type BridgeSlice } from '../../../../shared/ui/src/bridgeSlice.ts';
 import type { CommandLineProblem } from './commandLine.ts';
 
 /** The "why" form's last answer: the agent's explanation, or why there is none. */
@@ -10,10 +11,7 @@ export type WhyState =
   | { phase: 'explained'; explanation: Extract<ExplainOutcome, { ok: true }>['value'] }
   | { phase: 'failed'; problem: AgentDetailsProblem | CommandLineProblem };
 
-export interface AgentWindowState {
-  /** Link between this page and the desktop app (not the agent). */
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
+export interface AgentWindowState extends BridgeSlice {
   view: AgentStatusView | null;
   /** This user's own state at the agent; null until loaded. */
   details: AgentDetails | null;
@@ -24,8 +22,7 @@ export interface AgentWindowState {
 }
 
 export const useAgentWindow = create<AgentWindowState>()(() => ({
-  bridge: 'connecting',
-  bridgeError: null,
+  ...BRIDGE_CONNECTING,
   view: null,
   details: null,
   detailsProblem: null,
@@ -35,9 +32,7 @@ export const useAgentWindow = create<AgentWindowState>()(() => ({
 
 /** Module-level actions, so bridge plumbing never needs React. */
 export const agentWindowActions = {
-  bridgeReady: () => useAgentWindow.setState({ bridge: 'ready', bridgeError: null }),
-  bridgeLost: () => useAgentWindow.setState({ bridge: 'lost' }),
-  bridgeFailed: (reason: string) => useAgentWindow.setState({ bridge: 'failed', bridgeError: reason }),
+  ...createBridgeActions(useAgentWindow.setState),
   statusChanged: (view: AgentStatusView) => useAgentWindow.setState({ view }),
   detailsLoaded: (details: AgentDetails) => useAgentWindow.setState({ details, detailsProblem: null }),
   detailsFailed: (problem: AgentDetailsProblem) => useAgentWindow.setState({ detailsProblem: problem }),

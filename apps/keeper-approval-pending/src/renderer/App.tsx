@@ -1,10 +1,10 @@
 import { useEffect, useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApprovalStatus } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import type { PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
 import { basename, Fact, SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
-import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
+import { StatusBadge } from '../../../../shared/ui/src/StatusBadge.tsx';
+import { APPROVAL_STATUS_TONES } from '../../../../shared/ui/src/approvalStatusTone.ts';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { minutesAndSeconds, useNow } from '../../../../shared/ui/src/useNow.ts';
 import { useApprovalPendingWindow } from './store.ts';
@@ -22,8 +22,6 @@ export function App({ theme }: WindowProps) {
     </PromptWindow>
   );
 }
-
-const TONES: Readonly<Record<ApprovalStatus, Tone>> = { Pending: 'neutral', Escalated: 'warn', Approved: 'ok', Denied: 'bad', Expired: 'bad' };
 
 /**
  * The requester's view of an admin approval request: what was asked, with which justification, who
@@ -52,7 +50,7 @@ function PendingNotice({ prompt }: { prompt: PromptShow }) {
     <>
       <div ref={statusRef} tabIndex={-1} className="kp-notice" data-tone={details.status === 'Escalated' ? 'warn' : 'neutral'} data-testid="approval-status">
         <p role="status">
-          <StatusBadge tone={TONES[details.status]} label={t(`status.${details.status}`)} testId="status-badge" />{' '}
+          <StatusBadge tone={APPROVAL_STATUS_TONES[details.status]} label={t(`status.${details.status}`)} testId="status-badge" />{' '}
           <span data-testid="status-text">{details.status === 'Escalated' ? t('escalatedText') : t('pendingText')}</span>
         </p>
         <p>
@@ -100,9 +98,9 @@ function DecidedNotice({ prompt }: { prompt: PromptShow }) {
   const text = status === 'Approved' ? t('decided.approved', { name: by }) : status === 'Denied' ? t('decided.denied', { name: by }) : t('decided.expired');
   return (
     <>
-      <div ref={statusRef} tabIndex={-1} className="kp-notice" data-tone={TONES[status] === 'ok' ? 'ok' : 'bad'} data-testid="approval-status">
+      <div ref={statusRef} tabIndex={-1} className="kp-notice" data-tone={APPROVAL_STATUS_TONES[status] === 'ok' ? 'ok' : 'bad'} data-testid="approval-status">
         <p role="status">
-          <StatusBadge tone={TONES[status]} label={t(`status.${status}`)} testId="status-badge" />{' '}
+          <StatusBadge tone={APPROVAL_STATUS_TONES[status]} label={t(`status.${status}`)} testId="status-badge" />{' '}
           <span data-testid="status-text">{text}</span>
         </p>
         {status === 'Approved' ? <p data-testid="decided-next">{t('decided.runs')}</p> : null}

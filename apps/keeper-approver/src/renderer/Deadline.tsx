@@ -1,10 +1,7 @@
 import type { TFunction } from 'i18next';
-import type { Approval, ApprovalStatus } from '../../../../shared/protocol/src/common/methods/approvals.ts';
-import type { Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
+import type { Approval } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { splitDuration, useNow } from '../../../../shared/ui/src/useNow.ts';
 import { isOpen } from './queueFilter.ts';
-
-export const STATUS_TONES: Readonly<Record<ApprovalStatus, Tone>> = { Pending: 'neutral', Escalated: 'warn', Approved: 'ok', Denied: 'bad', Expired: 'bad' };
 
 /**
  * Time left until an open request escalates or expires (h:mm:ss); who decided a closed one. Takes

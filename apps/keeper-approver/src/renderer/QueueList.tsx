@@ -3,9 +3,11 @@ import { memo, useEffect, useRef } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Approval } from '../../../../shared/protocol/src/common/methods/approvals.ts';
-import { basename, raw } from '../../../../shared/ui/src/SubjectCard.tsx';
+import { basename } from '../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../shared/ui/src/raw.ts';
 import { StatusBadge } from '../../../../shared/ui/src/StatusBadge.tsx';
-import { Deadline, STATUS_TONES } from './Deadline.tsx';
+import { APPROVAL_STATUS_TONES } from '../../../../shared/ui/src/approvalStatusTone.ts';
+import { Deadline } from './Deadline.tsx';
 import { requesterName } from './queueFilter.ts';
 import { approverActions } from './store.ts';
 
@@ -116,7 +118,7 @@ const QueueRow = memo(function QueueRow({ approval, position, setSize, start, si
         </span>
       </span>
       <span className="ka-row-side">
-        <StatusBadge tone={STATUS_TONES[approval.status]} label={t(`status.${approval.status}`)} />
+        <StatusBadge tone={APPROVAL_STATUS_TONES[approval.status]} label={t(`status.${approval.status}`)} />
         <Deadline approval={approval} t={t} short />
       </span>
     </div>

@@ -3,7 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { Approval } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { basename, Fact } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge } from '../../../../shared/ui/src/StatusBadge.tsx';
-import { Deadline, STATUS_TONES } from './Deadline.tsx';
+import { APPROVAL_STATUS_TONES } from '../../../../shared/ui/src/approvalStatusTone.ts';
+import { Deadline } from './Deadline.tsx';
 import { isOpen, requesterName } from './queueFilter.ts';
 import { startDecision } from './shortcuts.ts';
 
@@ -25,7 +26,7 @@ export const RequestDetail = memo(function RequestDetail({ approval, selfUid }: 
     <section className="kp-card ka-detail" aria-labelledby={headingId} data-testid="detail">
       <h2 id={headingId}>
         {t('detail.heading', { name: basename(approval.application.path) })}{' '}
-        <StatusBadge tone={STATUS_TONES[approval.status]} label={t(`status.${approval.status}`)} testId="detail-status" />
+        <StatusBadge tone={APPROVAL_STATUS_TONES[approval.status]} label={t(`status.${approval.status}`)} testId="detail-status" />
       </h2>
       <dl className="kp-facts">
         <Fact label={t('detail.requester')} data testId="detail-requester">

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { ApproverQueueView, ApproverSettings, DecisionOutcome } from '../../../../shared/bridge/src/common/services/approverQueue.ts';
+import { BRIDGE_CONNECTING, createBridgeActions, type BridgeSlice } from '../../../../shared/ui/src/bridgeSlice.ts';
 import { NO_FILTERS, type QueueFilters } from './queueFilter.ts';
 
 /** What the confirmation dialog is about to do (the exact requests, decision, grant window and reason). */
@@ -10,10 +11,7 @@ export interface PendingDecision {
   readonly reason: string;
 }
 
-export interface ApproverWindowState {
-  /** Link between this page and the desktop app (not the agent). */
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
+export interface ApproverWindowState extends BridgeSlice {
   view: ApproverQueueView | null;
   settings: ApproverSettings | null;
   filters: QueueFilters;
@@ -29,8 +27,7 @@ export interface ApproverWindowState {
 }
 
 export const useApproverWindow = create<ApproverWindowState>()(() => ({
-  bridge: 'connecting',
-  bridgeError: null,
+  ...BRIDGE_CONNECTING,
   view: null,
   settings: null,
   filters: NO_FILTERS,
@@ -46,9 +43,7 @@ const set = useApproverWindow.setState;
 
 /** Module-level actions, so bridge plumbing and shortcuts never need React. */
 export const approverActions = {
-  bridgeReady: () => set({ bridge: 'ready', bridgeError: null }),
-  bridgeLost: () => set({ bridge: 'lost' }),
-  bridgeFailed: (reason: string) => set({ bridge: 'failed', bridgeError: reason }),
+  ...createBridgeActions(set),
   queueChanged: (view: ApproverQueueView) => set({ view }),
   settingsChanged: (settings: ApproverSettings) => set({ settings }),
   setFilter: (change: Partial<QueueFilters>) => set((s) => ({ filters: { ...s.filters, ...change } })),

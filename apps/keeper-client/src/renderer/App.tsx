@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { TrayIndicator, TrayLabel, TrayMenuItem, TrayView } from '../../../../shared/bridge/src/common/services/tray.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
-import { raw } from '../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';

@@ -1,10 +1,8 @@
 import { create } from 'zustand';
 import type { TrayView } from '../../../../shared/bridge/src/common/services/tray.ts';
+import { BRIDGE_CONNECTING, createBridgeActions, type BridgeSlice } from '../../../../shared/ui/src/bridgeSlice.ts';
 
-export interface ClientWindowState {
-  /** Link between this page and the desktop app (not the agent). */
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
+export interface ClientWindowState extends BridgeSlice {
   view: TrayView | null;
   /** The window the last menu item opened, for the live region. */
   opened: string | null;
@@ -15,12 +13,10 @@ export interface ClientWindowState {
   activate: ((itemId: string) => Promise<{ opened: string | null }>) | null;
 }
 
-export const useClientWindow = create<ClientWindowState>()(() => ({ bridge: 'connecting', bridgeError: null, view: null, opened: null, aboutShown: false, quit: false, activate: null }));
+export const useClientWindow = create<ClientWindowState>()(() => ({ ...BRIDGE_CONNECTING, view: null, opened: null, aboutShown: false, quit: false, activate: null }));
 
 export const clientWindowActions = {
-  bridgeReady: () => useClientWindow.setState({ bridge: 'ready', bridgeError: null }),
-  bridgeLost: () => useClientWindow.setState({ bridge: 'lost' }),
-  bridgeFailed: (reason: string) => useClientWindow.setState({ bridge: 'failed', bridgeError: reason }),
+  ...createBridgeActions(useClientWindow.setState),
   viewChanged: (view: TrayView) => useClientWindow.setState({ view }),
   opened: (window: string | null) => useClientWindow.setState({ opened: window }),
   setActivate: (activate: ClientWindowState['activate']) => useClientWindow.setState({ activate }),

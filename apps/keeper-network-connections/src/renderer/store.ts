@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { NetworkActionResult, NetworkSnapshot } from '../../../../shared/bridge/src/common/services/networkConnections.ts';
+import { BRIDGE_CONNECTING, createBridgeActions, type BridgeSlice } from '../../../../shared/ui/src/bridgeSlice.ts';
 
 export interface NetworkApi {
   snapshot(): Promise<NetworkSnapshot>;
@@ -7,9 +8,7 @@ export interface NetworkApi {
   forgetNetwork(uuid: string): Promise<NetworkActionResult>;
 }
 
-export interface NetworkWindowState {
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
+export interface NetworkWindowState extends BridgeSlice {
   api: NetworkApi | null;
   snapshot: NetworkSnapshot | null;
   /** The change being made now, by what it is about (interface name or connection name). */
@@ -17,12 +16,11 @@ export interface NetworkWindowState {
   last: { subject: string; action: 'up' | 'down' | 'forget'; result: NetworkActionResult } | null;
 }
 
-export const useNetworkWindow = create<NetworkWindowState>()(() => ({ bridge: 'connecting', bridgeError: null, api: null, snapshot: null, busy: null, last: null }));
+export const useNetworkWindow = create<NetworkWindowState>()(() => ({ ...BRIDGE_CONNECTING, api: null, snapshot: null, busy: null, last: null }));
 
 export const networkActions = {
-  bridgeReady: (api: NetworkApi) => useNetworkWindow.setState({ bridge: 'ready', bridgeError: null, api }),
-  bridgeLost: () => useNetworkWindow.setState({ bridge: 'lost' }),
-  bridgeFailed: (reason: string) => useNetworkWindow.setState({ bridge: 'failed', bridgeError: reason }),
+  ...createBridgeActions(useNetworkWindow.setState),
+  connected: (api: NetworkApi) => useNetworkWindow.setState({ api }),
   async refresh() {
     const api = useNetworkWindow.getState().api;
     if (api) useNetworkWindow.setState({ snapshot: await api.snapshot() });

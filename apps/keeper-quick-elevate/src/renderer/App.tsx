@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuickElevateChoice, QuickElevatePreview, QuickElevateProgress } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
-import { raw } from '../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';

@@ -5,15 +5,14 @@ import type {
   QuickElevateProgress,
   QuickElevateSubmitted,
 } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
+import { BRIDGE_CONNECTING, createBridgeActions, type BridgeSlice } from '../../../../shared/ui/src/bridgeSlice.ts';
 
 export interface QuickElevateApi {
   preview(text: string): Promise<QuickElevatePreview>;
   submit(text: string): Promise<QuickElevateSubmitted>;
 }
 
-export interface QuickElevateState {
-  bridge: 'connecting' | 'ready' | 'lost' | 'failed';
-  bridgeError: string | null;
+export interface QuickElevateState extends BridgeSlice {
   api: QuickElevateApi | null;
   choices: QuickElevateChoices | null;
   command: string;
@@ -25,8 +24,7 @@ export interface QuickElevateState {
 }
 
 export const useQuickElevate = create<QuickElevateState>()(() => ({
-  bridge: 'connecting',
-  bridgeError: null,
+  ...BRIDGE_CONNECTING,
   api: null,
   choices: null,
   command: '',
@@ -39,9 +37,8 @@ export const useQuickElevate = create<QuickElevateState>()(() => ({
 const api = () => useQuickElevate.getState().api;
 
 export const quickElevateActions = {
-  bridgeReady: (ready: QuickElevateApi) => useQuickElevate.setState({ bridge: 'ready', bridgeError: null, api: ready }),
-  bridgeLost: () => useQuickElevate.setState({ bridge: 'lost' }),
-  bridgeFailed: (reason: string) => useQuickElevate.setState({ bridge: 'failed', bridgeError: reason }),
+  ...createBridgeActions(useQuickElevate.setState),
+  connected: (ready: QuickElevateApi) => useQuickElevate.setState({ api: ready }),
   progressChanged: (progress: QuickElevateProgress[]) => useQuickElevate.setState({ progress }),
   choicesChanged: (choices: QuickElevateChoices) => useQuickElevate.setState({ choices }),
   setCommand: (command: string) => useQuickElevate.setState({ command, submitted: null }),

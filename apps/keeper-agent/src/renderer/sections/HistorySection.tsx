@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { ElevationHistoryEntry } from '../../../../../shared/protocol/src/common/methods/history.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { detailsActions } from '../detailsActions.ts';
 

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { PluginState, PluginStatus } from '../../../../../shared/protocol/src/common/methods/agent.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 
 const PLUGIN_TONE: Record<PluginState, Tone> = { Healthy: 'ok', Starting: 'neutral', Stopping: 'neutral', Unhealthy: 'warn', Failed: 'bad' };

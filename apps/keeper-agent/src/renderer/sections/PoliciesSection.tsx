@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { PolicySummary } from '../../../../../shared/protocol/src/common/methods/agent.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 
 /** How many policies are in effect, and every problem in the policy files. */
 export function PoliciesSection({ policies }: { policies: PolicySummary }) {

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { JobRunView } from '../../../../../shared/protocol/src/common/methods/jobs.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { useJobRuns } from '../jobRuns.ts';
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentDetails } from '../../../../../shared/bridge/src/common/services/agentDetails.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { useNow } from '../../../../../shared/ui/src/useNow.ts';
 import { detailsActions } from '../detailsActions.ts';
 import { useAgentWindow } from '../store.ts';

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { AgentStatus } from '../../../../../shared/protocol/src/common/methods/agent.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { splitDuration, useNow } from '../../../../../shared/ui/src/useNow.ts';
 import { LogLevelControl } from './LogLevelControl.tsx';

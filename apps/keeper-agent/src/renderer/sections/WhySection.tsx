@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PolicyCheckOutcome, PolicyExplanation } from '../../../../../shared/protocol/src/common/methods/policy.ts';
-import { raw } from '../../../../../shared/ui/src/SubjectCard.tsx';
+import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { detailsActions } from '../detailsActions.ts';
 import { useAgentWindow, type WhyState } from '../store.ts';
