@@ -19,6 +19,9 @@ import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 import { CONTENT_SECURITY_POLICY } from '../../apps/desktop/src/main/security/contentSecurityPolicy.ts';
 import { codeAt } from '../support/totp.ts';
+import { createI18n } from '../../shared/i18n/src/createI18n.ts';
+import { shownReason } from '../../shared/i18n/src/reasonText.ts';
+import { RESOURCES } from '../../shared/i18n/src/resources.ts';
 
 const version = (JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -115,6 +118,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   }
 
   const OUTCOME_LABEL: Record<DecisionSummary['outcome'], string> = { allow: 'Allowed', deny: 'Denied', controls: 'Allowed after controls' };
+  const english = createI18n('en', 'agent', RESOURCES).t;
 
   it.each([
     ['allow', '/usr/bin/id -u', '/usr/bin/id', ['-u']],
@@ -126,7 +130,8 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     const real = (await client.request(ElevationRequest, { executable, arguments: args, cwd: '/' })).decision;
     expect(shown).toEqual({
       outcome: OUTCOME_LABEL[real.outcome],
-      reason: real.reason,
+      // Worded from the decision's reason code, as every window words it.
+      reason: shownReason(english, real.reason, real.reasonDetail).text,
       controls: real.controls,
       deciding: real.deciding,
       // Enforced and monitored policies that match (the window lists both).
@@ -237,6 +242,19 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(await german.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await german.title()).toBe('Keeper Agent');
     expect(await german.getByRole('heading', { name: 'Warum? Richtlinien-Simulator' }).count()).toBe(1);
+    // The agent's reasons, worded in German from their codes (not the agent's English, so not marked raw).
+    const denied = german.getByTestId('history').locator('li').filter({ hasText: '/usr/bin/whoami' }).first().locator('[data-reason]');
+    await eventually(() => denied.textContent()).toBe('Richtlinie „No whoami“: whoami is not for administrators.');
+    expect(await denied.getAttribute('data-reason')).toBe('policy-deny-message');
+    expect(await denied.getAttribute('data-raw')).toBeNull();
+    const passed = german.getByTestId('history').locator('li').filter({ hasText: '/usr/bin/env' }).first().locator('[data-reason]');
+    expect(await passed.textContent()).toBe('Alle Kontrollen wurden bestanden.');
+    await denied.scrollIntoViewIfNeeded();
+    await saveScreenshot(german, 'keeper-agent-history-de');
+    await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de', theme: 'dark' }));
+    await eventually(() => denied.textContent()).toBe('Richtlinie „No whoami“: whoami is not for administrators.');
+    await denied.scrollIntoViewIfNeeded();
+    await saveScreenshot(german, 'keeper-agent-history-de-dark');
     await german.close();
   });
 

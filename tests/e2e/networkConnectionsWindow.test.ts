@@ -110,7 +110,8 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     await button.focus();
     await page.keyboard.press('Enter');
     await eventually(() => page.getByTestId('action-result').locator('[data-outcome]').getAttribute('data-outcome')).toBe('denied');
-    expect(await page.getByTestId('action-result').textContent()).toBe(`Enabling ${target} was denied by policy:${DENIED}`);
+    expect(await page.getByTestId('action-result').textContent()).toBe(`Enabling ${target} was denied by policy:Policy “No changes to virtual links”: ${DENIED}`);
+    expect(await page.getByTestId('action-result').locator('[data-reason]').getAttribute('data-reason')).toBe('policy-deny-message');
     expect(Number.parseInt(readFileSync(`/sys/class/net/${target}/flags`, 'utf8'), 16) & 1).toBe(0);
     await saveScreenshot(page, 'keeper-network-connections-denied');
   });

@@ -75,6 +75,17 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): string {
     io,
     unrepresentable: 'any',
     override: (ctx) => {
+      // 35 reason codes would repeat in every result that carries one: they are listed once instead.
+      if (ctx.zodSchema === protocol.ReasonDetail) {
+        for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+        Object.assign(ctx.jsonSchema, {
+          type: 'object',
+          description: 'A reason code and its values, listed under "Reason codes".',
+          properties: { code: { type: 'string', enum: protocol.REASON_CODES }, values: { type: 'object' } },
+          required: ['code', 'values'],
+        });
+        return;
+      }
       const checks = ((ctx.zodSchema._zod.def as { checks?: ZodCheckLike[] }).checks ?? []).filter((c) => c._zod.def.check === 'custom');
       if (checks.length === 0) return;
       const rules = checks.map((c) => {
@@ -114,6 +125,20 @@ export function renderGenerated(sources: ProtocolSources): string {
   for (const [name, code] of [...Object.entries(JsonRpcErrorCodes), ...Object.entries(AgentErrorCodes)]) {
     const meaning = comments.get(name) ?? CODE_MEANINGS[name] ?? '(undocumented: give it a doc comment in errors.ts)';
     out.push(`| ${code} | ${name} | ${meaning.replace(/\|/g, '\\|')} |`);
+  }
+  out.push(
+    '',
+    '## Reason codes',
+    '',
+    'A decision\'s `reasonDetail`: the English `reason` as a code plus values, which a window words in the user\'s language',
+    '(`common:reason.<code>`). A client that does not know a code reads the detail as absent and shows `reason`.',
+    '',
+    '| Code | Values |',
+    '|---|---|',
+  );
+  for (const option of protocol.ReasonDetail.options) {
+    const values = Object.keys(option.shape.values.shape).map((name) => `\`${name}\``).join(', ') || '—';
+    out.push(`| \`${option.shape.code.value}\` | ${values} |`);
   }
   out.push(
     '',

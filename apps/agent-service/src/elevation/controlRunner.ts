@@ -1,4 +1,4 @@
-import type { Approval, DecisionSummary, PromptShow } from '../../../../shared/protocol/src/common/index.ts';
+import type { Approval, DecisionSummary, PromptShow, ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalService.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
@@ -53,7 +53,16 @@ export interface ControlProgress {
   passed(control: DecisionSummary['controls'][number], detail: { justification?: string }): void;
 }
 
-export type FlowResult = { readonly state: 'allowed'; readonly reason: string } | { readonly state: 'denied'; readonly reason: string };
+/** How a flow ended: `reason` in English for the CLI, logs and audit, `reasonDetail` for windows to word. */
+export interface FlowResult {
+  readonly state: 'allowed' | 'denied';
+  readonly reason: string;
+  readonly reasonDetail?: ReasonDetail;
+}
+
+function denied(reason: string, reasonDetail: ReasonDetail): FlowResult {
+  return { state: 'denied', reason, reasonDetail };
+}
 
 /** The justification prompt (JUSTIFY, and the reason every approval request carries). */
 async function askJustification(
@@ -74,8 +83,8 @@ async function askJustification(
       ? { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` }
       : null,
   );
-  if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'justification prompt', request.userName) };
-  if (answer.response.kind !== 'justification') return { state: 'denied', reason: 'The justification prompt got a wrong answer.' };
+  if (answer.kind !== 'answered') return failure(answer, 'justification', request);
+  if (answer.response.kind !== 'justification') return denied('The justification prompt got a wrong answer.', { code: 'justification-wrong-answer', values: {} });
   return answer.response.text.trim();
 }
 
@@ -152,17 +161,31 @@ const MFA_PROBLEMS = {
   locked: 'Too many wrong codes; try again later.',
 } as const;
 
+/** The prompts whose failure ends a flow, and how the English reason names each. */
+const PROMPT_WORDS = {
+  justification: 'justification prompt',
+  acknowledge: 'notice that needs acknowledging',
+  'operator-approval': 'approval prompt',
+  mfa: 'MFA prompt',
+} as const;
+
 /** Why an unanswered prompt fails its control, in words for the requester. */
-function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, what: string, user: string | null): string {
+function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, prompt: keyof typeof PROMPT_WORDS, request: PendingElevation): FlowResult {
+  const what = PROMPT_WORDS[prompt];
+  // End-user approval only fails here when its fail-mode denies; the window's sentence says so too.
+  const failMode = prompt === 'operator-approval' ? ' The fail-mode denies the action.' : '';
   switch (answer.kind) {
     case 'abandoned':
-      return `The requester went away before the ${what} was answered.`;
+      return denied(`The requester went away before the ${what} was answered.${failMode}`, { code: `${prompt}-abandoned`, values: {} });
     case 'cancelled':
-      return `The ${what} was cancelled.`;
+      return denied(`The ${what} was cancelled.${failMode}`, { code: `${prompt}-cancelled`, values: {} });
     case 'expired':
-      return `The ${what} was not answered in time.`;
+      return denied(`The ${what} was not answered in time.${failMode}`, { code: `${prompt}-expired`, values: {} });
     case 'undeliverable':
-      return `No desktop session of ${user ?? 'the requesting user'} is connected to show the ${what}.`;
+      return denied(`No desktop session of ${request.userName ?? 'the requesting user'} is connected to show the ${what}.${failMode}`, {
+        code: `${prompt}-undeliverable`,
+        values: { user: request.userName ?? String(request.uid) },
+      });
   }
 }
 
@@ -194,7 +217,7 @@ export async function runControls(
         const spec: PromptSpec = { ...base, kind: 'message', control, message: { text, requiresAcknowledge: true, tone: 'info' } };
         if (request.notification?.requiresAcknowledge) {
           const answer = await broker.ask(request.uid, spec, settings.acknowledgeTimeoutMs);
-          if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'notice that needs acknowledging', request.userName) };
+          if (answer.kind !== 'answered') return failure(answer, 'acknowledge', request);
         } else {
           // A plain notice never blocks: shown if a desktop is there, and the flow goes on.
           void broker.ask(request.uid, { ...spec, message: { text, requiresAcknowledge: false, tone: 'info' } }, settings.acknowledgeTimeoutMs);
@@ -215,9 +238,11 @@ export async function runControls(
         };
         const answer = await broker.ask(request.uid, spec, settings.operatorApprovalTimeoutMs);
         if (answer.kind === 'answered') {
-          if (answer.response.kind !== 'operatorApproval' || !answer.response.approve) return { state: 'denied', reason: 'The user at the endpoint denied the action.' };
+          if (answer.response.kind !== 'operatorApproval' || !answer.response.approve) {
+            return denied('The user at the endpoint denied the action.', { code: 'operator-denied', values: {} });
+          }
         } else if (answer.kind === 'cancelled' || settings.operatorApprovalOnTimeout === 'deny') {
-          return { state: 'denied', reason: `${failure(answer, 'approval prompt', request.userName)} The fail-mode denies the action.` };
+          return failure(answer, 'operator-approval', request);
         }
         progress.passed(control, {});
         break;
@@ -245,7 +270,7 @@ export async function runControls(
             ...(result.lockedUntil !== undefined ? { lockedUntil: result.lockedUntil } : {}),
           };
         });
-        if (answer.kind !== 'answered') return { state: 'denied', reason: failure(answer, 'MFA prompt', request.userName) };
+        if (answer.kind !== 'answered') return failure(answer, 'mfa', request);
         progress.passed(control, {});
         break;
       }
@@ -271,24 +296,30 @@ export async function runControls(
         const decided = await awaitApproval(request, approval, broker, approvals, abandoned);
         if (decided === 'abandoned') {
           // Not withdrawn and not consumed: approvers may still decide, and asking again uses it.
-          return { state: 'denied', reason: 'The requester went away; the approval request stays open, and asking again once it is approved uses it.' };
+          return denied('The requester went away; the approval request stays open, and asking again once it is approved uses it.', { code: 'approval-requester-left', values: {} });
         }
         if (decided === 'withdrawn' || (decided.status === 'Expired' && decided.decision?.reason === WITHDRAWN_REASON)) {
-          return { state: 'denied', reason: 'The approval request was withdrawn by the requester.' };
+          return denied('The approval request was withdrawn by the requester.', { code: 'approval-withdrawn', values: {} });
         }
         if (decided.status === 'Denied') {
           const who = decided.decision?.by.name ?? 'an approver';
-          const reason = `Denied by ${who}${decided.decision?.reason ? `: ${decided.decision.reason}` : '.'}`;
+          const comment = decided.decision?.reason;
+          const reason = `Denied by ${who}${comment ? `: ${comment}` : '.'}`;
+          const approver = decided.decision?.by.name ?? String(decided.decision?.by.uid ?? '');
+          // The approver's comment is their own words, carried verbatim.
+          const detail: ReasonDetail = comment ? { code: 'approval-denied-comment', values: { approver, comment } } : { code: 'approval-denied', values: { approver } };
           // The requester's desktop shows the approver's reason too (KeeperMessage), not only the command's output; a notice, never a wait.
           void broker.ask(request.uid, { ...base, kind: 'message', control, message: { text: reason, requiresAcknowledge: false, tone: 'error' } }, settings.acknowledgeTimeoutMs);
-          return { state: 'denied', reason };
+          return denied(reason, detail);
         }
-        if (decided.status !== 'Approved') return { state: 'denied', reason: 'The approval request expired before anyone decided it.' };
-        if (!approvals.consume(decided.approvalId, request.requestId)) return { state: 'denied', reason: 'This approval was already used or is no longer valid.' };
+        if (decided.status !== 'Approved') return denied('The approval request expired before anyone decided it.', { code: 'approval-expired', values: {} });
+        if (!approvals.consume(decided.approvalId, request.requestId)) {
+          return denied('This approval was already used or is no longer valid.', { code: 'approval-used', values: {} });
+        }
         progress.passed(control, {});
         break;
       }
     }
   }
-  return { state: 'allowed', reason: 'Every control passed.' };
+  return { state: 'allowed', reason: 'Every control passed.', reasonDetail: { code: 'controls-passed', values: {} } };
 }

@@ -10,6 +10,7 @@ import {
   type ElevationRequestResult,
   type ElevationStatusResult,
   type PeerIdentity,
+  type ReasonDetail,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
@@ -62,6 +63,7 @@ interface HistoryRow {
   executable: string;
   state: ElevationStatusResult['state'];
   reason: string;
+  reason_detail_json: string | null;
   decision_json: string;
   run_as_json: string | null;
   grant_id: string | null;
@@ -73,6 +75,7 @@ interface RequestRow {
   uid: number | null;
   state: ElevationStatusResult['state'];
   reason: string;
+  reason_detail_json: string | null;
   current_control: string | null;
   passed_json: string;
   updated_at: string;
@@ -97,14 +100,14 @@ export class ElevationService {
     this.deps = deps;
     this.audit = audit;
     this.insert = deps.db.prepare(
-      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, args_json, sha256, command_line, cwd, state, reason, decision_json, run_as_json, grant_id)
-       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @args, @sha256, @commandLine, @cwd, @state, @reason, @decision, @runAs, @grantId)`,
+      `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, args_json, sha256, command_line, cwd, state, reason, reason_detail_json, decision_json, run_as_json, grant_id)
+       VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @args, @sha256, @commandLine, @cwd, @state, @reason, @reasonDetail, @decision, @runAs, @grantId)`,
     );
-    this.select = deps.db.prepare('SELECT id, uid, state, reason, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?');
+    this.select = deps.db.prepare('SELECT id, uid, state, reason, reason_detail_json, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?');
     this.progress = deps.db.prepare(
       'UPDATE elevation_requests SET current_control = @current, passed_json = @passed, justification = coalesce(@justification, justification), updated_at = @at WHERE id = @id',
     );
-    this.finish = deps.db.prepare("UPDATE elevation_requests SET state = @state, reason = @reason, current_control = NULL, updated_at = @at WHERE id = @id AND state = 'pending'");
+    this.finish = deps.db.prepare("UPDATE elevation_requests SET state = @state, reason = @reason, reason_detail_json = @reasonDetail, current_control = NULL, updated_at = @at WHERE id = @id AND state = 'pending'");
   }
 
   /** Where a request stands; only the user who made it may ask. */
@@ -122,7 +125,7 @@ export class ElevationService {
     if (peer.uid === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials)');
     const rows = this.deps.db
       .prepare(
-        `SELECT id, created_at, updated_at, command_line, executable, state, reason, decision_json, run_as_json, grant_id, run_at
+        `SELECT id, created_at, updated_at, command_line, executable, state, reason, reason_detail_json, decision_json, run_as_json, grant_id, run_at
          FROM elevation_requests WHERE uid = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       )
       .all(peer.uid, limit) as HistoryRow[];
@@ -137,6 +140,7 @@ export class ElevationService {
         runAsUser: row.run_as_json ? (JSON.parse(row.run_as_json) as TargetAccount).name : ROOT.name,
         state: row.state,
         reason: row.reason,
+        reasonDetail: readReasonDetail(row.reason_detail_json),
         controls: decision.controls,
         policies: decision.matched.filter((m) => decision.deciding.includes(m.policyId)).map((m) => m.policyName),
         grantId: row.grant_id,
@@ -167,9 +171,15 @@ export class ElevationService {
     // A valid elevated session stands in for the prompts; it never overrides a DENY.
     const grant = redirect === null && decision.outcome === 'controls' ? this.deps.grants.find(scope, decision.deciding) : null;
     const summary = redirect
-      ? { ...summarize(decision), outcome: 'deny' as const, controls: [], reason: redirect.reason }
+      ? { ...summarize(decision), outcome: 'deny' as const, controls: [], reason: redirect.reason, reasonDetail: redirect.reasonDetail }
       : grant
-      ? { ...summarize(decision), outcome: 'allow' as const, controls: [], reason: `Elevated session from policy "${grant.policyName}" is valid until ${grant.expiresAt}.` }
+      ? {
+          ...summarize(decision),
+          outcome: 'allow' as const,
+          controls: [],
+          reason: `Elevated session from policy "${grant.policyName}" is valid until ${grant.expiresAt}.`,
+          reasonDetail: { code: 'elevated-session', values: { policy: grant.policyName, until: grant.expiresAt } } satisfies ReasonDetail,
+        }
       : applyOffline(summarize(decision), this.deps.isOnline());
     const sessionPolicies: SessionPolicy[] =
       summary.outcome === 'controls'
@@ -196,6 +206,7 @@ export class ElevationService {
         cwd: params.cwd,
         state,
         reason: summary.reason,
+        reasonDetail: summary.reasonDetail ? JSON.stringify(summary.reasonDetail) : null,
         decision: JSON.stringify(summary),
         runAs: JSON.stringify(target),
         grantId: grant?.grantId ?? null,
@@ -310,7 +321,13 @@ export class ElevationService {
       if (plan?.ok) plan.finish(result);
       const at = this.deps.clock.now();
       this.deps.db.transaction(() => {
-        this.finish.run({ id: pending.requestId, state: result.state, reason: result.reason, at: at.toISOString() });
+        this.finish.run({
+          id: pending.requestId,
+          state: result.state,
+          reason: result.reason,
+          reasonDetail: result.reasonDetail ? JSON.stringify(result.reasonDetail) : null,
+          at: at.toISOString(),
+        });
         this.audit.append({ type: 'elevation.resolved', actorUid: pending.uid, requestId: pending.requestId, data: { state: result.state, reason: result.reason, passed } }, at);
       })();
       if (result.state === 'allowed') for (const policy of session.policies) this.deps.grants.create(session.scope, policy, policy.minutes, pending.requestId);
@@ -341,8 +358,14 @@ function toStatus(row: RequestRow): ElevationStatusResult {
     requestId: row.id,
     state: row.state,
     reason: row.reason,
+    reasonDetail: readReasonDetail(row.reason_detail_json),
     currentControl: row.current_control as ElevationStatusResult['currentControl'],
     passed: JSON.parse(row.passed_json) as ElevationStatusResult['passed'],
     updatedAt: row.updated_at || row.created_at,
   };
+}
+
+/** A stored reason detail; NULL for rows an older agent wrote. */
+function readReasonDetail(json: string | null): ReasonDetail | undefined {
+  return json === null ? undefined : (JSON.parse(json) as ReasonDetail);
 }

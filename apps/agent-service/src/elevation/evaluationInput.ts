@@ -33,6 +33,7 @@ export function summarize(decision: Decision): DecisionSummary {
   return {
     outcome: decision.outcome,
     reason: decision.reason,
+    reasonDetail: decision.reasonDetail,
     controls: [...decision.controls],
     justificationWithApproval: decision.justificationWithApproval,
     matched: decision.matched.map((m) => ({ ...m, controls: [...m.controls] })),
@@ -46,5 +47,11 @@ export function applyOffline(summary: DecisionSummary, online: boolean): Decisio
   if (online || summary.outcome !== 'controls') return summary;
   const blocking = summary.controls.filter((c) => NETWORK_CONTROLS.has(c));
   if (blocking.length === 0) return summary;
-  return { ...summary, outcome: 'deny', controls: [], reason: `The agent is offline, and ${blocking.join(', ')} needs a network connection.` };
+  return {
+    ...summary,
+    outcome: 'deny',
+    controls: [],
+    reason: `The agent is offline, and ${blocking.join(', ')} needs a network connection.`,
+    reasonDetail: { code: 'offline-needs-network', values: { controls: blocking } },
+  };
 }

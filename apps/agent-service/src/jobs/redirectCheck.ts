@@ -1,6 +1,7 @@
 import { globMatch } from './condition.ts';
 import type { JobEngine } from './jobEngine.ts';
 import type { RedirectRule } from './jobSchema.ts';
+import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 
 /** The event of jobs that check an elevation request for a redirect before any policy applies. */
 export const ELEVATION_REQUESTED = 'ElevationRequested';
@@ -18,6 +19,7 @@ export interface Redirect {
   readonly target: string;
   /** Why the request is not elevated, for the requester. */
   readonly reason: string;
+  readonly reasonDetail: ReasonDetail;
 }
 
 function matches(rule: RedirectRule, request: RedirectRequest): boolean {
@@ -59,7 +61,10 @@ export class RedirectCheck {
         run.status === 'succeeded'
           ? `${request.executable} is not elevated: it opens ${rule.targetExecutable} instead.`
           : `${request.executable} is not elevated: it should open ${rule.targetExecutable} instead, but that failed (${run.reason ?? run.status}).`;
-      return { jobId: job.id, target: rule.targetExecutable, reason };
+      const names = { executable: request.executable, target: rule.targetExecutable };
+      const reasonDetail: ReasonDetail =
+        run.status === 'succeeded' ? { code: 'redirected', values: names } : { code: 'redirect-failed', values: { ...names, error: run.reason ?? run.status } };
+      return { jobId: job.id, target: rule.targetExecutable, reason, reasonDetail };
     }
     return null;
   }

@@ -3,6 +3,7 @@ import { isWildcard, localClock, minutesOf, passesAll, type CompiledPolicy, type
 import { compileVariablePattern } from './patterns.ts';
 import type { Collection, Control, KeeperPolicy, PolicyStatus, PolicyType } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
+import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 
 export type { CompiledPolicy } from './checks.ts';
 
@@ -31,6 +32,8 @@ export interface MonitorFinding extends PolicyMatch {
 export interface Decision {
   readonly outcome: Outcome;
   readonly reason: string;
+  /** `reason` as a code plus values, for windows to word in the user's language. */
+  readonly reasonDetail: ReasonDetail;
   /** Prompts to pass, in presentation order; empty unless outcome is 'controls'. */
   readonly controls: readonly PromptControl[];
   /** JUSTIFY was merged into APPROVAL: the approval request carries the justification. */
@@ -191,6 +194,9 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
       ...base,
       outcome: 'deny',
       reason: first.NotificationMessage || `Denied by policy "${first.PolicyName}".`,
+      reasonDetail: first.NotificationMessage
+        ? { code: 'policy-deny-message', values: { policy: first.PolicyName, message: first.NotificationMessage } }
+        : { code: 'policy-deny', values: { policy: first.PolicyName } },
       controls: [],
       justificationWithApproval: false,
       notification: null,
@@ -204,6 +210,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
       ...base,
       outcome: options.defaultOutcome,
       reason: options.defaultOutcome === 'deny' ? 'No policy allows this action.' : 'No policy restricts this action.',
+      reasonDetail: { code: options.defaultOutcome === 'deny' ? 'default-deny' : 'default-allow', values: {} },
       controls: [],
       justificationWithApproval: false,
       notification: null,
@@ -222,6 +229,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
     ...base,
     outcome: controls.length === 0 ? 'allow' : 'controls',
     reason: controls.length === 0 ? 'Allowed by policy.' : `Needs ${controls.join(', ')}.`,
+    reasonDetail: controls.length === 0 ? { code: 'policy-allow', values: {} } : { code: 'policy-controls', values: { controls: [...controls] } },
     controls,
     justificationWithApproval: withApproval,
     notification: notifying

@@ -130,6 +130,8 @@ const MIGRATIONS: readonly string[] = [
   // A page of approvals.list walks the list order and its filters, and counts its requesters' histories, in indexes alone.
   `CREATE INDEX approvals_newest ON approvals (created_at DESC, id, status, escalated_at);
    CREATE INDEX approvals_history ON approvals (requester_uid, sha256, path, status);`,
+  // A request's reason as a code plus values (ReasonDetail), so windows word it; NULL for older rows.
+  `ALTER TABLE elevation_requests ADD COLUMN reason_detail_json TEXT;`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

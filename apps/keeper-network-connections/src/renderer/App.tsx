@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { NetworkInterface, NetworkSnapshot } from '../../../../shared/bridge/src/common/services/networkConnections.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/raw.ts';
+import { ReasonText } from '../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
@@ -29,7 +30,11 @@ export function App({ theme }: WindowProps) {
         {last ? (
           <div className="kp-notice" data-tone={last.result.outcome === 'done' ? 'ok' : 'bad'} data-outcome={last.result.outcome}>
             <p>{t(`result.${last.result.outcome}.${last.action}`, { subject: last.subject })}</p>
-            {last.result.outcome === 'denied' ? <p {...raw()}>{last.result.reason}</p> : null}
+            {last.result.outcome === 'denied' ? (
+              <p>
+                <ReasonText reason={last.result.reason} detail={last.result.reasonDetail} />
+              </p>
+            ) : null}
             {last.result.outcome === 'failed' ? <p>{t(`problem.${last.result.problem.code}`, last.result.problem.values)}</p> : null}
           </div>
         ) : null}

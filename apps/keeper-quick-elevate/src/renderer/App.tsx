@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { QuickElevateChoice, QuickElevatePreview, QuickElevateProgress } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/raw.ts';
+import { ReasonText } from '../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
@@ -114,7 +115,7 @@ function PreviewResult({ preview }: { preview: QuickElevatePreview }) {
       {decision.outcome === 'allow' ? <p>{t('preview.allow')}</p> : null}
       {decision.outcome === 'deny' ? (
         <p>
-          {t('preview.deny')} <span {...raw()}>{decision.reason}</span>
+          {t('preview.deny')} <ReasonText reason={decision.reason} detail={decision.reasonDetail} />
         </p>
       ) : null}
       {decision.outcome === 'controls' ? (
@@ -211,7 +212,7 @@ function ProgressRow({ entry }: { entry: QuickElevateProgress }) {
                 : entry.phase === 'starting'
                   ? t('phase.starting')
                   : null}
-          {entry.phase === 'denied' ? <span {...raw()}>{entry.reason}</span> : null}
+          {entry.phase === 'denied' ? <ReasonText reason={entry.reason} detail={entry.reasonDetail} /> : null}
           {entry.phase === 'failed' && entry.problem ? t(`problem.${entry.problem.code}`, entry.problem.values) : null}
         </span>
         {entry.passed.length > 0 ? <span className="kp-hint">{t('phase.passed', { controls: entry.passed.map((c) => t(`control.${c}`)).join(', ') })}</span> : null}

@@ -78,6 +78,7 @@ export class ElevationRunner {
       currentControl: null,
       passed: [],
       reason: result.decision.reason,
+      reasonDetail: result.decision.reasonDetail ?? null,
       problem: null,
       pid: null,
       exitCode: null,
@@ -111,6 +112,7 @@ export class ElevationRunner {
       currentControl: update.state === 'pending' ? update.currentControl : null,
       passed: update.passed,
       reason: update.reason,
+      reasonDetail: update.reasonDetail ?? null,
       phase: update.state === 'pending' ? 'pending' : update.state === 'denied' ? 'denied' : 'starting',
     });
     if (update.state !== 'pending') this.decided(tracking);

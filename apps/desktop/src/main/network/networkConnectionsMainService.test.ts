@@ -10,6 +10,7 @@ const finished = (change: Partial<TrackedElevation>): TrackedElevation => ({
   currentControl: null,
   passed: [],
   reason: 'allowed by policy',
+  reasonDetail: null,
   problem: null,
   pid: 42,
   exitCode: 0,
@@ -34,7 +35,7 @@ describe('what a finished network change tells the window', () => {
   });
 
   it('passes the policy’s message on a denial, and the runner’s problem on a failure', () => {
-    expect(actionResult(finished({ phase: 'denied', decision: 'denied', reason: 'Network changes need IT.' }), log)).toEqual({ outcome: 'denied', requestId: 'r-1', reason: 'Network changes need IT.' });
+    expect(actionResult(finished({ phase: 'denied', decision: 'denied', reason: 'Network changes need IT.' }), log)).toEqual({ outcome: 'denied', requestId: 'r-1', reason: 'Network changes need IT.', reasonDetail: null });
     expect(actionResult(finished({ phase: 'failed', problem: { code: 'agent-gone', values: {} } }), log)).toMatchObject({ problem: { code: 'agent-gone' } });
     expect(actionResult(finished({}), log)).toEqual({ outcome: 'done', requestId: 'r-1' });
   });

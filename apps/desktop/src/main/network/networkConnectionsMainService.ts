@@ -9,7 +9,7 @@ import { readNetworkSnapshot, SYSTEM_SOURCES, type InventorySources } from './ne
 
 /** What a finished elevated command means for the window; what the tool printed goes to the log. */
 export function actionResult(entry: TrackedElevation, log: ProblemLog): NetworkActionResult {
-  if (entry.phase === 'denied') return { outcome: 'denied', requestId: entry.requestId, reason: entry.reason };
+  if (entry.phase === 'denied') return { outcome: 'denied', requestId: entry.requestId, reason: entry.reason, reasonDetail: entry.reasonDetail };
   if (entry.phase === 'exited' && entry.exitCode === 0) return { outcome: 'done', requestId: entry.requestId };
   if (entry.phase !== 'exited') return { outcome: 'failed', requestId: entry.requestId, problem: entry.problem ?? problem('agent-unavailable') };
   const shown = entry.signal ? problem('signal', { signal: entry.signal }) : problem('exit-code', { code: entry.exitCode ?? -1 });

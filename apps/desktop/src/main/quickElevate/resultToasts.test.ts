@@ -11,6 +11,7 @@ const entry = (change: Partial<QuickElevateProgress>): QuickElevateProgress => (
   currentControl: null,
   passed: [],
   reason: '',
+  reasonDetail: null,
   problem: null,
   pid: null,
   exitCode: null,
@@ -25,6 +26,11 @@ describe('quick-elevate result toasts', () => {
     const failed = entry({ phase: 'failed', decision: 'allowed', problem: { code: 'agent-gone', values: {} } });
     expect(resultToast(failed, createMainI18n('de-DE').t)).toMatchObject({ title: 'Erhöhung fehlgeschlagen', body: 'gparted: Der Keeper-Agent war weg, bevor dies fertig war.' });
     expect(resultToast(failed, createMainI18n('en').t)).toMatchObject({ body: 'gparted: The Keeper agent went away before this finished.' });
+  });
+
+  it('words a denial that carries a reason code in the desktop’s language', () => {
+    const denied = entry({ phase: 'denied', decision: 'denied', reason: 'Denied by policy "Disk tools".', reasonDetail: { code: 'policy-deny', values: { policy: 'Disk tools' } } });
+    expect(resultToast(denied, createMainI18n('de-DE').t)).toMatchObject({ body: 'gparted: Durch die Richtlinie „Disk tools“ abgelehnt.' });
   });
 
   it('gives a denial the policy’s own message', () => {

@@ -1,16 +1,17 @@
 import type { TFunction } from 'i18next';
 import type { QuickElevateProgress } from '../../../../../shared/bridge/src/common/services/quickElevate.ts';
+import { shownReason } from '../../../../../shared/i18n/src/reasonText.ts';
 import type { Toast } from '../notifications/toaster.ts';
 
 export const QUICK_ELEVATE_TOAST_CATEGORY = 'quick-elevate-result';
 
 /**
- * The toast that tells the result of a quick-elevate request: denied (with the policy's reason),
+ * The toast that tells the result of a quick-elevate request: denied (with the agent's reason),
  * started (a program still running, e.g. a GUI application), finished (exit code), or failed.
  */
 export function resultToast(entry: QuickElevateProgress, t: TFunction): Toast | null {
-  // Denied: the policy's own message; failed: the problem, worded as the window words it.
-  const reason = entry.problem ? t(`quickElevate:problem.${entry.problem.code}`, entry.problem.values) : entry.reason;
+  // Denied: the agent's reason; failed: the problem; both worded as the window words them.
+  const reason = entry.problem ? t(`quickElevate:problem.${entry.problem.code}`, entry.problem.values) : shownReason(t, entry.reason, entry.reasonDetail).text;
   const values = { command: entry.commandLine, reason, pid: entry.pid ?? 0, code: entry.exitCode ?? 0, signal: entry.signal ?? '' };
   const toast = (key: string, urgency: Toast['urgency']): Toast => ({
     category: QUICK_ELEVATE_TOAST_CATEGORY,

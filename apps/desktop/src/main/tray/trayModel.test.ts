@@ -14,6 +14,7 @@ const entry = (requestId: string, phase: TrackedElevation['phase'], currentContr
   currentControl,
   passed: [],
   reason: '',
+  reasonDetail: null,
   problem: null,
   pid: null,
   exitCode: null,

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { ElevationHistoryEntry } from '../../../../../shared/protocol/src/common/methods/history.ts';
 import { raw } from '../../../../../shared/ui/src/raw.ts';
+import { ReasonText } from '../../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { detailsActions } from '../detailsActions.ts';
 
@@ -45,9 +46,7 @@ export function HistorySection({ history }: { history: readonly ElevationHistory
                     </>
                   ) : null}
                 </span>
-                <span className="kp-hint" {...raw()}>
-                  {entry.reason}
-                </span>
+                <ReasonText className="kp-hint" reason={entry.reason} detail={entry.reasonDetail} />
               </span>
               <StatusBadge tone={STATE_TONE[entry.state]} label={t(`history.state.${entry.state}`)} />
             </li>

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PolicyCheckOutcome, PolicyExplanation } from '../../../../../shared/protocol/src/common/methods/policy.ts';
 import { raw } from '../../../../../shared/ui/src/raw.ts';
+import { ReasonText } from '../../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { detailsActions } from '../detailsActions.ts';
 import { useAgentWindow, type WhyState } from '../store.ts';
@@ -80,9 +81,7 @@ function WhyResult({ explanation }: { explanation: Explanation }) {
       <h3 className="kp-subheading">{t('why.decision')}</h3>
       <p>
         <StatusBadge tone={OUTCOME_TONE[decision.outcome]} label={t(`why.outcome.${decision.outcome}`)} testId="why-outcome" />{' '}
-        <span data-testid="why-reason" {...raw()}>
-          {decision.reason}
-        </span>
+        <ReasonText testId="why-reason" reason={decision.reason} detail={decision.reasonDetail} />
       </p>
       {decision.controls.length > 0 ? (
         <>

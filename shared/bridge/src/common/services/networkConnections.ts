@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ReasonDetail } from '../../../../protocol/src/common/methods/elevation.ts';
 import { call, defineService } from '../serviceDescriptor.ts';
 import { ElevationProblem } from './elevationProblem.ts';
 
@@ -49,7 +50,7 @@ export type NetworkSnapshot = z.infer<typeof NetworkSnapshot>;
 /** A privileged change: done, denied by policy (with its message), or failed. */
 export const NetworkActionResult = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('done'), requestId: z.string() }),
-  z.object({ outcome: z.literal('denied'), requestId: z.string().nullable(), reason: z.string() }),
+  z.object({ outcome: z.literal('denied'), requestId: z.string().nullable(), reason: z.string(), reasonDetail: ReasonDetail.nullable() }),
   z.object({ outcome: z.literal('failed'), requestId: z.string().nullable(), problem: ElevationProblem }),
 ]);
 export type NetworkActionResult = z.infer<typeof NetworkActionResult>;

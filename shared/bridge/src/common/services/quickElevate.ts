@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DecisionSummary, ElevationState, PromptControlName } from '../../../../protocol/src/common/methods/elevation.ts';
+import { DecisionSummary, ElevationState, PromptControlName, ReasonDetail } from '../../../../protocol/src/common/methods/elevation.ts';
 import { call, defineService, stream } from '../serviceDescriptor.ts';
 import { ElevationProblem } from './elevationProblem.ts';
 
@@ -54,6 +54,8 @@ export const QuickElevateProgress = z.object({
   passed: z.array(PromptControlName),
   /** The agent's words on its decision: the policy's message when denied. */
   reason: z.string(),
+  /** `reason` as a code plus values for the window to word; null when the agent gave none (an older agent). */
+  reasonDetail: ReasonDetail.nullable(),
   /** Why it failed or ended badly, for the window to word (`failed`, or `exited` not cleanly). */
   problem: ElevationProblem.nullable(),
   pid: z.number().int().positive().nullable(),

@@ -15,6 +15,62 @@ export const PolicyStatusName = z.enum(['enforce', 'monitor', 'monitor_and_notif
 export const ControlName = z.enum(['ALLOW', 'DENY', 'NOTIFY', 'MFA', 'JUSTIFY', 'APPROVAL', 'AUDIT', 'RECORD', 'OPERATORAPPROVAL']);
 export const PromptControlName = z.enum(['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 'JUSTIFY', 'NOTIFY']);
 
+const Text = z.string().max(4096);
+
+function reason<const Code extends string, const Values extends z.ZodRawShape>(code: Code, values: Values) {
+  return z.object({ code: z.literal(code), values: z.object(values) });
+}
+
+/** A prompt that can fail to be answered, and how; the code names both, so each reads as a whole sentence. */
+const promptFailures = <const Prompt extends string>(prompt: Prompt) =>
+  [
+    reason(`${prompt}-abandoned`, {}),
+    reason(`${prompt}-cancelled`, {}),
+    reason(`${prompt}-expired`, {}),
+    reason(`${prompt}-undeliverable`, { user: Text }),
+  ] as const;
+
+/**
+ * Why the agent decided as it did, as a stable code plus values, so a window words it in the user's
+ * language (`common:reason.<code>`). The English `reason` next to it stays for the CLI, logs and the
+ * audit. Approver comments and policy messages are carried verbatim: they are someone's own words.
+ */
+export const ReasonDetail = z.discriminatedUnion('code', [
+  reason('policy-allow', {}),
+  reason('policy-controls', { controls: z.array(ControlName) }),
+  reason('policy-deny', { policy: Text }),
+  reason('policy-deny-message', { policy: Text, message: Text }),
+  reason('default-deny', {}),
+  reason('default-allow', {}),
+  reason('offline-needs-network', { controls: z.array(ControlName) }),
+  reason('elevated-session', { policy: Text, until: z.iso.datetime() }),
+  reason('redirected', { executable: Text, target: Text }),
+  reason('redirect-failed', { executable: Text, target: Text, error: Text }),
+  ...promptFailures('justification'),
+  reason('justification-wrong-answer', {}),
+  ...promptFailures('acknowledge'),
+  ...promptFailures('operator-approval'),
+  reason('operator-denied', {}),
+  ...promptFailures('mfa'),
+  reason('approval-requester-left', {}),
+  reason('approval-withdrawn', {}),
+  reason('approval-denied', { approver: Text }),
+  reason('approval-denied-comment', { approver: Text, comment: Text }),
+  reason('approval-expired', {}),
+  reason('approval-used', {}),
+  reason('controls-passed', {}),
+]);
+
+/** Every code the agent can give. */
+export const REASON_CODES = ReasonDetail.options.map((option) => option.shape.code.value);
+export const ReasonCode = z.enum(REASON_CODES as [ReasonCode, ...ReasonCode[]]);
+
+/**
+ * As read from the agent: a code this client does not know yet (a newer agent) reads as absent, so the
+ * window falls back to the English `reason` instead of rejecting the whole answer.
+ */
+export const ReceivedReasonDetail = ReasonDetail.optional().catch(undefined);
+
 /** An account name as NSS knows it (no path separators, no option-looking names). */
 export const AccountName = z.string().min(1).max(256).regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*\$?$/, 'an account name');
 
@@ -44,6 +100,8 @@ export const PolicyMatchSummary = z.object({
 export const DecisionSummary = z.object({
   outcome: z.enum(['allow', 'deny', 'controls']),
   reason: z.string(),
+  /** `reason` as a code plus values for the window to word; absent from an older agent. */
+  reasonDetail: ReceivedReasonDetail,
   /** Prompts the user must pass, in presentation order. */
   controls: z.array(PromptControlName),
   justificationWithApproval: z.boolean(),
@@ -72,3 +130,5 @@ export const ElevationRequest = defineRequest('elevation.request', ElevationRequ
 export type ElevationRequestParams = z.infer<typeof ElevationRequestParams>;
 export type ElevationRequestResult = z.infer<typeof ElevationRequestResult>;
 export type DecisionSummary = z.infer<typeof DecisionSummary>;
+export type ReasonDetail = z.infer<typeof ReasonDetail>;
+export type ReasonCode = ReasonDetail['code'];

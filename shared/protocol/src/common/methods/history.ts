@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineRequest } from '../method.ts';
-import { ElevationState, PromptControlName } from './elevation.ts';
+import { ElevationState, PromptControlName, ReceivedReasonDetail } from './elevation.ts';
 
 export const ElevationHistoryEntry = z.object({
   requestId: z.string(),
@@ -12,6 +12,8 @@ export const ElevationHistoryEntry = z.object({
   runAsUser: z.string(),
   state: ElevationState,
   reason: z.string(),
+  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
+  reasonDetail: ReceivedReasonDetail,
   /** The prompts the decision asked for, in presentation order. */
   controls: z.array(PromptControlName),
   /** Names of the policies that decided. */

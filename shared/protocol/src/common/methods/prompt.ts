@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
 import { ApprovalDecision, ApprovalStatus } from './approvals.ts';
-import { ElevationState, PromptControlName } from './elevation.ts';
+import { ElevationState, PromptControlName, ReceivedReasonDetail } from './elevation.ts';
 
 export const PromptKind = z.enum(['justification', 'mfa', 'approval', 'operatorApproval', 'message']);
 
@@ -94,6 +94,8 @@ export const ElevationStatusResult = z.object({
   requestId: z.string(),
   state: ElevationState,
   reason: z.string(),
+  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
+  reasonDetail: ReceivedReasonDetail,
   /** The control being asked now, if any. */
   currentControl: PromptControlName.nullable(),
   /** Controls already passed, in order. */

@@ -1,0 +1,19 @@
+import type { TFunction } from 'i18next';
+import type { ReasonDetail } from '../../protocol/src/common/methods/elevation.ts';
+
+/** A decision's reason as shown: `raw` when it is the agent's English because no code came with it. */
+export interface ShownReason {
+  readonly text: string;
+  readonly raw: boolean;
+}
+
+/**
+ * The agent's reason in the reader's language (`common:reason.<code>`); rows written by an older
+ * agent carry no code, and then its English text is shown as it is.
+ */
+export function shownReason(t: TFunction, reason: string, detail: ReasonDetail | null | undefined): ShownReason {
+  if (!detail) return { text: reason, raw: true };
+  // The datetime formatter needs a Date; the wire carries ISO text.
+  const values = detail.code === 'elevated-session' ? { ...detail.values, until: new Date(detail.values.until) } : detail.values;
+  return { text: t(`common:reason.${detail.code}`, values), raw: false };
+}
