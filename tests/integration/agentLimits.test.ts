@@ -21,6 +21,20 @@ function firstFrame(socket: net.Socket): Promise<{ error?: { code: number; messa
 describe('socket limits: connections, requests in flight, handshake timeout, rate limits', () => {
   const sandbox = makeSandbox();
   let agent: AgentProcess;
+  /**
+   * A client once the agent serves one: a test that filled the per-user cap closes its clients, and
+   * the agent learns of those closes a moment later, so the next test's first connect may still be refused.
+   */
+  const servedClient = async () => {
+    let client: AgentClient | undefined;
+    await expect
+      .poll(async () => {
+        client = await connectClient(sandbox.socket).catch(() => undefined);
+        return client !== undefined;
+      })
+      .toBe(true);
+    return client!;
+  };
 
   beforeAll(async () => {
     const config = join(sandbox.dir, 'agent.json');
@@ -48,20 +62,12 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
     const extra = net.createConnection(sandbox.socket);
     expect((await firstFrame(extra))?.error).toEqual({ code: -33009, message: 'this user already has 4 connections open' });
     clients.pop()!.close();
-    await expect.poll(async () => {
-      try {
-        const c = await connectClient(sandbox.socket);
-        c.close();
-        return 'served';
-      } catch {
-        return 'refused';
-      }
-    }).toBe('served');
+    (await servedClient()).close();
     for (const c of clients) c.close();
   });
 
   it('rate-limits prompt answers and elevation requests per connection', async () => {
-    const client = await connectClient(sandbox.socket);
+    const client = await servedClient();
     try {
       const answer = () => client.request(PromptRespond, { promptId: 'no-such-prompt', response: { kind: 'cancel' } }).catch((e: { code: number }) => e.code);
       expect(await Promise.all([answer(), answer(), answer(), answer()])).toEqual([-33003, -33003, -33003, -33004]);
@@ -78,7 +84,7 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
   it('answers requests beyond the in-flight cap with TooManyRequests instead of queueing them', async () => {
     const big = join(sandbox.dir, 'big.bin');
     writeFileSync(big, Buffer.alloc(96 * 1024 * 1024, 1));
-    const client = await connectClient(sandbox.socket);
+    const client = await servedClient();
     try {
       const ask = () => client.request(ElevationRequest, { executable: big, arguments: [], cwd: '/' }).then(() => 'ok', (e: { code: number }) => e.code);
       const results = await Promise.all([ask(), ask(), ask()]);
