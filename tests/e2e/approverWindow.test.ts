@@ -13,7 +13,7 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { recordingNotifySend } from '../support/recordingNotifySend.ts';
 import { startRequester } from '../support/requesterProcess.ts';
-import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 
 /** axe in light and dark, with a screenshot of each (`<name>-light.png`, `<name>-dark.png`). */
 async function auditThemes(page: Page, name: string): Promise<string[]> {
@@ -139,12 +139,24 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     expect((await root.request(ElevationStatus, { requestId })).reason).toBe('Denied by root: Use the self-service portal');
     const message = await context.newPage();
     await message.goto(await shell.windowUrl('keeper-message'));
-    expect(await message.getByTestId('message-text').textContent()).toBe('Denied by root: Use the self-service portal');
+    // Worded in the window's language from the reason code; the approver's comment is theirs, as typed.
+    await eventually(() => message.getByTestId('message-text').textContent()).toBe('Denied by root.');
+    expect(await message.getByTestId('message-comment').textContent()).toBe('Comment: Use the self-service portal');
+    expect(await message.getByTestId('message-comment-text').getAttribute('data-raw')).toBe('');
+    expect(await message.getByRole('heading', { name: 'About your request' }).count()).toBe(1);
+    expect(await auditThemes(message, 'keeper-message-denied')).toEqual([]);
+    const german = await context.newPage();
+    await german.goto(withQuery(await shell.windowUrl('keeper-message'), { lng: 'de' }));
+    await eventually(() => german.getByTestId('message-text').textContent()).toBe('Abgelehnt von root.');
+    expect(await german.getByTestId('message-comment').textContent()).toBe('Kommentar: Use the self-service portal');
+    expect(await german.getByRole('heading', { name: 'Zu Ihrer Anfrage' }).count()).toBe(1);
+    expect(await seriousAxeViolations(german)).toEqual([]);
+    await saveScreenshot(german, 'de-keeper-message-denied');
     await eventually(() => pending.getByTestId('status-text').textContent()).toBe('Denied by root.');
     expect(await pending.getByTestId('decision-reason').textContent()).toBe('Use the self-service portal');
     await pending.getByTestId('dismiss').click();
     await eventually(() => pending.getByTestId('nothing-pending').isVisible()).toBe(true);
-    for (const p of [justify, pending, message]) await p.close();
+    for (const p of [justify, pending, message, german]) await p.close();
   });
 
   it('two approvers racing on one request produce one decision; the loser is told who won, in place', async () => {

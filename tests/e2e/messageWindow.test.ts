@@ -28,9 +28,20 @@ describe('KeeperMessage: NOTIFY notices in Chromium through the web shell, again
           Collections: [
             { CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] },
             { CollectionId: 'col-env', Type: 'Application', Members: [{ Path: '/usr/bin/env' }] },
+            { CollectionId: 'col-uname', Type: 'Application', Members: [{ Path: '/usr/bin/uname' }] },
           ],
         },
         'notify.json': [notifyPolicy('pol-ack', 'col-id', true), notifyPolicy('pol-info', 'col-env', false)],
+        'watch.json': [
+          {
+            PolicyName: 'Watch uname',
+            PolicyId: 'pol-watch',
+            PolicyType: 'PrivilegeElevation',
+            Status: 'monitor_and_notify',
+            ApplicationCheck: ['col-uname'],
+            Actions: { OnSuccess: { Controls: ['DENY'] } },
+          },
+        ],
       },
     });
   });
@@ -73,5 +84,25 @@ describe('KeeperMessage: NOTIFY notices in Chromium through the web shell, again
     expect(await page.getByRole('button', { name: 'Cancel request' }).count()).toBe(0);
     await ok.click();
     await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe('Thank you. You can close this window.');
+  });
+
+  it("the agent's own notice (a monitored policy) is worded in the window's language: German with lng=de, and in en-XA", async () => {
+    await request('/usr/bin/uname');
+    const page = await harness.openWindow({ lng: 'de' });
+    await eventually(() => page.getByTestId('message-text').textContent()).toBe(
+      'Die Richtlinie „Watch uname“ ist im Überwachungsmodus: Sobald sie durchgesetzt wird, würde sie diese Aktion ablehnen.',
+    );
+    expect(await page.getByTestId('message-text').locator('[data-reason="monitored-would-deny"]').count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'Zu Ihrer Anfrage' }).count()).toBe(1);
+    expect(await page.getByTestId('message-hint').textContent()).toBe('Zu Ihrer Information: Von Ihnen ist nichts weiter nötig.');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await eventually(() => page.getByTestId('nothing-pending').isVisible()).toBe(true);
+
+    // In the pseudo-locale none of it is left as the agent's English.
+    await request('/usr/bin/uname');
+    const pseudo = await harness.openWindow({ lng: 'en-XA' });
+    await eventually(() => pseudo.getByTestId('message-text').textContent()).toMatch(/^\[[^]*~+\]$/u);
+    await pseudo.keyboard.press('Escape');
+    await eventually(() => pseudo.getByTestId('nothing-pending').isVisible()).toBe(true);
   });
 });

@@ -291,6 +291,7 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     expect(await settledState(admin, acknowledged.requestId)).toMatchObject({
       state: 'denied',
       reason: 'The policy asks for NOTIFY, but no task of job "privilege-elevation-policy-controls" presents it.',
+      reasonDetail: { code: 'controls-job-unpresented', values: { controls: ['NOTIFY'], job: 'privilege-elevation-policy-controls' } },
     });
 
     const echo = await admin.request(ElevationRequest, { executable: '/usr/bin/echo', arguments: ['hi'], cwd: '/' });
@@ -330,6 +331,7 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     expect(await settledState(admin, removed.requestId)).toMatchObject({
       state: 'denied',
       reason: 'The policy asks for JUSTIFY, but no task of job "privilege-elevation-policy-controls" presents it.',
+      reasonDetail: { code: 'controls-job-unpresented', values: { controls: ['JUSTIFY'], job: 'privilege-elevation-policy-controls' } },
     });
     expect(prompts.some((p) => p.subject.requestId === removed.requestId)).toBe(false);
 
@@ -338,7 +340,11 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     const plugin = (await admin.request(AgentStatusRequest, undefined)).plugins.find((p) => p.name === 'KeeperJobs');
     expect(plugin).toMatchObject({ state: 'Unhealthy', detail: '1 problem(s) in job files' });
     const none = await admin.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
-    expect(await settledState(admin, none.requestId)).toMatchObject({ state: 'denied', reason: 'No PolicyEvaluationPending job applies to this request, so its controls cannot be presented.' });
+    expect(await settledState(admin, none.requestId)).toMatchObject({
+      state: 'denied',
+      reason: 'No PolicyEvaluationPending job applies to this request, so its controls cannot be presented.',
+      reasonDetail: { code: 'controls-job-missing', values: {} },
+    });
   });
 
   it('the desktop app carries UserDesktop tasks out: a toast for send-toast, the network window for a redirect', async () => {

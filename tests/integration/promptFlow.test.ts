@@ -172,7 +172,12 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     const notice = await nextPrompt(before + 1);
     expect(notice).toMatchObject({
       kind: 'message',
-      message: { text: 'Policy "Watch echo" is in monitor mode: once enforced, it would ask for APPROVAL, MFA before this action.', requiresAcknowledge: false, tone: 'warning' },
+      message: {
+        text: 'Policy "Watch echo" is in monitor mode: once enforced, it would ask for APPROVAL, MFA before this action.',
+        requiresAcknowledge: false,
+        tone: 'warning',
+        reasonDetail: { code: 'monitored-would-ask', values: { policy: 'Watch echo', controls: ['APPROVAL', 'MFA'] } },
+      },
     });
     await desktop.request(PromptRespond, { promptId: notice.promptId, response: { kind: 'message', acknowledged: true } });
   });

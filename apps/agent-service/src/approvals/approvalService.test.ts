@@ -35,7 +35,7 @@ describe('approvals.list filters by role and status in the store', () => {
       audit: { append: () => 'id' } as unknown as AuditLog,
       registry: new ConnectionRegistry(),
       settings: ApprovalSettings.parse({ administrators: { users: ['root'] }, secondaryApprovers: { users: ['sam'] } }),
-      accounts: (uid) => ({ name: names[uid] ?? null, home: null, groups: [] }),
+      accounts: (uid) => Promise.resolve({ name: names[uid] ?? null, home: null, groups: [] }),
     });
     // Four requests; the two oldest escalate (30 minutes after they were made), the two newest are still Pending.
     for (let i = 0; i < 4; i++) {
@@ -57,35 +57,35 @@ describe('approvals.list filters by role and status in the store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const requests = (uid: number, params: { statuses?: ApprovalStatus[]; offset?: number; limit?: number } = {}) =>
-    service.list(uid, params).approvals.map((a) => `${a.requestId}:${a.status}`);
+  const requests = async (uid: number, params: { statuses?: ApprovalStatus[]; offset?: number; limit?: number } = {}) =>
+    (await service.list(uid, params)).approvals.map((a) => `${a.requestId}:${a.status}`);
 
-  it('the administrator sees every request, newest first; the secondary approver only the escalated ones, whatever became of them', () => {
-    const escalated = service.list(0).approvals.filter((a) => a.status === 'Escalated');
+  it('the administrator sees every request, newest first; the secondary approver only the escalated ones, whatever became of them', async () => {
+    const escalated = (await service.list(0)).approvals.filter((a) => a.status === 'Escalated');
     expect(escalated.map((a) => a.requestId)).toEqual(['req-1', 'req-0']);
-    service.decide(1001, { approvalId: escalated[1]!.approvalId, decision: 'deny' });
+    await service.decide(1001, { approvalId: escalated[1]!.approvalId, decision: 'deny' });
 
-    expect(requests(0)).toEqual(['req-3:Pending', 'req-2:Pending', 'req-1:Escalated', 'req-0:Denied']);
-    expect(requests(1001)).toEqual(['req-1:Escalated', 'req-0:Denied']);
-    expect(requests(1001, { statuses: ['Escalated'] })).toEqual(['req-1:Escalated']);
-    expect(requests(1001, { statuses: ['Pending'] })).toEqual([]);
+    expect(await requests(0)).toEqual(['req-3:Pending', 'req-2:Pending', 'req-1:Escalated', 'req-0:Denied']);
+    expect(await requests(1001)).toEqual(['req-1:Escalated', 'req-0:Denied']);
+    expect(await requests(1001, { statuses: ['Escalated'] })).toEqual(['req-1:Escalated']);
+    expect(await requests(1001, { statuses: ['Pending'] })).toEqual([]);
     // Pages count only what the caller sees.
-    expect(service.list(1001, { limit: 1 })).toMatchObject({ approvals: [{ requestId: 'req-1' }], nextOffset: 1 });
-    expect(service.list(1001, { limit: 1, offset: 1 })).toMatchObject({ approvals: [{ requestId: 'req-0' }], nextOffset: null });
-    expect(service.list(0, { limit: 2, offset: 1, statuses: ['Pending', 'Denied'] }).approvals.map((a) => a.requestId)).toEqual(['req-2', 'req-0']);
+    expect(await service.list(1001, { limit: 1 })).toMatchObject({ approvals: [{ requestId: 'req-1' }], nextOffset: 1 });
+    expect(await service.list(1001, { limit: 1, offset: 1 })).toMatchObject({ approvals: [{ requestId: 'req-0' }], nextOffset: null });
+    expect((await service.list(0, { limit: 2, offset: 1, statuses: ['Pending', 'Denied'] })).approvals.map((a) => a.requestId)).toEqual(['req-2', 'req-0']);
   });
 
-  it('each record carries the same history listed whole, paged, or returned by its decision', () => {
-    const whole = service.list(0).approvals;
+  it('each record carries the same history listed whole, paged, or returned by its decision', async () => {
+    const whole = (await service.list(0)).approvals;
     expect(whole.map((a) => a.requesterHistory)).toEqual(Array.from({ length: 4 }, () => ({ asked: 3, approved: 0, denied: 0 })));
-    const paged = [0, 1, 2, 3].flatMap((offset) => service.list(0, { limit: 1, offset }).approvals);
+    const paged = (await Promise.all([0, 1, 2, 3].map((offset) => service.list(0, { limit: 1, offset })))).flatMap((page) => page.approvals);
     expect(paged).toEqual(whole);
-    const denied = service.decide(0, { approvalId: whole[0]!.approvalId, decision: 'deny' });
+    const denied = await service.decide(0, { approvalId: whole[0]!.approvalId, decision: 'deny' });
     expect(denied.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 0 });
-    expect(service.list(0, { limit: 1, offset: 1 }).approvals[0]!.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 1 });
+    expect((await service.list(0, { limit: 1, offset: 1 })).approvals[0]!.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 1 });
   });
 
-  it('someone with no approver role is refused', () => {
-    expect(() => service.list(1000, { limit: 10 })).toThrow(expect.objectContaining({ code: AgentErrorCodes.Unauthorized }));
+  it('someone with no approver role is refused', async () => {
+    await expect(service.list(1000, { limit: 10 })).rejects.toThrow(expect.objectContaining({ code: AgentErrorCodes.Unauthorized }));
   });
 });

@@ -78,11 +78,12 @@ export class ApprovalService {
   private readonly audit: AuditLog;
   private readonly registry: ConnectionRegistry;
   private readonly settings: ApprovalSettings;
-  private readonly accounts: (uid: number) => Account;
+  private readonly accounts: (uid: number) => Promise<Account>;
   private readonly extras: ApprovalExtrasReader;
   private readonly timers = new Map<string, () => void>();
   private readonly waiters = new Map<string, Array<(approval: Approval) => void>>();
   private readonly listeners = new Set<(approval: Approval) => void>();
+  private outbox: Promise<void> = Promise.resolve();
 
   constructor(deps: {
     db: AgentDatabase;
@@ -91,7 +92,7 @@ export class ApprovalService {
     audit: AuditLog;
     registry: ConnectionRegistry;
     settings: ApprovalSettings;
-    accounts: (uid: number) => Account;
+    accounts: (uid: number) => Promise<Account>;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -120,9 +121,12 @@ export class ApprovalService {
     this.waiters.clear();
   }
 
-  rolesOf(uid: number | null): ApprovalRole[] {
-    if (uid === null) return [];
-    const account = this.accounts(uid);
+  /** The caller's roles; the directory may be slow, so they are awaited, never looked up blocking. */
+  async rolesOf(uid: number | null): Promise<ApprovalRole[]> {
+    return uid === null ? [] : this.rolesOfAccount(uid, await this.accounts(uid));
+  }
+
+  private rolesOfAccount(uid: number, account: Account): ApprovalRole[] {
     const isIn = (p: { users: string[]; groups: string[] }) =>
       (account.name !== null && p.users.includes(account.name)) || p.users.includes(String(uid)) || account.groups.some((g) => p.groups.includes(g));
     const roles: ApprovalRole[] = [];
@@ -233,11 +237,11 @@ export class ApprovalService {
     });
   }
 
-  list(
+  async list(
     uid: number | null,
     params: { statuses?: readonly ApprovalStatus[] | undefined; offset?: number | undefined; limit?: number | undefined } = {},
-  ): { roles: ApprovalRole[]; approvals: Approval[]; nextOffset?: number | null } {
-    const roles = this.rolesOf(uid);
+  ): Promise<{ roles: ApprovalRole[]; approvals: Approval[]; nextOffset?: number | null }> {
+    const roles = await this.rolesOf(uid);
     if (roles.length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
     if (params.limit === undefined) return { roles, approvals: this.views(this.visible(roles, params.statuses, 0, -1)) };
     const start = params.offset ?? 0;
@@ -246,8 +250,12 @@ export class ApprovalService {
     return { roles, approvals: this.views(rows.slice(0, params.limit)), nextOffset: rows.length > params.limit ? start + params.limit : null };
   }
 
-  decide(uid: number | null, params: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | undefined; usableMinutes?: number | undefined }): Approval {
-    const roles = this.rolesOf(uid);
+  async decide(
+    uid: number | null,
+    params: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | undefined; usableMinutes?: number | undefined },
+  ): Promise<Approval> {
+    const account = uid === null ? null : await this.accounts(uid);
+    const roles = uid === null || account === null ? [] : this.rolesOfAccount(uid, account);
     const row = this.row(params.approvalId);
     if (!row || !this.canSee(roles, row)) {
       if (roles.length === 0 && uid !== null) {
@@ -269,7 +277,7 @@ export class ApprovalService {
         `UPDATE approvals SET status = @status, decided_by_uid = @uid, decided_by_name = @name, decided_at = @at, decision_reason = @reason, usable_until = @usableUntil
          WHERE id = @id AND status IN ('Pending', 'Escalated') AND expires_at > @at`,
       )
-      .run({ id: row.id, status: params.decision === 'approve' ? 'Approved' : 'Denied', uid, name: this.accounts(uid!).name, at: now.toISOString(), reason: params.reason || null, usableUntil }).changes;
+      .run({ id: row.id, status: params.decision === 'approve' ? 'Approved' : 'Denied', uid, name: account!.name, at: now.toISOString(), reason: params.reason || null, usableUntil }).changes;
     if (changed === 0) {
       const current = this.row(row.id)!;
       if (current.status === 'Expired' && current.decision_reason === WITHDRAWN_REASON) {
@@ -401,9 +409,16 @@ export class ApprovalService {
   private publish(row: ApprovalRow): void {
     const approval = this.view(row);
     for (const listener of this.listeners) listener(approval);
-    for (const context of this.registry.withSession()) {
-      if (this.canSee(this.rolesOf(context.peer.uid), row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
-    }
+    const contexts = [...this.registry.withSession()];
+    // Roles wait on the directory: one queue keeps each approver's changes in the order they happened.
+    this.outbox = this.outbox
+      .then(async () => {
+        const roles = await Promise.all(contexts.map((context) => this.rolesOf(context.peer.uid)));
+        contexts.forEach((context, i) => {
+          if (this.canSee(roles[i]!, row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
+        });
+      })
+      .catch(() => {});
   }
 }
 

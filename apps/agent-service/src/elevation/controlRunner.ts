@@ -309,7 +309,7 @@ export async function runControls(
           // The approver's comment is their own words, carried verbatim.
           const detail: ReasonDetail = comment ? { code: 'approval-denied-comment', values: { approver, comment } } : { code: 'approval-denied', values: { approver } };
           // The requester's desktop shows the approver's reason too (KeeperMessage), not only the command's output; a notice, never a wait.
-          void broker.ask(request.uid, { ...base, kind: 'message', control, message: { text: reason, requiresAcknowledge: false, tone: 'error' } }, settings.acknowledgeTimeoutMs);
+          void broker.ask(request.uid, { ...base, kind: 'message', control, message: { text: reason, requiresAcknowledge: false, tone: 'error', reasonDetail: detail } }, settings.acknowledgeTimeoutMs);
           return denied(reason, detail);
         }
         if (decided.status !== 'Approved') return denied('The approval request expired before anyone decided it.', { code: 'approval-expired', values: {} });

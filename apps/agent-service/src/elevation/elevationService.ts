@@ -271,14 +271,22 @@ export class ElevationService {
    */
   private tellMonitored(uid: number, subject: PendingElevation['subject'], summary: DecisionSummary): void {
     for (const finding of summary.monitored.filter((m) => m.status === 'monitor_and_notify')) {
-      const would = finding.wouldBe === 'deny' ? 'deny' : finding.wouldBe === 'controls' ? `ask for ${finding.controls.filter((c) => c !== 'AUDIT').join(', ')} before` : 'allow';
+      const policy = finding.policyName;
+      const controls = finding.controls.filter((c) => c !== 'AUDIT');
+      const would = finding.wouldBe === 'deny' ? 'deny' : finding.wouldBe === 'controls' ? `ask for ${controls.join(', ')} before` : 'allow';
+      const reasonDetail: ReasonDetail =
+        finding.wouldBe === 'deny'
+          ? { code: 'monitored-would-deny', values: { policy } }
+          : finding.wouldBe === 'controls'
+            ? { code: 'monitored-would-ask', values: { policy, controls } }
+            : { code: 'monitored-would-allow', values: { policy } };
       void this.deps.broker.ask(
         uid,
         {
           kind: 'message',
           control: 'NOTIFY',
           subject: { ...subject, policyNames: [finding.policyName] },
-          message: { text: `Policy "${finding.policyName}" is in monitor mode: once enforced, it would ${would} this action.`, requiresAcknowledge: false, tone: 'warning' },
+          message: { text: `Policy "${policy}" is in monitor mode: once enforced, it would ${would} this action.`, requiresAcknowledge: false, tone: 'warning', reasonDetail },
         },
         this.deps.controls.acknowledgeTimeoutMs,
       );
@@ -304,7 +312,7 @@ export class ElevationService {
     const controls = plan?.ok ? { ...pending, decision: { ...pending.decision, controls: [...plan.controls] } } : pending;
     const run = (progress: ControlProgress) =>
       plan?.ok === false
-        ? Promise.resolve<FlowResult>({ state: 'denied', reason: plan.reason })
+        ? Promise.resolve<FlowResult>({ state: 'denied', reason: plan.reason, reasonDetail: plan.reasonDetail })
         : runControls(controls, { broker: this.deps.broker, mfa: this.deps.mfa, approvals: this.deps.approvals }, plan?.settings ?? this.deps.controls, this.deps.isOnline, recorded(progress), abandoned);
     const flow = run({
       asking: (control) => update(control, null),

@@ -16,16 +16,16 @@ import type { Clock, StatusService } from '../status/statusService.ts';
 export function agentHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock): RegisteredHandler[] {
   return [
     route(AgentStatusRequest, () => status.snapshot()),
-    route(AgentSetOnline, ({ online }, context) => {
-      if (!approvals.rolesOf(context.peer.uid).includes('administrator')) {
+    route(AgentSetOnline, async ({ online }, context) => {
+      if (!(await approvals.rolesOf(context.peer.uid)).includes('administrator')) {
         throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may switch the backend connection');
       }
       audit.append({ type: online ? 'backend.online' : 'backend.offline', actorUid: context.peer.uid, requestId: null, data: {} }, clock.now());
       status.setOnline(online);
       return { online: status.online };
     }),
-    route(AuditQuery, (params, context) => {
-      if (approvals.rolesOf(context.peer.uid).length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
+    route(AuditQuery, async (params, context) => {
+      if ((await approvals.rolesOf(context.peer.uid)).length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
       return { events: audit.after(params?.afterSeq ?? 0, params?.limit ?? 200, { types: params?.types, requestId: params?.requestId }) };
     }),
   ];
@@ -34,12 +34,12 @@ export function agentHandlers(status: StatusService, audit: AuditLog, approvals:
 /** The caller's permissions, and the live log level switch (administrators only, audited). */
 export function agentSettingsHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock, log: Logger): RegisteredHandler[] {
   return [
-    route(AgentPermissionsRequest, (_params, context) => {
-      const roles = approvals.rolesOf(context.peer.uid);
+    route(AgentPermissionsRequest, async (_params, context) => {
+      const roles = await approvals.rolesOf(context.peer.uid);
       return { roles, canSetLogLevel: roles.includes('administrator') };
     }),
-    route(AgentSetLogLevel, ({ level }, context) => {
-      if (!approvals.rolesOf(context.peer.uid).includes('administrator')) {
+    route(AgentSetLogLevel, async ({ level }, context) => {
+      if (!(await approvals.rolesOf(context.peer.uid)).includes('administrator')) {
         audit.append({ type: 'agent.logLevel.refused', actorUid: context.peer.uid, requestId: null, data: { level } }, clock.now());
         throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may change the log level');
       }

@@ -40,7 +40,7 @@ function view(run: JobRun, withOutput: boolean): JobRunView {
 }
 
 export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: JobHandlerDependencies): RegisteredHandler[] {
-  const isAdministrator = (uid: number | null) => approvals.rolesOf(uid).includes('administrator');
+  const isAdministrator = async (uid: number | null) => (await approvals.rolesOf(uid)).includes('administrator');
   return [
     route(JobsList, () => ({
       jobs: engine.loaded.map((job): JobSummary => {
@@ -58,9 +58,9 @@ export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: J
         };
       }),
     })),
-    route(JobsRun, ({ jobId, parameters }, context) => {
+    route(JobsRun, async ({ jobId, parameters }, context) => {
       const uid = context.peer.uid;
-      if (!isAdministrator(uid)) {
+      if (!(await isAdministrator(uid))) {
         audit.append({ type: 'job.run.refused', actorUid: uid, requestId: null, data: { jobId, reason: 'not an administrator' } }, clock.now());
         throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may run jobs by hand');
       }
@@ -75,9 +75,9 @@ export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: J
       started.finished.catch(() => {});
       return { runId: started.runId, jobId };
     }),
-    route(JobsRuns, (params, context) => {
+    route(JobsRuns, async (params, context) => {
       const uid = context.peer.uid;
-      const admin = isAdministrator(uid);
+      const admin = await isAdministrator(uid);
       // Others see the runs of their own requests and the agent's own runs, never program output.
       const runs = engine.recentRuns(params?.limit ?? 50, { ...(params?.jobId ? { jobId: params.jobId } : {}), ...(admin ? {} : { uid: uid ?? -1 }) });
       return { runs: runs.map((run) => view(run, admin)) };

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
 export interface Account {
   readonly name: string | null;
@@ -23,14 +23,6 @@ export interface AccountCommands {
 
 const LOOKUP_TIMEOUT_MS = 2_000;
 
-function runSync(file: string, args: string[]): string | null {
-  try {
-    return execFileSync(file, args, { encoding: 'utf8', timeout: LOOKUP_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return null;
-  }
-}
-
 function runAsync(file: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
     execFile(file, args, { encoding: 'utf8', timeout: LOOKUP_TIMEOUT_MS }, (error, stdout) => resolve(error ? null : stdout));
@@ -39,11 +31,10 @@ function runAsync(file: string, args: string[]): Promise<string | null> {
 
 /**
  * Account lookups through NSS (getent, id), so directory users (LDAP, SSSD, AD) resolve too, cached
- * per uid for `ttlMs`. A lookup can take up to its 2 s timeout when a directory is slow: the
- * connection path uses `lookupAsync`, which runs the tools as child processes without blocking the
- * event loop and shares one lookup among concurrent callers for the same uid; `lookup` blocks and is
- * for callers that cannot wait, usually served from the cache that path has filled. By-name lookups
- * (`entryOfName`) are never cached: a removed account must not linger for its TTL.
+ * per uid for `ttlMs`. A lookup can take up to its 2 s timeout when a directory is slow, so it runs
+ * the tools as child processes without blocking the event loop and shares one lookup among
+ * concurrent callers for the same uid. By-name lookups (`entryOfName`) are never cached: a removed
+ * account must not linger for its TTL.
  */
 export class AccountDirectory {
   private readonly commands: AccountCommands;
@@ -57,17 +48,7 @@ export class AccountDirectory {
     this.ttlMs = ttlMs;
   }
 
-  /** Name, home folder and group names of a uid; unknown parts are null or empty, it never throws. */
-  lookup(uid: number, now: number = Date.now()): Account {
-    const cached = this.fresh(uid, now);
-    if (cached) return cached;
-    const passwd = process.platform === 'darwin' ? runSync(this.commands.id, ['-nu', String(uid)]) : runSync(this.commands.getent, ['passwd', String(uid)]);
-    const { name, home } = parsePasswd(passwd);
-    const groups = name ? parseGroups(runSync(this.commands.id, ['-Gn', '--', name])) : [];
-    return this.store(uid, { name, home, groups }, now);
-  }
-
-  /** As `lookup`, without blocking the event loop. */
+  /** Name, home folder and group names of a uid; unknown parts are null or empty, it never rejects. */
   lookupAsync(uid: number, now: number = Date.now()): Promise<Account> {
     const cached = this.fresh(uid, now);
     if (cached) return Promise.resolve(cached);
@@ -134,12 +115,7 @@ function parseGroups(output: string | null): string[] {
 
 const directory = new AccountDirectory();
 
-/** The agent's one directory (see AccountDirectory.lookup). */
-export function lookupAccount(uid: number, now: number = Date.now()): Account {
-  return directory.lookup(uid, now);
-}
-
-/** The agent's one directory, without blocking (see AccountDirectory.lookupAsync). */
+/** The agent's one directory (see AccountDirectory.lookupAsync). */
 export function lookupAccountAsync(uid: number, now: number = Date.now()): Promise<Account> {
   return directory.lookupAsync(uid, now);
 }

@@ -76,7 +76,11 @@ describe('the policy-controls job', () => {
 
   it('records each control as its task, and denies what no task presents', () => {
     engine.load([KeeperJob.parse({ id: 'only-mfa', name: 'M', events: [{ eventType: 'PolicyEvaluationPending' }], tasks: [control('mfa', 'KeeperMFA', 'MFA')] })]);
-    expect(controls.begin(request(['MFA', 'JUSTIFY']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({ ok: false, reason: 'The policy asks for JUSTIFY, but no task of job "only-mfa" presents it.' });
+    expect(controls.begin(request(['MFA', 'JUSTIFY']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({
+      ok: false,
+      reason: 'The policy asks for JUSTIFY, but no task of job "only-mfa" presents it.',
+      reasonDetail: { code: 'controls-job-unpresented', values: { controls: ['JUSTIFY'], job: 'only-mfa' } },
+    });
     const run = controls.begin(request(['MFA']), true, DEFAULT_CONTROL_SETTINGS);
     if (!run.ok) throw new Error(run.reason);
     const seen: string[] = [];
@@ -86,6 +90,10 @@ describe('the policy-controls job', () => {
     expect(seen).toEqual(['asking MFA']);
     expect(engine.recentRuns(1)[0]).toMatchObject({ jobId: 'only-mfa', status: 'failed', reason: 'task mfa failed: That code is not valid.', tasks: [{ taskId: 'mfa', status: 'failed', executionType: 'UserDesktop' }] });
     engine.load([]);
-    expect(controls.begin(request(['MFA']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({ ok: false, reason: 'No PolicyEvaluationPending job applies to this request, so its controls cannot be presented.' });
+    expect(controls.begin(request(['MFA']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({
+      ok: false,
+      reason: 'No PolicyEvaluationPending job applies to this request, so its controls cannot be presented.',
+      reasonDetail: { code: 'controls-job-missing', values: {} },
+    });
   });
 });

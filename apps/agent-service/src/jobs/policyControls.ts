@@ -1,3 +1,4 @@
+import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { ControlProgress, ControlSettings, FlowResult, PendingElevation } from '../elevation/controlRunner.ts';
 import { PROMPT_PRECEDENCE, type PromptControl } from '../policy/evaluate.ts';
@@ -51,7 +52,7 @@ interface ControlStep {
 }
 
 export type ControlsRun =
-  | { readonly ok: false; readonly reason: string }
+  | { readonly ok: false; readonly reason: string; readonly reasonDetail: ReasonDetail }
   | {
       readonly ok: true;
       readonly jobId: string;
@@ -106,7 +107,9 @@ export class PolicyControlsJob {
     };
     // Unlike an event's runs, a job whose condition is false is passed over: the next one presents the controls.
     const job = this.engine.readyFor(POLICY_EVALUATION_PENDING).find((j) => holds(j.condition, { ...j.parameters, ...context }));
-    if (!job) return { ok: false, reason: `No ${POLICY_EVALUATION_PENDING} job applies to this request, so its controls cannot be presented.` };
+    if (!job) {
+      return { ok: false, reason: `No ${POLICY_EVALUATION_PENDING} job applies to this request, so its controls cannot be presented.`, reasonDetail: { code: 'controls-job-missing', values: {} } };
+    }
 
     const scope = { ...job.parameters, ...context };
     const steps: ControlStep[] = [];
@@ -127,7 +130,7 @@ export class PolicyControlsJob {
     if (unserved.length > 0) {
       const reason = `The policy asks for ${unserved.join(', ')}, but no task of job "${job.id}" presents it.`;
       run.finish(reason);
-      return { ok: false, reason };
+      return { ok: false, reason, reasonDetail: { code: 'controls-job-unpresented', values: { controls: unserved, job: job.id } } };
     }
 
     const timeoutOf = (control: PromptControl, fallback: number) => {

@@ -342,7 +342,7 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
       audit: { append: () => 'id' } as unknown as AuditLog,
       registry: new ConnectionRegistry(),
       settings: ApprovalSettings.parse(settings),
-      accounts: (uid) => ({ name: names[uid] ?? null, home: null, groups: [] }),
+      accounts: (uid) => Promise.resolve({ name: names[uid] ?? null, home: null, groups: [] }),
     });
     const approval = service.create({
       requestId: `req-${scheduler.now}`,
@@ -352,7 +352,7 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
       justification: 'Need htop to debug the build agent',
       matchedPolicies: [],
     });
-    const status = () => service.list(0).approvals.find((a) => a.approvalId === approval.approvalId)!.status;
+    const status = async () => (await service.list(0)).approvals.find((a) => a.approvalId === approval.approvalId)!.status;
     return { scheduler, service, approval, status };
   };
 
@@ -360,32 +360,32 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
     expect(ApprovalSettings.parse({})).toMatchObject({ requestExpiryMinutes: 30, escalateAfterMinutes: 30, escalatedExpiryMinutes: 240, approvedUsableMinutes: 1440 });
   });
 
-  it('without secondary approvers, a request expires 30 minutes after it was made', () => {
+  it('without secondary approvers, a request expires 30 minutes after it was made', async () => {
     const { scheduler, status } = setup();
     scheduler.advance(30 * MINUTE - 1);
-    expect(status()).toBe('Pending');
+    expect(await status()).toBe('Pending');
     scheduler.advance(1);
-    expect(status()).toBe('Expired');
+    expect(await status()).toBe('Expired');
   });
 
-  it('with secondary approvers, it escalates after 30 minutes and expires 4 hours after escalating', () => {
+  it('with secondary approvers, it escalates after 30 minutes and expires 4 hours after escalating', async () => {
     const { scheduler, status } = setup({ secondaryApprovers: { users: ['sam'] } });
     scheduler.advance(30 * MINUTE);
-    expect(status()).toBe('Escalated');
+    expect(await status()).toBe('Escalated');
     scheduler.advance(240 * MINUTE - 1);
-    expect(status()).toBe('Escalated');
+    expect(await status()).toBe('Escalated');
     scheduler.advance(1);
-    expect(status()).toBe('Expired');
+    expect(await status()).toBe('Expired');
   });
 
-  it('an approved request is usable once, for 24 hours from the approval', () => {
+  it('an approved request is usable once, for 24 hours from the approval', async () => {
     const first = setup();
-    first.service.decide(0, { approvalId: first.approval.approvalId, decision: 'approve' });
+    await first.service.decide(0, { approvalId: first.approval.approvalId, decision: 'approve' });
     first.scheduler.advance(24 * 60 * MINUTE - 1);
     expect(first.service.consume(first.approval.approvalId, 'req-use')).toBe(true);
     expect(first.service.consume(first.approval.approvalId, 'req-again')).toBe(false);
     const late = setup();
-    late.service.decide(0, { approvalId: late.approval.approvalId, decision: 'approve' });
+    await late.service.decide(0, { approvalId: late.approval.approvalId, decision: 'approve' });
     late.scheduler.advance(24 * 60 * MINUTE);
     expect(late.service.consume(late.approval.approvalId, 'req-late')).toBe(false);
   });

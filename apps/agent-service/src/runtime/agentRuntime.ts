@@ -20,7 +20,7 @@ import { MfaService } from '../mfa/mfaService.ts';
 import { mfaHandlers } from '../handlers/mfa.ts';
 import { ApprovalService } from '../approvals/approvalService.ts';
 import { approvalHandlers } from '../handlers/approvals.ts';
-import { lookupAccount } from '../identity/accounts.ts';
+import { lookupAccountAsync } from '../identity/accounts.ts';
 import { AuditForwarder } from '../audit/auditForwarder.ts';
 import { RunService } from '../elevation/runService.ts';
 import { createJobsRuntime } from '../jobs/jobsRuntime.ts';
@@ -85,7 +85,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const broker = new PromptBroker(registry, clock, scheduler, audit);
   const mfa = new MfaService(db, options.dataDir, clock, audit);
   const runs = new RunService(db, clock, audit);
-  const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccount });
+  const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccountAsync });
   approvals.resume();
   const grants = new GrantService({ db, clock, scheduler, audit, settings: options.grants });
   grants.resume();

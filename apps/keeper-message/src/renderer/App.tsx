@@ -5,6 +5,7 @@ import { AnswerFailure, PromptWindow, useEscapeKey, usePromptAnswer } from '../.
 import type { Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
+import { NoticeText } from './NoticeText.tsx';
 import { useMessageWindow } from './store.ts';
 
 type MessageDetails = NonNullable<PromptShow['message']>;
@@ -29,6 +30,7 @@ function MessagePrompt({ prompt }: { prompt: PromptShow }) {
   const { busy, failure, answer } = usePromptAnswer(prompt.promptId);
   const headingId = useId();
   const textId = useId();
+  const commentId = useId();
   const hintId = useId();
   const button = useRef<HTMLButtonElement>(null);
 
@@ -42,14 +44,12 @@ function MessagePrompt({ prompt }: { prompt: PromptShow }) {
   return (
     <>
       <section className="kp-card" aria-labelledby={headingId}>
-        <h2 id={headingId}>{t('heading')}</h2>
+        <h2 id={headingId}>{details.reasonDetail ? t('aboutRequest') : t('heading')}</h2>
         <div className="kp-notice" data-tone={TONE[details.tone]}>
-          <p id={textId} className="kp-message" data-testid="message-text" data-raw="">
-            {details.text}
-          </p>
+          <NoticeText details={details} id={textId} commentId={commentId} />
         </div>
         <p id={hintId} className="kp-hint kp-below" data-testid="message-hint">
-          {required ? t('acknowledgeHint') : t('infoHint')}
+          {required ? t('acknowledgeHint') : details.reasonDetail ? t('aboutRequestHint') : t('infoHint')}
         </p>
       </section>
       <SubjectCard subject={prompt.subject} />
@@ -60,7 +60,7 @@ function MessagePrompt({ prompt }: { prompt: PromptShow }) {
             {t('cancel')}
           </button>
         ) : null}
-        <button ref={button} type="button" className="kp-button" disabled={busy} aria-describedby={`${textId} ${hintId}`} onClick={acknowledge}>
+        <button ref={button} type="button" className="kp-button" disabled={busy} aria-describedby={`${textId} ${commentId} ${hintId}`} onClick={acknowledge}>
           {required ? t('acknowledge') : t('close')}
         </button>
       </div>

@@ -59,6 +59,12 @@ export const ReasonDetail = z.discriminatedUnion('code', [
   reason('approval-expired', {}),
   reason('approval-used', {}),
   reason('controls-passed', {}),
+  reason('controls-job-missing', {}),
+  reason('controls-job-unpresented', { controls: z.array(ControlName), job: Text }),
+  // Notices of monitor_and_notify policies: what the policy would do once enforced.
+  reason('monitored-would-deny', { policy: Text }),
+  reason('monitored-would-ask', { policy: Text, controls: z.array(ControlName) }),
+  reason('monitored-would-allow', { policy: Text }),
 ]);
 
 /** Every code the agent can give. */

@@ -24,7 +24,16 @@ export const PromptShow = z.object({
   expiresAt: z.iso.datetime(),
   /** Kind-specific details. */
   justification: z.object({ minLength: z.number().int().min(1), maxLength: z.number().int().min(1), offline: z.boolean() }).optional(),
-  message: z.object({ text: z.string(), requiresAcknowledge: z.boolean(), tone: z.enum(['info', 'success', 'warning', 'error']) }).optional(),
+  message: z
+    .object({
+      /** An administrator's policy text, shown verbatim; or the agent's English for `reasonDetail`. */
+      text: z.string(),
+      requiresAcknowledge: z.boolean(),
+      tone: z.enum(['info', 'success', 'warning', 'error']),
+      /** A notice of the agent's own (an approver's denial) as a code the window words; absent from older agents. */
+      reasonDetail: ReceivedReasonDetail,
+    })
+    .optional(),
   operatorApproval: z
     .object({ agentProcess: z.string(), aiLikelihoodPercent: z.number().nullable(), onTimeout: z.enum(['deny', 'allow']) })
     .optional(),
