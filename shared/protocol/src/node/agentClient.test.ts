@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentStatusRequest } from '../common/index.ts';
+import { AgentStatusRequest, ElevationUpdated } from '../common/index.ts';
 import { AgentClient } from './agentClient.ts';
 
 /** A peer that is not the agent: it answers the first frame it gets with the given bytes. */
@@ -46,6 +46,25 @@ describe('AgentClient against a peer that breaks the framing', () => {
     try {
       await expect(client.request(AgentStatusRequest, undefined, 50)).rejects.toThrow('agent.status timed out after 50 ms');
       expect(client.isClosed).toBe(false);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('hands a notification to every handler of its method, and stops with each one disposed', async () => {
+    const update = { requestId: 'r-1', state: 'pending', reason: '', currentControl: null, passed: [], updatedAt: new Date(0).toISOString() };
+    const body = JSON.stringify({ jsonrpc: '2.0', method: ElevationUpdated.method, params: update });
+    answer = `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`.repeat(2);
+    const client = await AgentClient.connect(path);
+    try {
+      const seen: string[] = [];
+      client.onNotification(ElevationUpdated, (u) => seen.push(`runner ${u.requestId}`));
+      const second = client.onNotification(ElevationUpdated, (u) => {
+        seen.push(`history ${u.requestId}`);
+        second.dispose();
+      });
+      void client.request(AgentStatusRequest, undefined, 2_000).catch(() => {});
+      await expect.poll(() => seen).toEqual(['runner r-1', 'history r-1', 'runner r-1']);
     } finally {
       client.close();
     }

@@ -27,6 +27,8 @@ export class AgentClient {
   private closed = false;
   private readonly closeListeners = new Set<(reason: string) => void>();
   private readonly deadlines = new RequestDeadlines();
+  /** Per method, every handler: vscode-jsonrpc keeps one per method, so a second would silently replace the first. */
+  private readonly notificationHandlers = new Map<string, Set<(raw: unknown) => void>>();
 
   private readonly socket: net.Socket;
   private readonly connection: MessageConnection;
@@ -104,11 +106,22 @@ export class AgentClient {
     handler: (params: ParamsOf<D>) => void,
     onInvalid: (error: z.ZodError) => void = () => {},
   ): Disposable {
-    return this.connection.onNotification(descriptor.method, (raw: unknown) => {
+    const handle = (raw: unknown) => {
       const parsed = descriptor.params.safeParse(raw);
       if (parsed.success) handler(parsed.data as ParamsOf<D>);
       else onInvalid(parsed.error);
-    });
+    };
+    let handlers = this.notificationHandlers.get(descriptor.method);
+    if (!handlers) {
+      const all = new Set<(raw: unknown) => void>();
+      handlers = all;
+      this.notificationHandlers.set(descriptor.method, all);
+      this.connection.onNotification(descriptor.method, (raw: unknown) => {
+        for (const each of [...all]) each(raw);
+      });
+    }
+    handlers.add(handle);
+    return { dispose: () => handlers.delete(handle) };
   }
 
   onClose(listener: (reason: string) => void): Disposable {
