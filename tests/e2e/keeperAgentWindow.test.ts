@@ -10,6 +10,7 @@ import {
   PromptRespond,
   PromptShowNotification,
   type DecisionSummary,
+  type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
@@ -19,6 +20,7 @@ import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 import { CONTENT_SECURITY_POLICY } from '../../apps/desktop/src/main/security/contentSecurityPolicy.ts';
 import { codeAt } from '../support/totp.ts';
+import { ELEVATE, runCli } from '../support/runAsCli.ts';
 import { createI18n } from '../../shared/i18n/src/createI18n.ts';
 import { shownReason } from '../../shared/i18n/src/reasonText.ts';
 import { RESOURCES } from '../../shared/i18n/src/resources.ts';
@@ -38,13 +40,16 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   /** This user's other desktop session: it answers the prompts the requests below raise. */
   let client: AgentClient;
   let mfaSecret = '';
+  /** Prompts the test answers itself, when it wants the request to stay pending a while. */
+  const held: PromptShow[] = [];
 
   beforeAll(async () => {
     writePolicyDir(
       policiesDir,
-      { 'col-id': '/usr/bin/id', 'col-whoami': '/usr/bin/whoami', 'col-true': '/usr/bin/true', 'col-date': '/usr/bin/date', 'col-env': '/usr/bin/env' },
+      { 'col-hostname': '/usr/bin/hostname', 'col-id': '/usr/bin/id', 'col-whoami': '/usr/bin/whoami', 'col-true': '/usr/bin/true', 'col-date': '/usr/bin/date', 'col-env': '/usr/bin/env' },
       [
         appPolicy('allow-id', 'col-id', ['ALLOW'], { PolicyName: 'Identity tools' }),
+        appPolicy('justify-hostname', 'col-hostname', ['JUSTIFY'], { PolicyName: 'Host names' }),
         appPolicy('deny-whoami', 'col-whoami', ['DENY'], { PolicyName: 'No whoami', NotificationMessage: 'whoami is not for administrators.' }),
         appPolicy('verify-true', 'col-true', ['JUSTIFY', 'MFA'], { PolicyName: 'Verify first' }),
         appPolicy('approve-date', 'col-date', ['JUSTIFY', 'APPROVAL'], { PolicyName: 'Clock changes' }),
@@ -56,6 +61,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     agent = await start();
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (prompt) => {
+      if (prompt.subject.executable === '/usr/bin/hostname') return void held.push(prompt);
       const response =
         prompt.kind === 'justification'
           ? Promise.resolve({ kind: 'justification' as const, text: 'Checking the machine state' })
@@ -88,7 +94,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(await page.getByTestId('backend-state').textContent()).toBe('Online');
     const plugins = await page.getByTestId('plugins').locator('li').allTextContents();
     expect(plugins).toEqual(['Local storeHealthy', 'Desktop connectionHealthy', 'Health endpointHealthy', 'Policy engineHealthy', 'JobsHealthy']);
-    expect(await page.getByTestId('policy-summary').textContent()).toBe('6 policies in effect, 5 collections, from 2 files');
+    expect(await page.getByTestId('policy-summary').textContent()).toBe('7 policies in effect, 6 collections, from 2 files');
     expect(await page.title()).toBe('Keeper Agent');
     const first = await page.getByTestId('agent-uptime').textContent();
     await expect.poll(() => page.getByTestId('agent-uptime').textContent(), { timeout: 3_000 }).not.toBe(first);
@@ -186,6 +192,24 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(revoke).toBe(true);
     await page.keyboard.press('Enter');
     await eventually(() => page.getByTestId('grants-empty').count()).toBe(1);
+  });
+
+  it('shows a request made from the CLI as it is made and as its state changes, without Refresh', async () => {
+    const first = () => page.getByTestId('history').locator('li').first();
+    const denied = await runCli(ELEVATE, sandbox.socket, ['/usr/bin/whoami']);
+    expect(denied.code).not.toBe(0);
+    await eventually(() => first().textContent()).toMatch(/^\/usr\/bin\/whoami.*whoami is not for administrators\.Denied$/);
+
+    const cli = runCli(ELEVATE, sandbox.socket, ['/usr/bin/hostname']);
+    await eventually(() => held.length).toBe(1);
+    await eventually(() => first().textContent()).toMatch(/^\/usr\/bin\/hostname.*asked: Justification.*Pending$/);
+    const requestId = await first().getAttribute('data-request-id');
+    expect(requestId).toBe(held[0]!.subject.requestId);
+    await client.request(PromptRespond, { promptId: held[0]!.promptId, response: { kind: 'justification', text: 'Naming the build host' } });
+    await eventually(() => first().textContent()).toMatch(/^\/usr\/bin\/hostname.*Every control passed\.Allowed$/);
+    expect(await first().getAttribute('data-request-id')).toBe(requestId);
+    expect(await first().locator('[data-reason]').getAttribute('data-reason')).toBe('controls-passed');
+    expect((await cli).code).toBe(0);
   });
 
   /** Presses Tab (or Shift+Tab) until the focused element satisfies `wanted`; false after 40 steps. */

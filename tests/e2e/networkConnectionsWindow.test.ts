@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { ELEVATE, runCli } from '../support/runAsCli.ts';
 
 const IP = '/usr/sbin/ip';
 const DENIED = 'Network changes on virtual links need IT.';
@@ -144,5 +145,37 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
       'nmcli von NetworkManager ist nicht installiert.',
     ]);
     await german.close();
+  });
+
+  it('opened by a redirect of the network editor, says why it opened instead, and the tray opening it again clears that', async () => {
+    // The LaunchPrivilegeElevation job's rule `*/nm-connection-editor` → this window, `--source {Executable}`.
+    const editor = join(sandbox.dir, 'bin', 'nm-connection-editor');
+    mkdirSync(join(sandbox.dir, 'bin'), { recursive: true });
+    writeFileSync(editor, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const cli = await runCli(ELEVATE, sandbox.socket, [editor]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr + cli.stdout).toContain(`${editor} is not elevated: it opens keeper-network-connections instead.`);
+
+    const notice = 'Opened instead of nm-connection-editor, which needs administrator rights: change network settings here under policy.';
+    // The page already shown learns it live; a page loaded from the shell's announcement reads it at start.
+    await eventually(() => page.getByTestId('redirect-notice').locator('p').first().textContent()).toBe(notice);
+    const redirected = await context.newPage();
+    await redirected.goto(await shell.windowUrl('keeper-network-connections', 2));
+    await eventually(() => redirected.getByTestId('redirect-notice').locator('p').allTextContents()).toEqual([notice, `Requested program: ${editor}`]);
+    expect(await redirected.getByTestId('redirect-source').getAttribute('data-raw')).not.toBeNull();
+    await eventually(() => redirected.locator('[data-interface]').count()).toBeGreaterThan(0);
+    for (const scheme of ['dark', 'light'] as const) {
+      await redirected.emulateMedia({ colorScheme: scheme });
+      expect(await seriousAxeViolations(redirected), scheme).toEqual([]);
+      await saveScreenshot(redirected, `network-connections-redirected-${scheme}`);
+    }
+
+    const tray = await context.newPage();
+    await tray.goto(await shell.windowUrl('keeper-client'));
+    await eventually(() => tray.getByTestId('tray-indicator').textContent()).not.toMatch(/^(Connecting|Disconnected)/);
+    await tray.locator('[data-item="open-network-settings"]').click();
+    await eventually(() => redirected.getByTestId('redirect-notice').count()).toBe(0);
+    await tray.close();
+    await redirected.close();
   });
 });

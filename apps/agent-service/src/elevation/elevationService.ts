@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   AgentError,
   AgentErrorCodes,
+  ElevationCreated,
   ElevationUpdated,
   type DecisionSummary,
   type ElevationHistoryEntry,
@@ -238,8 +239,10 @@ export class ElevationService {
     // line, so an approval given for one target can never be consumed as another (root included).
     const subjectLine = target === ROOT ? commandLine : `[as ${target.name}] ${commandLine}`;
     this.tellMonitored(peer.uid, { requestId, executable: params.executable, commandLine: subjectLine, sha256, policyNames: [] }, summary);
+    // After this answer, and before the request's first elevation.updated (scheduled below).
+    const uid = peer.uid;
+    setImmediate(() => this.publish(requestId, uid, ElevationCreated));
     if (state === 'pending') {
-      const uid = peer.uid;
       // After this answer has been sent: a request's first elevation.updated must not overtake it.
       setImmediate(() => this.start({
         requestId,
@@ -345,11 +348,11 @@ export class ElevationService {
     this.running.add(tracked);
   }
 
-  private publish(requestId: string, uid: number): void {
+  private publish(requestId: string, uid: number, notification: typeof ElevationUpdated | typeof ElevationCreated = ElevationUpdated): void {
     const row = this.select.get(requestId) as RequestRow | undefined;
     if (!row) return;
     const status = toStatus(row);
-    for (const context of this.deps.registry.ofUser(uid)) void notify(context.connection, ElevationUpdated, status).catch(() => {});
+    for (const context of this.deps.registry.ofUser(uid)) void notify(context.connection, notification, status).catch(() => {});
   }
 }
 

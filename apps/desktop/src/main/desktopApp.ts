@@ -27,6 +27,8 @@ import { createMainI18n } from './tray/mainI18n.ts';
 import { startDesktopTaskRunner } from './jobs/desktopTaskRunner.ts';
 import { JobRunsService } from '../../../../shared/bridge/src/common/services/jobRuns.ts';
 import { jobRunsMainService } from './services/jobRunsMainService.ts';
+import { WindowLaunchService } from '../../../../shared/bridge/src/common/services/windowLaunch.ts';
+import { LaunchParameterStore } from './windows/launchParameterStore.ts';
 
 /** The window that answers each prompt kind; a kind without one is never shown on this desktop. */
 const PROMPT_WINDOWS = {
@@ -108,16 +110,25 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
       void host?.open('keeper-approver');
     },
   });
+  // What each window was opened with (a redirect's source program), for its page to read.
+  const launchParameters = new LaunchParameterStore();
   // UserDesktop tasks of the agent's jobs: toasts (send-toast) and windows (redirects).
   startDesktopTaskRunner(agent, {
     toaster,
-    openWindow: (id) => (host ? host.open(id, launch) : Promise.reject(new Error('no window host is attached yet'))),
+    openWindow: (id, parameters) => {
+      if (!host) return Promise.reject(new Error('no window host is attached yet'));
+      launchParameters.set(id, parameters);
+      return host.open(id, launch);
+    },
   });
   const client = createClientServices({
     agent,
     promptQueue$: (kind) => prompts.queue$(kind),
     promptKinds: PROMPT_KINDS,
-    openWindow: (id) => void host?.open(id, launch),
+    openWindow: (id) => {
+      launchParameters.set(id, {});
+      void host?.open(id, launch);
+    },
     suiteVersion: options.version,
     userDataDir,
     ...(options.healthIntervalMs ? { healthIntervalMs: options.healthIntervalMs } : {}),
@@ -146,7 +157,10 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
     dispatcherFor(id, presence) {
       return new ServiceDispatcher(
         WINDOW_SERVICES[id].map((descriptor) => {
-          const binding = promptBinding(descriptor.channel, presence) ?? bindings.get(descriptor.channel);
+          const binding =
+            descriptor.channel === WindowLaunchService.channel
+              ? bindService(WindowLaunchService, { parameters$: () => launchParameters.of(id) })
+              : (promptBinding(descriptor.channel, presence) ?? bindings.get(descriptor.channel));
           if (!binding) throw new Error(`no implementation is bound for ${descriptor.channel}`);
           return binding;
         }),

@@ -13,6 +13,7 @@ bootstrapWindow('agent', App);
 followBridge(agentWindowActions, (transport, failed) => {
   connectJobRuns(transport);
   const details = createServiceClient(AgentDetailsService, transport);
+  details.history$({ next: agentWindowActions.historyChanged, error: failed });
   let connected = false;
   createServiceClient(AgentStatusService, transport).status$({
     next: (view) => {

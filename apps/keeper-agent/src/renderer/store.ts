@@ -35,6 +35,8 @@ export const agentWindowActions = {
   ...createBridgeActions(useAgentWindow.setState),
   statusChanged: (view: AgentStatusView) => useAgentWindow.setState({ view }),
   detailsLoaded: (details: AgentDetails) => useAgentWindow.setState({ details, detailsProblem: null }),
+  /** The agent said a request of this user was made or changed; details not loaded yet will bring it. */
+  historyChanged: (history: AgentDetails['history']) => useAgentWindow.setState(({ details }) => (details ? { details: { ...details, history } } : {})),
   detailsFailed: (problem: AgentDetailsProblem) => useAgentWindow.setState({ detailsProblem: problem }),
   changed: (kind: 'logLevel' | 'revoke', problem: AgentDetailsProblem | null) => useAgentWindow.setState({ change: { kind, problem } }),
   why: (why: WhyState) => useAgentWindow.setState({ why }),

@@ -13,7 +13,7 @@ const STATE_TONE: Record<string, Tone> = { up: 'ok', down: 'bad', dormant: 'warn
 
 export function App({ theme }: WindowProps) {
   const { t } = useTranslation('network');
-  const { bridge, bridgeError, snapshot, last } = useNetworkWindow();
+  const { bridge, bridgeError, snapshot, last, launch } = useNetworkWindow();
   return (
     <WindowFrame
       title={t('title')}
@@ -26,6 +26,7 @@ export function App({ theme }: WindowProps) {
       footer={<ThemeSelect initial={theme} />}
     >
       <BridgeAlert bridge={bridge} reason={bridgeError} />
+      {launch.source ? <RedirectNotice source={launch.source} /> : null}
       <div role="status" aria-live="polite" className="kp-live" data-testid="action-result">
         {last ? (
           <div className="kp-notice" data-tone={last.result.outcome === 'done' ? 'ok' : 'bad'} data-outcome={last.result.outcome}>
@@ -48,6 +49,22 @@ export function App({ theme }: WindowProps) {
         <p className="kp-muted">{t('loading')}</p>
       )}
     </WindowFrame>
+  );
+}
+
+/** Why this window opened when the user asked for another program (a LaunchPrivilegeElevation redirect). */
+function RedirectNotice({ source }: { source: string }) {
+  const { t } = useTranslation('network');
+  return (
+    <div className="kp-notice" data-tone="neutral" data-testid="redirect-notice">
+      <p>{t('redirected.notice', { program: source.split(/[\\/]/).pop() || source })}</p>
+      <p>
+        {t('redirected.path')}{' '}
+        <span className="kp-mono" data-testid="redirect-source" {...raw()}>
+          {source}
+        </span>
+      </p>
+    </div>
   );
 }
 

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { NetworkActionResult, NetworkSnapshot } from '../../../../shared/bridge/src/common/services/networkConnections.ts';
+import type { LaunchParameters } from '../../../../shared/bridge/src/common/services/windowLaunch.ts';
 import { BRIDGE_CONNECTING, createBridgeActions, type BridgeSlice } from '../../../../shared/ui/src/bridgeSlice.ts';
 
 export interface NetworkApi {
@@ -14,13 +15,16 @@ export interface NetworkWindowState extends BridgeSlice {
   /** The change being made now, by what it is about (interface name or connection name). */
   busy: string | null;
   last: { subject: string; action: 'up' | 'down' | 'forget'; result: NetworkActionResult } | null;
+  /** What the window was opened with: the program a redirect replaced, if any. */
+  launch: LaunchParameters;
 }
 
-export const useNetworkWindow = create<NetworkWindowState>()(() => ({ ...BRIDGE_CONNECTING, api: null, snapshot: null, busy: null, last: null }));
+export const useNetworkWindow = create<NetworkWindowState>()(() => ({ ...BRIDGE_CONNECTING, api: null, snapshot: null, busy: null, last: null, launch: {} }));
 
 export const networkActions = {
   ...createBridgeActions(useNetworkWindow.setState),
   connected: (api: NetworkApi) => useNetworkWindow.setState({ api }),
+  launched: (launch: LaunchParameters) => useNetworkWindow.setState({ launch }),
   async refresh() {
     const api = useNetworkWindow.getState().api;
     if (api) useNetworkWindow.setState({ snapshot: await api.snapshot() });

@@ -6,6 +6,7 @@ import { MfaEnrollmentService } from './services/mfaEnrollment.ts';
 import { NetworkConnectionsService } from './services/networkConnections.ts';
 import { QuickElevateService } from './services/quickElevate.ts';
 import { TrayService } from './services/tray.ts';
+import { WindowLaunchService } from './services/windowLaunch.ts';
 import {
   ApprovalPendingPromptService,
   JustificationPromptService,
@@ -27,7 +28,7 @@ export const WINDOW_SERVICES = {
   /** The tray's menu as a window (the web shell has no OS tray; Electron shows it for About). */
   'keeper-client': [TrayService],
   'keeper-quick-elevate': [QuickElevateService],
-  'keeper-network-connections': [NetworkConnectionsService],
+  'keeper-network-connections': [NetworkConnectionsService, WindowLaunchService],
 } as const satisfies Record<string, readonly ServiceDescriptor[]>;
 
 export type WindowId = keyof typeof WINDOW_SERVICES;

@@ -2,13 +2,15 @@ import { JobsDesktopTaskDone, JobsDesktopTaskNotification, type JobsDesktopTask 
 import { isWindowId, type WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 import type { Toaster } from '../notifications/toaster.ts';
+import type { LaunchParameters } from '../../../../../shared/bridge/src/common/services/windowLaunch.ts';
+import { parseLaunchArguments } from './launchArguments.ts';
 
 /** The `executablePath` of a UserDesktop task that shows a toast instead of a window (send-toast). */
 export const TOAST_TARGET = 'toast';
 
 export interface DesktopTaskTargets {
-  /** Presents a window of the suite; rejects when it cannot. */
-  openWindow(id: WindowId): Promise<unknown>;
+  /** Presents a window of the suite with what it is opened with; rejects when it cannot. */
+  openWindow(id: WindowId, parameters: LaunchParameters): Promise<unknown>;
   readonly toaster: Toaster;
 }
 
@@ -30,8 +32,10 @@ export async function performDesktopTask(task: JobsDesktopTask, targets: Desktop
     return shown === 'failed' ? { outcome: 'failed', detail: 'the desktop could not show the notification' } : { outcome: 'completed', detail: shown };
   }
   if (!isWindowId(task.window)) return { outcome: 'failed', detail: `there is no window ${task.window} on this desktop` };
+  const launch = parseLaunchArguments(task.window, task.args);
+  if (!launch.ok) return { outcome: 'failed', detail: `cannot open ${task.window}: ${launch.detail}` };
   try {
-    await targets.openWindow(task.window);
+    await targets.openWindow(task.window, launch.parameters);
     return { outcome: 'completed', detail: `opened ${task.window}` };
   } catch (error) {
     return { outcome: 'failed', detail: `cannot open ${task.window}: ${(error as Error).message}` };

@@ -11,6 +11,7 @@ function fakeLink(answers: Record<string, () => Promise<unknown>>) {
       calls.push({ method: descriptor.method, params });
       return answers[descriptor.method]?.() ?? Promise.reject(new Error(`unexpected ${descriptor.method}`));
     },
+    addFeature: () => {},
   } as unknown as AgentLink;
   return { link, calls };
 }
@@ -41,5 +42,30 @@ describe('KeeperAgent details for the KeeperAgent window (main side)', () => {
     expect(detailsProblem(new AgentError(JsonRpcErrorCodes.InvalidParams, 'bad'))).toBe('invalid');
     expect(detailsProblem(new AgentError(JsonRpcErrorCodes.InternalError, 'the Keeper agent is not connected'))).toBe('unavailable');
     expect(detailsProblem(new Error('socket closed'))).toBe('unavailable');
+  });
+
+  it('follows this user’s history live: reloads when the agent says a request was made or changed, only while watched, and keeps the last on failure', async () => {
+    const handlers = new Map<string, () => void>();
+    let loads = 0;
+    let answer: () => Promise<unknown> = () => Promise.resolve({ requests: [{ requestId: 'r-first' }] });
+    const link = {
+      request: (descriptor: { method: string }) => (descriptor.method === 'elevation.history' ? (loads++, answer()) : Promise.reject(new Error(descriptor.method))),
+      addFeature: (feature: { attach(client: unknown): unknown }) =>
+        feature.attach({ onNotification: (descriptor: { method: string }, handler: () => void) => (handlers.set(descriptor.method, handler), { dispose: () => {} }) }),
+    } as unknown as AgentLink;
+    const service = agentDetailsMainService(link);
+    handlers.get('elevation.created')!();
+    expect(loads).toBe(0);
+    const seen: unknown[] = [];
+    const subscription = service.history$().subscribe({ next: (history) => seen.push(history), error: () => {}, complete: () => {} });
+    handlers.get('elevation.created')!();
+    await expect.poll(() => seen).toEqual([[{ requestId: 'r-first' }]]);
+    answer = () => Promise.reject(new Error('agent gone'));
+    handlers.get('elevation.updated')!();
+    await expect.poll(() => loads).toBe(2);
+    answer = () => Promise.resolve({ requests: [{ requestId: 'r-late' }] });
+    handlers.get('elevation.updated')!();
+    await expect.poll(() => seen).toEqual([[{ requestId: 'r-first' }], [{ requestId: 'r-late' }]]);
+    subscription.unsubscribe();
   });
 });

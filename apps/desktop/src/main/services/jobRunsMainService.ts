@@ -3,6 +3,7 @@ import { JobsList, JobsRuns, JobsRunsChanged } from '../../../../../shared/proto
 import type { JobRunsService, JobRunsView } from '../../../../../shared/bridge/src/common/services/jobRuns.ts';
 import type { ServiceImplementation } from '../../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
+import { coalesced } from './coalesced.ts';
 
 const RECENT_RUNS = 20;
 
@@ -12,30 +13,14 @@ const RECENT_RUNS = 20;
  */
 export function jobRunsMainService(link: AgentLink): ServiceImplementation<typeof JobRunsService> {
   const view = new BehaviorSubject<JobRunsView>({ state: 'loading', runs: [], jobNames: {} });
-  let loading: Promise<void> | null = null;
-  let again = false;
-  const fetch = async () => {
+  const load = coalesced(async () => {
     try {
       const [runs, jobs] = await Promise.all([link.request(JobsRuns, { limit: RECENT_RUNS }), link.request(JobsList, undefined)]);
       view.next({ state: 'ready', runs: runs.runs, jobNames: Object.fromEntries(jobs.jobs.map((job) => [job.id, job.name])) });
     } catch {
       view.next({ ...view.value, state: 'unavailable' });
     }
-  };
-  const load = (): Promise<void> => {
-    if (loading) {
-      again = true;
-      return loading;
-    }
-    loading = fetch().finally(() => {
-      loading = null;
-      if (again) {
-        again = false;
-        void load();
-      }
-    });
-    return loading;
-  };
+  });
   link.addFeature({ attach: (client) => [client.onNotification(JobsRunsChanged, () => void load())], detached: () => {} });
   let connected = false;
   link.status$.subscribe((status) => {

@@ -18,7 +18,7 @@ describe('KeeperClient services in the composition root', () => {
   it('gives the tray, quick-elevate and network windows only their own service', () => {
     expect(desktop.dispatcherFor('keeper-client', presented).channels).toEqual(['keeper.tray']);
     expect(desktop.dispatcherFor('keeper-quick-elevate', presented).channels).toEqual(['keeper.quickElevate']);
-    expect(desktop.dispatcherFor('keeper-network-connections', presented).channels).toEqual(['keeper.networkConnections']);
+    expect(desktop.dispatcherFor('keeper-network-connections', presented).channels).toEqual(['keeper.networkConnections', 'keeper.windowLaunch']);
   });
 
   it('refuses bad input before anything runs: interface names, connection ids, commands, menu items', async () => {

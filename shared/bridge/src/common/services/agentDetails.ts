@@ -5,7 +5,7 @@ import { Grant } from '../../../../protocol/src/common/methods/grants.ts';
 import { ElevationHistoryEntry } from '../../../../protocol/src/common/methods/history.ts';
 import { MfaStatusResult } from '../../../../protocol/src/common/methods/mfa.ts';
 import { PolicyExplain } from '../../../../protocol/src/common/methods/policy.ts';
-import { call, defineService } from '../serviceDescriptor.ts';
+import { call, defineService, stream } from '../serviceDescriptor.ts';
 
 /**
  * Why the agent did not do what the window asked, as the window tells the user (bridge errors carry
@@ -35,10 +35,12 @@ export type ExplainOutcome = z.infer<typeof ExplainOutcome>;
 /**
  * The KeeperAgent window's view of this user's own state at the agent, for the user of this desktop
  * session (the agent knows who from the socket): permissions, MFA sessions, elevated sessions, recent
- * requests; plus the log level switch, revoking a session and the "why" view (`policy.explain`).
+ * requests (live); plus the log level switch, revoking a session and the "why" view (`policy.explain`).
  */
 export const AgentDetailsService = defineService('keeper.agentDetails', {
   load: call(z.tuple([]), outcome(AgentDetails)),
+  /** This user's recent requests again, whenever one is made (from any client) or changes. */
+  history$: stream(z.tuple([]), z.array(ElevationHistoryEntry)),
   explain: call(z.tuple([ExplainInput]), ExplainOutcome),
   setLogLevel: call(z.tuple([LogLevel]), outcome(z.object({ level: LogLevel }))),
   revokeGrant: call(z.tuple([z.string().min(1).max(100)]), outcome(Grant)),

@@ -116,6 +116,12 @@ export const ElevationStatusResult = z.object({
 export const ElevationStatus = defineRequest('elevation.status', ElevationStatusParams, ElevationStatusResult);
 /** `elevation.updated`: pushed to the requester's connections on every change of a request. */
 export const ElevationUpdated = defineNotification('elevation.updated', ElevationStatusResult);
+/**
+ * `elevation.created`: pushed to the requester's connections once a new request is recorded (made from
+ * any client: the CLI, the tray), so a history shown elsewhere learns of it; its later changes come as
+ * `elevation.updated`.
+ */
+export const ElevationCreated = defineNotification('elevation.created', ElevationStatusResult);
 
 export type PromptKind = z.infer<typeof PromptKind>;
 export type PromptShow = z.infer<typeof PromptShow>;
