@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobsRun } from '../../shared/protocol/src/common/index.ts';
@@ -32,6 +33,10 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
         ],
       }),
     );
+    writeFileSync(
+      join(jobsDir, 'windows-only.json'),
+      JSON.stringify({ id: 'windows-only', name: 'Windows cleanup', condition: 'Platform in ["windows"]', tasks: [{ id: 'clean', name: 'Clean', executablePath: '/bin/true' }] }),
+    );
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--jobs', jobsDir] });
     admin = await connectClient(sandbox.socket, 'cli');
     shell = await startWebShell(sandbox.socket);
@@ -56,7 +61,8 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     await admin.request(JobsRun, { jobId: 'disk-check' });
     const failed = runs.locator('li[data-job-id="disk-check"]');
     await eventually(() => failed.textContent()).toContain('Failed');
-    expect(await failed.textContent()).toContain('task enforce failed: exited with code 1');
+    expect(await failed.getByTestId('job-run-reason').textContent()).toBe('Task enforce failed: Ended with exit code 1.');
+    expect(await failed.getByTestId('job-run-reason').getAttribute('data-reason')).toBe('task-failed');
 
     // Keyboard only: Tab to the run's task list and open it with Enter.
     await page.locator('body').focus();
@@ -69,7 +75,7 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     await eventually(() => tasks.nth(0).isVisible()).toBe(true);
     expect(await tasks.count()).toBe(2);
     expect(await tasks.nth(0).textContent()).toContain('{"FreePercent":3}');
-    expect(await tasks.nth(1).textContent()).toBe('Require 10 % free failedas the service · exited with code 1');
+    expect(await tasks.nth(1).textContent()).toBe('Require 10 % free failedas the service · Ended with exit code 1.');
 
     await page.getByRole('heading', { name: 'Recent job runs' }).scrollIntoViewIfNeeded();
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -80,11 +86,45 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  it('is translated (German)', async () => {
+  it('is translated (German), reasons too; a condition stays as written, and a row of an older agent shows its English', async () => {
+    await admin.request(JobsRun, { jobId: 'windows-only' });
+    // A row as an agent before reason codes kept it: English only.
+    const db = new Database(join(sandbox.dataDir, 'agent.db'));
+    db.pragma('busy_timeout = 5000');
+    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at, finished_at, duration_ms, tasks_json) VALUES ('old-run', 'disk-check', 'manual', 'failed', ?, ?, ?, 0, '[]')").run(
+      'task enforce failed: exited with code 2',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      new Date(Date.now() - 3_600_000).toISOString(),
+    );
+    db.close();
+
     const german = await (await browser.newContext({ viewport: { width: 560, height: 760 } })).newPage();
     await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de' }));
     await eventually(() => german.getByRole('heading', { name: 'Letzte Auftragsläufe' }).count()).toBe(1);
-    await eventually(() => german.getByTestId('job-runs').locator('li[data-job-id="disk-check"]').textContent()).toContain('Fehlgeschlagen');
+    const runs = german.getByTestId('job-runs');
+    const failed = runs.locator('li[data-job-id="disk-check"]').first();
+    await eventually(() => failed.textContent()).toContain('Fehlgeschlagen');
+    expect(await failed.getByTestId('job-run-reason').textContent()).toBe('Aufgabe enforce ist fehlgeschlagen: Mit dem Exit-Code 1 beendet.');
+
+    const skipped = runs.locator('li[data-job-id="windows-only"]');
+    await eventually(() => skipped.count()).toBe(1);
+    const reason = skipped.getByTestId('job-run-reason');
+    expect(await reason.getAttribute('data-reason')).toBe('condition-false');
+    expect(await reason.textContent()).toBe('Die Bedingung ist nicht erfüllt: Platform in ["windows"]');
+    // The condition is the job file's own text: data, exempt from translation.
+    expect(await reason.locator('code[data-raw]').textContent()).toBe('Platform in ["windows"]');
+
+    // The row was written behind the agent's back, so no change notice told main: ask again.
+    await german.getByTestId('job-runs-refresh').click();
+    await eventually(() => runs.locator('li[data-run-id="old-run"]').count()).toBe(1);
+    const old = runs.locator('li[data-run-id="old-run"]').getByTestId('job-run-reason');
+    expect(await old.textContent()).toBe('task enforce failed: exited with code 2');
+    expect(await old.locator('[data-raw]').count()).toBe(1);
+    expect(await old.getAttribute('data-reason')).toBeNull();
+
+    await skipped.scrollIntoViewIfNeeded();
+    expect(await seriousAxeViolations(german)).toEqual([]);
+    await saveScreenshot(german, 'de-keeper-agent-job-runs');
     await german.close();
   });
 });

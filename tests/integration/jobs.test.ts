@@ -6,6 +6,7 @@ import { AuditLog } from '../../apps/agent-service/src/audit/auditLog.ts';
 import { lookupAccountAsync } from '../../apps/agent-service/src/identity/accounts.ts';
 import { JobEngine, type DesktopDelivery, type JobEngineDependencies } from '../../apps/agent-service/src/jobs/jobEngine.ts';
 import { loadJobDirectory, watchJobDirectory } from '../../apps/agent-service/src/jobs/jobLoader.ts';
+import { jobReasons } from '../../apps/agent-service/src/jobs/jobReasons.ts';
 import { systemClock, systemScheduler } from '../../apps/agent-service/src/status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../../apps/agent-service/src/store/database.ts';
 import { pluginSettingOn } from '../../apps/agent-service/src/jobs/pluginSettings.ts';
@@ -89,7 +90,11 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     const begun = Date.now();
     const run = await start().runNow('hang');
     expect(Date.now() - begun).toBeLessThan(10_000);
-    expect(run).toMatchObject({ status: 'failed', reason: 'task hang failed: timed out after 1 s; its process group was killed' });
+    expect(run).toMatchObject({
+      status: 'failed',
+      reason: 'task hang failed: timed out after 1 s; its process group was killed',
+      reasonDetail: { code: 'task-failed', values: { task: 'hang', cause: { code: 'timed-out', values: { seconds: 1 } } } },
+    });
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     expect(grandchild).toBeGreaterThan(0);
     await until(() => !alive(grandchild), 5_000);
@@ -149,12 +154,12 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     const calls: Array<[number, string, readonly string[]]> = [];
     const deliverToDesktop: DesktopDelivery = (uid, task) => {
       calls.push([uid, task.executablePath, task.args]);
-      return Promise.resolve({ ok: false, reason: `no desktop session for uid ${uid}` });
+      return Promise.resolve({ ok: false, why: jobReasons.desktopNotConnected(uid) });
     };
     const runs = await start({ deliverToDesktop }).fire('RequestSeen', { RequestId: 'r-1', uid: 1000 });
     expect(calls).toEqual([[1000, 'keeper-network-connections', ['--request', 'r-1']]]);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ jobId: 'desk', status: 'failed', reason: 'task open failed: no desktop session for uid 1000' });
+    expect(runs[0]).toMatchObject({ jobId: 'desk', status: 'failed', reason: 'task open failed: no desktop session of uid 1000 is connected' });
     expect(audit.after(0, 100, { types: ['task.finished'] })[0]).toMatchObject({ actorUid: 1000, requestId: 'r-1', data: { status: 'failed', executionType: 'UserDesktop' } });
   });
 
@@ -191,7 +196,11 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
       ['plugin', 'skipped', 'plugin setting KeeperJobs.Extra is false'],
     ]);
     expect(readFileSync(out, 'utf8')).toBe('full\n');
-    expect(await engine.runNow('never', { Platform: 'linux' })).toMatchObject({ status: 'skipped', reason: 'its condition is false: Platform in ["windows"]' });
+    expect(await engine.runNow('never', { Platform: 'linux' })).toMatchObject({
+      status: 'skipped',
+      reason: 'its condition is false: Platform in ["windows"]',
+      reasonDetail: { code: 'condition-false', values: { condition: 'Platform in ["windows"]' } },
+    });
   });
 
   it('fires a calendar schedule at its time of day when the (fake) clock moves', async () => {

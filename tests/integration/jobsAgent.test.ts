@@ -173,7 +173,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
   it('fails a UserDesktop task cleanly when no desktop of the user is connected, and delivers it once one is', async () => {
     const { runId } = await admin.request(JobsRun, { jobId: 'send-toast', parameters: { Body: 'Backups finished', DesktopUser: 'root' } });
     const failed = await finished(runId);
-    expect(failed).toMatchObject({ trigger: 'manual', status: 'failed', reason: 'task toast failed: no desktop session of uid 0 is connected' });
+    expect(failed).toMatchObject({
+      trigger: 'manual',
+      status: 'failed',
+      reason: 'task toast failed: no desktop session of uid 0 is connected',
+      reasonDetail: { code: 'task-failed', values: { task: 'toast', cause: { code: 'desktop-not-connected', values: {} } } },
+      tasks: [{ taskId: 'toast', reasonDetail: { code: 'desktop-not-connected', values: {} } }],
+    });
 
     desktop = await connectDesktop();
     const again = await admin.request(JobsRun, { jobId: 'send-toast', parameters: { Body: 'Backups finished', DesktopUser: 'root' } });
@@ -182,7 +188,12 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
 
     answer = () => ({ outcome: 'failed', detail: 'no such window on this desktop' });
     const refused = await admin.request(JobsRun, { jobId: 'send-toast', parameters: { Body: 'x', DesktopUser: 'root' } });
-    expect(await finished(refused.runId)).toMatchObject({ status: 'failed', reason: 'task toast failed: no such window on this desktop' });
+    // The desktop's own words stay verbatim, as a value of the code.
+    expect(await finished(refused.runId)).toMatchObject({
+      status: 'failed',
+      reason: 'task toast failed: no such window on this desktop',
+      reasonDetail: { code: 'task-failed', values: { task: 'toast', cause: { code: 'desktop-failed', values: { detail: 'no such window on this desktop' } } } },
+    });
     answer = () => ({ outcome: 'completed' });
   });
 
@@ -220,6 +231,7 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
       ['off', 'skipped', 'plugin setting KeeperJobs.Gated is false'],
       ['on', 'succeeded', null],
     ]);
+    expect(run.tasks.map((t) => t.reasonDetail)).toEqual([{ code: 'plugin-setting-false', values: { setting: 'KeeperJobs.Gated' } }, undefined]);
   });
 
   it('runs audit cleanup for real: old job runs go, audit events stay', async () => {

@@ -65,6 +65,21 @@ function summaryOf(method: string, comments: Map<string, string>): string {
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
+type ReasonUnion = typeof protocol.ReasonDetail | typeof protocol.JobReasonDetail | typeof protocol.JobTaskReasonDetail;
+const codesOf = (union: ReasonUnion) => union.options.map((option) => option.shape.code.value);
+
+/** Reason unions documented once, in their own section, instead of in every schema that carries them. */
+const LISTED_CODES: ReadonlyArray<{ readonly heading: string; readonly schemas: readonly unknown[] }> = [
+  { heading: 'Reason codes', schemas: [protocol.ReasonDetail] },
+  { heading: 'Job reason codes', schemas: [protocol.JobReasonDetail, protocol.JobTaskReasonDetail] },
+];
+
+const codeTable = (union: ReasonUnion) =>
+  union.options.map((option) => {
+    const values = Object.keys(option.shape.values.shape).map((name) => `\`${name}\``).join(', ') || '—';
+    return `| \`${option.shape.code.value}\` | ${values} |`;
+  });
+
 interface ZodCheckLike {
   _zod: { def: { check: string; error?: (issue: unknown) => unknown } };
 }
@@ -75,13 +90,14 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): string {
     io,
     unrepresentable: 'any',
     override: (ctx) => {
-      // 35 reason codes would repeat in every result that carries one: they are listed once instead.
-      if (ctx.zodSchema === protocol.ReasonDetail) {
+      // Dozens of reason codes would repeat in every result that carries one: they are listed once instead.
+      const listed = LISTED_CODES.find((list) => list.schemas.includes(ctx.zodSchema));
+      if (listed) {
         for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
         Object.assign(ctx.jsonSchema, {
           type: 'object',
-          description: 'A reason code and its values, listed under "Reason codes".',
-          properties: { code: { type: 'string', enum: protocol.REASON_CODES }, values: { type: 'object' } },
+          description: `A reason code and its values, listed under "${listed.heading}".`,
+          properties: { code: { type: 'string', enum: codesOf(ctx.zodSchema as ReasonUnion) }, values: { type: 'object' } },
           required: ['code', 'values'],
         });
         return;
@@ -136,10 +152,19 @@ export function renderGenerated(sources: ProtocolSources): string {
     '| Code | Values |',
     '|---|---|',
   );
-  for (const option of protocol.ReasonDetail.options) {
-    const values = Object.keys(option.shape.values.shape).map((name) => `\`${name}\``).join(', ') || '—';
-    out.push(`| \`${option.shape.code.value}\` | ${values} |`);
-  }
+  out.push(...codeTable(protocol.ReasonDetail));
+  out.push(
+    '',
+    '## Job reason codes',
+    '',
+    'A job run\'s or task\'s `reasonDetail` (`jobs.runs`), worded as `common:jobReason.<code>`. `cause` is the failed task\'s',
+    'own job reason and `reason` a decision\'s reason code; `condition`, `error` and `detail` are outside text (a job file\'s',
+    'condition, an OS or desktop message), shown verbatim after the sentence.',
+    '',
+    '| Code | Values |',
+    '|---|---|',
+  );
+  out.push(...codeTable(protocol.JobReasonDetail));
   out.push(
     '',
     '## Methods and notifications',

@@ -31,6 +31,7 @@ function view(run: JobRun, withOutput: boolean): JobRunView {
     eventType: run.eventType,
     status: run.status,
     reason: run.reason,
+    reasonDetail: run.reasonDetail,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: run.durationMs,

@@ -13,11 +13,14 @@ import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
 import type { DesktopDelivery, ResolvedTask } from './jobEngine.ts';
+import { jobReasons } from './jobReasons.ts';
+
+type DeliveryResult = Awaited<ReturnType<DesktopDelivery>>;
 
 interface OpenDelivery {
   readonly uid: number;
   readonly task: JobsDesktopTask;
-  readonly finish: (result: { ok: boolean; reason?: string }) => void;
+  readonly finish: (result: DeliveryResult) => void;
 }
 
 /**
@@ -47,14 +50,14 @@ export class DesktopTaskBroker {
       const uid = context.peer.uid;
       if (uid === null || this.registry.desktopsOf(uid).length > 0) return;
       for (const delivery of [...this.open.values()]) {
-        if (delivery.uid === uid) delivery.finish({ ok: false, reason: 'the desktop session went away before the task finished' });
+        if (delivery.uid === uid) delivery.finish({ ok: false, why: jobReasons.desktopGone() });
       }
     });
   }
 
   readonly deliver: DesktopDelivery = (uid: number, task: ResolvedTask) => {
     const desktops = this.registry.desktopsOf(uid);
-    if (desktops.length === 0) return Promise.resolve({ ok: false, reason: `no desktop session of uid ${uid} is connected` });
+    if (desktops.length === 0) return Promise.resolve({ ok: false, why: jobReasons.desktopNotConnected(uid) });
     const deliveryId = randomUUID();
     const show: JobsDesktopTask = {
       deliveryId,
@@ -68,13 +71,13 @@ export class DesktopTaskBroker {
     };
     return new Promise((resolve) => {
       let cancelTimer = () => {};
-      const finish = (result: { ok: boolean; reason?: string }) => {
+      const finish = (result: DeliveryResult) => {
         if (!this.open.delete(deliveryId)) return;
         cancelTimer();
         resolve(result);
       };
       this.open.set(deliveryId, { uid, task: show, finish });
-      cancelTimer = this.scheduler.schedule(task.timeoutSeconds * 1000, () => finish({ ok: false, reason: `no answer from the desktop within ${task.timeoutSeconds} s` }));
+      cancelTimer = this.scheduler.schedule(task.timeoutSeconds * 1000, () => finish({ ok: false, why: jobReasons.desktopNoAnswer(task.timeoutSeconds) }));
       for (const context of desktops) void notify(context.connection, JobsDesktopTaskNotification, show).catch(() => {});
     });
   };
@@ -90,7 +93,7 @@ export class DesktopTaskBroker {
       );
       throw new AgentError(AgentErrorCodes.Unauthorized, 'this desktop task belongs to another user');
     }
-    delivery.finish(params.outcome === 'completed' ? { ok: true } : { ok: false, reason: params.detail ?? 'the desktop could not carry out the task' });
+    delivery.finish(params.outcome === 'completed' ? { ok: true } : { ok: false, why: params.detail ? jobReasons.desktopFailed(params.detail) : jobReasons.desktopRefused() });
     return { accepted: true };
   }
 
@@ -102,6 +105,6 @@ export class DesktopTaskBroker {
 
   /** Fails every open delivery (agent shutdown). */
   closeAll(): void {
-    for (const delivery of [...this.open.values()]) delivery.finish({ ok: false, reason: 'the agent is stopping' });
+    for (const delivery of [...this.open.values()]) delivery.finish({ ok: false, why: jobReasons.agentStopping() });
   }
 }

@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/auditLog.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
-import { JobEngine, substitute, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
+import { JobEngine, substitute, type DesktopDelivery, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
+import { jobReasons } from './jobReasons.ts';
 import { redactOutput } from './redactOutput.ts';
 import { KeeperJob } from './jobSchema.ts';
 import { ELEVATION_REQUESTED, RedirectCheck } from './redirectCheck.ts';
@@ -172,8 +173,15 @@ describe('JobEngine', () => {
       ['soft', 'failed', 3],
       ['hard', 'failed', 3],
     ]);
-    expect(run).toMatchObject({ status: 'failed', reason: 'task hard failed: exited with code 3' });
-    expect(run.tasks[0]!.reason).toBe('plugin setting KeeperMfa is false');
+    expect(run).toMatchObject({
+      status: 'failed',
+      reason: 'task hard failed: exited with code 3',
+      reasonDetail: { code: 'task-failed', values: { task: 'hard', cause: { code: 'exit-code', values: { code: 3 } } } },
+    });
+    expect(run.tasks[0]).toMatchObject({ reason: 'plugin setting KeeperMfa is false', reasonDetail: { code: 'plugin-setting-false', values: { setting: 'KeeperMfa' } } });
+    expect(run.tasks[1]!.reasonDetail).toEqual({ code: 'exit-code', values: { code: 3 } });
+    // What job_runs keeps reads back the same.
+    expect(engine.recentRuns(1)[0]).toMatchObject({ reasonDetail: run.reasonDetail, tasks: [{ reasonDetail: run.tasks[0]!.reasonDetail }, { reasonDetail: run.tasks[1]!.reasonDetail }, {}] });
     expect(spawned.map((s) => s.command)).toEqual(['fail', 'fail']);
   });
 
@@ -193,7 +201,7 @@ describe('JobEngine', () => {
 
   it('hands UserDesktop tasks to the desktop, resolved, and fails cleanly when it refuses them or its delivery fails', async () => {
     const delivered: Array<{ uid: number; task: ResolvedTask }> = [];
-    let answer: { ok: boolean; reason?: string } | null = { ok: true };
+    let answer: Awaited<ReturnType<DesktopDelivery>> | null = { ok: true };
     make(
       {},
       {
@@ -205,8 +213,11 @@ describe('JobEngine', () => {
     ).load([job('d', { tasks: [task('mfa', { ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA', arguments: '--request {RequestId}', timeoutSeconds: 300 })] })]);
     expect((await engine.runNow('d', { uid: 1000, RequestId: 'r1' })).status).toBe('succeeded');
     expect(delivered[0]).toMatchObject({ uid: 1000, task: { executablePath: 'KeeperMFA', args: ['--request', 'r1'], executionType: 'UserDesktop' } });
-    answer = { ok: false, reason: 'no desktop session for uid 1000' };
-    expect((await engine.runNow('d', { uid: 1000, RequestId: 'r2' })).reason).toBe('task mfa failed: no desktop session for uid 1000');
+    answer = { ok: false, why: jobReasons.desktopNotConnected(1000) };
+    expect(await engine.runNow('d', { uid: 1000, RequestId: 'r2' })).toMatchObject({
+      reason: 'task mfa failed: no desktop session of uid 1000 is connected',
+      reasonDetail: { code: 'task-failed', values: { task: 'mfa', cause: { code: 'desktop-not-connected', values: {} } } },
+    });
     answer = null;
     expect((await engine.runNow('d', { uid: 1000, RequestId: 'r3' })).reason).toBe('task mfa failed: desktop delivery failed: the connection closed');
     // The delivery owns the timeout (desktopTasks.test.ts): the engine arms no timer of its own.
@@ -215,7 +226,7 @@ describe('JobEngine', () => {
   });
 
   it('keeps the tasks a run finished so far in job_runs while it still runs', async () => {
-    const desktop: { answer?: (value: { ok: boolean }) => void } = {};
+    const desktop: { answer?: (value: { ok: true }) => void } = {};
     make({ ok: {} }, { deliverToDesktop: () => new Promise((resolve) => (desktop.answer = resolve)) }).load([
       job('j', { tasks: [task('first', { executablePath: 'ok' }), task('desk', { ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA' })] }),
     ]);
@@ -270,7 +281,7 @@ describe('JobEngine', () => {
     // A scheduled run still going when its next turn comes is skipped, not overlapped.
     scheduler.advance(20 * 60_000);
     await tick(0);
-    expect(engine.recentRuns(1)[0]).toMatchObject({ jobId: 'interval', status: 'skipped', reason: 'the previous scheduled run is still going' });
+    expect(engine.recentRuns(1)[0]).toMatchObject({ jobId: 'interval', status: 'skipped', reason: 'the previous scheduled run is still going', reasonDetail: { code: 'previous-run-going', values: {} } });
     expect(engine.recentRuns(1)[0]!.trigger).toBe('schedule');
     engine.load([]);
     expect(scheduler.pending).toBe(0);
@@ -300,9 +311,17 @@ describe('JobEngine', () => {
 
   it('evaluates job conditions with the built-in evaluator, or asks the injected one', async () => {
     make({ p: {} }).load([job('c', { condition: 'RiskScore > 50', tasks: [task('t', { executablePath: 'p' })] })]);
-    expect(await engine.runNow('c', { RiskScore: 40 })).toMatchObject({ status: 'skipped', reason: 'its condition is false: RiskScore > 50' });
+    expect(await engine.runNow('c', { RiskScore: 40 })).toMatchObject({
+      status: 'skipped',
+      reason: 'its condition is false: RiskScore > 50',
+      reasonDetail: { code: 'condition-false', values: { condition: 'RiskScore > 50' } },
+    });
     expect((await engine.runNow('c', { RiskScore: '75' })).status).toBe('succeeded');
-    expect(await engine.runNow('c', { RiskScore: [1] })).toMatchObject({ status: 'skipped', reason: 'its condition cannot be evaluated: cannot compare [1] > 50' });
+    expect(await engine.runNow('c', { RiskScore: [1] })).toMatchObject({
+      status: 'skipped',
+      reason: 'its condition cannot be evaluated: cannot compare [1] > 50',
+      reasonDetail: { code: 'condition-error', values: { condition: 'RiskScore > 50', error: 'cannot compare [1] > 50' } },
+    });
     await engine.stop();
     make({ p: {} }, { evaluateCondition: (_c, ctx) => ctx.RiskScore === 60 }).load([job('c', { condition: 'RiskScore > 50', tasks: [task('t', { executablePath: 'p' })] })]);
     expect((await engine.runNow('c', { RiskScore: 60 })).status).toBe('succeeded');
@@ -313,14 +332,39 @@ describe('JobEngine', () => {
     make({}).load([job('off', { enabled: false }), job('missing', { tasks: [task('t', { executablePath: 'nope' })] })]);
     await expect(engine.runNow('zzz')).rejects.toThrow('no job zzz');
     await expect(engine.runNow('off')).rejects.toThrow('job off cannot run: it is disabled');
-    expect((await engine.runNow('missing')).reason).toMatch(/cannot start nope: spawn nope ENOENT/);
+    const missing = await engine.runNow('missing');
+    expect(missing.reason).toMatch(/cannot start nope: spawn nope ENOENT/);
+    // The OS's own words stay verbatim as a value.
+    expect(missing.tasks[0]!.reasonDetail).toEqual({ code: 'start-failed', values: { executable: 'nope', error: expect.stringMatching(/spawn nope ENOENT/) as unknown } });
   });
 
   it('marks runs left running by a previous agent as interrupted', () => {
-    db.exec("CREATE TABLE IF NOT EXISTS job_runs (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, trigger TEXT NOT NULL, event_type TEXT, actor_uid INTEGER, request_id TEXT, status TEXT NOT NULL, reason TEXT, started_at TEXT NOT NULL, finished_at TEXT, duration_ms INTEGER, alternate_of TEXT, tasks_json TEXT NOT NULL DEFAULT '[]')");
     db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, started_at) VALUES ('r', 'j', 'manual', 'running', '2029-01-01T00:00:00Z')").run();
     make({});
-    expect(engine.recentRuns(1)[0]).toMatchObject({ runId: 'r', status: 'interrupted' });
+    expect(engine.recentRuns(1)[0]).toMatchObject({ runId: 'r', status: 'interrupted', reason: 'the agent stopped during the run', reasonDetail: { code: 'agent-stopped', values: {} } });
+  });
+
+  it('reads rows an older agent kept, without a reason code, as English only', () => {
+    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at, tasks_json) VALUES ('old', 'j', 'manual', 'failed', 'task t failed: exited with code 1', '2029-01-01T00:00:00Z', ?)").run(
+      JSON.stringify([{ taskId: 't', name: 'T', executionType: 'Service', status: 'failed', exitCode: 1, signal: null, durationMs: 5, reason: 'exited with code 1', stdout: '', stderr: '' }]),
+    );
+    make({});
+    const old = engine.recentRuns(1)[0]!;
+    expect(old).toMatchObject({ runId: 'old', reason: 'task t failed: exited with code 1' });
+    expect(old.reasonDetail).toBeUndefined();
+    expect(old.tasks[0]!.reasonDetail).toBeUndefined();
+  });
+
+  it('gives job_runs of an agent database from before reason codes its reason_detail_json column', () => {
+    // As such a database was: job_runs made by the engine, the migration list one step shorter.
+    db.exec('ALTER TABLE job_runs DROP COLUMN reason_detail_json');
+    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at) VALUES ('kept', 'j', 'manual', 'failed', 'x', '2029-01-01T00:00:00Z')").run();
+    db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 1}`);
+    db.close();
+    db = openAgentDatabase(dir);
+    const columns = (db.prepare('PRAGMA table_info(job_runs)').all() as Array<{ name: string }>).map((c) => c.name);
+    expect(columns).toContain('reason_detail_json');
+    expect(db.prepare("SELECT reason FROM job_runs WHERE id = 'kept'").get()).toEqual({ reason: 'x' });
   });
 });
 

@@ -4,7 +4,9 @@ import { Cron } from 'croner';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
+import type { JobReasonDetail, JobTaskReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { evaluateCondition } from './condition.ts';
+import { MissingValueError, jobReasons, type Why } from './jobReasons.ts';
 import { calendarToCron, splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
 import { RunRecord, actorOf, insertRun } from './runRecord.ts';
 import { runAsNodeEnv } from './runAsNodeEnv.ts';
@@ -25,6 +27,8 @@ export interface TaskOutcome {
   readonly signal: string | null;
   readonly durationMs: number;
   readonly reason: string | null;
+  /** `reason` as a code plus values; absent when there is no reason. */
+  readonly reasonDetail?: JobTaskReasonDetail;
   /** Truncated to 4 KiB and redacted; what the audit log and job_runs keep. */
   readonly stdout: string;
   readonly stderr: string;
@@ -37,6 +41,8 @@ export interface JobRun {
   readonly eventType: string | null;
   readonly status: JobRunStatus;
   readonly reason: string | null;
+  /** `reason` as a code plus values; absent when there is no reason, or for rows of an older agent. */
+  readonly reasonDetail?: JobReasonDetail;
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly durationMs: number | null;
@@ -63,7 +69,7 @@ export interface ResolvedTask {
  * when the desktop answered: it settles within `task.timeoutSeconds` at the latest, failing with
  * `no answer from the desktop within N s`.
  */
-export type DesktopDelivery = (uid: number, task: ResolvedTask, context: Readonly<JobContext>) => Promise<{ ok: boolean; reason?: string }>;
+export type DesktopDelivery = (uid: number, task: ResolvedTask, context: Readonly<JobContext>) => Promise<{ readonly ok: true } | { readonly ok: false; readonly why: Why<JobTaskReasonDetail> }>;
 
 /** The one seam where processes start (Node's spawn by default; tests may script it). */
 export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
@@ -118,7 +124,7 @@ export function currentPlatform(platform: NodeJS.Platform = process.platform): J
 /** Replaces `{Name}` placeholders from the context; an unknown name is an error, never left in place. */
 export function substitute(template: string, context: Readonly<JobContext>): string {
   return template.replace(/\{([A-Za-z_][\w.-]*)\}/g, (_all, name: string) => {
-    if (!Object.hasOwn(context, name) || context[name] === undefined || context[name] === null) throw new Error(`no value for {${name}}`);
+    if (!Object.hasOwn(context, name) || context[name] === undefined || context[name] === null) throw new MissingValueError(name);
     const value = context[name];
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
@@ -145,6 +151,7 @@ interface RunRow {
   event_type: string | null;
   status: JobRunStatus;
   reason: string | null;
+  reason_detail_json: string | null;
   started_at: string;
   finished_at: string | null;
   duration_ms: number | null;
@@ -181,25 +188,9 @@ export class JobEngine {
     this.killGraceMs = deps.killGraceMs ?? 2_000;
     this.maxOutputBytes = deps.maxOutputBytes ?? 1024 * 1024;
     this.evaluate = deps.evaluateCondition ?? evaluateCondition;
-    // job_runs is the engine's own table (not a migration of store/database.ts).
-    deps.db.exec(`CREATE TABLE IF NOT EXISTS job_runs (
-       id TEXT PRIMARY KEY,
-       job_id TEXT NOT NULL,
-       trigger TEXT NOT NULL,
-       event_type TEXT,
-       actor_uid INTEGER,
-       request_id TEXT,
-       status TEXT NOT NULL,
-       reason TEXT,
-       started_at TEXT NOT NULL,
-       finished_at TEXT,
-       duration_ms INTEGER,
-       alternate_of TEXT,
-       tasks_json TEXT NOT NULL DEFAULT '[]'
-     );
-     CREATE INDEX IF NOT EXISTS job_runs_by_start ON job_runs (started_at)`);
     // Runs cut off by a previous stop or crash never finish: say so instead of leaving them running.
-    deps.db.prepare("UPDATE job_runs SET status = 'interrupted', reason = 'the agent stopped during the run' WHERE status = 'running'").run();
+    const stopped = jobReasons.agentStopped();
+    deps.db.prepare("UPDATE job_runs SET status = 'interrupted', reason = ?, reason_detail_json = ? WHERE status = 'running'").run(stopped.reason, JSON.stringify(stopped.detail));
   }
 
   /** Replaces the job set and re-arms every schedule. */
@@ -288,6 +279,7 @@ export class JobEngine {
       eventType: row.event_type,
       status: row.status,
       reason: row.reason,
+      ...(row.reason_detail_json ? { reasonDetail: JSON.parse(row.reason_detail_json) as JobReasonDetail } : {}),
       startedAt: row.started_at,
       finishedAt: row.finished_at,
       durationMs: row.duration_ms,
@@ -378,7 +370,7 @@ export class JobEngine {
   private scheduledRun(job: KeeperJob): void {
     if (this.stopped || this.jobs.get(job.id) !== job) return;
     if (this.scheduledBusy.has(job.id)) {
-      this.record(job, 'schedule', null, null, {}, 'skipped', 'the previous scheduled run is still going');
+      this.record(job, 'schedule', null, null, {}, 'skipped', jobReasons.previousRunGoing());
       return;
     }
     this.scheduledBusy.add(job.id);
@@ -391,22 +383,23 @@ export class JobEngine {
   /* Runs                                                                                         */
   /* ------------------------------------------------------------------------------------------ */
 
-  private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, reason: string | null, runId: string = randomUUID()): JobRun {
+  private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, why: Why, runId: string = randomUUID()): JobRun {
     const now = this.deps.clock.now().toISOString();
-    const run: JobRun = { runId, jobId: job.id, trigger, eventType, status, reason, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
+    const { reason, detail: reasonDetail } = why;
+    const run: JobRun = { runId, jobId: job.id, trigger, eventType, status, reason, reasonDetail, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
     insertRun(this.deps.db, run, context);
-    this.deps.audit.append({ type: 'job.finished', ...actorOf(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, durationMs: 0 } }, this.deps.clock.now());
+    this.deps.audit.append({ type: 'job.finished', ...actorOf(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, reasonDetail, durationMs: 0 } }, this.deps.clock.now());
     this.deps.onRunChanged?.({ runId: run.runId, jobId: job.id, status });
     return run;
   }
 
   /** null when the condition holds, else why the job or task is skipped. */
-  private conditionFails(condition: string, context: JobContext): string | null {
+  private conditionFails(condition: string, context: JobContext): Why<JobTaskReasonDetail> | null {
     if (condition.trim() === '') return null;
     try {
-      return this.evaluate(condition, context) ? null : `its condition is false: ${condition}`;
+      return this.evaluate(condition, context) ? null : jobReasons.conditionFalse(condition);
     } catch (error) {
-      return `its condition cannot be evaluated: ${(error as Error).message}`;
+      return jobReasons.conditionError(condition, (error as Error).message);
     }
   }
 
@@ -418,16 +411,16 @@ export class JobEngine {
     const context: JobContext = { ...job.parameters, ...trigger, ...this.deps.builtins, JobId: job.id, RunId: runId };
     const record = new RunRecord(this.deps, { job, trigger: how, eventType, alternateOf, context: trigger, runId, requestIdIn: 'column' });
 
-    let failure: string | null = null;
+    let failure: Why | null = null;
     for (const task of job.tasks) {
       if (this.stopped) {
-        failure = 'the agent is stopping';
+        failure = jobReasons.agentStopping();
         break;
       }
-      const outcome = await this.runTask(job, runId, task, context);
+      const { outcome, why } = await this.runTask(job, runId, task, context);
       record.task(outcome);
-      if (outcome.status === 'failed' && !task.continueOnFailure) {
-        failure = `task ${task.id} failed: ${outcome.reason ?? 'unknown reason'}`;
+      if (outcome.status === 'failed' && why && !task.continueOnFailure) {
+        failure = jobReasons.taskFailed(task.id, why);
         break;
       }
     }
@@ -445,23 +438,28 @@ export class JobEngine {
     return { ...result, alternate: await this.runJob(this.jobs.get(job.alternateJobId)!, trigger, 'alternate', eventType, job.id, chain) };
   }
 
-  private async runTask(job: KeeperJob, runId: string, task: JobTask, context: JobContext): Promise<TaskOutcome> {
+  /** The task's outcome, and why it did not succeed (for the run's own reason). */
+  private async runTask(job: KeeperJob, runId: string, task: JobTask, context: JobContext): Promise<{ outcome: TaskOutcome; why: Why<JobTaskReasonDetail> | null }> {
     const started = this.deps.clock.now();
-    const outcome = (status: TaskStatus, reason: string | null, extra: { exitCode?: number | null; signal?: string | null; stdout?: string; stderr?: string } = {}): TaskOutcome => ({
-      taskId: task.id,
-      name: task.name,
-      executionType: task.ExecutionType,
-      status,
-      exitCode: extra.exitCode ?? null,
-      signal: extra.signal ?? null,
-      durationMs: this.deps.clock.now().getTime() - started.getTime(),
-      reason,
-      stdout: extra.stdout ?? '',
-      stderr: extra.stderr ?? '',
+    const outcome = (status: TaskStatus, why: Why<JobTaskReasonDetail> | null, extra: { exitCode?: number | null; signal?: string | null; stdout?: string; stderr?: string } = {}) => ({
+      why,
+      outcome: {
+        taskId: task.id,
+        name: task.name,
+        executionType: task.ExecutionType,
+        status,
+        exitCode: extra.exitCode ?? null,
+        signal: extra.signal ?? null,
+        durationMs: this.deps.clock.now().getTime() - started.getTime(),
+        reason: why?.reason ?? null,
+        ...(why ? { reasonDetail: why.detail } : {}),
+        stdout: extra.stdout ?? '',
+        stderr: extra.stderr ?? '',
+      },
     });
 
     if (task.SkipWhenPluginSettingFalse !== undefined && !this.deps.pluginSettings(task.SkipWhenPluginSettingFalse)) {
-      return outcome('skipped', `plugin setting ${task.SkipWhenPluginSettingFalse} is false`);
+      return outcome('skipped', jobReasons.pluginSettingFalse(task.SkipWhenPluginSettingFalse));
     }
     const skip = this.conditionFails(task.condition, context);
     if (skip) return outcome('skipped', skip);
@@ -478,7 +476,8 @@ export class JobEngine {
         timeoutSeconds: task.timeoutSeconds,
       };
     } catch (error) {
-      return outcome('failed', (error as Error).message);
+      if (error instanceof MissingValueError) return outcome('failed', error.why);
+      throw error;
     }
 
     if (task.ExecutionType === 'UserDesktop') return this.deliver(resolved, context, outcome);
@@ -486,7 +485,7 @@ export class JobEngine {
     let identity: TaskIdentity | null = null;
     if (task.ExecutionType === 'User' || task.ExecutionType === 'UserElevated') {
       const uid = context.uid;
-      if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', `a ${task.ExecutionType} task needs the requesting user (uid) in the run context`);
+      if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', jobReasons.needsRequester(task.ExecutionType));
       const account = (await this.deps.accountOf?.(uid)) ?? { name: null, home: null };
       const user = { name: account.name ?? String(uid), home: account.home ?? '/' };
       // UserElevated: the user's own environment (name, home), elevated to uid/gid 0.
@@ -496,39 +495,40 @@ export class JobEngine {
           : { uid: 0, gid: 0, user };
     }
     const result = await this.spawnTask(resolved, identity);
-    if (result.error) return outcome('failed', result.error, result);
-    if (result.timedOut) return outcome('failed', `timed out after ${task.timeoutSeconds} s; its process group was killed`, result);
-    if (result.signal) return outcome('failed', `ended by ${result.signal}`, result);
-    if (result.exitCode !== 0) return outcome('failed', `exited with code ${result.exitCode}`, result);
+    if (result.error) return outcome('failed', jobReasons.startFailed(resolved.executablePath, result.error), result);
+    if (result.timedOut) return outcome('failed', jobReasons.timedOut(task.timeoutSeconds), result);
+    if (result.signal) return outcome('failed', jobReasons.killedBySignal(result.signal), result);
+    if (result.exitCode !== 0) return outcome('failed', jobReasons.exitCode(result.exitCode ?? -1), result);
     if (task.MergeStdoutJsonIntoContext) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(result.stdout);
       } catch (error) {
-        return outcome('failed', `MergeStdoutJsonIntoContext: stdout is not valid JSON (${(error as Error).message})`, result);
+        return outcome('failed', jobReasons.stdoutNotJson((error as Error).message), result);
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return outcome('failed', `MergeStdoutJsonIntoContext: stdout is JSON but not an object (${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed})`, result);
+        const kind = Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : (typeof parsed as 'string' | 'number' | 'boolean');
+        return outcome('failed', jobReasons.stdoutNotObject(kind), result);
       }
       for (const [key, value] of Object.entries(parsed)) if (key !== '__proto__') context[key] = value;
     }
     return outcome('succeeded', null, result);
   }
 
-  private async deliver(task: ResolvedTask, context: JobContext, outcome: (status: TaskStatus, reason: string | null) => TaskOutcome): Promise<TaskOutcome> {
+  private async deliver<Outcome>(task: ResolvedTask, context: JobContext, outcome: (status: TaskStatus, why: Why<JobTaskReasonDetail> | null) => Outcome): Promise<Outcome> {
     let uid = context.uid;
     if (uid === undefined) {
       const named = typeof context.DesktopUser === 'string' && context.DesktopUser !== '' ? context.DesktopUser : null;
       uid = (await this.deps.desktopUser?.(named)) ?? null;
-      if (uid === null) return outcome('failed', named ? `no desktop user ${named} is known to this agent` : 'no requesting user and no console user to deliver the task to');
+      if (uid === null) return outcome('failed', named ? jobReasons.unknownDesktopUser(named) : jobReasons.noDesktopUser());
     }
-    if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', 'a UserDesktop task needs the requesting user (uid) in the run context');
-    if (!this.deps.deliverToDesktop) return outcome('failed', 'this agent cannot deliver tasks to a desktop');
+    if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', jobReasons.needsRequester('UserDesktop'));
+    if (!this.deps.deliverToDesktop) return outcome('failed', jobReasons.noDesktopDelivery());
     try {
       const answer = await this.deps.deliverToDesktop(uid, task, { ...context });
-      return answer.ok ? outcome('succeeded', null) : outcome('failed', answer.reason ?? 'the desktop refused the task');
+      return answer.ok ? outcome('succeeded', null) : outcome('failed', answer.why);
     } catch (error) {
-      return outcome('failed', `desktop delivery failed: ${(error as Error).message}`);
+      return outcome('failed', jobReasons.deliveryError((error as Error).message));
     }
   }
 
@@ -552,7 +552,7 @@ export class JobEngine {
         const ids = identity ? { uid: identity.uid, gid: identity.gid } : {};
         child = this.spawn(task.executablePath, task.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env, ...ids });
       } catch (error) {
-        resolve({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, error: `cannot start ${task.executablePath}: ${(error as Error).message}` });
+        resolve({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, error: (error as Error).message });
         return;
       }
       const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -598,7 +598,7 @@ export class JobEngine {
       // What the main process left behind in its group (e.g. `cmd &`) does not outlive the task.
       child.once('exit', () => signalGroup('SIGKILL'));
       child.once('close', (code: number | null, signal: NodeJS.Signals | null) => settle(code, signal, null));
-      child.once('error', (error) => settle(null, null, `cannot start ${task.executablePath}: ${error.message}`));
+      child.once('error', (error) => settle(null, null, error.message));
     });
   }
 }

@@ -8,6 +8,7 @@ import { systemClock, systemScheduler } from '../status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { evaluateCondition } from './condition.ts';
 import { JobEngine } from './jobEngine.ts';
+import { jobReasons } from './jobReasons.ts';
 import { KeeperJob } from './jobSchema.ts';
 import { PolicyControlsJob } from './policyControls.ts';
 
@@ -42,7 +43,7 @@ describe('the policy-controls job', () => {
     dir = mkdtempSync(join(tmpdir(), 'kp-controls-'));
     db = openAgentDatabase(dir);
     engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit: new AuditLog(db), pluginSettings: () => true });
-    controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () => Promise.resolve({ ok: false, reason: 'no desktop in this test' }));
+    controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () => Promise.resolve({ ok: false, why: jobReasons.desktopFailed('no desktop in this test') }));
   });
   afterEach(async () => {
     await engine.stop();
@@ -72,6 +73,10 @@ describe('the policy-controls job', () => {
       ['just', 'skipped', 'JUSTIFY is presented by an earlier task'],
       ['mfa', 'skipped', 'the policy does not ask for MFA'],
     ]);
+    expect(offlineRun!.tasks.map((t) => t.reasonDetail)).toEqual([
+      { code: 'control-presented-earlier', values: { control: 'JUSTIFY' } },
+      { code: 'control-not-asked', values: { control: 'MFA' } },
+    ]);
   });
 
   it('records each control as its task, and denies what no task presents', () => {
@@ -86,9 +91,17 @@ describe('the policy-controls job', () => {
     const seen: string[] = [];
     const progress = run.progress({ asking: (c) => seen.push(`asking ${c}`), passed: (c) => seen.push(`passed ${c}`) });
     progress.asking('MFA');
-    run.finish({ state: 'denied', reason: 'That code is not valid.' });
+    run.finish({ state: 'denied', reason: 'The MFA prompt was cancelled.', reasonDetail: { code: 'mfa-cancelled', values: {} } });
     expect(seen).toEqual(['asking MFA']);
-    expect(engine.recentRuns(1)[0]).toMatchObject({ jobId: 'only-mfa', status: 'failed', reason: 'task mfa failed: That code is not valid.', tasks: [{ taskId: 'mfa', status: 'failed', executionType: 'UserDesktop' }] });
+    // The decision's own code is the failed task's reason.
+    const cause = { code: 'decision', values: { reason: { code: 'mfa-cancelled', values: {} } } };
+    expect(engine.recentRuns(1)[0]).toMatchObject({
+      jobId: 'only-mfa',
+      status: 'failed',
+      reason: 'task mfa failed: The MFA prompt was cancelled.',
+      reasonDetail: { code: 'task-failed', values: { task: 'mfa', cause } },
+      tasks: [{ taskId: 'mfa', status: 'failed', executionType: 'UserDesktop', reasonDetail: cause }],
+    });
     engine.load([]);
     expect(controls.begin(request(['MFA']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({
       ok: false,

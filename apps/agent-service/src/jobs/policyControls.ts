@@ -1,8 +1,11 @@
-import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import type { JobTaskReasonDetail, ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { ControlProgress, ControlSettings, FlowResult, PendingElevation } from '../elevation/controlRunner.ts';
 import { PROMPT_PRECEDENCE, type PromptControl } from '../policy/evaluate.ts';
 import { substitute, type DesktopDelivery, type JobEngine, type TaskOutcome } from './jobEngine.ts';
+import { MissingValueError, jobReasons, type RunFailure, type Why } from './jobReasons.ts';
+
+type TaskFailure = RunFailure & { readonly detail?: JobTaskReasonDetail };
 import { splitArguments, type JobTask } from './jobSchema.ts';
 
 /** The event of the jobs that present the user-facing controls of a pending decision. */
@@ -114,14 +117,14 @@ export class PolicyControlsJob {
     const scope = { ...job.parameters, ...context };
     const steps: ControlStep[] = [];
     const skipped: TaskOutcome[] = [];
-    const skip = (task: JobTask, reason: string) =>
-      skipped.push({ taskId: task.id, name: task.name, executionType: task.ExecutionType, status: 'skipped', exitCode: null, signal: null, durationMs: 0, reason, stdout: '', stderr: '' });
+    const skip = (task: JobTask, why: Why<JobTaskReasonDetail>) =>
+      skipped.push({ taskId: task.id, name: task.name, executionType: task.ExecutionType, status: 'skipped', exitCode: null, signal: null, durationMs: 0, reason: why.reason, reasonDetail: why.detail, stdout: '', stderr: '' });
     for (const task of job.tasks) {
       const control = controlOf(task) as PromptControl;
-      if (!request.decision.controls.includes(control)) skip(task, `the policy does not ask for ${control}`);
-      else if (steps.some((s) => s.control === control)) skip(task, `${control} is presented by an earlier task`);
-      else if (!holds(task.condition, scope)) skip(task, `its condition is false: ${task.condition}`);
-      else if (task.executablePath === TOAST_WINDOW && request.notification?.requiresAcknowledge) skip(task, 'a toast cannot collect the acknowledgement this notice needs');
+      if (!request.decision.controls.includes(control)) skip(task, jobReasons.controlNotAsked(control));
+      else if (steps.some((s) => s.control === control)) skip(task, jobReasons.controlPresentedEarlier(control));
+      else if (!holds(task.condition, scope)) skip(task, jobReasons.conditionFalse(task.condition));
+      else if (task.executablePath === TOAST_WINDOW && request.notification?.requiresAcknowledge) skip(task, jobReasons.toastCannotAcknowledge());
       else steps.push({ task, control });
     }
     const run = this.engine.recordRun(job, POLICY_EVALUATION_PENDING, context);
@@ -129,8 +132,9 @@ export class PolicyControlsJob {
     const unserved = request.decision.controls.filter((control) => !steps.some((s) => s.control === control));
     if (unserved.length > 0) {
       const reason = `The policy asks for ${unserved.join(', ')}, but no task of job "${job.id}" presents it.`;
-      run.finish(reason);
-      return { ok: false, reason, reasonDetail: { code: 'controls-job-unpresented', values: { controls: unserved, job: job.id } } };
+      const reasonDetail: ReasonDetail = { code: 'controls-job-unpresented', values: { controls: unserved, job: job.id } };
+      run.finish(jobReasons.decision(reason, reasonDetail));
+      return { ok: false, reason, reasonDetail };
     }
 
     const timeoutOf = (control: PromptControl, fallback: number) => {
@@ -152,10 +156,15 @@ export class PolicyControlsJob {
     const started = new Map<PromptControl, number>();
     const recorded = new Set<PromptControl>();
     let current: PromptControl | null = null;
-    const outcome = (control: PromptControl, status: 'succeeded' | 'failed', reason: string | null): TaskOutcome => {
+    const outcome = (control: PromptControl, status: 'succeeded' | 'failed', why: TaskFailure | null): TaskOutcome => {
       const { task } = steps.find((s) => s.control === control)!;
-      return { taskId: task.id, name: task.name, executionType: task.ExecutionType, status, exitCode: null, signal: null, durationMs: Math.max(0, this.clock.now().getTime() - (started.get(control) ?? this.clock.now().getTime())), reason, stdout: '', stderr: '' };
+      const durationMs = Math.max(0, this.clock.now().getTime() - (started.get(control) ?? this.clock.now().getTime()));
+      return { taskId: task.id, name: task.name, executionType: task.ExecutionType, status, exitCode: null, signal: null, durationMs, reason: why?.reason ?? null, ...(why?.detail ? { reasonDetail: why.detail } : {}), stdout: '', stderr: '' };
     };
+    // A denial's own reason; a decision without a code keeps its English only.
+    const decided = (result: FlowResult): TaskFailure => (result.reasonDetail ? jobReasons.decision(result.reason, result.reasonDetail) : { reason: result.reason });
+    const taskFailed = (task: JobTask, why: TaskFailure): RunFailure =>
+      why.detail ? jobReasons.taskFailed(task.id, { reason: why.reason, detail: why.detail }) : { reason: `task ${task.id} failed: ${why.reason}` };
     return {
       ok: true,
       jobId: job.id,
@@ -180,24 +189,24 @@ export class PolicyControlsJob {
         if (result.state === 'allowed' && toast) {
           // Notices never block: the request is decided already; the run records how the toast went.
           started.set('NOTIFY', this.clock.now().getTime());
-          void this.showToast(request.uid, toast.task, scope, job.id, run.runId).then((reason) => {
-            run.task(outcome('NOTIFY', reason === null ? 'succeeded' : 'failed', reason));
-            run.finish(reason === null || toast.task.continueOnFailure ? null : `task ${toast.task.id} failed: ${reason}`);
+          void this.showToast(request.uid, toast.task, scope, job.id, run.runId).then((why) => {
+            run.task(outcome('NOTIFY', why === null ? 'succeeded' : 'failed', why));
+            run.finish(why === null || toast.task.continueOnFailure ? null : jobReasons.taskFailed(toast.task.id, why));
           });
           return;
         }
         if (result.state === 'denied' && current !== null && !recorded.has(current)) {
-          run.task(outcome(current, 'failed', result.reason));
-          run.finish(`task ${steps.find((s) => s.control === current)!.task.id} failed: ${result.reason}`);
+          run.task(outcome(current, 'failed', decided(result)));
+          run.finish(taskFailed(steps.find((s) => s.control === current)!.task, decided(result)));
         } else {
-          run.finish(result.state === 'denied' ? result.reason : null);
+          run.finish(result.state === 'denied' ? decided(result) : null);
         }
       },
     };
   }
 
   /** Null when the desktop showed it, else why not. */
-  private async showToast(uid: number, task: JobTask, scope: Record<string, unknown>, jobId: string, runId: string): Promise<string | null> {
+  private async showToast(uid: number, task: JobTask, scope: Record<string, unknown>, jobId: string, runId: string): Promise<Why<JobTaskReasonDetail> | null> {
     try {
       const answer = await this.deliver(
         uid,
@@ -213,9 +222,9 @@ export class PolicyControlsJob {
         },
         scope,
       );
-      return answer.ok ? null : (answer.reason ?? 'the desktop refused the task');
+      return answer.ok ? null : answer.why;
     } catch (error) {
-      return (error as Error).message;
+      return error instanceof MissingValueError ? error.why : jobReasons.deliveryError((error as Error).message);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { JobContext, JobRun, JobRunStatus, JobTrigger, TaskOutcome } from './jobEngine.ts';
+import type { RunFailure } from './jobReasons.ts';
 import { redactOutput } from './redactOutput.ts';
 import type { KeeperJob } from './jobSchema.ts';
 
@@ -38,8 +39,8 @@ export function actorOf(context: JobContext): { actorUid: number | null; request
 export function insertRun(db: AgentDatabase, run: JobRun, context: JobContext): void {
   const { actorUid, requestId } = actorOf(context);
   db.prepare(
-    `INSERT INTO job_runs (id, job_id, trigger, event_type, actor_uid, request_id, status, reason, started_at, finished_at, duration_ms, alternate_of, tasks_json)
-     VALUES (@id, @jobId, @trigger, @eventType, @actorUid, @requestId, @status, @reason, @startedAt, @finishedAt, @durationMs, @alternateOf, @tasks)`,
+    `INSERT INTO job_runs (id, job_id, trigger, event_type, actor_uid, request_id, status, reason, reason_detail_json, started_at, finished_at, duration_ms, alternate_of, tasks_json)
+     VALUES (@id, @jobId, @trigger, @eventType, @actorUid, @requestId, @status, @reason, @reasonDetail, @startedAt, @finishedAt, @durationMs, @alternateOf, @tasks)`,
   ).run({
     id: run.runId,
     jobId: run.jobId,
@@ -49,6 +50,7 @@ export function insertRun(db: AgentDatabase, run: JobRun, context: JobContext): 
     requestId,
     status: run.status,
     reason: run.reason,
+    reasonDetail: run.reasonDetail ? JSON.stringify(run.reasonDetail) : null,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: run.durationMs,
@@ -97,17 +99,19 @@ export class RunRecord {
   }
 
   /** Ends the run, `failed` with the failure or else `succeeded`; only the first call counts. */
-  finish(failure: string | null, alternate: { readonly alternateJobId: string | null; readonly alternateNote: string | null } = { alternateJobId: null, alternateNote: null }): JobRun {
+  finish(failure: RunFailure | null, alternate: { readonly alternateJobId: string | null; readonly alternateNote: string | null } = { alternateJobId: null, alternateNote: null }): JobRun {
     if (this.result) return this.result;
     const finished = this.deps.clock.now();
     const status: JobRunStatus = failure ? 'failed' : 'succeeded';
     const durationMs = finished.getTime() - this.started.getTime();
     const { runId, jobId, trigger, eventType } = this.running;
-    this.result = { ...this.running, status, reason: failure, finishedAt: finished.toISOString(), durationMs, tasks: this.outcomes };
+    const reason = failure?.reason ?? null;
+    const reasonDetail = failure?.detail;
+    this.result = { ...this.running, status, reason, ...(reasonDetail ? { reasonDetail } : {}), finishedAt: finished.toISOString(), durationMs, tasks: this.outcomes };
     this.deps.db
-      .prepare('UPDATE job_runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?')
-      .run(status, failure, finished.toISOString(), durationMs, JSON.stringify(this.outcomes), runId);
-    this.deps.audit.append({ type: 'job.finished', ...this.actor, data: { runId, jobId, trigger, eventType, status, reason: failure, durationMs, ...alternate, ...this.requestInData } }, finished);
+      .prepare('UPDATE job_runs SET status = ?, reason = ?, reason_detail_json = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?')
+      .run(status, reason, reasonDetail ? JSON.stringify(reasonDetail) : null, finished.toISOString(), durationMs, JSON.stringify(this.outcomes), runId);
+    this.deps.audit.append({ type: 'job.finished', ...this.actor, data: { runId, jobId, trigger, eventType, status, reason, reasonDetail, durationMs, ...alternate, ...this.requestInData } }, finished);
     this.deps.onRunChanged?.({ runId, jobId, status });
     return this.result;
   }

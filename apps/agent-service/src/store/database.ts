@@ -132,6 +132,24 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX approvals_history ON approvals (requester_uid, sha256, path, status);`,
   // A request's reason as a code plus values (ReasonDetail), so windows word it; NULL for older rows.
   `ALTER TABLE elevation_requests ADD COLUMN reason_detail_json TEXT;`,
+  // job_runs was the jobs engine's own table (made by the engine when missing); its reasons gain codes (JobReasonDetail).
+  `CREATE TABLE IF NOT EXISTS job_runs (
+     id TEXT PRIMARY KEY,
+     job_id TEXT NOT NULL,
+     trigger TEXT NOT NULL,
+     event_type TEXT,
+     actor_uid INTEGER,
+     request_id TEXT,
+     status TEXT NOT NULL,
+     reason TEXT,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     duration_ms INTEGER,
+     alternate_of TEXT,
+     tasks_json TEXT NOT NULL DEFAULT '[]'
+   );
+   CREATE INDEX IF NOT EXISTS job_runs_by_start ON job_runs (started_at);
+   ALTER TABLE job_runs ADD COLUMN reason_detail_json TEXT;`,
 ];
 
 export function openAgentDatabase(dataDir: string): AgentDatabase {

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { JobRunView } from '../../../../../shared/protocol/src/common/methods/jobs.ts';
+import { JobReasonText } from '../../../../../shared/ui/src/JobReasonText.tsx';
 import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { useJobRuns } from '../jobRuns.ts';
@@ -60,11 +61,7 @@ function JobRunItem({ run, name }: { run: JobRunView; name: string }) {
             </>
           ) : null}
         </span>
-        {run.reason ? (
-          <span className="kp-hint" {...raw()}>
-            {run.reason}
-          </span>
-        ) : null}
+        {run.reason ? <JobReasonText className="kp-hint" reason={run.reason} detail={run.reasonDetail} testId="job-run-reason" /> : null}
         {run.tasks.length > 0 ? (
           <details>
             <summary>{t('jobs.tasks', { count: run.tasks.length })}</summary>
@@ -78,7 +75,12 @@ function JobRunItem({ run, name }: { run: JobRunView; name: string }) {
                     </span>
                     <span className="kp-hint">
                       {t(`jobs.executionType.${task.executionType}`)}
-                      {task.reason ? <span {...raw()}> · {task.reason}</span> : null}
+                      {task.reason ? (
+                        <>
+                          <span {...raw()}> · </span>
+                          <JobReasonText reason={task.reason} detail={task.reasonDetail} testId="job-task-reason" />
+                        </>
+                      ) : null}
                     </span>
                     {task.stdout ? (
                       <span className="kp-hint">

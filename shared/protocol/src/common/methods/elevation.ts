@@ -17,7 +17,8 @@ export const PromptControlName = z.enum(['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 
 
 const Text = z.string().max(4096);
 
-function reason<const Code extends string, const Values extends z.ZodRawShape>(code: Code, values: Values) {
+/** One code of a reason union: a literal code and the values its sentence takes. */
+export function reason<const Code extends string, const Values extends z.ZodRawShape>(code: Code, values: Values) {
   return z.object({ code: z.literal(code), values: z.object(values) });
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest, NoParams } from '../method.ts';
+import { ReasonDetail, reason } from './elevation.ts';
 
 export const JobExecutionType = z.enum(['Service', 'User', 'UserDesktop', 'UserElevated']);
 export const JobRunStatus = z.enum(['running', 'succeeded', 'failed', 'skipped', 'interrupted']);
@@ -21,6 +22,58 @@ export const JobSummary = z.object({
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
+const Text = z.string().max(4096);
+const Seconds = z.number().int().nonnegative();
+
+/**
+ * Why a task was skipped or failed, as a code plus values for windows to word (`common:jobReason.<code>`),
+ * like ReasonDetail for decisions. What comes from outside stays verbatim as a value: a condition's
+ * source, an OS error, a desktop's own answer.
+ */
+const TASK_REASONS = [
+  reason('plugin-setting-false', { setting: Text }),
+  reason('condition-false', { condition: Text }),
+  reason('condition-error', { condition: Text, error: Text }),
+  reason('missing-value', { name: Text }),
+  reason('needs-requester', { executionType: JobExecutionType }),
+  reason('no-desktop-user', {}),
+  reason('unknown-desktop-user', { user: Text }),
+  reason('no-desktop-delivery', {}),
+  reason('desktop-not-connected', {}),
+  reason('desktop-gone', {}),
+  reason('desktop-no-answer', { seconds: Seconds }),
+  reason('desktop-failed', { detail: Text }),
+  reason('desktop-refused', {}),
+  reason('delivery-error', { error: Text }),
+  reason('agent-stopping', {}),
+  reason('start-failed', { executable: Text, error: Text }),
+  reason('timed-out', { seconds: Seconds }),
+  reason('killed-by-signal', { signal: Text }),
+  reason('exit-code', { code: z.number().int() }),
+  reason('stdout-not-json', { error: Text }),
+  reason('stdout-not-object', { kind: z.enum(['array', 'null', 'string', 'number', 'boolean']) }),
+  // Tasks of the policy-controls job: which control prompts it presents, and a prompt that ended the request (the decision's own reason).
+  reason('control-not-asked', { control: Text }),
+  reason('control-presented-earlier', { control: Text }),
+  reason('toast-cannot-acknowledge', {}),
+  reason('decision', { reason: ReasonDetail }),
+] as const;
+export const JobTaskReasonDetail = z.discriminatedUnion('code', [...TASK_REASONS]);
+export type JobTaskReasonDetail = z.infer<typeof JobTaskReasonDetail>;
+
+/** Why a run was skipped, failed or interrupted: a task's reason, or one of the run's own. */
+export const JobReasonDetail = z.discriminatedUnion('code', [
+  ...TASK_REASONS,
+  reason('task-failed', { task: Text, cause: JobTaskReasonDetail }),
+  reason('agent-stopped', {}),
+  reason('previous-run-going', {}),
+]);
+export type JobReasonDetail = z.infer<typeof JobReasonDetail>;
+
+/** As read from the agent: an unknown code (a newer agent) reads as absent, and the window shows the English `reason`. */
+const ReceivedJobReasonDetail = JobReasonDetail.optional().catch(undefined);
+const ReceivedJobTaskReasonDetail = JobTaskReasonDetail.optional().catch(undefined);
+
 export const JobTaskOutcome = z.object({
   taskId: z.string(),
   name: z.string(),
@@ -30,6 +83,8 @@ export const JobTaskOutcome = z.object({
   signal: z.string().nullable(),
   durationMs: z.number().int().nonnegative(),
   reason: z.string().nullable(),
+  /** `reason` as a code plus values for the window to word; absent from an older agent. */
+  reasonDetail: ReceivedJobTaskReasonDetail,
   /** At most 4 KiB each, secret-looking values redacted; empty for callers who may not read them. */
   stdout: z.string(),
   stderr: z.string(),
@@ -43,6 +98,8 @@ export const JobRunView = z.object({
   eventType: z.string().nullable(),
   status: JobRunStatus,
   reason: z.string().nullable(),
+  /** `reason` as a code plus values for the window to word; absent for older rows. */
+  reasonDetail: ReceivedJobReasonDetail,
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().nullable(),
   durationMs: z.number().int().nonnegative().nullable(),
