@@ -168,8 +168,9 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(history[0]).toMatch(/^\/usr\/bin\/env.*asked: Justification.*Every control passed\.Allowed$/);
     expect(history.some((h) => h.startsWith('/usr/bin/whoami') && h.includes('whoami is not for administrators.') && h.endsWith('Denied'))).toBe(true);
     expect(history.some((h) => h.startsWith('/usr/bin/true') && h.includes('asked: MFA code → Justification'))).toBe(true);
-    expect(await page.getByTestId('mfa-session').textContent()).toMatch(/^PrivilegeElevation: no new code needed for [45] more min\.$/);
-    expect(await page.getByTestId('grants').locator('li').allTextContents()).toEqual([expect.stringMatching(/^\/usr\/bin\/envas root · policy “Environment session” · (30|29) min left · used 0×Revoke$/) as unknown]);
+    // The history can arrive live before Refresh has reloaded the sessions: wait for those too.
+    await eventually(() => page.getByTestId('mfa-session').textContent()).toMatch(/^PrivilegeElevation: no new code needed for [45] more min\.$/);
+    await eventually(() => page.getByTestId('grants').locator('li').allTextContents()).toEqual([expect.stringMatching(/^\/usr\/bin\/envas root · policy “Environment session” · (30|29) min left · used 0×Revoke$/) as unknown]);
     // Everything on screen at once (sessions with a revocable grant, history, an explanation): axe in light and dark.
     await explainInWindow('/usr/bin/true');
     expect(await seriousAxeViolations(page)).toEqual([]);
