@@ -7,3 +7,35 @@ export interface PeerCredentials {
 
 /** Throws an Error (with `errno` and `syscall`) when the fd is not a connected Unix socket. */
 export function getPeerCredentials(fd: number): PeerCredentials;
+
+export interface ProgramOpenOptions {
+  /** Absolute path as the caller gave it. */
+  path: string;
+  /** The caller's uid and gid; their supplementary groups come from NSS. */
+  uid: number;
+  gid: number;
+  /** Take the caller's filesystem identity for the lookup (the agent runs as root). */
+  switchIdentity: boolean;
+  /** A file the caller can write is copied into a sealed memfd, and that copy is hashed and handed back. */
+  sealIfWritable: boolean;
+  maxCopyBytes: number;
+}
+
+export type ProgramOpenResult =
+  | { ok: true; fd: number; path: string; sha256: string; sealed: boolean; size: number }
+  | {
+      ok: false;
+      code: 'not-found' | 'not-readable' | 'not-regular' | 'writable-by-others' | 'changed' | 'too-large' | 'failed' | 'unsupported';
+      /** The path as given (lookup failures), the canonical path, or the folder that others can write. */
+      path: string;
+      errno: number;
+    };
+
+/**
+ * Resolves, opens once (O_NOFOLLOW, O_NONBLOCK, O_CLOEXEC, no symlinks on the way), checks and hashes
+ * a program file with the caller's rights, on a thread of its own. The descriptor is the caller's to close.
+ */
+export function openProgramAsCaller(options: ProgramOpenOptions): Promise<ProgramOpenResult>;
+
+/** SHA-256 of everything behind an open descriptor (read from offset 0), on a thread of its own. */
+export function hashDescriptor(fd: number): Promise<{ ok: true; sha256: string } | { ok: false; code: string; errno: number }>;

@@ -1,6 +1,9 @@
-// Peer credentials of a connected Unix domain socket, as the kernel reports them.
+// Peer credentials of a connected Unix domain socket, as the kernel reports them, and program files
+// opened with the caller's rights (callerFile.cc).
 // Node-API only (NAPI_VERSION 8), so one build loads in any Node >= 18 whatever headers it was built with.
 #include <napi.h>
+
+#include "callerFile.h"
 
 #include <cerrno>
 #include <cstring>
@@ -70,6 +73,7 @@ Napi::Value GetPeerCredentials(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getPeerCredentials", Napi::Function::New(env, GetPeerCredentials, "getPeerCredentials"));
+  keeper::InitCallerFile(env, exports);
   return exports;
 }
 

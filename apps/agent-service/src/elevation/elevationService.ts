@@ -28,6 +28,7 @@ import type { Clock } from '../status/statusService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { applyOffline, evaluationRequestFor, summarize } from './evaluationInput.ts';
 import type { GrantScope, GrantService } from './grantService.ts';
+import type { OpenedProgram, ProgramFiles } from './programFiles.ts';
 import { lookupTargetAccount, ROOT, type TargetAccount } from './targetAccount.ts';
 
 export interface ElevationDependencies {
@@ -47,6 +48,8 @@ export interface ElevationDependencies {
   readonly controlsJob?: Pick<PolicyControlsJob, 'begin'>;
   /** The redirect check of the LaunchPrivilegeElevation job, before any policy applies. */
   readonly redirects?: Pick<RedirectCheck, 'check'>;
+  /** Opens the program with the caller's rights and holds the decided descriptor for `elevation.run`. */
+  readonly programs: ProgramFiles;
 }
 
 /** A deciding policy that grants an elevated session once its controls pass. */
@@ -160,15 +163,31 @@ export class ElevationService {
       throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     }
     const target = await resolveTarget(params.runAs?.user);
+    const program = await this.deps.programs.open(params.executable, { ...peer, uid: peer.uid }, 'elevation.request');
+    let result: ElevationRequestResult;
+    try {
+      result = await this.decide(params, { ...peer, uid: peer.uid }, connectionId, target, program);
+    } catch (error) {
+      this.deps.programs.close(program);
+      throw error;
+    }
+    // Held before any control flow starts (those begin on setImmediate), so none can miss it.
+    if (result.state === 'denied') this.deps.programs.close(program);
+    else this.deps.programs.hold(result.requestId, peer.uid, program);
+    return result;
+  }
+
+  /** Decides on the opened program; its descriptor is held for `elevation.run` unless the request is denied. */
+  private async decide(params: ElevationRequestParams, peer: PeerIdentity & { uid: number }, connectionId: string | null, target: TargetAccount, program: OpenedProgram): Promise<ElevationRequestResult> {
     const at = this.deps.clock.now();
-    const evaluation = await evaluationRequestFor(params, peer, at);
-    const { sha256, commandLine } = evaluation.application;
+    const evaluation = await evaluationRequestFor(params, peer, at, program);
+    const { sha256, commandLine, path: executable } = evaluation.application;
     const userName = evaluation.user.name;
     const redirect =
-      (await this.deps.redirects?.check({ uid: peer.uid, userName, executable: params.executable, arguments: params.arguments, commandLine })) ?? null;
+      (await this.deps.redirects?.check({ uid: peer.uid, userName, executable, arguments: params.arguments, commandLine })) ?? null;
     const matching = this.deps.policies.policies.matching(evaluation);
     const decision = decide(matching, { defaultOutcome: this.deps.defaultOutcome });
-    const scope: GrantScope = { uid: peer.uid, executable: params.executable, sha256, runAs: { uid: target.uid, name: target.name } };
+    const scope: GrantScope = { uid: peer.uid, executable, sha256, runAs: { uid: target.uid, name: target.name }, cwd: params.cwd };
     // A valid elevated session stands in for the prompts; it never overrides a DENY.
     const grant = redirect === null && decision.outcome === 'controls' ? this.deps.grants.find(scope, decision.deciding) : null;
     const summary = redirect
@@ -200,7 +219,7 @@ export class ElevationService {
         uid: peer.uid,
         userName,
         policyType: params.policyType,
-        executable: params.executable,
+        executable,
         args: JSON.stringify(params.arguments),
         sha256,
         commandLine,
@@ -212,7 +231,7 @@ export class ElevationService {
         runAs: JSON.stringify(target),
         grantId: grant?.grantId ?? null,
       });
-      if (grant) this.deps.grants.use(grant.grantId, requestId, peer.uid!);
+      if (grant) this.deps.grants.use(grant.grantId, requestId, peer.uid);
       this.audit.append(
         {
           type: 'elevation.decided',
@@ -220,7 +239,8 @@ export class ElevationService {
           requestId,
           data: {
             user: userName,
-            executable: params.executable,
+            executable,
+            ...(params.executable === executable ? {} : { requestedPath: params.executable }),
             sha256,
             commandLine,
             runAs: { user: target.name, uid: target.uid },
@@ -238,7 +258,7 @@ export class ElevationService {
     // Prompts and approval records show whom the program would run as; approval reuse matches this
     // line, so an approval given for one target can never be consumed as another (root included).
     const subjectLine = target === ROOT ? commandLine : `[as ${target.name}] ${commandLine}`;
-    this.tellMonitored(peer.uid, { requestId, executable: params.executable, commandLine: subjectLine, sha256, policyNames: [] }, summary);
+    this.tellMonitored(peer.uid, { requestId, executable, commandLine: subjectLine, sha256, policyNames: [] }, summary);
     // After this answer, and before the request's first elevation.updated (scheduled below).
     const uid = peer.uid;
     setImmediate(() => this.publish(requestId, uid, ElevationCreated));
@@ -248,12 +268,13 @@ export class ElevationService {
         requestId,
         uid,
         userName,
-        subject: { requestId, executable: params.executable, commandLine: subjectLine, sha256, policyNames: summary.matched.filter((m) => summary.deciding.includes(m.policyId)).map((m) => m.policyName) },
+        subject: { requestId, executable, commandLine: subjectLine, sha256, policyNames: summary.matched.filter((m) => summary.deciding.includes(m.policyId)).map((m) => m.policyName) },
         decision: summary,
         notification: decision.notification,
-        agentic: params.agentic ?? null,
+        agentic: evaluation.agentic,
         actionType: params.policyType,
         machine: hostname(),
+        cwd: params.cwd,
         signer: evaluation.application.signer,
       }, connectionId, { scope, policies: sessionPolicies }));
     }
@@ -261,7 +282,7 @@ export class ElevationService {
       requestId,
       state,
       decision: summary,
-      application: { path: params.executable, sha256, commandLine },
+      application: { path: executable, sha256, commandLine },
       createdAt: at.toISOString(),
       runAs: { user: target.name, uid: target.uid },
       ...(grant ? { grant: { grantId: grant.grantId, expiresAt: grant.expiresAt } } : {}),
@@ -342,6 +363,7 @@ export class ElevationService {
         this.audit.append({ type: 'elevation.resolved', actorUid: pending.uid, requestId: pending.requestId, data: { state: result.state, reason: result.reason, passed } }, at);
       })();
       if (result.state === 'allowed') for (const policy of session.policies) this.deps.grants.create(session.scope, policy, policy.minutes, pending.requestId);
+      else this.deps.programs.release(pending.requestId);
       this.publish(pending.requestId, pending.uid);
     });
     const tracked = flow.finally(() => this.running.delete(tracked));

@@ -1,29 +1,35 @@
 import { hostname } from 'node:os';
 import { AgentError, AgentErrorCodes, type DecisionSummary, type ElevationRequestParams, type PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
+import { agenticFactsOf } from '../identity/agenticFacts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { EvaluationRequest } from '../policy/request.ts';
 import { formatCommandLine } from './commandLine.ts';
-import { sha256OfFile } from './fileHash.ts';
+import type { OpenedProgram } from './programFiles.ts';
 
 /**
  * What the engine matches a caller's request against, gathered by the agent itself: the account
- * from the kernel's uid, the file's hash read here, the machine's name. Shared by `elevation.request`
- * and `policy.explain`, so a preview is computed from exactly what a request would be.
+ * from the kernel's uid, the program as the agent opened it with the caller's rights (canonical
+ * path and the hash of that very descriptor, see ProgramFiles), the machine's name. Shared by
+ * `elevation.request` and `policy.explain`, so a preview is computed from exactly what a request would be.
  */
-export async function evaluationRequestFor(params: ElevationRequestParams, peer: PeerIdentity, at: Date): Promise<EvaluationRequest> {
+export async function evaluationRequestFor(
+  params: ElevationRequestParams,
+  peer: PeerIdentity,
+  at: Date,
+  program: Pick<OpenedProgram, 'path' | 'sha256'>,
+): Promise<EvaluationRequest> {
   if (peer.uid === null) {
     throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
   }
   const account = await lookupAccountAsync(peer.uid);
-  const sha256 = await sha256OfFile(params.executable);
-  if (sha256 === null) throw new AgentError(AgentErrorCodes.NotFound, `${params.executable} is not a readable file`);
   return {
     policyType: params.policyType,
     user: { uid: peer.uid, name: account.name ?? peer.userName, groups: account.groups, home: account.home },
     machine: { name: hostname() },
-    application: { path: params.executable, sha256, signer: null, commandLine: formatCommandLine(params.executable, params.arguments) },
-    agentic: params.agentic ?? null,
+    application: { path: program.path, sha256: program.sha256, signer: null, commandLine: formatCommandLine(program.path, params.arguments), arguments: params.arguments },
+    // From the kernel (the caller's process ancestry); the request's own claim can only raise the likelihood.
+    agentic: agenticFactsOf(peer.pid, params.agentic),
     at,
   };
 }

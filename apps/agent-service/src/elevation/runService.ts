@@ -6,14 +6,16 @@ import {
   AgentErrorCodes,
   ElevationExited,
   ElevationOutput,
+  type ReasonDetail,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { sha256OfFile } from './fileHash.ts';
+import type { OpenedProgram, ProgramFiles } from './programFiles.ts';
 import { ROOT, type TargetAccount } from './targetAccount.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
+import { withChildUmask } from '../runtime/childUmask.ts';
 
 /** How long an allowed request may wait to be run (Keeper's execution grant default: 240 min). */
 export const EXECUTION_GRANT_MINUTES = 240;
@@ -43,20 +45,24 @@ interface Run {
 
 /**
  * Runs allowed requests: once each, within the grant window, only for the connection of the user
- * who asked, with the granted identity and a clean environment. The file is hashed again first, so
- * a binary swapped after the decision is refused. Output and the exit status go back to that one
- * connection; if it goes away, the program gets SIGHUP like a terminal's would.
+ * who asked, with the granted identity and a clean environment. What runs is the descriptor the
+ * agent opened and hashed for the decision (never the path again), re-hashed first so a file
+ * rewritten in place is refused; a failed check ends the request, so a race cannot be retried.
+ * Output and the exit status go back to that one connection; if it goes away, the program gets
+ * SIGHUP like a terminal's would.
  */
 export class RunService {
   private readonly runs = new Map<string, Run>();
   private readonly db: AgentDatabase;
   private readonly clock: Clock;
   private readonly audit: AuditLog;
+  private readonly programs: ProgramFiles;
 
-  constructor(db: AgentDatabase, clock: Clock, audit: AuditLog) {
+  constructor(db: AgentDatabase, clock: Clock, audit: AuditLog, programs: ProgramFiles) {
     this.db = db;
     this.clock = clock;
     this.audit = audit;
+    this.programs = programs;
   }
 
   async run(context: ConnectionContext, requestId: string, term: string | undefined): Promise<{ runId: string; pid: number }> {
@@ -67,17 +73,25 @@ export class RunService {
     if (row.run_at !== null) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
     const now = this.clock.now();
     if (now.getTime() - new Date(row.updated_at).getTime() > EXECUTION_GRANT_MINUTES * 60_000) {
+      this.programs.release(requestId);
       throw new AgentError(AgentErrorCodes.Expired, `the grant to run this request ended after ${EXECUTION_GRANT_MINUTES} minutes; ask again`);
     }
-    if (row.sha256 !== null && (await sha256OfFile(row.executable)) !== row.sha256) {
-      this.audit.append({ type: 'elevation.run.refused', actorUid: context.peer.uid, requestId, data: { reason: 'file changed since the decision' } }, now);
-      throw new AgentError(AgentErrorCodes.Conflict, `${row.executable} changed since the decision; ask again`);
-    }
+    // Claimed before any check: a run is used up by trying it, so a failed check cannot be retried.
     const claimed = this.db.prepare("UPDATE elevation_requests SET run_at = ? WHERE id = ? AND run_at IS NULL AND state = 'allowed'").run(now.toISOString(), requestId).changes;
     if (claimed !== 1) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
+    const program = this.programs.take(requestId);
+    if (!program) {
+      throw this.end(context.peer.uid, requestId, `the agent no longer holds the file it decided for ${row.executable}; ask again`, { code: 'program-not-held', values: { path: row.executable } });
+    }
+    if ((await this.programs.rehash(program)) !== row.sha256) {
+      this.programs.close(program);
+      throw this.end(context.peer.uid, requestId, `${row.executable} changed since the decision; ask again`, { code: 'program-changed', values: { path: row.executable } });
+    }
 
     const target = row.run_as_json ? (JSON.parse(row.run_as_json) as TargetAccount) : ROOT;
-    const child = spawnAs(target, row.executable, JSON.parse(row.args_json) as string[], {
+    let child: ChildProcess;
+    try {
+      child = spawnAs(target, program, row.executable, JSON.parse(row.args_json) as string[], {
       cwd: isDirectory(row.cwd) ? row.cwd : '/',
       env: {
         PATH: target.uid === 0 ? SAFE_PATH : USER_PATH,
@@ -88,18 +102,22 @@ export class RunService {
         LANG: 'C.UTF-8',
         ...(term ? { TERM: term } : {}),
       },
-    });
+      });
+    } finally {
+      // The child holds its own copy at fd 3 (or it never started): the agent's is no longer needed.
+      this.programs.close(program);
+    }
     const runId = randomUUID();
     this.runs.set(runId, { owner: context, child });
     const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer) =>
-      void notify(context.connection, ElevationOutput, { runId, stream, data: chunk.toString('base64') }).catch(() => {});
+      tell(context, ElevationOutput, { runId, stream, data: chunk.toString('base64') });
     child.stdout?.on('data', forward('stdout'));
     child.stderr?.on('data', forward('stderr'));
     child.stdin?.on('error', () => {});
     const finished = (code: number | null, signal: string | null) => {
       if (!this.runs.delete(runId)) return;
       this.audit.append({ type: 'elevation.ran', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, code, signal, asUid: target.uid } }, this.clock.now());
-      void notify(context.connection, ElevationExited, { runId, code, signal }).catch(() => {});
+      tell(context, ElevationExited, { runId, code, signal });
     };
     child.on('close', finished);
     child.on('error', (error) => {
@@ -119,6 +137,18 @@ export class RunService {
     return { ok: true };
   }
 
+  /** A failed run check ends the request for good (audited, with its code): the race cannot be retried. */
+  private end(uid: number, requestId: string, reason: string, reasonDetail: ReasonDetail): AgentError {
+    const at = this.clock.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare("UPDATE elevation_requests SET state = 'denied', reason = ?, reason_detail_json = ?, updated_at = ? WHERE id = ? AND state = 'allowed'")
+        .run(reason, JSON.stringify(reasonDetail), at.toISOString(), requestId);
+      this.audit.append({ type: 'elevation.run.refused', actorUid: uid, requestId, data: { reason, reasonCode: reasonDetail.code } }, at);
+    })();
+    return new AgentError(AgentErrorCodes.Conflict, reason, { reasonDetail });
+  }
+
   /** The owner's connection closed: its programs get a hang-up, as with a closed terminal. */
   connectionClosed(context: ConnectionContext): void {
     for (const run of this.runs.values()) if (run.owner === context) run.child.kill('SIGHUP');
@@ -129,17 +159,36 @@ export class RunService {
   }
 }
 
+/** The decided descriptor as the child sees it: passed at fd 3, so exec never looks the path up again. */
+const PROGRAM_FD_PATH = '/proc/self/fd/3';
+
 /**
- * The one seam where the OS elevation primitive is used. Root keeps Node's own setuid path; another
- * user goes through setpriv so the program also gets that user's supplementary groups (where setpriv
- * is missing, libuv's path runs it with the user's uid and primary group only).
+ * The one seam where the OS elevation primitive is used. The child gets the decided descriptor at
+ * fd 3 and execs it as /proc/self/fd/3 (argv[0] the canonical path); for a #! script the kernel
+ * hands that same path to the interpreter, which reads the descriptor, so scripts run by descriptor
+ * too. Root keeps Node's own setuid path; another user goes through setpriv so the program also gets
+ * that user's supplementary groups (where setpriv is missing, libuv's path runs it with the user's
+ * uid and primary group only).
  */
-function spawnAs(target: TargetAccount, executable: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
-  const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+function spawnAs(target: TargetAccount, program: OpenedProgram, executable: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+  const stdio: ['pipe', 'pipe', 'pipe', number] = ['pipe', 'pipe', 'pipe', program.fd];
   if (target.uid !== 0 && existsSync(SETPRIV)) {
-    return spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', executable, ...args], { ...options, stdio });
+    return withChildUmask(() => spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', PROGRAM_FD_PATH, ...args], { ...options, stdio }));
   }
-  return spawn(executable, args, { ...options, uid: target.uid, gid: target.gid, stdio });
+  return withChildUmask(() => spawn(PROGRAM_FD_PATH, args, { ...options, argv0: executable, uid: target.uid, gid: target.gid, stdio }));
+}
+
+/**
+ * A notification to the run's owner, who may have gone: vscode-jsonrpc throws at once (not through
+ * the promise) on a disposed connection, and a program that outlives its connection must not take
+ * the agent down with that throw when it exits.
+ */
+function tell<D extends typeof ElevationOutput | typeof ElevationExited>(owner: ConnectionContext, descriptor: D, params: Parameters<typeof notify<D>>[2]): void {
+  try {
+    void notify(owner.connection, descriptor, params).catch(() => {});
+  } catch {
+    // The owner's connection is closed: nobody is left to tell.
+  }
 }
 
 function isDirectory(path: string): boolean {

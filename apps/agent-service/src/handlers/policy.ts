@@ -1,34 +1,67 @@
-import { PolicyExplain } from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, PolicyExplain } from '../../../../shared/protocol/src/common/index.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
 import { applyOffline, evaluationRequestFor, summarize } from '../elevation/evaluationInput.ts';
+import type { ProgramFiles } from '../elevation/programFiles.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import { explain } from '../policy/explain.ts';
 import type { PolicyService } from '../policy/policyService.ts';
 import type { Clock } from '../status/statusService.ts';
+import { TokenBuckets } from './tokenBucket.ts';
 
 export interface PolicyHandlerDependencies {
   readonly policies: PolicyService;
   readonly clock: Clock;
   readonly isOnline: () => boolean;
   readonly defaultOutcome: 'allow' | 'deny';
+  readonly programs: ProgramFiles;
+  readonly audit: AuditLog;
 }
 
 /**
- * `policy.explain` answers for the caller's own identity only (the uid comes from the kernel), so
- * it reveals no more than the caller would learn by asking for real; it creates no request and
- * writes no audit event.
+ * Per caller uid (not per connection, which a caller can open many of): a burst of 60, enough for
+ * quick-elevate to explain its 40 candidates when the suite connects, then one explanation a second.
+ */
+export const EXPLAIN_BURST = 60;
+export const EXPLAIN_REFILL_MS = 1_000;
+
+/**
+ * `policy.explain` answers for the caller's own identity only (the uid comes from the kernel), and
+ * opens the program with the caller's own rights (ProgramFiles), so it reveals nothing the caller
+ * could not read or learn by asking for real. It creates no request; each explanation is audited,
+ * and a caller is rate-limited (token bucket above).
  */
 export function policyHandlers(deps: PolicyHandlerDependencies): RegisteredHandler[] {
+  const budget = new TokenBuckets(EXPLAIN_BURST, EXPLAIN_REFILL_MS);
   return [
     route(PolicyExplain, async (params, context) => {
+      const { uid } = context.peer;
+      if (uid === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
       const at = deps.clock.now();
-      const request = await evaluationRequestFor(params, context.peer, at);
-      const { decision, policies } = explain(deps.policies.policies, request, { defaultOutcome: deps.defaultOutcome });
-      return {
-        decision: applyOffline(summarize(decision), deps.isOnline()),
-        policies,
-        application: { path: request.application.path, sha256: request.application.sha256, commandLine: request.application.commandLine },
-        evaluatedAt: at.toISOString(),
-      };
+      const token = budget.take(uid, performance.now());
+      if (!token.ok) {
+        const message = `too many policy checks; try again in ${token.seconds} s`;
+        const reasonDetail = { code: 'explain-rate-limited' as const, values: { seconds: token.seconds } };
+        if (token.first) throw deps.programs.refuse(uid, 'policy.explain', params.executable, AgentErrorCodes.RateLimited, message, reasonDetail);
+        throw new AgentError(AgentErrorCodes.RateLimited, message, { reasonDetail });
+      }
+      const program = await deps.programs.open(params.executable, context.peer, 'policy.explain');
+      try {
+        const request = await evaluationRequestFor(params, context.peer, at, program);
+        const { decision, policies } = explain(deps.policies.policies, request, { defaultOutcome: deps.defaultOutcome });
+        const summary = applyOffline(summarize(decision), deps.isOnline());
+        deps.audit.append(
+          { type: 'policy.explained', actorUid: uid, requestId: null, data: { executable: program.path, sha256: program.sha256, outcome: summary.outcome, deciding: summary.deciding } },
+          at,
+        );
+        return {
+          decision: summary,
+          policies,
+          application: { path: request.application.path, sha256: request.application.sha256, commandLine: request.application.commandLine },
+          evaluatedAt: at.toISOString(),
+        };
+      } finally {
+        deps.programs.close(program);
+      }
     }),
   ];
 }

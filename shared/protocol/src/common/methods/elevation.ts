@@ -60,12 +60,28 @@ export const ReasonDetail = z.discriminatedUnion('code', [
   reason('approval-expired', {}),
   reason('approval-used', {}),
   reason('controls-passed', {}),
+  // A prompt answer from a connection that is not a verified desktop session of the prompt's user.
+  reason('desktop-unverified', { user: Text }),
+  // MFA enrollment needs a one-time code from an administrator (keeper-agent mfa issue).
+  reason('mfa-enrollment-code-invalid', {}),
   reason('controls-job-missing', {}),
   reason('controls-job-unpresented', { controls: z.array(ControlName), job: Text }),
   // Notices of monitor_and_notify policies: what the policy would do once enforced.
   reason('monitored-would-deny', { policy: Text }),
   reason('monitored-would-ask', { policy: Text, controls: z.array(ControlName) }),
   reason('monitored-would-allow', { policy: Text }),
+  // The program file itself, checked with the requester's own rights before any policy applies.
+  reason('program-not-found', { path: Text }),
+  reason('program-not-readable', { path: Text }),
+  reason('program-not-regular', { path: Text }),
+  reason('program-writable-by-others', { path: Text, folder: Text }),
+  reason('program-changed', { path: Text }),
+  reason('program-too-large', { path: Text, megabytes: z.number().int().nonnegative() }),
+  reason('program-check-failed', { path: Text }),
+  reason('program-check-busy', {}),
+  reason('program-not-held', { path: Text }),
+  reason('agent-not-root', {}),
+  reason('explain-rate-limited', { seconds: z.number().int().nonnegative() }),
 ]);
 
 /** Every code the agent can give. */
