@@ -375,7 +375,7 @@ describe('socket ownership', () => {
     const { agentId } = await statusOf(sandbox.socket);
 
     const otherData = join(sandbox.dir, 'second');
-    mkdirSync(otherData);
+    mkdirSync(otherData, { mode: 0o700 });
     const second = await runAgent(['--socket', sandbox.socket, '--data-dir', otherData, '--health-port', '0']);
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(sandbox.socket);
@@ -437,7 +437,7 @@ describe('persistence and shutdown', () => {
 
     // A different data dir is a different agent.
     const otherData = join(sandbox.dir, 'other');
-    mkdirSync(otherData);
+    mkdirSync(otherData, { mode: 0o700 });
     await agentIn(sandbox, { socket: sandbox.socket, dataDir: otherData });
     expect((await statusOf(sandbox.socket)).agentId).not.toBe(ids[0]);
   });

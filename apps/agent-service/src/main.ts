@@ -3,13 +3,18 @@ import { HELP, parseCommandLine, UsageError } from './cli/options.ts';
 import { createLogger } from './log/logger.ts';
 import { SocketInUseError } from './ipc/socketListener.ts';
 import { DataDirError } from './runtime/dataDir.ts';
+import { UntrustedFolderError } from './config/folderTrust.ts';
 import { startAgent } from './runtime/agentRuntime.ts';
 import { runJobTool } from './jobs/tools/jobTool.ts';
+import { runMfaCommand } from './mfa/mfaCommand.ts';
 import { systemClock, systemScheduler } from './status/statusService.ts';
 
-/** Exit codes: 2 for a usage or configuration mistake, 3 when another agent owns the socket. */
+/** Exit codes: 2 for a usage or configuration mistake (an unsafe folder included), 3 when another agent owns the socket. */
 async function main(): Promise<number> {
+  // Before anything is created: files, folders and the socket are the agent's alone unless it widens them on purpose.
+  process.umask(0o077);
   if (process.argv[2] === 'job-tool') return runJobTool(process.argv.slice(3));
+  if (process.argv[2] === 'mfa') return runMfaCommand(process.argv.slice(3));
   const isRoot = process.getuid?.() === 0;
   let command;
   try {
@@ -42,7 +47,8 @@ async function main(): Promise<number> {
       process.stderr.write(`keeper-agent: ${error.message}\n`);
       return 3;
     }
-    if (error instanceof DataDirError) {
+    if (error instanceof DataDirError || error instanceof UntrustedFolderError) {
+      log.error({ err: error.message }, 'keeper-agent refused to start');
       process.stderr.write(`keeper-agent: ${error.message}\n`);
       return 2;
     }

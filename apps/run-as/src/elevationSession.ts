@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   AgentError,
@@ -91,7 +91,7 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
   }
   const socket =
     ask.socket ??
-    defaultSocketPath({ platform: process.platform, env: process.env, systemSocketExists: existsSync(SYSTEM_SOCKET_PATH), tmpdir: tmpdir(), uid: process.getuid?.() ?? null });
+    defaultSocketPath({ platform: process.platform, env: process.env, systemSocketExists: existsSync(SYSTEM_SOCKET_PATH), homedir: homedir() });
 
   let client: AgentClient;
   try {

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type * as z from 'zod';
+import { untrustedFolderProblem } from './folderTrust.ts';
 
 /** A problem with one file of a folder: its name, the JSON path of the value (empty for the whole file), why. */
 export interface FileProblem {
@@ -22,6 +23,11 @@ export function forEachJsonFile(dir: string, what: string, errors: FileProblem[]
     return 0;
   }
   for (const name of names) {
+    const untrusted = untrustedFileProblem(join(dir, name));
+    if (untrusted) {
+      errors.push({ file: name, path: '', message: untrusted });
+      continue;
+    }
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(join(dir, name), 'utf8'));
@@ -32,6 +38,34 @@ export function forEachJsonFile(dir: string, what: string, errors: FileProblem[]
     visit(name, json);
   }
   return names.length;
+}
+
+/** The agent's own uid: root and it are the only owners whose policy and job files are trusted. */
+const AGENT_UID = process.getuid?.() ?? null;
+
+/**
+ * Why the folder cannot be trusted (someone but root or the agent's user can write to it or an
+ * ancestor), as a problem of the folder; null when it is trusted or missing (the load reports that).
+ */
+export function untrustedFolder(dir: string, what: string): FileProblem | null {
+  if (AGENT_UID === null || !existsSync(dir)) return null;
+  const problem = untrustedFolderProblem(dir, { what, uid: AGENT_UID });
+  return problem ? { file: dir, path: '', message: problem } : null;
+}
+
+/** A file in a trusted folder may still be writable by others: such a file is refused like a bad one. */
+function untrustedFileProblem(path: string): string | null {
+  if (AGENT_UID === null) return null;
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return null;
+  }
+  const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
+  if (stats.uid !== 0 && stats.uid !== AGENT_UID) return `refused: owned by uid ${stats.uid} (mode ${mode}); it must be owned by root or uid ${AGENT_UID}`;
+  if ((stats.mode & 0o022) !== 0) return `refused: mode ${mode} lets group or others write to it`;
+  return null;
 }
 
 export function formatJsonPath(path: readonly PropertyKey[]): string {

@@ -2,6 +2,7 @@ import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { assertSocketPathFits } from '../../../../shared/protocol/src/node/socketPath.ts';
+import { assertTrustedFolder } from '../config/folderTrust.ts';
 
 export class SocketInUseError extends Error {
   readonly path: string;
@@ -26,6 +27,29 @@ function probe(path: string): Promise<boolean> {
 }
 
 /**
+ * The socket's folder, made by the agent itself when missing: 0755 for the root system agent (users
+ * must reach the socket), 0700 for a personal one. Whether made or found, it must be a real directory
+ * owned by the agent's uid that nobody else can write to (nor any ancestor but a sticky root-owned
+ * one): whoever can rename in it could move the socket aside and put their own agent in its place.
+ */
+function prepareSocketFolder(folder: string, isRoot: boolean): void {
+  let made = false;
+  if (!lstatOrNull(folder)) {
+    mkdirSync(dirname(folder), { recursive: true, mode: 0o700 });
+    try {
+      // Not recursive: a folder someone made in the meantime must fail here and be judged below, never chmod-ed.
+      mkdirSync(folder, { mode: 0o700 });
+      made = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  assertTrustedFolder(folder, { what: 'socket', uid: process.getuid?.() ?? 0, ownedByAgent: true });
+  // Widened only once it is known to be ours, in a folder nobody else can rename in.
+  if (made && isRoot) chmodSync(folder, 0o755);
+}
+
+/**
  * Binds the agent socket. A live agent on the path is never displaced; a socket file left behind
  * by a crashed agent (nothing answers) is removed and reused. As root the socket is world-connectable,
  * because every call is authorized by the caller's kernel-reported identity; otherwise it is 0600.
@@ -37,7 +61,7 @@ export async function listenOnSocket(
 ): Promise<net.Server> {
   if (process.platform !== 'win32') {
     assertSocketPathFits(path);
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    prepareSocketFolder(dirname(path), isRoot);
     const existing = lstatOrNull(path);
     if (existing) {
       if (!existing.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);

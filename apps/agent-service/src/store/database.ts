@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 export type AgentDatabase = Database.Database;
 
-/** Ordered schema steps; a step never changes once released, new ones are appended. */
-const MIGRATIONS: readonly string[] = [
+/** Ordered schema steps; a step never changes once released, new ones are appended (exported for upgrade tests). */
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE agent_identity (
      id INTEGER PRIMARY KEY CHECK (id = 1),
      agent_id TEXT NOT NULL,
@@ -150,11 +151,41 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX IF NOT EXISTS job_runs_by_start ON job_runs (started_at);
    ALTER TABLE job_runs ADD COLUMN reason_detail_json TEXT;`,
+  // A first MFA enrollment needs a one-time code an administrator issued (keeper-agent mfa issue); only its hash is kept.
+  `CREATE TABLE mfa_enrollment_codes (
+     uid INTEGER PRIMARY KEY,
+     code_hash TEXT NOT NULL,
+     issued_by INTEGER,
+     issued_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );`,
+  // An approval and an elevated session cover the working directory they were asked from (NULL for older rows: never reused).
+  `ALTER TABLE approvals ADD COLUMN cwd TEXT;
+   ALTER TABLE elevation_grants ADD COLUMN cwd TEXT;`,
 ];
 
+/** The database and its WAL files hold every user's justifications, approvals and audit trail. */
+const DATABASE_FILES = ['agent.db', 'agent.db-wal', 'agent.db-shm'] as const;
+
+/** 0600 whatever the umask, and for files an older agent made with the umask's mode too. */
+function restrictDatabaseFiles(dataDir: string): void {
+  for (const name of DATABASE_FILES) {
+    try {
+      chmodSync(join(dataDir, name), 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 export function openAgentDatabase(dataDir: string): AgentDatabase {
-  const db = new Database(join(dataDir, 'agent.db'));
+  const path = join(dataDir, 'agent.db');
+  // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+  closeSync(openSync(path, 'a', 0o600));
+  restrictDatabaseFiles(dataDir);
+  const db = new Database(path);
   db.pragma('journal_mode = WAL');
+  restrictDatabaseFiles(dataDir);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);

@@ -7,6 +7,7 @@ import {
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
+import { untrustedAgent } from './agentIdentity.ts';
 import { FrameViolation } from './frameGuard.ts';
 import { FrameReader } from './frameReader.ts';
 import { FrameWriter } from './frameWriter.ts';
@@ -44,6 +45,7 @@ export class AgentClient {
     socket.on('close', () => this.markClosed('socket closed'));
   }
 
+  /** Connects, and rejects with an AgentIdentityError when the listening end is neither root nor this user. */
   static connect(path: string, timeoutMs = 5_000): Promise<AgentClient> {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection(path);
@@ -57,6 +59,13 @@ export class AgentClient {
       });
       socket.once('connect', () => {
         clearTimeout(timer);
+        // Before a single byte (session.hello included) goes to whoever listens on the path.
+        const refused = untrustedAgent(socket, path);
+        if (refused) {
+          socket.destroy();
+          reject(refused);
+          return;
+        }
         socket.removeAllListeners('error');
         socket.on('error', () => socket.destroy());
         const connection = createMessageConnection(new FrameReader(socket), new FrameWriter(socket));

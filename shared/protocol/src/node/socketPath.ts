@@ -11,22 +11,30 @@ export interface SocketPathEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether the system service socket exists on this machine. */
   readonly systemSocketExists: boolean;
-  readonly tmpdir: string;
-  readonly uid: number | null;
+  readonly homedir: string;
+}
+
+/**
+ * A personal (non-root) agent's socket: in $XDG_RUNTIME_DIR, else in a folder under the user's own
+ * home ($XDG_STATE_HOME/keeper, ~/.local/state/keeper), never in a shared folder such as /tmp where
+ * another user could make the folder first. The agent and its clients both take it from here.
+ */
+export function personalSocketPath(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
+  const runtimeDir = env['XDG_RUNTIME_DIR'];
+  if (runtimeDir) return join(runtimeDir, 'keeper-agent.sock');
+  return join(env['XDG_STATE_HOME'] || join(homedir, '.local', 'state'), 'keeper', 'agent.sock');
 }
 
 /**
  * Where clients look for the agent, in the contract's order: $KEEPER_AGENT_SOCKET, the system
- * service's socket, then the per-user socket in $XDG_RUNTIME_DIR (a per-uid tmp folder otherwise).
+ * service's socket, then the personal agent's socket.
  */
 export function defaultSocketPath(e: SocketPathEnvironment): string {
   if (e.platform === 'win32') return e.env['KEEPER_AGENT_SOCKET'] ?? WINDOWS_PIPE_PATH;
   const explicit = e.env['KEEPER_AGENT_SOCKET'];
   if (explicit) return explicit;
   if (e.systemSocketExists) return SYSTEM_SOCKET_PATH;
-  const runtimeDir = e.env['XDG_RUNTIME_DIR'];
-  if (runtimeDir) return join(runtimeDir, 'keeper-agent.sock');
-  return join(e.tmpdir, `keeper-agent-${e.uid ?? 'user'}`, 'agent.sock');
+  return personalSocketPath(e.env, e.homedir);
 }
 
 /** Throws a readable error instead of letting bind() fail with a bare ENAMETOOLONG/EINVAL. */
