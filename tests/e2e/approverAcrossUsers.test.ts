@@ -16,29 +16,31 @@ import { ApprovalsList } from '../../shared/protocol/src/common/index.ts';
 const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({ has: page.getByTestId('row-title').getByText(name, { exact: true }) });
 
 /**
- * Two real desktops on one agent: `nobody` (a real second OS user, with its own web shell) asks with
+ * Two real desktops on one agent: `keeper-alice` (a real second OS user, with its own web shell) asks with
  * keeper-elevate, and root decides in the approver queue of its own web shell. root is only a
  * secondary approver, so the request reaches it only once it escalates (after an accelerated 4.8 s);
- * nobody has no approver role at all. notify-send is the recording stand-in for the notification daemon.
+ * keeper-alice has no approver role at all. notify-send is the recording stand-in for the notification daemon.
  */
 describe('Approver queue across users: escalation, the requester\'s window turning to Approved, a non-approver', () => {
   const sandbox = policyAgentSandbox();
   const notifySend = recordingNotifySend();
   const rootData = join(sandbox.dir, 'root-desktop');
-  const nobodyData = join(sandbox.dir, 'nobody-desktop');
+  const aliceData = join(sandbox.dir, 'alice-desktop');
   let rootShell: WebShellProcess;
-  let nobodyShell: WebShellProcess;
+  let aliceShell: WebShellProcess;
   let browser: Browser;
   let rootContext: BrowserContext;
-  let nobodyContext: BrowserContext;
+  let aliceContext: BrowserContext;
   let queue: Page;
   const startRootShell = () => startWebShell(sandbox.socket, { ...process.env, PATH: notifySend.path }, { args: ['--user-data-dir', rootData] });
 
   beforeAll(async () => {
-    // `nobody` must reach the socket and own its desktop's user data dir.
-    mkdirSync(nobodyData);
-    const nobody = systemUser('nobody');
-    chownSync(nobodyData, nobody.uid, nobody.gid);
+    // `keeper-alice` must reach the socket and own its desktop's user data dir.
+    mkdirSync(aliceData);
+    const alice = systemUser('keeper-alice');
+    chownSync(aliceData, alice.uid, alice.gid);
+    // keeper-alice is a person at a verified desktop: a logind session of hers that her web shell descends from.
+    sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
       apps: { 'col-id': '/usr/bin/id' },
       policies: [appPolicy('pol-id', 'col-id', ['APPROVAL'])],
@@ -53,10 +55,10 @@ describe('Approver queue across users: escalation, the requester\'s window turni
       },
       openToOtherUsers: true,
     });
-    [rootShell, nobodyShell] = await Promise.all([startRootShell(), startWebShell(sandbox.socket, process.env, { user: 'nobody', args: ['--user-data-dir', nobodyData] })]);
+    [rootShell, aliceShell] = await Promise.all([startRootShell(), startWebShell(sandbox.socket, process.env, { user: 'keeper-alice', args: ['--user-data-dir', aliceData] })]);
     browser = await launchChromium();
     rootContext = await browser.newContext({ viewport: { width: 1180, height: 800 } });
-    nobodyContext = await browser.newContext({ viewport: { width: 560, height: 760 } });
+    aliceContext = await browser.newContext({ viewport: { width: 560, height: 760 } });
     // root has an approver role (secondary): its desktop presents the queue at start.
     queue = await rootContext.newPage();
     await queue.goto(await rootShell.windowUrl('keeper-approver'));
@@ -65,19 +67,19 @@ describe('Approver queue across users: escalation, the requester\'s window turni
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([rootShell?.stop(), nobodyShell?.stop()]);
+    await Promise.all([rootShell?.stop(), aliceShell?.stop()]);
     await sandbox.dispose();
     notifySend.cleanup();
   });
 
-  it("nobody's keeper-elevate waits; after the timeout it escalates to root with a toast; root approves; nobody's window turns to Approved and the command runs", async () => {
-    const cli = runCli(ELEVATE, sandbox.socket, ['/usr/bin/id', '-un'], { user: 'nobody' });
-    const justify = await nobodyContext.newPage();
-    await justify.goto(await nobodyShell.windowUrl('keeper-justification'));
+  it("keeper-alice's keeper-elevate waits; after the timeout it escalates to root with a toast; root approves; keeper-alice's window turns to Approved and the command runs", async () => {
+    const cli = runCli(ELEVATE, sandbox.socket, ['/usr/bin/id', '-un'], { user: 'keeper-alice' });
+    const justify = await aliceContext.newPage();
+    await justify.goto(await aliceShell.windowUrl('keeper-justification'));
     await justify.getByRole('textbox').fill('Checking which account the VPN tool runs as');
     await justify.keyboard.press('Control+Enter');
-    const pending = await nobodyContext.newPage();
-    await pending.goto(await nobodyShell.windowUrl('keeper-approval-pending'));
+    const pending = await aliceContext.newPage();
+    await pending.goto(await aliceShell.windowUrl('keeper-approval-pending'));
     await eventually(() => pending.getByTestId('status-badge').textContent()).toBe('Pending');
     await justify.close();
     // Not root's to decide yet: a secondary approver sees only escalated requests.
@@ -90,7 +92,7 @@ describe('Approver queue across users: escalation, the requester\'s window turni
     await eventually(() => notifySend.calls().some((call) => call.includes('Escalated to you: id'))).toBe(true);
 
     await row(queue, 'id').click();
-    expect(await queue.getByTestId('detail-requester').textContent()).toMatch(/^nobody \(uid \d+\)$/);
+    expect(await queue.getByTestId('detail-requester').textContent()).toMatch(/^keeper-alice \(uid \d+\)$/);
     expect(await queue.getByTestId('detail-publisher').textContent()).toBe('Not signed');
     expect(await queue.getByTestId('detail-mfa').count()).toBe(0);
     await queue.getByTestId('queue').focus();
@@ -113,11 +115,11 @@ describe('Approver queue across users: escalation, the requester\'s window turni
   });
 
   it('a non-approver who opens the approval queue from the tray menu is told why they cannot approve', async () => {
-    const client = await nobodyContext.newPage();
-    await client.goto(await nobodyShell.windowUrl('keeper-client'));
+    const client = await aliceContext.newPage();
+    await client.goto(await aliceShell.windowUrl('keeper-client'));
     await client.getByRole('button', { name: 'Open approval queue' }).click();
-    const refused = await nobodyContext.newPage();
-    await refused.goto(await nobodyShell.windowUrl('keeper-approver'));
+    const refused = await aliceContext.newPage();
+    await refused.goto(await aliceShell.windowUrl('keeper-approver'));
     await eventually(() => refused.getByTestId('queue-notice').textContent()).toContain(
       "You cannot approve requests: your account has no approver role on this machine. Ask your administrator to add you to the approvers in the Keeper agent's configuration.",
     );

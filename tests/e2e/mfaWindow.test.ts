@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditBothThemes, saveScreenshot } from '../support/browser.ts';
-import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
+import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
+import { eventually, startPromptWindowHarness, type ElevateOutcome, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
 import { codeAt } from '../support/totp.ts';
 
 /** The TOTP code for `offsetSeconds` from now (the agent accepts one 30 s step either way). */
@@ -22,6 +23,8 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
   let secret = '';
   let usedCode = '';
   let spent = '';
+  let pendingRun: Promise<ElevateOutcome> | undefined;
+  let enrollmentPage: Page | undefined;
 
   beforeAll(async () => {
     harness = await startPromptWindowHarness({
@@ -36,9 +39,31 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
 
   afterAll(() => harness?.stop());
 
-  it('sets up the authenticator app from the QR code page, refuses a wrong code with the retries left, then allows', async () => {
+  it('asks for the administrator’s enrollment code first, and refuses a wrong one', async () => {
     const run = harness.elevate(['true']);
     const page = await harness.openWindow();
+    const field = page.getByLabel('Enrollment code from your administrator');
+    await field.waitFor();
+    expect(await focusedTestId(page)).toBe('enrollment-code');
+    expect(await page.getByTestId('enroll-secret').count()).toBe(0);
+    expect(await auditBothThemes(page, 'keeper-mfa-enrollment-code')).toEqual([]);
+    // Keyboard only: type, Enter sends.
+    await page.keyboard.type('ABCD-EFGH-JKMN');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('enrollment-code-problem').textContent()).toBe(
+      'That enrollment code is not valid or has expired. Check it, or ask your administrator for a new one.',
+    );
+    expect(await focusedTestId(page)).toBe('enrollment-code');
+    pendingRun = run;
+    enrollmentPage = page;
+  });
+
+  it('sets up the authenticator app from the QR code page, refuses a wrong code with the retries left, then allows', async () => {
+    const run = pendingRun!;
+    const page = enrollmentPage!;
+    const code = await issueEnrollmentCode(harness.dataDir, 'root');
+    await page.getByTestId('enrollment-code').fill(code.toLowerCase());
+    await page.keyboard.press('Enter');
     const secretText = page.getByTestId('enroll-secret');
     await secretText.waitFor();
     secret = (await secretText.textContent())!.replace(/\s/g, '');

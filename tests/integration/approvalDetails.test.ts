@@ -13,6 +13,7 @@ import {
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient } from '../support/agentProcess.ts';
 import { listedApproval } from '../support/approvals.ts';
+import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { codeAt } from '../support/totp.ts';
@@ -57,7 +58,7 @@ describe('approval details: publisher and MFA identity come from the agent\'s re
 
     await client.request(ApprovalsDecide, { approvalId: waiting.approvalId, decision: 'approve' });
     const mfa = await prompt('mfa');
-    const enrollment = await client.request(MfaEnrollBegin, undefined);
+    const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
     await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(enrollment.secret, 0) });
     const next = await codeAt(enrollment.secret, 30);
     expect(await client.request(PromptRespond, { promptId: mfa.promptId, response: { kind: 'mfa', code: next } })).toEqual({ accepted: true });

@@ -9,13 +9,15 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { startRequester, systemUser } from '../support/requesterProcess.ts';
 
-describe('admin approval: nobody asks, root (administrator) decides, over the real agent', () => {
+describe('admin approval: keeper-alice asks, root (administrator) decides, over the real agent', () => {
   const sandbox = policyAgentSandbox();
   let approver: AgentClient;
   const changes: Approval[] = [];
   const pendingFor = (requestId: string) => approvalOf(approver, requestId, { statuses: ['Pending', 'Escalated'] });
 
   beforeAll(async () => {
+    // The requester is a person at a verified desktop of their own (a fixture logind session).
+    sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
@@ -33,12 +35,12 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
   });
 
   it('the request reaches the approver with the justification, is approved once, and the requester runs', async () => {
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
     const requestId = await requester.requestId;
     const approval = await pendingFor(requestId);
     expect(approval).toMatchObject({
       status: 'Pending',
-      requester: { uid: systemUser('nobody').uid, name: 'nobody' },
+      requester: { uid: systemUser('keeper-alice').uid, name: 'keeper-alice' },
       justification: 'Patch Tuesday: updating the VPN client',
       application: { path: '/usr/bin/true' },
       matchedPolicies: [expect.objectContaining({ policyId: 'pol-true' })] as unknown,
@@ -57,7 +59,7 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
   });
 
   it('a denial with a reason reaches the requester', async () => {
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Need to test the failure path please');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Need to test the failure path please');
     const approval = await pendingFor(await requester.requestId);
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'Use the self-service portal' });
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'Denied by root: Use the self-service portal' });
@@ -65,7 +67,7 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
 
   it('two approvers racing on one request produce exactly one decision', async () => {
     const second = await connectClient(sandbox.socket, 'desktop');
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Racing approvers should not matter');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Racing approvers should not matter');
     const approval = await pendingFor(await requester.requestId);
     const results = await Promise.allSettled([
       approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' }),
@@ -94,7 +96,7 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
   });
 
   it('escalates to the secondary approvers after the (accelerated) timeout, then expires and denies', async () => {
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Nobody will answer this one');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Nobody will answer this one');
     const requestId = await requester.requestId;
     await pendingFor(requestId);
     await expect.poll(async () => (await listedApproval(approver, requestId))?.status, { timeout: 5_000 }).toBe('Escalated');
@@ -106,17 +108,17 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
 
   it("each request carries the requester's history for the same application, itself excluded", async () => {
     const all = (await approver.request(ApprovalsList, undefined)).approvals;
-    const nobodyFalse = all.filter((a) => a.requester.name === 'nobody' && a.application.path === '/usr/bin/false');
-    expect(nobodyFalse.length).toBeGreaterThanOrEqual(3);
-    const count = (status?: string) => nobodyFalse.filter((a) => !status || a.status === status).length;
-    for (const approval of nobodyFalse) {
+    const aliceFalse = all.filter((a) => a.requester.name === 'keeper-alice' && a.application.path === '/usr/bin/false');
+    expect(aliceFalse.length).toBeGreaterThanOrEqual(3);
+    const count = (status?: string) => aliceFalse.filter((a) => !status || a.status === status).length;
+    for (const approval of aliceFalse) {
       expect(approval.requesterHistory).toEqual({
         asked: count() - 1,
         approved: count('Approved') - (approval.status === 'Approved' ? 1 : 0),
         denied: count('Denied') - (approval.status === 'Denied' ? 1 : 0),
       });
     }
-    expect(nobodyFalse.find((a) => a.status === 'Denied')!.requesterHistory!.denied).toBe(count('Denied') - 1);
+    expect(aliceFalse.find((a) => a.status === 'Denied')!.requesterHistory!.denied).toBe(count('Denied') - 1);
     // The one request for /usr/bin/true has no history of its own.
     expect(all.find((a) => a.application.path === '/usr/bin/true')!.requesterHistory).toEqual({ asked: 0, approved: 0, denied: 0 });
     // The notification carries it too.
@@ -145,7 +147,7 @@ describe('admin approval: nobody asks, root (administrator) decides, over the re
   });
 
   it('kill -9 loses nothing: a pending request survives the restart and its timers resume', async () => {
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Survive the crash, please');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Survive the crash, please');
     const requestId = await requester.requestId;
     await pendingFor(requestId);
     requester.child.kill();

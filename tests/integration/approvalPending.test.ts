@@ -19,7 +19,8 @@ interface PendingRequester {
 }
 
 /**
- * A requester as another real OS user with its own desktop session: it answers the justification,
+ * A requester as another real OS user (a person, with a fixture login session the agent verifies as
+ * her desktop): it answers the justification,
  * asks to elevate, and reports every `approval` notice shown or closed, and its final state. A line
  * on stdin withdraws the request (a `cancel` answer to the notice).
  */
@@ -46,7 +47,7 @@ function startPendingRequester(socket: string, executable: string, justification
     const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
     id = r.requestId;
     say({ requestId: r.requestId });`;
-  const { uid, gid } = systemUser('nobody');
+  const { uid, gid } = systemUser('keeper-alice');
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: Line[] = [];
   let buffered = '';
@@ -62,13 +63,14 @@ function startPendingRequester(socket: string, executable: string, justification
 const shown = (r: PendingRequester) => r.lines.flatMap((l) => (l.show ? [l.show] : []));
 const poll = <T>(read: () => T) => expect.poll(read, { timeout: 8_000 });
 
-describe('approval pending: the requester (nobody) sees where its admin approval stands, over the real agent', () => {
+describe('approval pending: the requester (keeper-alice) sees where its admin approval stands, over the real agent', () => {
   const sandbox = policyAgentSandbox();
   let approver: AgentClient;
   const approverSaw: Approval[] = [];
   const approvalOf = (requestId: string) => listedApproval(approver, requestId);
 
   beforeAll(async () => {
+    sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
@@ -153,7 +155,7 @@ describe('approval pending: the requester (nobody) sees where its admin approval
     await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
     expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: notice.promptId, reason: 'cancelled' });
     const withdrawn = await approvalOf(notice.subject.requestId);
-    expect(withdrawn).toMatchObject({ status: 'Expired', decision: { by: { uid: systemUser('nobody').uid, name: 'nobody' }, reason: 'withdrawn by the requester', usableUntil: null } });
+    expect(withdrawn).toMatchObject({ status: 'Expired', decision: { by: { uid: systemUser('keeper-alice').uid, name: 'keeper-alice' }, reason: 'withdrawn by the requester', usableUntil: null } });
     expect(approverSaw.some((a) => a.approvalId === notice.approval!.approvalId && a.status === 'Expired')).toBe(true);
     await expect(approver.request(ApprovalsDecide, { approvalId: notice.approval!.approvalId, decision: 'approve' })).rejects.toMatchObject({
       code: -33003,

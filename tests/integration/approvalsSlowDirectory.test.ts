@@ -9,6 +9,7 @@ import { AuditLog } from '../../apps/agent-service/src/audit/auditLog.ts';
 import { ConnectionLimits } from '../../apps/agent-service/src/cli/options.ts';
 import { approvalHandlers } from '../../apps/agent-service/src/handlers/approvals.ts';
 import { sessionHandlers } from '../../apps/agent-service/src/handlers/session.ts';
+import { DEFAULT_LOGIND_DIR, verifyDesktopPeer } from '../../apps/agent-service/src/identity/desktopSessions.ts';
 import { AccountDirectory } from '../../apps/agent-service/src/identity/accounts.ts';
 import { acceptConnection } from '../../apps/agent-service/src/ipc/agentConnection.ts';
 import { ConnectionRegistry } from '../../apps/agent-service/src/ipc/connectionRegistry.ts';
@@ -53,7 +54,7 @@ describe.skipIf(process.platform !== 'linux')('approvals over a slow directory',
       settings: ApprovalSettings.parse({ administrators: { users: ['root'] } }),
       accounts: (uid) => directory.lookupAsync(uid),
     });
-    const handlers = [...sessionHandlers('test', (context) => registry.sessionStarted(context)), ...approvalHandlers(approvals)];
+    const handlers = [...sessionHandlers('test', (context) => registry.sessionStarted(context), (peer) => verifyDesktopPeer(peer, { mode: 'logind', logindDir: DEFAULT_LOGIND_DIR })), ...approvalHandlers(approvals)];
     const log = createLogger('Error');
     server = net.createServer((socket) =>
       acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, ConnectionLimits.parse({}), log, (c) => registry.add(c), (c) => registry.remove(c)),

@@ -95,6 +95,8 @@ describe('approval expiry without secondary approvers', () => {
   const listed = (requestId: string) => approvalOf(approver, requestId);
 
   beforeAll(async () => {
+    // The requester is a person at a verified desktop of their own (a fixture logind session).
+    sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
@@ -111,7 +113,7 @@ describe('approval expiry without secondary approvers', () => {
   });
 
   it('a request nobody decides expires after requestExpiryMinutes when there is no one to escalate to', async () => {
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Nobody decides this one in time');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Nobody decides this one in time');
     const approval = await listed(await requester.requestId);
     expect(approval.status).toBe('Pending');
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
@@ -126,6 +128,8 @@ describe('the approved-request window: reuse by asking again, and lapse', () => 
   const listed = (requestId: string) => approvalOf(approver, requestId, { timeout: 10_000 });
 
   beforeAll(async () => {
+    // The requester is a person at a verified desktop of their own (a fixture logind session).
+    sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL'])],
@@ -143,15 +147,15 @@ describe('the approved-request window: reuse by asking again, and lapse', () => 
   });
 
   it('an approval granted after the requester left is used by asking again, once, within its window', async () => {
-    const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve me while I am away');
+    const first = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Approve me while I am away');
     const approval = await listed(await first.requestId);
     first.child.kill();
     expect(await settledState(approver, approval.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('The requester went away') as unknown });
     expect((await listed(approval.requestId)).status).toBe('Pending');
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
-    const again = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'unused: the approval is reused');
+    const again = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'unused: the approval is reused');
     expect(await again.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
-    const third = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'A used approval files a new request');
+    const third = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'A used approval files a new request');
     const fresh = await listed(await third.requestId);
     expect(fresh.approvalId).not.toBe(approval.approvalId);
     await approver.request(ApprovalsDecide, { approvalId: fresh.approvalId, decision: 'approve' });
@@ -159,13 +163,13 @@ describe('the approved-request window: reuse by asking again, and lapse', () => 
   });
 
   it('an approved request not used within approvedUsableMinutes is no longer usable', async () => {
-    const first = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Approve, then let it lapse');
+    const first = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Approve, then let it lapse');
     const approval = await listed(await first.requestId);
     first.child.kill();
     await settledState(approver, approval.requestId);
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
     await new Promise((r) => setTimeout(r, 9_500));
-    const late = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Too late to reuse the approval');
+    const late = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Too late to reuse the approval');
     const fresh = await listed(await late.requestId);
     expect(fresh.approvalId).not.toBe(approval.approvalId);
     expect(fresh.status).toBe('Pending');

@@ -9,6 +9,7 @@ import {
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient } from '../support/agentProcess.ts';
+import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { codeAt } from '../support/totp.ts';
@@ -44,7 +45,9 @@ describe('the MFA control: TOTP verified by the agent, one session per action ty
     const result = await ask();
     const prompt = await nextPrompt(1);
     expect(prompt).toMatchObject({ kind: 'mfa', control: 'MFA', mfa: { enrolled: false, actionType: 'PrivilegeElevation', sessionMinutes: 5 } });
-    const enrollment = await client.request(MfaEnrollBegin, undefined);
+    // The prompt alone never enrolls: a first setup needs the code an administrator issued.
+    await expect(client.request(MfaEnrollBegin, { enrollmentCode: 'ABCD-EFGH-JKMN' })).rejects.toMatchObject({ code: -33001, data: { reason: 'invalid-enrollment-code' } });
+    const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
     expect(enrollment.otpauthUri).toMatch(/^otpauth:\/\/totp\/Keeper:/);
     expect(enrollment.qrPngDataUrl).toMatch(/^data:image\/png;base64,/);
     secret = enrollment.secret;

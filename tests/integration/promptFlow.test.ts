@@ -138,7 +138,9 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   it('refuses an answer from another OS user, audits it, and keeps the prompt open', async () => {
     const result = await ask('/usr/bin/true');
     const prompt = await nextPrompt(7);
-    const nobody = systemUser('nobody');
+    // A person at a verified desktop of their own: still not the prompt's user.
+    const bob = systemUser('keeper-bob');
+    sandbox.desktopSessions.add({ user: 'keeper-bob' });
     const script = `
       const { AgentClient } = await import(${JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src/node/agentClient.ts'))});
       const p = await import(${JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src/common/index.ts'))});
@@ -148,7 +150,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
       catch (e) { console.log('REFUSED', e.code); }
       c.close();`;
     const output = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: nobody.uid, gid: nobody.gid, cwd: '/' });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: bob.uid, gid: bob.gid, cwd: '/' });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -161,7 +163,7 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
     const refused = db.prepare("SELECT actor_uid FROM audit_events WHERE type = 'prompt.refused' AND request_id = ?").all(result.requestId);
     db.close();
-    expect(refused).toEqual([{ actor_uid: nobody.uid }]);
+    expect(refused).toEqual([{ actor_uid: bob.uid }]);
   });
 
   it('monitor_and_notify never blocks, but tells the user what the policy would have done', async () => {
@@ -185,6 +187,6 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   it('denies when no desktop session of the user is connected to show the prompt', async () => {
     desktop.close();
     const result = await ask('/usr/bin/true');
-    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('No desktop session of root is connected') as unknown });
+    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('No verified desktop session of root is connected') as unknown });
   });
 });

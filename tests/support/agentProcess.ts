@@ -1,17 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { PROTOCOL_VERSION, SessionHello } from '../../shared/protocol/src/common/index.ts';
+import { rootDesktopFixture, type DesktopSessionFixture } from './desktopSessions.ts';
 
 export const PROJECT_DIR = resolve(import.meta.dirname, '../..');
 export const AGENT_BIN = join(PROJECT_DIR, 'apps/agent-service/bin/keeper-agent.js');
 
-/** A temp folder for one test's socket and data dir, short enough for sun_path. */
+/**
+ * A temp folder for one test, short enough for sun_path: `dir` (0700; chmod it 0755 to let other
+ * users reach the socket), the socket in a 0755 `run/` folder (as the system agent's), and a 0700
+ * `data/` folder, as the agent refuses a data folder others can read.
+ */
 export function makeSandbox(): { dir: string; socket: string; dataDir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'kpt-'));
-  return { dir, socket: join(dir, 'agent.sock'), dataDir: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { mode: 0o700 });
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir);
+  chmodSync(runDir, 0o755);
+  return { dir, socket: join(runDir, 'agent.sock'), dataDir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface AgentProcess {
@@ -24,11 +34,34 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-/** Runs the real agent (bin script, Node 24) and returns once it answers on its socket. */
-export async function startAgent(args: { socket: string; dataDir: string; extra?: string[] }): Promise<AgentProcess> {
+let rootDesktop: DesktopSessionFixture | undefined;
+
+/** logind's state as the agents of this test process read it by default: this process is root's desktop session. */
+function defaultLogindDir(): string {
+  if (!rootDesktop) {
+    rootDesktop = rootDesktopFixture();
+    process.once('exit', () => rootDesktop?.cleanup());
+  }
+  return rootDesktop.dir;
+}
+
+/**
+ * Runs the real agent (bin script, Node 24) and returns once it answers on its socket. It reads
+ * desktop sessions from `logindDir` (tests/support/desktopSessions.ts), by default a fixture in which
+ * this test process, and so every process it spawns as root, is root's verified desktop.
+ */
+export async function startAgent(args: {
+  socket: string;
+  dataDir: string;
+  extra?: string[];
+  /** Another checkout's agent (benchmarks); it is given no --logind-dir, which older agents lack. */
+  agentBin?: string;
+  logindDir?: string;
+}): Promise<AgentProcess> {
+  const sessions = args.agentBin ? [] : ['--logind-dir', args.logindDir ?? defaultLogindDir()];
   const child = spawn(
     process.execPath,
-    [AGENT_BIN, '--socket', args.socket, '--data-dir', args.dataDir, '--health-port', '0', ...(args.extra ?? [])],
+    [args.agentBin ?? AGENT_BIN, '--socket', args.socket, '--data-dir', args.dataDir, '--health-port', '0', ...sessions, ...(args.extra ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

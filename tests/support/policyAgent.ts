@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSandbox, startAgent, type AgentProcess } from './agentProcess.ts';
+import { rootDesktopFixture, type DesktopSessionFixture } from './desktopSessions.ts';
 import { writePolicyDir } from './policyFixtures.ts';
 
 type PolicyFolder =
@@ -21,6 +22,8 @@ export type PolicyAgentSetup = PolicyFolder & {
   readonly openToOtherUsers?: boolean;
   /** More agent flags, e.g. --offline. */
   readonly extra?: readonly string[];
+  /** logind's state for the agent instead of the sandbox's own `desktopSessions` (tests/support/desktopSessions.ts). */
+  readonly logindDir?: string;
 };
 
 export interface PolicyAgentSandbox {
@@ -29,6 +32,11 @@ export interface PolicyAgentSandbox {
   readonly dataDir: string;
   readonly policiesDir: string;
   readonly configFile: string;
+  /**
+   * The desktop sessions the agent sees (its logind state): this test process is root's desktop;
+   * `add` more, e.g. `{ user: 'keeper-alice' }` for the person processes the test spawns.
+   */
+  readonly desktopSessions: DesktopSessionFixture;
   /** The running agent (the last one started). */
   readonly agent: AgentProcess;
   /** Writes the policies (and the config) into the sandbox and starts the agent on them. */
@@ -49,14 +57,17 @@ export function policyAgentSandbox(): PolicyAgentSandbox {
   const configFile = join(sandbox.dir, 'agent.json');
   let files: string[] = [];
   let extra: readonly string[] = [];
+  const desktopSessions = rootDesktopFixture();
+  let logindDir = desktopSessions.dir;
   let agent: AgentProcess | undefined;
-  const launch = async () => (agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: [...files, ...extra] }));
+  const launch = async () => (agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: [...files, ...extra], logindDir }));
   return {
     dir: sandbox.dir,
     socket: sandbox.socket,
     dataDir: sandbox.dataDir,
     policiesDir,
     configFile,
+    desktopSessions,
     get agent() {
       if (!agent) throw new Error('the agent was not started');
       return agent;
@@ -74,6 +85,7 @@ export function policyAgentSandbox(): PolicyAgentSandbox {
         files.push('--config', configFile);
       }
       extra = setup.extra ?? [];
+      logindDir = setup.logindDir ?? desktopSessions.dir;
       if (setup.openToOtherUsers) chmodSync(sandbox.dir, 0o755);
       return launch();
     },
@@ -84,6 +96,7 @@ export function policyAgentSandbox(): PolicyAgentSandbox {
     async dispose() {
       await agent?.stop();
       sandbox.cleanup();
+      desktopSessions.cleanup();
     },
   };
 }

@@ -24,6 +24,8 @@ export const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, {
 export interface PromptWindowHarness {
   /** The agent's socket, for more clients (an approver). */
   readonly socket: string;
+  /** The agent's data dir, for its administrator commands (`keeper-agent mfa issue`). */
+  readonly dataDir: string;
   /** A CLI client of the agent: it asks for elevation, as keeper-elevate does. */
   readonly requester: AgentClient;
   request(params: ParamsInput<typeof ElevationRequest>): Promise<ResultOf<typeof ElevationRequest>>;
@@ -83,6 +85,7 @@ export async function startPromptWindowHarness(options: PromptWindowHarnessOptio
 
   return {
     socket: sandbox.socket,
+    dataDir: sandbox.dataDir,
     requester: client,
     request: (params) => client.request(ElevationRequest, params),
     elevate: (args) =>

@@ -19,9 +19,18 @@ export interface RequesterProcess {
 
 /**
  * A requester running as another real OS user: its own desktop session answers its justification
- * prompt, then it asks to elevate `executable` and reports the final state.
+ * prompt, then it asks to elevate `executable` and reports the final state. The agent offers the
+ * prompt only to a verified desktop: give a person (`keeper-alice`) a fixture login session
+ * (tests/support/desktopSessions.ts); a system account such as `nobody` never gets it.
  */
-export function startRequester(socket: string, user: string, executable: string, justification: string): RequesterProcess {
+export function startRequester(
+  socket: string,
+  user: string,
+  executable: string,
+  justification: string,
+  /** The request's arguments and working directory (none, and `/`, by default). */
+  options: { arguments?: readonly string[]; cwd?: string } = {},
+): RequesterProcess {
   const protocol = (file: string) => JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src', file));
   const script = `
     const { AgentClient } = await import(${protocol('node/agentClient.ts')});
@@ -43,14 +52,15 @@ export function startRequester(socket: string, user: string, executable: string,
       if (u.requestId === id) report(u); else finals.set(u.requestId, u);
     });
     await c.request(p.SessionHello, { protocolVersion: 1, client: { kind: 'desktop', name: 'requester', version: '1' } });
-    const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
+    const r = await c.request(p.ElevationRequest, { executable: ${JSON.stringify(executable)}, arguments: ${JSON.stringify(options.arguments ?? [])}, cwd: ${JSON.stringify(options.cwd ?? '/')} });
     id = r.requestId;
     for (const prompt of early.splice(0)) answer(prompt);
     console.log(JSON.stringify({ requestId: r.requestId, state: r.state }));
     if (r.state !== 'pending') report({ state: r.state, reason: r.decision.reason });
     else if (finals.has(id)) report(finals.get(id));`;
   const { uid, gid } = systemUser(user);
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  // It runs in the folder it names, as keeper-elevate does.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: options.cwd ?? '/', stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const lines: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();

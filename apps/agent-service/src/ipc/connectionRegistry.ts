@@ -1,8 +1,13 @@
 import type { ConnectionContext } from './agentConnection.ts';
 
+/** A connection that said it is a desktop and that the agent verified as one (see identity/desktopSessions.ts). */
+export function isVerifiedDesktop(context: ConnectionContext): boolean {
+  return context.session?.clientKind === 'desktop' && context.session.desktop?.verified === true;
+}
+
 /**
- * The open connections, and which of them are desktop sessions of which user. Prompts go only to
- * desktop sessions of their own user; request updates only to the requester's connections.
+ * The open connections, and which of them are verified desktop sessions of which user. Prompts go
+ * only to verified desktops of their own user; request updates only to the requester's connections.
  */
 export class ConnectionRegistry {
   private readonly open = new Set<ConnectionContext>();
@@ -33,10 +38,10 @@ export class ConnectionRegistry {
     return () => this.joinListeners.delete(listener);
   }
 
-  /** A desktop session of a known user started: what is open for that user is delivered again. */
+  /** A verified desktop of a known user started: what is open for that user is delivered again. */
   onDesktopSessionStarted(listener: (context: ConnectionContext, uid: number) => void): () => void {
     return this.onSessionStarted((context) => {
-      if (context.session?.clientKind === 'desktop' && context.peer.uid !== null) listener(context, context.peer.uid);
+      if (isVerifiedDesktop(context) && context.peer.uid !== null) listener(context, context.peer.uid);
     });
   }
 
@@ -48,8 +53,9 @@ export class ConnectionRegistry {
     return this.withSession().filter((c) => c.peer.uid === uid);
   }
 
+  /** Verified desktops only: a process that merely says it is a desktop is never offered a prompt. */
   desktopsOf(uid: number): ConnectionContext[] {
-    return this.ofUser(uid).filter((c) => c.session?.clientKind === 'desktop');
+    return this.ofUser(uid).filter(isVerifiedDesktop);
   }
 
   get size(): number {

@@ -45,7 +45,7 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     received = new Promise((resolve) => desktopEnd.onNotification(JobsDesktopTaskNotification.method, (task: JobsDesktopTask) => resolve(task)));
     agentEnd.listen();
     desktopEnd.listen();
-    desktop = { connectionId: 'c1', peer: { uid: 1000, gid: 1000, pid: 1, userName: null }, connection: agentEnd, session: { sessionId: 's1', clientKind: 'desktop' } };
+    desktop = { connectionId: 'c1', peer: { uid: 1000, gid: 1000, pid: 1, userName: null }, connection: agentEnd, session: { sessionId: 's1', clientKind: 'desktop', desktop: { verified: true, session: '1' } } };
     registry.add(desktop);
   });
 

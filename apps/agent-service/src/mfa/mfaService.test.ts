@@ -65,9 +65,12 @@ describe('MfaService', () => {
     return { db, mfa: new MfaService(db, dir, clock, new AuditLog(db), { hostname: 'testhost', ...options }) };
   };
 
+  /** Begins UID's enrollment with an enrollment code an administrator (uid 0) just issued. */
+  const begin = async (mfa: MfaService) => mfa.beginEnrollment(UID, 'ana', (await mfa.issueEnrollmentCode(UID, 0)).code);
+
   /** Enrolls UID; afterwards the clock is one step later, since the confirming code is spent. */
   const enroll = async (mfa: MfaService) => {
-    const begun = await mfa.beginEnrollment(UID, 'ana');
+    const begun = await begin(mfa);
     await mfa.confirmEnrollment(UID, begun.enrollmentId, await codeAt(begun.secret, clock.ms));
     clock.advance(30 * SECOND);
     return begun.secret;
@@ -90,7 +93,7 @@ describe('MfaService', () => {
       const { db, mfa } = open();
       expect(mfa.status(UID)).toEqual({ enrolled: false, lockedUntil: null, sessions: [] });
 
-      const begun = await mfa.beginEnrollment(UID, 'ana');
+      const begun = await begin(mfa);
       expect(begun.issuer).toBe('Keeper');
       expect(begun.account).toBe('ana@testhost');
       expect(begun.secret).toMatch(/^[A-Z2-7]{32}$/);
@@ -108,13 +111,51 @@ describe('MfaService', () => {
       expect(db.prepare('SELECT COUNT(*) AS n FROM mfa_pending_enrollments').get()).toEqual({ n: 0 });
 
       const events = auditEvents(db);
-      expect(events.map((e) => e.type)).toEqual(['mfa.enrollment.started', 'mfa.enrolled']);
-      expect(events.every((e) => e.actor_uid === UID && !e.data_json.includes(begun.secret))).toBe(true);
+      expect(events.map((e) => e.type)).toEqual(['mfa.enrollment-code.issued', 'mfa.enrollment.started', 'mfa.enrolled']);
+      expect(events.map((e) => e.actor_uid)).toEqual([0, UID, UID]);
+      expect(events.every((e) => !e.data_json.includes(begun.secret))).toBe(true);
+    });
+
+    it('needs the enrollment code an administrator issued, keeps only its hash, and spends it on confirmation', async () => {
+      const { db, mfa } = open();
+      const refused = await rejection(mfa.beginEnrollment(UID, 'ana', 'ABCD-EFGH-JKMN'));
+      expect(refused.code).toBe(AgentErrorCodes.Unauthorized);
+      expect(refused.data).toMatchObject({ reason: 'invalid-enrollment-code', reasonDetail: { code: 'mfa-enrollment-code-invalid' } });
+
+      const issued = await mfa.issueEnrollmentCode(UID, 0, 60 * MINUTE);
+      expect(issued.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+      expect(JSON.stringify(db.prepare('SELECT * FROM mfa_enrollment_codes').all())).not.toContain(issued.code.replace(/-/g, ''));
+      // Another user's code does not fit, nor does a guess.
+      expect((await rejection(mfa.beginEnrollment(UID + 1, 'bo', issued.code))).code).toBe(AgentErrorCodes.Unauthorized);
+      // Typed in lower case without the dashes, it still fits.
+      const begun = await mfa.beginEnrollment(UID, 'ana', issued.code.toLowerCase().replace(/-/g, ' '));
+      await mfa.confirmEnrollment(UID, begun.enrollmentId, await codeAt(begun.secret, clock.ms));
+      expect(db.prepare('SELECT COUNT(*) AS n FROM mfa_enrollment_codes').get()).toEqual({ n: 0 });
+
+      await mfa.resetEnrollment(UID, 0);
+      expect((await rejection(mfa.beginEnrollment(UID, 'ana', issued.code))).code).toBe(AgentErrorCodes.Unauthorized);
+      expect(auditEvents(db).filter((e) => e.type === 'mfa.enrollment.refused')).toHaveLength(3);
+    });
+
+    it('refuses an expired enrollment code, and one replaced or expired before the confirmation', async () => {
+      const { mfa } = open();
+      const issued = await mfa.issueEnrollmentCode(UID, 0, 20 * MINUTE);
+      const begun = await mfa.beginEnrollment(UID, 'ana', issued.code);
+      clock.advance(21 * MINUTE);
+      expect((await rejection(mfa.beginEnrollment(UID, 'ana', issued.code))).code).toBe(AgentErrorCodes.Unauthorized);
+
+      const again = await mfa.issueEnrollmentCode(UID, 0, 5 * MINUTE);
+      const second = await mfa.beginEnrollment(UID, 'ana', again.code);
+      expect(begun.enrollmentId).not.toBe(second.enrollmentId);
+      clock.advance(6 * MINUTE);
+      const error = await rejection(mfa.confirmEnrollment(UID, second.enrollmentId, await codeAt(second.secret, clock.ms)));
+      expect(error.data).toMatchObject({ reason: 'invalid-enrollment-code' });
+      expect(mfa.status(UID).enrolled).toBe(false);
     });
 
     it('refuses a wrong code and keeps the pending enrollment', async () => {
       const { mfa } = open();
-      const begun = await mfa.beginEnrollment(UID, 'ana');
+      const begun = await begin(mfa);
       const error = await rejection(mfa.confirmEnrollment(UID, begun.enrollmentId, await wrongCodeAt(begun.secret, clock.ms)));
       expect(error.code).toBe(AgentErrorCodes.Unauthorized);
       expect(error.data).toEqual({ reason: 'invalid-code' });
@@ -127,7 +168,7 @@ describe('MfaService', () => {
 
     it('refuses an expired enrollment, and one that belongs to another user', async () => {
       const { mfa } = open();
-      const begun = await mfa.beginEnrollment(UID, 'ana');
+      const begun = await begin(mfa);
       expect((await rejection(mfa.confirmEnrollment(UID + 1, begun.enrollmentId, await codeAt(begun.secret, clock.ms)))).code).toBe(
         AgentErrorCodes.NotFound,
       );
@@ -141,18 +182,18 @@ describe('MfaService', () => {
 
     it('replaces an older pending enrollment and never re-enrolls an enrolled user', async () => {
       const { mfa } = open();
-      const first = await mfa.beginEnrollment(UID, 'ana');
-      const second = await mfa.beginEnrollment(UID, 'ana');
+      const first = await begin(mfa);
+      const second = await begin(mfa);
       expect(second.secret).not.toBe(first.secret);
       expect((await rejection(mfa.confirmEnrollment(UID, first.enrollmentId, await codeAt(first.secret, clock.ms)))).code).toBe(
         AgentErrorCodes.NotFound,
       );
       await mfa.confirmEnrollment(UID, second.enrollmentId, await codeAt(second.secret, clock.ms));
-      expect((await rejection(mfa.beginEnrollment(UID, 'ana'))).code).toBe(AgentErrorCodes.Conflict);
+      expect((await rejection(begin(mfa))).code).toBe(AgentErrorCodes.Conflict);
 
       await expect(mfa.resetEnrollment(UID, 0)).resolves.toBe(true);
       expect(mfa.status(UID).enrolled).toBe(false);
-      await expect(mfa.beginEnrollment(UID, 'ana')).resolves.toMatchObject({ account: 'ana@testhost' });
+      await expect(begin(mfa)).resolves.toMatchObject({ account: 'ana@testhost' });
     });
   });
 
@@ -173,7 +214,7 @@ describe('MfaService', () => {
       // Replays are refused but do not count towards a lockout.
       expect(db.prepare('SELECT COUNT(*) AS n FROM mfa_failures').get()).toEqual({ n: 0 });
 
-      const events = auditEvents(db).slice(2);
+      const events = auditEvents(db).slice(3);
       expect(events.map((e) => e.type)).toEqual(['mfa.verified', 'mfa.replayed', 'mfa.replayed']);
       for (const e of events) {
         expect(e.data_json).not.toContain(secret);
@@ -192,7 +233,7 @@ describe('MfaService', () => {
 
     it('the code that confirmed the enrollment cannot also pass a verification', async () => {
       const { mfa } = open();
-      const begun = await mfa.beginEnrollment(UID, 'ana');
+      const begun = await begin(mfa);
       const code = await codeAt(begun.secret, clock.ms);
       await mfa.confirmEnrollment(UID, begun.enrollmentId, code);
       await expect(mfa.verify(UID, 'PrivilegeElevation', code)).resolves.toEqual({ ok: false, reason: 'replayed' });
@@ -334,7 +375,7 @@ describe('MfaService', () => {
           .filter((path) => existsSync(path))
           .map((path) => readFileSync(path).toString('latin1'))
           .join('');
-      const begun = await mfa.beginEnrollment(UID, 'ana');
+      const begun = await begin(mfa);
       expect(dbBytes()).not.toContain(begun.secret);
       await mfa.confirmEnrollment(UID, begun.enrollmentId, await codeAt(begun.secret, clock.ms));
       db.pragma('wal_checkpoint(FULL)');
@@ -347,7 +388,7 @@ describe('MfaService', () => {
 
     it.runIf(process.platform !== 'win32')('keeps the key in a 0600 file and refuses a readable one', async () => {
       const { mfa } = open();
-      await mfa.beginEnrollment(UID, 'ana');
+      await begin(mfa);
       expect(statSync(join(dir, 'mfa.key')).mode & 0o777).toBe(0o600);
 
       const other = mkdtempSync(join(tmpdir(), 'keeper-mfa-'));
@@ -357,7 +398,7 @@ describe('MfaService', () => {
         const db = openAgentDatabase(other);
         databases.push(db);
         const exposed = new MfaService(db, other, clock, new AuditLog(db));
-        await expect(exposed.beginEnrollment(UID, 'ana')).rejects.toThrow(/mfa\.key has mode 0644/);
+        await expect(begin(exposed)).rejects.toThrow(/mfa\.key has mode 0644/);
       } finally {
         rmSync(other, { recursive: true, force: true });
       }

@@ -11,6 +11,7 @@ import {
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
+import { DEFAULT_ENROLLMENT_CODE_HOURS, EnrollmentCodes } from './enrollmentCodes.ts';
 import { SecretBox, type Sealed } from './secretBox.ts';
 
 export interface MfaOptions {
@@ -71,6 +72,7 @@ export class MfaService {
   private readonly clock: Clock;
   private readonly audit: AuditLog;
   private readonly box: SecretBox;
+  private readonly codes: EnrollmentCodes;
   private readonly options: Required<MfaOptions>;
   /** Operations of one user run one after another, so an await never interleaves two checks of one state. */
   private readonly queues = new Map<number, Promise<void>>();
@@ -80,6 +82,7 @@ export class MfaService {
     this.clock = clock;
     this.audit = audit;
     this.box = new SecretBox(dataDir);
+    this.codes = new EnrollmentCodes(db);
     this.options = {
       sessionMs: options.sessionMs ?? 5 * 60_000,
       enrollmentTtlMs: options.enrollmentTtlMs ?? 10 * 60_000,
@@ -93,16 +96,35 @@ export class MfaService {
   }
 
   /**
-   * Creates a secret for `uid`, pending until confirmed. An enrolled user cannot replace the secret this
-   * way: whoever runs code as that user would otherwise take over the second factor.
+   * An administrator's one-time code that lets `uid` enroll (shown once; only its hash is kept).
+   * Issuing again replaces the previous code.
    */
-  beginEnrollment(uid: number, userName: string | null): Promise<MfaEnrollBeginResult> {
+  issueEnrollmentCode(uid: number, issuedBy: number | null, validMs = DEFAULT_ENROLLMENT_CODE_HOURS * 3_600_000): Promise<{ code: string; expiresAt: string }> {
+    checkUid(uid);
+    return this.serial(uid, () => {
+      const now = this.clock.now();
+      const issued = this.db.transaction(() => {
+        const result = this.codes.issue(uid, issuedBy, now, validMs);
+        this.audit.append({ type: 'mfa.enrollment-code.issued', actorUid: issuedBy, requestId: null, data: { uid, expiresAt: result.expiresAt } }, now);
+        return result;
+      })();
+      return Promise.resolve(issued);
+    });
+  }
+
+  /**
+   * Creates a secret for `uid`, pending until confirmed, once `enrollmentCode` proves an administrator
+   * let this user enroll: whoever merely runs code as the user (or answers the first MFA prompt) must
+   * not become the owner of the second factor. An enrolled user cannot replace the secret this way.
+   */
+  beginEnrollment(uid: number, userName: string | null, enrollmentCode: string): Promise<MfaEnrollBeginResult> {
     checkUid(uid);
     return this.serial(uid, async () => {
       if (this.isEnrolled(uid)) {
         throw new AgentError(AgentErrorCodes.Conflict, 'MFA is already set up for this user; an administrator must reset it before enrolling again');
       }
       const now = this.clock.now();
+      if (!this.codes.matches(uid, enrollmentCode, now)) this.refuseEnrollment(uid, now);
       const secret = generateSecret();
       const issuer = this.options.issuer;
       const account = `${userName ?? `uid ${uid}`}@${this.options.hostname}`;
@@ -140,6 +162,8 @@ export class MfaService {
         throw new AgentError(AgentErrorCodes.Expired, 'this MFA enrollment expired; start again to get a new QR code', { expiresAt: pending.expires_at });
       }
       if (this.isEnrolled(uid)) throw new AgentError(AgentErrorCodes.Conflict, 'MFA is already set up for this user');
+      // The code may have been spent, replaced or expired since the enrollment began.
+      if (!this.codes.held(uid, now)) this.refuseEnrollment(uid, now);
       const secret = this.box.open(sealedOf(pending), pendingContext(enrollmentId, uid));
       const result = CODE.test(code) ? await this.check(secret, code, now, null) : null;
       if (!result) {
@@ -149,6 +173,7 @@ export class MfaService {
       const sealed = this.box.seal(secret, enrollmentContext(uid));
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM mfa_pending_enrollments WHERE uid = ?').run(uid);
+        this.codes.spend(uid);
         this.db
           .prepare(
             `INSERT INTO mfa_enrollments (uid, secret_ciphertext, secret_iv, secret_tag, enrolled_at, last_time_step)
@@ -308,6 +333,14 @@ export class MfaService {
       audit('mfa.locked', { lockout, lockedUntil, seconds: duration / 1000 }, at);
       return { ok: false, reason: 'locked', lockedUntil, retriesLeft: 0 };
     })();
+  }
+
+  private refuseEnrollment(uid: number, now: Date): never {
+    this.audit.append({ type: 'mfa.enrollment.refused', actorUid: uid, requestId: null, data: { reason: 'invalid-enrollment-code' } }, now);
+    throw new AgentError(AgentErrorCodes.Unauthorized, 'the enrollment code is not valid or has expired; ask an administrator for a new one (keeper-agent mfa issue)', {
+      reason: 'invalid-enrollment-code',
+      reasonDetail: { code: 'mfa-enrollment-code-invalid', values: {} },
+    });
   }
 
   private isEnrolled(uid: number): boolean {

@@ -9,7 +9,7 @@ import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
 function desktop(uid: number, sent: Array<{ method: string; params: unknown }>): ConnectionContext {
   const connection = { sendNotification: (method: string, params: unknown) => (sent.push({ method, params }), Promise.resolve()) } as unknown as MessageConnection;
-  return { connectionId: `c${uid}`, peer: { uid, gid: uid, pid: 1, userName: null }, connection, session: { sessionId: 's', clientKind: 'desktop' } };
+  return { connectionId: `c${uid}`, peer: { uid, gid: uid, pid: 1, userName: null }, connection, session: { sessionId: 's', clientKind: 'desktop', desktop: { verified: true, session: '1' } } };
 }
 
 const spec: PromptSpec = {
@@ -48,6 +48,29 @@ describe('PromptBroker', () => {
     const { registry, broker } = setup();
     registry.add(desktop(2000, []));
     expect(await broker.ask(1000, spec, 60_000)).toEqual({ kind: 'undeliverable' });
+  });
+
+  it('offers nothing to a desktop the agent could not verify, and refuses and audits its answers', async () => {
+    const { registry, broker, audited } = setup();
+    const sent: Array<{ method: string; params: unknown }> = [];
+    const unverified: ConnectionContext = { ...desktop(1000, sent), session: { sessionId: 's', clientKind: 'desktop', desktop: { verified: false, reason: 'no-session' } } };
+    registry.add(unverified);
+    expect(await broker.ask(1000, spec, 60_000)).toEqual({ kind: 'undeliverable' });
+    expect(sent).toEqual([]);
+
+    const verified = desktop(1000, []);
+    registry.add(verified);
+    const answer = broker.ask(1000, spec, 60_000);
+    const promptId = broker.openFor(1000)[0]!.promptId;
+    expect(sent).toEqual([]);
+    await expect(broker.respond(unverified, promptId, { kind: 'justification', text: 'answered by a process' })).rejects.toMatchObject({
+      code: -33001,
+      data: { reasonDetail: { code: 'desktop-unverified', values: { user: '1000' } }, check: 'no-session' },
+    });
+    expect(audited).toEqual([expect.objectContaining({ type: 'prompt.refused', actorUid: 1000, requestId: 'r1', data: expect.objectContaining({ check: 'no-session' }) as unknown })]);
+    expect(broker.openFor(1000)).toHaveLength(1);
+    await broker.respond(verified, promptId, { kind: 'cancel' });
+    expect(await answer).toEqual({ kind: 'cancelled' });
   });
 
   it('never resolves twice: an answer after expiry is refused as expired', async () => {

@@ -14,6 +14,7 @@ import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { requireVerifiedDesktop } from './desktopGate.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
 
 export type PromptAnswer =
@@ -22,7 +23,7 @@ export type PromptAnswer =
   | { readonly kind: 'expired' }
   /** The connection that made the request went away; the request is being dropped. */
   | { readonly kind: 'abandoned' }
-  /** No desktop session of the user is connected: the prompt cannot be presented. */
+  /** No verified desktop session of the user is connected: the prompt cannot be presented. */
   | { readonly kind: 'undeliverable' };
 
 export type PromptSpec = Omit<PromptShow, 'promptId' | 'createdAt' | 'expiresAt'>;
@@ -47,9 +48,10 @@ interface OpenPrompt {
 }
 
 /**
- * Presents prompts to the desktop sessions of the user they belong to and collects exactly one
- * outcome per prompt: answered, cancelled, expired or undeliverable. Answers from any other user
- * are refused and audited. A desktop that connects later (or reconnects) gets the open prompts again.
+ * Presents prompts to the verified desktop sessions of the user they belong to and collects exactly
+ * one outcome per prompt: answered, cancelled, expired or undeliverable. Answers from any other user,
+ * or from a connection that is not a verified desktop, are refused and audited. A desktop that
+ * connects later (or reconnects) gets the open prompts again.
  */
 export class PromptBroker {
   private readonly open = new Map<string, OpenPrompt>();
@@ -125,6 +127,11 @@ export class PromptBroker {
 
   async respond(context: ConnectionContext, promptId: string, response: PromptResponse): Promise<PromptRespondResult> {
     const prompt = this.open.get(promptId);
+    requireVerifiedDesktop(context, this.audit, this.clock.now(), {
+      type: 'prompt.refused',
+      requestId: prompt?.show.subject.requestId ?? null,
+      data: { promptId: prompt ? promptId : null },
+    });
     if (!prompt) throw new AgentError(AgentErrorCodes.Expired, 'this prompt is no longer open (answered, expired or cancelled)');
     if (context.peer.uid !== prompt.uid) {
       this.audit.append(

@@ -1,10 +1,11 @@
-import { useEffect, useId } from 'react';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptRespondResult, PromptResponse, PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, useEscapeKey, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
 import { Fact, SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { CodeForm, type Refusal } from './CodeForm.tsx';
+import { EnrollmentCodeForm } from './EnrollmentCodeForm.tsx';
 import { useMfaWindow, type Enrollment } from './store.ts';
 
 export function App({ theme }: WindowProps) {
@@ -43,11 +44,25 @@ function EnrollmentStep({ onCancel, busy }: { onCancel: () => void; busy: boolea
   const { t } = useTranslation('mfa');
   const enrollment = useMfaWindow((s) => s.enrollment);
   const begin = useMfaWindow((s) => s.beginEnrollment);
+  const askCode = useMfaWindow((s) => s.askEnrollmentCode);
   const confirm = useMfaWindow((s) => s.confirmEnrollment);
   const headingId = useId();
 
-  useEffect(() => void begin(), [begin]);
-
+  if (enrollment.step === 'none' || enrollment.step === 'code') {
+    return (
+      <section className="kp-card" aria-labelledby={headingId}>
+        <h2 id={headingId}>{t('enroll.heading')}</h2>
+        <p className="kp-muted">{t('enroll.intro')}</p>
+        <p>{t('enroll.enrollmentCodeIntro')}</p>
+        <EnrollmentCodeForm
+          problem={enrollment.step === 'code' && enrollment.problem ? t(`enroll.problem.${enrollment.problem}`) : null}
+          onCode={(code) => void begin(code)}
+          onCancel={onCancel}
+          busy={busy}
+        />
+      </section>
+    );
+  }
   if (enrollment.step === 'failed') {
     return (
       <>
@@ -58,7 +73,7 @@ function EnrollmentStep({ onCancel, busy }: { onCancel: () => void; busy: boolea
           <button type="button" className="kp-button kp-secondary" disabled={busy} onClick={onCancel}>
             {t('cancel')}
           </button>
-          <button type="button" className="kp-button" onClick={() => void begin()}>
+          <button type="button" className="kp-button" onClick={askCode}>
             {t('enroll.retry')}
           </button>
         </div>
@@ -119,7 +134,7 @@ interface CodeStepProps {
 
 function CodeStep({ prompt, enrollment, answer, onCancel, busy }: CodeStepProps) {
   const { t, i18n } = useTranslation('mfa');
-  const begin = useMfaWindow((s) => s.beginEnrollment);
+  const askCode = useMfaWindow((s) => s.askEnrollmentCode);
   const minutes = prompt.mfa?.sessionMinutes ?? 5;
   const time = (iso: string) => new Intl.DateTimeFormat(i18n.language, { timeStyle: 'medium' }).format(new Date(iso));
 
@@ -134,7 +149,7 @@ function CodeStep({ prompt, enrollment, answer, onCancel, busy }: CodeStepProps)
       case 'locked':
         return result.lockedUntil ? { problem: t('locked', { time: time(result.lockedUntil) }), lockedUntil: result.lockedUntil } : { problem: t('lockedNoTime') };
       case 'not-enrolled':
-        void begin();
+        askCode();
         return { problem: t('notEnrolled') };
       default:
         return { problem: result.problem ?? t('common:rejected') };

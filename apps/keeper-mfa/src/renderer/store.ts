@@ -13,6 +13,8 @@ export type EnrollmentClient = ServiceClient<typeof MfaEnrollmentService>;
 /** Where setting up the authenticator app stands in this window. */
 export type Enrollment =
   | { readonly step: 'none' }
+  /** Asking for the administrator's enrollment code; `problem` when the last one was refused. */
+  | { readonly step: 'code'; readonly problem?: MfaEnrollmentProblem }
   | { readonly step: 'starting' }
   | { readonly step: 'scan'; readonly data: MfaEnrollBeginResult }
   | { readonly step: 'failed'; readonly reason: MfaEnrollmentProblem }
@@ -23,8 +25,10 @@ export interface EnrollmentSlice {
   enrollments: EnrollmentClient | null;
   enrollment: Enrollment;
   enrollmentConnected: (client: EnrollmentClient) => void;
-  /** Asks the agent for a new secret; does nothing while one is being fetched or shown. */
-  beginEnrollment: () => Promise<void>;
+  /** Back to asking for the enrollment code (to start again). */
+  askEnrollmentCode: () => void;
+  /** Asks the agent for a new secret with the administrator's enrollment code; does nothing while one is being fetched or shown. */
+  beginEnrollment: (enrollmentCode: string) => Promise<void>;
   confirmEnrollment: (code: string) => Promise<MfaEnrollmentConfirmed>;
 }
 
@@ -32,13 +36,15 @@ const createEnrollmentSlice: StateCreator<EnrollmentSlice> = (set, get) => ({
   enrollments: null,
   enrollment: { step: 'none' },
   enrollmentConnected: (enrollments) => set({ enrollments }),
-  beginEnrollment: async () => {
+  askEnrollmentCode: () => set({ enrollment: { step: 'code' } }),
+  beginEnrollment: async (enrollmentCode) => {
     const { enrollments, enrollment } = get();
     if (!enrollments || enrollment.step === 'starting' || enrollment.step === 'scan') return;
     set({ enrollment: { step: 'starting' } });
-    const started = await enrollments.begin().catch(() => ({ ok: false as const, reason: 'unavailable' as const }));
+    const started = await enrollments.begin(enrollmentCode).catch(() => ({ ok: false as const, reason: 'unavailable' as const }));
     if (started.ok) set({ enrollment: { step: 'scan', data: started.enrollment } });
     else if (started.reason === 'already-enrolled') set({ enrollment: { step: 'done', codeSpent: false } });
+    else if (started.reason === 'invalid-enrollment-code') set({ enrollment: { step: 'code', problem: started.reason } });
     else set({ enrollment: { step: 'failed', reason: started.reason } });
   },
   confirmEnrollment: async (code) => {

@@ -29,10 +29,10 @@ describe('MFA enrollment for the MFA window (main side)', () => {
   it('forwards begin and confirm to the agent', async () => {
     const { link, calls } = fakeLink(() => Promise.resolve(calls.length === 1 ? started : { enrolled: true }));
     const service = mfaEnrollmentMainService(link);
-    expect(await service.begin()).toEqual({ ok: true, enrollment: started });
+    expect(await service.begin('ABCD-EFGH-JKMN')).toEqual({ ok: true, enrollment: started });
     expect(await service.confirm('e-1', '123456')).toEqual({ ok: true });
     expect(calls).toEqual([
-      { method: 'mfa.enroll.begin', params: undefined },
+      { method: 'mfa.enroll.begin', params: { enrollmentCode: 'ABCD-EFGH-JKMN' } },
       { method: 'mfa.enroll.confirm', params: { enrollmentId: 'e-1', code: '123456' } },
     ]);
   });
@@ -41,7 +41,11 @@ describe('MFA enrollment for the MFA window (main side)', () => {
     const refusing = (error: Error) => mfaEnrollmentMainService(fakeLink(() => Promise.reject(error)).link);
     const wrongCode = new AgentError(AgentErrorCodes.Unauthorized, 'the code does not match', { reason: 'invalid-code' });
     expect(await refusing(wrongCode).confirm('e-1', '000000')).toEqual({ ok: false, reason: 'invalid-code' });
-    expect(await refusing(new AgentError(AgentErrorCodes.Conflict, 'already set up')).begin()).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(await refusing(new AgentError(AgentErrorCodes.Conflict, 'already set up')).begin('ABCD-EFGH-JKMN')).toEqual({ ok: false, reason: 'already-enrolled' });
+    const wrongEnrollmentCode = new AgentError(AgentErrorCodes.Unauthorized, 'the enrollment code is not valid', { reason: 'invalid-enrollment-code' });
+    expect(await refusing(wrongEnrollmentCode).begin('ABCD-EFGH-JKMN')).toEqual({ ok: false, reason: 'invalid-enrollment-code' });
+    const unverified = new AgentError(AgentErrorCodes.Unauthorized, 'not a verified desktop', { reasonDetail: { code: 'desktop-unverified', values: { user: 'ana' } } });
+    expect(enrollmentProblem(unverified)).toBe('not-desktop');
     expect(enrollmentProblem(new AgentError(AgentErrorCodes.Expired, 'expired'))).toBe('expired');
     expect(enrollmentProblem(new AgentError(AgentErrorCodes.NotFound, 'no such enrollment'))).toBe('expired');
     expect(enrollmentProblem(new AgentError(AgentErrorCodes.Unauthorized, 'no peer credentials'))).toBe('unavailable');

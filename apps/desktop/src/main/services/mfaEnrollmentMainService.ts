@@ -8,9 +8,18 @@ import type { MfaEnrollmentProblem, MfaEnrollmentService } from '../../../../../
 import type { ServiceImplementation } from '../../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 
-/** The agent refuses a wrong confirming code as Unauthorized with `data.reason: 'invalid-code'`. */
-function isInvalidCode(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && (data as { reason?: unknown }).reason === 'invalid-code';
+/**
+ * The agent refuses as Unauthorized with a reason in `data`: a wrong confirming code (`reason:
+ * 'invalid-code'`), a wrong enrollment code (`reason: 'invalid-enrollment-code'`), or a connection
+ * that is not a verified desktop (`reasonDetail.code: 'desktop-unverified'`).
+ */
+function unauthorizedProblem(data: unknown): MfaEnrollmentProblem {
+  if (typeof data !== 'object' || data === null) return 'unavailable';
+  const { reason, reasonDetail } = data as { reason?: unknown; reasonDetail?: { code?: unknown } };
+  if (reason === 'invalid-code') return 'invalid-code';
+  if (reason === 'invalid-enrollment-code') return 'invalid-enrollment-code';
+  if (reasonDetail?.code === 'desktop-unverified') return 'not-desktop';
+  return 'unavailable';
 }
 
 /** What the window can tell the user about a refused enrollment step. */
@@ -18,7 +27,7 @@ export function enrollmentProblem(error: unknown): MfaEnrollmentProblem {
   if (!(error instanceof AgentError)) return 'unavailable';
   switch (error.code) {
     case AgentErrorCodes.Unauthorized:
-      return isInvalidCode(error.data) ? 'invalid-code' : 'unavailable';
+      return unauthorizedProblem(error.data);
     case AgentErrorCodes.NotFound:
     case AgentErrorCodes.Expired:
       return 'expired';
@@ -35,9 +44,9 @@ export function enrollmentProblem(error: unknown): MfaEnrollmentProblem {
  */
 export function mfaEnrollmentMainService(link: AgentLink): ServiceImplementation<typeof MfaEnrollmentService> {
   return {
-    begin: async () => {
+    begin: async (enrollmentCode) => {
       try {
-        return { ok: true, enrollment: await link.request(MfaEnrollBegin, undefined) };
+        return { ok: true, enrollment: await link.request(MfaEnrollBegin, { enrollmentCode }) };
       } catch (error) {
         return { ok: false, reason: enrollmentProblem(error) };
       }

@@ -19,6 +19,9 @@ export const MfaEnrollBeginResult = z.object({
   expiresAt: z.iso.datetime(),
 });
 
+/** The one-time code an administrator issued for a first enrollment (`keeper-agent mfa issue`). */
+export const MfaEnrollBeginParams = z.object({ enrollmentCode: z.string().min(1).max(64) });
+
 export const MfaEnrollConfirmParams = z.object({
   enrollmentId: z.string().min(1).max(100),
   code: MfaCode,
@@ -39,14 +42,18 @@ export const MfaStatusResult = z.object({
   sessions: z.array(MfaSession),
 });
 
-/** `mfa.enroll.begin`: creates a new TOTP secret for the caller, pending until confirmed with a code. */
-export const MfaEnrollBegin = defineRequest('mfa.enroll.begin', NoParams, MfaEnrollBeginResult);
+/**
+ * `mfa.enroll.begin`: creates a new TOTP secret for the caller, pending until confirmed with a code.
+ * Only from a verified desktop, and only with the enrollment code an administrator issued.
+ */
+export const MfaEnrollBegin = defineRequest('mfa.enroll.begin', MfaEnrollBeginParams, MfaEnrollBeginResult);
 /** `mfa.enroll.confirm`: proves the authenticator app holds the secret; only then is the caller enrolled. */
 export const MfaEnrollConfirm = defineRequest('mfa.enroll.confirm', MfaEnrollConfirmParams, MfaEnrollConfirmResult);
 /** `mfa.status`: whether the caller is enrolled, locked out, and which MFA sessions are open. */
 export const MfaStatus = defineRequest('mfa.status', NoParams, MfaStatusResult);
 
 export type MfaEnrollBeginResult = z.infer<typeof MfaEnrollBeginResult>;
+export type MfaEnrollBeginParams = z.infer<typeof MfaEnrollBeginParams>;
 export type MfaEnrollConfirmParams = z.infer<typeof MfaEnrollConfirmParams>;
 export type MfaEnrollConfirmResult = z.infer<typeof MfaEnrollConfirmResult>;
 export type MfaSession = z.infer<typeof MfaSession>;

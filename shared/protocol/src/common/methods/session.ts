@@ -28,6 +28,11 @@ export const HelloResult = z.object({
   agentVersion: z.string(),
   sessionId: z.string(),
   peer: PeerIdentity,
+  /**
+   * For a client of kind `desktop`: whether the agent verified it as a desktop login session of its
+   * user (only verified desktops are offered and may answer prompts), and if not, why (a code).
+   */
+  desktop: z.object({ verified: z.boolean(), reason: z.string().optional() }).optional(),
 });
 
 /** `session.hello`: the handshake every connection starts with. */
