@@ -318,6 +318,9 @@ function naiveEvaluate(policies: readonly KeeperPolicy[], collections: readonly 
       specificity: [policy.UserCheck, policy.ApplicationCheck, policy.MachineCheck].filter((c) => !c.includes('*')).length,
       allowCommands: (policy.Extension?.AllowCommands ?? []).map(onTheFlyPattern),
       subProcesses: (policy.Extension?.SubProcessCheck ?? []).map(onTheFlyPattern),
+      // The benchmark's policies set no argument rules.
+      allowArguments: [],
+      deniedArguments: [],
       timeWindows: [],
       order,
     };

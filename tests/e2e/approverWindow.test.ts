@@ -13,7 +13,8 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { recordingNotifySend } from '../support/recordingNotifySend.ts';
 import { startRequester } from '../support/requesterProcess.ts';
-import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf } from '../support/webShellLaunch.ts';
 
 /** axe in light and dark, with a screenshot of each (`<name>-light.png`, `<name>-dark.png`). */
 async function auditThemes(page: Page, name: string): Promise<string[]> {
@@ -31,8 +32,8 @@ const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({
 
 /**
  * The approver queue (keeper-approver) in Chromium through the web shell, against the real agent:
- * `nobody` asks (a real second OS user), root approves or denies in the window. The desktop session is
- * root's, so root is the administrator here; self-approval is allowed only for the test where root
+ * `keeper-alice` asks (a real second OS user, at a verified desktop of her own), root approves or
+ * denies in the window. The web shell's desktop session is root's, so root is the administrator here; self-approval is allowed only for the test where root
  * is also the requester (its own desktop then shows the pending notice and KeeperMessage).
  */
 describe('Approver queue (keeper-approver): deciding elevation requests live in Chromium', () => {
@@ -46,11 +47,12 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   let root: AgentClient;
 
   beforeAll(async () => {
+    sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL']), appPolicy('pol-id', 'col-id', ['APPROVAL', 'MFA'])],
       config: { approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } },
-      // `nobody` must reach the socket inside the sandbox.
+      // `keeper-alice` must reach the socket inside the sandbox.
       openToOtherUsers: true,
     });
     // Its own user data dir: the approver's toast setting is saved there, never in the real home.
@@ -74,16 +76,17 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   });
 
   it('a new request appears live with a toast and everything to decide; approved (1 h) by keyboard, the requester runs', async () => {
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
     const requestId = await requester.requestId;
     await row(page, 'true').waitFor();
     expect(await page.getByTestId('count-Pending').textContent()).toBe('1 pending');
-    await eventually(() => notifySend.calls().some((call) => call.includes('Approval request: true') && call.includes(`nobody on ${hostname()}: Patch Tuesday: updating the VPN client`))).toBe(true);
+    await eventually(() => notifySend.calls().some((call) => call.includes('Approval request: true') && call.includes(`keeper-alice on ${hostname()}: Patch Tuesday: updating the VPN client`))).toBe(true);
 
     await page.keyboard.press('j');
-    expect(await page.getByTestId('detail-requester').textContent()).toMatch(/^nobody \(uid \d+\)$/);
+    expect(await page.getByTestId('detail-requester').textContent()).toMatch(/^keeper-alice \(uid \d+\)$/);
     expect(await page.getByTestId('detail-justification').textContent()).toBe('Patch Tuesday: updating the VPN client');
     expect(await page.getByTestId('detail-command').textContent()).toBe('/usr/bin/true');
+    expect(await page.getByTestId('detail-cwd').textContent()).toBe('/');
     expect(await page.getByTestId('detail-history').textContent()).toBe('asked 0 times before: 0 approved, 0 denied');
     expect(await page.getByTestId('detail-deadline').textContent()).toMatch(/escalates or expires in 0:(29|30):\d\d$/);
     expect(await auditThemes(page, 'approver-queue')).toEqual([]);
@@ -145,8 +148,7 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     expect(await message.getByTestId('message-comment-text').getAttribute('data-raw')).toBe('');
     expect(await message.getByRole('heading', { name: 'About your request' }).count()).toBe(1);
     expect(await auditThemes(message, 'keeper-message-denied')).toEqual([]);
-    const german = await context.newPage();
-    await german.goto(withQuery(await shell.windowUrl('keeper-message'), { lng: 'de' }));
+    const german = await openTabOf(message, { lng: 'de' });
     await eventually(() => german.getByTestId('message-text').textContent()).toBe('Abgelehnt von root.');
     expect(await german.getByTestId('message-comment').textContent()).toBe('Kommentar: Use the self-service portal');
     expect(await german.getByRole('heading', { name: 'Zu Ihrer Anfrage' }).count()).toBe(1);
@@ -160,9 +162,8 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   });
 
   it('two approvers racing on one request produce one decision; the loser is told who won, in place', async () => {
-    const second = await context.newPage();
-    await second.goto(approverUrl);
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Racing approvers should not matter');
+    const second = await openTabOf(page);
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Racing approvers should not matter');
     const requestId = await requester.requestId;
     for (const p of [page, second]) {
       await row(p, 'false').click();
@@ -186,7 +187,7 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   });
 
   it('filters by text and status, bulk-denies the selection with one confirmation, and lists every shortcut', async () => {
-    const requesters = [startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'Bulk one, please deny'), startRequester(sandbox.socket, 'nobody', '/usr/bin/true', 'Bulk two, please deny')];
+    const requesters = [startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Bulk one, please deny'), startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Bulk two, please deny')];
     await Promise.all(requesters.map((r) => r.requestId));
     await page.getByTestId('filter-status').selectOption('open');
     await eventually(() => page.getByTestId('queue-row').count()).toBe(2);
@@ -214,14 +215,13 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   it('the toast setting mutes new-request toasts; German with lng=de', async () => {
     await page.getByTestId('toasts').uncheck();
     const before = notifySend.calls().length;
-    const requester = startRequester(sandbox.socket, 'nobody', '/usr/bin/false', 'No toast for this one');
+    const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'No toast for this one');
     await requester.requestId;
     await row(page, 'false').waitFor();
     expect(notifySend.calls().length).toBe(before);
     await page.getByTestId('toasts').check();
 
-    const german = await context.newPage();
-    await german.goto(approverUrl.replace('/#', '/?lng=de#'));
+    const german = await openTabOf(page, { lng: 'de' });
     await eventually(() => german.getByTestId('count-Pending').textContent()).toBe('1 ausstehend');
     expect(await german.getByRole('heading', { level: 1 }).textContent()).toBe('Genehmigungsanfragen');
     await german.close();

@@ -218,12 +218,12 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     await until(() => engine.stateOf('cal').nextRunAt === new Date(2030, 5, 10, 3, 30).toISOString());
   });
 
-  it.skipIf(process.getuid?.() !== 0)('runs a UserElevated task as root in the requesting user’s environment', async () => {
+  it.skipIf(process.getuid?.() !== 0)('runs a UserElevated task for the requesting user as root, with root’s HOME and environment (not the user’s)', async () => {
     const out = join(dir, 'elevated.txt');
     writeJob('elevated.json', { id: 'el', name: 'El', parameters: { Out: out }, tasks: [sh('el', 'echo "$(id -u) $HOME $USER" > {Out}', { ExecutionType: 'UserElevated' })] });
     start({ accountOf: lookupAccountAsync });
     expect((await engine.runNow('el', { uid: 65534 })).status).toBe('succeeded');
-    expect(readFileSync(out, 'utf8')).toBe('0 /nonexistent nobody\n');
+    expect(readFileSync(out, 'utf8')).toBe('0 /root root\n');
     expect(await engine.runNow('el', {})).toMatchObject({ status: 'failed', reason: 'task el failed: a UserElevated task needs the requesting user (uid) in the run context' });
   });
 

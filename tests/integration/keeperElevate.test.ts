@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, ElevationRun, PromptRespond, PromptShowNotification } from '../../shared/protocol/src/common/index.ts';
@@ -18,7 +18,7 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
   beforeAll(async () => {
     copyFileSync('/usr/bin/true', swapped);
     await sandbox.start({
-      apps: { 'col-id': '/usr/bin/id', 'col-cat': '/usr/bin/cat', 'col-sh': '*/sh', 'col-whoami': '/usr/bin/whoami', 'col-env': '/usr/bin/env', 'col-tool': swapped },
+      apps: { 'col-id': '/usr/bin/id', 'col-cat': '/usr/bin/cat', 'col-sh': realpathSync('/usr/bin/sh'), 'col-whoami': '/usr/bin/whoami', 'col-env': '/usr/bin/env', 'col-tool': swapped },
       policies: [
         appPolicy('allow-id', 'col-id', ['ALLOW']),
         appPolicy('allow-cat', 'col-cat', ['ALLOW']),

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
 
   beforeAll(async () => {
     await sandbox.start({
-      apps: { 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-whoami': '/usr/bin/whoami', 'col-date': '/usr/bin/date', 'col-sh': '*/sh' },
+      apps: { 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-whoami': '/usr/bin/whoami', 'col-date': '/usr/bin/date', 'col-sh': realpathSync('/usr/bin/sh') },
       policies: [
         appPolicy('allow-id', 'col-id', ['ALLOW']),
         appPolicy('allow-env', 'col-env', ['ALLOW']),

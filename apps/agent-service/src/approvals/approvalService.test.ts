@@ -44,6 +44,7 @@ describe('approvals.list filters by role and status in the store', () => {
         requester: { uid: 1000, name: 'ana' },
         machine: 'lap-17',
         application: { path: '/usr/bin/apt-get', sha256: 'a'.repeat(64), commandLine: `/usr/bin/apt-get install pkg${i}` },
+        cwd: '/home/ana',
         justification: 'Need the package',
         matchedPolicies: [],
       });
@@ -83,6 +84,15 @@ describe('approvals.list filters by role and status in the store', () => {
     const denied = await service.decide(0, { approvalId: whole[0]!.approvalId, decision: 'deny' });
     expect(denied.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 0 });
     expect((await service.list(0, { limit: 1, offset: 1 })).approvals[0]!.requesterHistory).toEqual({ asked: 3, approved: 0, denied: 1 });
+  });
+
+  it('shows approvers the working directory, and an approval is reused only from the directory it covers', async () => {
+    const [newest] = (await service.list(0)).approvals;
+    expect(newest).toMatchObject({ requestId: 'req-3', cwd: '/home/ana' });
+    await service.decide(0, { approvalId: newest!.approvalId, decision: 'approve' });
+    const { sha256, commandLine } = newest!.application;
+    expect(service.findReusable(1000, sha256, commandLine, '/tmp/elsewhere')).toBeNull();
+    expect(service.findReusable(1000, sha256, commandLine, '/home/ana')).toMatchObject({ approvalId: newest!.approvalId, status: 'Approved' });
   });
 
   it('someone with no approver role is refused', async () => {

@@ -29,6 +29,7 @@ interface ApprovalRow {
   sha256: string | null;
   signer: string | null;
   command_line: string;
+  cwd: string | null;
   justification: string;
   policies_json: string;
   created_at: string;
@@ -47,6 +48,8 @@ export interface NewApproval {
   readonly requester: { readonly uid: number; readonly name: string | null };
   readonly machine: string;
   readonly application: { readonly path: string; readonly sha256: string | null; readonly commandLine: string; readonly signer?: string | null };
+  /** The working directory the program would run in: shown to approvers, and part of what the approval covers. */
+  readonly cwd: string;
   readonly justification: string;
   readonly matchedPolicies: DecisionSummary['matched'];
 }
@@ -178,8 +181,8 @@ export class ApprovalService {
     const id = randomUUID();
     this.db
       .prepare(
-        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, justification, policies_json, created_at, expires_at)
-         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @justification, @policies, @createdAt, @expiresAt)`,
+        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, cwd, justification, policies_json, created_at, expires_at)
+         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @cwd, @justification, @policies, @createdAt, @expiresAt)`,
       )
       .run({
         id,
@@ -191,6 +194,7 @@ export class ApprovalService {
         sha256: input.application.sha256,
         signer: input.application.signer ?? null,
         commandLine: input.application.commandLine,
+        cwd: input.cwd,
         justification: input.justification,
         policies: JSON.stringify(input.matchedPolicies),
         createdAt: now.toISOString(),
@@ -203,15 +207,19 @@ export class ApprovalService {
     return this.view(row);
   }
 
-  /** An open request for the same user and command (to wait on), or an approved, unused one (to consume). */
-  findReusable(uid: number, sha256: string | null, commandLine: string): Approval | null {
+  /**
+   * An open request for the same user, command and working directory (to wait on), or an approved,
+   * unused one (to consume). The folder is part of what approvers saw: a program run elsewhere reads
+   * other files (`./configure`, a local config), so an approval never moves to another folder.
+   */
+  findReusable(uid: number, sha256: string | null, commandLine: string, cwd: string): Approval | null {
     const row = this.db
       .prepare(
-        `SELECT * FROM approvals WHERE requester_uid = ? AND sha256 IS ? AND command_line = ?
+        `SELECT * FROM approvals WHERE requester_uid = ? AND sha256 IS ? AND command_line = ? AND cwd = ?
            AND (status IN ('Pending', 'Escalated') OR (status = 'Approved' AND consumed_at IS NULL AND usable_until > ?))
          ORDER BY created_at DESC LIMIT 1`,
       )
-      .get(uid, sha256, commandLine, this.clock.now().toISOString()) as ApprovalRow | undefined;
+      .get(uid, sha256, commandLine, cwd, this.clock.now().toISOString()) as ApprovalRow | undefined;
     return row ? this.view(row) : null;
   }
 
@@ -430,6 +438,7 @@ function toApproval(row: ApprovalRow): Approval {
     requester: { uid: row.requester_uid, name: row.requester_name },
     machine: row.machine,
     application: { path: row.path, sha256: row.sha256, commandLine: row.command_line, signer: row.signer },
+    cwd: row.cwd,
     justification: row.justification,
     matchedPolicies: JSON.parse(row.policies_json) as Approval['matchedPolicies'],
     createdAt: row.created_at,

@@ -37,6 +37,8 @@ export interface PendingElevation {
   /** MFA sessions are per action type: the policy type of the request. */
   readonly actionType: string;
   readonly machine: string;
+  /** The working directory the program would run in; an approval covers it (approvals/approvalService.ts). */
+  readonly cwd: string;
   /** The application's verified publisher (null when unsigned or not checked, as on Linux). */
   readonly signer?: string | null;
 }
@@ -182,7 +184,7 @@ function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, prompt: ke
     case 'expired':
       return denied(`The ${what} was not answered in time.${failMode}`, { code: `${prompt}-expired`, values: {} });
     case 'undeliverable':
-      return denied(`No desktop session of ${request.userName ?? 'the requesting user'} is connected to show the ${what}.${failMode}`, {
+      return denied(`No verified desktop session of ${request.userName ?? 'the requesting user'} is connected to show the ${what}.${failMode}`, {
         code: `${prompt}-undeliverable`,
         values: { user: request.userName ?? String(request.uid) },
       });
@@ -278,7 +280,7 @@ export async function runControls(
         const { path, sha256, commandLine } = { path: request.subject.executable, sha256: request.subject.sha256, commandLine: request.subject.commandLine };
         // An open request for the same command is waited on, an approved unused one is consumed:
         // a user who asks again (or after a restart) never files a duplicate.
-        let approval = approvals.findReusable(request.uid, sha256, commandLine);
+        let approval = approvals.findReusable(request.uid, sha256, commandLine, request.cwd);
         if (!approval) {
           const justification = await askJustification(request, broker, settings, online, control);
           if (typeof justification !== 'string') return justification;
@@ -288,6 +290,7 @@ export async function runControls(
             requester: { uid: request.uid, name: request.userName },
             machine: request.machine,
             application: { path, sha256, commandLine, signer: request.signer ?? null },
+            cwd: request.cwd,
             justification,
             matchedPolicies: request.decision.matched,
           });

@@ -9,7 +9,7 @@ import type { KeeperPolicy } from '../policy/policySchema.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { GrantService, GrantSettings } from './grantService.ts';
 
-const scope = { uid: 1000, executable: '/usr/bin/id', sha256: 'ab'.repeat(32), runAs: { uid: 0, name: 'root' } };
+const scope = { uid: 1000, executable: '/usr/bin/id', sha256: 'ab'.repeat(32), runAs: { uid: 0, name: 'root' }, cwd: '/home/ana' };
 const withSession = (value: unknown) => ({ Extension: { ElevatedSession: value } }) as unknown as KeeperPolicy;
 
 describe('elevated-session grants (GrantService)', () => {
@@ -54,6 +54,7 @@ describe('elevated-session grants (GrantService)', () => {
     const grant = grants.create(scope, { id: 'pol-a', name: 'A' }, grants.sessionMinutes(withSession(true))!, 'req-1');
     expect(grants.find(scope, ['pol-b'])).toBeNull();
     expect(grants.find({ ...scope, sha256: 'cd'.repeat(32) }, ['pol-a'])).toBeNull();
+    expect(grants.find({ ...scope, cwd: '/tmp' }, ['pol-a'])).toBeNull();
     scheduler.advance(240 * 60_000 - 1);
     expect(grants.find(scope, ['pol-a'])?.grantId).toBe(grant.grantId);
     expect(grants.use(grant.grantId, 'req-2', 1000)).toBe(true);

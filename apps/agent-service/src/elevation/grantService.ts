@@ -22,6 +22,7 @@ interface GrantRow {
   sha256: string | null;
   run_as_uid: number;
   run_as_name: string;
+  cwd: string;
   request_id: string;
   created_at: string;
   expires_at: string;
@@ -30,12 +31,13 @@ interface GrantRow {
   uses: number;
 }
 
-/** What a grant covers: one user running one program (as hashed) as one identity. */
+/** What a grant covers: one user running one program (as hashed) as one identity, in one working directory. */
 export interface GrantScope {
   readonly uid: number;
   readonly executable: string;
   readonly sha256: string | null;
   readonly runAs: { readonly uid: number; readonly name: string };
+  readonly cwd: string;
 }
 
 const MINUTE = 60_000;
@@ -83,8 +85,8 @@ export class GrantService {
   find(scope: GrantScope, policyIds: readonly string[]): Grant | null {
     if (policyIds.length === 0) return null;
     const rows = this.db
-      .prepare('SELECT * FROM elevation_grants WHERE uid = ? AND executable = ? AND sha256 IS ? AND run_as_uid = ? AND ended_at IS NULL AND expires_at > ? ORDER BY expires_at DESC')
-      .all(scope.uid, scope.executable, scope.sha256, scope.runAs.uid, this.clock.now().toISOString()) as GrantRow[];
+      .prepare('SELECT * FROM elevation_grants WHERE uid = ? AND executable = ? AND sha256 IS ? AND run_as_uid = ? AND cwd = ? AND ended_at IS NULL AND expires_at > ? ORDER BY expires_at DESC')
+      .all(scope.uid, scope.executable, scope.sha256, scope.runAs.uid, scope.cwd, this.clock.now().toISOString()) as GrantRow[];
     const row = rows.find((r) => policyIds.includes(r.policy_id));
     return row ? toGrant(row) : null;
   }
@@ -108,6 +110,7 @@ export class GrantService {
       sha256: scope.sha256,
       run_as_uid: scope.runAs.uid,
       run_as_name: scope.runAs.name,
+      cwd: scope.cwd,
       request_id: requestId,
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + minutes * MINUTE).toISOString(),
@@ -118,8 +121,8 @@ export class GrantService {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO elevation_grants (id, uid, policy_id, policy_name, executable, sha256, run_as_uid, run_as_name, request_id, created_at, expires_at)
-           VALUES (@id, @uid, @policy_id, @policy_name, @executable, @sha256, @run_as_uid, @run_as_name, @request_id, @created_at, @expires_at)`,
+          `INSERT INTO elevation_grants (id, uid, policy_id, policy_name, executable, sha256, run_as_uid, run_as_name, cwd, request_id, created_at, expires_at)
+           VALUES (@id, @uid, @policy_id, @policy_name, @executable, @sha256, @run_as_uid, @run_as_name, @cwd, @request_id, @created_at, @expires_at)`,
         )
         .run(row);
       this.audit.append(

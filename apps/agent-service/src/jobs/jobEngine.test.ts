@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/auditLog.ts';
-import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { JobEngine, substitute, type DesktopDelivery, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
 import { jobReasons } from './jobReasons.ts';
 import { redactOutput } from './redactOutput.ts';
@@ -199,6 +200,20 @@ describe('JobEngine', () => {
     expect((await engine.runNow('u')).reason).toMatch(/needs the requesting user/);
   });
 
+  it("gives UserElevated tasks root's HOME and name, never the requesting user's", async () => {
+    const accounts: Record<number, { name: string; home: string }> = { 0: { name: 'root', home: '/root' }, 1000: { name: 'ana', home: '/home/ana' } };
+    make({ p: {} }, { accountOf: (uid) => accounts[uid]! }).load([
+      job('u', { tasks: [task('t', { executablePath: 'p', ExecutionType: 'User' })] }),
+      job('e', { tasks: [task('t', { executablePath: 'p', ExecutionType: 'UserElevated' })] }),
+    ]);
+    await engine.runNow('u', { uid: 1000 });
+    await engine.runNow('e', { uid: 1000 });
+    const env = (i: number) => spawned[i]!.options.env!;
+    expect([env(0).HOME, env(0).USER, env(0).LOGNAME]).toEqual(['/home/ana', 'ana', 'ana']);
+    expect([env(1).HOME, env(1).USER, env(1).LOGNAME]).toEqual(['/root', 'root', 'root']);
+    expect(Object.values(env(1)).some((value) => value?.includes('ana'))).toBe(false);
+  });
+
   it('hands UserDesktop tasks to the desktop, resolved, and fails cleanly when it refuses them or its delivery fails', async () => {
     const delivered: Array<{ uid: number; task: ResolvedTask }> = [];
     let answer: Awaited<ReturnType<DesktopDelivery>> | null = { ok: true };
@@ -356,15 +371,25 @@ describe('JobEngine', () => {
   });
 
   it('gives job_runs of an agent database from before reason codes its reason_detail_json column', () => {
-    // As such a database was: job_runs made by the engine, the migration list one step shorter.
-    db.exec('ALTER TABLE job_runs DROP COLUMN reason_detail_json');
-    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at) VALUES ('kept', 'j', 'manual', 'failed', 'x', '2029-01-01T00:00:00Z')").run();
-    db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 1}`);
-    db.close();
-    db = openAgentDatabase(dir);
-    const columns = (db.prepare('PRAGMA table_info(job_runs)').all() as Array<{ name: string }>).map((c) => c.name);
-    expect(columns).toContain('reason_detail_json');
-    expect(db.prepare("SELECT reason FROM job_runs WHERE id = 'kept'").get()).toEqual({ reason: 'x' });
+    // As such a database was: the schema steps before that one, and job_runs made by the engine itself.
+    const legacyDir = mkdtempSync(join(tmpdir(), 'kp-jobs-legacy-'));
+    const ADD_COLUMN = 'ALTER TABLE job_runs ADD COLUMN reason_detail_json TEXT;';
+    const step = MIGRATIONS.findIndex((m) => m.includes(ADD_COLUMN));
+    const legacy = new Database(join(legacyDir, 'agent.db'));
+    for (const migration of MIGRATIONS.slice(0, step)) legacy.exec(migration);
+    legacy.exec(MIGRATIONS[step]!.replace(ADD_COLUMN, ''));
+    legacy.pragma(`user_version = ${step}`);
+    legacy.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at) VALUES ('kept', 'j', 'manual', 'failed', 'x', '2029-01-01T00:00:00Z')").run();
+    legacy.close();
+    const upgraded = openAgentDatabase(legacyDir);
+    try {
+      const columns = (upgraded.prepare('PRAGMA table_info(job_runs)').all() as Array<{ name: string }>).map((c) => c.name);
+      expect(columns).toContain('reason_detail_json');
+      expect(upgraded.prepare("SELECT reason FROM job_runs WHERE id = 'kept'").get()).toEqual({ reason: 'x' });
+    } finally {
+      upgraded.close();
+      rmSync(legacyDir, { recursive: true, force: true });
+    }
   });
 });
 

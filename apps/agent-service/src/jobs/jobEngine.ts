@@ -10,6 +10,7 @@ import { MissingValueError, jobReasons, type Why } from './jobReasons.ts';
 import { calendarToCron, splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
 import { RunRecord, actorOf, insertRun } from './runRecord.ts';
 import { runAsNodeEnv } from './runAsNodeEnv.ts';
+import { withChildUmask } from '../runtime/childUmask.ts';
 
 /** What a job run knows: job parameters, the trigger's facts (RequestId, uid, …) and merged task output. */
 export type JobContext = Record<string, unknown>;
@@ -162,7 +163,7 @@ interface RunRow {
 /**
  * Runs Keeper jobs: on events (`fire`), by hand (`runNow`) and on their schedules. Tasks of a job
  * run in order; each outcome goes to the audit log and the `job_runs` table. Service tasks run as
- * the agent, User tasks as the requesting user, UserElevated tasks as root with the user's environment, UserDesktop tasks are
+ * the agent, User tasks as the requesting user, UserElevated tasks for the requesting user as root with root's clean environment, UserDesktop tasks are
  * handed to the user's desktop. Every task's process group is killed at its timeout, and does not
  * outlive the task's main process.
  */
@@ -486,13 +487,16 @@ export class JobEngine {
     if (task.ExecutionType === 'User' || task.ExecutionType === 'UserElevated') {
       const uid = context.uid;
       if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) return outcome('failed', jobReasons.needsRequester(task.ExecutionType));
-      const account = (await this.deps.accountOf?.(uid)) ?? { name: null, home: null };
-      const user = { name: account.name ?? String(uid), home: account.home ?? '/' };
-      // UserElevated: the user's own environment (name, home), elevated to uid/gid 0.
-      identity =
-        task.ExecutionType === 'User'
-          ? { uid, gid: typeof context.gid === 'number' ? context.gid : (this.deps.gidOf?.(uid) ?? uid), user }
-          : { uid: 0, gid: 0, user };
+      if (task.ExecutionType === 'User') {
+        const account = (await this.deps.accountOf?.(uid)) ?? { name: null, home: null };
+        const user = { name: account.name ?? String(uid), home: account.home ?? '/' };
+        identity = { uid, gid: typeof context.gid === 'number' ? context.gid : (this.deps.gidOf?.(uid) ?? uid), user };
+      } else {
+        // UserElevated runs as root, so it gets root's own environment: the user's HOME would let
+        // their dotfiles (.bashrc, .gitconfig, .npmrc, …) steer a root process.
+        const root = (await this.deps.accountOf?.(0)) ?? { name: null, home: null };
+        identity = { uid: 0, gid: 0, user: { name: root.name ?? 'root', home: root.home ?? '/root' } };
+      }
     }
     const result = await this.spawnTask(resolved, identity);
     if (result.error) return outcome('failed', jobReasons.startFailed(resolved.executablePath, result.error), result);
@@ -550,7 +554,7 @@ export class JobEngine {
       };
       try {
         const ids = identity ? { uid: identity.uid, gid: identity.gid } : {};
-        child = this.spawn(task.executablePath, task.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env, ...ids });
+        child = withChildUmask(() => this.spawn(task.executablePath, task.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env, ...ids }));
       } catch (error) {
         resolve({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, error: (error as Error).message });
         return;

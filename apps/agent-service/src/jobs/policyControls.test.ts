@@ -27,6 +27,7 @@ const request = (controls: PendingElevation['decision']['controls'], actionType 
   userName: 'alice',
   subject: { requestId: 'req-1', executable: '/usr/bin/true', commandLine: '/usr/bin/true', sha256: null, policyNames: ['P'] },
   decision: { outcome: 'controls', reason: '', controls, justificationWithApproval: false, matched: [], deciding: [], monitored: [] },
+  cwd: '/home/alice',
   notification: null,
   agentic: null,
   actionType,

@@ -1,3 +1,4 @@
+import { argumentsPass, type ArgumentMatcher, type ArgumentRule } from './argumentRules.ts';
 import type { Variables, VariablePattern } from './patterns.ts';
 import type { KeeperPolicy } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
@@ -9,6 +10,8 @@ export interface CompiledPolicy {
   readonly specificity: number;
   readonly allowCommands: readonly VariablePattern[];
   readonly subProcesses: readonly VariablePattern[];
+  readonly allowArguments: readonly ArgumentRule[];
+  readonly deniedArguments: readonly ArgumentMatcher[];
   /** TimeCheck windows in minutes of the day, start inclusive, end exclusive. */
   readonly timeWindows: readonly { readonly start: number; readonly end: number }[];
   /** Position in the load: ties between equally specific policies go to the earlier one. */
@@ -60,6 +63,11 @@ export const timePasses = (c: CompiledPolicy, f: RequestFacts): boolean =>
 export const commandsPass = (c: CompiledPolicy, f: RequestFacts): boolean =>
   c.allowCommands.length === 0 || c.allowCommands.some((m) => m(f.request.application.commandLine, f.variables));
 
+/** AllowArguments / DenyArguments against the argument vector (docs/policy-semantics.md, 4.6), each on its own for the preview. */
+export const allowArgumentsPass = (c: CompiledPolicy, f: RequestFacts): boolean => argumentsPass(c.allowArguments, [], f.request.application.arguments);
+export const denyArgumentsPass = (c: CompiledPolicy, f: RequestFacts): boolean => argumentsPass([], c.deniedArguments, f.request.application.arguments);
+export const argumentsCheckPasses = (c: CompiledPolicy, f: RequestFacts): boolean => argumentsPass(c.allowArguments, c.deniedArguments, f.request.application.arguments);
+
 export const aiLikelihoodPasses = (c: CompiledPolicy, f: RequestFacts): boolean => {
   const threshold = c.policy.Extension?.minAiLikelihoodPercent;
   return threshold === undefined || (f.request.agentic !== null && f.request.agentic.aiLikelihoodPercent >= threshold);
@@ -80,6 +88,7 @@ export function passesAll(c: CompiledPolicy, f: RequestFacts): boolean {
     timePasses(c, f) &&
     aiLikelihoodPasses(c, f) &&
     commandsPass(c, f) &&
+    argumentsCheckPasses(c, f) &&
     subProcessPasses(c, f)
   );
 }

@@ -1,6 +1,14 @@
+import type { FileHashCache } from './fileHashCache.ts';
+import { NamedFileHashes, normalRequestPath, pathMemberForms } from './namedFiles.ts';
 import { compileVariablePattern, userVariables, type Variables, type VariablePattern } from './patterns.ts';
 import type { Collection } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
+
+/** Collections whose named files are also matched by their SHA-256, and the cache that hashes them. */
+export interface NamedFileHashing {
+  readonly collectionIds: ReadonlySet<string>;
+  readonly cache: FileHashCache;
+}
 
 interface PatternEntry {
   readonly collectionId: string;
@@ -31,8 +39,9 @@ export class CollectionIndex {
   private readonly appsBySigner = new Map<string, string[]>();
   private readonly caseInsensitive: boolean;
   private readonly platform: NodeJS.Platform;
+  private readonly namedHashes: NamedFileHashes | null;
 
-  constructor(collections: readonly Collection[], platform: NodeJS.Platform) {
+  constructor(collections: readonly Collection[], platform: NodeJS.Platform, hashing?: NamedFileHashing) {
     this.platform = platform;
     this.caseInsensitive = platform === 'win32';
     this.ids = new Set(collections.map((c) => c.CollectionId));
@@ -55,8 +64,11 @@ export class CollectionIndex {
         case 'Application':
           for (const m of collection.Members) {
             if ('Path' in m) {
-              if (/[*?{]/.test(m.Path)) push(this.appPatterns, folderOf(fold(m.Path.slice(0, m.Path.search(/[*?{]/)))), pattern(id, m.Path));
-              else push(this.appsByPath, fold(m.Path), id);
+              // Request paths are canonical: each member is also filed in its canonical forms.
+              for (const form of pathMemberForms(m.Path, platform)) {
+                if (/[*?{]/.test(form)) push(this.appPatterns, folderOf(fold(form.slice(0, form.search(/[*?{]/)))), pattern(id, form));
+                else push(this.appsByPath, fold(form), id);
+              }
             }
             else if ('Sha256' in m) push(this.appsByHash, m.Sha256.toLowerCase(), id);
             else push(this.appsBySigner, m.Signer.toLowerCase(), id);
@@ -64,6 +76,10 @@ export class CollectionIndex {
           break;
       }
     }
+    const named = collections.flatMap((c) =>
+      c.Type === 'Application' && hashing?.collectionIds.has(c.CollectionId) ? c.Members.flatMap((m) => ('Path' in m ? [{ collectionId: c.CollectionId, path: m.Path }] : [])) : [],
+    );
+    this.namedHashes = hashing && platform !== 'win32' && named.length > 0 ? new NamedFileHashes(named, hashing.cache) : null;
   }
 
   /** What a person calls a collection: its name, or its id when it has none. */
@@ -95,12 +111,16 @@ export class CollectionIndex {
   applicationCollections(request: EvaluationRequest, variables: () => Variables): Set<string> {
     const out = new Set<string>();
     const { application } = request;
-    addAll(out, this.appsByPath.get(this.caseInsensitive ? application.path.toLowerCase() : application.path));
-    if (application.sha256) addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
+    const normal = normalRequestPath(application.path, this.platform);
+    const path = this.caseInsensitive ? normal.toLowerCase() : normal;
+    addAll(out, this.appsByPath.get(path));
+    if (application.sha256) {
+      addAll(out, this.appsByHash.get(application.sha256.toLowerCase()));
+      addAll(out, this.namedHashes?.collectionsOf(application.sha256));
+    }
     if (application.signer) addAll(out, this.appsBySigner.get(application.signer.toLowerCase()));
-    const path = this.caseInsensitive ? application.path.toLowerCase() : application.path;
     const test = (entries: readonly PatternEntry[] | undefined) => {
-      if (entries) for (const entry of entries) if (!out.has(entry.collectionId) && entry.matches(application.path, variables)) out.add(entry.collectionId);
+      if (entries) for (const entry of entries) if (!out.has(entry.collectionId) && entry.matches(normal, variables)) out.add(entry.collectionId);
     };
     test(this.appPatterns.get(''));
     for (let i = 0; i < path.length; i++) if (SEPARATORS.has(path[i]!)) test(this.appPatterns.get(path.slice(0, i + 1)));

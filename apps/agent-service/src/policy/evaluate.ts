@@ -1,5 +1,7 @@
+import { compileArgumentRule, compileDeniedArgument } from './argumentRules.ts';
 import { CollectionIndex } from './collections.ts';
 import { isWildcard, localClock, minutesOf, passesAll, type CompiledPolicy, type RequestFacts } from './checks.ts';
+import type { FileHashCache } from './fileHashCache.ts';
 import { compileVariablePattern } from './patterns.ts';
 import type { Collection, Control, KeeperPolicy, PolicyStatus, PolicyType } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
@@ -74,8 +76,15 @@ export class PolicySet {
   private readonly caseInsensitive: boolean;
   private readonly byType = new Map<PolicyType, TypeIndex>();
 
-  constructor(policies: readonly KeeperPolicy[], collections: readonly Collection[], platform: NodeJS.Platform) {
-    this.collections = new CollectionIndex(collections, platform);
+  /**
+   * With `hashes`, the application collections that DENY policies name also match copies of their
+   * files by SHA-256 (docs/policy-semantics.md, 3.1); the agent always passes it.
+   */
+  constructor(policies: readonly KeeperPolicy[], collections: readonly Collection[], platform: NodeJS.Platform, options: { hashes?: FileHashCache } = {}) {
+    const denied = new Set(
+      policies.filter((p) => p.Status !== 'off' && p.Actions.OnSuccess.Controls.includes('DENY')).flatMap((p) => p.ApplicationCheck.filter((id) => id !== '*')),
+    );
+    this.collections = new CollectionIndex(collections, platform, options.hashes ? { collectionIds: denied, cache: options.hashes } : undefined);
     this.caseInsensitive = platform === 'win32';
     let size = 0;
     for (const policy of policies) {
@@ -86,6 +95,8 @@ export class PolicySet {
         specificity: [policy.UserCheck, policy.ApplicationCheck, policy.MachineCheck].filter((c) => !isWildcard(c)).length,
         allowCommands: (policy.Extension?.AllowCommands ?? []).map((p) => compileVariablePattern(p, this.caseInsensitive)),
         subProcesses: (policy.Extension?.SubProcessCheck ?? []).map((p) => compileVariablePattern(p, this.caseInsensitive)),
+        allowArguments: (policy.Extension?.AllowArguments ?? []).map((rule) => compileArgumentRule(rule, this.caseInsensitive)),
+        deniedArguments: (policy.Extension?.DenyArguments ?? []).map((p) => compileDeniedArgument(p, this.caseInsensitive)),
         timeWindows: (policy.TimeCheck ?? []).map((r) => ({ start: minutesOf(r.StartTime), end: minutesOf(r.EndTime) })),
         order: size,
       };

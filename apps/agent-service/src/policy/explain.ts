@@ -1,9 +1,11 @@
 import type { PolicyCheckOutcome, PolicyExplanation } from '../../../../shared/protocol/src/common/methods/policy.ts';
 import {
   aiLikelihoodPasses,
+  allowArgumentsPass,
   commandsPass,
   datePasses,
   dayPasses,
+  denyArgumentsPass,
   inScope,
   isWildcard,
   subProcessPasses,
@@ -66,6 +68,13 @@ function checksOf(set: PolicySet, c: CompiledPolicy, f: RequestFacts): PolicyChe
   if (p.DayCheck?.length) out.push({ check: 'DayCheck', passed: dayPasses(c, f), required: p.DayCheck.map(String), actual: String(f.day) });
   if (c.allowCommands.length > 0) {
     out.push({ check: 'AllowCommands', passed: commandsPass(c, f), required: [...(p.Extension?.AllowCommands ?? [])], actual: request.application.commandLine });
+  }
+  const args = request.application.arguments ? JSON.stringify(request.application.arguments) : null;
+  if (c.allowArguments.length > 0) {
+    out.push({ check: 'AllowArguments', passed: allowArgumentsPass(c, f), required: (p.Extension?.AllowArguments ?? []).map((rule) => JSON.stringify(rule)), actual: args });
+  }
+  if (c.deniedArguments.length > 0) {
+    out.push({ check: 'DenyArguments', passed: denyArgumentsPass(c, f), required: [...(p.Extension?.DenyArguments ?? [])], actual: args });
   }
   if (c.subProcesses.length > 0) {
     out.push({ check: 'SubProcessCheck', passed: subProcessPasses(c, f), required: [...(p.Extension?.SubProcessCheck ?? [])], actual: request.agentic?.parentProcess ?? null });

@@ -1,6 +1,8 @@
+import { untrustedFolder } from '../config/jsonFolder.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StatusService } from '../status/statusService.ts';
 import { PolicySet } from './evaluate.ts';
+import { FileHashCache } from './fileHashCache.ts';
 import { loadPolicyDirectory, watchPolicyDirectory } from './policyLoader.ts';
 
 export const POLICY_PLUGIN = 'KeeperPolicy';
@@ -8,7 +10,8 @@ export const POLICY_PLUGIN = 'KeeperPolicy';
 /**
  * Owns the policies in effect: loads the folder at start and again on every change, swapping the
  * compiled set in one step so a decision never sees half a reload. Load problems go to the log and
- * to agent.status (plugin state and the error list).
+ * to agent.status (plugin state and the error list). A folder others can write to is refused: the
+ * agent checks it before it starts; on reload the last good set stays in effect and the refusal is reported.
  */
 export class PolicyService {
   private current: PolicySet;
@@ -17,6 +20,8 @@ export class PolicyService {
   private readonly status: StatusService;
   private readonly log: Logger;
   private readonly now: () => Date;
+  /** Hashes of the files DENY policies name, kept across reloads (a reload re-reads only changed files). */
+  private readonly hashes = new FileHashCache();
 
   constructor(dir: string, status: StatusService, log: Logger, now: () => Date) {
     this.dir = dir;
@@ -26,7 +31,7 @@ export class PolicyService {
     status.setPlugin(POLICY_PLUGIN, 'Starting');
     this.current = this.load();
     this.watcher = watchPolicyDirectory(dir, () => {
-      this.current = this.load();
+      this.current = this.reload();
     });
   }
 
@@ -38,9 +43,20 @@ export class PolicyService {
     this.watcher.close();
   }
 
+  /** A reload of a folder that became writable by others keeps the policies in effect. */
+  private reload(): PolicySet {
+    const refused = untrustedFolder(this.dir, 'policies');
+    if (!refused) return this.load();
+    this.log.error({ file: refused.file }, refused.message);
+    this.status.setPlugin(POLICY_PLUGIN, 'Unhealthy', 'the policies folder is refused; the last good policies stay in effect');
+    const previous = this.status.snapshot().policies;
+    this.status.setPolicies({ ...previous, errors: [refused], loadedAt: this.now().toISOString() });
+    return this.current;
+  }
+
   private load(): PolicySet {
     const load = loadPolicyDirectory(this.dir);
-    const set = new PolicySet(load.policies, load.collections, process.platform);
+    const set = new PolicySet(load.policies, load.collections, process.platform, { hashes: this.hashes });
     const unknown = set.unknownCollections(load.policies);
     for (const error of load.errors) this.log.error({ file: error.file, path: error.path }, `policy file rejected: ${error.message}`);
     if (unknown.length > 0) this.log.warn({ collections: unknown }, 'policies name collections that no file defines');

@@ -16,6 +16,11 @@ export interface EvaluationRequest {
     readonly signer: string | null;
     /** The full command line as the user typed it (executable and arguments). */
     readonly commandLine: string;
+    /**
+     * The arguments after the executable, one by one, for AllowArguments/DenyArguments. Absent when
+     * the caller of the engine does not know them: a policy with argument rules then never applies.
+     */
+    readonly arguments?: readonly string[];
   };
   /** For agentic actions: the process acting and how likely it is an AI agent. */
   readonly agentic: { readonly parentProcess: string; readonly aiLikelihoodPercent: number } | null;

@@ -2,7 +2,7 @@
  * The rules of docs/policy-semantics.md that evaluate.test.ts and policyLoader.test.ts leave
  * unproven, plus the discrepancies with the Keeper semantics this suite found (D1-D7, all fixed).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { PolicySet } from './evaluate.ts';
+import { FileHashCache, hashRegularFile } from './fileHashCache.ts';
 import { loadPolicyDirectory } from './policyLoader.ts';
 import { Collection, KeeperPolicy, type Control } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
@@ -202,8 +203,13 @@ describe('decisions (the numbered rules of decide())', () => {
 
 describe('the embedded default policies (resources/policies)', () => {
   const load = loadPolicyDirectory(resolve(import.meta.dirname, '../../../../resources/policies'));
-  const set = new PolicySet(load.policies, load.collections, 'linux');
-  const ask = (path: string) => set.evaluate(app(path, `${path} --help`), { defaultOutcome: 'deny' });
+  const set = new PolicySet(load.policies, load.collections, 'linux', { hashes: new FileHashCache() });
+  const person = { uid: 1000, name: 'ana', groups: ['ana', 'keeper-users'], home: '/home/ana' };
+  // As the agent asks: the program's hash, read from the file (null for one this machine lacks).
+  const ask = (path: string, args: string[] = [], user = person) => {
+    const sha256 = hashRegularFile(existsSync(path) ? realpathSync(path) : path)?.sha256 ?? null;
+    return set.evaluate(request({ user, application: { path, sha256, signer: null, commandLine: [path, ...args].join(' '), arguments: args } }), { defaultOutcome: 'deny' });
+  };
 
   it('load without errors and name only collections they define', () => {
     expect(load.errors).toEqual([]);
@@ -214,8 +220,49 @@ describe('the embedded default policies (resources/policies)', () => {
     const shell = ask('/bin/bash');
     expect(shell).toMatchObject({ outcome: 'deny', audit: true });
     expect(shell.reason).toContain('elevated shell');
-    expect(ask('/usr/bin/apt-get')).toMatchObject({ outcome: 'controls', controls: ['JUSTIFY'], audit: true });
-    expect(ask('/usr/bin/vim')).toMatchObject({ outcome: 'controls', controls: ['APPROVAL'], justificationWithApproval: true, audit: true });
+    expect(ask('/usr/bin/apt-get', ['install', 'htop'])).toMatchObject({ outcome: 'controls', controls: ['JUSTIFY'], audit: true });
+    expect(ask('/usr/bin/vim', ['--help'])).toMatchObject({ outcome: 'controls', controls: ['APPROVAL'], justificationWithApproval: true, audit: true });
+  });
+
+  it('deny shells, interpreters and command runners by path, also through their canonical paths', () => {
+    for (const path of ['/usr/bin/sh', '/usr/bin/dash', '/usr/bin/zsh', '/usr/bin/fish', '/usr/bin/python3', '/usr/bin/python3.11', '/usr/bin/perl', '/usr/bin/node', '/usr/bin/env', '/usr/bin/sudo', '/usr/bin/su', '/usr/bin/script', '/usr/bin/busybox', '/usr/bin/tclsh']) {
+      expect(ask(path).outcome, path).toBe('deny');
+    }
+  });
+
+  it('let package managers pass with a justification only with argument shapes that leave out options and hooks', () => {
+    for (const args of [['update'], ['install', 'htop', 'vim'], ['-y', 'install', 'htop'], ['upgrade', '-y'], ['remove', 'htop']]) {
+      expect(ask('/usr/bin/apt-get', args).controls, args.join(' ')).toEqual(['JUSTIFY']);
+    }
+    for (const args of [
+      ['-o', 'APT::Update::Pre-Invoke::=id', 'update'],
+      ['-oAPT::Update::Pre-Invoke::=id', 'update'],
+      ['--option=APT::Update::Pre-Invoke::=id', 'update'],
+      ['update', '-o', 'APT::Update::Pre-Invoke::=id'],
+      ['-c', '/tmp/x.conf', 'update'],
+      ['install', './evil.deb'],
+      ['install', 'evil.deb'],
+      ['install', '--allow-unauthenticated', 'htop'],
+      ['install', '--', '-oX=y'],
+    ]) {
+      expect(ask('/usr/bin/apt-get', args).controls, args.join(' ')).toEqual(['APPROVAL']);
+    }
+    expect(ask('/usr/bin/dnf', ['install', 'htop']).controls).toEqual(['JUSTIFY']);
+    for (const args of [['--setopt=tsflags=noscripts', 'install', 'htop'], ['install', 'evil.rpm'], ['--installroot=/tmp/r', 'install', 'x'], ['install', '--nogpgcheck', 'x']]) {
+      expect(ask('/usr/bin/dnf', args).controls, args.join(' ')).toEqual(['APPROVAL']);
+    }
+    expect(ask('/usr/bin/dpkg', ['--configure', '-a']).controls).toEqual(['JUSTIFY']);
+    expect(ask('/usr/bin/dpkg', ['-i', 'x.deb']).controls).toEqual(['APPROVAL']);
+    expect(ask('/usr/bin/dpkg', ['--force-all', '--configure', '-a']).controls).toEqual(['APPROVAL']);
+    expect(ask('/usr/bin/snap', ['install', 'hello']).controls).toEqual(['JUSTIFY']);
+    expect(ask('/usr/bin/snap', ['install', '--dangerous', 'x.snap']).controls).toEqual(['APPROVAL']);
+    expect(ask('/usr/bin/pip3', ['install', 'requests']).controls).toEqual(['APPROVAL']);
+  });
+
+  it('take requests only from people in the keeper-users group: anyone else gets the default deny', () => {
+    const service = { uid: 65534, name: 'nobody', groups: ['nogroup'], home: '/nonexistent' };
+    expect(ask('/usr/bin/apt-get', ['install', 'htop'], service)).toMatchObject({ outcome: 'deny', reasonDetail: { code: 'default-deny' } });
+    expect(ask('/usr/bin/vim', [], service)).toMatchObject({ outcome: 'deny', reasonDetail: { code: 'default-deny' } });
   });
 });
 
@@ -349,6 +396,7 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
       requester: { uid: 1000, name: 'ana' },
       machine: 'lap-17',
       application: { path: '/usr/bin/apt-get', sha256: 'a'.repeat(64), commandLine: '/usr/bin/apt-get install htop' },
+      cwd: '/home/ana',
       justification: 'Need htop to debug the build agent',
       matchedPolicies: [],
     });

@@ -50,6 +50,9 @@ export const RequestDetail = memo(function RequestDetail({ approval, selfUid }: 
         <Fact label={t('detail.commandLine')} mono data testId="detail-command">
           {approval.application.commandLine}
         </Fact>
+        <Fact label={t('detail.cwd')} mono data={Boolean(approval.cwd)} testId="detail-cwd">
+          {approval.cwd || t('detail.unknown')}
+        </Fact>
         <Fact label={t('detail.justification')} data testId="detail-justification">
           {approval.justification}
         </Fact>

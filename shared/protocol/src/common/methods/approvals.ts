@@ -48,6 +48,11 @@ export const Approval = z.object({
     /** The publisher whose signature the agent verified; null when unsigned or not checked (Linux). Absent from older agents. */
     signer: z.string().nullable().optional(),
   }),
+  /**
+   * The folder the program runs in, as the requester's client gave it: part of what an approval covers
+   * (it is never used from another folder). Absent from older agents; null for their records.
+   */
+  cwd: z.string().nullable().optional(),
   justification: z.string(),
   matchedPolicies: z.array(PolicyMatchSummary),
   createdAt: z.iso.datetime(),

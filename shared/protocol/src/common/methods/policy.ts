@@ -11,6 +11,8 @@ export const PolicyCheckName = z.enum([
   'TimeCheck',
   'DayCheck',
   'AllowCommands',
+  'AllowArguments',
+  'DenyArguments',
   'SubProcessCheck',
   'minAiLikelihoodPercent',
 ]);
