@@ -7,6 +7,7 @@ import { listedApproval } from '../support/approvals.ts';
 import { auditBothThemes } from '../support/browser.ts';
 import { askAndOpenPendingNotice, PENDING_NOTICE_HARNESS } from '../support/pendingNotice.ts';
 import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
+import { withQuery } from '../support/webShellProcess.ts';
 
 /**
  * The requester's "approval pending" window (KeeperApproval, pending page) in Chromium through the
@@ -79,7 +80,7 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
 
   it('speaks German with lng=de', async () => {
     const { requestId, page } = await requestAndWait('Noch eine Anfrage zum Testen');
-    await page.goto(page.url().replace('/#', '/?lng=de#'));
+    await page.goto(withQuery(page.url(), { lng: 'de' }));
     await eventually(() => page.getByTestId('status-badge').textContent()).toBe('Ausstehend');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Warten auf Genehmigung');
     const approval = (await listedApproval(approver, requestId, ['Pending']))!;

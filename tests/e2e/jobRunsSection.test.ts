@@ -8,7 +8,8 @@ import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts'
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
-import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf } from '../support/webShellLaunch.ts';
 
 describe('KeeperAgent window: recent job runs, in Chromium through the web shell, against a real agent', () => {
   const sandbox = makeSandbox();
@@ -98,8 +99,8 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     );
     db.close();
 
-    const german = await (await browser.newContext({ viewport: { width: 560, height: 760 } })).newPage();
-    await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de' }));
+    const german = await openTabOf(page, { lng: 'de' });
+    await german.setViewportSize({ width: 560, height: 760 });
     await eventually(() => german.getByRole('heading', { name: 'Letzte Auftragsläufe' }).count()).toBe(1);
     const runs = german.getByTestId('job-runs');
     const failed = runs.locator('li[data-job-id="disk-check"]').first();

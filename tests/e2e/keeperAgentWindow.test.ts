@@ -18,8 +18,10 @@ import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support
 import { appPolicy, policy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf } from '../support/webShellLaunch.ts';
 import { CONTENT_SECURITY_POLICY } from '../../apps/desktop/src/main/security/contentSecurityPolicy.ts';
 import { codeAt } from '../support/totp.ts';
+import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
 import { ELEVATE, runCli } from '../support/runAsCli.ts';
 import { createI18n } from '../../shared/i18n/src/createI18n.ts';
 import { shownReason } from '../../shared/i18n/src/reasonText.ts';
@@ -70,7 +72,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
             : null;
       void response?.then((r) => client.request(PromptRespond, { promptId: prompt.promptId, response: r }));
     });
-    const enrollment = await client.request(MfaEnrollBegin, undefined);
+    const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
     mfaSecret = enrollment.secret;
     await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(mfaSecret, 0) });
     shell = await startWebShell(sandbox.socket);
@@ -261,8 +263,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   });
 
   it('speaks German when launched with lng=de', async () => {
-    const german = await context.newPage();
-    await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de' }));
+    const german = await openTabOf(page, { lng: 'de' });
     await eventually(() => german.getByTestId('connection-state').textContent()).toBe('Verbunden');
     expect(await german.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await german.title()).toBe('Keeper Agent');
@@ -276,7 +277,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(await passed.textContent()).toBe('Alle Kontrollen wurden bestanden.');
     await denied.scrollIntoViewIfNeeded();
     await saveScreenshot(german, 'keeper-agent-history-de');
-    await german.goto(withQuery(shell.agentWindowUrl, { lng: 'de', theme: 'dark' }));
+    await german.goto(withQuery(german.url(), { lng: 'de', theme: 'dark' }));
     await eventually(() => denied.textContent()).toBe('Richtlinie „No whoami“: whoami is not for administrators.');
     await denied.scrollIntoViewIfNeeded();
     await saveScreenshot(german, 'keeper-agent-history-de-dark');

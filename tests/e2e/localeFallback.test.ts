@@ -17,9 +17,12 @@ describe('a window whose language cannot load falls back to English (KeeperAgent
   let shell: WebShellProcess;
   let browser: Browser;
 
+  /** One tab: the window's launch link opens it once, and a navigation in the same tab keeps its token. */
+  let tab: Page | undefined;
   /** Opens the window in German; with `breakGerman`, the fetch of the German agent chunk fails. */
   const openGerman = async (breakGerman: boolean): Promise<{ page: Page; errors: string[]; aborted: string[] }> => {
-    const page = await (await browser.newContext({ colorScheme: 'light' })).newPage();
+    const url = tab ? tab.url() : shell.agentWindowUrl;
+    const page = (tab ??= await (await browser.newContext({ colorScheme: 'light' })).newPage());
     const errors: string[] = [];
     const aborted: string[] = [];
     page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
@@ -32,7 +35,7 @@ describe('a window whose language cannot load falls back to English (KeeperAgent
         return route.abort('failed');
       });
     }
-    await page.goto(withQuery(shell.agentWindowUrl, { lng: 'de' }));
+    await page.goto(withQuery(url, { lng: 'de' }));
     await eventually(() => page.getByTestId('connection-state').getAttribute('data-tone')).toBe('ok');
     return { page, errors, aborted };
   };
@@ -55,7 +58,6 @@ describe('a window whose language cannot load falls back to English (KeeperAgent
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await page.getByTestId('connection-state').textContent()).toBe('Verbunden');
     expect(errors).toEqual([]);
-    await page.context().close();
   });
 
   it('shows the window in English, and logs why, when the German chunk fails to load', async () => {

@@ -9,7 +9,9 @@ import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../su
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
-import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf } from '../support/webShellLaunch.ts';
+import { tokenStorageKey } from '../../shared/bridge/src/common/webShellLaunch.ts';
 import { ELEVATE, runCli } from '../support/runAsCli.ts';
 
 const IP = '/usr/sbin/ip';
@@ -18,9 +20,9 @@ const DENIED = 'Network changes on virtual links need IT.';
 /** Calls the window's own bridge service the way its page does (same origin, same token). */
 function callBridge(page: Page, member: string, args: unknown[]): Promise<unknown> {
   return page.evaluate(
-    ({ member, args }) =>
+    ({ member, args, key }) =>
       new Promise((resolve, reject) => {
-        const token = new URLSearchParams(location.hash.slice(1)).get('token');
+        const token = sessionStorage.getItem(key);
         const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/bridge?token=${token}`);
         socket.onopen = () => socket.send(JSON.stringify({ t: 'call', id: 1, channel: 'keeper.networkConnections', member, args }));
         socket.onmessage = (event) => {
@@ -30,7 +32,7 @@ function callBridge(page: Page, member: string, args: unknown[]): Promise<unknow
         };
         socket.onerror = () => reject(new Error('bridge refused'));
       }),
-    { member, args },
+    { member, args, key: tokenStorageKey('keeper-network-connections') },
   );
 }
 
@@ -43,6 +45,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let tray: Page;
 
   beforeAll(async () => {
     // `ip` on the ifb* links is denied with the policy's message; `ip link set dev lo up` (harmless:
@@ -67,14 +70,13 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   });
 
   it('lists this machine’s real interfaces with their addresses', async () => {
-    const tray = await context.newPage();
+    tray = await context.newPage();
     await tray.goto(await shell.windowUrl('keeper-client'));
     await eventually(() => tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
     // The tray's "Open network settings" is how a user gets here (and where a redirect rule sends them).
     await tray.locator('[data-item="open-network-settings"]').click();
     page = await context.newPage();
     await page.goto(await shell.windowUrl('keeper-network-connections'));
-    await tray.close();
     await eventually(() => page.locator('[data-interface]').count()).toBeGreaterThan(0);
     const shown = await page.locator('[data-interface]').evaluateAll((items) => items.map((item) => item.getAttribute('data-interface')));
     expect(shown).toEqual(expect.arrayContaining([...Object.keys(networkInterfaces()), ...readdirSync('/sys/class/net')]));
@@ -138,8 +140,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
 
   it('words what main reports in the window’s language, not in main’s English', async () => {
     expect(await page.getByTestId('nm-unavailable').textContent()).toBe('NetworkManager not available: Wi-Fi networks cannot be listed.NetworkManager’s nmcli is not installed.');
-    const german = await context.newPage();
-    await german.goto(withQuery(await shell.windowUrl('keeper-network-connections'), { lng: 'de' }));
+    const german = await openTabOf(page, { lng: 'de' });
     await eventually(() => german.getByTestId('nm-unavailable').locator('p').allTextContents()).toEqual([
       'NetworkManager nicht verfügbar: WLAN-Netzwerke können nicht aufgelistet werden.',
       'nmcli von NetworkManager ist nicht installiert.',
@@ -170,8 +171,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
       await saveScreenshot(redirected, `network-connections-redirected-${scheme}`);
     }
 
-    const tray = await context.newPage();
-    await tray.goto(await shell.windowUrl('keeper-client'));
+    // The tray page of the first test (its launch link opened it once).
     await eventually(() => tray.getByTestId('tray-indicator').textContent()).not.toMatch(/^(Connecting|Disconnected)/);
     await tray.locator('[data-item="open-network-settings"]').click();
     await eventually(() => redirected.getByTestId('redirect-notice').count()).toBe(0);

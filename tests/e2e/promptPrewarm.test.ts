@@ -9,17 +9,17 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { pageToken } from '../support/webShellLaunch.ts';
 
 const WINDOW = 'keeper-justification';
 const CHANNEL = 'keeper.prompts.justification';
 
 /**
- * Talks to the web shell's bridge as a page holding `url`'s token would, without a browser: what a
- * page could do with a token it holds, whatever its script says.
+ * Talks to the web shell's bridge with the token of the page loaded from `url` (pageToken), without
+ * a browser: what a page could do with a token it holds, whatever its script says.
  */
-async function rawBridge(url: string) {
+async function rawBridge(url: string, token: string) {
   const page = new URL(url);
-  const token = new URLSearchParams(page.hash.slice(1)).get('token')!;
   const socket = new WebSocket(`ws://${page.host}/bridge?token=${encodeURIComponent(token)}`, { origin: page.origin });
   const messages: Array<{ t: string; id: number; value?: { current: { promptId: string } | null }; error?: { message: string } }> = [];
   socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as (typeof messages)[number]));
@@ -47,7 +47,10 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
   const loadSpare = async (nth: number): Promise<Page> => {
     const page = await context.newPage();
     pages.push(page);
+    // Connected: the bridge socket (opened once the page traded its launch link) carried its first answer.
+    const bridged = page.waitForEvent('websocket').then((socket) => socket.waitForEvent('framereceived'));
     await page.goto(await shell.spareUrl(WINDOW, nth));
+    await bridged;
     await eventually(() => page.getByTestId('nothing-pending').count()).toBe(1);
     return page;
   };
@@ -99,7 +102,7 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
     const presented = pages[1]!;
     await eventually(() => presented.getByRole('textbox').count()).toBe(1);
     const promptId = await new Promise<string>((resolve) => {
-      void rawBridge(shown).then((bridge) => {
+      void pageToken(presented).then((token) => rawBridge(shown, token)).then((bridge) => {
         bridge.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
         const timer = setInterval(() => {
           const id = bridge.messages.find((m) => m.t === 'next' && m.value?.current)?.value?.current?.promptId;
@@ -112,7 +115,8 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
       });
     });
 
-    const spare = await rawBridge(await shell.spareUrl(WINDOW, 3));
+    // The next spare, loaded (a launch link opens one page, once): its token, used raw.
+    const spare = await rawBridge(await shell.spareUrl(WINDOW, 3), await pageToken(await loadSpare(3)));
     expect(spare.opened).toBe(true);
     spare.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
     spare.send({ t: 'call', id: 2, channel: CHANNEL, member: 'respond', args: [promptId, { kind: 'cancel' }] });
@@ -128,12 +132,13 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
     const closedPage = pages[1]!;
     const closedUrl = await shell.windowUrl(WINDOW, 2);
     await eventually(() => closedPage.getByTestId('nothing-pending').count()).toBe(1);
-    const spare = await loadSpare(3);
+    const spare = pages[2]!;
+    await eventually(() => spare.getByTestId('nothing-pending').count()).toBe(1);
     const prompt = await request();
     expect(await shell.windowUrl(WINDOW, 3)).toBe(await shell.spareUrl(WINDOW, 3));
     await eventually(() => spare.getByRole('textbox').count()).toBe(1);
     expect(await closedPage.getByTestId('nothing-pending').count()).toBe(1);
-    expect((await rawBridge(closedUrl)).opened).toBe(false);
+    expect((await rawBridge(closedUrl, await pageToken(closedPage))).opened).toBe(false);
     await spare.keyboard.press('Escape');
     expect((await settledState(requester, prompt.requestId)).state).toBe('denied');
   });

@@ -8,7 +8,9 @@ import { launchChromium, SCREENSHOT_DIR, seriousAxeViolations } from '../support
 import { JUSTIFICATION_HARNESS } from '../support/justificationPrompt.ts';
 import { askAndOpenPendingNotice, PENDING_NOTICE_HARNESS } from '../support/pendingNotice.ts';
 import { eventually, startPromptWindowHarness, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
-import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf } from '../support/webShellLaunch.ts';
+import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
 
 /**
  * The pseudo-locale (en-XA) turns every string that comes through i18next into `[àççéñtéd~~~]`,
@@ -116,10 +118,16 @@ describe('KeeperAgent window: pseudo-locale, French and Japanese, high contrast'
   let shell: WebShellProcess;
   let browser: Browser;
 
+  /** The window's first page, from its one-time launch link; each test opens a tab of it (openTabOf). */
+  let home: Page | undefined;
   const open = async (query: Record<string, string>): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' });
-    const page = await context.newPage();
-    await page.goto(withQuery(shell.agentWindowUrl, query));
+    if (!home) {
+      home = await (await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' })).newPage();
+      await home.goto(shell.agentWindowUrl);
+      // The first page starts cold (Chromium, the bundle, the launch exchange): give it the time a loaded host needs.
+      await expect.poll(() => home!.getByTestId('plugins').locator('li').count(), { timeout: 20_000 }).toBe(5);
+    }
+    const page = await openTabOf(home, query);
     await eventually(() => page.getByTestId('plugins').locator('li').count()).toBe(5);
     await eventually(() => page.getByTestId('connection-state').getAttribute('data-tone')).toBe('ok');
     return page;
@@ -145,7 +153,7 @@ describe('KeeperAgent window: pseudo-locale, French and Japanese, high contrast'
     await fullScreenshot(page, 'pseudo-keeper-agent');
     expect(await probe(page, untranslated)).toEqual([]);
     expect(await probe(page, clipped)).toEqual([]);
-    await page.context().close();
+    await page.close();
   });
 
   it.each(['fr', 'ja'])('in %s passes axe and fits the window', async (lng) => {
@@ -154,7 +162,7 @@ describe('KeeperAgent window: pseudo-locale, French and Japanese, high contrast'
     expect(await page.getByTestId('connection-state').textContent()).toBe(lng === 'fr' ? 'Connecté' : '接続済み');
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(await probe(page, clipped)).toEqual([]);
-    await page.context().close();
+    await page.close();
   });
 
   it('offers high contrast in the theme select, and takes it from the OS under "system"', async () => {
@@ -163,7 +171,7 @@ describe('KeeperAgent window: pseudo-locale, French and Japanese, high contrast'
     expect(await highContrastFindings(page, 'keeper-agent')).toEqual([]);
     await page.emulateMedia({ forcedColors: 'active' });
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.context().close();
+    await page.close();
   });
 });
 
@@ -240,6 +248,9 @@ describe('KeeperMFA window (authenticator setup, its tallest page): pseudo-local
     expect(result.state).toBe('pending');
     const page = await harness.openWindow(query);
     try {
+      // A first enrollment starts with the administrator's one-time code.
+      await page.getByTestId('enrollment-code').fill(await issueEnrollmentCode(harness.dataDir, 'root'));
+      await page.keyboard.press('Enter');
       await page.getByTestId('enroll-secret').waitFor();
       await eventually(() => page.getByTestId('expires-in').count()).toBe(1);
       await check(page);

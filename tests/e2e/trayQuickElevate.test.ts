@@ -7,7 +7,8 @@ import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { recordingNotifySend, type RecordingNotifySend } from '../support/recordingNotifySend.ts';
-import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
+import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf } from '../support/webShellLaunch.ts';
 
 /** Light and dark, each passing axe; saves `<name>-light.png` and `<name>-dark.png`. */
 async function auditThemes(page: Page, name: string): Promise<string[]> {
@@ -89,8 +90,7 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
   });
 
   it('speaks German when launched with lng=de, in the menu and its header', async () => {
-    const german = await context.newPage();
-    await german.goto(withQuery(await shell.windowUrl('keeper-client'), { lng: 'de' }));
+    const german = await openTabOf(tray, { lng: 'de' });
     await eventually(() => german.getByTestId('tray-header').textContent()).toBe('Keeper-Agent verbunden');
     expect(await german.locator('[data-item]').first().textContent()).toBe('Schnell erhöhen…');
     await german.close();
@@ -116,8 +116,7 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     await quick.keyboard.type('no-such-program-kpt');
     await quick.keyboard.press('Enter');
     await eventually(() => quick.getByTestId('preview').textContent()).toBe('Not found on PATH: no-such-program-kpt');
-    const german = await context.newPage();
-    await german.goto(withQuery(await shell.windowUrl('keeper-quick-elevate'), { lng: 'de' }));
+    const german = await openTabOf(quick, { lng: 'de' });
     await german.getByTestId('command').fill('no-such-program-kpt');
     await german.getByTestId('check').click();
     await eventually(() => german.getByTestId('preview').textContent()).toBe('Nicht im PATH gefunden: no-such-program-kpt');
@@ -185,8 +184,10 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     expect(await tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
     // Quitting the suite would end it (the agent hangs up its programs), and the tray says so.
     expect(await tray.locator('[data-item="quit"]').textContent()).toBe('Quit Keeper (ends 1 running program)');
+    // Its launch link opened a page once: the tray's menu presents the window again, with a new link.
+    await tray.locator('[data-item="quick-elevate"]').click();
     quick = await context.newPage();
-    await quick.goto(await shell.windowUrl('keeper-quick-elevate'));
+    await quick.goto(await shell.windowUrl('keeper-quick-elevate', 2));
     const again = quick.locator('[data-phase]', { hasText: 'sleep 300' });
     await eventually(() => again.getAttribute('data-phase')).toBe('running');
     process.kill(pid, 'SIGTERM');

@@ -5,13 +5,15 @@ import { systemUser } from './requesterProcess.ts';
 
 export interface WebShellProcess {
   readonly child: ChildProcess;
-  /** The KeeperAgent window's URL, with its token. */
+  /** The KeeperAgent window's one-time launch link (opens one page, once). */
   readonly agentWindowUrl: string;
   /** Resolves with the URL of the `nth` (1-based) time the shell presented window `id`. */
   windowUrl(id: string, nth?: number, timeoutMs?: number): Promise<string>;
   /** With `prewarm`: the URL of the `nth` spare page of window `id` the shell made. */
   spareUrl(id: string, nth?: number, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
+  /** Everything the launcher printed so far (stdout and stderr). */
+  output(): string;
 }
 
 /**
@@ -19,18 +21,20 @@ export interface WebShellProcess {
  * `prewarm`, the shell also keeps a spare page per prompt window for the test to load ahead;
  * `args` are further launcher flags (e.g. `--health-interval-ms`); with `user`, the desktop runs as
  * that real OS user (its own desktop session: its prompts, its roles). With `embeddedAgent`, the
- * launcher starts its own agent on `socket` when none answers there, as `npm start` does.
+ * launcher starts its own agent on `socket` when none answers there, as `npm start` does. With
+ * `openBrowser`, the launcher opens its windows in Chromium itself (it needs `DISPLAY` in `env`).
+ * The URLs it prints are one-time launch links (`#launch=<nonce>`): each opens its page once.
  */
 export async function startWebShell(
   socket: string,
   env: NodeJS.ProcessEnv = process.env,
-  options: { prewarm?: boolean; args?: readonly string[]; user?: string; embeddedAgent?: boolean } = {},
+  options: { prewarm?: boolean; args?: readonly string[]; user?: string; embeddedAgent?: boolean; openBrowser?: boolean } = {},
 ): Promise<WebShellProcess> {
   const child = spawn(
     process.execPath,
     [
       join(PROJECT_DIR, 'apps/desktop/src/launcher/start.ts'),
-      ...['--socket', socket, ...(options.embeddedAgent ? [] : ['--no-agent']), '--no-browser', '--web-shell'],
+      ...['--socket', socket, ...(options.embeddedAgent ? [] : ['--no-agent']), ...(options.openBrowser ? [] : ['--no-browser']), '--web-shell'],
       ...(options.prewarm ? ['--prewarm'] : []),
       ...(options.args ?? []),
     ],
@@ -69,12 +73,17 @@ export async function startWebShell(
 
   const windowUrl = announcedUrl('Window');
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`web shell exited with ${code}:\n${output}`))));
-  const agentWindowUrl = await Promise.race([windowUrl('keeper-agent'), exited]);
+  // A launcher that never announced its window is not left running behind a failed test.
+  const agentWindowUrl = await Promise.race([windowUrl('keeper-agent'), exited]).catch((error: unknown) => {
+    child.kill('SIGTERM');
+    throw error;
+  });
   return {
     child,
     agentWindowUrl,
     windowUrl,
     spareUrl: announcedUrl('Spare window'),
+    output: () => output,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -84,7 +93,7 @@ export async function startWebShell(
   };
 }
 
-/** Adds launch preferences to a window URL, before its token fragment. */
+/** Adds launch preferences to a window URL, before its launch fragment. */
 export function withQuery(url: string, query: Record<string, string>): string {
   const parsed = new URL(url);
   for (const [key, value] of Object.entries(query)) parsed.searchParams.set(key, value);

@@ -1,14 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
 import { AgentClient } from '../../../../shared/protocol/src/node/agentClient.ts';
+import { AgentIdentityError } from '../../../../shared/protocol/src/node/agentIdentity.ts';
 import { createDesktopApp } from '../main/desktopApp.ts';
 import { createWebShellHost } from '../main/hosts/webShellHost.ts';
 import { findElectronRuntime } from './electronRuntime.ts';
 import { findChromium, hasDisplay, openAppWindow } from './browser.ts';
+
+// First thing: what the launcher and the agent it starts create (data dir, socket folder, settings) is the user's alone.
+process.umask(0o077);
 
 const projectDir = resolve(import.meta.dirname, '../../../..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -46,14 +50,16 @@ const socketPath =
     platform: process.platform,
     env: process.env,
     systemSocketExists: existsSync(SYSTEM_SOCKET_PATH),
-    tmpdir: tmpdir(),
-    uid: process.getuid?.() ?? null,
+    homedir: homedir(),
   });
 
 function ensureBuilt(): void {
   if (existsSync(resolve(projectDir, 'dist/renderer/keeper-agent/src/renderer/index.html')) && existsSync(resolve(projectDir, 'dist/main/index.js'))) return;
   say('Building the Keeper windows (first start)…');
+  // The build is the project's, not private: built under the usual 022, so every user can load the windows.
+  const own = process.umask(0o022);
   const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: projectDir, stdio: 'inherit' });
+  process.umask(own);
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
@@ -61,7 +67,12 @@ async function agentAnswers(): Promise<boolean> {
   try {
     (await AgentClient.connect(socketPath, 1_000)).close();
     return true;
-  } catch {
+  } catch (error) {
+    // Another user's agent on the path: starting one beside it cannot help, and the suite must not use it.
+    if (error instanceof AgentIdentityError) {
+      say(error.message);
+      process.exit(3);
+    }
     return false;
   }
 }
@@ -69,7 +80,9 @@ async function agentAnswers(): Promise<boolean> {
 /** The embedded agent, started beside the suite when none is running on the socket. */
 async function ensureAgent(): Promise<ChildProcess | null> {
   if (flags['no-agent'] || (await agentAnswers())) return null;
-  const args = [resolve(projectDir, 'apps/agent-service/bin/keeper-agent.js'), '--socket', socketPath];
+  // A personal agent, reachable only through this user's private socket folder: the desktop it serves is
+  // this user's own login (`local-login`), with or without systemd-logind. The system agent keeps `logind`.
+  const args = [resolve(projectDir, 'apps/agent-service/bin/keeper-agent.js'), '--socket', socketPath, '--desktop-sessions', 'local-login'];
   if (flags['data-dir']) args.push('--data-dir', flags['data-dir']);
   const agent = spawn(process.execPath, args, { stdio: 'inherit' });
   for (let waited = 0; waited < 10_000; waited += 100) {
@@ -117,6 +130,10 @@ if (electron) {
     rendererDir: process.env['KEEPER_RENDERER_DIR'] ?? resolve(projectDir, 'dist/renderer'),
     dispatcherFor: (id, presence) => desktop.dispatcherFor(id, presence),
     port: Number(flags.port),
+    // Refusals go to the launcher's log (stderr); the lines never hold a token or nonce.
+    onRefusal: (line) => process.stderr.write(`${line}\n`),
+    // `url` is a one-time launch link, printed for this user's own terminal only; the page trades it
+    // for its token on first load, so opening it a second time does nothing.
     present: (id, url, prewarmed) => {
       say(`Window ${id}: ${url}`);
       if (chromium && !prewarmed) openAppWindow(chromium, url);

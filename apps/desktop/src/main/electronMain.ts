@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, Menu, nativeImage, Tray } from 'electron';
 import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
@@ -21,8 +21,7 @@ if (!app.requestSingleInstanceLock()) {
     platform: process.platform,
     env: process.env,
     systemSocketExists: existsSync(SYSTEM_SOCKET_PATH),
-    tmpdir: tmpdir(),
-    uid: process.getuid?.() ?? null,
+    homedir: homedir(),
   });
   const distDir = join(app.getAppPath(), 'dist');
   const desktop = createDesktopApp({

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import type http from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, MAX_WIRE_MESSAGE_BYTES, toWireError, type ServerMessage } from '../common/webShellWire.ts';
 import type { Unsubscribe } from '../common/serviceDescriptor.ts';
 import type { ServiceDispatcher } from './serviceDispatcher.ts';
+import type { Admission, Refusal } from './webShellAdmission.ts';
 
 export interface WebShellGrant {
   readonly token: string;
@@ -22,36 +23,52 @@ function findGrant(grants: readonly WebShellGrant[], token: string): WebShellGra
   });
 }
 
-function reject(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** Ends an upgrade with a plain HTTP status and its reason as the body (what a WebSocket client sees). */
+function reject(socket: Duplex, refusal: Refusal): void {
+  const body = `${refusal.message}\n`;
+  const head = [
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Refused'}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
 /**
- * The WebSocket end of the web shell. An upgrade must come from the shell's own origin and carry a
- * window's token; that window's dispatcher then handles every message of the connection.
+ * The WebSocket end of the web shell. An upgrade must pass the shell's admission (Host, Origin, the
+ * peer's uid) and carry a window's token; that window's dispatcher then handles every message of
+ * the connection. Every refusal is answered with its status and reason, and told to `onRefusal`.
  */
 export function attachWebShellBridge(
-  server: http.Server,
+  server: Server,
   origin: () => string,
   grants: () => readonly WebShellGrant[],
-  onProtocolError: (reason: string) => void,
+  options: { readonly admit: Admission; readonly onRefusal: (refusal: Refusal, req: IncomingMessage) => void; readonly onProtocolError: (reason: string) => void },
 ): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
-  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const refuse = (req: IncomingMessage, socket: Duplex, refusal: Refusal) => {
+    options.onRefusal(refusal, req);
+    reject(socket, refusal);
+  };
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = await options.admit(req, true);
+    if (refusal) return refuse(req, socket, refusal);
     const url = new URL(req.url ?? '/', origin());
-    if (url.pathname !== '/bridge') return reject(socket, 404, 'Not Found');
-    if (req.headers.origin !== origin()) return reject(socket, 403, 'Forbidden');
+    if (url.pathname !== '/bridge') return refuse(req, socket, { status: 404, message: 'no WebSocket here: the bridge is /bridge' });
     const grant = findGrant(grants(), url.searchParams.get('token') ?? '');
-    if (!grant) return reject(socket, 401, 'Unauthorized');
+    if (!grant) return refuse(req, socket, { status: 401, message: 'unknown or closed window token' });
+    if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serve(ws, grant.dispatcher, onProtocolError);
+      serve(ws, grant.dispatcher, options.onProtocolError);
       grant.onConnection?.(true);
       ws.on('close', () => grant.onConnection?.(false));
     });
   };
-  server.on('upgrade', onUpgrade);
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head);
+  server.on('upgrade', upgrade);
   return () => {
-    server.off('upgrade', onUpgrade);
+    server.off('upgrade', upgrade);
     for (const client of wss.clients) client.terminate();
     wss.close();
   };

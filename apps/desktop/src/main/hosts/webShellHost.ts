@@ -3,6 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BehaviorSubject } from 'rxjs';
 import { attachWebShellBridge, type WebShellGrant } from '../../../../../shared/bridge/src/main/webShellBridge.ts';
+import { admittedUid, webShellAdmission, type Refusal } from '../../../../../shared/bridge/src/main/webShellAdmission.ts';
+import { BOOTSTRAP_PATH, LAUNCH_PARAM, MAX_BOOTSTRAP_BYTES } from '../../../../../shared/bridge/src/common/webShellLaunch.ts';
+import { BootstrapRequest } from '../../../../../shared/bridge/src/common/webShellWire.ts';
 import type { ServiceDispatcher } from '../../../../../shared/bridge/src/main/serviceDispatcher.ts';
 import type { WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
 import { SECURITY_HEADERS } from '../security/contentSecurityPolicy.ts';
@@ -17,8 +20,9 @@ export interface WebShellHostOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   /**
-   * Shows a window's URL to the user (opens a browser, or prints it). `prewarmed`: the URL is a spare
-   * that a browser already holds open, which now presents the window; nothing needs opening.
+   * Shows a window's one-time launch link to the user (opens a browser, or prints it). `prewarmed`:
+   * the link is a spare's, which a browser already holds open and now presents the window; nothing
+   * needs opening.
    */
   readonly present?: (id: WindowId, url: string, prewarmed: boolean) => void;
   /**
@@ -28,6 +32,26 @@ export interface WebShellHostOptions {
    */
   readonly presentSpare?: (id: WindowId, url: string) => void;
   readonly onProtocolError?: (reason: string) => void;
+  /** Told of every request the shell turns away (a line for the launcher's log; never a secret). */
+  readonly onRefusal?: (line: string) => void;
+  /** The only uid that may connect (Linux); the launcher's own unless told (null: no check). */
+  readonly uid?: number | null;
+}
+
+/** The request's body as text, or null past MAX_BOOTSTRAP_BYTES (the rest is left unread). */
+function readSmallBody(req: http.IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+      if (body.length <= MAX_BOOTSTRAP_BYTES) return;
+      req.pause();
+      resolve(null);
+    });
+    req.once('end', () => resolve(body));
+    req.once('error', reject);
+  });
 }
 
 export interface WebShellHost extends WindowHost {
@@ -37,7 +61,10 @@ export interface WebShellHost extends WindowHost {
 /** One page of a window, known by its token: presented, or a spare waiting to be. */
 interface ShellPage {
   readonly id: WindowId;
-  readonly url: string;
+  /** Its launch options as the page's query (`?lng=…`), the same in every launch link of it. */
+  readonly query: string;
+  /** The launch link it was first presented (or kept as a spare) with. */
+  url: string;
   readonly grant: WebShellGrant;
   readonly presence: BehaviorSubject<boolean>;
   /** Open bridge connections: a spare helps only while a browser holds it loaded. */
@@ -47,33 +74,79 @@ interface ShellPage {
 /**
  * The browser host: a loopback HTTP server for the built pages plus the bridge WebSocket. Each
  * page gets a random token; the token decides which services its connection reaches, and its
- * presence whether a prompt window's page is shown prompts.
- * Requests naming another Host are refused, which stops DNS-rebinding pages from reaching it.
+ * presence whether a prompt window's page is shown prompts. The token is never in a URL: the shell
+ * presents one-time launch links (`/<window>/#launch=<nonce>`), and the page trades the nonce for
+ * the token at /bootstrap on first load, so a link seen in a command line or history is dead.
+ * Every request passes webShellAdmission (Host, Origin, the peer's uid).
  */
 export async function createWebShellHost(options: WebShellHostOptions): Promise<WebShellHost> {
   const pages = new Map<string, ShellPage>();
+  /** Live launch nonces: each is traded for its page's token once, then forgotten. */
+  const launches = new Map<string, ShellPage>();
   const presented = new Map<WindowId, ShellPage>();
   const spares = new Map<WindowId, ShellPage>();
   let origin = '';
+  let admit: ReturnType<typeof webShellAdmission> = () => Promise.resolve({ status: 503, message: 'starting' });
 
-  const server = http.createServer((req, res) => {
-    if (req.headers.host !== new URL(origin).host) {
-      res.writeHead(421).end();
-      return;
+  const refused = (refusal: Refusal, req: http.IncomingMessage) => {
+    // The path only: a query or fragment could hold a secret.
+    const path = (req.url ?? '/').split(/[?#]/)[0]!.slice(0, 200);
+    options.onRefusal?.(`web shell refused ${req.method ?? '?'} ${path} from ${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}: ${refusal.status} ${refusal.message}`);
+  };
+  const answer = (res: http.ServerResponse, refusal: Refusal) =>
+    res.writeHead(refusal.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${refusal.message}\n`);
+
+  /** POST /bootstrap {window, nonce}: the page's token, once per nonce. */
+  const bootstrap = async (req: http.IncomingMessage): Promise<Refusal | { token: string }> => {
+    const body = await readSmallBody(req);
+    if (body === null) return { status: 413, message: 'bootstrap request too large' };
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
+    const parsed = BootstrapRequest.safeParse(json);
+    if (!parsed.success) return { status: 400, message: 'malformed bootstrap request: wants {"window", "nonce"}' };
+    const page = launches.get(parsed.data.nonce);
+    // Spent on any attempt, right or wrong window: a nonce is good for one try.
+    launches.delete(parsed.data.nonce);
+    if (!page || !pages.has(page.grant.token)) return { status: 401, message: 'unknown or already used launch link: open the window again from Keeper' };
+    if (page.id !== parsed.data.window) return { status: 401, message: `this launch link is for ${page.id}, not ${parsed.data.window}` };
+    return { token: page.grant.token };
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = new URL(req.url ?? '/', origin).pathname;
-    void loadRendererAsset(options.rendererDir, path).then((asset) => {
-      if (!asset) {
-        res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain' }).end('not found');
-        return;
+    const exchange = path === BOOTSTRAP_PATH;
+    const refusal =
+      (await admit(req, exchange)) ??
+      (exchange && req.method !== 'POST' ? { status: 405, message: 'the bootstrap exchange is a POST' } : null) ??
+      (!exchange && req.method !== 'GET' && req.method !== 'HEAD' ? { status: 405, message: 'only GET and HEAD here' } : null);
+    if (refusal) {
+      refused(refusal, req);
+      if (refusal.status === 405) res.setHeader('allow', exchange ? 'POST' : 'GET, HEAD');
+      return answer(res, refusal);
+    }
+    if (exchange) {
+      const outcome = await bootstrap(req);
+      if ('status' in outcome) {
+        refused(outcome, req);
+        return answer(res, outcome);
       }
-      res
-        .writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.contentType, 'cache-control': 'no-store' })
-        .end(req.method === 'HEAD' ? undefined : asset.body);
+      return res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(outcome));
+    }
+    const asset = await loadRendererAsset(options.rendererDir, path);
+    if (!asset) return answer(res, { status: 404, message: 'not found' });
+    res
+      .writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.contentType, 'cache-control': 'no-store' })
+      .end(req.method === 'HEAD' ? undefined : asset.body);
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      const failure = { status: 500, message: 'internal error' };
+      refused(failure, req);
+      if (!res.headersSent) answer(res, failure);
     });
   });
 
@@ -81,25 +154,39 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const detachBridge = attachWebShellBridge(
-    server,
-    () => origin,
-    () => [...pages.values()].map((page) => page.grant),
-    options.onProtocolError ?? (() => {}),
-  );
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  admit = webShellAdmission({ port, uid: options.uid === undefined ? admittedUid() : options.uid });
+  const detachBridge = attachWebShellBridge(server, () => origin, () => [...pages.values()].map((page) => page.grant), {
+    admit: (req, needsOrigin) => admit(req, needsOrigin),
+    onRefusal: refused,
+    onProtocolError: options.onProtocolError ?? (() => {}),
+  });
+
+  /** A fresh one-time link to `page` (a second tab of a presented window joins the same page). */
+  const launchLink = (page: ShellPage): string => {
+    const nonce = randomBytes(32).toString('base64url');
+    launches.set(nonce, page);
+    return `${origin}/${page.id}/${page.query}#${LAUNCH_PARAM}=${nonce}`;
+  };
+  const forget = (page: ShellPage) => {
+    pages.delete(page.grant.token);
+    for (const [nonce, owner] of launches) if (owner === page) launches.delete(nonce);
+  };
 
   const newPage = (id: WindowId, launch: WindowLaunchOptions, presentNow: boolean): ShellPage => {
     const token = randomBytes(32).toString('base64url');
     const presence = new BehaviorSubject(presentNow);
     const page: ShellPage = {
       id,
-      url: `${origin}/${id}/${launchQuery(launch)}#token=${token}`,
+      query: launchQuery(launch),
+      url: '',
       presence,
       connections: 0,
       grant: { token, dispatcher: options.dispatcherFor(id, presence), onConnection: (open) => (page.connections += open ? 1 : -1) },
     };
     pages.set(token, page);
+    page.url = launchLink(page);
     return page;
   };
 
@@ -116,8 +203,9 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
     open(id: WindowId, launch: WindowLaunchOptions = {}) {
       const shown = presented.get(id);
       if (shown) {
-        options.present?.(id, shown.url, false);
-        return Promise.resolve(shown.url);
+        const again = launchLink(shown);
+        options.present?.(id, again, false);
+        return Promise.resolve(again);
       }
       const spare = spares.get(id);
       if (spare && spare.connections > 0 && launchQuery(launch) === '') {
@@ -139,7 +227,7 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
       if (!page) return;
       // The token stops working and the page, should it stay open in the browser, sees no prompt again.
       presented.delete(id);
-      pages.delete(page.grant.token);
+      forget(page);
       page.presence.next(false);
       page.presence.complete();
     },

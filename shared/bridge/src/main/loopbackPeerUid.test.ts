@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loopbackPeerUid } from './loopbackPeerUid.ts';
+
+const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+/** A /proc/net/tcp line: 127.0.0.1:`local` → 127.0.0.1:`remote`, owned by `uid`. */
+const line = (n: number, local: number, remote: number, uid: number, addr = '0100007F') =>
+  `   ${n}: ${addr}:${local.toString(16).toUpperCase().padStart(4, '0')} ${addr}:${remote.toString(16).toUpperCase().padStart(4, '0')} 01 00000000:00000000 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${1000 + n} 1 0000000000000000 20 4 30 10 -1\n`;
+
+describe('loopbackPeerUid', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kpt-procnet-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ends = { localAddress: '127.0.0.1', localPort: 6000, remoteAddress: '127.0.0.1', remotePort: 40000 };
+
+  it('reads the uid of the client end (local = our peer, remote = us), not of our own end', async () => {
+    writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0) + line(1, 40000, 6000, 65534) + line(2, 40001, 6000, 1000));
+    writeFileSync(join(dir, 'tcp6'), HEADER);
+    expect(await loopbackPeerUid(ends, dir)).toBe(65534);
+    expect(await loopbackPeerUid({ ...ends, remotePort: 40001 }, dir)).toBe(1000);
+  });
+
+  it('finds a dual-stack client in tcp6 (IPv4-mapped addresses), and gives null for a connection it cannot see', async () => {
+    writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0));
+    writeFileSync(join(dir, 'tcp6'), HEADER + line(0, 40000, 6000, 1001, '0000000000000000FFFF00000100007F'));
+    expect(await loopbackPeerUid({ ...ends, remoteAddress: '::ffff:127.0.0.1' }, dir)).toBe(1001);
+    expect(await loopbackPeerUid({ ...ends, remotePort: 40002 }, dir)).toBeNull();
+    // Another loopback address with the same ports is another connection.
+    expect(await loopbackPeerUid({ ...ends, remoteAddress: '127.0.0.2' }, dir)).toBeNull();
+    expect(await loopbackPeerUid({ ...ends, remoteAddress: '::1' }, dir)).toBeNull();
+  });
+
+  it.runIf(process.platform === 'linux')('on this machine, names this process as the owner of its own connection', async () => {
+    const server = http.createServer((req, res) => void loopbackPeerUid(req.socket).then((uid) => res.end(String(uid))));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const answer = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    server.close();
+    expect(Number(answer)).toBe(process.getuid!());
+  });
+});

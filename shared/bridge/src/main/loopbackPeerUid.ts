@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
+
+/** One end of a TCP connection as Node reports it. */
+export interface TcpEnds {
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
+/** `/proc/net/tcp` writes an IPv4 address as its bytes in host (little-endian) order, in hex. */
+function procHex(address: string): string {
+  return address
+    .split('.')
+    .reverse()
+    .map((byte) => Number(byte).toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
+}
+
+const procPort = (port: number) => port.toString(16).padStart(4, '0').toUpperCase();
+const plainIPv4 = (address: string | undefined) => (address?.startsWith('::ffff:') ? address.slice(7) : address);
+/** How /proc/net/tcp6 writes an IPv4 address mapped into IPv6 (a dual-stack client socket). */
+const MAPPED_PREFIX = '0000000000000000FFFF0000';
+
+/** The uid column of the line whose local end is `local` and remote end `remote`, or null. */
+function ownerIn(table: string, local: string, remote: string): number | null {
+  const at = table.indexOf(` ${local} ${remote} `);
+  if (at < 0) return null;
+  const end = table.indexOf('\n', at);
+  const line = table.slice(at, end < 0 ? undefined : end).trim().split(/\s+/);
+  // local remote st tx:rx tr:when retrnsmt uid …
+  const uid = Number(line[6]);
+  return Number.isInteger(uid) ? uid : null;
+}
+
+interface Reads {
+  /** The read in flight. */
+  current?: Promise<string>;
+  /** The read queued behind it, for lookups that came after it began. */
+  next?: Promise<string>;
+}
+const reads = new Map<string, Reads>();
+
+function startRead(slot: Reads, file: string): Promise<string> {
+  const read = readFile(file, 'latin1');
+  slot.current = read;
+  read
+    .finally(() => {
+      if (slot.current === read) slot.current = undefined;
+    })
+    .catch(() => {});
+  return read;
+}
+
+/**
+ * Reading a table walks the kernel's whole TCP hash (milliseconds), so lookups share reads: a lookup
+ * joins the read in flight, and if its connection came too late to be in it, the one read queued
+ * behind it, which every such lookup shares.
+ */
+function nextRead(file: string): Promise<string> {
+  const slot = reads.get(file) ?? {};
+  reads.set(file, slot);
+  if (!slot.current) return startRead(slot, file);
+  slot.next ??= slot.current
+    .catch(() => '')
+    .then(() => {
+      slot.next = undefined;
+      return startRead(slot, file);
+    });
+  return slot.next;
+}
+
+/** The owner of `local` → `remote` in `file`, from a shared read. */
+async function ownerFromProc(file: string, local: string, remote: string): Promise<number | null> {
+  const inFlight = reads.get(file)?.current;
+  if (inFlight) {
+    const owner = ownerIn(await inFlight, local, remote);
+    if (owner !== null) return owner;
+  }
+  return ownerIn(await nextRead(file), local, remote);
+}
+
+/**
+ * The uid that owns the *other* end of a loopback TCP connection our server accepted: the client's
+ * socket is the line of /proc/net/tcp (or tcp6, for a dual-stack client) whose local end is our
+ * peer's address and whose remote end is ours. Linux only; null when the connection is not IPv4
+ * loopback or the line is gone (the client already closed), which callers treat as a refusal.
+ * Costs a shared read of /proc/net/tcp (see nextRead).
+ */
+export async function loopbackPeerUid(ends: TcpEnds, procNet = '/proc/net'): Promise<number | null> {
+  const peer = plainIPv4(ends.remoteAddress);
+  const self = plainIPv4(ends.localAddress);
+  if (!peer || !self || !isIPv4(peer) || !isIPv4(self) || !ends.remotePort || !ends.localPort) return null;
+  const peerPort = procPort(ends.remotePort);
+  const selfPort = procPort(ends.localPort);
+  const v4 = await ownerFromProc(`${procNet}/tcp`, `${procHex(peer)}:${peerPort}`, `${procHex(self)}:${selfPort}`);
+  if (v4 !== null) return v4;
+  return ownerFromProc(`${procNet}/tcp6`, `${MAPPED_PREFIX}${procHex(peer)}:${peerPort}`, `${MAPPED_PREFIX}${procHex(self)}:${selfPort}`).catch(() => null);
+}
