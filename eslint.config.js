@@ -41,6 +41,8 @@ const ELEMENTS = [
   // Node programs: the local agent (src, bin, native addon) and the run-as CLIs.
   el('agent', 'apps/agent-service'),
   el('cli', 'apps/run-as'),
+  // The fleet server (keeper-fleet): a Node service; it reuses the agent's policy/job formats only.
+  el('fleet-server', 'apps/fleet-server'),
   // Shared packages, one element per runtime folder.
   el('protocol-common', 'shared/protocol/src/common'),
   el('protocol-node', 'shared/protocol/src/node'),
@@ -57,6 +59,8 @@ const FILES = [
   { category: 'test', pattern: '**/*.test.{ts,tsx}' },
   { category: 'config', pattern: '*.config.{ts,js}' },
   { category: 'command-resolution', pattern: 'apps/run-as/src/resolveCommand.ts' },
+  // The agent's file formats and audit sinks, which the fleet server validates and forwards with.
+  { category: 'agent-formats', pattern: 'apps/agent-service/src/{policy,jobs,config,audit}/**' },
 ];
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -157,6 +161,10 @@ const boundaryPolicies = [
 
   // --- Agent and CLIs -------------------------------------------------------------------------------
   { ...from(...NODE_PROGRAMS), allow: [toElements('protocol-common', 'protocol-node'), toOrigins('external', 'core')] },
+  {
+    ...from('fleet-server'),
+    allow: [toElements('protocol-common'), { to: { file: { categories: { anyOf: ['agent-formats'] } } } }, toOrigins('external', 'core')],
+  },
 
   // --- Protocol and bridge contracts ----------------------------------------------------------------
   { ...from('protocol-common'), allow: toSources('zod', 'zod/*') },
@@ -180,9 +188,9 @@ const boundaryPolicies = [
     message: 'common/ code is runtime-neutral: no Node builtins and no Electron (use the node/ or main/ folder).',
   },
   {
-    ...from(...NODE_PROGRAMS, 'protocol-node'),
+    ...from(...NODE_PROGRAMS, 'protocol-node', 'fleet-server'),
     disallow: toSources(...UI_AND_ELECTRON),
-    message: 'The agent and the CLIs never import React or Electron.',
+    message: 'The agent, the CLIs and the fleet server never import React or Electron.',
   },
   {
     ...from(...MAIN_PROCESS),
@@ -210,6 +218,7 @@ export default defineConfig(
       // agent's launcher is the one exception.
       '**/*.{js,cjs,mjs}',
       '!apps/agent-service/bin/keeper-agent.js',
+      '!apps/fleet-server/bin/keeper-fleet.js',
     ],
   },
 
@@ -222,7 +231,7 @@ export default defineConfig(
   // The agent's launcher: plain JS on purpose (an old Node must parse it), linted without type info.
   {
     name: 'keeper/agent-bin',
-    files: ['apps/agent-service/bin/keeper-agent.js'],
+    files: ['apps/agent-service/bin/keeper-agent.js', 'apps/fleet-server/bin/keeper-fleet.js'],
     languageOptions: {
       ecmaVersion: 'latest',
       sourceType: 'module',

@@ -50,6 +50,7 @@ async function expectAllowed(filePath: string, ...statements: string[]): Promise
 
 const RENDERER = 'apps/keeper-agent/src/renderer/Probe.tsx';
 const AGENT = 'apps/agent-service/src/Probe.ts';
+const FLEET_SERVER = 'apps/fleet-server/src/Probe.ts';
 const DESKTOP_MAIN = 'apps/desktop/src/main/Probe.ts';
 const PRELOAD = 'apps/desktop/src/preload/probe.ts';
 const PROTOCOL_COMMON = 'shared/protocol/src/common/Probe.ts';
@@ -160,6 +161,34 @@ describe('import boundaries (eslint.config.js)', () => {
         "import pino from 'pino';",
         "import { createMessageConnection } from 'vscode-jsonrpc/node';",
         "import { AGENT_VERSION } from './version.ts';",
+      );
+    });
+  });
+
+  describe('the fleet server', () => {
+    it('may not import React, Electron, the desktop, renderers or the agent beyond its file formats', async () => {
+      await expectBlocked(
+        FLEET_SERVER,
+        "import { useState } from 'react';",
+        "import { app } from 'electron';",
+        "import { StatusBadge } from '../../../shared/ui/src/StatusBadge.tsx';",
+        "import { createDesktopApp } from '../../desktop/src/main/desktopApp.ts';",
+        "import { App } from '../../keeper-agent/src/renderer/App.tsx';",
+        "import { startAgent } from '../../agent-service/src/runtime/agentRuntime.ts';",
+        "import { AgentClient } from '../../../shared/protocol/src/node/agentClient.ts';",
+      );
+    });
+
+    it('may import protocol common, the agent\'s policy/job loaders and audit sinks, Node and its packages', async () => {
+      await expectAllowed(
+        FLEET_SERVER,
+        "import { PolicyBundle } from '../../../shared/protocol/src/common/fleet.ts';",
+        "import { loadPolicyDirectory } from '../../agent-service/src/policy/policyLoader.ts';",
+        "import { loadJobDirectory } from '../../agent-service/src/jobs/jobLoader.ts';",
+        "import { jsonLinesSink } from '../../agent-service/src/audit/auditSinks.ts';",
+        "import pg from 'pg';",
+        "import Fastify from 'fastify';",
+        "import { constants } from 'node:crypto';",
       );
     });
   });

@@ -1,0 +1,95 @@
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import type { TLSSocket } from 'node:tls';
+import type { RawData } from 'ws';
+import * as z from 'zod';
+import {
+  AuditIngestRequest,
+  AuditIngestResponse,
+  FileApprovalRequest,
+  FleetApproval,
+  PolicyBundle,
+  RelayDecideRequest,
+  RelayListRequest,
+  RelayListResponse,
+  StreamClientMessage,
+} from '../../../../shared/protocol/src/common/fleet.ts';
+import { FleetError } from '../http/fleetError.ts';
+import { verifiedPeer } from '../http/peer.ts';
+import type { AppDeps } from '../http/server.ts';
+import { approvalOfRequest, decide, fileApproval, listForActor } from '../services/approvals.ts';
+import { ingestAudit } from '../services/audit.ts';
+import { authenticateMachine, type AuthenticatedMachine } from '../services/machines.ts';
+import { currentPolicies } from '../services/policies.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+/** Everything behind the machine's client certificate (checked, with revocation, on every request). */
+export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
+  const times = deps.config;
+  return (app, _options, done) => {
+    app.addHook('onRequest', async (req) => {
+      const peer = verifiedPeer(req.raw.socket as TLSSocket);
+      if (!peer) throw new FleetError('certificate-required', 'this call needs a valid client certificate issued by this fleet');
+      req.machine = await authenticateMachine(deps.db, peer.machineId);
+    });
+    const machineOf = (machine: AuthenticatedMachine | null): AuthenticatedMachine => {
+      if (!machine) throw new FleetError('certificate-required', 'this call needs a valid client certificate issued by this fleet');
+      return machine;
+    };
+
+    app.get('/v1/policies', { schema: { response: { 200: PolicyBundle } } }, async (req) => currentPolicies(deps.db, machineOf(req.machine).group));
+
+    app.post('/v1/approvals', { schema: { body: FileApprovalRequest, response: { 200: FleetApproval } } }, async (req) => fileApproval(deps.db, machineOf(req.machine), req.body, times));
+
+    app.get('/v1/approvals/:requestId', { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } }, async (req) =>
+      approvalOfRequest(deps.db, machineOf(req.machine).machineId, req.params.requestId),
+    );
+
+    app.post('/v1/approvals/list', { schema: { body: RelayListRequest, response: { 200: RelayListResponse } } }, async (req) => listForActor(deps.db, machineOf(req.machine), req.body));
+
+    app.post('/v1/approvals/decide', { schema: { body: RelayDecideRequest, response: { 200: FleetApproval } } }, async (req) => decide(deps.db, machineOf(req.machine), req.body, times));
+
+    app.post('/v1/audit', { bodyLimit: 1024 * 1024, schema: { body: AuditIngestRequest, response: { 200: AuditIngestResponse } } }, async (req) =>
+      ingestAudit(deps.db, machineOf(req.machine).machineId, req.body.events),
+    );
+
+    app.get('/v1/stream', { websocket: true }, (socket, req) => {
+      const machine = machineOf(req.machine);
+      const peer = verifiedPeer(req.raw.socket as TLSSocket);
+      // A certificate is checked at the handshake only: close the stream when it expires.
+      const expiry = setTimeout(() => socket.close(4001, 'certificate expired'), Math.max(0, (peer?.validTo.getTime() ?? 0) - Date.now()));
+      let alive = true;
+      socket.on('pong', () => (alive = true));
+      const heartbeat = setInterval(() => {
+        if (!alive) return socket.terminate();
+        alive = false;
+        socket.ping();
+      }, HEARTBEAT_MS);
+      socket.on('close', () => {
+        clearTimeout(expiry);
+        clearInterval(heartbeat);
+      });
+      socket.on('message', (data) => {
+        const message = StreamClientMessage.safeParse(safeJson(textOf(data)));
+        if (!message.success) return socket.close(4000, 'unexpected message');
+        if (message.data.type === 'watch') return deps.hub.watchQueue(machine.machineId, socket, message.data.queue);
+        deps.hub.ack(machine.machineId, message.data.ids).catch((error: unknown) => req.log.warn({ err: error }, 'ack not stored; the events will be sent again'));
+      });
+      deps.hub.add(socket, machine.machineId, machine.group).catch((error: unknown) => req.log.warn({ err: error }, 'stream setup failed'));
+    });
+    done();
+  };
+}
+
+function textOf(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(new Uint8Array(data)).toString('utf8');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

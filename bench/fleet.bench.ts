@@ -1,0 +1,143 @@
+/**
+ * The fleet under load: 1,000 simulated agents (each its own registered machine, client
+ * certificate and mutual-TLS WebSocket) on two real `keeper-fleet serve` processes behind one
+ * PostgreSQL. Each round trip is one approval: a requester machine files it (HTTPS, instance X), an
+ * approver machine decides it (HTTPS, the other instance), and the requester is notified on its
+ * stream (LISTEN/NOTIFY across instances) and acknowledges. Goals (issue 16): >= 500 round trips/s,
+ * p99 decided→notified < 100 ms, no loss.
+ *
+ *   node bench/fleet.bench.ts [--agents=1000] [--round-trips=5000] [--concurrency=64]
+ *
+ * Plain Node script (not a vitest file). A throwaway database is created and dropped.
+ */
+import 'reflect-metadata';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { FleetHttp } from '../apps/agent-service/src/fleet/fleetHttp.ts';
+import type { FleetIdentity } from '../apps/agent-service/src/fleet/fleetIdentity.ts';
+import { registerWithFleet } from '../apps/agent-service/src/fleet/registration.ts';
+import { FleetApproval, StreamMessage } from '../shared/protocol/src/common/fleet.ts';
+import { approvalRequest, createFleetFixture } from '../tests/fleet/support/fleetHarness.ts';
+import { freePort, kill9, startFleetProcess } from '../tests/fleet/support/fleetProcess.ts';
+import { createToken } from '../apps/fleet-server/src/services/tokens.ts';
+import { fingerprintOf } from '../apps/fleet-server/src/pki/ca.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { percentile } from './support/stats.ts';
+
+const { values: args } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, 'round-trips': { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '64' } } });
+const AGENTS = Number(args.agents);
+const ROUND_TRIPS = Number(args['round-trips']);
+const CONCURRENCY = Number(args.concurrency);
+const APPROVERS = 8;
+
+interface SimAgent {
+  identity: FleetIdentity;
+  http: FleetHttp;
+  socket: WebSocket | null;
+  waiting: Map<string, (at: number) => void>;
+  notified: Map<string, number>;
+}
+
+async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += size) out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => make(i + j)))));
+  return out;
+}
+
+const fx = await createFleetFixture();
+const serverDir = join(fx.dataDir, 'server');
+const instances = await Promise.all([0, 1].map(async (i) => startFleetProcess(fx.databaseUrl, serverDir, await freePort(), ['--instance', `bench-${i + 1}`, '--log-level', 'error'])));
+try {
+  const fingerprint = fingerprintOf(readFileSync(join(serverDir, 'ca.pem'), 'utf8'));
+  await fx.approver({ group: 'bench', kind: 'user', principal: 'approver', role: 'approver' });
+  const setupStart = performance.now();
+  const register = async (i: number, name: string): Promise<SimAgent> => {
+    const { token } = await createToken(fx.admin, 'bench', 600_000, fingerprint);
+    const identity = await registerWithFleet(instances[i % 2]!.url, token, join(fx.dataDir, name), name);
+    return { identity, http: new FleetHttp(instances[i % 2]!.url, identity), socket: null, waiting: new Map(), notified: new Map() };
+  };
+  const agents = await inBatches(AGENTS, 50, (i) => register(i, `agent-${i}`));
+  // Approvers' machines use the other instance than the requester they answer (see below).
+  const approvers = await inBatches(APPROVERS, APPROVERS, (i) => register(i, `approver-${i}`));
+  let duplicates = 0;
+  await inBatches(agents.length, 100, async (i) => {
+    const agent = agents[i]!;
+    const socket = new WebSocket(`${instances[i % 2]!.url.replace('https', 'wss')}/v1/stream`, { ca: agent.identity.caPem, cert: agent.identity.certPem, key: agent.identity.keyPem });
+    agent.socket = socket;
+    await new Promise<void>((ok, fail) => {
+      socket.once('error', fail);
+      socket.on('message', (data) => {
+        const at = performance.now();
+        const message = StreamMessage.parse(JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : ''));
+        if (message.type === 'hello') return ok();
+        if (message.type !== 'event') return;
+        socket.send(JSON.stringify({ type: 'ack', ids: [message.id] }));
+        if (message.approval.status === 'Pending') return;
+        if (agent.notified.has(message.approval.approvalId)) duplicates++;
+        agent.notified.set(message.approval.approvalId, at);
+        agent.waiting.get(message.approval.approvalId)?.(at);
+      });
+    });
+  });
+  console.log(`setup: ${AGENTS} agents registered and connected (mTLS WebSockets on 2 instances) in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+
+  const actor = { uid: 1000, name: 'approver', groups: [] };
+  const roundTrip: number[] = [];
+  const decidedToNotified: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    for (;;) {
+      const n = next++;
+      if (n >= ROUND_TRIPS) return;
+      const requester = agents[n % agents.length]!;
+      const approver = approvers[(n + 1) % approvers.length]!;
+      const t0 = performance.now();
+      try {
+        const filed = await requester.http.call('POST', '/v1/approvals', FleetApproval, approvalRequest(`bench-${n}`, `user-${n % 50}`));
+        const notified = new Promise<number>((ok) => {
+          const early = requester.notified.get(filed.approvalId);
+          if (early !== undefined) ok(early);
+          else requester.waiting.set(filed.approvalId, ok);
+        });
+        await approver.http.call('POST', '/v1/approvals/decide', FleetApproval, { actor, approvalId: filed.approvalId, decision: 'approve' });
+        const decided = performance.now();
+        // A notification that never comes is a loss: give up on it after 30 s and count it.
+        const at = await Promise.race([notified, new Promise<number>((_, fail) => setTimeout(() => fail(new Error(`no notification for ${filed.approvalId}`)), 30_000).unref())]);
+        requester.waiting.delete(filed.approvalId);
+        roundTrip.push(at - t0);
+        decidedToNotified.push(Math.max(0, at - decided));
+      } catch (error) {
+        failures++;
+        console.error(error);
+      }
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - start) / 1000;
+
+  const { rows } = await fx.admin.query<{ decided: number; unacked: number }>(
+    "SELECT (SELECT count(*)::int FROM approvals WHERE status = 'Approved') AS decided, (SELECT count(*)::int FROM machine_events WHERE acked_at IS NULL AND payload->>'status' <> 'Pending') AS unacked",
+  );
+  const notifiedTotal = agents.reduce((sum, a) => sum + a.notified.size, 0);
+  const rate = roundTrip.length / seconds;
+  console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`round trips: ${roundTrip.length} in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s (concurrency ${CONCURRENCY}, failures ${failures})`);
+  console.log(`file→decide→notified: p50 ${percentile(roundTrip, 50).toFixed(1)} ms, p99 ${percentile(roundTrip, 99).toFixed(1)} ms`);
+  console.log(`decided→notified: p50 ${percentile(decidedToNotified, 50).toFixed(1)} ms, p99 ${percentile(decidedToNotified, 99).toFixed(1)} ms`);
+  console.log(`loss check: ${rows[0]!.decided} decided in the database, ${notifiedTotal} notified, ${duplicates} duplicate notifications`);
+  const met = rate >= 500 && percentile(decidedToNotified, 99) < 100 && rows[0]!.decided === notifiedTotal && duplicates === 0 && failures === 0;
+  console.log(met ? 'goals met' : 'GOALS NOT MET (see above)');
+  for (const instance of instances) for (const line of instance.logs().split('\n').filter((l) => l.includes('"level":50')).slice(0, 3)) console.log(`server error: ${line.slice(0, 600)}`);
+  for (const a of [...agents, ...approvers]) {
+    a.socket?.close();
+    a.http.close();
+  }
+  process.exitCode = rows[0]!.decided === notifiedTotal && duplicates === 0 && failures === 0 ? 0 : 1;
+} finally {
+  await Promise.all(instances.map((i) => kill9(i)));
+  await fx.drop();
+}

@@ -1,0 +1,135 @@
+import * as z from 'zod';
+import { Approval, ApprovalsListResult, ApprovalStatus } from './methods/approvals.ts';
+import { PolicyMatchSummary } from './methods/elevation.ts';
+
+/**
+ * The fleet wire protocol: what a registered agent and `keeper-fleet` exchange over HTTPS (mutual
+ * TLS) and the /v1/stream WebSocket. One source for both sides; the agent's approval shapes are
+ * reused so a relayed `approvals.list` answer is the local one, field for field.
+ */
+
+/** Deployment group names are plain identifiers: anything shaped like SQL or a path is refused. */
+export const GroupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit');
+/** A user or group name as the OS reports it (POSIX or DOMAIN\\name); stored and compared literally. */
+export const PrincipalName = z.string().min(1).max(256).regex(/^[^\p{Cc}]+$/u, 'no control characters');
+export const MachineId = z.uuid();
+
+export const FleetErrorCode = z.enum([
+  'bad-request',
+  'body-too-large',
+  'token-invalid',
+  'token-expired',
+  'token-used',
+  'certificate-required',
+  'machine-revoked',
+  'csr-invalid',
+  'not-found',
+  'not-approver',
+  'own-request',
+  'approval-decided',
+  'approval-expired',
+  'request-conflict',
+  'database-unavailable',
+  'internal',
+]);
+export type FleetErrorCode = z.infer<typeof FleetErrorCode>;
+export const FleetErrorBody = z.object({ error: FleetErrorCode, message: z.string(), approval: Approval.optional() });
+export type FleetErrorBody = z.infer<typeof FleetErrorBody>;
+
+export const Health = z.object({ status: z.literal('ok'), time: z.iso.datetime(), instance: z.string() });
+
+export const RegisterRequest = z.strictObject({
+  token: z.string().min(20).max(200),
+  csr: z.string().min(100).max(8192).startsWith('-----BEGIN CERTIFICATE REQUEST-----'),
+  hostname: z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host name'),
+});
+export const RegisterResponse = z.object({
+  machineId: MachineId,
+  group: GroupName,
+  certificate: z.string(),
+  caCertificate: z.string(),
+});
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
+
+export const RenewRequest = z.strictObject({ csr: RegisterRequest.shape.csr });
+export const RenewResponse = z.object({ certificate: z.string() });
+
+/** The set a group's agents decide from: the agent's own policy and job files, by file name. */
+export const PolicyBundle = z.object({
+  group: GroupName,
+  version: z.number().int().nonnegative(),
+  sha256: z.string(),
+  policies: z.record(z.string(), z.unknown()),
+  jobs: z.record(z.string(), z.unknown()),
+  pushedAt: z.iso.datetime().nullable(),
+});
+export type PolicyBundle = z.infer<typeof PolicyBundle>;
+
+/** A person as the relaying agent verified them from the OS (uid is local to that machine). */
+export const FleetActor = z.strictObject({
+  uid: z.number().int().nonnegative(),
+  name: PrincipalName,
+  groups: z.array(PrincipalName).max(256),
+});
+export type FleetActor = z.infer<typeof FleetActor>;
+
+/** Everything an approver on another machine needs; the request id is the agent's (idempotent filing). */
+export const FileApprovalRequest = z.strictObject({
+  requestId: z.string().min(1).max(100),
+  requester: z.strictObject({ uid: z.number().int().nonnegative(), name: PrincipalName }),
+  application: z.strictObject({
+    path: z.string().min(1).max(4096),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+    commandLine: z.string().max(32 * 1024),
+    signer: z.string().max(1024).nullable().optional(),
+  }),
+  workingDirectory: z.string().max(4096),
+  justification: z.string().min(1).max(4000),
+  matchedPolicies: z.array(PolicyMatchSummary).max(100),
+});
+export type FileApprovalRequest = z.infer<typeof FileApprovalRequest>;
+
+export const FleetApproval = Approval.extend({ group: GroupName, workingDirectory: z.string() });
+export type FleetApproval = z.infer<typeof FleetApproval>;
+
+export const RelayListRequest = z.strictObject({
+  actor: FleetActor,
+  statuses: z.array(ApprovalStatus).min(1).optional(),
+  offset: z.number().int().nonnegative().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+export const RelayListResponse = ApprovalsListResult;
+
+export const RelayDecideRequest = z.strictObject({
+  actor: FleetActor,
+  approvalId: z.uuid(),
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().trim().max(1000).optional(),
+  usableMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+});
+
+/** One audit event of an agent's outbox; `id` makes delivery idempotent. */
+export const FleetAuditEvent = z.strictObject({
+  id: z.string().min(1).max(100),
+  at: z.iso.datetime(),
+  type: z.string().min(1).max(100),
+  actorUid: z.number().int().nonnegative().nullable(),
+  requestId: z.string().max(100).nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type FleetAuditEvent = z.infer<typeof FleetAuditEvent>;
+export const AuditIngestRequest = z.strictObject({ events: z.array(FleetAuditEvent).min(1).max(500) });
+export const AuditIngestResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
+
+/** Durable events for one machine, redelivered until acknowledged (so none is lost). */
+export const MachineEvent = z.object({ type: z.literal('event'), id: z.string(), kind: z.literal('approval.updated'), approval: FleetApproval });
+export type MachineEvent = z.infer<typeof MachineEvent>;
+/** Hints that need no delivery guarantee: an agent re-reads the state they point at on every connect. */
+export const QueueChanged = z.object({ type: z.literal('approvals.changed'), approvalId: z.string() });
+export const PolicyChanged = z.object({ type: z.literal('policy.changed'), group: GroupName, version: z.number().int() });
+export const StreamMessage = z.discriminatedUnion('type', [MachineEvent, QueueChanged, PolicyChanged, z.object({ type: z.literal('hello'), machineId: MachineId })]);
+export type StreamMessage = z.infer<typeof StreamMessage>;
+export const StreamAck = z.strictObject({ type: z.literal('ack'), ids: z.array(z.string().regex(/^\d{1,19}$/)).min(1).max(1000) });
+/** An agent with an approver's window open asks for queue hints; other machines are not sent them. */
+export const StreamWatch = z.strictObject({ type: z.literal('watch'), queue: z.boolean() });
+export const StreamClientMessage = z.discriminatedUnion('type', [StreamAck, StreamWatch]);
