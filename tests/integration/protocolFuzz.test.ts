@@ -691,7 +691,7 @@ async function runConnection(path: string, wave: number, index: number): Promise
  * agent must stop reading from it once its answers back up (so the client's writes pile up on the
  * client's side) rather than read on and queue answers without limit.
  */
-async function flood(path: string, durationMs: number): Promise<{ frames: number; queued: number; accepted: number }> {
+async function flood(path: string, durationMs: number): Promise<{ frames: number; queued: number; accepted: number; hungUp: boolean }> {
   const conn = await RawConnection.open(path);
   conn.socket.pause();
   const hello = frameOf(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'session.hello', params: { protocolVersion: 1, client: { kind: 'cli', name: 'flood', version: '1' } } }));
@@ -707,10 +707,12 @@ async function flood(path: string, durationMs: number): Promise<{ frames: number
   }
   // Give the agent the rest of the time to read whatever it is willing to read.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())));
+  // A socket the agent closed has dropped its unsent bytes, so `accepted` would count them as read.
+  const hungUp = conn.isClosed;
   const accepted = queued - conn.socket.writableLength;
   conn.destroy();
   await conn.closed;
-  return { frames: Math.floor(accepted / frame.length), queued, accepted };
+  return { frames: Math.floor(accepted / frame.length), queued, accepted, hungUp };
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -805,7 +807,7 @@ describe.skipIf(process.platform !== 'linux')('protocol fuzz against the real ag
     const sampler = setInterval(() => rss.push({ progress: framesSent / TARGET_FRAMES, mb: rssMb(pid) }), 250);
 
     const failures: string[] = [];
-    const floods: Array<Promise<{ frames: number; queued: number; accepted: number }>> = [];
+    const floods: Array<ReturnType<typeof flood>> = [];
     const started = performance.now();
     let wave = 0;
     try {
@@ -820,7 +822,9 @@ describe.skipIf(process.platform !== 'linux')('protocol fuzz against the real ag
       }
       for (const result of await Promise.all(floods)) {
         framesSent += result.frames;
-        if (result.accepted > FLOOD_ACCEPTED_MAX || result.queued < 2 * FLOOD_ACCEPTED_MAX) {
+        if (result.hungUp) {
+          failures.push(`the agent hung up on a client that never reads, after ${result.queued} bytes queued`);
+        } else if (result.accepted > FLOOD_ACCEPTED_MAX || result.queued < 2 * FLOOD_ACCEPTED_MAX) {
           failures.push(`a client that never reads got ${result.accepted} of its ${result.queued} bytes read by the agent (at most ${FLOOD_ACCEPTED_MAX} allowed)`);
         }
       }

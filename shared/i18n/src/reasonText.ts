@@ -17,3 +17,13 @@ export function shownReason(t: TFunction, reason: string, detail: ReasonDetail |
   const values = detail.code === 'elevated-session' ? { ...detail.values, until: new Date(detail.values.until) } : detail.values;
   return { text: t(`common:reason.${detail.code}`, values), raw: false };
 }
+
+/** What is shown for a problem main reported: the agent's coded reason when it gave one, else `[ns:]problem.<code>`. */
+export function shownProblem(
+  t: TFunction,
+  problem: { code: string; values: Record<string, string | number>; reasonDetail?: ReasonDetail | undefined },
+  namespace?: string,
+): string {
+  if (problem.reasonDetail) return shownReason(t, '', problem.reasonDetail).text;
+  return t(`${namespace ? `${namespace}:` : ''}problem.${problem.code}`, problem.values);
+}

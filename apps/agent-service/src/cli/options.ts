@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
-import { SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
+import { personalSocketPath, SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 import { PluginSettings } from '../jobs/pluginSettings.ts';
 import { GrantSettings } from '../elevation/grantService.ts';
+import { DEFAULT_LOGIND_DIR, DesktopSessionMode } from '../identity/desktopSessions.ts';
 
 /** Per-connection and agent-wide limits on the socket (all have safe defaults). */
 export const ConnectionLimits = z.strictObject({
@@ -34,7 +35,8 @@ export const DEFAULT_HEALTH_PORT = 6889;
 /** Set by vite.agent.config.ts: the shipped bundle sits beside its default policies and jobs. */
 declare const __KEEPER_AGENT_BUNDLE__: boolean | undefined;
 export const IS_AGENT_BUNDLE = typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__;
-const resourcesDir = IS_AGENT_BUNDLE ? import.meta.dirname : resolve(import.meta.dirname, '../../../../resources');
+/** The default policies, jobs and data files the agent reads at run time (agentic/agentSignatures.json). */
+export const resourcesDir = IS_AGENT_BUNDLE ? import.meta.dirname : resolve(import.meta.dirname, '../../../../resources');
 
 /** What the agent runs with, after flags, the config file and defaults are merged. */
 export const AgentOptions = z.object({
@@ -51,6 +53,9 @@ export const AgentOptions = z.object({
   plugins: PluginSettings,
   audit: AuditSettings,
   limits: ConnectionLimits,
+  /** Which connections count as a person's desktop (see identity/desktopSessions.ts). */
+  desktopSessions: DesktopSessionMode,
+  logindDir: z.string().min(1),
 });
 export type AgentOptions = z.infer<typeof AgentOptions>;
 
@@ -74,12 +79,15 @@ const ConfigFile = z
     audit: z.unknown(),
     /** Socket limits (config file only). */
     limits: z.unknown(),
+    desktopSessions: DesktopSessionMode,
+    logindDir: z.string().min(1),
   })
   .partial()
   .strict();
 
 export const HELP = `Usage: keeper-agent [options]
        keeper-agent job-tool version-info|job-run-retention ARGS…   (the default jobs' tools)
+       keeper-agent mfa issue --user NAME [--data-dir DIR]   (a one-time MFA enrollment code)
 
 The Keeper endpoint agent: owns policy, decisions, approvals, MFA and audit, and serves the
 desktop suite over a local socket.
@@ -87,7 +95,8 @@ desktop suite over a local socket.
 Options:
   --socket PATH        Unix socket (named pipe on Windows) to listen on
                        (default: $KEEPER_AGENT_SOCKET, ${SYSTEM_SOCKET_PATH} as root,
-                       else $XDG_RUNTIME_DIR/keeper-agent.sock)
+                       else $XDG_RUNTIME_DIR/keeper-agent.sock, or without it
+                       ~/.local/state/keeper/agent.sock)
   --data-dir DIR       where the agent keeps its database and keys; must exist when given
                        (default: /var/lib/keeper-agent as root, else ~/.local/share/keeper-agent)
   --policies DIR       folder of Keeper policy JSON files (default: the embedded policies)
@@ -96,6 +105,12 @@ Options:
   --offline            start with the backend unreachable (offline mode)
   --health-port N      loopback port for GET /health, 0 for any free port (default: ${DEFAULT_HEALTH_PORT})
   --log-level LEVEL    Critical, Error, Warning, Information, Debug or Trace (default: Warning)
+  --desktop-sessions logind|local-login
+                       which connections count as a person's desktop, offered prompts:
+                       logind (default) = a process in its user's active, local, graphical
+                       systemd-logind session; local-login = any person account (uid >= UID_MIN
+                       or root, with a login shell), for machines without logind and personal agents
+  --logind-dir DIR     systemd-logind's state folder (default: ${DEFAULT_LOGIND_DIR})
   -h, --help           show this help
   -v, --version        show the version
 `;
@@ -131,6 +146,8 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
         offline: { type: 'boolean' },
         'health-port': { type: 'string' },
         'log-level': { type: 'string' },
+        'desktop-sessions': { type: 'string' },
+        'logind-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -157,6 +174,8 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     plugins: file.plugins ?? {},
     audit: file.audit ?? {},
     limits: file.limits ?? {},
+    desktopSessions: values['desktop-sessions'] ?? file.desktopSessions ?? 'logind',
+    logindDir: resolve(values['logind-dir'] ?? file.logindDir ?? DEFAULT_LOGIND_DIR),
   };
   const parsed = AgentOptions.safeParse(merged);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
@@ -179,11 +198,10 @@ function defaultAgentSocket({ env, isRoot, platform }: OptionEnvironment): strin
   if (platform === 'win32') return env['KEEPER_AGENT_SOCKET'] ?? WINDOWS_PIPE_PATH;
   if (env['KEEPER_AGENT_SOCKET']) return env['KEEPER_AGENT_SOCKET'];
   if (isRoot) return SYSTEM_SOCKET_PATH;
-  const runtimeDir = env['XDG_RUNTIME_DIR'];
-  return runtimeDir ? join(runtimeDir, 'keeper-agent.sock') : join(tmpdir(), `keeper-agent-${process.getuid?.() ?? 'user'}`, 'agent.sock');
+  return personalSocketPath(env, homedir());
 }
 
-function defaultDataDir({ env, isRoot }: OptionEnvironment): string {
+export function defaultDataDir({ env, isRoot }: Pick<OptionEnvironment, 'env' | 'isRoot'>): string {
   if (isRoot) return '/var/lib/keeper-agent';
   const dataHome = env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share');
   return join(dataHome, 'keeper-agent');

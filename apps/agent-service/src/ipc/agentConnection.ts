@@ -7,6 +7,7 @@ import { FrameReader } from '../../../../shared/protocol/src/node/frameReader.ts
 import { FrameWriter } from '../../../../shared/protocol/src/node/frameWriter.ts';
 import { callsOnly, handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ConnectionLimits } from '../cli/options.ts';
+import type { DesktopVerdict } from '../identity/desktopSessions.ts';
 import type { Logger } from '../log/logger.ts';
 import { resolvePeerIdentity } from './peerIdentity.ts';
 
@@ -15,7 +16,12 @@ export interface ConnectionContext {
   readonly peer: PeerIdentity;
   readonly connection: MessageConnection;
   /** Set by `session.hello`; every other method requires it. */
-  session: { readonly sessionId: string; readonly clientKind: string } | null;
+  session: {
+    readonly sessionId: string;
+    readonly clientKind: string;
+    /** A desktop's check against the OS login sessions (null while it runs, and for other kinds). */
+    readonly desktop?: DesktopVerdict | null;
+  } | null;
 }
 
 export interface RegisteredHandler {

@@ -21,10 +21,14 @@ import { mfaHandlers } from '../handlers/mfa.ts';
 import { ApprovalService } from '../approvals/approvalService.ts';
 import { approvalHandlers } from '../handlers/approvals.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
+import { verifyDesktopPeer } from '../identity/desktopSessions.ts';
 import { AuditForwarder } from '../audit/auditForwarder.ts';
-import { RunService } from '../elevation/runService.ts';
+import { EXECUTION_GRANT_MINUTES, RunService } from '../elevation/runService.ts';
+import { ProgramFiles } from '../elevation/programFiles.ts';
 import { createJobsRuntime } from '../jobs/jobsRuntime.ts';
 import { loadJobDirectory, watchJobDirectory } from '../jobs/jobLoader.ts';
+import { untrustedFolder } from '../config/jsonFolder.ts';
+import { UntrustedFolderError } from '../config/folderTrust.ts';
 import { jsonLinesSink, syslogSink } from '../audit/auditSinks.ts';
 import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
@@ -60,7 +64,12 @@ function refuse(socket: net.Socket, message: string): void {
 
 /** The agent's composition root: store, status, socket server and health endpoint, in start order. */
 export async function startAgent(options: AgentOptions, { log, clock, scheduler, isRoot }: AgentDependencies): Promise<RunningAgent> {
-  prepareDataDir(options.dataDir, options.dataDirExplicit);
+  prepareDataDir(options.dataDir, options.dataDirExplicit, process.getuid?.() ?? 0);
+  // Checked before anything is opened: a refused folder must leave nothing behind.
+  for (const [dir, what] of [[options.policies, 'policies'], [options.jobs, 'jobs']] as const) {
+    const refused = untrustedFolder(dir, what);
+    if (refused) throw new UntrustedFolderError(dir, refused.message);
+  }
   const db = openAgentDatabase(options.dataDir);
   const startedAt = clock.now();
   const status = new StatusService(
@@ -84,7 +93,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const audit = new AuditLog(db);
   const broker = new PromptBroker(registry, clock, scheduler, audit);
   const mfa = new MfaService(db, options.dataDir, clock, audit);
-  const runs = new RunService(db, clock, audit);
+  const programs = new ProgramFiles({ audit, log, clock, agentUid: process.getuid?.() ?? 0, holdMs: EXECUTION_GRANT_MINUTES * 60_000 });
+  const runs = new RunService(db, clock, audit, programs);
   const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccountAsync });
   approvals.resume();
   const grants = new GrantService({ db, clock, scheduler, audit, settings: options.grants });
@@ -92,6 +102,13 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const jobsRuntime = createJobsRuntime({ db, clock, scheduler, audit, registry, dataDir: options.dataDir, agentVersion: AGENT_VERSION, plugins: options.plugins });
   const jobs = jobsRuntime.engine;
   const loadJobs = () => {
+    // A jobs folder that became writable by others at runtime keeps the jobs in effect.
+    const refused = untrustedFolder(options.jobs, 'jobs');
+    if (refused) {
+      log.error({ file: refused.file }, refused.message);
+      status.setPlugin(Plugins.jobs, 'Unhealthy', 'the jobs folder is refused; the last good jobs stay in effect');
+      return;
+    }
     const load = loadJobDirectory(options.jobs);
     for (const error of load.errors) log.error({ file: error.file, path: error.path }, `job file rejected: ${error.message}`);
     jobs.load(load.jobs);
@@ -117,17 +134,22 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   });
   void forwarder.flush();
   const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects },
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects, programs },
     audit,
   );
   const handlers = [
-    ...sessionHandlers(AGENT_VERSION, (context) => registry.sessionStarted(context)),
+    ...sessionHandlers(
+      AGENT_VERSION,
+      (context) => registry.sessionStarted(context),
+      (peer) => verifyDesktopPeer(peer, { mode: options.desktopSessions, logindDir: options.logindDir }),
+      (context, verdict) => log.info({ uid: context.peer.uid, pid: context.peer.pid, verdict }, 'a desktop connected that is not a verified desktop session; it gets no prompts'),
+    ),
     ...agentHandlers(status, audit, approvals, clock),
     ...agentSettingsHandlers(status, audit, approvals, clock, log),
     ...grantHandlers(grants),
     ...elevationHandlers(elevation, broker, runs),
-    ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny' }),
-    ...mfaHandlers(mfa),
+    ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', programs, audit }),
+    ...mfaHandlers(mfa, audit, clock),
     ...approvalHandlers(approvals),
     ...jobsRuntime.handlers(approvals),
   ];
@@ -208,6 +230,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         approvals.stop();
         grants.stop();
         runs.stopAll();
+        programs.releaseAll();
         jobsWatcher.close();
         await jobs.stop();
         await elevation.settled();

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { NetworkInterface, NetworkSnapshot } from '../../../../shared/bridge/src/common/services/networkConnections.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/raw.ts';
+import { shownProblem } from '../../../../shared/i18n/src/reasonText.ts';
 import { ReasonText } from '../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
@@ -36,7 +37,7 @@ export function App({ theme }: WindowProps) {
                 <ReasonText reason={last.result.reason} detail={last.result.reasonDetail} />
               </p>
             ) : null}
-            {last.result.outcome === 'failed' ? <p>{t(`problem.${last.result.problem.code}`, last.result.problem.values)}</p> : null}
+            {last.result.outcome === 'failed' ? <p>{shownProblem(t, last.result.problem)}</p> : null}
           </div>
         ) : null}
       </div>
@@ -127,7 +128,7 @@ function NetworkManager({ snapshot }: { snapshot: NetworkSnapshot }) {
       {!nm.available ? (
         <div className="kp-notice" data-tone="warn" data-testid="nm-unavailable">
           <p>{t('networks.unavailable')}</p>
-          <p className="kp-hint">{t(`problem.${nm.problem.code}`, nm.problem.values)}</p>
+          <p className="kp-hint">{shownProblem(t, nm.problem)}</p>
         </div>
       ) : (
         <>

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { QuickElevateChoice, QuickElevatePreview, QuickElevateProgress } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
 import { raw } from '../../../../shared/ui/src/raw.ts';
+import { shownProblem } from '../../../../shared/i18n/src/reasonText.ts';
 import { ReasonText } from '../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
@@ -89,7 +90,7 @@ function CommandForm() {
       </div>
       {submitted && !submitted.ok ? (
         <p role="alert" className="kp-error" data-testid="submit-problem">
-          {t(`problem.${submitted.problem.code}`, submitted.problem.values)}
+          {shownProblem(t, submitted.problem)}
         </p>
       ) : null}
     </form>
@@ -101,7 +102,7 @@ function PreviewResult({ preview }: { preview: QuickElevatePreview }) {
   if (!preview.ok) {
     return (
       <div className="kp-notice" data-tone="bad" data-outcome="problem">
-        <p>{t(`problem.${preview.problem.code}`, preview.problem.values)}</p>
+        <p>{shownProblem(t, preview.problem)}</p>
       </div>
     );
   }
@@ -146,7 +147,7 @@ function Choices() {
       <ChoiceList heading={t('recent.heading')} empty={t('recent.none')} choices={choices.recent} testId="recent" />
       <ChoiceList
         heading={t('allowed.heading')}
-        empty={choices.allowedProblem ? t('allowed.problem', { problem: t(`problem.${choices.allowedProblem.code}`, choices.allowedProblem.values) }) : t('allowed.none')}
+        empty={choices.allowedProblem ? t('allowed.problem', { problem: shownProblem(t, choices.allowedProblem) }) : t('allowed.none')}
         choices={choices.allowed}
         testId="allowed"
       />
@@ -213,7 +214,7 @@ function ProgressRow({ entry }: { entry: QuickElevateProgress }) {
                   ? t('phase.starting')
                   : null}
           {entry.phase === 'denied' ? <ReasonText reason={entry.reason} detail={entry.reasonDetail} /> : null}
-          {entry.phase === 'failed' && entry.problem ? t(`problem.${entry.problem.code}`, entry.problem.values) : null}
+          {entry.phase === 'failed' && entry.problem ? shownProblem(t, entry.problem) : null}
         </span>
         {entry.passed.length > 0 ? <span className="kp-hint">{t('phase.passed', { controls: entry.passed.map((c) => t(`control.${c}`)).join(', ') })}</span> : null}
         {entry.outputTail ? (

@@ -31,3 +31,16 @@ describe('problems main reports to quick-elevate and Keeper.NetworkConnections',
     }
   });
 });
+
+describe('a refusal the agent explains with a reason code', () => {
+  it('carries the code, so the window words the agent’s reason in its own language', () => {
+    const refused = new AgentError(AgentErrorCodes.Unauthorized, '/root/pin is not readable by you', {
+      reasonDetail: { code: 'program-not-readable', values: { path: '/root/pin' } },
+    });
+    expect(agentProblem(refused)).toEqual({ code: 'agent-unauthorized', values: {}, reasonDetail: { code: 'program-not-readable', values: { path: '/root/pin' } } });
+  });
+
+  it('ignores data that is not a reason it knows', () => {
+    expect(agentProblem(new AgentError(AgentErrorCodes.Conflict, 'changed', { reasonDetail: { code: 'no-such-code' } }))).toEqual({ code: 'agent-conflict', values: {} });
+  });
+});

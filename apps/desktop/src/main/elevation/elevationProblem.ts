@@ -1,4 +1,4 @@
-import { AgentError, AgentErrorCodes, JsonRpcErrorCodes } from '../../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, JsonRpcErrorCodes, ReasonDetail } from '../../../../../shared/protocol/src/common/index.ts';
 import type { ElevationProblem, ElevationProblemCode } from '../../../../../shared/bridge/src/common/services/elevationProblem.ts';
 
 export const problem = (code: ElevationProblemCode, values: ElevationProblem['values'] = {}): ElevationProblem => ({ code, values });
@@ -6,7 +6,14 @@ export const problem = (code: ElevationProblemCode, values: ElevationProblem['va
 /** What a failed agent call means for the user; the agent's own words go to the log. */
 export function agentProblem(error: unknown): ElevationProblem {
   if (!(error instanceof AgentError)) return problem('agent-unavailable');
-  switch (error.code) {
+  const shown = problemOfCode(error.code);
+  // A refusal the agent explains with a code (not readable by you, writable by others, …) is worded from that code.
+  const detail = ReasonDetail.safeParse((error.data as { reasonDetail?: unknown } | undefined)?.reasonDetail);
+  return detail.success ? { ...shown, reasonDetail: detail.data } : shown;
+}
+
+function problemOfCode(code: number): ElevationProblem {
+  switch (code) {
     // The link's own failures (not connected, closed, timed out) carry InternalError.
     case JsonRpcErrorCodes.InternalError:
       return problem('agent-unavailable');
@@ -24,7 +31,7 @@ export function agentProblem(error: unknown): ElevationProblem {
     case AgentErrorCodes.TooManyRequests:
       return problem('agent-busy');
     default:
-      return problem('agent-error', { code: error.code });
+      return problem('agent-error', { code });
   }
 }
 

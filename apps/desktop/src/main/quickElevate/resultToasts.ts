@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { QuickElevateProgress } from '../../../../../shared/bridge/src/common/services/quickElevate.ts';
-import { shownReason } from '../../../../../shared/i18n/src/reasonText.ts';
+import { shownProblem, shownReason } from '../../../../../shared/i18n/src/reasonText.ts';
 import type { Toast } from '../notifications/toaster.ts';
 
 export const QUICK_ELEVATE_TOAST_CATEGORY = 'quick-elevate-result';
@@ -11,7 +11,7 @@ export const QUICK_ELEVATE_TOAST_CATEGORY = 'quick-elevate-result';
  */
 export function resultToast(entry: QuickElevateProgress, t: TFunction): Toast | null {
   // Denied: the agent's reason; failed: the problem; both worded as the window words them.
-  const reason = entry.problem ? t(`quickElevate:problem.${entry.problem.code}`, entry.problem.values) : shownReason(t, entry.reason, entry.reasonDetail).text;
+  const reason = entry.problem ? shownProblem(t, entry.problem, 'quickElevate') : shownReason(t, entry.reason, entry.reasonDetail).text;
   const values = { command: entry.commandLine, reason, pid: entry.pid ?? 0, code: entry.exitCode ?? 0, signal: entry.signal ?? '' };
   const toast = (key: string, urgency: Toast['urgency']): Toast => ({
     category: QUICK_ELEVATE_TOAST_CATEGORY,

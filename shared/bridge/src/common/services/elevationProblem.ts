@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ReasonDetail } from '../../../../protocol/src/common/methods/elevation.ts';
 
 /**
  * Why quick-elevate or Keeper.NetworkConnections could not do something, as a code the window
@@ -42,5 +43,7 @@ export type ElevationProblemCode = z.infer<typeof ElevationProblemCode>;
 export const ElevationProblem = z.object({
   code: ElevationProblemCode,
   values: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** The agent's own coded reason for a refusal (a file not readable by the caller, …): shown instead of the code's words. */
+  reasonDetail: ReasonDetail.optional(),
 });
 export type ElevationProblem = z.infer<typeof ElevationProblem>;
