@@ -35,10 +35,13 @@ interface Side {
   readonly agent: AgentProcess;
   readonly client: AgentClient;
   readonly samples: number[];
+  /** The same requests split: elevation.request answered, then elevation.run → exited. */
+  readonly decide: number[];
+  readonly run: number[];
 }
 
 /** A sandbox the hardened agent accepts: root-owned 0755 root, 0700 data folder, policies 0755. */
-function sandbox(name: string): { root: string; socket: string; dataDir: string; policies: string } {
+function sandbox(name: string): { root: string; socket: string; dataDir: string; policies: string; config: string } {
   const root = mkdtempSync(join(tmpdir(), `kpb-${name}-`));
   chmodSync(root, 0o755);
   const dataDir = join(root, 'data');
@@ -52,7 +55,10 @@ function sandbox(name: string): { root: string; socket: string; dataDir: string;
     join(policies, 'policies.json'),
     JSON.stringify([{ PolicyName: 'Allow true', PolicyId: 'allow-true', PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: ['true'], Actions: { OnSuccess: { Controls: ['ALLOW'] } } }]),
   );
-  return { root, socket: join(socketDir, 'agent.sock'), dataDir, policies };
+  // The bench asks faster than a person would: lift the per-connection request rate limit.
+  const config = join(root, 'agent.json');
+  writeFileSync(config, JSON.stringify({ limits: { elevationRequestsPer10s: 1_000_000 } }));
+  return { root, socket: join(socketDir, 'agent.sock'), dataDir, policies, config };
 }
 
 /** The baseline's agent from a detached worktree; node_modules is this tree's (same lockfile family). */
@@ -68,16 +74,17 @@ function baselineWorktree(ref: string): string {
 
 async function openSide(name: string, agentBin: string): Promise<Side> {
   const box = sandbox(name);
-  const agent = await startAgent({ socket: box.socket, dataDir: box.dataDir, extra: ['--policies', box.policies], agentBin });
+  const agent = await startAgent({ socket: box.socket, dataDir: box.dataDir, extra: ['--policies', box.policies, '--config', box.config], agentBin });
   const client = await AgentClient.connect(box.socket);
   await client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'cli', name: 'allow-bench', version: '1' } });
-  return { name, agent, client, samples: [] };
+  return { name, agent, client, samples: [], decide: [], run: [] };
 }
 
-/** One whole ALLOW request: decide, run, exited. */
-async function once(side: Side): Promise<number> {
+/** One whole ALLOW request: decide, run, exited; returns [whole, decide, run] in ms. */
+async function once(side: Side): Promise<[number, number, number]> {
   const started = performance.now();
   const request = await side.client.request(ElevationRequest, { executable: PROGRAM, arguments: [], cwd: '/' });
+  const decided = performance.now();
   if (request.state !== 'allowed') throw new Error(`${side.name}: ${PROGRAM} was ${request.state}, not allowed: ${request.decision.reason}`);
   const exited = new Promise<void>((resolve, reject) => {
     const subscription = side.client.onNotification(ElevationExited, (event) => {
@@ -89,7 +96,8 @@ async function once(side: Side): Promise<number> {
   });
   const { runId } = await side.client.request(ElevationRun, { requestId: request.requestId });
   await exited;
-  return performance.now() - started;
+  const ended = performance.now();
+  return [ended - started, decided - started, ended - decided];
 }
 
 const baselineDir = baselineWorktree(args.baseline);
@@ -101,8 +109,12 @@ try {
   for (let round = 0; round < WARMUP + N; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
-      const ms = await once(side);
-      if (round >= WARMUP) side.samples.push(ms);
+      const [whole, decide, run] = await once(side);
+      if (round >= WARMUP) {
+        side.samples.push(whole);
+        side.decide.push(decide);
+        side.run.push(run);
+      }
     }
   }
 } finally {
@@ -113,11 +125,12 @@ try {
 }
 
 const [baseline, current] = sides as [Side, Side];
-const row = (side: Side) => [50, 95, 99].map((p) => percentile(side.samples, p).toFixed(2));
+const cells = (values: number[]) => [50, 95, 99].map((p) => percentile(values, p).toFixed(2));
 console.log(`allowPath: ${N} rounds, warm-up ${WARMUP}; baseline ${args.baseline}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| agent | p50 ms | p95 ms | p99 ms |');
+console.log('| agent | request → exited p50 / p95 / p99 ms | request → decided p50 / p95 / p99 ms | run → exited p50 / p95 / p99 ms |');
 console.log('|---|---:|---:|---:|');
-for (const side of sides) console.log(`| ${side.name} | ${row(side).join(' | ')} |`);
+for (const side of sides) console.log(`| ${side.name} | ${cells(side.samples).join(' / ')} | ${cells(side.decide).join(' / ')} | ${cells(side.run).join(' / ')} |`);
 for (const p of [50, 95, 99]) {
-  console.log(`current/baseline p${p}: ${(percentile(current.samples, p) / percentile(baseline.samples, p)).toFixed(2)}x`);
+  const ratio = (pick: (side: Side) => number[]) => (percentile(pick(current), p) / percentile(pick(baseline), p)).toFixed(2);
+  console.log(`current/baseline p${p}: whole ${ratio((s) => s.samples)}x, decide ${ratio((s) => s.decide)}x, run ${ratio((s) => s.run)}x`);
 }

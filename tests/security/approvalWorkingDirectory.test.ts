@@ -9,7 +9,7 @@ import { approvalOf, listedApproval } from '../support/approvals.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 import { startRequester } from '../support/requesterProcess.ts';
-import { runAs, stop } from './asUser.ts';
+import { runAs, stop } from '../support/asUser.ts';
 
 const PERSON = 'keeper-alice';
 const WHY = 'Rebuilding the site in its own folder';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
-import { runAs } from './asUser.ts';
+import { runAs } from '../support/asUser.ts';
 
 /**
  * Attack: DENY matched the path as typed, so spellings of a denied shell (doubled slashes, `/./`,

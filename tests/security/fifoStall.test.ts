@@ -7,7 +7,7 @@ import { connectClient } from '../support/agentProcess.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
-import { loopAs, runAs, stop } from './asUser.ts';
+import { loopAs, runAs, stop } from '../support/asUser.ts';
 import type { ChildProcess } from 'node:child_process';
 
 /** Fails when `promise` has not settled after `ms`: the agent must answer, not merely eventually. */

@@ -7,7 +7,7 @@ import { connectClient } from '../support/agentProcess.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
-import { runAs, type Refusal } from './asUser.ts';
+import { runAs, type Refusal } from '../support/asUser.ts';
 
 type Answer = { ok: true; result: unknown } | ({ ok: false } & Refusal);
 

@@ -8,7 +8,7 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { ATTACKER } from '../support/testUsers.ts';
-import { runAs } from './asUser.ts';
+import { runAs } from '../support/asUser.ts';
 
 /** The group the shipped policies take requests from (README, "Default policies"). */
 const PEOPLE_GROUP = 'keeper-users';

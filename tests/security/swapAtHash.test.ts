@@ -7,7 +7,7 @@ import { AgentErrorCodes } from '../../shared/protocol/src/common/index.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
-import { loopAs, runAs, stop } from './asUser.ts';
+import { loopAs, runAs, stop } from '../support/asUser.ts';
 
 const ATTEMPTS = 60;
 

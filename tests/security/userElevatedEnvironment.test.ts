@@ -6,7 +6,7 @@ import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts'
 import { connectClient } from '../support/agentProcess.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
-import { runAs } from './asUser.ts';
+import { runAs } from '../support/asUser.ts';
 
 const PERSON = 'keeper-alice';
 const JOB = 'elevated-probe';

@@ -27,6 +27,7 @@ import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../status/statusService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { applyOffline, evaluationRequestFor, summarize } from './evaluationInput.ts';
+import { agenticFactsOf, type AgenticFacts } from '../identity/agenticFacts.ts';
 import type { GrantScope, GrantService } from './grantService.ts';
 import type { OpenedProgram, ProgramFiles } from './programFiles.ts';
 import { lookupTargetAccount, ROOT, type TargetAccount } from './targetAccount.ts';
@@ -163,10 +164,19 @@ export class ElevationService {
       throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     }
     const target = await resolveTarget(params.runAs?.user);
-    const program = await this.deps.programs.open(params.executable, { ...peer, uid: peer.uid }, 'elevation.request');
+    const opening = this.deps.programs.open(params.executable, { ...peer, uid: peer.uid }, 'elevation.request');
+    // The ancestry walk (synchronous /proc reads) runs while the file is checked on a thread of its own.
+    let agentic: AgenticFacts | null;
+    try {
+      agentic = agenticFactsOf(peer.pid, params.agentic);
+    } catch (error) {
+      void opening.then((program) => this.deps.programs.close(program), () => {});
+      throw error;
+    }
+    const program = await opening;
     let result: ElevationRequestResult;
     try {
-      result = await this.decide(params, { ...peer, uid: peer.uid }, connectionId, target, program);
+      result = await this.decide(params, { ...peer, uid: peer.uid }, connectionId, target, program, agentic);
     } catch (error) {
       this.deps.programs.close(program);
       throw error;
@@ -178,9 +188,16 @@ export class ElevationService {
   }
 
   /** Decides on the opened program; its descriptor is held for `elevation.run` unless the request is denied. */
-  private async decide(params: ElevationRequestParams, peer: PeerIdentity & { uid: number }, connectionId: string | null, target: TargetAccount, program: OpenedProgram): Promise<ElevationRequestResult> {
+  private async decide(
+    params: ElevationRequestParams,
+    peer: PeerIdentity & { uid: number },
+    connectionId: string | null,
+    target: TargetAccount,
+    program: OpenedProgram,
+    agentic: AgenticFacts | null,
+  ): Promise<ElevationRequestResult> {
     const at = this.deps.clock.now();
-    const evaluation = await evaluationRequestFor(params, peer, at, program);
+    const evaluation = await evaluationRequestFor(params, peer, at, program, agentic);
     const { sha256, commandLine, path: executable } = evaluation.application;
     const userName = evaluation.user.name;
     const redirect =

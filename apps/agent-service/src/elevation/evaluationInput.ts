@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { AgentError, AgentErrorCodes, type DecisionSummary, type ElevationRequestParams, type PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
-import { agenticFactsOf } from '../identity/agenticFacts.ts';
+import { agenticFactsOf, type AgenticFacts } from '../identity/agenticFacts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { EvaluationRequest } from '../policy/request.ts';
 import { formatCommandLine } from './commandLine.ts';
@@ -18,6 +18,8 @@ export async function evaluationRequestFor(
   peer: PeerIdentity,
   at: Date,
   program: Pick<OpenedProgram, 'path' | 'sha256'>,
+  // From the kernel (the caller's process ancestry); the request's own claim can only raise the likelihood.
+  agentic: AgenticFacts | null = agenticFactsOf(peer.pid, params.agentic),
 ): Promise<EvaluationRequest> {
   if (peer.uid === null) {
     throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
@@ -28,8 +30,7 @@ export async function evaluationRequestFor(
     user: { uid: peer.uid, name: account.name ?? peer.userName, groups: account.groups, home: account.home },
     machine: { name: hostname() },
     application: { path: program.path, sha256: program.sha256, signer: null, commandLine: formatCommandLine(program.path, params.arguments), arguments: params.arguments },
-    // From the kernel (the caller's process ancestry); the request's own claim can only raise the likelihood.
-    agentic: agenticFactsOf(peer.pid, params.agentic),
+    agentic,
     at,
   };
 }

@@ -31,7 +31,10 @@ function read(path: string): string | null {
   }
 }
 
-/** Reads /proc/<pid>; null when the process is gone or its stat cannot be read. */
+/**
+ * Reads /proc/<pid>; null when the process is gone or its stat cannot be read. Only stat is read at
+ * once: every elevation request walks its ancestry, so the other files are read when first asked for.
+ */
 export function readProcess(pid: number, procRoot = '/proc'): ProcessFacts | null {
   const dir = join(procRoot, String(pid));
   const stat = read(join(dir, 'stat'));
@@ -43,24 +46,47 @@ export function readProcess(pid: number, procRoot = '/proc'): ProcessFacts | nul
   const rest = stat.slice(close + 2).split(' ');
   const ppid = Number(rest[1]);
   const ttyNr = Number(rest[4]);
-  const uidLine = /^Uid:\s+(\d+)/m.exec(read(join(dir, 'status')) ?? '');
-  let exe: string | null;
-  try {
-    exe = readlinkSync(join(dir, 'exe'));
-  } catch {
-    exe = null;
-  }
-  const auditSession = read(join(dir, 'sessionid'))?.trim() ?? null;
+  const once = <T>(load: () => T): (() => T) => {
+    let value: { v: T } | null = null;
+    return () => (value ??= { v: load() }).v;
+  };
+  const uid = once(() => {
+    const line = /^Uid:\s+(\d+)/m.exec(read(join(dir, 'status')) ?? '');
+    return line ? Number(line[1]) : null;
+  });
+  const exe = once(() => {
+    try {
+      return readlinkSync(join(dir, 'exe'));
+    } catch {
+      return null;
+    }
+  });
+  const argv = once(() => (read(join(dir, 'cmdline')) ?? '').split('\0').filter((arg) => arg.length > 0));
+  const auditSession = once(() => {
+    const id = read(join(dir, 'sessionid'))?.trim() ?? null;
+    return id && id !== UNSET_AUDIT_SESSION ? id : null;
+  });
+  const cgroup = once(() => read(join(dir, 'cgroup')) ?? '');
   return {
     pid,
     ppid: Number.isInteger(ppid) ? ppid : 0,
-    uid: uidLine ? Number(uidLine[1]) : null,
     comm: stat.slice(open + 1, close),
-    exe,
-    argv: (read(join(dir, 'cmdline')) ?? '').split('\0').filter((arg) => arg.length > 0),
     ttyNr: Number.isInteger(ttyNr) ? ttyNr : 0,
-    auditSession: auditSession && auditSession !== UNSET_AUDIT_SESSION ? auditSession : null,
-    cgroup: read(join(dir, 'cgroup')) ?? '',
+    get uid() {
+      return uid();
+    },
+    get exe() {
+      return exe();
+    },
+    get argv() {
+      return argv();
+    },
+    get auditSession() {
+      return auditSession();
+    },
+    get cgroup() {
+      return cgroup();
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_DIR } from '../support/agentProcess.ts';
-import { systemUser } from '../support/requesterProcess.ts';
+import { PROJECT_DIR } from './agentProcess.ts';
+import { systemUser } from './requesterProcess.ts';
 
 /** What a refused call carried back: its JSON-RPC code, message and data (the reason detail). */
 export interface Refusal {
