@@ -1,5 +1,5 @@
 import { AGENT_VERSION } from './version.ts';
-import { HELP, parseCommandLine, UsageError } from './cli/options.ts';
+import { defaultDataDir, HELP, parseCommandLine, UsageError } from './cli/options.ts';
 import { createLogger } from './log/logger.ts';
 import { SocketInUseError } from './ipc/socketListener.ts';
 import { DataDirError } from './runtime/dataDir.ts';
@@ -7,6 +7,8 @@ import { UntrustedFolderError } from './config/folderTrust.ts';
 import { startAgent } from './runtime/agentRuntime.ts';
 import { runJobTool } from './jobs/tools/jobTool.ts';
 import { runMfaCommand } from './mfa/mfaCommand.ts';
+import { runRegisterCommand } from './fleet/registerCommand.ts';
+import { FleetSetupError } from './fleet/agentFleet.ts';
 import { systemClock, systemScheduler } from './status/statusService.ts';
 
 /** Exit codes: 2 for a usage or configuration mistake (an unsafe folder included), 3 when another agent owns the socket. */
@@ -16,9 +18,13 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'job-tool') return runJobTool(process.argv.slice(3));
   if (process.argv[2] === 'mfa') return runMfaCommand(process.argv.slice(3));
   const isRoot = process.getuid?.() === 0;
+  const args = process.argv.slice(2);
+  if (args.some((arg) => arg === '--register' || arg.startsWith('--register='))) {
+    return runRegisterCommand(args, defaultDataDir({ env: process.env, isRoot }), (line) => process.stderr.write(`${line}\n`));
+  }
   let command;
   try {
-    command = parseCommandLine(process.argv.slice(2), { env: process.env, isRoot, platform: process.platform });
+    command = parseCommandLine(args, { env: process.env, isRoot, platform: process.platform });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`keeper-agent: ${error.message}\nRun keeper-agent --help for the options.\n`);
@@ -47,7 +53,7 @@ async function main(): Promise<number> {
       process.stderr.write(`keeper-agent: ${error.message}\n`);
       return 3;
     }
-    if (error instanceof DataDirError || error instanceof UntrustedFolderError) {
+    if (error instanceof DataDirError || error instanceof UntrustedFolderError || error instanceof FleetSetupError) {
       log.error({ err: error.message }, 'keeper-agent refused to start');
       process.stderr.write(`keeper-agent: ${error.message}\n`);
       return 2;

@@ -7,6 +7,7 @@ import {
   type ApprovalStatus,
   type DecisionSummary,
 } from '../../../../shared/protocol/src/common/index.ts';
+import type { FleetApproval } from '../../../../shared/protocol/src/common/fleet.ts';
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Account } from '../identity/accounts.ts';
@@ -54,6 +55,11 @@ export interface NewApproval {
   readonly matchedPolicies: DecisionSummary['matched'];
 }
 
+/** Where requests go when the agent works with a fleet: the server owns the queue, its timers and its approvers. */
+export interface RemoteApprovals {
+  file(input: NewApproval): Promise<FleetApproval>;
+}
+
 const MINUTE = 60_000;
 /**
  * A withdrawn request: Keeper's statuses are fixed, so it ends Expired (nobody can decide it any
@@ -83,6 +89,7 @@ export class ApprovalService {
   private readonly settings: ApprovalSettings;
   private readonly accounts: (uid: number) => Promise<Account>;
   private readonly extras: ApprovalExtrasReader;
+  private readonly remote: RemoteApprovals | null;
   private readonly timers = new Map<string, () => void>();
   private readonly waiters = new Map<string, Array<(approval: Approval) => void>>();
   private readonly listeners = new Set<(approval: Approval) => void>();
@@ -96,6 +103,8 @@ export class ApprovalService {
     registry: ConnectionRegistry;
     settings: ApprovalSettings;
     accounts: (uid: number) => Promise<Account>;
+    /** With a fleet: requests are filed there and this store only mirrors them (no local timers or deciders). */
+    remote?: RemoteApprovals;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -105,6 +114,7 @@ export class ApprovalService {
     this.settings = deps.settings;
     this.accounts = deps.accounts;
     this.extras = new ApprovalExtrasReader(deps.db);
+    this.remote = deps.remote ?? null;
   }
 
   /** Re-arms the timers of open requests after a start; overdue ones move on at once. */
@@ -172,6 +182,86 @@ export class ApprovalService {
     const row = this.row(approvalId)!;
     this.audit.append({ type: 'approval.withdrawn', actorUid: uid, requestId: row.request_id, data: { approvalId } }, now);
     return this.settle(approvalId);
+  }
+
+  /**
+   * Opens a request: locally, or with a fleet, filed on the server first (offline that throws the
+   * protocol's Offline error) and mirrored here under the server's id, so waiting, reuse and
+   * consumption stay local: what runs is what this machine asked for, whatever the server says.
+   */
+  async open(input: NewApproval): Promise<Approval> {
+    if (!this.remote) return this.create(input);
+    const filed = await this.remote.file(input);
+    const existing = this.row(filed.approvalId);
+    if (existing) {
+      this.applyRemote(filed);
+      return this.view(this.row(filed.approvalId)!);
+    }
+    const now = this.clock.now();
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, cwd, justification, policies_json, created_at, expires_at)
+         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @cwd, @justification, @policies, @createdAt, @expiresAt)`,
+      )
+      .run({
+        id: filed.approvalId,
+        requestId: input.requestId,
+        uid: input.requester.uid,
+        name: input.requester.name,
+        machine: input.machine,
+        path: input.application.path,
+        sha256: input.application.sha256,
+        signer: input.application.signer ?? null,
+        commandLine: input.application.commandLine,
+        cwd: input.cwd,
+        justification: input.justification,
+        policies: JSON.stringify(input.matchedPolicies),
+        createdAt: now.toISOString(),
+        expiresAt: filed.expiresAt,
+      });
+    this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: filed.approvalId, justification: input.justification, fleet: true } }, now);
+    if (filed.status !== 'Pending') this.applyRemote(filed);
+    const row = this.row(filed.approvalId)!;
+    this.publish(row);
+    return this.view(row);
+  }
+
+  /**
+   * The fleet's news about one of this machine's requests. Only the status and the decision are
+   * taken from it, only for a request this agent filed (same id and request id) and still open: a
+   * server cannot approve anything this machine did not ask for, nor reopen or change a request.
+   * An approval is usable no longer than this agent's own setting allows.
+   */
+  applyRemote(approval: FleetApproval): void {
+    const row = this.row(approval.approvalId);
+    if (!row || row.request_id !== approval.requestId || !OPEN.includes(row.status)) return;
+    const now = this.clock.now();
+    if (approval.status === 'Pending') return;
+    if (approval.status === 'Escalated') {
+      this.db.prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status IN ('Pending', 'Escalated')`).run(approval.escalatedAt ?? now.toISOString(), approval.expiresAt, row.id);
+      this.audit.append({ type: 'approval.escalated', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, expiresAt: approval.expiresAt, fleet: true } }, now);
+      this.publish(this.row(row.id)!);
+      return;
+    }
+    const decision = approval.decision;
+    if ((approval.status === 'Approved' || approval.status === 'Denied') && decision) {
+      const cap = now.getTime() + this.settings.approvedUsableMinutes * MINUTE;
+      const usableUntil = approval.status === 'Approved' ? new Date(Math.min(cap, Date.parse(decision.usableUntil ?? '') || cap)).toISOString() : null;
+      this.db
+        .prepare(
+          `UPDATE approvals SET status = @status, decided_by_uid = @uid, decided_by_name = @name, decided_at = @at, decision_reason = @reason, usable_until = @usableUntil
+           WHERE id = @id AND status IN ('Pending', 'Escalated')`,
+        )
+        .run({ id: row.id, status: approval.status, uid: decision.by.uid, name: decision.by.name, at: now.toISOString(), reason: decision.reason, usableUntil });
+      this.audit.append(
+        { type: approval.status === 'Approved' ? 'approval.approved' : 'approval.denied', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, by: decision.by.name, reason: decision.reason, usableUntil, fleet: true } },
+        now,
+      );
+    } else {
+      this.db.prepare(`UPDATE approvals SET status = 'Expired' WHERE id = ? AND status IN ('Pending', 'Escalated')`).run(row.id);
+      this.audit.append({ type: 'approval.expired', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, fleet: true } }, now);
+    }
+    this.settle(row.id);
   }
 
   create(input: NewApproval): Approval {
@@ -371,8 +461,9 @@ export class ApprovalService {
     return this.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
   }
 
-  /** Schedules the next step of an open request: escalation or expiry. */
+  /** Schedules the next step of an open request: escalation or expiry (with a fleet, the server's timers decide). */
   private arm(row: ApprovalRow): void {
+    if (this.remote) return;
     this.timers.get(row.id)?.();
     const due = Math.max(0, new Date(row.expires_at).getTime() - this.clock.now().getTime());
     this.timers.set(

@@ -9,6 +9,7 @@ import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 import { PluginSettings } from '../jobs/pluginSettings.ts';
 import { GrantSettings } from '../elevation/grantService.ts';
 import { DEFAULT_LOGIND_DIR, DesktopSessionMode } from '../identity/desktopSessions.ts';
+import { policyPaths } from '../fleet/policySync.ts';
 
 /** Per-connection and agent-wide limits on the socket (all have safe defaults). */
 export const ConnectionLimits = z.strictObject({
@@ -46,6 +47,8 @@ export const AgentOptions = z.object({
   policies: z.string().min(1),
   jobs: z.string().min(1),
   offline: z.boolean(),
+  /** The fleet server this machine registered with (keeper-agent --fleet URL --register …), or null to work alone. */
+  fleet: z.url({ protocol: /^https$/ }).nullable(),
   healthPort: z.number().int().min(0).max(65535),
   logLevel: LogLevel,
   approvals: ApprovalSettings,
@@ -67,6 +70,7 @@ const ConfigFile = z
     policies: z.string().min(1),
     jobs: z.string().min(1),
     offline: z.boolean(),
+    fleet: z.string().min(1),
     healthPort: z.number().int().min(0).max(65535),
     logLevel: LogLevel,
     /** Approver roles and approval timeouts (config file only). */
@@ -88,6 +92,8 @@ const ConfigFile = z
 export const HELP = `Usage: keeper-agent [options]
        keeper-agent job-tool version-info|job-run-retention ARGS…   (the default jobs' tools)
        keeper-agent mfa issue --user NAME [--data-dir DIR]   (a one-time MFA enrollment code)
+       keeper-agent --fleet URL --register -|@FILE|TOKEN [--data-dir DIR] [--machine-name NAME]
+                    (registers this machine with a fleet server once; - reads the token from stdin)
 
 The Keeper endpoint agent: owns policy, decisions, approvals, MFA and audit, and serves the
 desktop suite over a local socket.
@@ -103,6 +109,9 @@ Options:
   --jobs DIR           folder of Keeper job JSON files (default: the embedded jobs)
   --config FILE        JSON file with the same settings in camelCase; flags override it
   --offline            start with the backend unreachable (offline mode)
+  --fleet URL          work with the fleet server this machine registered with (https://HOST:PORT):
+                       policies and jobs come from it (kept in DATA_DIR/fleet/current, so
+                       --policies/--jobs are refused with it), approvals go to its approvers
   --health-port N      loopback port for GET /health, 0 for any free port (default: ${DEFAULT_HEALTH_PORT})
   --log-level LEVEL    Critical, Error, Warning, Information, Debug or Trace (default: Warning)
   --desktop-sessions logind|local-login
@@ -144,6 +153,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
         jobs: { type: 'string' },
         config: { type: 'string' },
         offline: { type: 'boolean' },
+        fleet: { type: 'string' },
         'health-port': { type: 'string' },
         'log-level': { type: 'string' },
         'desktop-sessions': { type: 'string' },
@@ -160,13 +170,23 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
 
   const file = values.config ? readConfigFile(values.config) : {};
   const healthPort = values['health-port'] === undefined ? undefined : Number(values['health-port']);
+  const dataDir = resolve(values['data-dir'] ?? file.dataDir ?? defaultDataDir(environment));
+  const fleet = values.fleet ?? file.fleet ?? null;
+  const policies = values.policies ?? file.policies;
+  const jobs = values.jobs ?? file.jobs;
+  // With a fleet, the agent decides only from the set the fleet sent, kept in a folder the agent made itself.
+  if (fleet !== null && (policies !== undefined || jobs !== undefined)) {
+    throw new UsageError('--fleet takes the policies and jobs from the fleet server; leave out --policies and --jobs');
+  }
+  const fleetFolders = policyPaths(dataDir);
   const merged = {
     socket: values.socket ?? file.socket ?? defaultAgentSocket(environment),
-    dataDir: resolve(values['data-dir'] ?? file.dataDir ?? defaultDataDir(environment)),
+    dataDir,
     dataDirExplicit: (values['data-dir'] ?? file.dataDir) !== undefined,
-    policies: resolve(values.policies ?? file.policies ?? join(resourcesDir, 'policies')),
-    jobs: resolve(values.jobs ?? file.jobs ?? join(resourcesDir, 'jobs')),
+    policies: fleet !== null ? fleetFolders.policies : resolve(policies ?? join(resourcesDir, 'policies')),
+    jobs: fleet !== null ? fleetFolders.jobs : resolve(jobs ?? join(resourcesDir, 'jobs')),
     offline: values.offline ?? file.offline ?? false,
+    fleet,
     healthPort: healthPort ?? file.healthPort ?? DEFAULT_HEALTH_PORT,
     logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
     approvals: file.approvals ?? {},

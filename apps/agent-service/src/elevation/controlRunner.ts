@@ -1,4 +1,4 @@
-import type { Approval, DecisionSummary, PromptShow, ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, type Approval, type DecisionSummary, type PromptShow, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalService.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
@@ -64,6 +64,18 @@ export interface FlowResult {
 
 function denied(reason: string, reasonDetail: ReasonDetail): FlowResult {
   return { state: 'denied', reason, reasonDetail };
+}
+
+/**
+ * A request the fleet could not take: unreachable is the seed's offline rule (the same reason as a
+ * decision made offline), any other refusal is the server's own words.
+ */
+function filingFailed(error: unknown): FlowResult {
+  if (error instanceof AgentError && error.code === AgentErrorCodes.Offline) {
+    return denied('The agent is offline, and APPROVAL needs a network connection.', { code: 'offline-needs-network', values: { controls: ['APPROVAL'] } });
+  }
+  const message = (error as Error).message;
+  return denied(`The fleet server refused the approval request: ${message}`, { code: 'approval-fleet-refused', values: { message } });
 }
 
 /** The justification prompt (JUSTIFY, and the reason every approval request carries). */
@@ -285,15 +297,19 @@ export async function runControls(
           const justification = await askJustification(request, broker, settings, online, control);
           if (typeof justification !== 'string') return justification;
           progress.passed('JUSTIFY', { justification });
-          approval = approvals.create({
-            requestId: request.requestId,
-            requester: { uid: request.uid, name: request.userName },
-            machine: request.machine,
-            application: { path, sha256, commandLine, signer: request.signer ?? null },
-            cwd: request.cwd,
-            justification,
-            matchedPolicies: request.decision.matched,
-          });
+          try {
+            approval = await approvals.open({
+              requestId: request.requestId,
+              requester: { uid: request.uid, name: request.userName },
+              machine: request.machine,
+              application: { path, sha256, commandLine, signer: request.signer ?? null },
+              cwd: request.cwd,
+              justification,
+              matchedPolicies: request.decision.matched,
+            });
+          } catch (error) {
+            return filingFailed(error);
+          }
         }
         progress.asking(control);
         const decided = await awaitApproval(request, approval, broker, approvals, abandoned);

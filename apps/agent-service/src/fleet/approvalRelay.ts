@@ -44,7 +44,8 @@ export class ApprovalRelay {
 
   async list(actor: FleetActor, params: z.infer<typeof ApprovalsListParams>): Promise<z.infer<typeof RelayListResponse>> {
     try {
-      return await this.http().call('POST', '/v1/approvals/list', RelayListResponse, { actor, ...(params ?? {}) });
+      // The verified actor last: nothing in the params can replace it.
+      return await this.http().call('POST', '/v1/approvals/list', RelayListResponse, { ...(params ?? {}), actor });
     } catch (error) {
       throw toAgentError(error);
     }
@@ -52,7 +53,7 @@ export class ApprovalRelay {
 
   async decide(actor: FleetActor, params: z.infer<typeof ApprovalsDecideParams>): Promise<FleetApproval> {
     try {
-      return await this.http().call('POST', '/v1/approvals/decide', FleetApproval, { actor, ...params });
+      return await this.http().call('POST', '/v1/approvals/decide', FleetApproval, { ...params, actor });
     } catch (error) {
       throw toAgentError(error);
     }

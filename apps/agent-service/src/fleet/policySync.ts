@@ -15,6 +15,17 @@ export function policyPaths(dataDir: string) {
   return { root, policies: join(root, 'policies'), jobs: join(root, 'jobs'), state: join(fleetDir(dataDir), 'policy-state.json') };
 }
 
+/**
+ * Before the first sync the agent decides from an empty set (the default outcome applies), in
+ * folders it makes itself under its private data folder, so nobody else can have planted them.
+ */
+export function ensurePolicyFolders(dataDir: string): void {
+  const paths = policyPaths(dataDir);
+  if (existsSync(paths.root)) return;
+  mkdirSync(paths.policies, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.jobs, { recursive: true, mode: 0o700 });
+}
+
 export function readSyncState(dataDir: string): SyncState | null {
   const { state } = policyPaths(dataDir);
   return existsSync(state) ? SyncState.parse(JSON.parse(readFileSync(state, 'utf8'))) : null;

@@ -15,7 +15,7 @@ export const POLICY_PLUGIN = 'KeeperPolicy';
  */
 export class PolicyService {
   private current: PolicySet;
-  private readonly watcher: { close(): void };
+  private watcher: { close(): void };
   private readonly dir: string;
   private readonly status: StatusService;
   private readonly log: Logger;
@@ -41,6 +41,15 @@ export class PolicyService {
 
   close(): void {
     this.watcher.close();
+  }
+
+  /** The folder was replaced as a whole (a fleet policy set swapped in by rename): watch the new one and load it. */
+  refresh(): void {
+    this.watcher.close();
+    this.watcher = watchPolicyDirectory(this.dir, () => {
+      this.current = this.reload();
+    });
+    this.current = this.reload();
   }
 
   /** A reload of a folder that became writable by others keeps the policies in effect. */

@@ -39,6 +39,8 @@ import { StatusService, type Clock, type Scheduler } from '../status/statusServi
 import { loadAgentId, openAgentDatabase } from '../store/database.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { prepareDataDir } from './dataDir.ts';
+import { connectFleet, prepareFleet, type AgentFleet } from '../fleet/agentFleet.ts';
+import { QueueHints } from '../fleet/queueHints.ts';
 
 export interface RunningAgent {
   readonly socketPath: string;
@@ -65,6 +67,7 @@ function refuse(socket: net.Socket, message: string): void {
 /** The agent's composition root: store, status, socket server and health endpoint, in start order. */
 export async function startAgent(options: AgentOptions, { log, clock, scheduler, isRoot }: AgentDependencies): Promise<RunningAgent> {
   prepareDataDir(options.dataDir, options.dataDirExplicit, process.getuid?.() ?? 0);
+  if (options.fleet) prepareFleet(options.dataDir, options.fleet, process.getuid?.() ?? 0);
   // Checked before anything is opened: a refused folder must leave nothing behind.
   for (const [dir, what] of [[options.policies, 'policies'], [options.jobs, 'jobs']] as const) {
     const refused = untrustedFolder(dir, what);
@@ -77,9 +80,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       version: AGENT_VERSION,
       agentId: loadAgentId(db, startedAt),
       startedAt,
-      backend: 'embedded',
+      backend: options.fleet ? 'server' : 'embedded',
       logLevel: options.logLevel,
-      online: !options.offline,
+      // With a fleet, online means the fleet answers: offline until the first health check does.
+      online: !options.offline && !options.fleet,
       healthUrl: null,
     },
     clock,
@@ -95,7 +99,18 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const mfa = new MfaService(db, options.dataDir, clock, audit);
   const programs = new ProgramFiles({ audit, log, clock, agentUid: process.getuid?.() ?? 0, holdMs: EXECUTION_GRANT_MINUTES * 60_000 });
   const runs = new RunService(db, clock, audit, programs);
-  const approvals = new ApprovalService({ db, clock, scheduler, audit, registry, settings: options.approvals, accounts: lookupAccountAsync });
+  let fleet: AgentFleet | null = null;
+  let queueHints: QueueHints | null = null;
+  const approvals = new ApprovalService({
+    db,
+    clock,
+    scheduler,
+    audit,
+    registry,
+    settings: options.approvals,
+    accounts: lookupAccountAsync,
+    ...(options.fleet ? { remote: { file: (input) => fleet!.approvals.file(input) } } : {}),
+  });
   approvals.resume();
   const grants = new GrantService({ db, clock, scheduler, audit, settings: options.grants });
   grants.resume();
@@ -115,7 +130,29 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     status.setPlugin(Plugins.jobs, load.errors.length === 0 ? 'Healthy' : 'Unhealthy', load.errors.length === 0 ? undefined : `${load.errors.length} problem(s) in job files`);
   };
   loadJobs();
-  const jobsWatcher = watchJobDirectory(options.jobs, loadJobs);
+  let jobsWatcher = watchJobDirectory(options.jobs, loadJobs);
+  if (options.fleet) {
+    fleet = connectFleet({
+      dataDir: options.dataDir,
+      db,
+      audit,
+      status,
+      clock,
+      log,
+      forcedOffline: options.offline,
+      onApprovalUpdated: (approval) => approvals.applyRemote(approval),
+      onQueueChanged: (approvalId) => queueHints?.changed(approvalId),
+      // The set is swapped in by renaming its folder: watch the new folders and load them now.
+      onPolicySet: () => {
+        policies.refresh();
+        jobsWatcher.close();
+        jobsWatcher = watchJobDirectory(options.jobs, loadJobs);
+        loadJobs();
+      },
+    });
+    const link = fleet;
+    queueHints = new QueueHints({ relay: () => link.client.relay, registry, accounts: lookupAccountAsync, watch: (on) => link.client.watchQueue(on) });
+  }
   const sinks = [
     ...(options.audit.jsonl ? [jsonLinesSink(options.audit.jsonl)] : []),
     ...(options.audit.syslog ? [syslogSink(options.audit.syslog)] : []),
@@ -150,7 +187,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     ...elevationHandlers(elevation, broker, runs),
     ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', programs, audit }),
     ...mfaHandlers(mfa, audit, clock),
-    ...approvalHandlers(approvals),
+    ...approvalHandlers(approvals, fleet && queueHints ? { relay: fleet.client.relay, accounts: lookupAccountAsync, audit, clock, log, hints: queueHints } : undefined),
     ...jobsRuntime.handlers(approvals),
   ];
   const sockets = new Set<net.Socket>();
@@ -192,6 +229,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     );
   } catch (error) {
     stopForwarding();
+    fleet?.stop();
     jobsWatcher.close();
     await jobs.stop();
     policies.close();
@@ -214,6 +252,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     status.setPlugin(Plugins.health, 'Failed', `cannot listen on 127.0.0.1:${options.healthPort}: ${(error as Error).message}`);
     log.error({ port: options.healthPort, err: (error as Error).message }, 'health endpoint unavailable');
   }
+  fleet?.start();
   void jobs.fire('Startup', {}).catch((error: unknown) => log.error({ err: (error as Error).message }, 'startup jobs failed'));
   log.info({ socket: options.socket, health: health?.url, version: AGENT_VERSION }, 'keeper-agent started');
 
@@ -227,6 +266,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         stopForwarding();
         broker.closeAll();
         jobsRuntime.desktopTasks.closeAll();
+        fleet?.stop();
         approvals.stop();
         grants.stop();
         runs.stopAll();

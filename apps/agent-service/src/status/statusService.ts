@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, LogLevel, PluginState, PluginStatus, PolicySummary } from '../../../../shared/protocol/src/common/index.ts';
+import type { AgentStatus, FleetLink, LogLevel, PluginState, PluginStatus, PolicySummary } from '../../../../shared/protocol/src/common/index.ts';
 
 export interface Clock {
   now(): Date;
@@ -25,6 +25,7 @@ export class StatusService {
   private readonly plugins = new Map<string, PluginStatus>();
   private readonly events = new EventEmitter<{ changed: [AgentStatus] }>();
   private policies: PolicySummary = { active: 0, collections: 0, files: 0, errors: [], loadedAt: null };
+  private fleet: FleetLink | null = null;
 
   private readonly facts: StatusFacts;
   private readonly clock: Clock;
@@ -43,6 +44,11 @@ export class StatusService {
 
   setPolicies(summary: PolicySummary): void {
     this.policies = summary;
+    this.publish();
+  }
+
+  setFleet(fleet: FleetLink): void {
+    this.fleet = fleet;
     this.publish();
   }
 
@@ -79,6 +85,7 @@ export class StatusService {
       healthUrl: this.facts.healthUrl,
       plugins: [...this.plugins.values()],
       policies: this.policies,
+      ...(this.fleet ? { fleet: this.fleet } : {}),
     };
   }
 

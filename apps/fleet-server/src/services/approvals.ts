@@ -46,6 +46,8 @@ export function toApproval(r: ApprovalRow): FleetApproval {
     requester: { uid: r.requester_uid, name: r.requester_name },
     machine: r.machine_name,
     application: r.application,
+    // The approver's window reads `cwd` (the agent protocol's field); a relayed list keeps only Approval's fields.
+    cwd: r.working_directory,
     justification: r.justification,
     matchedPolicies: r.matched_policies,
     createdAt: r.created_at.toISOString(),

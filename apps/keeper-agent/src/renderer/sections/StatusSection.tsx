@@ -1,9 +1,41 @@
 import { useTranslation } from 'react-i18next';
-import type { AgentStatus } from '../../../../../shared/protocol/src/common/methods/agent.ts';
+import type { AgentStatus, FleetLink } from '../../../../../shared/protocol/src/common/methods/agent.ts';
 import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { StatusBadge } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { splitDuration, useNow } from '../../../../../shared/ui/src/useNow.ts';
 import { LogLevelControl } from './LogLevelControl.tsx';
+
+/** The fleet server the agent works with, and the policy set it last received from it. */
+function FleetFacts({ fleet, dateFormat }: { fleet: FleetLink; dateFormat: Intl.DateTimeFormat }) {
+  const { t } = useTranslation('agent');
+  return (
+    <>
+      <dt>{t('fleet.url')}</dt>
+      <dd>
+        <StatusBadge tone={fleet.online ? 'ok' : 'warn'} label={fleet.online ? t('fleet.reachable') : t('fleet.unreachable')} testId="fleet-state" />{' '}
+        <span className="kp-mono" data-testid="fleet-url" {...raw()}>
+          {fleet.url}
+        </span>
+      </dd>
+      <dt>{t('fleet.group')}</dt>
+      <dd data-testid="fleet-group" {...raw()}>
+        {fleet.group}
+      </dd>
+      <dt>{t('fleet.policyVersion')}</dt>
+      <dd data-testid="fleet-policy-version">{fleet.policyVersion === null ? t('fleet.notSynced') : t('fleet.policyVersionValue', { version: fleet.policyVersion })}</dd>
+      <dt>{t('fleet.lastSync')}</dt>
+      <dd data-testid="fleet-last-sync">
+        {fleet.lastSync === null ? (
+          t('fleet.notSynced')
+        ) : (
+          <time dateTime={fleet.lastSync} {...raw()}>
+            {dateFormat.format(new Date(fleet.lastSync))}
+          </time>
+        )}
+      </dd>
+    </>
+  );
+}
 
 /** Connection facts about the agent itself: backend, version, uptime, log level, identity. */
 export function StatusSection({ status, live }: { status: AgentStatus; live: boolean }) {
@@ -46,6 +78,7 @@ export function StatusSection({ status, live }: { status: AgentStatus; live: boo
         <dd className="kp-mono" {...raw(status.healthUrl !== null)}>
           {status.healthUrl ?? t('notAvailable')}
         </dd>
+        {status.fleet && <FleetFacts fleet={status.fleet} dateFormat={dateFormat} />}
       </dl>
     </section>
   );

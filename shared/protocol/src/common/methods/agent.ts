@@ -24,6 +24,18 @@ export const PolicySummary = z.object({
   loadedAt: z.iso.datetime().nullable(),
 });
 
+/** The fleet server this agent works with (`keeper-agent --fleet URL`), and the policy set it last received. */
+export const FleetLink = z.object({
+  url: z.url(),
+  machineId: z.string(),
+  group: z.string(),
+  /** Whether the fleet server answers now. */
+  online: z.boolean(),
+  /** The group's policy set version in effect, null before the first sync. */
+  policyVersion: z.number().int().nonnegative().nullable(),
+  lastSync: z.iso.datetime().nullable(),
+});
+
 export const AgentStatus = z.object({
   version: z.string(),
   agentId: z.string(),
@@ -36,6 +48,8 @@ export const AgentStatus = z.object({
   healthUrl: z.url().nullable(),
   plugins: z.array(PluginStatus),
   policies: PolicySummary,
+  /** Present when the agent works with a fleet server. */
+  fleet: FleetLink.optional(),
 });
 
 /** `agent.status`: a snapshot of the agent's health. */
@@ -62,3 +76,4 @@ export type PluginStatus = z.infer<typeof PluginStatus>;
 export type PluginState = z.infer<typeof PluginState>;
 export type LogLevel = z.infer<typeof LogLevel>;
 export type PolicySummary = z.infer<typeof PolicySummary>;
+export type FleetLink = z.infer<typeof FleetLink>;

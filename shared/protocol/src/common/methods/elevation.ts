@@ -54,6 +54,8 @@ export const ReasonDetail = z.discriminatedUnion('code', [
   reason('operator-denied', {}),
   ...promptFailures('mfa'),
   reason('approval-requester-left', {}),
+  // The fleet server refused to file the request (e.g. this machine was revoked); `message` is the server's.
+  reason('approval-fleet-refused', { message: Text }),
   reason('approval-withdrawn', {}),
   reason('approval-denied', { approver: Text }),
   reason('approval-denied-comment', { approver: Text, comment: Text }),
