@@ -24,6 +24,7 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
   let scheduler: ManualScheduler;
   let engine: JobEngine;
   let broker: DesktopTaskBroker;
+  let registry: ConnectionRegistry;
   let desktop: ConnectionContext;
   let desktopEnd: MessageConnection;
   let received: Promise<JobsDesktopTask>;
@@ -34,7 +35,7 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     scheduler = new ManualScheduler(Date.parse('2030-01-01T00:00:00Z'));
     const clock = { now: () => new Date(scheduler.now) };
     const audit = new AuditLog(db);
-    const registry = new ConnectionRegistry();
+    registry = new ConnectionRegistry();
     broker = new DesktopTaskBroker(registry, clock, scheduler, audit);
     engine = new JobEngine({ db, clock, scheduler, audit, platform: 'linux', pluginSettings: () => true, deliverToDesktop: broker.deliver });
 
@@ -81,5 +82,17 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     expect(broker.done(desktop, { deliveryId: task.deliveryId, outcome: 'completed' })).toEqual({ accepted: true });
     expect(await run).toMatchObject({ status: 'succeeded', tasks: [{ taskId: 'toast', status: 'succeeded' }] });
     expect(scheduler.pending).toBe(0);
+  });
+
+  it('takes the console user from verified desktops only, whatever connected last', () => {
+    expect(broker.consoleUid()).toBe(1000);
+    const claimed: ConnectionContext = {
+      connectionId: 'c2',
+      peer: { uid: 65534, gid: 65534, pid: 2, userName: 'nobody' },
+      connection: desktop.connection,
+      session: { sessionId: 's2', clientKind: 'desktop', desktop: { verified: false, reason: 'system-account' } },
+    };
+    registry.add(claimed);
+    expect(broker.consoleUid()).toBe(1000);
   });
 });

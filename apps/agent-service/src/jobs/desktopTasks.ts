@@ -10,7 +10,7 @@ import {
 import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
-import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { isVerifiedDesktop, type ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Clock, Scheduler } from '../status/statusService.ts';
 import type { DesktopDelivery, ResolvedTask } from './jobEngine.ts';
 import { jobReasons } from './jobReasons.ts';
@@ -97,9 +97,12 @@ export class DesktopTaskBroker {
     return { accepted: true };
   }
 
-  /** The console user: the one whose desktop session connected last (null when none is connected). */
+  /**
+   * The console user: the one whose verified desktop session connected last (null when none is
+   * connected). A connection that only says it is a desktop must not make its user the console user.
+   */
   consoleUid(): number | null {
-    const desktops = this.registry.withSession().filter((c) => c.session?.clientKind === 'desktop' && c.peer.uid !== null);
+    const desktops = this.registry.withSession().filter((c) => isVerifiedDesktop(c) && c.peer.uid !== null);
     return desktops.at(-1)?.peer.uid ?? null;
   }
 
