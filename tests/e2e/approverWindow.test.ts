@@ -75,6 +75,12 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     notifySend.cleanup();
   });
 
+  it('a new approver’s first view, the empty queue, says so and passes axe in light and dark', async () => {
+    await eventually(() => page.getByTestId('queue-empty').isVisible()).toBe(true);
+    expect(await page.getByTestId('queue').getAttribute('aria-describedby')).toBe('queue-empty');
+    expect(await auditThemes(page, 'approver-queue-empty')).toEqual([]);
+  });
+
   it('a new request appears live with a toast and everything to decide; approved (1 h) by keyboard, the requester runs', async () => {
     const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Patch Tuesday: updating the VPN client');
     const requestId = await requester.requestId;

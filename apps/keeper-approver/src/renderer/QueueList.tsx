@@ -12,6 +12,7 @@ import { requesterName } from './queueFilter.ts';
 import { approverActions } from './store.ts';
 
 const ROW_HEIGHT = 56;
+const EMPTY_ID = 'queue-empty';
 export const rowId = (approvalId: string) => `request-${approvalId}`;
 
 /**
@@ -28,46 +29,50 @@ export function QueueList({ rows, currentId, selected }: { rows: readonly Approv
     if (currentIndex >= 0) virtualizer.scrollToIndex(currentIndex, { align: 'auto' });
   }, [currentIndex, virtualizer]);
 
+  // The empty message sits beside the listbox, not in it: a listbox may own options only.
   return (
-    <div
-      ref={scrollRef}
-      className="ka-list"
-      role="listbox"
-      tabIndex={0}
-      aria-label={t('list.label', { count: rows.length })}
-      aria-multiselectable="true"
-      aria-activedescendant={currentIndex >= 0 ? rowId(rows[currentIndex]!.approvalId) : undefined}
-      data-testid="queue"
-      onFocus={() => {
-        if (currentIndex < 0 && rows[0]) approverActions.show(rows[0].approvalId);
-      }}
-    >
+    <>
+      <div
+        ref={scrollRef}
+        className="ka-list"
+        role="listbox"
+        tabIndex={0}
+        aria-label={t('list.label', { count: rows.length })}
+        aria-describedby={rows.length === 0 ? EMPTY_ID : undefined}
+        aria-multiselectable="true"
+        aria-activedescendant={currentIndex >= 0 ? rowId(rows[currentIndex]!.approvalId) : undefined}
+        data-testid="queue"
+        onFocus={() => {
+          if (currentIndex < 0 && rows[0]) approverActions.show(rows[0].approvalId);
+        }}
+      >
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((item, slot) => {
+            const approval = rows[item.index]!;
+            return (
+              // Keyed by the slot, not the request: when the filter changes, the same row elements take
+              // the new requests' text instead of being removed and created again.
+              <QueueRow
+                key={slot}
+                approval={approval}
+                position={item.index + 1}
+                setSize={rows.length}
+                start={item.start}
+                size={item.size}
+                isSelected={selected.has(approval.approvalId)}
+                isCurrent={approval.approvalId === currentId}
+                t={t}
+              />
+            );
+          })}
+        </div>
+      </div>
       {rows.length === 0 ? (
-        <p className="ka-empty" data-testid="queue-empty">
+        <p id={EMPTY_ID} className="ka-empty" data-testid="queue-empty">
           {t('list.empty')}
         </p>
       ) : null}
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualizer.getVirtualItems().map((item, slot) => {
-          const approval = rows[item.index]!;
-          return (
-            // Keyed by the slot, not the request: when the filter changes, the same row elements take
-            // the new requests' text instead of being removed and created again.
-            <QueueRow
-              key={slot}
-              approval={approval}
-              position={item.index + 1}
-              setSize={rows.length}
-              start={item.start}
-              size={item.size}
-              isSelected={selected.has(approval.approvalId)}
-              isCurrent={approval.approvalId === currentId}
-              t={t}
-            />
-          );
-        })}
-      </div>
-    </div>
+    </>
   );
 }
 
