@@ -219,6 +219,7 @@ export default defineConfig(
       '**/*.{js,cjs,mjs}',
       '!apps/agent-service/bin/keeper-agent.js',
       '!apps/fleet-server/bin/keeper-fleet.js',
+      '!apps/run-as/bin/*.js',
     ],
   },
 
@@ -231,11 +232,11 @@ export default defineConfig(
   // The agent's launcher: plain JS on purpose (an old Node must parse it), linted without type info.
   {
     name: 'keeper/agent-bin',
-    files: ['apps/agent-service/bin/keeper-agent.js', 'apps/fleet-server/bin/keeper-fleet.js'],
+    files: ['apps/agent-service/bin/keeper-agent.js', 'apps/fleet-server/bin/keeper-fleet.js', 'apps/run-as/bin/*.js'],
     languageOptions: {
       ecmaVersion: 'latest',
       sourceType: 'module',
-      globals: { process: 'readonly', console: 'readonly' },
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
     },
   },
 

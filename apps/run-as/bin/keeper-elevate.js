@@ -8,4 +8,5 @@ if (major < 24) {
   );
   process.exit(1);
 }
-await import('../src/keeperElevate.ts');
+const { startCli } = await import('./startCli.js');
+await startCli('keeper-elevate', new URL('../src/keeperElevate.ts', import.meta.url));

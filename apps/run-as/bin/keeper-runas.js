@@ -8,4 +8,5 @@ if (major < 24) {
   );
   process.exit(1);
 }
-await import('../src/keeperRunas.ts');
+const { startCli } = await import('./startCli.js');
+await startCli('keeper-runas', new URL('../src/keeperRunas.ts', import.meta.url));

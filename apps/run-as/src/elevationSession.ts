@@ -1,24 +1,19 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
-import {
-  AgentError,
-  ElevationExited,
-  ElevationInput,
-  ElevationOutput,
-  ElevationRequest,
-  ElevationRun,
-  ElevationUpdated,
-  PROTOCOL_VERSION,
-  SessionHello,
-  type ElevationStatusResult,
-} from '../../../shared/protocol/src/common/index.ts';
+import { config as zodConfig } from 'zod';
+import { AgentError } from '../../../shared/protocol/src/common/errors.ts';
+import type { ElevationStatusResult } from '../../../shared/protocol/src/common/methods/prompt.ts';
+import { PROTOCOL_VERSION, SessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
 import { AgentClient } from '../../../shared/protocol/src/node/agentClient.ts';
 import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../shared/protocol/src/node/socketPath.ts';
+import { Exit, sayAs } from './cliArgs.ts';
 import { resolveCommand } from './resolveCommand.ts';
 
-/** Exit statuses both CLIs share (besides the program's own). */
-export const Exit = { denied: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
+type ElevationMethods = typeof import('./elevationMethods.ts');
+
+// Each schema is parsed once or twice per call: compiling zod's fast path (new Function) costs more
+// than it saves. Not `z.config`: vite.cli.config.ts declares `z.*` calls pure, so that one would be dropped.
+zodConfig({ jitless: true });
 
 const WAITING: Record<string, string> = {
   JUSTIFY: 'Waiting for your justification in the Keeper window…',
@@ -27,44 +22,6 @@ const WAITING: Record<string, string> = {
   OPERATORAPPROVAL: 'Waiting for your approval in the Keeper window…',
   NOTIFY: 'Please read the notice in the Keeper window…',
 };
-
-export interface CliSpec {
-  /** The program's name, the prefix of every line it prints. */
-  readonly name: string;
-  readonly help: string;
-  /** Options of this CLI besides --socket and --help; each takes a value. */
-  readonly valueOptions: readonly string[];
-}
-
-export type ParsedCli = { kind: 'exit'; code: number } | { kind: 'run'; values: Record<string, string | undefined>; command: string; args: string[] };
-
-export const sayAs = (name: string) => (line: string) => process.stderr.write(`${name}: ${line}\n`);
-
-/** Like sudo, options end at the command: everything from COMMAND on belongs to it. */
-export function parseCli(spec: CliSpec, argv: readonly string[]): ParsedCli {
-  const say = sayAs(spec.name);
-  const commandAt = firstPositional(argv, ['--socket', ...spec.valueOptions.map((o) => `--${o}`)]);
-  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = { socket: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
-  for (const option of spec.valueOptions) options[option] = { type: 'string' };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: argv.slice(0, commandAt), allowPositionals: false, strict: true, options }).values;
-  } catch (error) {
-    say((error as Error).message);
-    return { kind: 'exit', code: Exit.usage };
-  }
-  if (values['help'] === true) {
-    process.stdout.write(spec.help);
-    return { kind: 'exit', code: 0 };
-  }
-  const [command, ...args] = argv.slice(commandAt);
-  if (!command) {
-    process.stderr.write(spec.help);
-    return { kind: 'exit', code: Exit.usage };
-  }
-  const strings = Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-  return { kind: 'run', values: strings, command, args };
-}
 
 export interface ElevationAsk {
   readonly name: string;
@@ -94,9 +51,12 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     defaultSocketPath({ platform: process.platform, env: process.env, systemSocketExists: existsSync(SYSTEM_SOCKET_PATH), homedir: homedir() });
 
   let client: AgentClient;
+  let methods: ElevationMethods;
   try {
     client = await AgentClient.connect(socket);
-    await client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'run-as', name: ask.name, version: '1' } });
+    const hello = client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'run-as', name: ask.name, version: '1' } });
+    // The hello is on its way: the elevation schemas are built while the agent answers it.
+    [, methods] = await Promise.all([hello, import('./elevationMethods.ts')]);
   } catch (error) {
     say(`cannot reach the Keeper agent at ${socket}: ${(error as Error).message}`);
     return Exit.unreachable;
@@ -111,13 +71,13 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
 
   const updates: ElevationStatusResult[] = [];
   let onUpdate: () => void = () => {};
-  client.onNotification(ElevationUpdated, (update) => {
+  client.onNotification(methods.ElevationUpdated, (update) => {
     updates.push(update);
     onUpdate();
   });
   let result;
   try {
-    result = await client.request(ElevationRequest, { executable, arguments: [...ask.args], cwd: process.cwd(), ...(ask.runAs !== undefined ? { runAs: { user: ask.runAs } } : {}) });
+    result = await client.request(methods.ElevationRequest, { executable, arguments: [...ask.args], cwd: process.cwd(), ...(ask.runAs !== undefined ? { runAs: { user: ask.runAs } } : {}) });
   } catch (error) {
     say(error instanceof AgentError ? error.message : String(error));
     client.close();
@@ -166,22 +126,22 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     client.close();
     return Exit.denied;
   }
-  return runAllowed(client, requestId, lost, say);
+  return runAllowed(client, methods, requestId, lost, say);
 }
 
-async function runAllowed(client: AgentClient, requestId: string, lost: Promise<number>, say: (line: string) => void): Promise<number> {
+async function runAllowed(client: AgentClient, methods: ElevationMethods, requestId: string, lost: Promise<number>, say: (line: string) => void): Promise<number> {
   const exited = new Promise<number>((resolve) => {
-    client.onNotification(ElevationExited, ({ code, signal }) => resolve(code ?? 128 + signalNumber(signal)));
+    client.onNotification(methods.ElevationExited, ({ code, signal }) => resolve(code ?? 128 + signalNumber(signal)));
   });
   const chunks: Array<{ stream: 'stdout' | 'stderr'; data: string }> = [];
   let runId: string | null = null;
   const write = (stream: 'stdout' | 'stderr', data: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(Buffer.from(data, 'base64'));
-  client.onNotification(ElevationOutput, (output) => {
+  client.onNotification(methods.ElevationOutput, (output) => {
     if (runId === null) chunks.push(output);
     else if (output.runId === runId) write(output.stream, output.data);
   });
   try {
-    runId = (await client.request(ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
+    runId = (await client.request(methods.ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
   } catch (error) {
     say(error instanceof AgentError ? error.message : String(error));
     client.close();
@@ -189,10 +149,10 @@ async function runAllowed(client: AgentClient, requestId: string, lost: Promise<
   }
   for (const chunk of chunks.splice(0)) write(chunk.stream, chunk.data);
   const id = runId;
-  process.stdin.on('data', (data: Buffer) => void client.request(ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}));
-  process.stdin.on('end', () => void client.request(ElevationInput, { runId: id, eof: true }).catch(() => {}));
+  process.stdin.on('data', (data: Buffer) => void client.request(methods.ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}));
+  process.stdin.on('end', () => void client.request(methods.ElevationInput, { runId: id, eof: true }).catch(() => {}));
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => void client.request(ElevationInput, { runId: id, signal }).catch(() => {}));
+    process.on(signal, () => void client.request(methods.ElevationInput, { runId: id, signal }).catch(() => {}));
   }
   const code = await Promise.race([exited, lost]);
   process.stdin.destroy();
@@ -200,23 +160,7 @@ async function runAllowed(client: AgentClient, requestId: string, lost: Promise<
   return code;
 }
 
-/** Index of the command: after `--`, or the first argument that is neither an option nor its value. */
-function firstPositional(argv: readonly string[], takesValue: readonly string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') return i + 1;
-    if (takesValue.includes(arg)) i++;
-    else if (!arg.startsWith('-')) return i;
-  }
-  return argv.length;
-}
-
 function signalNumber(signal: string | null): number {
   const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
   return signal ? (numbers[signal] ?? 0) : 0;
-}
-
-/** A command line a POSIX shell reads back as the same words. */
-export function shellLine(words: readonly string[]): string {
-  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(' ');
 }

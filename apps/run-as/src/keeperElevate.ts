@@ -1,4 +1,4 @@
-import { elevate, parseCli, shellLine } from './elevationSession.ts';
+import { parseCli, shellLine } from './cliArgs.ts';
 
 const HELP = `Usage: keeper-elevate [--socket PATH] [--] COMMAND [ARG…]
 
@@ -12,6 +12,8 @@ offline, 2 for a usage error, 3 when the Keeper agent cannot be reached.
 async function main(): Promise<number> {
   const cli = parseCli({ name: 'keeper-elevate', help: HELP, valueOptions: [] }, process.argv.slice(2));
   if (cli.kind === 'exit') return cli.code;
+  // Loaded only now: --help and usage errors never evaluate the protocol's schemas.
+  const { elevate } = await import('./elevationSession.ts');
   return elevate({ name: 'keeper-elevate', socket: cli.values['socket'], command: cli.command, args: cli.args, rerun: shellLine(['keeper-elevate', cli.command, ...cli.args]) });
 }
 

@@ -1,4 +1,4 @@
-import { elevate, Exit, parseCli, sayAs, shellLine } from './elevationSession.ts';
+import { Exit, parseCli, sayAs, shellLine } from './cliArgs.ts';
 
 const HELP = `Usage: keeper-runas --user NAME [--socket PATH] [--] COMMAND [ARG…]
 
@@ -18,6 +18,8 @@ async function main(): Promise<number> {
     sayAs('keeper-runas')('--user NAME is required (use keeper-elevate to run as root)');
     return Exit.usage;
   }
+  // Loaded only now: --help and usage errors never evaluate the protocol's schemas.
+  const { elevate } = await import('./elevationSession.ts');
   return elevate({
     name: 'keeper-runas',
     socket: cli.values['socket'],
