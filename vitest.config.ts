@@ -13,6 +13,8 @@ export default defineConfig({
     environment: 'node',
     // Inlined so its `import 'electron'` also resolves to the fake.
     server: { deps: { inline: ['electron-ipc-cat'] } },
+    // The bins run dist/cli when it is built: rebuilt first when older than its sources.
+    globalSetup: ['tests/support/freshCliBundles.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
