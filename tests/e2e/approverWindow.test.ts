@@ -76,7 +76,7 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   });
 
   it('a new approver’s first view, the empty queue, says so and passes axe in light and dark', async () => {
-    await eventually(() => page.getByTestId('queue-empty').isVisible()).toBe(true);
+    await eventually(() => page.getByTestId('queue-empty').textContent()).toBe('No requests are waiting for an approver. New ones appear here as they arrive.');
     expect(await page.getByTestId('queue').getAttribute('aria-describedby')).toBe('queue-empty');
     expect(await auditThemes(page, 'approver-queue-empty')).toEqual([]);
   });

@@ -19,7 +19,7 @@ export const rowId = (approvalId: string) => `request-${approvalId}`;
  * The queue as one listbox: only the rows in view exist in the DOM (10,000 requests stay fast), the
  * active row is announced through aria-activedescendant, and rows carry their position in the set.
  */
-export function QueueList({ rows, currentId, selected }: { rows: readonly Approval[]; currentId: string | null; selected: ReadonlySet<string> }) {
+export function QueueList({ rows, total, currentId, selected }: { rows: readonly Approval[]; total: number; currentId: string | null; selected: ReadonlySet<string> }) {
   const { t } = useTranslation('approver');
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 2 });
@@ -69,7 +69,7 @@ export function QueueList({ rows, currentId, selected }: { rows: readonly Approv
       </div>
       {rows.length === 0 ? (
         <p id={EMPTY_ID} className="ka-empty" data-testid="queue-empty">
-          {t('list.empty')}
+          {total === 0 ? t('list.none') : t('list.empty')}
         </p>
       ) : null}
     </>

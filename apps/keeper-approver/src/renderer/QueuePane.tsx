@@ -37,7 +37,7 @@ export function QueuePane({ approvals, selfUid }: { approvals: readonly Approval
       <BulkBar rows={rows} selected={selected} />
       <div className="ka-split">
         <div ref={listRef} className="ka-list-pane">
-          <QueueList rows={rows} currentId={currentId} selected={selected} />
+          <QueueList rows={rows} total={approvals.length} currentId={currentId} selected={selected} />
         </div>
         <RequestDetail approval={current} selfUid={selfUid} />
       </div>
