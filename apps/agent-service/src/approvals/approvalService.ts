@@ -198,27 +198,7 @@ export class ApprovalService {
       return this.view(this.row(filed.approvalId)!);
     }
     const now = this.clock.now();
-    this.db
-      .prepare(
-        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, cwd, justification, policies_json, created_at, expires_at)
-         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @cwd, @justification, @policies, @createdAt, @expiresAt)`,
-      )
-      .run({
-        id: filed.approvalId,
-        requestId: input.requestId,
-        uid: input.requester.uid,
-        name: input.requester.name,
-        machine: input.machine,
-        path: input.application.path,
-        sha256: input.application.sha256,
-        signer: input.application.signer ?? null,
-        commandLine: input.application.commandLine,
-        cwd: input.cwd,
-        justification: input.justification,
-        policies: JSON.stringify(input.matchedPolicies),
-        createdAt: now.toISOString(),
-        expiresAt: filed.expiresAt,
-      });
+    this.insert(filed.approvalId, input, now, filed.expiresAt);
     this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: filed.approvalId, justification: input.justification, fleet: true } }, now);
     if (filed.status !== 'Pending') this.applyRemote(filed);
     const row = this.row(filed.approvalId)!;
@@ -264,11 +244,8 @@ export class ApprovalService {
     this.settle(row.id);
   }
 
-  create(input: NewApproval): Approval {
-    const now = this.clock.now();
-    const escalates = this.hasSecondaryApprovers();
-    const deadline = new Date(now.getTime() + (escalates ? this.settings.escalateAfterMinutes : this.settings.requestExpiryMinutes) * MINUTE);
-    const id = randomUUID();
+  /** The approval's row, as filed here or with the fleet (`id` and expiry are then the fleet's). */
+  private insert(id: string, input: NewApproval, now: Date, expiresAt: string): void {
     this.db
       .prepare(
         `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, cwd, justification, policies_json, created_at, expires_at)
@@ -288,8 +265,16 @@ export class ApprovalService {
         justification: input.justification,
         policies: JSON.stringify(input.matchedPolicies),
         createdAt: now.toISOString(),
-        expiresAt: deadline.toISOString(),
+        expiresAt,
       });
+  }
+
+  create(input: NewApproval): Approval {
+    const now = this.clock.now();
+    const escalates = this.hasSecondaryApprovers();
+    const deadline = new Date(now.getTime() + (escalates ? this.settings.escalateAfterMinutes : this.settings.requestExpiryMinutes) * MINUTE);
+    const id = randomUUID();
+    this.insert(id, input, now, deadline.toISOString());
     this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: id, justification: input.justification } }, now);
     const row = this.row(id)!;
     this.arm(row);

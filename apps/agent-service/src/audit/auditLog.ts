@@ -10,7 +10,8 @@ export interface AuditEvent {
   readonly data: Record<string, unknown>;
 }
 
-interface EventRow {
+/** An audit_events row as SQLite returns it. */
+export interface EventRow {
   seq: number;
   id: string;
   at: string;

@@ -1,4 +1,5 @@
 import type { FleetAuditEvent } from '../../../../shared/protocol/src/common/fleet.ts';
+import type { EventRow } from '../audit/auditLog.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { AuditOutbox } from './fleetClient.ts';
 
@@ -7,15 +8,7 @@ const SINK = 'fleet';
 /** A batch stays well under the server's 1 MiB body limit for /v1/audit, however large single events are. */
 const BATCH_BYTES = 512 * 1024;
 
-interface Row {
-  seq: number;
-  id: string;
-  at: string;
-  type: string;
-  actor_uid: number | null;
-  request_id: string | null;
-  data_json: string;
-}
+type Row = Omit<EventRow, 'delivered_at'>;
 
 /**
  * The agent's SQLite audit log as the fleet client's outbox. The cursor moves only after the server
