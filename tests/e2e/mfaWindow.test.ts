@@ -4,6 +4,8 @@ import { auditBothThemes, saveScreenshot } from '../support/browser.ts';
 import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
 import { eventually, startPromptWindowHarness, type ElevateOutcome, type PromptWindowHarness } from '../support/promptWindowHarness.ts';
 import { codeAt } from '../support/totp.ts';
+import { connectClient } from '../support/agentProcess.ts';
+import { MfaEnrollBegin, MfaEnrollConfirm } from '../../shared/protocol/src/common/index.ts';
 
 /** The TOTP code for `offsetSeconds` from now (the agent accepts one 30 s step either way). */
 
@@ -34,6 +36,8 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
         'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
         'mfa.json': [mfaPolicy('pol-mfa', 'PrivilegeElevation'), mfaPolicy('pol-mfa-cli', 'CommandLine')],
       },
+      // Retries within one prompt are an administrator's choice (the default ends the request: below).
+      config: { mfa: { codeAttemptsPerPrompt: 10 } },
     });
   });
 
@@ -126,5 +130,40 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
 
     await page.keyboard.press('Escape');
     expect(await harness.finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The MFA prompt was cancelled.' });
+  });
+});
+
+describe('KeeperMFA with the default settings: a wrong code ends the request', () => {
+  let harness: PromptWindowHarness;
+
+  beforeAll(async () => {
+    harness = await startPromptWindowHarness({
+      window: 'keeper-mfa',
+      viewport: { width: 560, height: 720 },
+      files: {
+        'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
+        'mfa.json': [mfaPolicy('pol-mfa', 'PrivilegeElevation')],
+      },
+    });
+    const desktop = await connectClient(harness.socket, 'desktop');
+    try {
+      const enrollment = await desktop.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(harness.dataDir, 'root') });
+      await desktop.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(enrollment.secret, 0) });
+    } finally {
+      desktop.close();
+    }
+  });
+
+  afterAll(() => harness?.stop());
+
+  it('closes the prompt on the first wrong code and the requester learns why', async () => {
+    const run = harness.elevate(['true']);
+    const page = await harness.openWindow();
+    await page.getByTestId('code').waitFor();
+    await page.keyboard.type('000000');
+    await page.getByTestId('nothing-pending').waitFor();
+    const outcome = await run;
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.stderr).toContain('The MFA code was not valid, so the action is blocked. Ask again to enter a new code.');
   });
 });

@@ -92,6 +92,21 @@ describe('elevation.request against the real agent and policy files', () => {
     await expect.poll(async () => (await ask('/usr/bin/env')).state, { timeout: 5_000 }).toBe('denied');
   });
 
+  it('rejects a file that combines ALLOW or DENY with a prompt, names it in agent.status and the log, and keeps the others', async () => {
+    writeFileSync(join(policiesDir, 'allow-mfa.json'), JSON.stringify([policy('pol-env-audit', ['ALLOW', 'AUDIT']), policy('pol-env-mfa', ['ALLOW', 'MFA'])]));
+    await expect.poll(async () => (await client.request(AgentStatusRequest, undefined)).policies.errors.length, { timeout: 5_000 }).toBe(1);
+    const status = await client.request(AgentStatusRequest, undefined);
+    const message = 'ALLOW decides the outcome on its own and cannot be combined with MFA (only AUDIT and RECORD may go with it)';
+    expect(status.policies.errors).toEqual([{ file: 'allow-mfa.json', path: '[1].Actions.OnSuccess.Controls[1]', message }]);
+    expect(status.plugins.find((p) => p.name === 'KeeperPolicy')).toMatchObject({ state: 'Unhealthy', detail: '1 problem in policy files' });
+    expect(sandbox.agent.output()).toContain(`policy file rejected: ${message}`);
+    // The whole file is rejected (its ALLOW too); the other files still decide.
+    expect((await ask('/usr/bin/env')).decision.reasonDetail).toMatchObject({ code: 'default-deny' });
+    expect((await ask('/usr/bin/id')).state).toBe('allowed');
+    rmSync(join(policiesDir, 'allow-mfa.json'));
+    await expect.poll(async () => (await client.request(AgentStatusRequest, undefined)).policies.errors.length, { timeout: 5_000 }).toBe(0);
+  });
+
   it('applies the embedded default policies when none are given', async () => {
     const other = makeSandbox();
     const defaults = await startAgent({ socket: other.socket, dataDir: other.dataDir });

@@ -318,24 +318,28 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     expect(run.tasks.filter((t) => t.status !== 'skipped').map((t) => [t.taskId, t.status])).toEqual([['justification', 'succeeded'], ['message', 'succeeded']]);
   });
 
-  it('changes the flow when the job is edited: order, prompt timeout, and a removed task denies (fail-closed)', async () => {
+  it('changes the flow when the job is edited: a reorder is refused, a prompt timeout applies, and a removed task denies (fail-closed)', async () => {
     writeControlsJob((job) => {
       const justification = job.tasks.find((t) => t.id === 'justification')!;
-      const rest = job.tasks.filter((t) => t !== justification);
-      justification.timeoutSeconds = 1;
-      job.tasks = [...rest, justification];
+      job.tasks = [...job.tasks.filter((t) => t !== justification), justification];
     });
-    await expect.poll(controlsTaskIds, { timeout: 10_000 }).toEqual(['approval', 'operator-approval', 'mfa', 'message', 'justification']);
+    const message = 'JUSTIFY must come before NOTIFY (task message): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order';
+    await expect.poll(async () => (await admin.request(AgentStatusRequest, undefined)).jobs?.errors, { timeout: 10_000 }).toEqual([{ file: CONTROLS_JOB, path: 'tasks[4].arguments', message }]);
+    expect(agent.output()).toContain(`job file rejected: ${message}`);
+    expect(await controlsTaskIds()).toBeUndefined();
     const reordered = await admin.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/' });
-    await expect.poll(() => prompts.filter((p) => p.subject.requestId === reordered.requestId).length, { timeout: 5_000 }).toBe(1);
-    const first = prompts.find((p) => p.subject.requestId === reordered.requestId)!;
-    expect(first.kind).toBe('message');
-    await desktop!.request(PromptRespond, { promptId: first.promptId, response: { kind: 'message', acknowledged: true } });
-    await expect.poll(() => prompts.filter((p) => p.subject.requestId === reordered.requestId).length, { timeout: 5_000 }).toBe(2);
-    const second = prompts.filter((p) => p.subject.requestId === reordered.requestId)[1]!;
-    expect(second.kind).toBe('justification');
-    expect(Date.parse(second.expiresAt) - Date.parse(second.createdAt)).toBe(1_000);
-    expect(await settledState(admin, reordered.requestId, 8_000)).toMatchObject({ state: 'denied', reason: 'The justification prompt was not answered in time.' });
+    expect(await settledState(admin, reordered.requestId)).toMatchObject({ state: 'denied', reasonDetail: { code: 'controls-job-missing', values: {} } });
+    expect(prompts.some((p) => p.subject.requestId === reordered.requestId)).toBe(false);
+
+    writeControlsJob((job) => (job.tasks.find((t) => t.id === 'justification')!.timeoutSeconds = 1));
+    await expect.poll(controlsTaskIds, { timeout: 10_000 }).toEqual(['approval', 'operator-approval', 'mfa', 'justification', 'message']);
+    expect((await admin.request(AgentStatusRequest, undefined)).jobs?.errors).toEqual([]);
+    const timed = await admin.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/' });
+    await expect.poll(() => prompts.filter((p) => p.subject.requestId === timed.requestId).length, { timeout: 5_000 }).toBe(1);
+    const first = prompts.find((p) => p.subject.requestId === timed.requestId)!;
+    expect(first.kind).toBe('justification');
+    expect(Date.parse(first.expiresAt) - Date.parse(first.createdAt)).toBe(1_000);
+    expect(await settledState(admin, timed.requestId, 8_000)).toMatchObject({ state: 'denied', reason: 'The justification prompt was not answered in time.' });
 
     writeControlsJob((job) => (job.tasks = job.tasks.filter((t) => t.id !== 'justification')));
     await expect.poll(controlsTaskIds, { timeout: 10_000 }).toEqual(['approval', 'operator-approval', 'mfa', 'message']);

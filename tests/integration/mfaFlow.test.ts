@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ElevationRequest,
@@ -8,7 +10,7 @@ import {
   type PromptShow,
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import { connectClient } from '../support/agentProcess.ts';
+import { connectClient, runAgent } from '../support/agentProcess.ts';
 import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
@@ -54,26 +56,80 @@ describe('the MFA control: TOTP verified by the agent, one session per action ty
     await expect(client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, -300) })).rejects.toMatchObject({ code: -33001 });
     expect(await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, 0) })).toEqual({ enrolled: true });
 
+    // By default a wrong code ends the request (the seed: an invalid code blocks the action); the lockout counts on.
     const wrong = await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: '000000' } });
     expect(wrong).toMatchObject({ accepted: false, reason: 'invalid', retriesLeft: 4 });
-    // The code that confirmed enrollment is spent; the next time step's code is within tolerance.
-    expect(await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).toEqual({ accepted: true });
-    expect(await finalState(result.requestId)).toMatchObject({ state: 'allowed', passed: ['MFA'] });
+    expect(await finalState(result.requestId)).toMatchObject({
+      state: 'denied',
+      reason: 'The MFA code was not valid, so the action is blocked. Ask again to enter a new code.',
+      reasonDetail: { code: 'mfa-code-invalid', values: {} },
+    });
+    await expect(client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).rejects.toMatchObject({ code: -33003 });
+
+    // Asking again opens a new prompt. The code that confirmed enrollment is spent; the next time step's code is within tolerance.
+    const again = await ask();
+    const second = await nextPrompt(2);
+    expect(await client.request(PromptRespond, { promptId: second.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).toEqual({ accepted: true });
+    expect(await finalState(again.requestId)).toMatchObject({ state: 'allowed', passed: ['MFA'] });
   });
 
   it('does not ask again within the 5-minute session for the same action type', async () => {
     const result = await ask();
     expect(await finalState(result.requestId)).toMatchObject({ state: 'allowed', passed: ['MFA'] });
-    expect(prompts).toHaveLength(1);
+    expect(prompts).toHaveLength(2);
   });
 
-  it('asks again for another action type, and refuses a replayed code', async () => {
+  it('asks again for another action type, and a replayed code ends the request', async () => {
     const result = await ask('CommandLine');
-    const prompt = await nextPrompt(2);
+    const prompt = await nextPrompt(3);
     expect(prompt.mfa).toMatchObject({ enrolled: true, actionType: 'CommandLine' });
     const replay = await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } });
     expect(replay).toMatchObject({ accepted: false, reason: 'replayed' });
-    await client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'cancel' } });
-    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The MFA prompt was cancelled.' });
+    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reasonDetail: { code: 'mfa-code-replayed', values: {} } });
+  });
+});
+
+describe('mfa.codeAttemptsPerPrompt in the agent config: more codes per prompt, the lockout unchanged', () => {
+  const sandbox = policyAgentSandbox();
+  let client: AgentClient;
+  const prompts: PromptShow[] = [];
+
+  beforeAll(async () => {
+    await sandbox.start({ apps: { 'col-true': '/usr/bin/true' }, policies: [appPolicy('pol-mfa', 'col-true', ['MFA'])], config: { mfa: { codeAttemptsPerPrompt: 3 } } });
+    client = await connectClient(sandbox.socket, 'desktop');
+    client.onNotification(PromptShowNotification, (p) => prompts.push(p));
+    const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
+    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(enrollment.secret, 0) });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await sandbox.dispose();
+  });
+
+  it('keeps the prompt open for the configured attempts, then ends the request; the lockout counts across prompts', async () => {
+    const first = await client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    await expect.poll(() => prompts.length, { timeout: 5_000 }).toBe(1);
+    const wrong = (promptId: string) => client.request(PromptRespond, { promptId, response: { kind: 'mfa', code: '000000' } });
+    expect(await wrong(prompts[0]!.promptId)).toMatchObject({ accepted: false, reason: 'invalid', retriesLeft: 4 });
+    expect(await wrong(prompts[0]!.promptId)).toMatchObject({ accepted: false, reason: 'invalid', retriesLeft: 3 });
+    expect(await wrong(prompts[0]!.promptId)).toMatchObject({ accepted: false, reason: 'invalid', retriesLeft: 2 });
+    expect(await settledState(client, first.requestId)).toMatchObject({ state: 'denied', reasonDetail: { code: 'mfa-code-invalid', values: {} } });
+
+    const second = await client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    await expect.poll(() => prompts.length, { timeout: 5_000 }).toBe(2);
+    expect(await wrong(prompts[1]!.promptId)).toMatchObject({ accepted: false, reason: 'invalid', retriesLeft: 1 });
+    expect(await wrong(prompts[1]!.promptId)).toMatchObject({ accepted: false, reason: 'locked', retriesLeft: 0 });
+    // Locked out, a code is refused without being checked; it still spends an attempt of the prompt.
+    expect(await wrong(prompts[1]!.promptId)).toMatchObject({ accepted: false, reason: 'locked' });
+    expect(await settledState(client, second.requestId)).toMatchObject({ state: 'denied', reasonDetail: { code: 'mfa-locked', values: {} } });
+  });
+
+  it('refuses an invalid mfa section in the config file, naming it', async () => {
+    const bad = join(sandbox.dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ mfa: { codeAttemptsPerPrompt: 0 } }));
+    const { code, stderr } = await runAgent(['--config', bad, '--socket', join(sandbox.dir, 'other.sock'), '--data-dir', sandbox.dataDir]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('mfa.codeAttemptsPerPrompt');
   });
 });

@@ -8,6 +8,7 @@ import { personalSocketPath, SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../..
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 import { PluginSettings } from '../jobs/pluginSettings.ts';
 import { GrantSettings } from '../elevation/grantService.ts';
+import { MfaSettings } from '../mfa/mfaSettings.ts';
 import { DEFAULT_LOGIND_DIR, DesktopSessionMode } from '../identity/desktopSessions.ts';
 import { policyPaths } from '../fleet/policySync.ts';
 
@@ -53,6 +54,7 @@ export const AgentOptions = z.object({
   logLevel: LogLevel,
   approvals: ApprovalSettings,
   grants: GrantSettings,
+  mfa: MfaSettings,
   plugins: PluginSettings,
   audit: AuditSettings,
   limits: ConnectionLimits,
@@ -77,6 +79,8 @@ const ConfigFile = z
     approvals: z.unknown(),
     /** Elevated-session grants (config file only). */
     grants: z.unknown(),
+    /** MFA prompts, e.g. {"codeAttemptsPerPrompt": 3} (config file only). */
+    mfa: z.unknown(),
     /** Plugin settings, e.g. {"KeeperJobs": {"AuditCleanup": false}} (config file only; SkipWhenPluginSettingFalse reads them). */
     plugins: z.unknown(),
     /** SIEM sinks for the audit log (config file only). */
@@ -191,6 +195,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     logLevel: values['log-level'] ?? file.logLevel ?? 'Warning',
     approvals: file.approvals ?? {},
     grants: file.grants ?? {},
+    mfa: file.mfa ?? {},
     plugins: file.plugins ?? {},
     audit: file.audit ?? {},
     limits: file.limits ?? {},

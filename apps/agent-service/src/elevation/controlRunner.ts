@@ -1,6 +1,6 @@
 import { AgentError, AgentErrorCodes, type Approval, type DecisionSummary, type PromptShow, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalService.ts';
-import type { MfaService } from '../mfa/mfaService.ts';
+import type { MfaService, MfaVerifyFailure } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 
 /** How long each prompt waits for its user, and what end-user approval does on timeout. */
@@ -13,6 +13,8 @@ export interface ControlSettings {
   readonly operatorApprovalOnTimeout: 'deny' | 'allow';
   readonly mfaTimeoutMs: number;
   readonly mfaSessionMinutes: number;
+  /** Wrong or used codes one MFA prompt takes before it ends the request (`mfa.codeAttemptsPerPrompt`). */
+  readonly mfaCodeAttemptsPerPrompt: number;
 }
 
 export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
   operatorApprovalOnTimeout: 'deny',
   mfaTimeoutMs: 5 * 60_000,
   mfaSessionMinutes: 5,
+  mfaCodeAttemptsPerPrompt: 1,
 };
 
 export interface PendingElevation {
@@ -175,6 +178,13 @@ const MFA_PROBLEMS = {
   locked: 'Too many wrong codes; try again later.',
 } as const;
 
+/** Why a refused code ended the request (the prompt's attempts are spent). */
+const MFA_REFUSALS = {
+  invalid: { code: 'mfa-code-invalid', reason: 'The MFA code was not valid, so the action is blocked. Ask again to enter a new code.' },
+  replayed: { code: 'mfa-code-replayed', reason: 'The MFA code was already used, so the action is blocked. Ask again with the next code.' },
+  locked: { code: 'mfa-locked', reason: 'Too many wrong MFA codes, so the action is blocked. Ask again once the lockout ends.' },
+} as const;
+
 /** The prompts whose failure ends a flow, and how the English reason names each. */
 const PROMPT_WORDS = {
   justification: 'justification prompt',
@@ -273,10 +283,19 @@ export async function runControls(
           control,
           mfa: { enrolled: mfa.status(request.uid).enrolled, actionType: request.actionType, sessionMinutes: settings.mfaSessionMinutes },
         };
-        const answer = await broker.ask(request.uid, spec, settings.mfaTimeoutMs, async (response) => {
+        // The seed blocks the action on an invalid or expired code: once the prompt's attempts are
+        // spent, the refused code ends the request (a missing enrollment never counts).
+        let attempts = 0;
+        let refused = null as Exclude<MfaVerifyFailure, 'not-enrolled'> | null;
+        const prompt = broker.present(request.uid, spec, settings.mfaTimeoutMs, async (response) => {
           if (response.kind !== 'mfa') return null;
           const result = await mfa.verify(request.uid, request.actionType, response.code, request.requestId);
           if (result.ok) return null;
+          if (result.reason !== 'not-enrolled' && ++attempts >= settings.mfaCodeAttemptsPerPrompt) {
+            // Closing resolves the answer; this refusal still reaches the window that sent the code.
+            refused = result.reason;
+            prompt.close('answered');
+          }
           return {
             reason: result.reason,
             problem: MFA_PROBLEMS[result.reason],
@@ -284,6 +303,8 @@ export async function runControls(
             ...(result.lockedUntil !== undefined ? { lockedUntil: result.lockedUntil } : {}),
           };
         });
+        const answer = await prompt.answer;
+        if (refused !== null) return denied(MFA_REFUSALS[refused].reason, { code: MFA_REFUSALS[refused].code, values: {} });
         if (answer.kind !== 'answered') return failure(answer, 'mfa', request);
         progress.passed(control, {});
         break;

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import * as z from 'zod';
 import { parseCondition } from './condition.ts';
-import { controlTaskProblem, POLICY_EVALUATION_PENDING } from './policyControls.ts';
+import { controlOrderProblem, controlTaskProblem, POLICY_EVALUATION_PENDING } from './policyControls.ts';
 
 /** Keeper's four task execution modes; a task without one runs as Service. */
 export const EXECUTION_TYPES = ['Service', 'User', 'UserDesktop', 'UserElevated'] as const;
@@ -210,6 +210,8 @@ export const KeeperJob = z
         const problem = controlTaskProblem(task);
         if (problem) ctx.addIssue({ code: 'custom', path: ['tasks', index, problem.path], message: problem.message });
       });
+      const misordered = controlOrderProblem(job.tasks);
+      if (misordered) ctx.addIssue({ code: 'custom', path: ['tasks', misordered.index, 'arguments'], message: misordered.message });
     }
   });
 export type KeeperJob = z.infer<typeof KeeperJob>;

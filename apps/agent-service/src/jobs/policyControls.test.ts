@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/auditLog.ts';
 import { DEFAULT_CONTROL_SETTINGS, type PendingElevation } from '../elevation/controlRunner.ts';
@@ -8,6 +8,7 @@ import { systemClock, systemScheduler } from '../status/statusService.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { evaluateCondition } from './condition.ts';
 import { JobEngine } from './jobEngine.ts';
+import { loadJobDirectory } from './jobLoader.ts';
 import { jobReasons } from './jobReasons.ts';
 import { KeeperJob } from './jobSchema.ts';
 import { PolicyControlsJob } from './policyControls.ts';
@@ -60,24 +61,42 @@ describe('the policy-controls job', () => {
         name: 'D',
         priority: 5,
         events: [{ eventType: 'PolicyEvaluationPending' }],
-        tasks: [control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online', timeoutSeconds: 60 }), control('just', 'KeeperJustification', 'JUSTIFY', { timeoutSeconds: 120 }), control('mfa', 'KeeperMFA', 'MFA')],
+        tasks: [control('mfa', 'KeeperMFA', 'MFA'), control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online', timeoutSeconds: 60 }), control('just', 'KeeperJustification', 'JUSTIFY', { timeoutSeconds: 120 })],
       }),
     ]);
-    const online = controls.begin(request(['MFA', 'JUSTIFY']), true, DEFAULT_CONTROL_SETTINGS);
-    expect(online).toMatchObject({ ok: true, jobId: 'default', controls: ['JUSTIFY', 'MFA'], settings: { justificationTimeoutMs: 120_000, mfaTimeoutMs: 300_000 } });
+    const online = controls.begin(request(['JUSTIFY', 'MFA']), true, DEFAULT_CONTROL_SETTINGS);
+    expect(online).toMatchObject({ ok: true, jobId: 'default', controls: ['MFA', 'JUSTIFY'], settings: { justificationTimeoutMs: 120_000, mfaTimeoutMs: 300_000 } });
     const offline = controls.begin(request(['JUSTIFY']), false, DEFAULT_CONTROL_SETTINGS);
     expect(offline).toMatchObject({ ok: true, settings: { justificationTimeoutMs: 60_000 } });
     expect(controls.begin(request(['OPERATORAPPROVAL'], 'AgenticAccess'), true, DEFAULT_CONTROL_SETTINGS)).toMatchObject({ ok: true, jobId: 'agentic' });
     const [offlineRun, onlineRun] = engine.recentRuns(5, { jobId: 'default' });
     expect(onlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([['just-offline', 'skipped', 'its condition is false: !Online']]);
     expect(offlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([
-      ['just', 'skipped', 'JUSTIFY is presented by an earlier task'],
       ['mfa', 'skipped', 'the policy does not ask for MFA'],
+      ['just', 'skipped', 'JUSTIFY is presented by an earlier task'],
     ]);
     expect(offlineRun!.tasks.map((t) => t.reasonDetail)).toEqual([
-      { code: 'control-presented-earlier', values: { control: 'JUSTIFY' } },
       { code: 'control-not-asked', values: { control: 'MFA' } },
+      { code: 'control-presented-earlier', values: { control: 'JUSTIFY' } },
     ]);
+  });
+
+  it('refuses at load a job whose tasks present the controls out of precedence order, with file and JSON path', () => {
+    const job = (id: string, tasks: unknown[]) => ({ id, name: id, events: [{ eventType: 'PolicyEvaluationPending' }], tasks });
+    writeFileSync(join(dir, 'a-mfa-first.json'), JSON.stringify(job('mfa-first', [control('mfa', 'KeeperMFA', 'MFA'), control('approval', 'KeeperApproval', 'APPROVAL')])));
+    writeFileSync(
+      join(dir, 'b-notice-first.json'),
+      JSON.stringify([job('fine', [control('approval', 'KeeperApproval', 'APPROVAL')]), job('notice-first', [control('toast', 'toast', 'NOTIFY'), control('message', 'KeeperMessage', 'NOTIFY'), control('just', 'KeeperJustification', 'JUSTIFY')])]),
+    );
+    // Alternatives for one control may follow each other; controls the job leaves out leave gaps.
+    writeFileSync(join(dir, 'c-ordered.json'), JSON.stringify(job('ordered', [control('op', 'KeeperApproval', 'OPERATORAPPROVAL'), control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online' }), control('just', 'KeeperJustification', 'JUSTIFY'), control('toast', 'toast', 'NOTIFY')])));
+    const load = loadJobDirectory(dir);
+    expect(load.jobs.map((j) => j.id)).toEqual(['ordered']);
+    expect(load.errors).toEqual([
+      { file: 'a-mfa-first.json', path: 'tasks[1].arguments', message: 'APPROVAL must come before MFA (task mfa): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order' },
+      { file: 'b-notice-first.json', path: '[1].tasks[2].arguments', message: 'JUSTIFY must come before NOTIFY (task toast): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order' },
+    ]);
+    expect(loadJobDirectory(resolve(import.meta.dirname, '../../../../resources/jobs')).errors).toEqual([]);
   });
 
   it('records each control as its task, and denies what no task presents', () => {

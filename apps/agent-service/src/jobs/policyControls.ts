@@ -49,6 +49,28 @@ export function controlTaskProblem(task: JobTask): { readonly path: string; read
   return null;
 }
 
+/**
+ * Why the tasks of a policy-controls job present their controls out of precedence order (null when
+ * they do not): the seed applies precedence automatically, so a job cannot reorder the prompts.
+ * Tasks for the same control may follow each other (alternatives chosen by their conditions).
+ */
+export function controlOrderProblem(tasks: readonly JobTask[]): { readonly index: number; readonly message: string } | null {
+  const rank = (control: string | null) => (PROMPT_PRECEDENCE as readonly string[]).indexOf(control ?? '');
+  let latest: { readonly control: string; readonly taskId: string } | null = null;
+  for (const [index, task] of tasks.entries()) {
+    const control = controlOf(task);
+    if (rank(control) < 0) continue;
+    if (latest && rank(control) < rank(latest.control)) {
+      return {
+        index,
+        message: `${control} must come before ${latest.control} (task ${latest.taskId}): prompts follow the precedence order ${PROMPT_PRECEDENCE.join(', ')}, so list the tasks in that order`,
+      };
+    }
+    if (!latest || rank(control) > rank(latest.control)) latest = { control: control!, taskId: task.id };
+  }
+  return null;
+}
+
 interface ControlStep {
   readonly task: JobTask;
   readonly control: PromptControl;
@@ -59,7 +81,7 @@ export type ControlsRun =
   | {
       readonly ok: true;
       readonly jobId: string;
-      /** The controls in the job's task order. */
+      /** The controls in precedence order (a job that orders its tasks otherwise is refused at load). */
       readonly controls: readonly PromptControl[];
       /** The caller's settings with each prompt's timeout taken from its task. */
       readonly settings: ControlSettings;
@@ -71,9 +93,9 @@ export type ControlsRun =
 /**
  * Drives the controls of a pending elevation through the policy-controls job: the first enabled
  * job of this OS listening to PolicyEvaluationPending whose condition holds (priority 1 first)
- * decides the order in which controls are presented, which window presents each, under which
- * condition and how long each prompt waits. The policy still decides which controls apply: one
- * that no task presents denies the request (fail-closed).
+ * decides which window presents each control, under which condition and how long each prompt
+ * waits. The order is always the precedence order (checked when the job loads), and the policy
+ * still decides which controls apply: one that no task presents denies the request (fail-closed).
  */
 export class PolicyControlsJob {
   private readonly engine: JobEngine;

@@ -3,7 +3,7 @@ import { CollectionIndex } from './collections.ts';
 import { isWildcard, localClock, minutesOf, passesAll, type CompiledPolicy, type RequestFacts } from './checks.ts';
 import type { FileHashCache } from './fileHashCache.ts';
 import { compileVariablePattern } from './patterns.ts';
-import type { Collection, Control, KeeperPolicy, PolicyStatus, PolicyType } from './policySchema.ts';
+import { RECORDING_CONTROLS, type Collection, type Control, type KeeperPolicy, type PolicyStatus, type PolicyType } from './policySchema.ts';
 import type { EvaluationRequest } from './request.ts';
 import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 
@@ -12,6 +12,11 @@ export type { CompiledPolicy } from './checks.ts';
 /** Controls that ask something of a person, in the order they are presented (docs/policy-semantics.md). */
 export const PROMPT_PRECEDENCE = ['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 'JUSTIFY', 'NOTIFY'] as const;
 export type PromptControl = (typeof PROMPT_PRECEDENCE)[number];
+
+/** Whether a policy's controls take part in the decision, i.e. it is not a recording-only policy. */
+function decides(controls: readonly Control[]): boolean {
+  return controls.some((c) => !RECORDING_CONTROLS.has(c));
+}
 
 /** Controls that need the backend; offline they block. */
 export const NETWORK_CONTROLS: ReadonlySet<PromptControl> = new Set(['APPROVAL', 'OPERATORAPPROVAL', 'MFA']);
@@ -187,7 +192,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
   const monitored = matching
     .filter((c) => c.policy.Status === 'monitor' || c.policy.Status === 'monitor_and_notify')
     .sort((a, b) => a.order - b.order)
-    .map((c) => ({ ...toMatch(c), wouldBe: outcomeOf(c.policy.Actions.OnSuccess.Controls) }));
+    .map((c) => ({ ...toMatch(c), wouldBe: outcomeOf(c.policy.Actions.OnSuccess.Controls, options.defaultOutcome) }));
   const matched = enforced.map(toMatch);
   const hasControl = (list: readonly CompiledPolicy[], control: Control) => list.some((c) => c.policy.Actions.OnSuccess.Controls.includes(control));
   const base = {
@@ -215,8 +220,10 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
     };
   }
 
-  // 2. Nothing enforced matches: the configured default.
-  if (enforced.length === 0) {
+  // 2. Nothing enforced decides: the configured default. AUDIT and RECORD only record, so a
+  // recording-only policy never allows (nor takes a tier from the policies that do decide).
+  const deciders = enforced.filter((c) => decides(c.policy.Actions.OnSuccess.Controls));
+  if (deciders.length === 0) {
     return {
       ...base,
       outcome: options.defaultOutcome,
@@ -230,7 +237,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
   }
 
   // 3. The most specific tier decides; its controls stack (the most restrictive outcome wins).
-  const tier = enforced.filter((c) => c.specificity === enforced[0]!.specificity);
+  const tier = deciders.filter((c) => c.specificity === deciders[0]!.specificity);
   const requested = new Set(tier.flatMap((c) => c.policy.Actions.OnSuccess.Controls));
   const withApproval = requested.has('APPROVAL');
   // 4. Approval always collects a justification, so JUSTIFY is never asked a second time.
@@ -250,7 +257,8 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
   };
 }
 
-function outcomeOf(controls: readonly Control[]): Outcome {
+function outcomeOf(controls: readonly Control[], defaultOutcome: Outcome): Outcome {
   if (controls.includes('DENY')) return 'deny';
-  return PROMPT_PRECEDENCE.some((c) => controls.includes(c)) ? 'controls' : 'allow';
+  if (PROMPT_PRECEDENCE.some((c) => controls.includes(c))) return 'controls';
+  return decides(controls) ? 'allow' : defaultOutcome;
 }

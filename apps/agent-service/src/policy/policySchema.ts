@@ -7,6 +7,27 @@ export const PolicyStatus = PolicyStatusName;
 export const PolicyType = PolicyTypeName;
 export const Control = ControlName;
 
+/** Controls that only record: they never decide an outcome (docs/policy-semantics.md, 5). */
+export const RECORDING_CONTROLS: ReadonlySet<string> = new Set(['AUDIT', 'RECORD']);
+/** Controls that resolve the outcome on their own: the seed says they cannot be combined with others. */
+const DETERMINATION_CONTROLS: ReadonlySet<string> = new Set(['ALLOW', 'DENY']);
+
+/** ALLOW or DENY next to any control but the recording ones is refused at the offending control. */
+const Controls = z
+  .array(Control)
+  .min(1)
+  .superRefine((controls, ctx) => {
+    const determination = controls.find((c) => DETERMINATION_CONTROLS.has(c));
+    if (determination === undefined) return;
+    const index = controls.findIndex((c) => c !== determination && !RECORDING_CONTROLS.has(c));
+    if (index === -1) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: [index],
+      message: `${determination} decides the outcome on its own and cannot be combined with ${controls[index]} (only AUDIT and RECORD may go with it)`,
+    });
+  });
+
 const Check = z.array(z.string().min(1)).min(1);
 const HourString = z.string().regex(/^(?:[01]?\d|2[0-4])(?::[0-5]\d)?$/, 'an hour such as "9" or "17:30"');
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as "2026-01-31"');
@@ -35,7 +56,7 @@ export const KeeperPolicy = z.looseObject({
   TimeCheck: z.array(z.object({ StartTime: HourString, EndTime: HourString })).optional(),
   DayCheck: z.array(z.number().int().min(0).max(6)).optional(),
   Actions: z.looseObject({
-    OnSuccess: z.looseObject({ Controls: z.array(Control).min(1) }),
+    OnSuccess: z.looseObject({ Controls: Controls }),
     OnFailure: z.looseObject({ Command: z.string().optional() }).optional(),
   }),
   NotificationMessage: z.string().optional(),

@@ -1,6 +1,6 @@
 /**
  * The rules of docs/policy-semantics.md that evaluate.test.ts and policyLoader.test.ts leave
- * unproven, plus the discrepancies with the Keeper semantics this suite found (D1-D7, all fixed).
+ * unproven, plus the discrepancies with the Keeper semantics this suite found (D1-D9, all fixed).
  */
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -194,10 +194,19 @@ describe('decisions (the numbered rules of decide())', () => {
     expect(evaluate([policy(['ALLOW', 'AUDIT'], {}, 'monitor')]).audit).toBe(false);
   });
 
-  it('as implemented: a tier with only AUDIT/RECORD allows, and ALLOW next to a prompt asks the prompt', () => {
-    expect(evaluate([policy(['AUDIT'])]).outcome).toBe('allow');
-    expect(evaluate([policy(['ALLOW', 'MFA'])]).controls).toEqual(['MFA']);
-    expect(evaluate([policy(['DENY', 'MFA'])]).outcome).toBe('deny');
+  it('AUDIT and RECORD only record: a recording-only policy never allows, nor takes the tier from the policies that decide', () => {
+    for (const alone of [['AUDIT'], ['RECORD'], ['AUDIT', 'RECORD']] as Control[][]) {
+      const d = evaluate([policy(alone)]);
+      expect(d).toMatchObject({ outcome: 'deny', reasonDetail: { code: 'default-deny' }, deciding: [], controls: [] });
+      expect(d.audit || d.record).toBe(true);
+    }
+    // A specific recording policy leaves the decision to the broader policies that decide.
+    const broad = policy(['APPROVAL']);
+    const approval = evaluate([policy(['AUDIT'], { ApplicationCheck: ['col-apt'] }), broad]);
+    expect(approval).toMatchObject({ outcome: 'controls', controls: ['APPROVAL'], audit: true, deciding: [broad.PolicyId] });
+    expect(evaluate([policy(['RECORD'], { ApplicationCheck: ['col-apt'] }), policy(['ALLOW'])])).toMatchObject({ outcome: 'allow', record: true });
+    // A monitored recording-only policy would, on its own, leave the default.
+    expect(evaluate([policy(['AUDIT'], {}, 'monitor')]).monitored[0]!.wouldBe).toBe('deny');
   });
 });
 
@@ -484,6 +493,26 @@ describe('discrepancies with the Keeper semantics found by this suite, all fixed
       policy(['DENY'], { ApplicationCheck: ['col-apt'], PolicyName: 'second' }, 'monitor'),
     ]);
     expect(d.monitored.map((m) => m.policyName)).toEqual(['first', 'second']);
+  });
+
+  it('D8: ALLOW or DENY next to any control but AUDIT and RECORD rejects the file, with its JSON path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kp-semantics-determination-'));
+    try {
+      const p = (id: string, controls: Control[]) => ({ PolicyName: id, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: controls } } });
+      writeFileSync(join(dir, 'a-allow-mfa.json'), JSON.stringify([p('ok', ['ALLOW', 'AUDIT']), p('allow-mfa', ['ALLOW', 'MFA'])]));
+      writeFileSync(join(dir, 'b-deny-justify.json'), JSON.stringify(p('deny-justify', ['AUDIT', 'DENY', 'JUSTIFY'])));
+      writeFileSync(join(dir, 'c-allow-deny.json'), JSON.stringify(p('allow-deny', ['ALLOW', 'DENY'])));
+      writeFileSync(join(dir, 'd-recording.json'), JSON.stringify([p('deny-audit', ['DENY', 'AUDIT', 'RECORD']), p('allow-record', ['RECORD', 'ALLOW'])]));
+      const load = loadPolicyDirectory(dir);
+      expect(load.policies.map((x) => x.PolicyId)).toEqual(['deny-audit', 'allow-record']);
+      expect(load.errors).toEqual([
+        { file: 'a-allow-mfa.json', path: '[1].Actions.OnSuccess.Controls[1]', message: 'ALLOW decides the outcome on its own and cannot be combined with MFA (only AUDIT and RECORD may go with it)' },
+        { file: 'b-deny-justify.json', path: 'Actions.OnSuccess.Controls[2]', message: 'DENY decides the outcome on its own and cannot be combined with JUSTIFY (only AUDIT and RECORD may go with it)' },
+        { file: 'c-allow-deny.json', path: 'Actions.OnSuccess.Controls[1]', message: 'ALLOW decides the outcome on its own and cannot be combined with DENY (only AUDIT and RECORD may go with it)' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('D7: a collection id defined twice in the same file is refused too', () => {

@@ -127,6 +127,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     const load = loadJobDirectory(options.jobs);
     for (const error of load.errors) log.error({ file: error.file, path: error.path }, `job file rejected: ${error.message}`);
     jobs.load(load.jobs);
+    status.setJobs({ errors: [...load.errors] });
     status.setPlugin(Plugins.jobs, load.errors.length === 0 ? 'Healthy' : 'Unhealthy', load.errors.length === 0 ? undefined : `${load.errors.length} problem(s) in job files`);
   };
   loadJobs();
@@ -171,7 +172,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   });
   void forwarder.flush();
   const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: DEFAULT_CONTROL_SETTINGS, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects, programs },
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: { ...DEFAULT_CONTROL_SETTINGS, mfaCodeAttemptsPerPrompt: options.mfa.codeAttemptsPerPrompt }, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects, programs },
     audit,
   );
   const handlers = [

@@ -26,6 +26,7 @@ export class StatusService {
   private readonly events = new EventEmitter<{ changed: [AgentStatus] }>();
   private policies: PolicySummary = { active: 0, collections: 0, files: 0, errors: [], loadedAt: null };
   private fleet: FleetLink | null = null;
+  private jobs: AgentStatus['jobs'] = undefined;
 
   private readonly facts: StatusFacts;
   private readonly clock: Clock;
@@ -44,6 +45,11 @@ export class StatusService {
 
   setPolicies(summary: PolicySummary): void {
     this.policies = summary;
+    this.publish();
+  }
+
+  setJobs(jobs: NonNullable<AgentStatus['jobs']>): void {
+    this.jobs = jobs;
     this.publish();
   }
 
@@ -85,6 +91,7 @@ export class StatusService {
       healthUrl: this.facts.healthUrl,
       plugins: [...this.plugins.values()],
       policies: this.policies,
+      ...(this.jobs ? { jobs: this.jobs } : {}),
       ...(this.fleet ? { fleet: this.fleet } : {}),
     };
   }

@@ -48,6 +48,8 @@ export const AgentStatus = z.object({
   healthUrl: z.url().nullable(),
   plugins: z.array(PluginStatus),
   policies: PolicySummary,
+  /** The job files' problems (file, JSON path, reason), present once the agent loaded its jobs folder. */
+  jobs: z.object({ errors: z.array(PolicyLoadError) }).optional(),
   /** Present when the agent works with a fleet server. */
   fleet: FleetLink.optional(),
 });

@@ -53,6 +53,10 @@ export const ReasonDetail = z.discriminatedUnion('code', [
   ...promptFailures('operator-approval'),
   reason('operator-denied', {}),
   ...promptFailures('mfa'),
+  // A refused code ends the request once the prompt's attempts (mfa.codeAttemptsPerPrompt, default 1) are spent.
+  reason('mfa-code-invalid', {}),
+  reason('mfa-code-replayed', {}),
+  reason('mfa-locked', {}),
   reason('approval-requester-left', {}),
   // The fleet server refused to file the request (e.g. this machine was revoked); `message` is the server's.
   reason('approval-fleet-refused', { message: Text }),

@@ -1,0 +1,12 @@
+import * as z from 'zod';
+
+/**
+ * MFA settings of the agent config (`mfa` in --config). The seed blocks the action on an invalid or
+ * expired code, so by default the first wrong code ends the request (the user may ask again); more
+ * attempts per prompt are an administrator's choice. The lockout after repeated wrong codes applies
+ * either way, across prompts.
+ */
+export const MfaSettings = z.strictObject({
+  codeAttemptsPerPrompt: z.number().int().min(1).max(10).default(1),
+});
+export type MfaSettings = z.infer<typeof MfaSettings>;
