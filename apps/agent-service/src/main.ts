@@ -7,6 +7,8 @@ import { UntrustedFolderError } from './config/folderTrust.ts';
 import { startAgent } from './runtime/agentRuntime.ts';
 import { runJobTool } from './jobs/tools/jobTool.ts';
 import { runMfaCommand } from './mfa/mfaCommand.ts';
+import { runAuditCommand } from './audit/auditCommand.ts';
+import { AuditKeyError } from './audit/signingKey.ts';
 import { runRegisterCommand } from './fleet/registerCommand.ts';
 import { FleetSetupError } from './fleet/agentFleet.ts';
 import { systemClock, systemScheduler } from './status/statusService.ts';
@@ -17,6 +19,7 @@ async function main(): Promise<number> {
   process.umask(0o077);
   if (process.argv[2] === 'job-tool') return runJobTool(process.argv.slice(3));
   if (process.argv[2] === 'mfa') return runMfaCommand(process.argv.slice(3));
+  if (process.argv[2] === 'audit') return runAuditCommand(process.argv.slice(3));
   const isRoot = process.getuid?.() === 0;
   const args = process.argv.slice(2);
   if (args.some((arg) => arg === '--register' || arg.startsWith('--register='))) {
@@ -53,7 +56,7 @@ async function main(): Promise<number> {
       process.stderr.write(`keeper-agent: ${error.message}\n`);
       return 3;
     }
-    if (error instanceof DataDirError || error instanceof UntrustedFolderError || error instanceof FleetSetupError) {
+    if (error instanceof DataDirError || error instanceof UntrustedFolderError || error instanceof FleetSetupError || error instanceof AuditKeyError) {
       log.error({ err: error.message }, 'keeper-agent refused to start');
       process.stderr.write(`keeper-agent: ${error.message}\n`);
       return 2;

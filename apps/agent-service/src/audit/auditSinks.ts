@@ -60,7 +60,7 @@ const SEVERITY = { notice: 5, warning: 4 } as const;
 export function formatSyslog(event: AuditEvent, host = hostname()): string {
   const severity = /denied|refused|failed|locked|replayed|expired/.test(event.type) ? SEVERITY.warning : SEVERITY.notice;
   const escape = (value: string) => value.replace(/[\\\]"]/g, (ch) => `\\${ch}`);
-  const sd = `[keeper@32473 id="${escape(event.id)}" seq="${event.seq}"${event.requestId ? ` requestId="${escape(event.requestId)}"` : ''}${event.actorUid === null ? '' : ` uid="${event.actorUid}"`}]`;
+  const sd = `[keeper@32473 id="${escape(event.id)}" seq="${event.seq}"${event.requestId ? ` requestId="${escape(event.requestId)}"` : ''}${event.actorUid === null ? '' : ` uid="${event.actorUid}"`}${event.hash ? ` hash="${event.hash}"` : ''}]`;
   const msgid = event.type.replace(/[^\x21-\x7e]/g, '_').slice(0, 32);
   return `<${FACILITY_LOG_AUDIT * 8 + severity}>1 ${event.at} ${host} keeper-agent ${process.pid} ${msgid} ${sd} ${JSON.stringify(event.data)}`;
 }

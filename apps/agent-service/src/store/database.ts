@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { chainHash, GENESIS_HASH } from '../audit/auditChain.ts';
 
 export type AgentDatabase = Database.Database;
 
@@ -162,7 +163,27 @@ export const MIGRATIONS: readonly string[] = [
   // An approval and an elevated session cover the working directory they were asked from (NULL for older rows: never reused).
   `ALTER TABLE approvals ADD COLUMN cwd TEXT;
    ALTER TABLE elevation_grants ADD COLUMN cwd TEXT;`,
+  // Tamper-evident audit (docs/audit.md): each event's hash chains to the one before it; signed checkpoints
+  // pin the chain. Rows from before this step are chained by chainUnhashedAuditEvents in the same transaction.
+  `ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
+   ALTER TABLE audit_events ADD COLUMN hash TEXT;
+   CREATE TRIGGER audit_events_chain_fixed BEFORE UPDATE OF seq, prev_hash, hash ON audit_events WHEN OLD.hash IS NOT NULL
+   BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+   CREATE TABLE audit_checkpoints (
+     seq INTEGER PRIMARY KEY,
+     hash TEXT NOT NULL,
+     at TEXT NOT NULL,
+     public_key TEXT NOT NULL,
+     signature TEXT NOT NULL
+   );
+   CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+   CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;`,
 ];
+
+/** The step that added the audit chain: upgrading through it chains the rows that were already there. */
+const AUDIT_CHAIN_STEP = MIGRATIONS.findIndex((step) => step.includes('ADD COLUMN prev_hash'));
 
 /** The database and its WAL files hold every user's justifications, approvals and audit trail. */
 const DATABASE_FILES = ['agent.db', 'agent.db-wal', 'agent.db-shm'] as const;
@@ -197,10 +218,33 @@ function migrate(db: AgentDatabase): void {
   const apply = db.transaction(() => {
     for (let version = current; version < MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version]!);
+      if (version === AUDIT_CHAIN_STEP) chainUnhashedAuditEvents(db);
       db.pragma(`user_version = ${version + 1}`);
     }
   });
   apply();
+}
+
+/** Chains, in seq order, the events an older agent wrote before events carried hashes. */
+function chainUnhashedAuditEvents(db: AgentDatabase): void {
+  const rows = db.prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json FROM audit_events ORDER BY seq').iterate() as IterableIterator<{
+    seq: number;
+    id: string;
+    at: string;
+    type: string;
+    actor_uid: number | null;
+    request_id: string | null;
+    data_json: string;
+  }>;
+  const update = db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?');
+  const updates: [string, string, number][] = [];
+  let prev = GENESIS_HASH;
+  for (const row of rows) {
+    const hash = chainHash(prev, { seq: row.seq, id: row.id, at: row.at, type: row.type, actorUid: row.actor_uid, requestId: row.request_id, data: JSON.parse(row.data_json) });
+    updates.push([prev, hash, row.seq]);
+    prev = hash;
+  }
+  for (const args of updates) update.run(...args);
 }
 
 /** The agent's stable identity (the "agent uid" of approval records), created on first start. */

@@ -11,6 +11,9 @@ export const AuditEvent = z.object({
   data: z.record(z.string(), z.unknown()),
   /** When every configured sink had it; null while it waits in the outbox. */
   deliveredAt: z.iso.datetime().nullable(),
+  /** The hash chain (docs/audit.md); absent from older agents. */
+  prevHash: z.string().nullable().optional(),
+  hash: z.string().nullable().optional(),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
