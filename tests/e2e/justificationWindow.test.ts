@@ -58,3 +58,28 @@ describe('KeeperJustification: a JUSTIFY policy answered in Chromium through the
     expect((await harness.finalState(result.requestId)).state).toBe('denied');
   });
 });
+
+describe('KeeperJustification enforces the length bounds of the agent config (justification.minLength / maxLength)', () => {
+  let harness: PromptWindowHarness;
+
+  beforeAll(async () => {
+    harness = await startPromptWindowHarness({ ...JUSTIFICATION_HARNESS, config: { justification: { minLength: 4, maxLength: 12 } } });
+  });
+
+  afterAll(() => harness?.stop());
+
+  it('counts towards the configured minimum, takes no more than the maximum, and the agent accepts it', async () => {
+    const result = await harness.request({ executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    const page = await harness.openWindow();
+    await eventually(() => page.getByRole('textbox').count()).toBe(1);
+    await page.keyboard.type('abc');
+    expect(await page.getByTestId('counter').textContent()).toBe('1 more character needed');
+    expect(await page.getByRole('button', { name: 'Send justification' }).isDisabled()).toBe(true);
+    await page.keyboard.type('d ticket 4711 and more');
+    expect(await page.getByRole('textbox').inputValue()).toBe('abcd ticket ');
+    expect(await page.getByTestId('counter').textContent()).toBe('11 of at most 12 characters');
+    await page.keyboard.press('Control+Enter');
+    await eventually(() => page.getByTestId('nothing-pending').textContent()).toContain('Justification sent');
+    expect(await harness.finalState(result.requestId)).toMatchObject({ state: 'allowed', passed: ['JUSTIFY'] });
+  });
+});

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -320,5 +320,74 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     }, new URL(shell.agentWindowUrl).origin);
     expect(status).toBe('refused');
     await probe.close();
+  });
+});
+
+describe('KeeperAgent window: the prompt settings in force, and the job files’ problems beside the policy errors', () => {
+  const sandbox = makeSandbox();
+  const policiesDir = join(sandbox.dir, 'policies');
+  const jobsDir = join(sandbox.dir, 'jobs');
+  const configFile = join(sandbox.dir, 'agent.json');
+  let agent: AgentProcess;
+  let shell: WebShellProcess;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    writePolicyDir(policiesDir, { 'col-id': '/usr/bin/id' }, [appPolicy('allow-id', 'col-id', ['ALLOW'])]);
+    // The shipped jobs, and one that is not a job.
+    cpSync(join(PROJECT_DIR, 'resources/jobs'), jobsDir, { recursive: true });
+    writeFileSync(join(jobsDir, 'zz-broken.json'), JSON.stringify({ id: 'broken', name: 'Broken' }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({ operatorApproval: { onTimeout: 'allow', timeoutSeconds: 45 }, justification: { minLength: 12, maxLength: 400 }, mfa: { sessionMinutes: 10, promptTimeoutSeconds: 90 } }),
+    );
+    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--jobs', jobsDir, '--config', configFile] });
+    shell = await startWebShell(sandbox.socket);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' })).newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await shell?.stop();
+    await agent?.stop();
+    sandbox.cleanup();
+  });
+
+  it('shows what agent.status reports, marks the timeouts the job still sets, and passes axe in light and dark', async () => {
+    await page.goto(shell.agentWindowUrl);
+    const section = page.getByRole('region', { name: 'Prompt settings in force' });
+    await section.waitFor();
+    expect(await page.getByTestId('prompt-settings-justification').textContent()).toBe('12–400 characters, waits 5 min unless the policy-controls job sets it');
+    expect(await page.getByTestId('prompt-settings-notify').textContent()).toBe('waits 5 min unless the policy-controls job sets it');
+    expect(await page.getByTestId('prompt-settings-operator-approval').textContent()).toBe(
+      'waits 45 s; no answer in time: allow (set by the administrator); no desktop to show it: deny',
+    );
+    expect(await page.getByTestId('prompt-settings-mfa').textContent()).toBe('prompt waits 90 s; session 10 min; 1 code(s) per prompt');
+    const jobErrors = page.getByRole('list', { name: 'Problems in job files' });
+    expect(await jobErrors.locator('li').count()).toBeGreaterThan(0);
+    expect(await jobErrors.locator('li').first().textContent()).toMatch(/^zz-broken\.json/);
+    expect(await page.getByTestId('policy-errors').count()).toBe(0);
+    // Nothing here takes focus: Tab moves through the window's own controls and never gets stuck in the section.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="prompt-settings"]') ?? null)).toBeNull();
+    // The window scrolls (it is taller than the viewport by design), so axe without the overflow check.
+    await section.evaluate((heading) => heading.scrollIntoView({ block: 'start' }));
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme });
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await saveScreenshot(page, `keeper-agent-prompt-settings-${theme}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('words the settings in German with lng=de', async () => {
+    const german = await openTabOf(page, { lng: 'de' });
+    await german.getByRole('region', { name: 'Geltende Eingabeaufforderungs-Einstellungen' }).waitFor();
+    expect(await german.getByTestId('prompt-settings-operator-approval').textContent()).toBe(
+      'wartet 45 s; keine Antwort rechtzeitig: zulassen (vom Administrator festgelegt); kein Desktop zum Anzeigen: ablehnen',
+    );
+    expect(await german.getByRole('list', { name: 'Probleme in Auftragsdateien' }).count()).toBe(1);
   });
 });

@@ -156,14 +156,30 @@ describe('KeeperMFA with the default settings: a wrong code ends the request', (
 
   afterAll(() => harness?.stop());
 
-  it('closes the prompt on the first wrong code and the requester learns why', async () => {
+  it('closes the prompt on the first wrong code, says why instead of "nothing pending", and the requester learns why', async () => {
     const run = harness.elevate(['true']);
     const page = await harness.openWindow();
     await page.getByTestId('code').waitFor();
     await page.keyboard.type('000000');
-    await page.getByTestId('nothing-pending').waitFor();
+    const reason = page.getByTestId('ended-reason');
+    await reason.waitFor();
+    expect(await reason.getAttribute('data-reason')).toBe('mfa-code-invalid');
+    expect(await reason.textContent()).toBe('The MFA code was not valid, so the action is blocked. Ask again to enter a new code.');
+    expect(await page.getByTestId('nothing-pending').count()).toBe(0);
+    expect(await auditBothThemes(page, 'keeper-mfa-request-ended')).toEqual([]);
     const outcome = await run;
     expect(outcome.code).not.toBe(0);
     expect(outcome.stderr).toContain('The MFA code was not valid, so the action is blocked. Ask again to enter a new code.');
+  });
+
+  it('words the refusal in the window’s language (lng=de)', async () => {
+    const run = harness.elevate(['true']);
+    const page = await harness.openWindow({ lng: 'de' });
+    await page.getByTestId('code').waitFor();
+    await page.keyboard.type('000000');
+    await eventually(() => page.getByTestId('ended-reason').textContent()).toBe(
+      'Der MFA-Code war ungültig, daher wurde die Aktion blockiert. Fordern Sie sie erneut an, um einen neuen Code einzugeben.',
+    );
+    expect((await run).code).not.toBe(0);
   });
 });

@@ -25,6 +25,8 @@ export interface PromptWindowProps {
   readonly titleOf?: (prompt: PromptShow) => string;
   /** The view of one prompt; it is mounted afresh for every prompt. */
   readonly children: (prompt: PromptShow) => ReactNode;
+  /** Shown instead of `nothingPending`/`done` when nothing is open, e.g. why the last answer ended the request. */
+  readonly idle?: ReactNode;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface PromptWindowProps {
  * with the expiry countdown, the bridge's state, the prompt's own view, how many more wait, and what
  * to say when nothing is open.
  */
-export function PromptWindow({ theme, state, namespace, countdown = () => true, titleOf, children }: PromptWindowProps) {
+export function PromptWindow({ theme, state, namespace, countdown = () => true, titleOf, children, idle }: PromptWindowProps) {
   const { t } = useTranslation(namespace);
   const prompt = currentPrompt(state);
   const waiting = state.queue.waiting;
@@ -58,6 +60,8 @@ export function PromptWindow({ theme, state, namespace, countdown = () => true, 
             </p>
           ) : null}
         </RespondContext>
+      ) : idle ? (
+        idle
       ) : (
         <div className="kp-notice" data-tone="neutral" role="status" data-testid="nothing-pending">
           <p>{state.answered.length > 0 ? t('done') : t('nothingPending')}</p>

@@ -9,6 +9,7 @@ import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 import { PluginSettings } from '../jobs/pluginSettings.ts';
 import { GrantSettings } from '../elevation/grantService.ts';
 import { MfaSettings } from '../mfa/mfaSettings.ts';
+import { JustificationSettings, NotifySettings, OperatorApprovalSettings } from '../prompts/promptSettings.ts';
 import { DEFAULT_LOGIND_DIR, DesktopSessionMode } from '../identity/desktopSessions.ts';
 import { policyPaths } from '../fleet/policySync.ts';
 
@@ -55,6 +56,9 @@ export const AgentOptions = z.object({
   approvals: ApprovalSettings,
   grants: GrantSettings,
   mfa: MfaSettings,
+  justification: JustificationSettings,
+  notify: NotifySettings,
+  operatorApproval: OperatorApprovalSettings,
   plugins: PluginSettings,
   audit: AuditSettings,
   limits: ConnectionLimits,
@@ -79,8 +83,14 @@ const ConfigFile = z
     approvals: z.unknown(),
     /** Elevated-session grants (config file only). */
     grants: z.unknown(),
-    /** MFA prompts, e.g. {"codeAttemptsPerPrompt": 3} (config file only). */
+    /** MFA prompts and sessions, e.g. {"codeAttemptsPerPrompt": 3, "sessionMinutes": 5} (config file only). */
     mfa: z.unknown(),
+    /** The justification prompt's length bounds and timeout (config file only). */
+    justification: z.unknown(),
+    /** The acknowledge timeout of NOTIFY (config file only). */
+    notify: z.unknown(),
+    /** End User Approval's fail-modes and timeout (config file only). */
+    operatorApproval: z.unknown(),
     /** Plugin settings, e.g. {"KeeperJobs": {"AuditCleanup": false}} (config file only; SkipWhenPluginSettingFalse reads them). */
     plugins: z.unknown(),
     /** SIEM sinks for the audit log (config file only). */
@@ -96,6 +106,7 @@ const ConfigFile = z
 export const HELP = `Usage: keeper-agent [options]
        keeper-agent job-tool version-info|job-run-retention ARGS…   (the default jobs' tools)
        keeper-agent mfa issue --user NAME [--data-dir DIR]   (a one-time MFA enrollment code)
+       keeper-agent audit verify|export …   (prove or export the tamper-evident audit log; audit --help)
        keeper-agent --fleet URL --register -|@FILE|TOKEN [--data-dir DIR] [--machine-name NAME]
                     (registers this machine with a fleet server once; - reads the token from stdin)
 
@@ -196,6 +207,9 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     approvals: file.approvals ?? {},
     grants: file.grants ?? {},
     mfa: file.mfa ?? {},
+    justification: file.justification ?? {},
+    notify: file.notify ?? {},
+    operatorApproval: file.operatorApproval ?? {},
     plugins: file.plugins ?? {},
     audit: file.audit ?? {},
     limits: file.limits ?? {},

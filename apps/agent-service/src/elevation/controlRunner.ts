@@ -3,7 +3,10 @@ import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalSer
 import type { MfaService, MfaVerifyFailure } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 
-/** How long each prompt waits for its user, and what end-user approval does on timeout. */
+/** The prompts whose wait the agent config may set (elevation/controlSettings.ts). */
+export type PromptTimeout = 'justification' | 'acknowledge' | 'operatorApproval' | 'mfa';
+
+/** How long each prompt waits for its user, and what end-user approval does when nobody answers. */
 export interface ControlSettings {
   readonly justificationTimeoutMs: number;
   readonly justificationMinLength: number;
@@ -11,10 +14,14 @@ export interface ControlSettings {
   readonly acknowledgeTimeoutMs: number;
   readonly operatorApprovalTimeoutMs: number;
   readonly operatorApprovalOnTimeout: 'deny' | 'allow';
+  /** What end-user approval does when no desktop of the user can show it. */
+  readonly operatorApprovalWhenUndeliverable: 'deny' | 'allow';
   readonly mfaTimeoutMs: number;
   readonly mfaSessionMinutes: number;
   /** Wrong or used codes one MFA prompt takes before it ends the request (`mfa.codeAttemptsPerPrompt`). */
   readonly mfaCodeAttemptsPerPrompt: number;
+  /** Timeouts the agent config sets: they win over a policy-controls job task's own. */
+  readonly configuredTimeouts: readonly PromptTimeout[];
 }
 
 export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
@@ -24,9 +31,11 @@ export const DEFAULT_CONTROL_SETTINGS: ControlSettings = {
   acknowledgeTimeoutMs: 5 * 60_000,
   operatorApprovalTimeoutMs: 2 * 60_000,
   operatorApprovalOnTimeout: 'deny',
+  operatorApprovalWhenUndeliverable: 'deny',
   mfaTimeoutMs: 5 * 60_000,
   mfaSessionMinutes: 5,
   mfaCodeAttemptsPerPrompt: 1,
+  configuredTimeouts: [],
 };
 
 export interface PendingElevation {
@@ -95,11 +104,14 @@ async function askJustification(
     control,
     justification: { minLength: settings.justificationMinLength, maxLength: settings.justificationMaxLength, offline: !online() },
   };
-  const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) =>
-    response.kind === 'justification' && response.text.trim().length < settings.justificationMinLength
-      ? { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` }
-      : null,
-  );
+  // The window enforces the same bounds; the agent checks them itself, as any client may answer.
+  const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) => {
+    if (response.kind !== 'justification') return null;
+    const length = response.text.trim().length;
+    if (length < settings.justificationMinLength) return { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` };
+    if (length > settings.justificationMaxLength) return { reason: 'too-long', problem: `A justification has at most ${settings.justificationMaxLength} characters.` };
+    return null;
+  });
   if (answer.kind !== 'answered') return failure(answer, 'justification', request);
   if (answer.response.kind !== 'justification') return denied('The justification prompt got a wrong answer.', { code: 'justification-wrong-answer', values: {} });
   return answer.response.text.trim();
@@ -214,6 +226,16 @@ function failure(answer: Exclude<PromptAnswer, { kind: 'answered' }>, prompt: ke
 }
 
 /**
+ * End-user approval's fail-mode for an unanswered prompt: nobody answered in time (`onTimeout`) or
+ * no desktop could show it (`whenUndeliverable`); a cancel or a requester who went away always denies.
+ */
+function operatorFailMode(kind: Exclude<PromptAnswer, { kind: 'answered' }>['kind'], settings: ControlSettings): 'deny' | 'allow' {
+  if (kind === 'expired') return settings.operatorApprovalOnTimeout;
+  if (kind === 'undeliverable') return settings.operatorApprovalWhenUndeliverable;
+  return 'deny';
+}
+
+/**
  * Runs the controls of one pending request in their presentation order; every control must pass,
  * and the first that is denied, cancelled, times out or cannot be shown ends the request denied.
  */
@@ -265,7 +287,7 @@ export async function runControls(
           if (answer.response.kind !== 'operatorApproval' || !answer.response.approve) {
             return denied('The user at the endpoint denied the action.', { code: 'operator-denied', values: {} });
           }
-        } else if (answer.kind === 'cancelled' || settings.operatorApprovalOnTimeout === 'deny') {
+        } else if (operatorFailMode(answer.kind, settings) === 'deny') {
           return failure(answer, 'operator-approval', request);
         }
         progress.passed(control, {});
@@ -291,13 +313,16 @@ export async function runControls(
           if (response.kind !== 'mfa') return null;
           const result = await mfa.verify(request.uid, request.actionType, response.code, request.requestId);
           if (result.ok) return null;
-          if (result.reason !== 'not-enrolled' && ++attempts >= settings.mfaCodeAttemptsPerPrompt) {
+          const ended = result.reason !== 'not-enrolled' && ++attempts >= settings.mfaCodeAttemptsPerPrompt ? result.reason : null;
+          if (ended !== null) {
             // Closing resolves the answer; this refusal still reaches the window that sent the code.
-            refused = result.reason;
+            refused = ended;
             prompt.close('answered');
           }
           return {
             reason: result.reason,
+            // The window says why the request ended, once the prompt it answered is gone.
+            ...(ended !== null ? { reasonDetail: { code: MFA_REFUSALS[ended].code, values: {} } } : {}),
             problem: MFA_PROBLEMS[result.reason],
             ...(result.retriesLeft !== undefined ? { retriesLeft: result.retriesLeft } : {}),
             ...(result.lockedUntil !== undefined ? { lockedUntil: result.lockedUntil } : {}),

@@ -69,7 +69,10 @@ describe('the policy-controls job', () => {
     const offline = controls.begin(request(['JUSTIFY']), false, DEFAULT_CONTROL_SETTINGS);
     expect(offline).toMatchObject({ ok: true, settings: { justificationTimeoutMs: 60_000 } });
     expect(controls.begin(request(['OPERATORAPPROVAL'], 'AgenticAccess'), true, DEFAULT_CONTROL_SETTINGS)).toMatchObject({ ok: true, jobId: 'agentic' });
-    const [offlineRun, onlineRun] = engine.recentRuns(5, { jobId: 'default' });
+    // A timeout the agent config sets wins over the task's own.
+    const configured = { ...DEFAULT_CONTROL_SETTINGS, justificationTimeoutMs: 7_000, configuredTimeouts: ['justification' as const] };
+    expect(controls.begin(request(['JUSTIFY', 'MFA']), true, configured)).toMatchObject({ ok: true, settings: { justificationTimeoutMs: 7_000, mfaTimeoutMs: 300_000 } });
+    const [, offlineRun, onlineRun] = engine.recentRuns(5, { jobId: 'default' });
     expect(onlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([['just-offline', 'skipped', 'its condition is false: !Online']]);
     expect(offlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([
       ['mfa', 'skipped', 'the policy does not ask for MFA'],

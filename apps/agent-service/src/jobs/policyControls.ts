@@ -1,6 +1,6 @@
 import type { JobTaskReasonDetail, ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import type { Clock } from '../status/statusService.ts';
-import type { ControlProgress, ControlSettings, FlowResult, PendingElevation } from '../elevation/controlRunner.ts';
+import type { ControlProgress, ControlSettings, FlowResult, PendingElevation, PromptTimeout } from '../elevation/controlRunner.ts';
 import { PROMPT_PRECEDENCE, type PromptControl } from '../policy/evaluate.ts';
 import { substitute, type DesktopDelivery, type JobEngine, type TaskOutcome } from './jobEngine.ts';
 import { MissingValueError, jobReasons, type RunFailure, type Why } from './jobReasons.ts';
@@ -159,17 +159,18 @@ export class PolicyControlsJob {
       return { ok: false, reason, reasonDetail };
     }
 
-    const timeoutOf = (control: PromptControl, fallback: number) => {
+    // A timeout the agent config sets wins; otherwise the task presenting the prompt says how long it waits.
+    const timeoutOf = (control: PromptControl, key: PromptTimeout, fallback: number) => {
       const step = steps.find((s) => s.control === control);
-      return step ? step.task.timeoutSeconds * 1000 : fallback;
+      return step && !base.configuredTimeouts.includes(key) ? step.task.timeoutSeconds * 1000 : fallback;
     };
     const settings: ControlSettings = {
       ...base,
       // An approval's own justification waits as long as the approval task says.
-      justificationTimeoutMs: timeoutOf('JUSTIFY', timeoutOf('APPROVAL', base.justificationTimeoutMs)),
-      mfaTimeoutMs: timeoutOf('MFA', base.mfaTimeoutMs),
-      acknowledgeTimeoutMs: timeoutOf('NOTIFY', base.acknowledgeTimeoutMs),
-      operatorApprovalTimeoutMs: timeoutOf('OPERATORAPPROVAL', base.operatorApprovalTimeoutMs),
+      justificationTimeoutMs: timeoutOf('JUSTIFY', 'justification', timeoutOf('APPROVAL', 'justification', base.justificationTimeoutMs)),
+      mfaTimeoutMs: timeoutOf('MFA', 'mfa', base.mfaTimeoutMs),
+      acknowledgeTimeoutMs: timeoutOf('NOTIFY', 'acknowledge', base.acknowledgeTimeoutMs),
+      operatorApprovalTimeoutMs: timeoutOf('OPERATORAPPROVAL', 'operatorApproval', base.operatorApprovalTimeoutMs),
     };
 
     // A toast notice is delivered here once every other control passed (its turn: it is last in

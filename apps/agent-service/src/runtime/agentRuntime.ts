@@ -13,7 +13,8 @@ import { policyHandlers } from '../handlers/policy.ts';
 import { ElevationService } from '../elevation/elevationService.ts';
 import { PolicyService } from '../policy/policyService.ts';
 import { AuditLog } from '../audit/auditLog.ts';
-import { DEFAULT_CONTROL_SETTINGS } from '../elevation/controlRunner.ts';
+import { loadAuditSigningKey } from '../audit/signingKey.ts';
+import { controlSettingsFrom, promptSettingsInForce } from '../elevation/controlSettings.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import { PromptBroker } from '../prompts/promptBroker.ts';
 import { MfaService } from '../mfa/mfaService.ts';
@@ -73,6 +74,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     const refused = untrustedFolder(dir, what);
     if (refused) throw new UntrustedFolderError(dir, refused.message);
   }
+  // Before anything starts: a refused key must end the process, not leave watchers running.
+  const auditKey = loadAuditSigningKey(options.dataDir, true);
   const db = openAgentDatabase(options.dataDir);
   const startedAt = clock.now();
   const status = new StatusService(
@@ -94,9 +97,9 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
 
   const policies = new PolicyService(options.policies, status, log, () => clock.now());
   const registry = new ConnectionRegistry();
-  const audit = new AuditLog(db);
+  const audit = new AuditLog(db, auditKey);
   const broker = new PromptBroker(registry, clock, scheduler, audit);
-  const mfa = new MfaService(db, options.dataDir, clock, audit);
+  const mfa = new MfaService(db, options.dataDir, clock, audit, { sessionMs: options.mfa.sessionMinutes * 60_000 });
   const programs = new ProgramFiles({ audit, log, clock, agentUid: process.getuid?.() ?? 0, holdMs: EXECUTION_GRANT_MINUTES * 60_000 });
   const runs = new RunService(db, clock, audit, programs);
   let fleet: AgentFleet | null = null;
@@ -171,8 +174,14 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     if (snapshot.online) void forwarder.flush();
   });
   void forwarder.flush();
+  const controls = controlSettingsFrom(options);
+  status.setPrompts(promptSettingsInForce(controls));
+  // An allow fail-mode lets actions run unanswered: the administrator's choice, said once in the log.
+  for (const [key, mode] of [['operatorApproval.onTimeout', controls.operatorApprovalOnTimeout], ['operatorApproval.whenUndeliverable', controls.operatorApprovalWhenUndeliverable]] as const) {
+    if (mode === 'allow') log.warn({ key }, `${key} is allow: End User Approval lets the action run without an answer`);
+  }
   const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls: { ...DEFAULT_CONTROL_SETTINGS, mfaCodeAttemptsPerPrompt: options.mfa.codeAttemptsPerPrompt }, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects, programs },
+    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects, programs },
     audit,
   );
   const handlers = [
@@ -275,6 +284,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         jobsWatcher.close();
         await jobs.stop();
         await elevation.settled();
+        audit.checkpoint(clock.now());
         stopFlushOnReconnect();
         await forwarder.flush();
         forwarder.stop();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, FleetLink, LogLevel, PluginState, PluginStatus, PolicySummary } from '../../../../shared/protocol/src/common/index.ts';
+import type { AgentStatus, FleetLink, LogLevel, PluginState, PluginStatus, PolicySummary, PromptSettingsInForce } from '../../../../shared/protocol/src/common/index.ts';
 
 export interface Clock {
   now(): Date;
@@ -27,6 +27,7 @@ export class StatusService {
   private policies: PolicySummary = { active: 0, collections: 0, files: 0, errors: [], loadedAt: null };
   private fleet: FleetLink | null = null;
   private jobs: AgentStatus['jobs'] = undefined;
+  private prompts: PromptSettingsInForce | null = null;
 
   private readonly facts: StatusFacts;
   private readonly clock: Clock;
@@ -50,6 +51,12 @@ export class StatusService {
 
   setJobs(jobs: NonNullable<AgentStatus['jobs']>): void {
     this.jobs = jobs;
+    this.publish();
+  }
+
+  /** Set once at start: the prompt settings come from the config file, which is read only then. */
+  setPrompts(prompts: PromptSettingsInForce): void {
+    this.prompts = prompts;
     this.publish();
   }
 
@@ -93,6 +100,7 @@ export class StatusService {
       policies: this.policies,
       ...(this.jobs ? { jobs: this.jobs } : {}),
       ...(this.fleet ? { fleet: this.fleet } : {}),
+      ...(this.prompts ? { prompts: this.prompts } : {}),
     };
   }
 

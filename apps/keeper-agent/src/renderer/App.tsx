@@ -8,6 +8,7 @@ import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx'
 import { HistorySection } from './sections/HistorySection.tsx';
 import { PluginsSection } from './sections/PluginsSection.tsx';
 import { PoliciesSection } from './sections/PoliciesSection.tsx';
+import { PromptSettingsSection } from './sections/PromptSettingsSection.tsx';
 import { RecentJobRunsSection } from './sections/RecentJobRunsSection.tsx';
 import { SessionsSection } from './sections/SessionsSection.tsx';
 import { StatusSection } from './sections/StatusSection.tsx';
@@ -54,7 +55,8 @@ export function App({ theme }: WindowProps) {
           {details ? <SessionsSection details={details} /> : null}
           {details ? <HistorySection history={details.history} /> : null}
           {live ? <WhySection /> : null}
-          <PoliciesSection policies={view.status.policies} />
+          <PoliciesSection policies={view.status.policies} jobs={view.status.jobs} />
+          {view.status.prompts ? <PromptSettingsSection prompts={view.status.prompts} /> : null}
           <PluginsSection plugins={view.status.plugins} />
           {live ? <RecentJobRunsSection /> : null}
         </>

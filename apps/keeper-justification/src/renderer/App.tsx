@@ -30,12 +30,18 @@ function JustificationForm({ prompt }: { prompt: PromptShow }) {
   useEffect(() => field.current?.focus(), []);
   useEscapeKey(() => void answer({ kind: 'cancel' }));
 
+  // The agent checks the same bounds; its refusal is worded here from its code.
+  const refusal = (result: { reason?: string | undefined; problem?: string | undefined }) => {
+    if (result.reason === 'too-short') return t('tooShort', { count: limits.minLength });
+    if (result.reason === 'too-long') return t('tooLong', { count: limits.maxLength });
+    return result.problem ?? t('rejected');
+  };
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
     if (!enough || busy) return;
     setProblem(null);
     const result = await answer({ kind: 'justification', text });
-    if (result && !result.accepted) setProblem(result.reason === 'too-short' ? t('tooShort', { count: limits.minLength }) : (result.problem ?? t('rejected')));
+    if (result && !result.accepted) setProblem(refusal(result));
   };
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) void submit();

@@ -1,18 +1,31 @@
-import { useId } from 'react';
+import { useEffect, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptRespondResult, PromptResponse, PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, useEscapeKey, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
+import { ReasonText } from '../../../../shared/ui/src/ReasonText.tsx';
 import { Fact, SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { CodeForm, type Refusal } from './CodeForm.tsx';
 import { EnrollmentCodeForm } from './EnrollmentCodeForm.tsx';
-import { useMfaWindow, type Enrollment } from './store.ts';
+import { useMfaWindow, type EndedRequest, type Enrollment } from './store.ts';
 
 export function App({ theme }: WindowProps) {
+  const state = useMfaWindow();
   return (
-    <PromptWindow theme={theme} state={useMfaWindow()} namespace="mfa">
+    <PromptWindow theme={theme} state={state} namespace="mfa" idle={state.ended ? <EndedNotice ended={state.ended} /> : null}>
       {(prompt) => <MfaPrompt prompt={prompt} />}
     </PromptWindow>
+  );
+}
+
+/** Why the agent ended the request after refusing a code (instead of "nothing pending"). */
+function EndedNotice({ ended }: { ended: EndedRequest }) {
+  return (
+    <div className="kp-notice" data-tone="bad" role="status" data-testid="request-ended">
+      <p>
+        <ReasonText reason={ended.reason} detail={ended.detail} testId="ended-reason" />
+      </p>
+    </div>
   );
 }
 
@@ -23,6 +36,9 @@ function groupSecret(secret: string): string {
 
 function MfaPrompt({ prompt }: { prompt: PromptShow }) {
   const enrollment = useMfaWindow((s) => s.enrollment);
+  const setEnded = useMfaWindow((s) => s.setEnded);
+  // A new prompt replaces the reason an earlier one ended with.
+  useEffect(() => setEnded(null), [setEnded]);
   const { busy, failure, answer } = usePromptAnswer(prompt.promptId);
   const cancel = () => void answer({ kind: 'cancel' });
   useEscapeKey(cancel);
@@ -135,12 +151,14 @@ interface CodeStepProps {
 function CodeStep({ prompt, enrollment, answer, onCancel, busy }: CodeStepProps) {
   const { t, i18n } = useTranslation('mfa');
   const askCode = useMfaWindow((s) => s.askEnrollmentCode);
+  const setEnded = useMfaWindow((s) => s.setEnded);
   const minutes = prompt.mfa?.sessionMinutes ?? 5;
   const time = (iso: string) => new Intl.DateTimeFormat(i18n.language, { timeStyle: 'medium' }).format(new Date(iso));
 
   const onCode = async (code: string): Promise<Refusal | null> => {
     const result = await answer({ kind: 'mfa', code });
     if (!result || result.accepted) return null;
+    if (result.reasonDetail) setEnded({ reason: result.problem ?? '', detail: result.reasonDetail });
     switch (result.reason) {
       case 'invalid':
         return { problem: result.retriesLeft === undefined ? t('invalidNoCount') : t('invalid', { count: result.retriesLeft }) };

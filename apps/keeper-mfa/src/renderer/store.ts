@@ -1,4 +1,5 @@
 import { create, type StateCreator } from 'zustand';
+import type { ReasonDetail } from '../../../../shared/protocol/src/common/methods/elevation.ts';
 import type { MfaEnrollBeginResult } from '../../../../shared/protocol/src/common/methods/mfa.ts';
 import type {
   MfaEnrollmentConfirmed,
@@ -60,6 +61,23 @@ const createEnrollmentSlice: StateCreator<EnrollmentSlice> = (set, get) => ({
   },
 });
 
-export type MfaWindowState = PromptSlice & EnrollmentSlice;
+/** The agent refused a code and ended the request with it: the reason stays up once the prompt is gone. */
+export interface EndedRequest {
+  /** The agent's English words, shown only when the detail is of a code this window does not know. */
+  readonly reason: string;
+  readonly detail: ReasonDetail;
+}
 
-export const useMfaWindow = create<MfaWindowState>()((...a) => ({ ...createPromptSlice(...a), ...createEnrollmentSlice(...a) }));
+export interface EndedSlice {
+  ended: EndedRequest | null;
+  setEnded: (ended: EndedRequest | null) => void;
+}
+
+const createEndedSlice: StateCreator<EndedSlice> = (set) => ({
+  ended: null,
+  setEnded: (ended) => set({ ended }),
+});
+
+export type MfaWindowState = PromptSlice & EnrollmentSlice & EndedSlice;
+
+export const useMfaWindow = create<MfaWindowState>()((...a) => ({ ...createPromptSlice(...a), ...createEnrollmentSlice(...a), ...createEndedSlice(...a) }));

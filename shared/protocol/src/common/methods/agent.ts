@@ -36,6 +36,16 @@ export const FleetLink = z.object({
   lastSync: z.iso.datetime().nullable(),
 });
 
+/** The prompt settings in force (`justification`, `notify`, `operatorApproval`, `mfa` in --config, or their defaults). */
+export const PromptSettingsInForce = z.object({
+  justification: z.object({ minLength: z.number().int().positive(), maxLength: z.number().int().positive(), timeoutSeconds: z.number().positive() }),
+  notifyTimeoutSeconds: z.number().positive(),
+  operatorApproval: z.object({ timeoutSeconds: z.number().positive(), onTimeout: z.enum(['deny', 'allow']), whenUndeliverable: z.enum(['deny', 'allow']) }),
+  mfa: z.object({ promptTimeoutSeconds: z.number().positive(), sessionMinutes: z.number().int().positive(), codeAttemptsPerPrompt: z.number().int().positive() }),
+  /** The timeouts a policy-controls job task may still set, because the config leaves them unset. */
+  timeoutsFromJobs: z.array(z.enum(['justification', 'acknowledge', 'operatorApproval', 'mfa'])),
+});
+
 export const AgentStatus = z.object({
   version: z.string(),
   agentId: z.string(),
@@ -52,6 +62,8 @@ export const AgentStatus = z.object({
   jobs: z.object({ errors: z.array(PolicyLoadError) }).optional(),
   /** Present when the agent works with a fleet server. */
   fleet: FleetLink.optional(),
+  /** The prompt settings in force; absent from agents older than this field. */
+  prompts: PromptSettingsInForce.optional(),
 });
 
 /** `agent.status`: a snapshot of the agent's health. */
@@ -78,4 +90,6 @@ export type PluginStatus = z.infer<typeof PluginStatus>;
 export type PluginState = z.infer<typeof PluginState>;
 export type LogLevel = z.infer<typeof LogLevel>;
 export type PolicySummary = z.infer<typeof PolicySummary>;
+export type PolicyLoadError = z.infer<typeof PolicyLoadError>;
 export type FleetLink = z.infer<typeof FleetLink>;
+export type PromptSettingsInForce = z.infer<typeof PromptSettingsInForce>;

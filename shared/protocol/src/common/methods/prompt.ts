@@ -85,9 +85,11 @@ export const PromptRespondResult = z.object({
   accepted: z.boolean(),
   /** Why it was refused, in English for logs; windows translate `reason`. */
   problem: z.string().optional(),
-  reason: z.enum(['too-short', 'invalid', 'replayed', 'locked', 'not-enrolled']).optional(),
+  reason: z.enum(['too-short', 'too-long', 'invalid', 'replayed', 'locked', 'not-enrolled']).optional(),
   retriesLeft: z.number().int().nonnegative().optional(),
   lockedUntil: z.iso.datetime().optional(),
+  /** Set when this refusal also ended the request (the prompt closes): why, for the window to word. */
+  reasonDetail: ReceivedReasonDetail,
 });
 export type PromptRespondResult = z.infer<typeof PromptRespondResult>;
 
