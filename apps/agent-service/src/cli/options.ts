@@ -107,6 +107,7 @@ export const HELP = `Usage: keeper-agent [options]
        keeper-agent job-tool version-info|job-run-retention ARGS…   (the default jobs' tools)
        keeper-agent mfa issue --user NAME [--data-dir DIR]   (a one-time MFA enrollment code)
        keeper-agent audit verify|export …   (prove or export the tamper-evident audit log; audit --help)
+       keeper-agent policy test [--policies DIR] CASES…   (check a policy folder against expected decisions; policy --help)
        keeper-agent --fleet URL --register -|@FILE|TOKEN [--data-dir DIR] [--machine-name NAME]
                     (registers this machine with a fleet server once; - reads the token from stdin)
 
