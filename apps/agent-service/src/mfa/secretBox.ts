@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, readFileSync } from 'node:fs';
+import { createKeyFileOnce } from '../store/keyFile.ts';
+import { join } from 'node:path';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -99,36 +100,6 @@ function readKey(path: string): Buffer {
   return key;
 }
 
-/**
- * Writes a fresh key to a private temporary file, flushes it, then links it into place: the key
- * file appears complete or not at all, and when two processes race the first link wins.
- */
 function createKey(path: string): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    writeSync(fd, randomBytes(KEY_BYTES));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    unlinkSync(temporary);
-  }
-  syncDirectory(dirname(path));
-}
-
-/** Makes the new directory entry durable, so a crash right after enrollment cannot lose the key. */
-function syncDirectory(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, constants.O_RDONLY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  createKeyFileOnce(path, randomBytes(KEY_BYTES));
 }
