@@ -1,12 +1,13 @@
 import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
+import importX from 'eslint-plugin-import-x';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /**
  * Lint for the whole repository: typed linting for every .ts/.tsx file (each runtime has its own
- * tsconfig; there is no root tsconfig.json on purpose) and the import boundaries of ARCHITECTURE.md
- * ("Rules of the house"), enforced with eslint-plugin-boundaries instead of comments.
+ * tsconfig; there is no root tsconfig.json on purpose), no import cycles, and the import boundaries of
+ * docs/architecture.md ("Import rules"), enforced with eslint-plugin-boundaries instead of comments.
  *
  * How the boundaries policy reads (eslint-plugin-boundaries 7):
  * - `default: 'disallow'` + `checkAllOrigins: true`: every import — project file, npm package or Node
@@ -58,9 +59,10 @@ const ELEMENTS = [
 const FILES = [
   { category: 'test', pattern: '**/*.test.{ts,tsx}' },
   { category: 'config', pattern: '*.config.{ts,js}' },
-  { category: 'command-resolution', pattern: 'apps/run-as/src/resolveCommand.ts' },
   // The agent's file formats and audit sinks, which the fleet server validates and forwards with.
   { category: 'agent-formats', pattern: 'apps/agent-service/src/{policy,jobs,config,audit}/**' },
+  // Signed offline approvals: the agent checks, the fleet server issues, the same codes.
+  { category: 'offline-codes', pattern: 'shared/protocol/src/node/offlineApprovalCode.ts' },
 ];
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -149,8 +151,6 @@ const boundaryPolicies = [
     allow: [
       // i18n: main words the native tray menu and its toasts from the windows' locale files.
       toElements('desktop-main', 'bridge-common', 'bridge-main', 'protocol-common', 'protocol-node', 'i18n'),
-      // How a shell finds a command on PATH: quick-elevate resolves typed commands as keeper-elevate does.
-      { to: { file: { categories: { anyOf: ['command-resolution'] } } } },
       toOrigins('external', 'core'),
     ],
   },
@@ -163,7 +163,7 @@ const boundaryPolicies = [
   { ...from(...NODE_PROGRAMS), allow: [toElements('protocol-common', 'protocol-node'), toOrigins('external', 'core')] },
   {
     ...from('fleet-server'),
-    allow: [toElements('protocol-common'), { to: { file: { categories: { anyOf: ['agent-formats'] } } } }, toOrigins('external', 'core')],
+    allow: [toElements('protocol-common'), { to: { file: { categories: { anyOf: ['agent-formats', 'offline-codes'] } } } }, toOrigins('external', 'core')],
   },
 
   // --- Protocol and bridge contracts ----------------------------------------------------------------
@@ -202,6 +202,13 @@ const boundaryPolicies = [
   { from: [{ element: { types: { anyOf: ['tests', 'tooling'] } } }, { file: { categories: { anyOf: ['test', 'config'] } } }], allow: anything },
 ];
 
+/**
+ * Import order (builtin, then npm packages, then project files; groups as the code already writes
+ * them). Off until the whole tree is formatted once (`npm run format && npx eslint --fix .`): then
+ * this becomes 'error' and prettier's check joins `npm test` (see CONTRIBUTING.md, "Formatting").
+ */
+const IMPORT_ORDER = 'off';
+
 export default defineConfig(
   {
     name: 'keeper/ignores',
@@ -217,7 +224,7 @@ export default defineConfig(
       // Plain JavaScript (the native addon's CommonJS shims, build output) is not linted; the
       // agent's launcher is the one exception.
       '**/*.{js,cjs,mjs}',
-      '!apps/agent-service/bin/keeper-agent.js',
+      '!apps/agent-service/bin/*.js',
       '!apps/fleet-server/bin/keeper-fleet.js',
       '!apps/run-as/bin/*.js',
     ],
@@ -232,7 +239,7 @@ export default defineConfig(
   // The agent's launcher: plain JS on purpose (an old Node must parse it), linted without type info.
   {
     name: 'keeper/agent-bin',
-    files: ['apps/agent-service/bin/keeper-agent.js', 'apps/fleet-server/bin/keeper-fleet.js', 'apps/run-as/bin/*.js'],
+    files: ['apps/agent-service/bin/*.js', 'apps/fleet-server/bin/keeper-fleet.js', 'apps/run-as/bin/*.js'],
     languageOptions: {
       ecmaVersion: 'latest',
       sourceType: 'module',
@@ -253,6 +260,39 @@ export default defineConfig(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+
+  {
+    // No import cycles, type-only ones included (those are checked by tests/lint/importCycles.test.ts,
+    // since import-x skips `import type`). The exemption list is empty and stays empty: break a cycle
+    // by moving the shared type or function into a small module both sides import.
+    name: 'keeper/imports',
+    files: ['**/*.{js,ts,tsx}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/order': [IMPORT_ORDER, { groups: ['builtin', 'external', ['internal', 'parent', 'sibling', 'index']], 'newlines-between': 'never' }],
+    },
+  },
+
+  {
+    // Inside the agent, flags and the config file are the command line's business: services get
+    // their settings handed in (runtime/agentRuntime.ts), and `*Command.ts` subcommands may read
+    // the defaults. So domain code never imports cli/ (tests/lint/agentLayers.test.ts).
+    name: 'keeper/agent-layers',
+    files: ['apps/agent-service/src/*/**/*.ts'],
+    ignores: ['apps/agent-service/src/runtime/**', 'apps/agent-service/src/cli/**', 'apps/agent-service/src/**/*Command.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/*'], message: 'Agent services take their settings as arguments; only runtime/ and *Command.ts read cli/.' }] },
+      ],
     },
   },
 

@@ -53,7 +53,7 @@ const config: ForgeConfig = {
     new VitePlugin({
       build: [
         { entry: 'apps/desktop/src/main/electronMain.ts', config: 'vite.main.config.ts', target: 'main' },
-        { entry: 'apps/desktop/src/preload/keeper-agent.ts', config: 'vite.preload.config.ts', target: 'preload' },
+        { entry: 'apps/desktop/src/preload/windowPreload.ts', config: 'vite.preload.config.ts', target: 'preload' },
       ],
       renderer: [{ name: 'keeper_agent', config: 'vite.renderer.config.ts' }],
     }),

@@ -1,8 +1,10 @@
-import { basename, extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 const projectDir = import.meta.dirname;
-const DEFAULT_PRELOAD = resolve(projectDir, 'apps/desktop/src/preload/keeper-agent.ts');
+const DEFAULT_PRELOAD = resolve(projectDir, 'apps/desktop/src/preload/windowPreload.ts');
+/** The window `electron-forge start` opens first; the others' preloads come from `npm run build`. */
+const FORGE_WINDOW = 'keeper-agent';
 
 /** What Electron Forge's Vite plugin passes to a function config: the build entry it is running. */
 interface ForgeBuildEnv {
@@ -19,10 +21,10 @@ interface ForgeBuildEnv {
 export default defineConfig((env) => {
   const forgeEntry = (env as ForgeBuildEnv).forgeConfigSelf?.entry;
   const entry = typeof forgeEntry === 'string' ? resolve(projectDir, forgeEntry) : DEFAULT_PRELOAD;
-  const name = basename(entry, extname(entry));
   return {
     root: projectDir,
     publicDir: false,
+    define: { __KEEPER_WINDOW_ID__: JSON.stringify(FORGE_WINDOW) },
     build: {
       outDir: resolve(projectDir, 'dist/preload'),
       emptyOutDir: false,
@@ -30,11 +32,11 @@ export default defineConfig((env) => {
       minify: false,
       sourcemap: false,
       copyPublicDir: false,
-      lib: { entry, formats: ['cjs'], fileName: () => `${name}.cjs` },
+      lib: { entry, formats: ['cjs'], fileName: () => `${FORGE_WINDOW}.cjs` },
       rolldownOptions: {
         input: entry,
         external: ['electron'],
-        output: { format: 'cjs', entryFileNames: `${name}.cjs`, codeSplitting: false },
+        output: { format: 'cjs', entryFileNames: `${FORGE_WINDOW}.cjs`, codeSplitting: false },
       },
     },
   };

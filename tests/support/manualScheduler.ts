@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../apps/agent-service/src/status/statusService.ts';
+import type { Scheduler } from '../../apps/agent-service/src/time/clock.ts';
 
 /**
  * Timers that fire only when a test moves time: `advance` runs every due timer in time order,

@@ -12,7 +12,7 @@ import { runPolicyCommand } from './policy/policyTestCommand.ts';
 import { AuditKeyError } from './audit/signingKey.ts';
 import { runRegisterCommand } from './fleet/registerCommand.ts';
 import { FleetSetupError } from './fleet/agentFleet.ts';
-import { systemClock, systemScheduler } from './status/statusService.ts';
+import { systemClock, systemScheduler } from './time/clock.ts';
 
 /** Exit codes: 2 for a usage or configuration mistake (an unsafe folder included), 3 when another agent owns the socket. */
 async function main(): Promise<number> {

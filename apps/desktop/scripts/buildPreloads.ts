@@ -12,12 +12,13 @@ for (const [index, id] of WINDOW_IDS.entries()) {
   await build({
     configFile: false,
     logLevel: 'warn',
+    define: { __KEEPER_WINDOW_ID__: JSON.stringify(id) },
     build: {
       outDir: resolve(projectDir, 'dist/preload'),
       emptyOutDir: index === 0,
       target: 'node22',
       minify: false,
-      lib: { entry: resolve(projectDir, 'apps/desktop/src/preload', `${id}.ts`), formats: ['cjs'], fileName: () => `${id}.cjs` },
+      lib: { entry: resolve(projectDir, 'apps/desktop/src/preload/windowPreload.ts'), formats: ['cjs'], fileName: () => `${id}.cjs` },
       rolldownOptions: { external: ['electron'] },
     },
   });

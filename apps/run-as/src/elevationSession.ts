@@ -1,27 +1,34 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { config as zodConfig } from 'zod';
-import { AgentError } from '../../../shared/protocol/src/common/errors.ts';
-import type { ElevationStatusResult } from '../../../shared/protocol/src/common/methods/prompt.ts';
-import { PROTOCOL_VERSION, SessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
-import { AgentClient } from '../../../shared/protocol/src/node/agentClient.ts';
+import { config as zodConfig, type output } from 'zod/mini';
+import { AgentError, AgentErrorCodes } from '../../../shared/protocol/src/common/errors.ts';
+import { PROTOCOL_VERSION } from '../../../shared/protocol/src/common/protocolVersion.ts';
+import { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../shared/protocol/src/node/socketPath.ts';
 import { Exit, sayAs } from './cliArgs.ts';
-import { resolveCommand } from './resolveCommand.ts';
+import { ElevationExited, ElevationInput, ElevationOutput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
+import { waitingFor } from './waitingFor.ts';
+import { resolveCommand } from '../../../shared/protocol/src/node/resolveCommand.ts';
 
-type ElevationMethods = typeof import('./elevationMethods.ts');
+type StatusUpdate = output<typeof ElevationUpdated.params>;
 
 // Each schema is parsed once or twice per call: compiling zod's fast path (new Function) costs more
 // than it saves. Not `z.config`: vite.cli.config.ts declares `z.*` calls pure, so that one would be dropped.
 zodConfig({ jitless: true });
 
-const WAITING: Record<string, string> = {
-  JUSTIFY: 'Waiting for your justification in the Keeper window…',
-  MFA: 'Enter your MFA code in the Keeper window…',
-  APPROVAL: 'Waiting for an approver to decide…',
-  OPERATORAPPROVAL: 'Waiting for your approval in the Keeper window…',
-  NOTIFY: 'Please read the notice in the Keeper window…',
-};
+/**
+ * A prompt no desktop could show: the agent offers prompts only to a verified desktop session of the
+ * requester (docs/security.md), so the terminal says whose session was missing and what to do.
+ */
+function undeliverableTo(detail: StatusUpdate['reasonDetail']): string | null {
+  const user = detail?.code.endsWith('-undeliverable') ? detail.values['user'] : undefined;
+  return typeof user === 'string' && user.length > 0 ? user : null;
+}
+
+const NO_DESKTOP_HINT = (user: string) =>
+  `Keeper asks for this in the Keeper Desktop suite on ${user}'s own desktop session on this machine, and no verified desktop session of ${user} is connected to the agent ` +
+  `(a remote shell, another user's desktop or a closed suite does not count). Log in to this machine's desktop as ${user} ` +
+  `(the suite starts with the session; if it was closed, start Keeper Desktop from the applications menu), then run the command again.`;
 
 export interface ElevationAsk {
   readonly name: string;
@@ -50,15 +57,34 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     ask.socket ??
     defaultSocketPath({ platform: process.platform, env: process.env, systemSocketExists: existsSync(SYSTEM_SOCKET_PATH), homedir: homedir() });
 
-  let client: AgentClient;
-  let methods: ElevationMethods;
+  let client: OneShotClient;
   try {
-    client = await AgentClient.connect(socket);
-    const hello = client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'run-as', name: ask.name, version: '1' } });
-    // The hello is on its way: the elevation schemas are built while the agent answers it.
-    [, methods] = await Promise.all([hello, import('./elevationMethods.ts')]);
+    client = await OneShotClient.connect(socket);
   } catch (error) {
     say(`cannot reach the Keeper agent at ${socket}: ${(error as Error).message}`);
+    return Exit.unreachable;
+  }
+  const updates: StatusUpdate[] = [];
+  let onUpdate: () => void = () => {};
+  client.onNotification(ElevationUpdated, (update) => {
+    updates.push(update);
+    onUpdate();
+  });
+  const params = { executable, arguments: [...ask.args], cwd: process.cwd(), ...(ask.runAs !== undefined ? { runAs: { user: ask.runAs } } : {}) };
+  // session.hello and elevation.request leave together: the agent handles a connection's requests in
+  // order, so the request finds the session the hello opened, one round trip instead of two.
+  const hello = client.request(SessionHello, { protocolVersion: PROTOCOL_VERSION, client: { kind: 'run-as', name: ask.name, version: '1' } });
+  const asked = client.request(ElevationRequest, params).catch((error: unknown) => {
+    // An agent that answered before its hello took effect: ask again, now in session.
+    if (error instanceof AgentError && error.code === AgentErrorCodes.SessionRequired) return hello.then(() => client.request(ElevationRequest, params));
+    throw error;
+  });
+  asked.catch(() => {});
+  try {
+    await hello;
+  } catch (error) {
+    say(`cannot reach the Keeper agent at ${socket}: ${(error as Error).message}`);
+    client.close();
     return Exit.unreachable;
   }
   const lost = new Promise<number>((resolve) =>
@@ -69,15 +95,9 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     }),
   );
 
-  const updates: ElevationStatusResult[] = [];
-  let onUpdate: () => void = () => {};
-  client.onNotification(methods.ElevationUpdated, (update) => {
-    updates.push(update);
-    onUpdate();
-  });
   let result;
   try {
-    result = await client.request(methods.ElevationRequest, { executable, arguments: [...ask.args], cwd: process.cwd(), ...(ask.runAs !== undefined ? { runAs: { user: ask.runAs } } : {}) });
+    result = await asked;
   } catch (error) {
     say(error instanceof AgentError ? error.message : String(error));
     client.close();
@@ -86,6 +106,7 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
   const requestId = result.requestId;
   let state: string = result.state;
   let reason = result.decision.reason;
+  let detail: StatusUpdate['reasonDetail'];
   if (result.grant) say(`elevated session in effect until ${new Date(result.grant.expiresAt).toLocaleString()}`);
   if (state === 'pending') {
     const shown = new Set<string>();
@@ -93,13 +114,18 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
       onUpdate = () => {
         for (const update of updates.splice(0)) {
           if (update.requestId !== requestId) continue;
-          if (update.currentControl && !shown.has(update.currentControl)) {
+          if (update.offlineApproval && !shown.has(`offline:${update.offlineApproval.challenge}`)) {
+            shown.add(`offline:${update.offlineApproval.challenge}`);
+            shown.add('APPROVAL');
+            sayOfflineChallenge(say, update.offlineApproval);
+          } else if (update.currentControl && !shown.has(update.currentControl)) {
             shown.add(update.currentControl);
-            say(WAITING[update.currentControl] ?? `Waiting for ${update.currentControl}…`);
+            say(waitingFor(update.currentControl));
           }
           if (update.state !== 'pending') {
             state = update.state;
             reason = update.reason;
+            detail = update.reasonDetail;
             resolve();
           }
         }
@@ -107,7 +133,8 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
       onUpdate();
     });
     const stopWaiting = () => {
-      if (shown.has('APPROVAL')) {
+      // An offline approval lives only as long as this request waits: there is nothing to come back to.
+      if (shown.has('APPROVAL') && ![...shown].some((key) => key.startsWith('offline:'))) {
         say(`stopped waiting. Request ${requestId} stays with the approvers; once it is approved, run it within the time the approver allows (24 hours by default) with:`);
         process.stderr.write(`  ${ask.rerun}\n`);
       } else {
@@ -123,25 +150,34 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
   }
   if (state !== 'allowed') {
     say(`denied: ${reason}`);
+    const nowhere = undeliverableTo(detail);
+    if (nowhere !== null) say(NO_DESKTOP_HINT(nowhere));
     client.close();
     return Exit.denied;
   }
-  return runAllowed(client, methods, requestId, lost, say);
+  return runAllowed(client, requestId, lost, say);
 }
 
-async function runAllowed(client: AgentClient, methods: ElevationMethods, requestId: string, lost: Promise<number>, say: (line: string) => void): Promise<number> {
+/** Offline approval: what to read to an approver, and where their response goes. */
+function sayOfflineChallenge(say: (line: string) => void, offline: { challenge: string; machine: string; expiresAt: string }): void {
+  say('the Keeper agent is offline. Read this challenge to an approver of your machine:');
+  process.stderr.write(`  challenge ${offline.challenge}   machine ${offline.machine}   valid until ${new Date(offline.expiresAt).toLocaleTimeString()}\n`);
+  say('then type their name and the response they read back into the "Waiting for approval" window.');
+}
+
+async function runAllowed(client: OneShotClient, requestId: string, lost: Promise<number>, say: (line: string) => void): Promise<number> {
   const exited = new Promise<number>((resolve) => {
-    client.onNotification(methods.ElevationExited, ({ code, signal }) => resolve(code ?? 128 + signalNumber(signal)));
+    client.onNotification(ElevationExited, ({ code, signal }) => resolve(code ?? 128 + signalNumber(signal)));
   });
   const chunks: Array<{ stream: 'stdout' | 'stderr'; data: string }> = [];
   let runId: string | null = null;
   const write = (stream: 'stdout' | 'stderr', data: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(Buffer.from(data, 'base64'));
-  client.onNotification(methods.ElevationOutput, (output) => {
+  client.onNotification(ElevationOutput, (output) => {
     if (runId === null) chunks.push(output);
     else if (output.runId === runId) write(output.stream, output.data);
   });
   try {
-    runId = (await client.request(methods.ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
+    runId = (await client.request(ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
   } catch (error) {
     say(error instanceof AgentError ? error.message : String(error));
     client.close();
@@ -149,10 +185,10 @@ async function runAllowed(client: AgentClient, methods: ElevationMethods, reques
   }
   for (const chunk of chunks.splice(0)) write(chunk.stream, chunk.data);
   const id = runId;
-  process.stdin.on('data', (data: Buffer) => void client.request(methods.ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}));
-  process.stdin.on('end', () => void client.request(methods.ElevationInput, { runId: id, eof: true }).catch(() => {}));
+  process.stdin.on('data', (data: Buffer) => void client.request(ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}));
+  process.stdin.on('end', () => void client.request(ElevationInput, { runId: id, eof: true }).catch(() => {}));
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => void client.request(methods.ElevationInput, { runId: id, signal }).catch(() => {}));
+    process.on(signal, () => void client.request(ElevationInput, { runId: id, signal }).catch(() => {}));
   }
   const code = await Promise.race([exited, lost]);
   process.stdin.destroy();

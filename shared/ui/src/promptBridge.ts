@@ -1,15 +1,22 @@
-import { PROMPT_SERVICES } from '../../bridge/src/common/services/prompts.ts';
+import type { ServiceClient } from '../../bridge/src/common/serviceDescriptor.ts';
+import { PROMPT_SERVICES, type PromptQueueView, type PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
 import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
 import { electronTransport } from '../../bridge/src/renderer/electronTransport.ts';
 import { createServiceClient } from '../../bridge/src/renderer/serviceClient.ts';
 import { webShellTransport } from '../../bridge/src/renderer/webShellTransport.ts';
-import type { PromptSlice } from './promptStore.ts';
+import type { BridgeActions } from './bridgeSlice.ts';
+
+/** What following the prompts changes in the window's store (its PromptSlice). */
+export interface PromptFollower extends BridgeActions {
+  promptsConnected: (prompts: ServiceClient<PromptServiceDescriptor>) => void;
+  queueChanged: (queue: PromptQueueView) => void;
+}
 
 export interface FollowPrompts {
   readonly kind: keyof typeof PROMPT_SERVICES;
   /** The web shell socket the window opened at start; null in Electron (the preload's services). */
   readonly socket: Promise<WebSocket> | null;
-  readonly state: PromptSlice;
+  readonly state: PromptFollower;
   readonly connected?: () => Promise<(transport: BridgeTransport) => void>;
 }
 

@@ -1,5 +1,5 @@
 import type { AgentDatabase } from '../store/database.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import type { AuditLog } from './auditLog.ts';
 import type { AuditSink } from './auditSinks.ts';
 

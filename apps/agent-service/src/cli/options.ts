@@ -11,21 +11,10 @@ import { GrantSettings } from '../elevation/grantService.ts';
 import { MfaSettings } from '../mfa/mfaSettings.ts';
 import { JustificationSettings, NotifySettings, OperatorApprovalSettings } from '../prompts/promptSettings.ts';
 import { DEFAULT_LOGIND_DIR, DesktopSessionMode } from '../identity/desktopSessions.ts';
+import { AgenticSettings } from '../identity/agentSignatures.ts';
 import { policyPaths } from '../fleet/policySync.ts';
-
-/** Per-connection and agent-wide limits on the socket (all have safe defaults). */
-export const ConnectionLimits = z.strictObject({
-  maxConnections: z.number().int().min(1).default(1024),
-  maxConnectionsPerUser: z.number().int().min(1).default(256),
-  /** Requests a connection may have in flight at once. */
-  maxPendingRequests: z.number().int().min(1).default(16),
-  /** A connection that has not said session.hello by then is closed. */
-  handshakeTimeoutMs: z.number().int().min(100).default(10_000),
-  /** Calls per method per connection in a 10-second window (prompt answers, elevation requests). */
-  promptAnswersPer10s: z.number().int().min(1).default(10),
-  elevationRequestsPer10s: z.number().int().min(1).default(20),
-});
-export type ConnectionLimits = z.infer<typeof ConnectionLimits>;
+import { ConnectionLimits } from '../ipc/connectionLimits.ts';
+import { resourcesDir } from '../runtime/agentBundle.ts';
 
 /** Where audit events go besides the local log: a JSON-lines file and/or RFC 5424 syslog. */
 export const AuditSettings = z.strictObject({
@@ -35,11 +24,6 @@ export const AuditSettings = z.strictObject({
 
 export const DEFAULT_HEALTH_PORT = 6889;
 
-/** Set by vite.agent.config.ts: the shipped bundle sits beside its default policies and jobs. */
-declare const __KEEPER_AGENT_BUNDLE__: boolean | undefined;
-export const IS_AGENT_BUNDLE = typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__;
-/** The default policies, jobs and data files the agent reads at run time (agentic/agentSignatures.json). */
-export const resourcesDir = IS_AGENT_BUNDLE ? import.meta.dirname : resolve(import.meta.dirname, '../../../../resources');
 
 /** What the agent runs with, after flags, the config file and defaults are merged. */
 export const AgentOptions = z.object({
@@ -62,6 +46,8 @@ export const AgentOptions = z.object({
   plugins: PluginSettings,
   audit: AuditSettings,
   limits: ConnectionLimits,
+  /** AI-agent detection: `signatures` replaces the shipped list (docs/agentic.md). */
+  agentic: AgenticSettings,
   /** Which connections count as a person's desktop (see identity/desktopSessions.ts). */
   desktopSessions: DesktopSessionMode,
   logindDir: z.string().min(1),
@@ -97,6 +83,8 @@ const ConfigFile = z
     audit: z.unknown(),
     /** Socket limits (config file only). */
     limits: z.unknown(),
+    /** AI-agent detection, e.g. {"signatures": [{"agent": "…", "names": ["…"], "aiLikelihoodPercent": 90}]} (config file only). */
+    agentic: z.unknown(),
     desktopSessions: DesktopSessionMode,
     logindDir: z.string().min(1),
   })
@@ -108,6 +96,7 @@ export const HELP = `Usage: keeper-agent [options]
        keeper-agent mfa issue --user NAME [--data-dir DIR]   (a one-time MFA enrollment code)
        keeper-agent audit verify|export …   (prove or export the tamper-evident audit log; audit --help)
        keeper-agent policy test [--policies DIR] CASES…   (check a policy folder against expected decisions; policy --help)
+       keeper-agent policy replay --since 7d --policies DIR [--data-dir DIR] [--json]   (recorded requests against proposed policies)
        keeper-agent --fleet URL --register -|@FILE|TOKEN [--data-dir DIR] [--machine-name NAME]
                     (registers this machine with a fleet server once; - reads the token from stdin)
 
@@ -214,6 +203,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     plugins: file.plugins ?? {},
     audit: file.audit ?? {},
     limits: file.limits ?? {},
+    agentic: file.agentic ?? {},
     desktopSessions: values['desktop-sessions'] ?? file.desktopSessions ?? 'logind',
     logindDir: resolve(values['logind-dir'] ?? file.logindDir ?? DEFAULT_LOGIND_DIR),
   };

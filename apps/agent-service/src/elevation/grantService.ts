@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { AgentError, AgentErrorCodes, type Grant } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { KeeperPolicy } from '../policy/policySchema.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
 
 /** The agent config's `grants` section. Keeper's execution grant defaults to 240 minutes. */

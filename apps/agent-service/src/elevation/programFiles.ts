@@ -4,7 +4,7 @@ import type { hashDescriptor, openProgramAsCaller, ProgramOpenResult } from '@ke
 import { AgentError, AgentErrorCodes, type PeerIdentity, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import { hashDescriptorPortable, openProgramPortable } from './portableOpen.ts';
 
 /** A program file opened once with its requester's rights: what was decided is what runs. */

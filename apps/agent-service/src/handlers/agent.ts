@@ -11,7 +11,8 @@ import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import { setLogLevel, type Logger } from '../log/logger.ts';
-import type { Clock, StatusService } from '../status/statusService.ts';
+import type { StatusService } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 
 export function agentHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock): RegisteredHandler[] {
   return [

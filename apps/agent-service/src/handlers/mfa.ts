@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type ConnectionContext, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { MfaService } from '../mfa/mfaService.ts';
 import { requireVerifiedDesktop } from '../prompts/desktopGate.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 
 /** MFA acts on the caller's own enrollment only; the caller is whoever the kernel says it is. */
 function callerUid(context: ConnectionContext): number {

@@ -1,11 +1,13 @@
 import { AgentError, AgentErrorCodes, PolicyExplain } from '../../../../shared/protocol/src/common/index.ts';
+import { allowsOfflineApproval } from '../approvals/offlineApproval.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { applyOffline, evaluationRequestFor, summarize } from '../elevation/evaluationInput.ts';
 import type { ProgramFiles } from '../elevation/programFiles.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
+import { agenticFactsOf, type AgentDetector } from '../identity/agenticFacts.ts';
 import { explain } from '../policy/explain.ts';
 import type { PolicyService } from '../policy/policyService.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import { TokenBuckets } from './tokenBucket.ts';
 
 export interface PolicyHandlerDependencies {
@@ -15,6 +17,10 @@ export interface PolicyHandlerDependencies {
   readonly defaultOutcome: 'allow' | 'deny';
   readonly programs: ProgramFiles;
   readonly audit: AuditLog;
+  /** AI-agent detection with the configured signatures; the shipped list when absent. */
+  readonly agents?: AgentDetector;
+  /** Whether this machine can take signed offline approvals (a key shared with its fleet), so the preview matches a request. */
+  readonly offlineApproval?: boolean;
 }
 
 /**
@@ -46,9 +52,12 @@ export function policyHandlers(deps: PolicyHandlerDependencies): RegisteredHandl
       }
       const program = await deps.programs.open(params.executable, context.peer, 'policy.explain');
       try {
-        const request = await evaluationRequestFor(params, context.peer, at, program);
+        const agentic = deps.agents ? deps.agents.factsOf(context.peer.pid, params.agentic) : agenticFactsOf(context.peer.pid, params.agentic);
+        const request = await evaluationRequestFor(params, context.peer, at, program, agentic, deps.policies.policies.collections.hasSigners);
         const { decision, policies } = explain(deps.policies.policies, request, { defaultOutcome: deps.defaultOutcome });
-        const summary = applyOffline(summarize(decision), deps.isOnline());
+        const deciding = deps.policies.policies.policiesOf(request.policyType).filter((c) => decision.deciding.includes(c.policy.PolicyId));
+        const offlineApproval = deps.offlineApproval === true && allowsOfflineApproval(deciding.map((c) => c.policy));
+        const summary = applyOffline(summarize(decision), deps.isOnline(), offlineApproval ? ['APPROVAL'] : []);
         deps.audit.append(
           { type: 'policy.explained', actorUid: uid, requestId: null, data: { executable: program.path, sha256: program.sha256, outcome: summary.outcome, deciding: summary.deciding } },
           at,
@@ -57,6 +66,7 @@ export function policyHandlers(deps: PolicyHandlerDependencies): RegisteredHandl
           decision: summary,
           policies,
           application: { path: request.application.path, sha256: request.application.sha256, commandLine: request.application.commandLine },
+          agentic: agentic ? { parentProcess: agentic.parentProcess, aiLikelihoodPercent: agentic.aiLikelihoodPercent, signals: [...(agentic.signals ?? [])] } : null,
           evaluatedAt: at.toISOString(),
         };
       } finally {

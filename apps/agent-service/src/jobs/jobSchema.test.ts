@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadJobDirectory } from './jobLoader.ts';
-import { CalendarSchedule, calendarToCron, KeeperJob, splitArguments } from './jobSchema.ts';
+import { CalendarSchedule, calendarToCron, KeeperJob } from './jobSchema.ts';
+import { splitArguments } from './taskArguments.ts';
 
 const task = (extra: Record<string, unknown> = {}) => ({ id: 't1', name: 'Task', executablePath: '/bin/true', ...extra });
 const job = (extra: Record<string, unknown> = {}) => ({ id: 'job-a', name: 'Job A', tasks: [task()], ...extra });
@@ -23,7 +24,15 @@ describe('Keeper job JSON', () => {
   it('accepts every shipped default job', () => {
     const load = loadJobDirectory(resolve(import.meta.dirname, '../../../../resources/jobs'));
     expect(load.errors).toEqual([]);
-    expect(load.jobs.map((j) => j.id).sort()).toEqual(['LaunchPrivilegeElevation', 'audit-cleanup', 'log-version-info', 'privilege-elevation-policy-controls', 'send-toast']);
+    expect(load.jobs.map((j) => j.id).sort()).toEqual([
+      'LaunchPrivilegeElevation',
+      'audit-cleanup',
+      'log-version-info',
+      'privilege-elevation-policy-controls',
+      'send-toast',
+      'show-agent',
+      'start-keeper-client',
+    ]);
   });
 
   it('turns a calendar schedule into the cron pattern croner runs', () => {

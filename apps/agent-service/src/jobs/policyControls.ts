@@ -1,75 +1,15 @@
-import type { JobTaskReasonDetail, ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
-import type { Clock } from '../status/statusService.ts';
+import { TOAST_TASK_WINDOW, type JobTaskReasonDetail, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import type { Clock } from '../time/clock.ts';
 import type { ControlProgress, ControlSettings, FlowResult, PendingElevation, PromptTimeout } from '../elevation/controlRunner.ts';
-import { PROMPT_PRECEDENCE, type PromptControl } from '../policy/evaluate.ts';
-import { substitute, type DesktopDelivery, type JobEngine, type TaskOutcome } from './jobEngine.ts';
+import type { PromptControl } from '../policy/evaluate.ts';
+import { substitute, type DesktopDelivery, type JobEngine } from './jobEngine.ts';
+import type { TaskOutcome } from './jobRun.ts';
 import { MissingValueError, jobReasons, type RunFailure, type Why } from './jobReasons.ts';
+import type { JobTask } from './jobSchema.ts';
+import { controlOf, POLICY_EVALUATION_PENDING } from './controlTasks.ts';
+import { splitArguments } from './taskArguments.ts';
 
 type TaskFailure = RunFailure & { readonly detail?: JobTaskReasonDetail };
-import { splitArguments, type JobTask } from './jobSchema.ts';
-
-/** The event of the jobs that present the user-facing controls of a pending decision. */
-export const POLICY_EVALUATION_PENDING = 'PolicyEvaluationPending';
-
-/** A notice shown as a desktop toast instead of the KeeperMessage window (never blocks, cannot be acknowledged). */
-export const TOAST_WINDOW = 'toast';
-
-/** The prompt windows (Keeper's application names) and the controls each can present. */
-export const CONTROL_WINDOWS: Readonly<Record<string, readonly PromptControl[]>> = {
-  KeeperApproval: ['APPROVAL', 'OPERATORAPPROVAL'],
-  KeeperMFA: ['MFA'],
-  KeeperJustification: ['JUSTIFY'],
-  KeeperMessage: ['NOTIFY'],
-  [TOAST_WINDOW]: ['NOTIFY'],
-};
-
-/** The control a task presents: its `--control NAME` argument, or null. */
-export function controlOf(task: Pick<JobTask, 'arguments'>): string | null {
-  let words: string[];
-  try {
-    words = splitArguments(task.arguments);
-  } catch {
-    return null;
-  }
-  const index = words.indexOf('--control');
-  return index >= 0 ? (words[index + 1] ?? null) : null;
-}
-
-/**
- * Why a task of a policy-controls job cannot present a control (null when it can): it must be a
- * UserDesktop task naming its control with `--control` and opening a window that answers it.
- */
-export function controlTaskProblem(task: JobTask): { readonly path: string; readonly message: string } | null {
-  if (task.ExecutionType !== 'UserDesktop') return { path: 'ExecutionType', message: `a task of a ${POLICY_EVALUATION_PENDING} job is a UserDesktop task (a prompt window), not ${task.ExecutionType}` };
-  const control = controlOf(task);
-  if (control === null) return { path: 'arguments', message: `name the control this task presents with --control (one of ${PROMPT_PRECEDENCE.join(', ')})` };
-  if (!(PROMPT_PRECEDENCE as readonly string[]).includes(control)) return { path: 'arguments', message: `--control ${control} is not a control with a prompt (one of ${PROMPT_PRECEDENCE.join(', ')})` };
-  const windows = Object.keys(CONTROL_WINDOWS).filter((window) => CONTROL_WINDOWS[window]!.includes(control as PromptControl));
-  if (!windows.includes(task.executablePath)) return { path: 'executablePath', message: `${control} is presented by ${windows.join(' or ')}, not by ${task.executablePath}` };
-  return null;
-}
-
-/**
- * Why the tasks of a policy-controls job present their controls out of precedence order (null when
- * they do not): the seed applies precedence automatically, so a job cannot reorder the prompts.
- * Tasks for the same control may follow each other (alternatives chosen by their conditions).
- */
-export function controlOrderProblem(tasks: readonly JobTask[]): { readonly index: number; readonly message: string } | null {
-  const rank = (control: string | null) => (PROMPT_PRECEDENCE as readonly string[]).indexOf(control ?? '');
-  let latest: { readonly control: string; readonly taskId: string } | null = null;
-  for (const [index, task] of tasks.entries()) {
-    const control = controlOf(task);
-    if (rank(control) < 0) continue;
-    if (latest && rank(control) < rank(latest.control)) {
-      return {
-        index,
-        message: `${control} must come before ${latest.control} (task ${latest.taskId}): prompts follow the precedence order ${PROMPT_PRECEDENCE.join(', ')}, so list the tasks in that order`,
-      };
-    }
-    if (!latest || rank(control) > rank(latest.control)) latest = { control: control!, taskId: task.id };
-  }
-  return null;
-}
 
 interface ControlStep {
   readonly task: JobTask;
@@ -146,7 +86,7 @@ export class PolicyControlsJob {
       if (!request.decision.controls.includes(control)) skip(task, jobReasons.controlNotAsked(control));
       else if (steps.some((s) => s.control === control)) skip(task, jobReasons.controlPresentedEarlier(control));
       else if (!holds(task.condition, scope)) skip(task, jobReasons.conditionFalse(task.condition));
-      else if (task.executablePath === TOAST_WINDOW && request.notification?.requiresAcknowledge) skip(task, jobReasons.toastCannotAcknowledge());
+      else if (task.executablePath === TOAST_TASK_WINDOW && request.notification?.requiresAcknowledge) skip(task, jobReasons.toastCannotAcknowledge());
       else steps.push({ task, control });
     }
     const run = this.engine.recordRun(job, POLICY_EVALUATION_PENDING, context);
@@ -175,7 +115,7 @@ export class PolicyControlsJob {
 
     // A toast notice is delivered here once every other control passed (its turn: it is last in
     // precedence); the prompts run without it.
-    const toast = steps.find((s) => s.task.executablePath === TOAST_WINDOW) ?? null;
+    const toast = steps.find((s) => s.task.executablePath === TOAST_TASK_WINDOW) ?? null;
     const started = new Map<PromptControl, number>();
     const recorded = new Set<PromptControl>();
     let current: PromptControl | null = null;

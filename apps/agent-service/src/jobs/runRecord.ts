@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/auditLog.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
-import type { JobContext, JobRun, JobRunStatus, JobTrigger, TaskOutcome } from './jobEngine.ts';
+import type { JobContext, JobRun, JobRunStatus, JobTrigger, TaskOutcome } from './jobRun.ts';
 import type { RunFailure } from './jobReasons.ts';
 import { redactOutput } from './redactOutput.ts';
 import type { KeeperJob } from './jobSchema.ts';

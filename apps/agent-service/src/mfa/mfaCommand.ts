@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { AuditLog } from '../audit/auditLog.ts';
 import { defaultDataDir } from '../cli/options.ts';
 import { passwdEntryOf } from '../identity/accounts.ts';
-import { systemClock } from '../status/statusService.ts';
+import { systemClock } from '../time/clock.ts';
 import { openAgentDatabase } from '../store/database.ts';
 import { DEFAULT_ENROLLMENT_CODE_HOURS } from './enrollmentCodes.ts';
 import { MfaService } from './mfaService.ts';

@@ -11,7 +11,7 @@ import {
   MfaStatusResult,
 } from '../../../../shared/protocol/src/common/index.ts';
 import { AuditLog } from '../audit/auditLog.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { MfaService, type MfaOptions } from './mfaService.ts';
 

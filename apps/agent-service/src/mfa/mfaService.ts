@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
-import { toDataURL } from 'qrcode';
 import {
   AgentError,
   AgentErrorCodes,
@@ -9,7 +8,7 @@ import {
   type MfaStatusResult,
 } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { DEFAULT_ENROLLMENT_CODE_HOURS, EnrollmentCodes } from './enrollmentCodes.ts';
 import { SecretBox, type Sealed } from './secretBox.ts';
@@ -129,6 +128,8 @@ export class MfaService {
       const issuer = this.options.issuer;
       const account = `${userName ?? `uid ${uid}`}@${this.options.hostname}`;
       const otpauthUri = generateURI({ issuer, label: account, secret });
+      // qrcode (with pngjs) is loaded on the first enrollment only, not at every start of the agent.
+      const { toDataURL } = await import('qrcode');
       const qrPngDataUrl = await toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
       const enrollmentId = randomUUID();
       const expiresAt = new Date(now.getTime() + this.options.enrollmentTtlMs).toISOString();

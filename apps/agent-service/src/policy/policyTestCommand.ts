@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resourcesDir } from '../cli/options.ts';
+import { resourcesDir } from '../runtime/agentBundle.ts';
 import { CaseFileError, parseCaseFile, toEvaluationRequest, type PolicyCase } from './policyCases.ts';
 import { PolicySet } from './evaluate.ts';
 import { explain, type Explanation } from './explain.ts';
 import { loadPolicyDirectory } from './policyLoader.ts';
+import { runReplayCommand } from './replayCommand.ts';
 
 export const POLICY_HELP = `Usage: keeper-agent policy test [--policies DIR] CASES...
+       keeper-agent policy replay --since DURATION --policies DIR [--data-dir DIR] [--json]  (see policy replay --help)
 
 test runs each case file (YAML or JSON: a list of { name, request, expect }, see docs/policy-semantics.md)
 against the policy folder with the agent's own loader and engine, and prints the why of every failure.
@@ -56,6 +58,7 @@ export function formatWhy(why: Explanation): string {
 
 /** `keeper-agent policy test …` (see POLICY_HELP for the exit codes). */
 export function runPolicyCommand(argv: readonly string[], now: Date = new Date()): number {
+  if (argv[0] === 'replay') return runReplayCommand(argv.slice(1), now);
   let values;
   let files;
   try {

@@ -1,11 +1,6 @@
 import { EventEmitter } from 'node:events';
+import type { Clock } from '../time/clock.ts';
 import type { AgentStatus, FleetLink, LogLevel, PluginState, PluginStatus, PolicySummary, PromptSettingsInForce } from '../../../../shared/protocol/src/common/index.ts';
-
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
 
 interface StatusFacts {
   readonly version: string;
@@ -113,15 +108,3 @@ export class StatusService {
     this.events.emit('changed', this.snapshot());
   }
 }
-
-/** Timers the flows use, injectable so tests can move time instead of waiting. */
-export interface Scheduler {
-  schedule(ms: number, run: () => void): () => void;
-}
-
-export const systemScheduler: Scheduler = {
-  schedule(ms, run) {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  },
-};

@@ -2,12 +2,8 @@ import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { constants } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Db } from '../db/pool.ts';
-import type { FleetCa } from '../pki/ca.ts';
 import type { AuthenticatedMachine } from '../services/machines.ts';
-import type { StreamHub } from '../services/streamHub.ts';
-import type { ServerConfig } from '../config.ts';
+import type { AppDeps } from './appDeps.ts';
 import { errorHandler } from './errors.ts';
 import { agentRoutes } from '../routes/agentRoutes.ts';
 import { publicRoutes } from '../routes/publicRoutes.ts';
@@ -19,14 +15,6 @@ declare module 'fastify' {
 }
 
 export type FleetApp = Awaited<ReturnType<typeof buildApp>>;
-
-export interface AppDeps {
-  config: ServerConfig;
-  db: Db;
-  ca: FleetCa;
-  hub: StreamHub;
-  log: Logger;
-}
 
 /**
  * One HTTPS port: registration and health without a client certificate, everything else behind

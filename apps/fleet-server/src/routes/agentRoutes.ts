@@ -7,6 +7,9 @@ import {
   AuditIngestResponse,
   FileApprovalRequest,
   FleetApproval,
+  type FleetSentTo,
+  OfflineResponseRequest,
+  OfflineResponseResult,
   PolicyBundle,
   RelayDecideRequest,
   RelayListRequest,
@@ -15,22 +18,34 @@ import {
 } from '../../../../shared/protocol/src/common/fleet.ts';
 import { FleetError } from '../http/fleetError.ts';
 import { verifiedPeer } from '../http/peer.ts';
-import type { AppDeps } from '../http/server.ts';
+import type { AppDeps } from '../http/appDeps.ts';
 import { approvalOfRequest, decide, fileApproval, listForActor } from '../services/approvals.ts';
+import { approverNames } from '../services/approvers.ts';
 import { ingestAudit } from '../services/audit.ts';
-import { authenticateMachine, type AuthenticatedMachine } from '../services/machines.ts';
+import type { AuthenticatedMachine } from '../services/machines.ts';
+import { issueOfflineResponse } from '../services/offlineApprovals.ts';
 import { currentPolicies } from '../services/policies.ts';
+import { withdrawApproval } from '../services/withdraw.ts';
 
 const HEARTBEAT_MS = 15_000;
 
 /** Everything behind the machine's client certificate (checked, with revocation, on every request). */
 export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
   const times = deps.config;
+  // Approver bindings change by hand, rarely: a few seconds' staleness in a notice saves a query per filing.
+  const names = new Map<string, { sentTo: FleetSentTo; until: number }>();
+  const sentToOf = async (group: string): Promise<FleetSentTo> => {
+    const hit = names.get(group);
+    if (hit && hit.until > Date.now()) return hit.sentTo;
+    const sentTo = await approverNames(deps.db, group);
+    names.set(group, { sentTo, until: Date.now() + 5_000 });
+    return sentTo;
+  };
   return (app, _options, done) => {
     app.addHook('onRequest', async (req) => {
       const peer = verifiedPeer(req.raw.socket as TLSSocket);
       if (!peer) throw new FleetError('certificate-required', 'this call needs a valid client certificate issued by this fleet');
-      req.machine = await authenticateMachine(deps.db, peer.machineId);
+      req.machine = await deps.machines.authenticate(peer.machineId);
     });
     const machineOf = (machine: AuthenticatedMachine | null): AuthenticatedMachine => {
       if (!machine) throw new FleetError('certificate-required', 'this call needs a valid client certificate issued by this fleet');
@@ -39,19 +54,37 @@ export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
 
     app.get('/v1/policies', { schema: { response: { 200: PolicyBundle } } }, async (req) => currentPolicies(deps.db, machineOf(req.machine).group));
 
-    app.post('/v1/approvals', { schema: { body: FileApprovalRequest, response: { 200: FleetApproval } } }, async (req) => fileApproval(deps.db, machineOf(req.machine), req.body, times));
+    app.post('/v1/approvals', { schema: { body: FileApprovalRequest, response: { 200: FleetApproval } } }, async (req) => {
+      const machine = machineOf(req.machine);
+      await deps.limits.take('filing', machine.machineId);
+      const approval = await fileApproval(deps.db, machine, req.body, times);
+      // The requester's notice names the fleet's approvers, not the local agent's settings.
+      return { ...approval, sentTo: await sentToOf(machine.group) };
+    });
 
     app.get('/v1/approvals/:requestId', { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } }, async (req) =>
       approvalOfRequest(deps.db, machineOf(req.machine).machineId, req.params.requestId),
+    );
+
+    // Only the machine that filed a request can withdraw it: the lookup is by its own machine id.
+    app.post('/v1/approvals/:requestId/withdraw', { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } }, async (req) =>
+      withdrawApproval(deps.db, machineOf(req.machine).machineId, req.params.requestId),
     );
 
     app.post('/v1/approvals/list', { schema: { body: RelayListRequest, response: { 200: RelayListResponse } } }, async (req) => listForActor(deps.db, machineOf(req.machine), req.body));
 
     app.post('/v1/approvals/decide', { schema: { body: RelayDecideRequest, response: { 200: FleetApproval } } }, async (req) => decide(deps.db, machineOf(req.machine), req.body, times));
 
-    app.post('/v1/audit', { bodyLimit: 1024 * 1024, schema: { body: AuditIngestRequest, response: { 200: AuditIngestResponse } } }, async (req) =>
-      ingestAudit(deps.db, machineOf(req.machine).machineId, req.body.events),
-    );
+    app.post('/v1/approvals/offline', { schema: { body: OfflineResponseRequest, response: { 200: OfflineResponseResult } } }, async (req) => {
+      const relay = machineOf(req.machine);
+      return issueOfflineResponse(deps.db, { actor: req.body.actor, relay: { machineId: relay.machineId, group: relay.group } }, req.body.machine, req.body.challenge);
+    });
+
+    app.post('/v1/audit', { bodyLimit: 1024 * 1024, schema: { body: AuditIngestRequest, response: { 200: AuditIngestResponse } } }, async (req) => {
+      const { machineId } = machineOf(req.machine);
+      await deps.limits.take('audit', machineId);
+      return ingestAudit(deps.db, machineId, req.body.events);
+    });
 
     app.get('/v1/stream', { websocket: true }, (socket, req) => {
       const machine = machineOf(req.machine);

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { Health, RegisterRequest, RegisterResponse, RenewRequest, RenewResponse } from '../../../../shared/protocol/src/common/fleet.ts';
 import { FleetError } from '../http/fleetError.ts';
 import { expiredPeer, verifiedPeer } from '../http/peer.ts';
-import type { AppDeps } from '../http/server.ts';
+import type { AppDeps } from '../http/appDeps.ts';
 import { authenticateMachine, registerMachine, renewCertificate } from '../services/machines.ts';
 
 /** Routes a machine reaches before (or while renewing) its certificate. */

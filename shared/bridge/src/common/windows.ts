@@ -6,7 +6,7 @@ import { MfaEnrollmentService } from './services/mfaEnrollment.ts';
 import { NetworkConnectionsService } from './services/networkConnections.ts';
 import { QuickElevateService } from './services/quickElevate.ts';
 import { TrayService } from './services/tray.ts';
-import { WindowLaunchService } from './services/windowLaunch.ts';
+import { WindowLaunchService, type LaunchParameterName } from './services/windowLaunch.ts';
 import {
   ApprovalPendingPromptService,
   JustificationPromptService,
@@ -15,8 +15,12 @@ import {
   OperatorApprovalPromptService,
 } from './services/prompts.ts';
 import type { ServiceDescriptor } from './serviceDescriptor.ts';
+import type { WindowId } from '../../../protocol/src/common/windows.ts';
 
-/** Every window of the suite and the only bridge services each may reach. */
+/** The window list itself lives in the protocol's registry, which the agent may read too. */
+export { WINDOW_IDS, isWindowId, type WindowId } from '../../../protocol/src/common/windows.ts';
+
+/** The only bridge services each window of the registry may reach. */
 export const WINDOW_SERVICES = {
   'keeper-agent': [AgentStatusService, AgentDetailsService, JobRunsService],
   'keeper-justification': [JustificationPromptService, AgentStatusService],
@@ -25,15 +29,12 @@ export const WINDOW_SERVICES = {
   'keeper-approval': [OperatorApprovalPromptService],
   'keeper-approval-pending': [ApprovalPendingPromptService],
   'keeper-approver': [ApproverQueueService],
-  /** The tray's menu as a window (the web shell has no OS tray; Electron shows it for About). */
   'keeper-client': [TrayService],
   'keeper-quick-elevate': [QuickElevateService],
   'keeper-network-connections': [NetworkConnectionsService, WindowLaunchService],
-} as const satisfies Record<string, readonly ServiceDescriptor[]>;
+} as const satisfies Record<WindowId, readonly ServiceDescriptor[]>;
 
-export type WindowId = keyof typeof WINDOW_SERVICES;
-export const WINDOW_IDS = Object.keys(WINDOW_SERVICES) as WindowId[];
-
-export function isWindowId(value: string): value is WindowId {
-  return Object.hasOwn(WINDOW_SERVICES, value);
-}
+/** The parameters each window takes; a window not listed takes none. */
+export const WINDOW_LAUNCH_PARAMETERS: Partial<Record<WindowId, readonly LaunchParameterName[]>> = {
+  'keeper-network-connections': ['source'],
+};

@@ -1,12 +1,9 @@
-import { JobsDesktopTaskDone, JobsDesktopTaskNotification, type JobsDesktopTask } from '../../../../../shared/protocol/src/common/index.ts';
+import { JobsDesktopTaskDone, JobsDesktopTaskNotification, TOAST_TASK_WINDOW, type JobsDesktopTask } from '../../../../../shared/protocol/src/common/index.ts';
 import { isWindowId, type WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 import type { Toaster } from '../notifications/toaster.ts';
 import type { LaunchParameters } from '../../../../../shared/bridge/src/common/services/windowLaunch.ts';
 import { parseLaunchArguments } from './launchArguments.ts';
-
-/** The `executablePath` of a UserDesktop task that shows a toast instead of a window (send-toast). */
-export const TOAST_TARGET = 'toast';
 
 export interface DesktopTaskTargets {
   /** Presents a window of the suite with what it is opened with; rejects when it cannot. */
@@ -24,7 +21,7 @@ function option(args: readonly string[], name: string, fallback: string): string
 
 /** Carries out one UserDesktop task on this desktop: shows the toast or opens the named window. */
 export async function performDesktopTask(task: JobsDesktopTask, targets: DesktopTaskTargets): Promise<DesktopTaskOutcome> {
-  if (task.window === TOAST_TARGET) {
+  if (task.window === TOAST_TASK_WINDOW) {
     const body = option(task.args, 'body', '');
     if (body === '') return { outcome: 'failed', detail: 'a toast needs --body' };
     const shown = await targets.toaster.show({ category: `job:${task.jobId}`, title: option(task.args, 'title', 'Keeper'), body });

@@ -1,5 +1,5 @@
-import { LaunchParameters, WINDOW_LAUNCH_PARAMETERS, type LaunchParameterName } from '../../../../../shared/bridge/src/common/services/windowLaunch.ts';
-import type { WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
+import { LaunchParameters, type LaunchParameterName } from '../../../../../shared/bridge/src/common/services/windowLaunch.ts';
+import { WINDOW_LAUNCH_PARAMETERS, type WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
 
 export type LaunchArgumentsResult = { readonly ok: true; readonly parameters: LaunchParameters } | { readonly ok: false; readonly detail: string };
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { resolveCommand } from '../../../../run-as/src/resolveCommand.ts';
+import { resolveCommand } from '../../../../../shared/protocol/src/node/resolveCommand.ts';
 import type { NetworkInterface, NetworkSnapshot, SavedConnection } from '../../../../../shared/bridge/src/common/services/networkConnections.ts';
 import { logToStderr, problem, rawText, type ProblemLog } from '../elevation/elevationProblem.ts';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveCommand } from '../../../../run-as/src/resolveCommand.ts';
+import { resolveCommand } from '../../../../../shared/protocol/src/node/resolveCommand.ts';
 import type { QuickElevateChoice } from '../../../../../shared/bridge/src/common/services/quickElevate.ts';
 import { joinCommandWords, splitCommandWords } from './commandWords.ts';
 

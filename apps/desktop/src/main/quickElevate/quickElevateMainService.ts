@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { BehaviorSubject, combineLatest, map } from 'rxjs';
-import { resolveCommand } from '../../../../run-as/src/resolveCommand.ts';
+import { resolveCommand } from '../../../../../shared/protocol/src/node/resolveCommand.ts';
 import { PolicyExplain } from '../../../../../shared/protocol/src/common/index.ts';
 import type { ElevationProblem } from '../../../../../shared/bridge/src/common/services/elevationProblem.ts';
 import type {

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { defineService, stream } from '../serviceDescriptor.ts';
-import type { WindowId } from '../windows.ts';
 
 /** A program's path as a job names it: shown to the user as text, never run or opened. */
 const ProgramPath = z
@@ -18,11 +17,6 @@ export const LaunchParameters = z
   .strict();
 export type LaunchParameters = z.infer<typeof LaunchParameters>;
 export type LaunchParameterName = keyof LaunchParameters;
-
-/** The parameters each window takes; a window not listed takes none. */
-export const WINDOW_LAUNCH_PARAMETERS: Partial<Record<WindowId, readonly LaunchParameterName[]>> = {
-  'keeper-network-connections': ['source'],
-};
 
 /**
  * What the presented window was opened with: a job's UserDesktop task may name parameters, which

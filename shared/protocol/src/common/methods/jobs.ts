@@ -121,6 +121,9 @@ export const JobsRunResult = z.object({ runId: z.string(), jobId: z.string() });
 export const JobsRunsParams = z.object({ limit: z.number().int().min(1).max(200).optional(), jobId: z.string().min(1).max(200).optional() }).nullish();
 export const JobsRunsResult = z.object({ runs: z.array(JobRunView) });
 
+/** The `window` of a desktop task that shows a toast instead of a window (never blocks, cannot be acknowledged). */
+export const TOAST_TASK_WINDOW = 'toast';
+
 /** A UserDesktop task handed to a desktop session: open `window` with `args`, then answer with `jobs.desktopTaskDone`. */
 export const JobsDesktopTask = z.object({
   deliveryId: z.string(),

@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The house rules of ARCHITECTURE.md ("a renderer never touches Node, sockets or another app", "the
- * agent never imports React or Electron", …) are lint rules in eslint.config.js. These tests prove
+ * The import rules of docs/architecture.md ("a renderer never touches Node, sockets or another app",
+ * "the agent never imports React or Electron", …) are lint rules in eslint.config.js. These tests prove
  * that each rule bites: probe files are linted as virtual files at real paths, with the project's
  * own config. Probes are in no tsconfig, so type information is switched off and only the
  * boundaries rules run (they need none); that also keeps the whole file at a couple of seconds.
@@ -89,7 +89,7 @@ describe('import boundaries (eslint.config.js)', () => {
       await expectBlocked(
         RENDERER,
         "import { createDesktopApp } from '../../../desktop/src/main/desktopApp.ts';",
-        "import '../../../desktop/src/preload/keeper-agent.ts';",
+        "import '../../../desktop/src/preload/windowPreload.ts';",
         "import { ServiceDispatcher } from '../../../../shared/bridge/src/main/serviceDispatcher.ts';",
         "import { exposeServices } from '../../../../shared/bridge/src/preload/exposeServices.ts';",
         "import { defaultSocketPath } from '../../../../shared/protocol/src/node/socketPath.ts';",
@@ -215,6 +215,32 @@ describe('import boundaries (eslint.config.js)', () => {
         "import { join } from 'node:path';",
       );
       await expectAllowed('apps/desktop/src/launcher/Probe.ts', "import { createDesktopApp } from '../main/desktopApp.ts';");
+    });
+  });
+
+  describe('no app imports another app (shared code lives in shared/)', () => {
+    it('the desktop may not import the run-as CLIs, the agent or the fleet server', async () => {
+      await expectBlocked(
+        DESKTOP_MAIN,
+        "import { parseCli } from '../../../run-as/src/cliArgs.ts';",
+        "import type { Exit } from '../../../run-as/src/cliArgs.ts';",
+        "import { startAgent } from '../../../agent-service/src/runtime/agentRuntime.ts';",
+        "import { buildApp } from '../../../fleet-server/src/http/server.ts';",
+      );
+    });
+
+    it('the CLIs and the agent may not import each other or the desktop', async () => {
+      await expectBlocked(
+        'apps/run-as/src/Probe.ts',
+        "import { startAgent } from '../../agent-service/src/runtime/agentRuntime.ts';",
+        "import { createDesktopApp } from '../../desktop/src/main/desktopApp.ts';",
+      );
+      await expectBlocked(AGENT, "import { parseCli } from '../../run-as/src/cliArgs.ts';");
+    });
+
+    it('both reach command resolution through shared/protocol (node side)', async () => {
+      await expectAllowed(DESKTOP_MAIN, "import { resolveCommand } from '../../../../shared/protocol/src/node/resolveCommand.ts';");
+      await expectAllowed('apps/run-as/src/Probe.ts', "import { resolveCommand } from '../../../shared/protocol/src/node/resolveCommand.ts';");
     });
   });
 

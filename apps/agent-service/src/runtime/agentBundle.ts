@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Set by vite.agent.config.ts: the code runs from the built bundle, not from the source tree. */
+declare const __KEEPER_AGENT_BUNDLE__: boolean | undefined;
+export const IS_AGENT_BUNDLE = typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__;
+
+/**
+ * Where the bundle's resources are. Installed (resources/agent/), the installers put policies/, jobs/
+ * and agentic/ beside the bundle; in the package (`npm exec keeper-agent`, the bin) the bundle is
+ * dist/agent/keeper-agent.mjs and they stay in resources/ at the package's root.
+ */
+function bundleResourcesDir(bundleDir: string): string {
+  return existsSync(join(bundleDir, 'policies')) ? bundleDir : resolve(bundleDir, '../../resources');
+}
+
+/** The default policies, jobs and data files the agent reads at run time (agentic/agentSignatures.json). */
+export const resourcesDir = IS_AGENT_BUNDLE ? bundleResourcesDir(import.meta.dirname) : resolve(import.meta.dirname, '../../../../resources');
