@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 const projectDir = import.meta.dirname;
 
@@ -7,6 +7,7 @@ const projectDir = import.meta.dirname;
 export const CLI_ENTRIES = {
   'keeper-elevate': resolve(projectDir, 'apps/run-as/src/keeperElevate.ts'),
   'keeper-runas': resolve(projectDir, 'apps/run-as/src/keeperRunas.ts'),
+  'keeper-edit': resolve(projectDir, 'apps/run-as/src/keeperEdit.ts'),
 } as const;
 export type CliName = keyof typeof CLI_ENTRIES;
 
@@ -20,6 +21,30 @@ export const cliBundlePath = (name: CliName) => join(CLI_OUT_DIR, `${name}.mjs`)
 export const CLI_NATIVE_DEPENDENCIES = ['@keeper/peercred'] as const;
 
 /**
+ * Builtins whose ESM namespace costs far more than the functions a CLI takes from it: importing
+ * `node:fs` or `node:util` as a module evaluates every lazy export (fs.promises with readline and the
+ * REPL history, util's diff and colours…), about 30 more internal modules and 4–5 ms of CPU per start.
+ * `process.getBuiltinModule` hands over the plain object instead, loading nothing else.
+ */
+export const CLI_BUILTINS_WITHOUT_NAMESPACE = ['node:fs', 'node:util'] as const;
+
+/** Rewrites the chunk's static imports of `builtins` into `process.getBuiltinModule` reads (the agent's bundle uses it too). */
+export function builtinsWithoutNamespace(builtins: readonly string[]): Plugin {
+  const names = builtins.join('|');
+  const named = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*["'](${names})["'];?`, 'g');
+  const whole = new RegExp(`import\\s*(?:\\*\\s*as\\s+)?([\\w$]+)\\s*from\\s*["'](${names})["'];?`, 'g');
+  return {
+    name: 'keeper-cli-builtins-without-namespace',
+    renderChunk(code) {
+      const rewritten = code
+        .replace(named, (_, specifiers: string, builtin: string) => `const{${specifiers.replace(/\s+as\s+/g, ':')}}=process.getBuiltinModule(${JSON.stringify(builtin)});`)
+        .replace(whole, (_, binding: string, builtin: string) => `const ${binding}=process.getBuiltinModule(${JSON.stringify(builtin)});`);
+      return rewritten === code ? null : { code: rewritten, map: null };
+    },
+  };
+}
+
+/**
  * One CLI as one minified ESM file with no shared chunk: a call to keeper-elevate reads a single
  * file (from Node's compile cache after the first run) instead of resolving and type-stripping the
  * source graph. The bins (apps/run-as/bin) start it.
@@ -29,11 +54,12 @@ export function cliConfig(name: CliName): UserConfig {
     root: projectDir,
     publicDir: false,
     logLevel: 'warn',
+    plugins: [builtinsWithoutNamespace(CLI_BUILTINS_WITHOUT_NAMESPACE)],
     ssr: { target: 'node', noExternal: true, external: [...CLI_NATIVE_DEPENDENCIES] },
     build: {
       ssr: CLI_ENTRIES[name],
       outDir: CLI_OUT_DIR,
-      // Both CLIs write into the same folder, one build each.
+      // The CLIs write into the same folder, one build each.
       emptyOutDir: false,
       target: 'node22',
       minify: true,
@@ -52,7 +78,7 @@ export function cliConfig(name: CliName): UserConfig {
   };
 }
 
-/** `vite build -c vite.cli.config.ts --mode keeper-elevate` (or keeper-runas): see package.json "build:cli". */
+/** `vite build -c vite.cli.config.ts --mode keeper-elevate` (or keeper-runas, keeper-edit): see package.json "build:cli". */
 export default defineConfig(({ mode }) => {
   if (!(mode in CLI_ENTRIES)) throw new Error(`vite.cli.config.ts: --mode must name a CLI (${Object.keys(CLI_ENTRIES).join(', ')}), not ${mode}`);
   return cliConfig(mode as CliName);

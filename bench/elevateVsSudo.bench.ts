@@ -1,7 +1,7 @@
 /**
  * What a keeper-elevate call costs, next to Debian's sudo and a bare Node start (issue 17).
  *
- *   node bench/elevateVsSudo.bench.ts [--n=30] [--agent-bin=PATH]   (after `npm run build`, which makes dist/cli)
+ *   node bench/elevateVsSudo.bench.ts [--n=30] [--agent-bin=PATH] [--before=BUNDLE]   (after `npm run build`, which makes dist/cli)
  *
  * A real agent with an ALLOW policy for both commands; this process is root's verified desktop, as
  * in the integration tests. Per command (`/usr/bin/true`, and `head -c 1048576 /dev/zero`: 1 MB on
@@ -9,7 +9,10 @@
  * - `node -e ''`: the same Node binary starting and exiting, the floor for any Node CLI;
  * - `sudo -n CMD`: Debian's sudo, what keeper-elevate replaces (root needs no password, so -n never waits);
  * - `keeper-elevate, source`: `node apps/run-as/src/keeperElevate.ts`, what the bin ran until issue 17;
- * - `keeper-elevate, bin`: `node apps/run-as/bin/keeper-elevate.js`, what users run (the bundle).
+ * - `keeper-elevate, bin`: `node apps/run-as/bin/keeper-elevate.js`, what users run (the bundle);
+ * - with `--before=BUNDLE`, `keeper-elevate, before`: an earlier build of the bundle (a copy of
+ *   dist/cli/keeper-elevate.mjs kept inside the project, so that it finds the peer-credential addon),
+ *   run with a compile cache of its own, as the bin runs the current one.
  * Wall time from spawn to the child's exit and closed pipes, stdout drained by this process; every
  * run's exit code and output size are checked. Plain Node script; results are in docs/benchmarks.md.
  */
@@ -24,7 +27,9 @@ import { appPolicy, writePolicyDir } from '../tests/support/policyFixtures.ts';
 import { percentile } from './support/stats.ts';
 
 // --agent-bin: another checkout's agent (the client is what is measured; e.g. while the tree's agent is mid-change).
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '30' }, 'agent-bin': { type: 'string', default: AGENT_BIN } } });
+const { values: args } = parseArgs({
+  options: { n: { type: 'string', default: '30' }, 'agent-bin': { type: 'string', default: AGENT_BIN }, before: { type: 'string' } },
+});
 const ROUNDS = Number(args.n);
 const WARMUP = 3;
 const MB = 1_048_576;
@@ -46,10 +51,10 @@ interface Run {
   ms: number;
 }
 
-function timed(argv: readonly string[]): Promise<Run> {
+function timed(argv: readonly string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     let bytes = 0;
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
@@ -77,7 +82,9 @@ const conditions = (argv: readonly string[]) => ({
   'sudo -n': [sudo, '-n', ...argv],
   'keeper-elevate, source': [node, join(PROJECT_DIR, 'apps/run-as/src/keeperElevate.ts'), '--socket', sandbox.socket, ...argv],
   'keeper-elevate, bin': [node, join(PROJECT_DIR, 'apps/run-as/bin/keeper-elevate.js'), '--socket', sandbox.socket, ...argv],
+  ...(args.before ? { 'keeper-elevate, before': [node, args.before, '--socket', sandbox.socket, ...argv] } : {}),
 });
+const beforeEnv = { ...process.env, NODE_COMPILE_CACHE: join(sandbox.dir, 'before-compile-cache') };
 
 try {
   console.log(`keeper-elevate vs sudo -n, real agent (ALLOW), ${ROUNDS} rounds + ${WARMUP} warm-up per command`);
@@ -89,7 +96,7 @@ try {
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       const order = [...all.slice(round % all.length), ...all.slice(0, round % all.length)];
       for (const [name, argv] of order) {
-        const run = await timed(argv);
+        const run = await timed(argv, name === 'keeper-elevate, before' ? beforeEnv : undefined);
         const expected = name === "node -e ''" ? 0 : command.bytes;
         if (run.bytes !== expected) throw new Error(`${name} ${label}: ${run.bytes} bytes on stdout, expected ${expected}`);
         if (round >= WARMUP) samples.get(name)!.push(run.ms);

@@ -8,4 +8,5 @@ if (major < 24) {
   );
   process.exit(1);
 }
-await import('../src/main.ts');
+const { startAgentBin } = await import('./startAgentBin.js');
+await startAgentBin();

@@ -41,6 +41,12 @@ interface Entry {
   readonly seen: Set<string>;
 }
 
+/** A file's SHA-256 as last read, with the stat identity it was read at (see FileHashCache.known). */
+export interface KnownHash {
+  readonly identity: string;
+  readonly sha256: string;
+}
+
 /**
  * Hashes of files that policies name, kept across policy reloads. A file is read again only when
  * its stat identity (device, inode, size, mtime, ctime) changes, which a `stat` per decision checks
@@ -57,9 +63,18 @@ export class FileHashCache {
    * lists; a second bounds how late a package upgrade's new hash is known.
    */
   readonly recheckMs: number;
+  /** What an earlier run read (`known()`), by resolved path: a file whose identity is unchanged is not read again. */
+  private readonly earlier: ReadonlyMap<string, KnownHash>;
+  private readonly latest = new Map<string, KnownHash>();
 
-  constructor(options: { recheckMs?: number } = {}) {
+  constructor(options: { recheckMs?: number; earlier?: ReadonlyMap<string, KnownHash> } = {}) {
     this.recheckMs = options.recheckMs ?? 1_000;
+    this.earlier = options.earlier ?? new Map();
+  }
+
+  /** Each file's current hash and identity, for the next run of the agent (`earlier`). */
+  known(): ReadonlyMap<string, KnownHash> {
+    return this.latest;
   }
 
   /** Every hash `path` (a resolved path) has had while the agent ran; empty when it never was a readable file. */
@@ -76,8 +91,12 @@ export class FileHashCache {
       identity = null;
     }
     if (identity !== null && identity !== entry.identity) {
-      const hashed = hashRegularFile(path);
+      // The same stat identity as when an earlier run read it: the same content, as within one run.
+      const before = this.earlier.get(path);
+      const hashed = before?.identity === identity ? before : hashRegularFile(path);
       entry.identity = hashed?.identity ?? null;
+      if (hashed) this.latest.set(path, { identity: hashed.identity, sha256: hashed.sha256 });
+      else this.latest.delete(path);
       if (hashed && !entry.seen.has(hashed.sha256)) {
         entry.seen.add(hashed.sha256);
         this.version++;

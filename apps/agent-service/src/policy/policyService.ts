@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.ts';
 import type { StatusService } from '../status/statusService.ts';
 import { PolicySet } from './evaluate.ts';
 import { FileHashCache } from './fileHashCache.ts';
+import { readKnownHashes, writeKnownHashes } from './fileHashStore.ts';
 import { loadPolicyDirectory, watchPolicyDirectory } from './policyLoader.ts';
 
 export const POLICY_PLUGIN = 'KeeperPolicy';
@@ -21,13 +22,23 @@ export class PolicyService {
   private readonly log: Logger;
   private readonly now: () => Date;
   /** Hashes of the files DENY policies name, kept across reloads (a reload re-reads only changed files). */
-  private readonly hashes = new FileHashCache();
+  private readonly hashes: FileHashCache;
+  /** Where the hashes are kept for the next start (readKnownHashes), if anywhere. */
+  private readonly hashStore: string | undefined;
+  private storedVersion = -1;
 
-  constructor(dir: string, status: StatusService, log: Logger, now: () => Date) {
+  /**
+   * `hashStore` (the agent passes a file in its data folder) keeps the named files' hashes across
+   * restarts: a start then reads only the files that changed since (the shipped lists name programs of
+   * ~100 MB, such as /usr/bin/node, which took most of the agent's start to hash).
+   */
+  constructor(dir: string, status: StatusService, log: Logger, now: () => Date, hashStore?: string) {
     this.dir = dir;
     this.status = status;
     this.log = log;
     this.now = now;
+    this.hashStore = hashStore;
+    this.hashes = new FileHashCache(hashStore ? { earlier: readKnownHashes(hashStore) } : {});
     status.setPlugin(POLICY_PLUGIN, 'Starting');
     this.current = this.load();
     this.watcher = watchPolicyDirectory(dir, () => {
@@ -63,6 +74,17 @@ export class PolicyService {
     return this.current;
   }
 
+  private storeHashes(): void {
+    if (!this.hashStore || this.hashes.version === this.storedVersion) return;
+    try {
+      writeKnownHashes(this.hashStore, this.hashes.known());
+      this.storedVersion = this.hashes.version;
+    } catch (error) {
+      // Only the next start's speed depends on it.
+      this.log.warn({ err: (error as Error).message }, 'could not keep the policy file hashes for the next start');
+    }
+  }
+
   private load(): PolicySet {
     const load = loadPolicyDirectory(this.dir);
     const set = new PolicySet(load.policies, load.collections, process.platform, { hashes: this.hashes });
@@ -83,6 +105,7 @@ export class PolicyService {
       problems === 0 ? undefined : `${problems} problem${problems === 1 ? '' : 's'} in policy files`,
     );
     this.log.info({ policies: set.size, files: load.files, errors: problems }, 'policies loaded');
+    this.storeHashes();
     return set;
   }
 }

@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { defineRequest } from '../method.ts';
 
-/** The protocol version this build speaks. A client announcing another major gets ProtocolVersionMismatch. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from '../protocolVersion.ts';
 
 export const ClientKind = z.enum(['desktop', 'run-as', 'cli', 'monitor']);
 
