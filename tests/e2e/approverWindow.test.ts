@@ -2,19 +2,20 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ApprovalsDecide, ElevationRequest, ElevationStatus } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient } from '../support/agentProcess.ts';
 import { listedApproval } from '../support/approvals.ts';
 import { launchChromium, saveScreenshot, SCREENSHOT_DIR, seriousAxeViolations } from '../support/browser.ts';
+import { callAs } from '../support/callAs.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { recordingNotifySend } from '../support/recordingNotifySend.ts';
 import { startRequester } from '../support/requesterProcess.ts';
-import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
-import { openTabOf } from '../support/webShellLaunch.ts';
+import { startWebShell, windowsFromNow, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf, windowTabs, type WindowTabs } from '../support/webShellLaunch.ts';
 
 /** axe in light and dark, with a screenshot of each (`<name>-light.png`, `<name>-dark.png`). */
 async function auditThemes(page: Page, name: string): Promise<string[]> {
@@ -42,30 +43,42 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   let shell: WebShellProcess;
   let browser: Browser;
   let context: BrowserContext;
-  let approverUrl: string;
+  let tabs: WindowTabs;
+  /** This case's own tab of the queue (each case starts from a freshly loaded page). */
   let page: Page;
   let root: AgentClient;
 
   beforeAll(async () => {
     sandbox.desktopSessions.add({ user: 'keeper-alice' });
     await sandbox.start({
-      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' },
-      policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL']), appPolicy('pol-id', 'col-id', ['APPROVAL', 'MFA'])],
-      config: { approvals: { administrators: { users: ['root'], groups: [] }, allowSelfApproval: true } },
+      apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id', 'col-uname': '/usr/bin/uname' },
+      policies: [
+        appPolicy('pol-true', 'col-true', ['APPROVAL']),
+        appPolicy('pol-false', 'col-false', ['APPROVAL']),
+        appPolicy('pol-id', 'col-id', ['APPROVAL', 'MFA']),
+        appPolicy('pol-uname', 'col-uname', ['APPROVAL'], { Extension: { ApprovalQuorum: 2 } }),
+      ],
+      // keeper-bob and daemon approve from their own processes in the quorum test.
+      config: { approvals: { administrators: { users: ['root'], groups: [] }, approvers: { users: ['keeper-bob', 'daemon'] }, allowSelfApproval: true } },
       // `keeper-alice` must reach the socket inside the sandbox.
       openToOtherUsers: true,
     });
     // Its own user data dir: the approver's toast setting is saved there, never in the real home.
     shell = await startWebShell(sandbox.socket, { ...process.env, PATH: notifySend.path }, { args: ['--user-data-dir', join(sandbox.dir, 'desktop')] });
     // root is an approver: the desktop presents the queue at start.
-    approverUrl = await shell.windowUrl('keeper-approver');
+    const approverUrl = await shell.windowUrl('keeper-approver');
     root = await connectClient(sandbox.socket);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1180, height: 800 }, colorScheme: 'light' });
-    page = await context.newPage();
-    await page.goto(approverUrl);
+    tabs = await windowTabs(browser, approverUrl, { viewport: { width: 1180, height: 800 } });
+    context = tabs.home.context();
+  });
+
+  beforeEach(async () => {
+    page = await tabs.open();
     await page.getByTestId('queue').waitFor();
   });
+
+  afterEach(() => tabs.closeTabs());
 
   afterAll(async () => {
     root?.close();
@@ -121,13 +134,14 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   });
 
   it("deny with a reason reaches the requester's command, KeeperMessage and the pending notice", async () => {
+    const next = windowsFromNow(shell);
     const { requestId } = await root.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/' });
     const justify = await context.newPage();
-    await justify.goto(await shell.windowUrl('keeper-justification'));
+    await justify.goto(await next('keeper-justification'));
     await justify.getByRole('textbox').fill('Need to check my groups please');
     await justify.keyboard.press('Control+Enter');
     const pending = await context.newPage();
-    await pending.goto(await shell.windowUrl('keeper-approval-pending'));
+    await pending.goto(await next('keeper-approval-pending'));
     await pending.getByTestId('status-badge').waitFor();
 
     await row(page, 'id').click();
@@ -147,7 +161,7 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     await eventually(async () => (await root.request(ElevationStatus, { requestId })).state).toBe('denied');
     expect((await root.request(ElevationStatus, { requestId })).reason).toBe('Denied by root: Use the self-service portal');
     const message = await context.newPage();
-    await message.goto(await shell.windowUrl('keeper-message'));
+    await message.goto(await next('keeper-message'));
     // Worded in the window's language from the reason code; the approver's comment is theirs, as typed.
     await eventually(() => message.getByTestId('message-text').textContent()).toBe('Denied by root.');
     expect(await message.getByTestId('message-comment').textContent()).toBe('Comment: Use the self-service portal');
@@ -232,5 +246,50 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     expect(await german.getByRole('heading', { level: 1 }).textContent()).toBe('Genehmigungsanfragen');
     await german.close();
     requester.child.kill();
+  });
+
+  it('a quorum of two shows "1 of 2 approvals" and who approved, in the queue and the pending notice; the requester never counts', async () => {
+    const next = windowsFromNow(shell);
+    const { requestId } = await root.request(ElevationRequest, { executable: '/usr/bin/uname', arguments: [], cwd: '/' });
+    const justify = await context.newPage();
+    await justify.goto(await next('keeper-justification'));
+    await justify.getByRole('textbox').fill('Kernel version for the support ticket');
+    await justify.keyboard.press('Control+Enter');
+    const pending = await context.newPage();
+    await pending.goto(await next('keeper-approval-pending'));
+    await eventually(() => pending.getByTestId('quorum-progress').textContent()).toBe('0 of 2 approvals');
+    const { approvalId } = (await listedApproval(root, requestId))!;
+
+    const bob = await callAs(sandbox.socket, 'keeper-bob', 'approvals.decide', { approvalId, decision: 'approve' });
+    expect(bob).toMatchObject({ ok: true, result: { status: 'Pending' } });
+    await eventually(() => pending.getByTestId('quorum-progress').textContent()).toBe('1 of 2 approvals');
+    expect(await pending.getByTestId('quorum-approvers').textContent()).toBe('approved so far by keeper-bob');
+    expect(await auditThemes(pending, 'approval-pending-quorum')).toEqual([]);
+
+    await page.getByTestId('filter-status').selectOption('open');
+    // The queue's row shows the progress too, so an approver sees it without opening the request.
+    await eventually(() => row(page, 'uname').getByTestId('row-quorum').textContent()).toBe('1 of 2 approved');
+    expect(await page.getByTestId('row-quorum').count()).toBe(1);
+    await row(page, 'uname').click();
+    await eventually(() => page.getByTestId('quorum-progress').textContent()).toBe('1 of 2 approvals');
+    expect(await page.getByTestId('quorum-approvers').textContent()).toBe('approved so far by keeper-bob');
+    expect(await page.getByTestId('detail').textContent()).toContain('This is your own request: it needs approvers other than you');
+    expect(await auditThemes(page, 'approver-quorum')).toEqual([]);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.getByTestId('detail').screenshot({ path: join(SCREENSHOT_DIR, `approver-quorum-detail-${scheme}.png`) });
+      await row(page, 'uname').screenshot({ path: join(SCREENSHOT_DIR, `approver-quorum-row-${scheme}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Self-approval is allowed on this machine, but never towards a quorum: root asked, so root does not count.
+    await expect(root.request(ApprovalsDecide, { approvalId, decision: 'approve' })).rejects.toMatchObject({ code: -33001, message: 'you cannot decide your own request' });
+    expect(await callAs(sandbox.socket, 'daemon', 'approvals.decide', { approvalId, decision: 'approve' })).toMatchObject({ ok: true, result: { status: 'Approved' } });
+    await eventually(async () => (await root.request(ElevationStatus, { requestId })).state).toBe('allowed');
+    await eventually(() => pending.getByTestId('status-text').textContent()).toBe('Approved by daemon.');
+    expect(await pending.getByTestId('quorum-progress').textContent()).toBe('2 of 2 approvals');
+    expect(await pending.getByTestId('quorum-approvers').textContent()).toBe('approved by keeper-bob, daemon');
+    await pending.getByTestId('dismiss').click();
+    for (const p of [justify, pending]) await p.close();
   });
 });

@@ -1,5 +1,7 @@
 import { AgentError, AgentErrorCodes, type Approval, type DecisionSummary, type PromptShow, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalService.ts';
+import type { OfflineApprovals } from '../approvals/offlineApproval.ts';
+import type { AgenticFacts } from '../identity/agenticFacts.ts';
 import type { MfaService, MfaVerifyFailure } from '../mfa/mfaService.ts';
 import type { PromptAnswer, PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 
@@ -45,7 +47,7 @@ export interface PendingElevation {
   readonly subject: PromptShow['subject'];
   readonly decision: DecisionSummary;
   readonly notification: { readonly message: string; readonly requiresAcknowledge: boolean } | null;
-  readonly agentic: { readonly parentProcess: string; readonly aiLikelihoodPercent: number } | null;
+  readonly agentic: AgenticFacts | null;
   /** MFA sessions are per action type: the policy type of the request. */
   readonly actionType: string;
   readonly machine: string;
@@ -53,12 +55,18 @@ export interface PendingElevation {
   readonly cwd: string;
   /** The application's verified publisher (null when unsigned or not checked, as on Linux). */
   readonly signer?: string | null;
+  /** Distinct approvers an APPROVAL needs: the largest `Extension.ApprovalQuorum` of the deciding policies (absent: one). */
+  readonly approvalQuorum?: number;
+  /** Offline, APPROVAL may be given by a signed response (approvals/offlineApproval.ts): the deciding policies allow it. */
+  readonly offlineApproval?: boolean;
 }
 
 export interface ControlServices {
   readonly broker: PromptBroker;
   readonly mfa: MfaService;
   readonly approvals: ApprovalService;
+  /** Present when this machine holds an offline-approval key shared with its fleet. */
+  readonly offline?: OfflineApprovals | null;
 }
 
 export interface ControlProgress {
@@ -88,6 +96,20 @@ function filingFailed(error: unknown): FlowResult {
   }
   const message = (error as Error).message;
   return denied(`The fleet server refused the approval request: ${message}`, { code: 'approval-fleet-refused', values: { message } });
+}
+
+/** A signed offline approval; null when it passed, else how the request ended. */
+async function approveOffline(
+  request: PendingElevation,
+  justification: string,
+  broker: PromptBroker,
+  offline: OfflineApprovals,
+  abandoned: Promise<void>,
+  progress: ControlProgress,
+): Promise<FlowResult | null> {
+  const outcome = await offline.ask(request, justification, broker, abandoned, () => progress.asking('APPROVAL'));
+  if (outcome === 'abandoned') return denied('The requester went away before the offline approval was answered.', { code: 'approval-withdrawn', values: {} });
+  return outcome.state === 'approved' ? null : denied(outcome.reason, outcome.reasonDetail);
 }
 
 /** The justification prompt (JUSTIFY, and the reason every approval request carries). */
@@ -143,12 +165,13 @@ async function awaitApproval(
       approvalId: approval.approvalId,
       status: approval.status,
       justification: approval.justification,
-      sentTo: approvals.sentTo(approval.status),
+      sentTo: approvals.sentTo(approval.status, approval.approvalId),
       escalatedAt: approval.escalatedAt,
       expiresAt: approval.expiresAt,
       nextStep: approvals.nextStep(approval.status),
       decisionReason: approval.decision?.reason ?? null,
       decision: approval.decision,
+      ...(approval.quorum ? { quorum: approval.quorum } : {}),
     },
   });
   const lifetime = (approval: Approval) => broker.msUntil(approval.expiresAt) + APPROVAL_NOTICE_GRACE_MS;
@@ -241,7 +264,7 @@ function operatorFailMode(kind: Exclude<PromptAnswer, { kind: 'answered' }>['kin
  */
 export async function runControls(
   request: PendingElevation,
-  { broker, mfa, approvals }: ControlServices,
+  { broker, mfa, approvals, offline }: ControlServices,
   settings: ControlSettings,
   online: () => boolean,
   progress: ControlProgress,
@@ -343,6 +366,14 @@ export async function runControls(
           const justification = await askJustification(request, broker, settings, online, control);
           if (typeof justification !== 'string') return justification;
           progress.passed('JUSTIFY', { justification });
+          // Offline (or the fleet turns out unreachable), a policy that allows it takes a signed response instead.
+          const offlineFlow = request.offlineApproval && offline ? offline : null;
+          if (offlineFlow && !online()) {
+            const ended = await approveOffline(request, justification, broker, offlineFlow, abandoned, progress);
+            if (ended) return ended;
+            progress.passed(control, {});
+            break;
+          }
           try {
             approval = await approvals.open({
               requestId: request.requestId,
@@ -352,9 +383,15 @@ export async function runControls(
               cwd: request.cwd,
               justification,
               matchedPolicies: request.decision.matched,
+              agentic: request.agentic ? { parentProcess: request.agentic.parentProcess, aiLikelihoodPercent: request.agentic.aiLikelihoodPercent, signals: [...(request.agentic.signals ?? [])] } : null,
+              ...(request.approvalQuorum !== undefined && request.approvalQuorum > 1 ? { quorum: request.approvalQuorum } : {}),
             });
           } catch (error) {
-            return filingFailed(error);
+            if (!offlineFlow || !(error instanceof AgentError && error.code === AgentErrorCodes.Offline)) return filingFailed(error);
+            const ended = await approveOffline(request, justification, broker, offlineFlow, abandoned, progress);
+            if (ended) return ended;
+            progress.passed(control, {});
+            break;
           }
         }
         progress.asking(control);

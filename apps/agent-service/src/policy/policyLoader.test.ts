@@ -50,6 +50,25 @@ describe('loading the policies folder', () => {
     expect(load.errors[1]!.message).toMatch(/not valid JSON/);
   });
 
+  it('validates Extension.ApprovalQuorum at load: a whole number from 1 to 10, named by file and JSON path', () => {
+    const withQuorum = (id: string, quorum: unknown) => ({ ...good(id, ['APPROVAL']), Extension: { ApprovalQuorum: quorum } });
+    write('ok.json', [withQuorum('pol-two', 2), withQuorum('pol-ten', 10)]);
+    write('zero.json', withQuorum('pol-zero', 0));
+    write('half.json', [good('pol-a'), withQuorum('pol-half', 1.5)]);
+    write('many.json', withQuorum('pol-many', 11));
+    write('text.json', withQuorum('pol-text', '2'));
+    const load = loadPolicyDirectory(dir);
+    expect(load.policies.map((p) => [p.PolicyId, p.Extension?.ApprovalQuorum])).toEqual([
+      ['pol-two', 2],
+      ['pol-ten', 10],
+    ]);
+    const byFile = Object.fromEntries(load.errors.map((e) => [e.file, e]));
+    expect(byFile['zero.json']).toMatchObject({ path: 'Extension.ApprovalQuorum', message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown });
+    expect(byFile['half.json']).toMatchObject({ path: '[1].Extension.ApprovalQuorum', message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown });
+    expect(byFile['many.json']).toMatchObject({ path: 'Extension.ApprovalQuorum', message: expect.stringContaining('at most 10 approvers') as unknown });
+    expect(byFile['text.json']).toMatchObject({ path: 'Extension.ApprovalQuorum', message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown });
+  });
+
   it('refuses a second definition of the same policy id', () => {
     write('a.json', good('pol-a'));
     write('b.json', good('pol-a'));

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ControlName, PolicyStatusName, PolicyTypeName } from '../../../../shared/protocol/src/common/methods/elevation.ts';
+import { MAX_APPROVAL_QUORUM } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { misplacedRepeat } from './argumentRules.ts';
 
 /** The enums are the protocol's, so a decision's summary and the policy file agree by construction. */
@@ -72,6 +73,15 @@ export const KeeperPolicy = z.looseObject({
       DenyArguments: z.array(ArgumentPattern).optional(),
       /** Our extension: passing this policy's controls opens an elevated session (`true`: the configured length, or minutes). */
       ElevatedSession: z.union([z.literal(true), z.number().positive().max(7 * 24 * 60)]).optional(),
+      /** Our extension: offline, this policy's APPROVAL may be given by a signed response read over the phone (docs/fleet.md). */
+      OfflineApproval: z.boolean({ error: 'true or false' }).optional(),
+      /** Our extension: an APPROVAL needs this many distinct approvers, never the requester (docs/policy-semantics.md, 2.7). */
+      ApprovalQuorum: z
+        .number({ error: `a whole number of approvers from 1 to ${MAX_APPROVAL_QUORUM}` })
+        .int(`a whole number of approvers from 1 to ${MAX_APPROVAL_QUORUM}`)
+        .min(1, `a whole number of approvers from 1 to ${MAX_APPROVAL_QUORUM}`)
+        .max(MAX_APPROVAL_QUORUM, `at most ${MAX_APPROVAL_QUORUM} approvers`)
+        .optional(),
     })
     .optional(),
 });

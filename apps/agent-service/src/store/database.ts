@@ -180,6 +180,19 @@ export const MIGRATIONS: readonly string[] = [
    BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
    BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;`,
+  // Approval quorum (Extension.ApprovalQuorum): distinct approvers a request needs, and who approved so far
+  // (`voter` is "uid:N" for this machine's approvers, "name:N" for those a fleet server counted).
+  `ALTER TABLE approvals ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+   CREATE TABLE approval_votes (
+     approval_id TEXT NOT NULL REFERENCES approvals (id),
+     voter TEXT NOT NULL,
+     approver_uid INTEGER NOT NULL,
+     approver_name TEXT,
+     at TEXT NOT NULL,
+     PRIMARY KEY (approval_id, voter)
+   );`,
+  // Approvers see what the agent detected about an AI agent acting for the requester (docs/agentic.md); NULL: not agentic.
+  `ALTER TABLE approvals ADD COLUMN agentic_json TEXT;`,
 ];
 
 /** The step that added the audit chain: upgrading through it chains the rows that were already there. */

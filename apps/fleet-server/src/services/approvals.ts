@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import type { FileApprovalRequest, FleetApproval, RelayDecideRequest, RelayListRequest } from '../../../../shared/protocol/src/common/fleet.ts';
-import type { ApprovalsListResult } from '../../../../shared/protocol/src/common/methods/approvals.ts';
+import type { AgenticDetection } from '../../../../shared/protocol/src/common/methods/agentic.ts';
+import type { ApprovalsListResult, QuorumVote } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { inTransaction, type Db, type Tx } from '../db/pool.ts';
 import { FleetError } from '../http/fleetError.ts';
 import type { AuthenticatedMachine } from './machines.ts';
 import { actorMatch, rolesOf, type Role } from './approvers.ts';
 import { auditServer } from './audit.ts';
-import { CHANNELS, notify } from './channels.ts';
+import { CHANNELS, INLINE_EVENT_BYTES } from './channels.ts';
 
 export interface ApprovalTimes {
   approvalTtlMs: number;
@@ -36,6 +37,10 @@ interface ApprovalRow {
   decided_by_name: string | null;
   decision_reason: string | null;
   usable_until: Date | null;
+  quorum: number;
+  votes: QuorumVote[];
+  agentic: AgenticDetection | null;
+  agentic_reported: boolean;
 }
 
 export function toApproval(r: ApprovalRow): FleetApproval {
@@ -58,18 +63,45 @@ export function toApproval(r: ApprovalRow): FleetApproval {
         ? { by: { uid: r.decided_by_uid ?? 0, name: r.decided_by_name }, at: r.decided_at.toISOString(), reason: r.decision_reason, usableUntil: r.usable_until?.toISOString() ?? null }
         : null,
     mfa: null,
+    ...(r.quorum > 1 ? { quorum: { required: r.quorum, approvals: r.votes } } : {}),
+    // Unreported (an older agent) stays absent, so the approver's window does not claim "none detected".
+    ...(r.agentic_reported ? { agentic: r.agentic } : {}),
     group: r.group_name,
     workingDirectory: r.working_directory,
   };
 }
 
-/** A durable event for the requesting machine plus the wake-ups for every instance, all at COMMIT. */
-async function announce(tx: Tx, approval: FleetApproval, machineId: string): Promise<void> {
-  await tx.query(
-    `WITH e AS (INSERT INTO machine_events (machine_id, kind, payload) VALUES ($1, 'approval.updated', $2) RETURNING id, machine_id)
-     SELECT pg_notify($3, e.machine_id || ':' || e.id), pg_notify($4, $5) FROM e`,
-    [machineId, JSON.stringify(approval), CHANNELS.machineEvent, CHANNELS.queue, approval.approvalId],
-  );
+/** The server's audit record of a change (type without the `fleet.` prefix; see auditServer). */
+export interface ChangeAudit {
+  type: string;
+  data: Record<string, unknown>;
+  user: string | null;
+}
+
+/**
+ * A durable event for the requesting machine, the change's audit record, and one wake-up for every
+ * instance at COMMIT, in one statement. The wake-up carries the approval when it fits, so the
+ * instance holding the machine's stream sends it without a read.
+ */
+export async function announce(tx: Tx, approval: FleetApproval, machineId: string, audit: ChangeAudit): Promise<void> {
+  const json = JSON.stringify(approval);
+  await tx.query({
+    name: 'fleet-announce',
+    text: `WITH e AS (INSERT INTO machine_events (machine_id, kind, payload) VALUES ($1, 'approval.updated', $2) RETURNING id, machine_id),
+                a AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data) VALUES ($1, $6, now(), $7, $8, $9))
+           SELECT pg_notify($3, e.machine_id || ':' || e.id || ':' || $4::text || ':' || $5::text) FROM e`,
+    values: [
+      machineId,
+      json,
+      CHANNELS.machineEvent,
+      approval.approvalId,
+      Buffer.byteLength(json) <= INLINE_EVENT_BYTES ? json : '',
+      `server:${randomUUID()}`,
+      `fleet.${audit.type}`,
+      audit.user,
+      JSON.stringify(audit.data),
+    ],
+  });
 }
 
 /**
@@ -77,40 +109,49 @@ async function announce(tx: Tx, approval: FleetApproval, machineId: string): Pro
  * after a lost answer returns the same approval instead of filing a second one.
  */
 export async function fileApproval(db: Db, machine: AuthenticatedMachine, body: z.infer<typeof FileApprovalRequest>, times: ApprovalTimes): Promise<FleetApproval> {
-  return inTransaction(db, async (tx) => {
-    const { rows } = await tx.query<ApprovalRow>(
-      `INSERT INTO approvals (approval_id, machine_id, request_id, group_name, status, requester_uid, requester_name, machine_name,
-                              application, working_directory, justification, matched_policies, expires_at)
-       VALUES ($1, $2, $3, $4, 'Pending', $5, $6, $7, $8, $9, $10, $11, now() + $12 * interval '1 millisecond')
-       ON CONFLICT (machine_id, request_id) DO NOTHING RETURNING *`,
-      [
-        randomUUID(),
-        machine.machineId,
-        body.requestId,
-        machine.group,
-        body.requester.uid,
-        body.requester.name,
-        machine.hostname,
-        JSON.stringify(body.application),
-        body.workingDirectory,
-        body.justification,
-        JSON.stringify(body.matchedPolicies),
-        times.approvalTtlMs,
-      ],
-    );
-    if (rows[0]) {
-      const approval = toApproval(rows[0]);
-      await auditServer(tx, 'approval.filed', { approvalId: approval.approvalId, requestId: body.requestId, path: body.application.path, sha256: body.application.sha256 }, { machineId: machine.machineId, user: body.requester.name });
-      await notify(tx, CHANNELS.queue, approval.approvalId);
-      return approval;
-    }
-    const existing = await tx.query<ApprovalRow>('SELECT * FROM approvals WHERE machine_id = $1 AND request_id = $2', [machine.machineId, body.requestId]);
-    const approval = toApproval(existing.rows[0]!);
-    if (approval.application.path !== body.application.path || approval.requester.name !== body.requester.name) {
-      throw new FleetError('request-conflict', `request ${body.requestId} was already filed with different details`);
-    }
-    return approval;
+  const approvalId = randomUUID();
+  const audited = { approvalId, requestId: body.requestId, path: body.application.path, sha256: body.application.sha256, ...((body.quorum ?? 1) > 1 ? { quorum: body.quorum } : {}), ...(body.agentic ? { aiLikelihoodPercent: body.agentic.aiLikelihoodPercent } : {}) };
+  // One statement (so one round trip and an implicit transaction): the row, its audit record (only
+  // when the row was inserted) and the approvers' queue hint at COMMIT.
+  const { rows } = await db.query<ApprovalRow>({
+    name: 'fleet-file-approval',
+    text: `WITH ins AS (
+             INSERT INTO approvals (approval_id, machine_id, request_id, group_name, status, requester_uid, requester_name, machine_name,
+                                    application, working_directory, justification, matched_policies, expires_at, quorum, agentic, agentic_reported)
+             VALUES ($1, $2, $3, $4, 'Pending', $5, $6, $7, $8, $9, $10, $11, now() + $12 * interval '1 millisecond', $13, $17, $18)
+             ON CONFLICT (machine_id, request_id) DO NOTHING RETURNING *),
+           a AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data)
+                 SELECT ins.machine_id, $14, now(), 'fleet.approval.filed', ins.requester_name, $15::jsonb FROM ins)
+           SELECT ins.*, pg_notify($16, ins.approval_id::text)::text AS notified FROM ins`,
+    values: [
+      approvalId,
+      machine.machineId,
+      body.requestId,
+      machine.group,
+      body.requester.uid,
+      body.requester.name,
+      machine.hostname,
+      JSON.stringify(body.application),
+      body.workingDirectory,
+      body.justification,
+      JSON.stringify(body.matchedPolicies),
+      times.approvalTtlMs,
+      body.quorum ?? 1,
+      `server:${randomUUID()}`,
+      JSON.stringify(audited),
+      CHANNELS.queue,
+      body.agentic ? JSON.stringify(body.agentic) : null,
+      body.agentic !== undefined,
+    ],
   });
+  if (rows[0]) return toApproval(rows[0]);
+  // Filed before (a retry after a lost answer): ON CONFLICT waited for that insert's COMMIT, so the row is there.
+  const existing = await db.query<ApprovalRow>('SELECT * FROM approvals WHERE machine_id = $1 AND request_id = $2', [machine.machineId, body.requestId]);
+  const approval = toApproval(existing.rows[0]!);
+  if (approval.application.path !== body.application.path || approval.requester.name !== body.requester.name) {
+    throw new FleetError('request-conflict', `request ${body.requestId} was already filed with different details`);
+  }
+  return approval;
 }
 
 /** The requesting machine reads its own request (never another machine's). */
@@ -146,7 +187,9 @@ function mayDecide(roles: readonly Role[], status: FleetApproval['status']): boo
 
 /**
  * One decision, whichever instance and approver come first: the row is locked, its state checked
- * and changed in one transaction, so a racing or replayed decision finds it decided (409).
+ * and changed in one transaction, so a racing or replayed decision finds it decided (409). With a
+ * quorum, an approval short of it is only added to the row's votes (announced, still Pending) and a
+ * repeat by the same person changes nothing; the approval that reaches it, or any denial, decides.
  */
 export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<FleetApproval> {
   const refuse = async (error: FleetError) => {
@@ -171,16 +214,34 @@ export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<
     if (row.expired) return new FleetError('approval-expired', `approval ${body.approvalId} has expired`, current);
     if (!mayDecide(roles, row.status)) return new FleetError('not-approver', `${body.actor.name} may decide only escalated requests of group ${row.group_name}`);
     const approve = body.decision === 'approve';
+    // A quorum counts each person once (by name, the fleet's identity of a person); short of it the request stays open.
+    const votes = approve && row.quorum > 1 ? row.votes : null;
+    if (votes?.some((v) => v.by.name === body.actor.name)) return current;
+    const counted = votes ? [...votes, { by: { uid: body.actor.uid, name: body.actor.name }, at: new Date().toISOString() }] : null;
+    if (counted && counted.length < row.quorum) {
+      const { rows: voted } = await tx.query<ApprovalRow>('UPDATE approvals SET votes = $2 WHERE approval_id = $1 RETURNING *', [body.approvalId, JSON.stringify(counted)]);
+      const approval = toApproval(voted[0]!);
+      await announce(tx, approval, row.machine_id, {
+        type: 'approval.partial',
+        data: { approvalId: approval.approvalId, requestId: approval.requestId, relayedBy: relay.machineId, approvals: counted.length, required: row.quorum },
+        user: body.actor.name,
+      });
+      return approval;
+    }
     const usableMs = approve ? Math.min(times.usableMs, (body.usableMinutes ?? Infinity) * 60_000) : null;
     const { rows: updated } = await tx.query<ApprovalRow>(
       `UPDATE approvals SET status = $2, decided_at = now(), decided_by_uid = $3, decided_by_name = $4, decided_by_machine = $5,
-              decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END
+              decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END,
+              votes = COALESCE($8::jsonb, votes)
        WHERE approval_id = $1 RETURNING *`,
-      [body.approvalId, approve ? 'Approved' : 'Denied', body.actor.uid, body.actor.name, relay.machineId, body.reason ?? null, usableMs],
+      [body.approvalId, approve ? 'Approved' : 'Denied', body.actor.uid, body.actor.name, relay.machineId, body.reason ?? null, usableMs, counted ? JSON.stringify(counted) : null],
     );
     const approval = toApproval(updated[0]!);
-    await announce(tx, approval, row.machine_id);
-    await auditServer(tx, approve ? 'approval.approved' : 'approval.denied', { approvalId: approval.approvalId, requestId: approval.requestId, relayedBy: relay.machineId, reason: body.reason ?? null }, { machineId: row.machine_id, user: body.actor.name });
+    await announce(tx, approval, row.machine_id, {
+      type: approve ? 'approval.approved' : 'approval.denied',
+      data: { approvalId: approval.approvalId, requestId: approval.requestId, relayedBy: relay.machineId, reason: body.reason ?? null, ...(counted ? { approvals: counted.length, required: row.quorum } : {}) },
+      user: body.actor.name,
+    });
     return approval;
   });
   if (outcome instanceof FleetError) throw await refuse(outcome);
@@ -209,8 +270,11 @@ export async function sweepDue(db: Db, times: ApprovalTimes, batch = 200): Promi
     );
     for (const row of rows) {
       const approval = toApproval(row);
-      await announce(tx, approval, row.machine_id);
-      await auditServer(tx, approval.status === 'Escalated' ? 'approval.escalated' : 'approval.expired', { approvalId: approval.approvalId, requestId: approval.requestId }, { machineId: row.machine_id, user: row.requester_name });
+      await announce(tx, approval, row.machine_id, {
+        type: approval.status === 'Escalated' ? 'approval.escalated' : 'approval.expired',
+        data: { approvalId: approval.approvalId, requestId: approval.requestId },
+        user: row.requester_name,
+      });
     }
     return rows.length;
   });

@@ -7,18 +7,21 @@ import { StatusBadge } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { APPROVAL_STATUS_TONES } from '../../../../shared/ui/src/approvalStatusTone.ts';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { minutesAndSeconds, useNow } from '../../../../shared/ui/src/useNow.ts';
+import { OfflineNotice } from './OfflineNotice.tsx';
+import { QuorumFact } from './QuorumFact.tsx';
 import { useApprovalPendingWindow } from './store.ts';
 
 export function App({ theme }: WindowProps) {
   const { t } = useTranslation('approvalPending');
   const titleOf = (prompt: PromptShow) => {
+    if (prompt.offlineApproval) return t('offline.title');
     const approval = prompt.approval;
     return approval?.decision && approval.status !== 'Pending' && approval.status !== 'Escalated' ? t(`decidedTitle.${approval.status}`) : t('title');
   };
   // The prompt's own expiry is only the agent's backstop; the approval's deadline is shown instead.
   return (
     <PromptWindow theme={theme} state={useApprovalPendingWindow()} namespace="approvalPending" countdown={() => false} titleOf={titleOf}>
-      {(prompt) => <PendingNotice prompt={prompt} />}
+      {(prompt) => (prompt.offlineApproval ? <OfflineNotice prompt={prompt} /> : <PendingNotice prompt={prompt} />)}
     </PromptWindow>
   );
 }
@@ -61,6 +64,7 @@ function PendingNotice({ prompt }: { prompt: PromptShow }) {
         <Fact label={t('sentTo')} testId="sent-to">
           {sentTo.length > 0 ? sentTo.join(' · ') : t('administrators')}
         </Fact>
+        <QuorumFact quorum={details.quorum} open />
         {/* The requester's own words: shown as typed, never translated. */}
         <Fact label={t('justification')} testId="justification" data>
           {details.justification}
@@ -122,6 +126,7 @@ function DecidedNotice({ prompt }: { prompt: PromptShow }) {
             {decision?.reason || t('decided.noReason')}
           </Fact>
         ) : null}
+        <QuorumFact quorum={details.quorum} open={false} />
         <Fact label={t('justification')} testId="justification" data>
           {details.justification}
         </Fact>

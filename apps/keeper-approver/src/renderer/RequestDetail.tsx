@@ -4,7 +4,9 @@ import type { Approval } from '../../../../shared/protocol/src/common/methods/ap
 import { basename, Fact } from '../../../../shared/ui/src/SubjectCard.tsx';
 import { StatusBadge } from '../../../../shared/ui/src/StatusBadge.tsx';
 import { APPROVAL_STATUS_TONES } from '../../../../shared/ui/src/approvalStatusTone.ts';
+import { AgenticFact } from './AgenticFact.tsx';
 import { Deadline } from './Deadline.tsx';
+import { QuorumFact } from './QuorumFact.tsx';
 import { isOpen, requesterName } from './queueFilter.ts';
 import { startDecision } from './shortcuts.ts';
 
@@ -59,7 +61,9 @@ export const RequestDetail = memo(function RequestDetail({ approval, selfUid }: 
         <Fact label={t('detail.policies')} data>
           {approval.matchedPolicies.map((p) => `${p.policyName} (${p.controls.join(', ')})`).join('; ')}
         </Fact>
+        <AgenticFact approval={approval} />
         <MfaFact approval={approval} format={when} />
+        <QuorumFact approval={approval} selfUid={selfUid} />
         <Fact label={t('detail.requestedAt')}>
           <time dateTime={approval.createdAt}>{when.format(new Date(approval.createdAt))}</time>
         </Fact>
@@ -80,7 +84,7 @@ export const RequestDetail = memo(function RequestDetail({ approval, selfUid }: 
       </dl>
       {isOpen(approval) ? (
         <div className="kp-actions ka-detail-actions">
-          {own ? <p className="kp-hint">{t('detail.own')}</p> : null}
+          {own ? <p className="kp-hint">{approval.quorum ? t('detail.ownQuorum') : t('detail.own')}</p> : null}
           <button type="button" className="kp-button kp-secondary" onClick={() => startDecision('deny', [approval.approvalId])}>
             {t('actions.deny')}
           </button>

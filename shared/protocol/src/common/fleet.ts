@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { Approval, ApprovalsListResult, ApprovalStatus } from './methods/approvals.ts';
+import { Approval, ApprovalsListResult, ApprovalStatus, MAX_APPROVAL_QUORUM } from './methods/approvals.ts';
+import { AgenticDetection } from './methods/agentic.ts';
 import { PolicyMatchSummary } from './methods/elevation.ts';
 
 /**
@@ -30,6 +31,7 @@ export const FleetErrorCode = z.enum([
   'approval-expired',
   'request-conflict',
   'database-unavailable',
+  'rate-limited',
   'internal',
 ]);
 export type FleetErrorCode = z.infer<typeof FleetErrorCode>;
@@ -42,6 +44,8 @@ export const RegisterRequest = z.strictObject({
   token: z.string().min(20).max(200),
   csr: z.string().min(100).max(8192).startsWith('-----BEGIN CERTIFICATE REQUEST-----'),
   hostname: z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host name'),
+  /** The machine's offline-approval key (32 bytes, base64url), made by the agent; absent from older agents. */
+  offlineKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes in base64url').optional(),
 });
 export const RegisterResponse = z.object({
   machineId: MachineId,
@@ -86,10 +90,18 @@ export const FileApprovalRequest = z.strictObject({
   workingDirectory: z.string().max(4096),
   justification: z.string().min(1).max(4000),
   matchedPolicies: z.array(PolicyMatchSummary).max(100),
+  /** Distinct approvers needed (the policies' `Extension.ApprovalQuorum`); absent: one. */
+  quorum: z.number().int().min(1).max(MAX_APPROVAL_QUORUM).optional(),
+  /** What the agent detected about an AI agent acting for the requester (docs/agentic.md); null: none. Absent from older agents. */
+  agentic: AgenticDetection.nullable().optional(),
 });
 export type FileApprovalRequest = z.infer<typeof FileApprovalRequest>;
 
-export const FleetApproval = Approval.extend({ group: GroupName, workingDirectory: z.string() });
+const ApproverNames = z.object({ users: z.array(z.string()), groups: z.array(z.string()) });
+/** Who may decide the request at each stage, by name (the fleet's approver roles for its group). */
+export const FleetSentTo = z.object({ pending: ApproverNames, escalated: ApproverNames });
+export type FleetSentTo = z.infer<typeof FleetSentTo>;
+export const FleetApproval = Approval.extend({ group: GroupName, workingDirectory: z.string(), sentTo: FleetSentTo.optional() });
 export type FleetApproval = z.infer<typeof FleetApproval>;
 
 export const RelayListRequest = z.strictObject({
@@ -99,6 +111,24 @@ export const RelayListRequest = z.strictObject({
   limit: z.number().int().min(1).max(1000).optional(),
 });
 export const RelayListResponse = ApprovalsListResult;
+
+/** An approver asks for the response to an offline machine's challenge (relayed by their own agent). */
+export const OfflineResponseRequest = z.strictObject({
+  actor: FleetActor,
+  /** The offline machine: its host name or machine id. */
+  machine: z.string().min(1).max(253),
+  /** The challenge as read out (spaces and dashes allowed). */
+  challenge: z.string().min(1).max(40),
+});
+export const OfflineResponseResult = z.object({
+  /** The response to read back, grouped `ABCDE-FGHJK`. */
+  response: z.string(),
+  /** The name the response was made for: the requester types it with the response. */
+  approver: PrincipalName,
+  machine: z.string(),
+  machineId: MachineId,
+});
+export type OfflineResponseResult = z.infer<typeof OfflineResponseResult>;
 
 export const RelayDecideRequest = z.strictObject({
   actor: FleetActor,
@@ -116,6 +146,10 @@ export const FleetAuditEvent = z.strictObject({
   actorUid: z.number().int().nonnegative().nullable(),
   requestId: z.string().max(100).nullable(),
   data: z.record(z.string(), z.unknown()),
+  /** The agent's hash chain (docs/audit.md): seq in its log, the previous event's hash, this one's. */
+  seq: z.number().int().positive().optional(),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type FleetAuditEvent = z.infer<typeof FleetAuditEvent>;
 export const AuditIngestRequest = z.strictObject({ events: z.array(FleetAuditEvent).min(1).max(500) });

@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
+import { AgenticDetection } from './agentic.ts';
 import { PolicyMatchSummary } from './elevation.ts';
+
+/** The most approvers a policy may require (`Extension.ApprovalQuorum`); more is refused when policies load. */
+export const MAX_APPROVAL_QUORUM = 10;
 
 export const ApprovalStatus = z.enum(['Pending', 'Approved', 'Denied', 'Escalated', 'Expired']);
 
@@ -34,6 +38,24 @@ export const ApprovalMfa = z.object({
   user: z.object({ uid: z.number().int().nonnegative(), name: z.string().nullable() }),
 });
 
+/** One approver's vote towards a quorum: who (uid local to the machine that verified them) and when. */
+export const QuorumVote = z.object({
+  by: z.object({ uid: z.number().int().nonnegative(), name: z.string().nullable() }),
+  at: z.iso.datetime(),
+});
+export type QuorumVote = z.infer<typeof QuorumVote>;
+
+/**
+ * A request that needs `required` distinct approvers (policy `Extension.ApprovalQuorum`): who
+ * approved so far, oldest first. The requester never counts; one denial ends the request.
+ * Absent from older agents and for requests that need one approver.
+ */
+export const ApprovalQuorum = z.object({
+  required: z.number().int().min(2).max(MAX_APPROVAL_QUORUM),
+  approvals: z.array(QuorumVote),
+});
+export type ApprovalQuorum = z.infer<typeof ApprovalQuorum>;
+
 /** An approval request as approvers see it (Keeper's approval record, plus what they need to decide). */
 export const Approval = z.object({
   approvalId: z.string(),
@@ -55,6 +77,8 @@ export const Approval = z.object({
   cwd: z.string().nullable().optional(),
   justification: z.string(),
   matchedPolicies: z.array(PolicyMatchSummary),
+  /** What the agent detected about an AI agent acting for the requester, and why (docs/agentic.md); null: not agentic. Absent from older agents and the fleet. */
+  agentic: AgenticDetection.nullable().optional(),
   createdAt: z.iso.datetime(),
   /** When a Pending request escalates (or expires, with no secondary approvers); when an Escalated one expires. */
   expiresAt: z.iso.datetime(),
@@ -62,6 +86,7 @@ export const Approval = z.object({
   decision: ApprovalDecision.nullable(),
   requesterHistory: RequesterHistory.optional(),
   mfa: ApprovalMfa.nullable().optional(),
+  quorum: ApprovalQuorum.optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
@@ -98,5 +123,23 @@ export const ApprovalsDecideParams = z.object({
 export const ApprovalsList = defineRequest('approvals.list', ApprovalsListParams, ApprovalsListResult);
 /** `approvals.decide`: approve or deny once; a decided or expired request gets Conflict/Expired. */
 export const ApprovalsDecide = defineRequest('approvals.decide', ApprovalsDecideParams, Approval);
+export const ApprovalsOfflineResponseParams = z.object({
+  /** The offline machine, as its requester reads it out (its registered name) or its machine id. */
+  machine: z.string().trim().min(1).max(253),
+  /** The challenge as read out: 10 letters and digits (dashes, spaces and case do not matter). */
+  challenge: z.string().trim().min(1).max(40),
+});
+export const ApprovalsOfflineResponseResult = z.object({
+  /** What the approver reads back, grouped `ABCDE-FGHJK`. */
+  response: z.string(),
+  /** The name the response is made for: the requester types it too. */
+  approver: z.string(),
+  machine: z.string(),
+});
+/**
+ * `approvals.offlineResponse` (with a fleet): the response to an offline machine's challenge, for the
+ * calling approver (the fleet checks the role on that machine's group and audits it); docs/fleet.md.
+ */
+export const ApprovalsOfflineResponse = defineRequest('approvals.offlineResponse', ApprovalsOfflineResponseParams, ApprovalsOfflineResponseResult);
 /** `approvals.changed`: pushed to approvers' connections when a request appears or changes. */
 export const ApprovalsChanged = defineNotification('approvals.changed', Approval);

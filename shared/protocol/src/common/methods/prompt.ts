@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
-import { ApprovalDecision, ApprovalStatus } from './approvals.ts';
+import { ApprovalDecision, ApprovalQuorum, ApprovalStatus } from './approvals.ts';
 import { ElevationState, PromptControlName, ReceivedReasonDetail } from './elevation.ts';
 
 export const PromptKind = z.enum(['justification', 'mfa', 'approval', 'operatorApproval', 'message']);
@@ -63,6 +63,27 @@ export const PromptShow = z.object({
        * approved, until when; the requester dismisses it with `cancel`. Absent from older agents.
        */
       decision: ApprovalDecision.nullable().optional(),
+      /** A request that needs several approvers: who approved so far. Absent otherwise and from older agents. */
+      quorum: ApprovalQuorum.optional(),
+    })
+    .optional(),
+  /**
+   * Kind `approval` while the agent is offline and the policy allows offline approval: the challenge
+   * the requester reads to an approver, who answers with a response to type in (`offlineApproval`).
+   * Absent otherwise and from older agents.
+   */
+  offlineApproval: z
+    .object({
+      /** 10 Crockford base32 characters naming this request (docs/fleet.md, "Offline approval"). */
+      challenge: z.string(),
+      /** The machine the approver names (keeper-fleet approve-offline --machine). */
+      machine: z.string(),
+      /** The challenge, and so any response to it, is void after this. */
+      expiresAt: z.iso.datetime(),
+      /** Wrong responses left before the request ends. */
+      attemptsLeft: z.number().int().nonnegative(),
+      /** The requester's justification, recorded with the request. */
+      justification: z.string(),
     })
     .optional(),
 });
@@ -75,6 +96,8 @@ export const PromptResponse = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('mfa'), code: z.string().regex(/^\d{6}$/, 'six digits') }),
   z.object({ kind: z.literal('operatorApproval'), approve: z.boolean() }),
   z.object({ kind: z.literal('message'), acknowledged: z.literal(true) }),
+  /** The response an approver read out for an offline approval, and the approver's name it was made for. */
+  z.object({ kind: z.literal('offlineApproval'), approver: z.string().trim().min(1).max(64), code: z.string().max(40) }),
   /** Closing a prompt window counts as cancel. */
   z.object({ kind: z.literal('cancel') }),
 ]);
@@ -85,7 +108,7 @@ export const PromptRespondResult = z.object({
   accepted: z.boolean(),
   /** Why it was refused, in English for logs; windows translate `reason`. */
   problem: z.string().optional(),
-  reason: z.enum(['too-short', 'too-long', 'invalid', 'replayed', 'locked', 'not-enrolled']).optional(),
+  reason: z.enum(['too-short', 'too-long', 'invalid', 'replayed', 'locked', 'not-enrolled', 'expired']).optional(),
   retriesLeft: z.number().int().nonnegative().optional(),
   lockedUntil: z.iso.datetime().optional(),
   /** Set when this refusal also ended the request (the prompt closes): why, for the window to word. */
@@ -112,6 +135,11 @@ export const ElevationStatusResult = z.object({
   /** Controls already passed, in order. */
   passed: z.array(PromptControlName),
   updatedAt: z.iso.datetime(),
+  /**
+   * While an offline approval waits: the challenge to read to an approver (not a secret), so the
+   * CLI can print it; the response is typed into the pending window. Absent otherwise.
+   */
+  offlineApproval: z.object({ challenge: z.string(), machine: z.string(), expiresAt: z.iso.datetime() }).optional(),
 });
 
 /** `elevation.status`: where a request stands; its own user may ask. */
