@@ -5,6 +5,7 @@ import { agenticFactsOf, type AgenticFacts } from '../identity/agenticFacts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { EvaluationRequest } from '../policy/request.ts';
 import { formatCommandLine } from './commandLine.ts';
+import { PackageSigner } from './packageSigner.ts';
 import type { OpenedProgram } from './programFiles.ts';
 
 /**
@@ -17,9 +18,11 @@ export async function evaluationRequestFor(
   params: ElevationRequestParams,
   peer: PeerIdentity,
   at: Date,
-  program: Pick<OpenedProgram, 'path' | 'sha256'>,
+  program: Pick<OpenedProgram, 'path' | 'sha256' | 'fd'>,
   // From the kernel (the caller's process ancestry); the request's own claim can only raise the likelihood.
   agentic: AgenticFacts | null = agenticFactsOf(peer.pid, params.agentic),
+  // Only when a policy names a Signer: the first look-up reads dpkg's whole database (packageSigner.ts).
+  lookUpSigner = false,
 ): Promise<EvaluationRequest> {
   if (peer.uid === null) {
     throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
@@ -29,10 +32,18 @@ export async function evaluationRequestFor(
     policyType: params.policyType,
     user: { uid: peer.uid, name: account.name ?? peer.userName, groups: account.groups, home: account.home },
     machine: { name: hostname() },
-    application: { path: program.path, sha256: program.sha256, signer: null, commandLine: formatCommandLine(program.path, params.arguments), arguments: params.arguments },
+    application: { path: program.path, sha256: program.sha256, signer: lookUpSigner ? await signerOf(program) : null, commandLine: formatCommandLine(program.path, params.arguments), arguments: params.arguments },
     agentic,
     at,
   };
+}
+
+/** The agent's one view of the package database, kept for its lifetime (it re-reads it only after dpkg changed it). */
+const packages = process.platform === 'linux' ? new PackageSigner() : null;
+
+/** A file's signer: on Linux the dpkg package that installed exactly these bytes (docs/policy-semantics.md, 3.2). */
+function signerOf(program: Pick<OpenedProgram, 'path' | 'sha256' | 'fd'>): Promise<string | null> {
+  return packages ? packages.signerOf(program) : Promise.resolve(null);
 }
 
 /** The protocol's view of a decision. */
@@ -49,10 +60,13 @@ export function summarize(decision: Decision): DecisionSummary {
   };
 }
 
-/** Offline, controls that need the backend cannot pass, so the request is refused up front. */
-export function applyOffline(summary: DecisionSummary, online: boolean): DecisionSummary {
+/**
+ * Offline, controls that need the backend cannot pass, so the request is refused up front; those in
+ * `passOffline` have an offline way (APPROVAL by a signed response, approvals/offlineApproval.ts).
+ */
+export function applyOffline(summary: DecisionSummary, online: boolean, passOffline: readonly DecisionSummary['controls'][number][] = []): DecisionSummary {
   if (online || summary.outcome !== 'controls') return summary;
-  const blocking = summary.controls.filter((c) => NETWORK_CONTROLS.has(c));
+  const blocking = summary.controls.filter((c) => NETWORK_CONTROLS.has(c) && !passOffline.includes(c));
   if (blocking.length === 0) return summary;
   return {
     ...summary,

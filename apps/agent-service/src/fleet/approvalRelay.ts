@@ -1,7 +1,7 @@
 import type * as z from 'zod';
-import { AgentError, AgentErrorCodes, type ApprovalsDecideParams, type ApprovalsListParams, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, JsonRpcErrorCodes, type ApprovalsDecideParams, type ApprovalsListParams, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import type { Control } from '../policy/policySchema.ts';
-import { FleetApproval, RelayListResponse, type FleetActor } from '../../../../shared/protocol/src/common/fleet.ts';
+import { FleetApproval, OfflineResponseResult, RelayListResponse, type FleetActor } from '../../../../shared/protocol/src/common/fleet.ts';
 import { FleetCallError, FleetUnreachableError, type FleetHttp } from './fleetHttp.ts';
 
 /**
@@ -26,6 +26,10 @@ export function toAgentError(error: unknown, offlineControls?: readonly Control[
       return new AgentError(AgentErrorCodes.Expired, error.message, error.body?.approval);
     case 'not-found':
       return new AgentError(AgentErrorCodes.NotFound, error.message);
+    case 'bad-request':
+      return new AgentError(JsonRpcErrorCodes.InvalidParams, error.message);
+    case 'rate-limited':
+      return new AgentError(AgentErrorCodes.RateLimited, error.message);
     default:
       return new AgentError(AgentErrorCodes.Unauthorized, error.message);
   }
@@ -46,6 +50,15 @@ export class ApprovalRelay {
     try {
       // The verified actor last: nothing in the params can replace it.
       return await this.http().call('POST', '/v1/approvals/list', RelayListResponse, { ...(params ?? {}), actor });
+    } catch (error) {
+      throw toAgentError(error);
+    }
+  }
+
+  /** The response to an offline machine's challenge, made by the fleet for this approver (docs/fleet.md). */
+  async offlineResponse(actor: FleetActor, params: { machine: string; challenge: string }): Promise<OfflineResponseResult> {
+    try {
+      return await this.http().call('POST', '/v1/approvals/offline', OfflineResponseResult, { machine: params.machine, challenge: params.challenge, actor });
     } catch (error) {
       throw toAgentError(error);
     }

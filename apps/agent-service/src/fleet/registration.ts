@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { RegisterResponse } from '../../../../shared/protocol/src/common/fleet.ts';
 import { newKeyAndCsr, saveIdentity, type FleetIdentity } from './fleetIdentity.ts';
 import { FleetHttp, FleetUnreachableError } from './fleetHttp.ts';
+import { newOfflineKey, saveOfflineKey } from '../approvals/offlineApproval.ts';
 
 const TOKEN = /^kf1\.[A-Za-z0-9_-]{43}\.([0-9a-f]{64})$/;
 
@@ -43,9 +44,13 @@ export async function registerWithFleet(url: string, token: string, dataDir: str
   const { keyPem, csrPem } = await newKeyAndCsr(host);
   const http = new FleetHttp(url, { caPem });
   try {
-    const answer = await http.call('POST', '/v1/register', RegisterResponse, { token, csr: csrPem, hostname: host.replace(/[^A-Za-z0-9.-]/g, '-').replace(/^[^A-Za-z0-9]/, 'h') });
+    // The offline-approval key is made here and shared once, over this pinned connection (approvals/offlineApproval.ts).
+    const offlineKey = newOfflineKey();
+    const registeredName = host.replace(/[^A-Za-z0-9.-]/g, '-').replace(/^[^A-Za-z0-9]/, 'h');
+    const answer = await http.call('POST', '/v1/register', RegisterResponse, { token, csr: csrPem, hostname: registeredName, offlineKey });
     const identity: FleetIdentity = { url, machineId: answer.machineId, group: answer.group, keyPem, certPem: answer.certificate, caPem: answer.caCertificate };
     saveIdentity(dataDir, identity);
+    saveOfflineKey(dataDir, offlineKey, registeredName);
     return identity;
   } finally {
     http.close();

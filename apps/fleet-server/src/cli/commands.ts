@@ -1,4 +1,5 @@
-import { homedir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GroupName, MachineId } from '../../../../shared/protocol/src/common/fleet.ts';
@@ -11,7 +12,9 @@ import { createLogger } from '../log.ts';
 import { loadOrCreateCa } from '../pki/ca.ts';
 import { addApprover, listApprovers, removeApprover, type ApproverBinding } from '../services/approvers.ts';
 import { queryAudit } from '../services/audit.ts';
+import { verifyMachineAudit } from '../services/auditVerify.ts';
 import { listMachines, revokeMachine } from '../services/machines.ts';
+import { issueOfflineResponse } from '../services/offlineApprovals.ts';
 import { currentPolicies, pushPolicies, validatePolicyFolder } from '../services/policies.ts';
 import { createToken } from '../services/tokens.ts';
 import { parseDuration } from './duration.ts';
@@ -26,6 +29,7 @@ it is created and migrated when missing. --data-dir holds the CA (ca.pem, ca.key
   serve [--host H] [--port N] [--data-dir DIR] [--ca-cert FILE --ca-key FILE] [--hostname NAME]...
         [--cert-lifetime 1h] [--approval-ttl 30m] [--escalated-ttl 4h] [--usable 24h]
         [--audit-jsonl FILE] [--syslog HOST:PORT[/tcp]] [--instance NAME] [--log-level info]
+        [--pool-size 20] [--filings-per-minute 120] [--audit-per-minute 600]
                                       run one instance (any number may share the database)
   migrate                             apply the schema migrations and exit
   token create --group NAME [--expires 24h]
@@ -38,6 +42,13 @@ it is created and migrated when missing. --data-dir holds the CA (ca.pem, ca.key
   policy push --group NAME DIR        validate DIR (policies, collections; jobs in DIR/jobs) and publish it
   policy show --group NAME            the group's current version
   audit query [--machine ID] [--user NAME] [--since ISO] [--until ISO] [--limit N]
+  audit verify --machine NAME|ID [--public-key BASE64]
+                                      prove the server's copy of a machine's audit log: its hash chain
+                                      and signed checkpoints (key: pinned from its first checkpoint, or
+                                      the one given); exit 0 intact, 1 tampered (first bad seq and kind)
+  approve-offline --machine NAME|ID --challenge CODE [--as NAME]
+                                      the response to an offline machine's challenge, for an approver of
+                                      its group (default: the OS user running this); audited
   --help                              this text
 `;
 
@@ -98,6 +109,7 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
       out('migrations applied');
       return 0;
     }
+    if (command === 'approve-offline') return await approveOffline(argv.slice(1), out, err);
     const rest = argv.slice(2);
     const key = `${command} ${sub ?? ''}`;
     switch (key) {
@@ -177,6 +189,20 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
         for (const row of rows) out(JSON.stringify(row));
         return 0;
       }
+      case 'audit verify': {
+        const { values } = parseArgs({ args: rest, options: { machine: { type: 'string' }, 'public-key': { type: 'string' } } });
+        const verdict = await withDb((db) => verifyMachineAudit(db, need(values.machine, '--machine NAME|ID'), values['public-key']));
+        const key = verdict.key ? `key ${verdict.key.publicKey.slice(-16)} (${verdict.key.source === 'given' ? 'given' : `pinned ${verdict.key.pinnedAt ?? ''}`})` : 'no key (no checkpoint received yet)';
+        out(`${verdict.hostname} (${verdict.machineId}), ${key}`);
+        if (verdict.unchained > 0) out(`${verdict.unchained} event(s) without chain fields (sent by an older agent) are not covered`);
+        const result = verdict.result;
+        if (result.ok) {
+          out(`intact: ${result.events} chained events, ${result.checkpoints} signed checkpoints${result.lastCheckpointSeq === null ? '' : `, the last at seq ${result.lastCheckpointSeq}`}`);
+          return 0;
+        }
+        out(`tampered: ${result.kind} at seq ${result.seq}: ${result.detail}`);
+        return 1;
+      }
       default:
         throw new UsageError(`unknown command "${argv.join(' ')}"`);
     }
@@ -191,6 +217,26 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
       return 2;
     }
     throw error;
+  }
+}
+
+/** The approver is the OS user running the CLI (with their OS groups) unless `--as` names another. */
+async function approveOffline(args: readonly string[], out: Out, err: Out): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { machine: { type: 'string' }, challenge: { type: 'string' }, as: { type: 'string' } } });
+  const name = values.as ?? userInfo().username;
+  const actor = { name, groups: osGroupsOf(name) };
+  const issued = await withDb((db) => issueOfflineResponse(db, { actor, relay: null }, need(values.machine, '--machine NAME'), need(values.challenge, '--challenge CODE')));
+  out(issued.response);
+  err(`response for ${issued.machine}, made for approver ${issued.approver}: the requester types both into the pending window`);
+  return 0;
+}
+
+/** The OS groups of `name` (none when the account is unknown here, e.g. a directory user of another machine). */
+function osGroupsOf(name: string): string[] {
+  try {
+    return execFileSync('id', ['-Gn', '--', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
   }
 }
 
@@ -213,6 +259,9 @@ async function serve(args: readonly string[], out: Out): Promise<number> {
       syslog: { type: 'string' },
       instance: { type: 'string' },
       'log-level': { type: 'string' },
+      'pool-size': { type: 'string' },
+      'filings-per-minute': { type: 'string' },
+      'audit-per-minute': { type: 'string' },
     },
   });
   const syslog = values.syslog === undefined ? undefined : /^(.+):(\d+)(?:\/(udp|tcp))?$/.exec(values.syslog);
@@ -236,6 +285,9 @@ async function serve(args: readonly string[], out: Out): Promise<number> {
     auditJsonl: values['audit-jsonl'],
     auditSyslog: syslog ? { host: syslog[1]!, port: Number(syslog[2]), protocol: (syslog[3] as 'udp' | 'tcp' | undefined) ?? 'udp' } : undefined,
     logLevel: values['log-level'] as 'info' | undefined,
+    poolSize: values['pool-size'] === undefined ? undefined : Number(values['pool-size']),
+    filingsPerMinute: values['filings-per-minute'] === undefined ? undefined : Number(values['filings-per-minute']),
+    auditBatchesPerMinute: values['audit-per-minute'] === undefined ? undefined : Number(values['audit-per-minute']),
   });
   out(`keeper-fleet listening on ${server.url} (CA fingerprint ${server.ca.fingerprint})`);
   await new Promise<void>((resolve) => {

@@ -31,14 +31,15 @@ export async function registerMachine(db: Db, ca: FleetCa, body: z.infer<typeof 
   const issued = await ca.issueClientCert(machineId, csr.publicKey, lifetimeMs);
   const group = await inTransaction(db, async (tx) => {
     const group = await consumeToken(tx, body.token, machineId);
-    await tx.query('INSERT INTO machines (machine_id, hostname, group_name, public_key_sha256, cert_expires_at) VALUES ($1, $2, $3, $4, $5)', [
+    await tx.query('INSERT INTO machines (machine_id, hostname, group_name, public_key_sha256, cert_expires_at, offline_key) VALUES ($1, $2, $3, $4, $5, $6)', [
       machineId,
       body.hostname,
       group,
       keyHash,
       issued.notAfter,
+      body.offlineKey === undefined ? null : Buffer.from(body.offlineKey, 'base64url'),
     ]);
-    await auditServer(tx, 'machine.registered', { hostname: body.hostname, group }, { machineId });
+    await auditServer(tx, 'machine.registered', { hostname: body.hostname, group, offlineApproval: body.offlineKey !== undefined }, { machineId });
     return group;
   });
   return { machineId, group, certificate: issued.pem, caCertificate: ca.certPem };
@@ -68,10 +69,11 @@ export interface AuthenticatedMachine {
  * last_seen is written at most every 30 s per machine, so the check stays a read.
  */
 export async function authenticateMachine(db: Db, machineId: string): Promise<AuthenticatedMachine> {
-  const { rows } = await db.query<{ hostname: string; group_name: string; revoked: boolean; stale: boolean }>(
-    "SELECT hostname, group_name, revoked_at IS NOT NULL AS revoked, last_seen_at IS NULL OR last_seen_at < now() - interval '30 seconds' AS stale FROM machines WHERE machine_id = $1",
-    [machineId],
-  );
+  const { rows } = await db.query<{ hostname: string; group_name: string; revoked: boolean; stale: boolean }>({
+    name: 'fleet-authenticate-machine',
+    text: "SELECT hostname, group_name, revoked_at IS NOT NULL AS revoked, last_seen_at IS NULL OR last_seen_at < now() - interval '30 seconds' AS stale FROM machines WHERE machine_id = $1",
+    values: [machineId],
+  });
   const row = rows[0];
   if (!row || row.revoked) throw new FleetError('machine-revoked', 'this machine is revoked or unknown');
   if (row.stale) await db.query('UPDATE machines SET last_seen_at = now() WHERE machine_id = $1', [machineId]);

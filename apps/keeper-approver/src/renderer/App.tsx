@@ -11,6 +11,7 @@ import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { setToasts } from './decisions.ts';
 import { STATUSES } from './FilterBar.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
+import { OfflineResponseButton } from './OfflineResponseDialog.tsx';
 import { countByStatus } from './queueFilter.ts';
 import { QueuePane } from './QueuePane.tsx';
 import { approverActions, useApproverWindow } from './store.ts';
@@ -42,6 +43,7 @@ export function App({ theme }: WindowProps) {
           {refused ? null : (
             <>
               <ToastSetting />
+              <OfflineResponseButton />
               <button type="button" className="kp-button kp-secondary" onClick={() => approverActions.toggleHelp(true)}>
                 {t('help.open')}
               </button>

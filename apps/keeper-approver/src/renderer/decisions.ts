@@ -1,4 +1,4 @@
-import type { ApproverQueueService } from '../../../../shared/bridge/src/common/services/approverQueue.ts';
+import type { ApproverQueueService, OfflineResponseOutcome } from '../../../../shared/bridge/src/common/services/approverQueue.ts';
 import type { ServiceClient } from '../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import { approverActions, useApproverWindow } from './store.ts';
 
@@ -35,5 +35,15 @@ export async function setToasts(enabled: boolean): Promise<void> {
     approverActions.settingsChanged(await service.setToasts(enabled));
   } catch {
     if (before) approverActions.settingsChanged(before);
+  }
+}
+
+/** Signed offline approval: the response to an offline machine's challenge, for this desktop's user. */
+export async function requestOfflineResponse(machine: string, challenge: string): Promise<OfflineResponseOutcome> {
+  if (!service) return { ok: false, reason: 'unavailable', message: 'not connected' };
+  try {
+    return await service.offlineResponse({ machine, challenge });
+  } catch (error) {
+    return { ok: false, reason: 'unavailable', message: (error as Error).message };
   }
 }

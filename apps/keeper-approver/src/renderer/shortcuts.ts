@@ -38,7 +38,9 @@ function decisionTargets(rows: readonly Approval[]): string[] {
 /** Window-wide shortcuts; keys typed into a field stay in the field, and a dialog keeps its own keys. */
 export function handleShortcut(event: KeyboardEvent, rows: readonly Approval[], focusSearch: () => void, focusList: () => void): void {
   const state = useApproverWindow.getState();
-  if (state.confirming || event.altKey || typing(event.target)) return;
+  // A modal dialog open (the offline approval's) keeps every key, wherever the focus went.
+  const inDialog = document.querySelector('dialog[open]') !== null;
+  if (state.confirming || inDialog || event.altKey || typing(event.target)) return;
   const index = rows.findIndex((a) => a.approvalId === state.currentId);
   const move = (to: number) => {
     const row = rows[Math.max(0, Math.min(rows.length - 1, to))];

@@ -4,9 +4,11 @@ import {
   AgentErrorCodes,
   Approval,
   ApprovalsDecide,
+  ApprovalsOfflineResponse,
+  JsonRpcErrorCodes,
   type ParamsInput,
 } from '../../../../../shared/protocol/src/common/index.ts';
-import type { ApproverQueueService, DecisionOutcome, DecisionProblem } from '../../../../../shared/bridge/src/common/services/approverQueue.ts';
+import type { ApproverQueueService, DecisionOutcome, DecisionProblem, OfflineResponseOutcome } from '../../../../../shared/bridge/src/common/services/approverQueue.ts';
 import type { ServiceImplementation } from '../../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 import type { ApproverQueue } from '../approvals/approverQueue.ts';
@@ -28,6 +30,16 @@ export function decisionRefusal(approvalId: string, error: unknown): Extract<Dec
   if (!(error instanceof AgentError)) return { ok: false, approvalId, reason: 'unavailable', message: (error as Error).message, approval: null };
   const current = Approval.safeParse((error.data as { approval?: unknown } | undefined)?.approval);
   return { ok: false, approvalId, reason: PROBLEMS[error.code] ?? 'unavailable', message: error.message, approval: current.success ? current.data : null };
+}
+
+/** Why no response was made, as the window tells the approver (the agent's or the fleet's words in `message`; InvalidParams: a malformed challenge or an ambiguous machine name). */
+function offlineRefusal(error: unknown): Extract<OfflineResponseOutcome, { ok: false }> {
+  const message = (error as Error).message;
+  if (!(error instanceof AgentError)) return { ok: false, reason: 'unavailable', message };
+  if (error.code === AgentErrorCodes.Unauthorized) return { ok: false, reason: 'not-allowed', message };
+  if (error.code === AgentErrorCodes.NotFound) return { ok: false, reason: 'not-found', message };
+  if (error.code === JsonRpcErrorCodes.InvalidParams) return { ok: false, reason: 'invalid', message };
+  return { ok: false, reason: 'unavailable', message };
 }
 
 /**
@@ -63,6 +75,13 @@ export function approverQueueMainService(
       const outcomes: DecisionOutcome[] = [];
       for (const params of list) outcomes.push(await decide(params));
       return outcomes;
+    },
+    offlineResponse: async (params) => {
+      try {
+        return { ok: true, ...(await link.request(ApprovalsOfflineResponse, params)) };
+      } catch (error) {
+        return offlineRefusal(error);
+      }
     },
     settings$: () => settings.asObservable(),
     setToasts: (enabled) => {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Approval, ApprovalRole, ApprovalsDecideParams } from '../../../../protocol/src/common/methods/approvals.ts';
+import { Approval, ApprovalRole, ApprovalsDecideParams, ApprovalsOfflineResponseParams, ApprovalsOfflineResponseResult } from '../../../../protocol/src/common/methods/approvals.ts';
 import { call, defineService, stream } from '../serviceDescriptor.ts';
 
 /**
@@ -32,6 +32,13 @@ export const DecisionOutcome = z.discriminatedUnion('ok', [
 ]);
 export type DecisionOutcome = z.infer<typeof DecisionOutcome>;
 
+/** An offline machine's challenge turned into a response, or why not (the window words `reason`). */
+export const OfflineResponseOutcome = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), ...ApprovalsOfflineResponseResult.shape }),
+  z.object({ ok: z.literal(false), reason: z.enum(['not-allowed', 'not-found', 'invalid', 'unavailable']), message: z.string() }),
+]);
+export type OfflineResponseOutcome = z.infer<typeof OfflineResponseOutcome>;
+
 export const ApproverSettings = z.object({ toasts: z.boolean() });
 export type ApproverSettings = z.infer<typeof ApproverSettings>;
 
@@ -45,6 +52,8 @@ export const ApproverQueueService = defineService('keeper.approverQueue', {
   decide: call(z.tuple([ApprovalsDecideParams]), DecisionOutcome),
   /** Several requests with one confirmation: each is decided on its own and reports its own outcome. */
   decideMany: call(z.tuple([z.array(ApprovalsDecideParams).min(1).max(500)]), z.array(DecisionOutcome)),
+  /** Signed offline approval: the response to a challenge read out by a requester whose machine is offline. */
+  offlineResponse: call(z.tuple([ApprovalsOfflineResponseParams]), OfflineResponseOutcome),
   settings$: stream(z.tuple([]), ApproverSettings),
   setToasts: call(z.tuple([z.boolean()]), ApproverSettings),
 });

@@ -10,6 +10,11 @@ export const PolicyTypeName = z.enum([
   'SettingsUpdate',
   'AgenticAccess',
   'JobUpdate',
+  // The seed's "Agentic AI Access" (which AI agents may act, for whom) and "Agentic Privilege
+  // Elevation" (how an AI agent gets elevation): the agent applies them itself to requests it
+  // detects as agentic (docs/policy-semantics.md, 5.4).
+  'AgenticAiAccess',
+  'AgenticPrivilegeElevation',
 ]);
 export const PolicyStatusName = z.enum(['enforce', 'monitor', 'monitor_and_notify', 'off']);
 export const ControlName = z.enum(['ALLOW', 'DENY', 'NOTIFY', 'MFA', 'JUSTIFY', 'APPROVAL', 'AUDIT', 'RECORD', 'OPERATORAPPROVAL']);
@@ -65,6 +70,9 @@ export const ReasonDetail = z.discriminatedUnion('code', [
   reason('approval-denied-comment', { approver: Text, comment: Text }),
   reason('approval-expired', {}),
   reason('approval-used', {}),
+  // Signed offline approval (docs/fleet.md): the wrong responses a challenge takes were spent, or it expired.
+  reason('offline-approval-refused', {}),
+  reason('offline-approval-expired', {}),
   reason('controls-passed', {}),
   // A prompt answer from a connection that is not a verified desktop session of the prompt's user.
   reason('desktop-unverified', { user: Text }),
@@ -111,7 +119,8 @@ export const ElevationRequestParams = z.object({
   executable: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:\\/.test(p), 'an absolute path'),
   arguments: z.array(z.string().max(32_768)).max(1024),
   cwd: z.string().min(1).max(4096),
-  policyType: PolicyTypeName.default('PrivilegeElevation'),
+  // The agentic types are the agent's to apply (it detects AI agents itself); a caller cannot ask for them.
+  policyType: PolicyTypeName.exclude(['AgenticAiAccess', 'AgenticPrivilegeElevation']).default('PrivilegeElevation'),
   /** For agentic actions: the process acting for the user and how likely it is an AI agent. */
   agentic: z.object({ parentProcess: z.string().min(1).max(4096), aiLikelihoodPercent: z.number().min(0).max(100) }).optional(),
   /** Run as this user (keeper-runas) instead of root (keeper-elevate); decided under the same policies. */
