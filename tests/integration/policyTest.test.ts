@@ -18,6 +18,15 @@ describe('keeper-agent policy test: policy as code against the real agent binary
     expect(result.code).toBe(0);
   });
 
+  it('passes a case for every rule of docs/policy-semantics.md that a case can express', async () => {
+    const folder = join(PROJECT_DIR, 'tests/integration/policyCases/semantics');
+    const cases = join(PROJECT_DIR, 'tests/integration/policyCases/semantics.yaml');
+    const result = await runAgent(['policy', 'test', '--policies', folder, cases]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('43 passed, 0 failed (29 policies from');
+    expect(result.code).toBe(0);
+  });
+
   it('exits 1 on a case the policies do not satisfy and prints the why', async () => {
     const cases = join(work, 'wrong.json');
     const request = { user: 'keeper-alice', groups: ['keeper-users'], path: '/usr/bin/apt', arguments: ['install', './tool.deb'] };

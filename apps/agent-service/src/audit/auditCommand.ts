@@ -25,7 +25,8 @@ Exit codes: 0 intact, 1 tampered (or unreadable), 2 usage.
 
 class UsageError extends Error {}
 
-function readDatabase(dataDir: string): { events: ChainedEvent[]; checkpoints: Checkpoint[] } {
+/** Every event and checkpoint of the data dir's audit, read-only; throws when the database cannot be opened. */
+export function readDatabase(dataDir: string): { events: ChainedEvent[]; checkpoints: Checkpoint[] } {
   const db = new Database(join(dataDir, 'agent.db'), { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json, prev_hash, hash FROM audit_events ORDER BY seq').all() as EventRow[];

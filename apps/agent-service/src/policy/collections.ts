@@ -82,6 +82,11 @@ export class CollectionIndex {
     this.namedHashes = hashing && platform !== 'win32' && named.length > 0 ? new NamedFileHashes(named, hashing.cache) : null;
   }
 
+  /** Whether any Application collection has a Signer member: only then must the agent find a file's signer. */
+  get hasSigners(): boolean {
+    return this.appsBySigner.size > 0;
+  }
+
   /** What a person calls a collection: its name, or its id when it has none. */
   nameOf(id: string): string {
     return this.names.get(id) ?? id;

@@ -26,6 +26,14 @@ describe('policy case files', () => {
     expect(request.at.toISOString()).toBe('2026-01-05T08:30:00.000Z');
   });
 
+  it('takes a home folder, a signer, and a time without an offset as local time', () => {
+    const [c] = parseCaseFile('c.yaml', '- { name: a, request: { user: ana, home: /home/ana, signer: coreutils, path: /usr/bin/true, at: "2026-11-25T12:00:00" }, expect: { outcome: allow } }');
+    const request = toEvaluationRequest(c!, NOW);
+    expect(request.user.home).toBe('/home/ana');
+    expect(request.application.signer).toBe('coreutils');
+    expect([request.at.getHours(), request.at.getMinutes(), request.at.getDate()]).toEqual([12, 0, 25]);
+  });
+
   it.each([
     ['a wrong outcome', '- { name: a, request: { user: u, path: /p }, expect: { outcome: allowed } }', '[0].expect.outcome'],
     ['an unknown control', '- { name: a, request: { user: u, path: /p }, expect: { outcome: controls, controls: [APPROVE] } }', '[0].expect.controls[0]'],

@@ -9,14 +9,19 @@ const CaseRequest = z.strictObject({
   user: z.string().min(1),
   uid: z.number().int().nonnegative().optional(),
   groups: z.array(z.string()).default([]),
+  /** The home folder `{userprofile}` and `{home}` expand to; without it they match nothing (fail closed). */
+  home: z.string().min(1).optional(),
   path: z.string().min(1),
   /** Without it a hash-based rule does not match, as for a file the agent could not read. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/i).optional(),
+  /** The signer the agent would find (on Linux: the package that owns the file, docs/policy-semantics.md 3.2). */
+  signer: z.string().min(1).optional(),
   arguments: z.array(z.string()).optional(),
   commandLine: z.string().optional(),
   policyType: PolicyType.default('PrivilegeElevation'),
   machine: z.string().default('localhost'),
-  at: z.iso.datetime({ offset: true }).optional(),
+  /** Without an offset it is the machine's local time, which schedule checks use (4.3). */
+  at: z.iso.datetime({ offset: true, local: true }).optional(),
   agentic: z.strictObject({ parentProcess: z.string(), aiLikelihoodPercent: z.number().min(0).max(100) }).optional(),
 });
 
@@ -58,12 +63,12 @@ export function toEvaluationRequest(c: PolicyCase, now: Date): EvaluationRequest
   const r = c.request;
   return {
     policyType: r.policyType,
-    user: { uid: r.uid ?? null, name: r.user, groups: r.groups, home: null },
+    user: { uid: r.uid ?? null, name: r.user, groups: r.groups, home: r.home ?? null },
     machine: { name: r.machine },
     application: {
       path: r.path,
       sha256: r.sha256?.toLowerCase() ?? null,
-      signer: null,
+      signer: r.signer ?? null,
       commandLine: r.commandLine ?? [r.path, ...(r.arguments ?? [])].join(' '),
       ...(r.arguments ? { arguments: r.arguments } : {}),
     },
