@@ -19,7 +19,7 @@ function newestSourceMs(): number {
 
 /**
  * vitest global setup: the bins run dist/cli when it exists, so a bundle older than its sources
- * would make the tests of keeper-elevate and keeper-runas test yesterday's code. Rebuilds them
+ * would make the tests of keeper-elevate, keeper-runas and keeper-edit test yesterday's code. Rebuilds them
  * (about 3 s) only then; a checkout with no bundle keeps running the source, as the bins do.
  */
 export default async function freshCliBundles(): Promise<void> {

@@ -18,6 +18,19 @@ function decides(controls: readonly Control[]): boolean {
   return controls.some((c) => !RECORDING_CONTROLS.has(c));
 }
 
+/**
+ * The policy types that decide a request of a type. A program run elevated is decided by its
+ * Privilege Elevation and its Command Line policies together, in one `decide()` (docs/policy-semantics.md,
+ * 5.3): a DENY of either type wins, and otherwise the most specific tier of both decides. Either type
+ * asked for brings in the other, so the type a client names can never leave a DENY out.
+ */
+const DECIDED_TOGETHER: Partial<Record<PolicyType, readonly PolicyType[]>> = {
+  PrivilegeElevation: ['PrivilegeElevation', 'CommandLine'],
+  CommandLine: ['PrivilegeElevation', 'CommandLine'],
+};
+
+export const typesDeciding = (type: PolicyType): readonly PolicyType[] => DECIDED_TOGETHER[type] ?? [type];
+
 /** Controls that need the backend; offline they block. */
 export const NETWORK_CONTROLS: ReadonlySet<PromptControl> = new Set(['APPROVAL', 'OPERATORAPPROVAL', 'MFA']);
 
@@ -155,9 +168,13 @@ export class PolicySet {
     return this.byType.get(type)?.all ?? [];
   }
 
-  /** Every policy (enforced or monitored) that matches the request. */
+  /** Every policy (enforced or monitored) of the types that decide the request (typesDeciding) that matches it. */
   matching(request: EvaluationRequest, facts: RequestFacts = this.factsOf(request)): CompiledPolicy[] {
-    const bucket = this.byType.get(request.policyType);
+    return typesDeciding(request.policyType).flatMap((type) => this.matchingOfType(type, facts));
+  }
+
+  private matchingOfType(type: PolicyType, facts: RequestFacts): CompiledPolicy[] {
+    const bucket = this.byType.get(type);
     if (!bucket) return [];
     const candidates = new Set<CompiledPolicy>(bucket.global);
     const gather = (map: Map<string, CompiledPolicy[]>, ids: ReadonlySet<string>) => {

@@ -13,7 +13,8 @@ import {
   type CompiledPolicy,
   type RequestFacts,
 } from './checks.ts';
-import { decide, type Decision, type EvaluationOptions, type PolicySet } from './evaluate.ts';
+import { typesDeciding, type Decision, type EvaluationOptions, type PolicySet } from './evaluate.ts';
+import { combineLayers, decideLayer, layersOf } from './policyLayers.ts';
 import type { EvaluationRequest } from './request.ts';
 
 export interface Explanation {
@@ -30,13 +31,19 @@ const clock = (minutes: number) => `${pad(Math.floor(minutes / 60))}:${pad(minut
  * decision from the same `decide()`, so the "why" view cannot drift from what a request gets.
  */
 export function explain(set: PolicySet, request: EvaluationRequest, options: EvaluationOptions): Explanation {
-  const facts = set.factsOf(request);
-  const explained = set.policiesOf(request.policyType).map((c) => ({ compiled: c, checks: checksOf(set, c, facts) }));
-  const matching = explained.filter((e) => e.checks.every((check) => check.passed)).map((e) => e.compiled);
-  const policies = explained
+  // Every type the request is decided under (policyLayers.ts), each seen as its layer sees the request.
+  const layers = layersOf(request).map((layer) => {
+    const facts = set.factsOf(layer.request);
+    const explained = typesDeciding(layer.type).flatMap((type) => set.policiesOf(type)).map((c) => ({ compiled: c, checks: checksOf(set, c, facts) }));
+    const matching = explained.filter((e) => e.checks.every((check) => check.passed)).map((e) => e.compiled);
+    return { layer, explained, decision: decideLayer(layer, matching, options) };
+  });
+  const policies = layers
+    .flatMap(({ explained }) => explained)
     .map(({ compiled, checks }) => ({
       policyId: compiled.policy.PolicyId,
       policyName: compiled.policy.PolicyName,
+      policyType: compiled.policy.PolicyType,
       status: compiled.policy.Status,
       matched: checks.every((check) => check.passed),
       specificity: compiled.specificity,
@@ -44,7 +51,7 @@ export function explain(set: PolicySet, request: EvaluationRequest, options: Eva
       checks,
     }))
     .sort((a, b) => Number(b.matched) - Number(a.matched));
-  return { decision: decide(matching, options), policies };
+  return { decision: combineLayers(layers), policies };
 }
 
 function checksOf(set: PolicySet, c: CompiledPolicy, f: RequestFacts): PolicyCheckOutcome[] {
