@@ -64,4 +64,12 @@ if [ -f "$AGENT_UNIT_SOURCE" ] && command -v systemctl >/dev/null 2>&1; then
     fi
 fi
 
+# --- Keeper Desktop at login (XDG autostart) ----------------------------------------------------
+# Prompts, approvals and the tray need the suite in each graphical session; every desktop that
+# follows the XDG autostart spec starts it from here at login.
+AUTOSTART_SOURCE='/opt/${sanitizedProductName}/resources/autostart/keeper-desktop-suite.desktop'
+if [ -f "$AUTOSTART_SOURCE" ]; then
+    install -D -m 0644 "$AUTOSTART_SOURCE" /etc/xdg/autostart/keeper-desktop-suite.desktop
+fi
+
 exit 0

@@ -24,6 +24,8 @@ if [ -d /run/systemd/system ]; then
     systemctl daemon-reload || true
     systemctl reset-failed keeper-agent.service >/dev/null 2>&1 || true
 fi
+# The suite's XDG autostart entry.
+rm -f /etc/xdg/autostart/keeper-desktop-suite.desktop
 # deb purge removes the agent's state (database, keys, audit outbox); a plain remove keeps it.
 if [ "$1" = purge ]; then
     rm -rf /var/lib/keeper-agent

@@ -11,6 +11,10 @@
 ; service and says so (no broken service is left registered).
 
 !define KEEPER_AGENT_SERVICE "KeeperAgent"
+; Keeper Desktop at login, for every user (the machine's Run key): prompts, approvals and the tray
+; need the suite running in the user's session.
+!define KEEPER_RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
+!define KEEPER_RUN_VALUE "KeeperDesktop"
 
 !macro keeperStopAndDeleteAgentService
   ; Stop first: a running agent holds resources\agent\node.exe open and blocks the file copy.
@@ -23,6 +27,8 @@
 
 !macro customInstall
   !insertmacro keeperStopAndDeleteAgentService
+
+  WriteRegStr HKLM "${KEEPER_RUN_KEY}" "${KEEPER_RUN_VALUE}" '"$INSTDIR\${APP_EXECUTABLE_FILENAME}"'
 
   ; The agent refuses a --data-dir that does not exist. Its database, keys and audit outbox are
   ; readable by SYSTEM and Administrators only (ProgramData lets every user read and create).
@@ -70,4 +76,5 @@
   ; Also runs when an update replaces this version: the new installer registers the service again.
   !insertmacro keeperStopAndDeleteAgentService
   Delete "$INSTDIR\resources\agent\keeper-agent-service.xml"
+  DeleteRegValue HKLM "${KEEPER_RUN_KEY}" "${KEEPER_RUN_VALUE}"
 !macroend

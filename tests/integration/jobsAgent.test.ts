@@ -162,7 +162,17 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
 
   it('lists the jobs with their state and next run', async () => {
     const { jobs } = await admin.request(JobsList, undefined);
-    expect(jobs.map((j) => j.id).sort()).toEqual(['LaunchPrivilegeElevation', 'audit-cleanup', 'log-version-info', 'privilege-elevation-policy-controls', 'send-toast', 'test-gated', 'test-startup']);
+    expect(jobs.map((j) => j.id).sort()).toEqual([
+      'LaunchPrivilegeElevation',
+      'audit-cleanup',
+      'log-version-info',
+      'privilege-elevation-policy-controls',
+      'send-toast',
+      'show-agent',
+      'start-keeper-client',
+      'test-gated',
+      'test-startup',
+    ]);
     const cleanup = jobs.find((j) => j.id === 'audit-cleanup')!;
     expect(cleanup).toMatchObject({ state: 'ready', schedule: { calendar: { time: '03:30' } } });
     expect(new Date(cleanup.nextRunAt!).getHours()).toBe(3);
@@ -195,6 +205,15 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
       reasonDetail: { code: 'task-failed', values: { task: 'toast', cause: { code: 'desktop-failed', values: { detail: 'no such window on this desktop' } } } },
     });
     answer = () => ({ outcome: 'completed' });
+  });
+
+  it("the seed's Show Agent and Start KeeperClient open KeeperAgent and KeeperClient on the user's desktop", async () => {
+    desktop ??= await connectDesktop();
+    for (const [jobId, window] of [['show-agent', 'keeper-agent'], ['start-keeper-client', 'keeper-client']] as const) {
+      const { runId } = await admin.request(JobsRun, { jobId, parameters: { DesktopUser: 'root' } });
+      expect(await finished(runId)).toMatchObject({ jobId, status: 'succeeded' });
+      expect(tasks.at(-1)).toMatchObject({ jobId, runId, window, args: [] });
+    }
   });
 
   it('refuses an answer to a desktop task from another user, and audits it', async () => {

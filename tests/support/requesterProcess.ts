@@ -29,7 +29,12 @@ export function startRequester(
   executable: string,
   justification: string,
   /** The request's arguments and working directory (none, and `/`, by default). */
-  options: { arguments?: readonly string[]; cwd?: string } = {},
+  options: {
+    arguments?: readonly string[];
+    cwd?: string;
+    /** A program that runs the requester as its child, e.g. a parent shaped like an AI agent (agentShapedProcess.ts). */
+    via?: string;
+  } = {},
 ): RequesterProcess {
   const protocol = (file: string) => JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src', file));
   const script = `
@@ -60,7 +65,8 @@ export function startRequester(
     else if (finals.has(id)) report(finals.get(id));`;
   const { uid, gid } = systemUser(user);
   // It runs in the folder it names, as keeper-elevate does.
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid, gid, cwd: options.cwd ?? '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [process.execPath, '--input-type=module', '-e', script];
+  const child = spawn(options.via ?? command[0]!, options.via ? command : command.slice(1), { uid, gid, cwd: options.cwd ?? '/', stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const lines: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agenticFactsOf } from './agenticFacts.ts';
+import { AgentDetector, agenticFactsOf, shippedSignatures } from './agenticFacts.ts';
+import { AgentSignatures } from './agentSignatures.ts';
 import { ancestry, namesOf } from './processTree.ts';
 
 describe('agentic facts from the kernel', () => {
@@ -21,7 +22,7 @@ describe('agentic facts from the kernel', () => {
     const wrapper = spawn(script, [], { stdio: 'ignore', detached: !terminal });
     for (let i = 0; i < 200; i++) {
       const child = findChild(wrapper.pid!);
-      if (child) return { pid: child, stop: () => wrapper.kill('SIGKILL') };
+      if (child) return { pid: child, wrapper: wrapper.pid!, stop: () => wrapper.kill('SIGKILL') };
       await new Promise((r) => setTimeout(r, 10));
     }
     wrapper.kill('SIGKILL');
@@ -39,8 +40,16 @@ describe('agentic facts from the kernel', () => {
     const agent = await underScript('claude');
     try {
       // Its own session, no controlling terminal: the agent ran it by itself.
-      expect(agenticFactsOf(agent.pid, undefined)).toEqual({ parentProcess: join(dir, 'claude'), aiLikelihoodPercent: 100 });
-      expect(agenticFactsOf(agent.pid, { parentProcess: 'bash', aiLikelihoodPercent: 0 })).toEqual({ parentProcess: join(dir, 'claude'), aiLikelihoodPercent: 100 });
+      expect(agenticFactsOf(agent.pid, undefined)).toMatchObject({ parentProcess: join(dir, 'claude'), aiLikelihoodPercent: 100 });
+      expect(agenticFactsOf(agent.pid, { parentProcess: 'bash', aiLikelihoodPercent: 0 })).toEqual({
+        parentProcess: join(dir, 'claude'),
+        aiLikelihoodPercent: 100,
+        signals: [
+          { signal: 'signature', percent: 95, agent: 'Claude Code', name: 'claude', process: join(dir, 'claude'), pid: agent.wrapper, generation: 1 },
+          { signal: 'headless', percent: 100, pid: agent.pid },
+          { signal: 'claimed', percent: 0, process: 'bash' },
+        ],
+      });
     } finally {
       agent.stop();
     }
@@ -60,12 +69,52 @@ describe('agentic facts from the kernel', () => {
     const plain = await underScript('build-tool');
     try {
       expect(agenticFactsOf(plain.pid, undefined)).toBeNull();
-      expect(agenticFactsOf(plain.pid, { parentProcess: 'innocent', aiLikelihoodPercent: 40 })).toEqual({ parentProcess: realpathSync('/bin/sh'), aiLikelihoodPercent: 40 });
+      expect(agenticFactsOf(plain.pid, { parentProcess: 'innocent', aiLikelihoodPercent: 40 })).toMatchObject({
+        parentProcess: realpathSync('/bin/sh'),
+        aiLikelihoodPercent: 40,
+      });
     } finally {
       plain.stop();
     }
     // No kernel view (no peer pid): the claim is all there is.
-    expect(agenticFactsOf(null, { parentProcess: 'x', aiLikelihoodPercent: 10 })).toEqual({ parentProcess: 'x', aiLikelihoodPercent: 10 });
+    expect(agenticFactsOf(null, { parentProcess: 'x', aiLikelihoodPercent: 10 })).toMatchObject({ parentProcess: 'x', aiLikelihoodPercent: 10 });
+  });
+
+  it('the nearest agent ancestor counts, and a configured list replaces the shipped one', async () => {
+    const outer = join(dir, 'aider');
+    const inner = join(dir, 'deploybot');
+    writeFileSync(inner, '#!/bin/sh\nsleep 5\n');
+    writeFileSync(outer, `#!/bin/sh\n${inner}\n`);
+    chmodSync(inner, 0o755);
+    chmodSync(outer, 0o755);
+    const wrapper = spawn(outer, [], { stdio: 'ignore', detached: true });
+    try {
+      let sleeper: number | null = null;
+      for (let i = 0; i < 200 && sleeper === null; i++) {
+        const middle = findChild(wrapper.pid!);
+        sleeper = middle === null ? null : findChild(middle);
+        if (sleeper === null) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(sleeper).not.toBeNull();
+      // Shipped list: deploybot is unknown, aider two generations up matches.
+      expect(agenticFactsOf(sleeper, undefined)?.signals?.[0]).toMatchObject({ agent: 'Aider', generation: 2 });
+      const detector = new AgentDetector([{ agent: 'Deploy bot', names: ['DeployBot'], aiLikelihoodPercent: 30 }]);
+      expect(detector.factsOf(sleeper, undefined)).toMatchObject({
+        parentProcess: inner,
+        aiLikelihoodPercent: 100,
+        signals: [{ agent: 'Deploy bot', name: 'deploybot', percent: 30, generation: 1 }, { signal: 'headless' }],
+      });
+    } finally {
+      wrapper.kill('SIGKILL');
+    }
+  });
+
+  it('a signature list is validated: names without "/", whole percentages, at least one entry', () => {
+    expect(AgentSignatures.safeParse([]).success).toBe(false);
+    expect(AgentSignatures.safeParse([{ agent: 'x', names: ['/usr/bin/x'], aiLikelihoodPercent: 50 }]).error?.issues[0]?.path).toEqual([0, 'names', 0]);
+    expect(AgentSignatures.safeParse([{ agent: 'x', names: ['x'], aiLikelihoodPercent: 101 }]).success).toBe(false);
+    expect(AgentSignatures.safeParse([{ agent: 'x', names: ['x'], aiLikelihoodPercent: 50, extra: 1 }]).success).toBe(false);
+    expect(shippedSignatures().length).toBeGreaterThan(10);
   });
 });
 

@@ -5,6 +5,7 @@ import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { ReasonText } from '../../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';
 import { detailsActions } from '../detailsActions.ts';
+import { AgenticFindings } from './AgenticFindings.tsx';
 import { useAgentWindow, type WhyState } from '../store.ts';
 
 type Explanation = Extract<WhyState, { phase: 'explained' }>['explanation'];
@@ -103,6 +104,7 @@ function WhyResult({ explanation }: { explanation: Explanation }) {
           ))}
         </ul>
       ) : null}
+      <AgenticFindings agentic={explanation.agentic} />
       <h3 className="kp-subheading">{t('why.matched', { count: matched.length })}</h3>
       <PolicyList policies={matched} deciding={decision.deciding} testId="why-matched" />
       <h3 className="kp-subheading">{t('why.unmatched', { count: unmatched.length })}</h3>
@@ -122,6 +124,9 @@ function PolicyList({ policies, deciding, testId }: { policies: readonly PolicyE
             <div className="kp-inline">
               <strong {...raw()}>{policy.policyName}</strong>
               {deciding.includes(policy.policyId) ? <StatusBadge tone="ok" label={t('why.deciding')} /> : null}
+              {policy.policyType && policy.policyType !== 'PrivilegeElevation' ? (
+                <StatusBadge tone="neutral" label={t(`why.type.${policy.policyType}`, { defaultValue: policy.policyType })} testId={`why-type-${policy.policyId}`} />
+              ) : null}
               {policy.status !== 'enforce' ? <StatusBadge tone="neutral" label={t(`why.status.${policy.status}`)} /> : null}
             </div>
             <span className="kp-hint">

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { defineRequest } from '../method.ts';
-import { DecisionSummary, ElevationRequestParams, PolicyStatusName } from './elevation.ts';
+import { AgenticDetection } from './agentic.ts';
+import { DecisionSummary, ElevationRequestParams, PolicyStatusName, PolicyTypeName } from './elevation.ts';
 
 /** The checks of one policy, in the order the engine looks at them. */
 export const PolicyCheckName = z.enum([
@@ -37,6 +38,8 @@ export const PolicyCheckOutcome = z.object({
 export const PolicyExplanation = z.object({
   policyId: z.string(),
   policyName: z.string(),
+  /** The policy's type: an agentic request is also decided by the agentic types (absent from an older agent). */
+  policyType: PolicyTypeName.optional(),
   status: PolicyStatusName,
   matched: z.boolean(),
   specificity: z.number().int().min(0).max(3),
@@ -55,9 +58,11 @@ export const PolicyExplain = defineRequest(
   ElevationRequestParams,
   z.object({
     decision: DecisionSummary,
-    /** Every policy of the request's type that is not off, matched ones first. */
+    /** Every policy of the types the request is decided under that is not off, matched ones first. */
     policies: z.array(PolicyExplanation),
     application: z.object({ path: z.string(), sha256: z.string().nullable(), commandLine: z.string() }),
+    /** What the agent detected about the acting process (null: not agentic); absent from an older agent. */
+    agentic: AgenticDetection.nullable().optional(),
     evaluatedAt: z.iso.datetime(),
   }),
 );
