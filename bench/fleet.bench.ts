@@ -6,28 +6,41 @@
  * stream (LISTEN/NOTIFY across instances) and acknowledges. Goals (issue 16): >= 500 round trips/s,
  * p99 decided→notified < 100 ms, no loss.
  *
- *   node bench/fleet.bench.ts [--agents=1000] [--round-trips=5000] [--concurrency=64]
+ *   node bench/fleet.bench.ts [--agents=1000] [--round-trips=5000] [--concurrency=64] [--instances=2] [--profile=DIR]
  *
- * Plain Node script (not a vitest file). A throwaway database is created and dropped.
+ * Plain Node script (not a vitest file). A throwaway database is created and dropped. `--profile`
+ * runs the servers with `--cpu-prof` into DIR (stopped with SIGTERM so they write it); profile the
+ * simulator itself with `node --cpu-prof bench/fleet.bench.ts`.
  */
 import 'reflect-metadata';
+import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { FleetHttp } from '../apps/agent-service/src/fleet/fleetHttp.ts';
 import type { FleetIdentity } from '../apps/agent-service/src/fleet/fleetIdentity.ts';
 import { registerWithFleet } from '../apps/agent-service/src/fleet/registration.ts';
-import { FleetApproval, StreamMessage } from '../shared/protocol/src/common/fleet.ts';
+import { FleetApproval, Health, StreamMessage } from '../shared/protocol/src/common/fleet.ts';
 import { approvalRequest, createFleetFixture } from '../tests/fleet/support/fleetHarness.ts';
 import { freePort, kill9, startFleetProcess } from '../tests/fleet/support/fleetProcess.ts';
 import { createToken } from '../apps/fleet-server/src/services/tokens.ts';
 import { fingerprintOf } from '../apps/fleet-server/src/pki/ca.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuBetween, cpuSnapshot } from './support/procCpu.ts';
 import { percentile } from './support/stats.ts';
 
-const { values: args } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, 'round-trips': { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '64' } } });
+const { values: args } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '1000' },
+    'round-trips': { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '64' },
+    instances: { type: 'string', default: '2' },
+    profile: { type: 'string' },
+  },
+});
 const AGENTS = Number(args.agents);
+const INSTANCES = Number(args.instances);
 const ROUND_TRIPS = Number(args['round-trips']);
 const CONCURRENCY = Number(args.concurrency);
 const APPROVERS = 8;
@@ -48,15 +61,16 @@ async function inBatches<T>(count: number, size: number, make: (i: number) => Pr
 
 const fx = await createFleetFixture();
 const serverDir = join(fx.dataDir, 'server');
-const instances = await Promise.all([0, 1].map(async (i) => startFleetProcess(fx.databaseUrl, serverDir, await freePort(), ['--instance', `bench-${i + 1}`, '--log-level', 'error'])));
+if (args.profile) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${args.profile}`.trim();
+const instances = await Promise.all(Array.from({ length: INSTANCES }, async (_, i) => startFleetProcess(fx.databaseUrl, serverDir, await freePort(), ['--instance', `bench-${i + 1}`, '--log-level', 'error'])));
 try {
   const fingerprint = fingerprintOf(readFileSync(join(serverDir, 'ca.pem'), 'utf8'));
   await fx.approver({ group: 'bench', kind: 'user', principal: 'approver', role: 'approver' });
   const setupStart = performance.now();
   const register = async (i: number, name: string): Promise<SimAgent> => {
     const { token } = await createToken(fx.admin, 'bench', 600_000, fingerprint);
-    const identity = await registerWithFleet(instances[i % 2]!.url, token, join(fx.dataDir, name), name);
-    return { identity, http: new FleetHttp(instances[i % 2]!.url, identity), socket: null, waiting: new Map(), notified: new Map() };
+    const identity = await registerWithFleet(instances[i % INSTANCES]!.url, token, join(fx.dataDir, name), name);
+    return { identity, http: new FleetHttp(instances[i % INSTANCES]!.url, identity), socket: null, waiting: new Map(), notified: new Map() };
   };
   const agents = await inBatches(AGENTS, 50, (i) => register(i, `agent-${i}`));
   // Approvers' machines use the other instance than the requester they answer (see below).
@@ -64,7 +78,7 @@ try {
   let duplicates = 0;
   await inBatches(agents.length, 100, async (i) => {
     const agent = agents[i]!;
-    const socket = new WebSocket(`${instances[i % 2]!.url.replace('https', 'wss')}/v1/stream`, { ca: agent.identity.caPem, cert: agent.identity.certPem, key: agent.identity.keyPem });
+    const socket = new WebSocket(`${instances[i % INSTANCES]!.url.replace('https', 'wss')}/v1/stream`, { ca: agent.identity.caPem, cert: agent.identity.certPem, key: agent.identity.keyPem });
     agent.socket = socket;
     await new Promise<void>((ok, fail) => {
       socket.once('error', fail);
@@ -81,7 +95,10 @@ try {
       });
     });
   });
-  console.log(`setup: ${AGENTS} agents registered and connected (mTLS WebSockets on 2 instances) in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+  // A real agent's health check (every 5 s) keeps its HTTPS connection open; so do the simulated ones.
+  const everyone = [...agents, ...approvers];
+  await inBatches(everyone.length, 100, (i) => everyone[i]!.http.call('GET', '/v1/health', Health));
+  console.log(`setup: ${AGENTS} agents registered and connected (mTLS WebSockets on ${INSTANCES} instance(s)) in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
   const actor = { uid: 1000, name: 'approver', groups: [] };
   const roundTrip: number[] = [];
@@ -115,9 +132,19 @@ try {
       }
     }
   };
+  // PostgreSQL's backends for this database (pools and listeners); its shared WAL writer is not counted.
+  const backends = async () => (await fx.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [fx.database])).rows.map((r) => r.pid);
+  const serverPids = instances.map((i) => i.pid!);
+  const cpuBefore = { sim: process.cpuUsage(), servers: cpuSnapshot(serverPids), pg: cpuSnapshot(await backends()) };
   const start = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const simUsage = process.cpuUsage(cpuBefore.sim);
+  const cpu = {
+    sim: (simUsage.user + simUsage.system) / 1e6,
+    servers: cpuBetween(cpuBefore.servers, cpuSnapshot(serverPids)),
+    pg: cpuBetween(cpuBefore.pg, cpuSnapshot(await backends())),
+  };
 
   const { rows } = await fx.admin.query<{ decided: number; unacked: number }>(
     "SELECT (SELECT count(*)::int FROM approvals WHERE status = 'Approved') AS decided, (SELECT count(*)::int FROM machine_events WHERE acked_at IS NULL AND payload->>'status' <> 'Pending') AS unacked",
@@ -127,6 +154,10 @@ try {
   console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`round trips: ${roundTrip.length} in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s (concurrency ${CONCURRENCY}, failures ${failures})`);
   console.log(`file→decide→notified: p50 ${percentile(roundTrip, 50).toFixed(1)} ms, p99 ${percentile(roundTrip, 99).toFixed(1)} ms`);
+  const perRoundTrip = (sec: number) => ((sec * 1000) / Math.max(1, roundTrip.length)).toFixed(2);
+  console.log(
+    `CPU per round trip: simulator ${perRoundTrip(cpu.sim)} ms, servers ${perRoundTrip(cpu.servers)} ms, PostgreSQL backends ${perRoundTrip(cpu.pg)} ms (total ${perRoundTrip(cpu.sim + cpu.servers + cpu.pg)} ms; ${cpus().length} cores = ${((cpus().length * 1000) / Math.max(0.01, ((cpu.sim + cpu.servers + cpu.pg) * 1000) / Math.max(1, roundTrip.length))).toFixed(0)} round trips/s if nothing else ran)`,
+  );
   console.log(`decided→notified: p50 ${percentile(decidedToNotified, 50).toFixed(1)} ms, p99 ${percentile(decidedToNotified, 99).toFixed(1)} ms`);
   console.log(`loss check: ${rows[0]!.decided} decided in the database, ${notifiedTotal} notified, ${duplicates} duplicate notifications`);
   const met = rate >= 500 && percentile(decidedToNotified, 99) < 100 && rows[0]!.decided === notifiedTotal && duplicates === 0 && failures === 0;
@@ -138,6 +169,14 @@ try {
   }
   process.exitCode = rows[0]!.decided === notifiedTotal && duplicates === 0 && failures === 0 ? 0 : 1;
 } finally {
-  await Promise.all(instances.map((i) => kill9(i)));
+  await Promise.all(instances.map((i) => (args.profile ? stop(i) : kill9(i))));
   await fx.drop();
+}
+
+/** SIGTERM, so a server run with --cpu-prof writes its profile. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((ok) => child.once('exit', ok));
+  child.kill('SIGTERM');
+  await gone;
 }

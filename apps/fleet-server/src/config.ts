@@ -19,6 +19,11 @@ export const ServerConfig = z.object({
   auditJsonl: z.string().optional(),
   auditSyslog: z.object({ host: z.string(), port: z.number().int(), protocol: z.enum(['udp', 'tcp']) }).optional(),
   bodyLimit: z.number().int().positive().default(256 * 1024),
+  /** Database connections per instance; a decision holds one for a few statements. */
+  /** Per machine and instance; a 429 beyond (see services/rateLimit.ts). */
+  filingsPerMinute: z.number().int().positive().default(120),
+  auditBatchesPerMinute: z.number().int().positive().default(600),
+  poolSize: z.number().int().min(2).max(200).default(20),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;

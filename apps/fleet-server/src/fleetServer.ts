@@ -9,6 +9,8 @@ import { loadOrCreateCa, type FleetCa } from './pki/ca.ts';
 import { sweepDue } from './services/approvals.ts';
 import { forwardAudit } from './services/auditForwarder.ts';
 import { CHANNELS } from './services/channels.ts';
+import { MachineCache } from './services/machineCache.ts';
+import { MachineRateLimiter } from './services/rateLimit.ts';
 import { StreamHub } from './services/streamHub.ts';
 
 export interface RunningFleetServer {
@@ -29,11 +31,17 @@ export async function startFleetServer(input: ServerConfigInput): Promise<Runnin
   const config = ServerConfig.parse(input);
   const log = createLogger(config.logLevel, config.instance);
   await migrate(config.databaseUrl, log);
-  const db = createPool(config.databaseUrl, log);
+  const db = createPool(config.databaseUrl, log, config.poolSize);
   const ca = await loadOrCreateCa(config.dataDir, config.caCertFile && config.caKeyFile ? { certFile: config.caCertFile, keyFile: config.caKeyFile } : undefined);
   const hub = new StreamHub(db, log);
-  const listener: Listener = startListener(config.databaseUrl, Object.values(CHANNELS), log, (channel, payload) => hub.onNotify(channel, payload), () => hub.onReconnect());
-  const app = await buildApp({ config, db, ca, hub, log }, await ca.issueServerCert(config.hostnames));
+  const machines = new MachineCache(db);
+  const onNotify = (channel: string, payload: string) => {
+    if (channel === CHANNELS.revoked) machines.revoked(payload);
+    hub.onNotify(channel, payload);
+  };
+  const listener: Listener = startListener(config.databaseUrl, Object.values(CHANNELS), log, onNotify, () => hub.onReconnect(), (up) => machines.setListening(up));
+  const limits = new MachineRateLimiter(db, config);
+  const app = await buildApp({ config, db, ca, hub, machines, limits, log }, await ca.issueServerCert(config.hostnames));
   const sinks: AuditSink[] = [];
   if (config.auditJsonl) sinks.push(jsonLinesSink(config.auditJsonl));
   if (config.auditSyslog) sinks.push(syslogSink(config.auditSyslog));

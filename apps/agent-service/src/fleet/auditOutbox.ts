@@ -1,5 +1,5 @@
 import type { FleetAuditEvent } from '../../../../shared/protocol/src/common/fleet.ts';
-import type { EventRow } from '../audit/auditLog.ts';
+import { eventBody, type EventRow } from '../audit/auditLog.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { AuditOutbox } from './fleetClient.ts';
 
@@ -22,13 +22,17 @@ export class SqliteAuditOutbox implements AuditOutbox {
   }
 
   pending(limit: number): readonly FleetAuditEvent[] {
-    const rows = this.db.prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(this.cursor(), limit) as Row[];
+    const rows = this.db.prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(this.cursor(), limit) as Row[];
     const events: FleetAuditEvent[] = [];
     let bytes = 0;
     for (const row of rows) {
       bytes += row.data_json.length + 200;
       if (events.length > 0 && bytes > BATCH_BYTES) break;
-      events.push({ id: row.id, at: row.at, type: row.type, actorUid: row.actor_uid, requestId: row.request_id, data: JSON.parse(row.data_json) as Record<string, unknown> });
+      events.push({
+        ...eventBody(row),
+        // The chain fields go along so the fleet can prove this machine's log (rows from before the chain have none).
+        ...(row.prev_hash !== null && row.hash !== null ? { seq: row.seq, prevHash: row.prev_hash, hash: row.hash } : {}),
+      });
     }
     return events;
   }

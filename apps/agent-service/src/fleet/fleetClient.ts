@@ -12,7 +12,7 @@ import {
 } from '../../../../shared/protocol/src/common/fleet.ts';
 import { ApprovalRelay, toAgentError } from './approvalRelay.ts';
 import { csrForKey, loadIdentity, saveCertificate, type FleetIdentity } from './fleetIdentity.ts';
-import { FleetHttp, type TlsMaterial } from './fleetHttp.ts';
+import { FleetHttp, FleetUnreachableError, type TlsMaterial } from './fleetHttp.ts';
 import { FleetStream } from './fleetStream.ts';
 import { installBundle, readSyncState } from './policySync.ts';
 
@@ -31,6 +31,8 @@ export interface FleetClientOptions {
   healthIntervalMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** How long a filing or withdrawal the server refused transiently (503) is retried. */
+  fileRetryMs?: number;
 }
 
 export interface FleetStatus {
@@ -52,7 +54,7 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
   private identity: FleetIdentity;
   private http: FleetHttp;
   private readonly stream: FleetStream;
-  private readonly options: Required<Pick<FleetClientOptions, 'healthIntervalMs' | 'minBackoffMs' | 'maxBackoffMs'>> & FleetClientOptions;
+  private readonly options: Required<Pick<FleetClientOptions, 'healthIntervalMs' | 'minBackoffMs' | 'maxBackoffMs' | 'fileRetryMs'>> & FleetClientOptions;
   private online = false;
   private stopped = true;
   private backoff: number;
@@ -65,7 +67,7 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
     const identity = loadIdentity(options.dataDir);
     if (!identity) throw new Error(`this machine is not registered with a fleet (no identity in ${options.dataDir}); run keeper-agent --fleet URL --register TOKEN`);
     this.identity = identity;
-    this.options = { healthIntervalMs: 5_000, minBackoffMs: 500, maxBackoffMs: 60_000, ...options };
+    this.options = { healthIntervalMs: 5_000, minBackoffMs: 500, maxBackoffMs: 60_000, fileRetryMs: 15_000, ...options };
     this.backoff = this.options.minBackoffMs;
     this.http = new FleetHttp(identity.url, this.tls());
     this.relay = new ApprovalRelay(() => this.http);
@@ -137,12 +139,42 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
     return ok;
   }
 
-  /** Files an APPROVAL request; offline it is refused with the protocol's Offline error (the seed's rule). */
+  /**
+   * Files an APPROVAL request; offline it is refused with the protocol's Offline error (the seed's
+   * rule). A transient refusal (503: the server's database restarting) is retried with back-off for
+   * up to `fileRetryMs`; the server files once per request id, so a retry never files twice.
+   */
   async fileApproval(request: z.infer<typeof FileApprovalRequest>): Promise<FleetApproval> {
     try {
-      return await this.http.call('POST', '/v1/approvals', FleetApproval, request);
+      return await this.retryTransient(() => this.http.call('POST', '/v1/approvals', FleetApproval, request));
     } catch (error) {
       throw toAgentError(error, ['APPROVAL']);
+    }
+  }
+
+  /**
+   * Takes back this machine's open request on the server (the requester withdrew it here), so
+   * approvers can no longer decide it; resolves with the request as it stands there (a decision
+   * that came first stays). Retried like a filing.
+   */
+  async withdrawApproval(requestId: string): Promise<FleetApproval> {
+    try {
+      return await this.retryTransient(() => this.http.call('POST', `/v1/approvals/${encodeURIComponent(requestId)}/withdraw`, FleetApproval));
+    } catch (error) {
+      throw toAgentError(error);
+    }
+  }
+
+  private async retryTransient<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.fileRetryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const wait = Math.min(this.options.minBackoffMs * 2 ** attempt, this.options.maxBackoffMs, 4_000) * (0.5 + Math.random() / 2);
+        if (!(error instanceof FleetUnreachableError && error.transient) || Date.now() + wait > deadline) throw error;
+        await new Promise((ok) => setTimeout(ok, wait));
+      }
     }
   }
 

@@ -19,9 +19,13 @@ export class FleetCallError extends Error {
 
 /** No answer: refused, reset, timed out. The agent is offline for the fleet until health checks pass. */
 export class FleetUnreachableError extends Error {
-  constructor(message: string) {
+  /** The server answered 503: it is up but its database is away for a moment (a restart), so a retry may pass. */
+  readonly transient: boolean;
+
+  constructor(message: string, transient = false) {
     super(message);
     this.name = 'FleetUnreachableError';
+    this.transient = transient;
   }
 }
 
@@ -88,7 +92,7 @@ export class FleetHttp {
     }
     if (status >= 200 && status < 300) return schema.parse(json);
     const refusal = FleetErrorBody.safeParse(json);
-    if (status === 503 || !refusal.success) throw new FleetUnreachableError(refusal.success ? refusal.data.message : `HTTP ${status}`);
+    if (status === 503 || !refusal.success) throw new FleetUnreachableError(refusal.success ? refusal.data.message : `HTTP ${status}`, status === 503);
     throw new FleetCallError(status, refusal.data.error, refusal.data.message, refusal.data);
   }
 }

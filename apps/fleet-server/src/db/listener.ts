@@ -9,8 +9,16 @@ export interface Listener {
  * A dedicated LISTEN connection (a pooled one would silently lose its LISTEN when the pool drops it)
  * that reconnects with back-off after a database restart and then calls `onReconnect`, because
  * notifications sent while it was away are gone and the caller must catch up from the tables.
+ * `onState` hears every change between listening and not (what relies on hearing NOTIFYs uses it).
  */
-export function startListener(connectionString: string, channels: readonly string[], log: Logger, onNotify: (channel: string, payload: string) => void, onReconnect: () => void): Listener {
+export function startListener(
+  connectionString: string,
+  channels: readonly string[],
+  log: Logger,
+  onNotify: (channel: string, payload: string) => void,
+  onReconnect: () => void,
+  onState: (listening: boolean) => void = () => undefined,
+): Listener {
   let stopped = false;
   let client: pg.Client | null = null;
   let attempt = 0;
@@ -23,9 +31,15 @@ export function startListener(connectionString: string, channels: readonly strin
   const connect = async () => {
     const c = new pg.Client({ connectionString, keepAlive: true });
     c.on('notification', (m) => onNotify(m.channel, m.payload ?? ''));
-    c.on('error', (error) => log.warn({ err: error }, 'listener connection error'));
+    c.on('error', (error) => {
+      log.warn({ err: error }, 'listener connection error');
+      if (client === c) onState(false);
+    });
     c.on('end', () => {
-      if (client === c) client = null;
+      if (client === c) {
+        client = null;
+        onState(false);
+      }
       schedule();
     });
     try {
@@ -36,6 +50,7 @@ export function startListener(connectionString: string, channels: readonly strin
         return;
       }
       client = c;
+      onState(true);
       if (attempt > 0) onReconnect();
       attempt = 0;
     } catch {

@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import type { FleetErrorBody } from '../../../../shared/protocol/src/common/fleet.ts';
 import { isUnavailable, type Db } from '../db/pool.ts';
 import { auditServer } from '../services/audit.ts';
-import { FleetError } from './fleetError.ts';
+import { FleetError, RateLimitedError } from './fleetError.ts';
 
 /** Every refusal gets a stable code and is audited (best effort: the database may be the problem). */
 export function errorHandler(db: Db) {
@@ -30,10 +30,11 @@ export function errorHandler(db: Db) {
       status = 500;
       body = { error: 'internal', message: 'internal error' };
     }
-    if (status !== 503 && status !== 500 && !(raw instanceof FleetError && raw.code.startsWith('approval-'))) {
+    if (status !== 503 && status !== 500 && !(raw instanceof FleetError && (raw.code.startsWith('approval-') || raw.code === 'rate-limited'))) {
       await auditServer(db, 'request.refused', { route: req.routeOptions.url ?? req.url, method: req.method, error: body.error, message: body.message }, { machineId: req.machine?.machineId ?? null }).catch(() => undefined);
     }
     if (status === 503) reply.header('retry-after', '1');
+    if (raw instanceof RateLimitedError) reply.header('retry-after', String(raw.retryAfterSeconds));
     return reply.code(status).send(body);
   };
 }

@@ -16,6 +16,7 @@ const STATUS: Record<FleetErrorCode, number> = {
   'approval-expired': 410,
   'request-conflict': 409,
   'database-unavailable': 503,
+  'rate-limited': 429,
   internal: 500,
 };
 
@@ -31,5 +32,15 @@ export class FleetError extends Error {
     this.code = code;
     this.status = STATUS[code];
     this.approval = approval;
+  }
+}
+
+/** A machine over its rate: 429 with Retry-After (the limiter audits the first refusal of a burst). */
+export class RateLimitedError extends FleetError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate-limited', message);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -1,5 +1,5 @@
 import type { ApprovalRole } from '../../../../shared/protocol/src/common/methods/approvals.ts';
-import { PrincipalName } from '../../../../shared/protocol/src/common/fleet.ts';
+import { PrincipalName, type FleetSentTo } from '../../../../shared/protocol/src/common/fleet.ts';
 import type * as z from 'zod';
 import type { Db, Tx } from '../db/pool.ts';
 import { FleetError } from '../http/fleetError.ts';
@@ -58,4 +58,21 @@ export async function listApprovers(db: Db): Promise<ApproverBinding[]> {
 export async function rolesOf(db: Db | Tx, actor: { name: string; groups: readonly string[] }, relayGroup: string): Promise<Role[]> {
   const { rows } = await db.query<{ role: Role }>(`SELECT DISTINCT r.role FROM approvers r WHERE ${actorMatch(1, 2, 3)} ORDER BY r.role`, [actor.name, actor.groups, relayGroup]);
   return rows.map((r) => r.role);
+}
+
+/**
+ * The names a requester's pending notice shows: who may decide a request of `group` while it is
+ * pending (approvers and administrators) and once escalated (secondary approvers too), as the
+ * server's decide() allows.
+ */
+export async function approverNames(db: Db | Tx, group: string): Promise<FleetSentTo> {
+  const { rows } = await db.query<{ principal_kind: 'user' | 'group'; principal: string; role: Role }>(
+    'SELECT DISTINCT principal_kind, principal, role FROM approvers WHERE group_name = $1 OR group_name IS NULL ORDER BY principal',
+    [group],
+  );
+  const names = (roles: readonly Role[]) => {
+    const picked = rows.filter((r) => roles.includes(r.role));
+    return { users: [...new Set(picked.filter((r) => r.principal_kind === 'user').map((r) => r.principal))], groups: [...new Set(picked.filter((r) => r.principal_kind === 'group').map((r) => r.principal))] };
+  };
+  return { pending: names(['approver', 'administrator']), escalated: names(['approver', 'secondaryApprover', 'administrator']) };
 }

@@ -4,28 +4,37 @@ import type { Db, Tx } from '../db/pool.ts';
 
 /** What the server itself audits (refusals, registrations, decisions); machine is who it concerns. */
 export async function auditServer(db: Db | Tx, type: string, data: Record<string, unknown>, who: { machineId?: string | null; user?: string | null } = {}): Promise<void> {
-  await db.query('INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data) VALUES ($1, $2, now(), $3, $4, $5)', [
-    who.machineId ?? null,
-    `server:${randomUUID()}`,
-    `fleet.${type}`,
-    who.user ?? null,
-    JSON.stringify(data),
-  ]);
+  await db.query({
+    name: 'fleet-audit-server',
+    text: 'INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data) VALUES ($1, $2, now(), $3, $4, $5)',
+    values: [who.machineId ?? null, `server:${randomUUID()}`, `fleet.${type}`, who.user ?? null, JSON.stringify(data)],
+  });
 }
 
 /**
  * Stores a batch from one machine; an event id seen before (a retry after a lost answer, a replay
- * after kill -9) is skipped, so each event is kept exactly once.
+ * after kill -9) is skipped, so each event is kept exactly once, and the first copy stands: a
+ * machine cannot re-hash what the server already holds. The chain fields are kept as sent, the
+ * `at` text too (the hash covers the text, not the instant). The first audit checkpoint a machine
+ * sends pins its audit signing key (`audit verify` checks every later one against it).
  */
 export async function ingestAudit(db: Db, machineId: string, events: readonly FleetAuditEvent[]): Promise<{ accepted: number; duplicates: number }> {
   const { rowCount } = await db.query(
-    `INSERT INTO audit_events (machine_id, event_id, at, type, actor_uid, user_name, request_id, data)
-     SELECT $1, e.id, e.at, e.type, e."actorUid", e.data->>'user', e."requestId", e.data
-     FROM jsonb_to_recordset($2::jsonb) AS e(id text, at timestamptz, type text, "actorUid" integer, "requestId" text, data jsonb)
+    `INSERT INTO audit_events (machine_id, event_id, at, type, actor_uid, user_name, request_id, data, chain_seq, chain_at, prev_hash, hash)
+     SELECT $1, e.id, e.at::timestamptz, e.type, e."actorUid", e.data->>'user', e."requestId", e.data, e.seq, e.at, e."prevHash", e.hash
+     FROM jsonb_to_recordset($2::jsonb) AS e(id text, at text, type text, "actorUid" integer, "requestId" text, data jsonb, seq bigint, "prevHash" text, hash text)
      ON CONFLICT (machine_id, event_id) DO NOTHING`,
     [machineId, JSON.stringify(events)],
   );
   const accepted = rowCount ?? 0;
+  const checkpoint = events.find((e) => e.type === 'audit.checkpoint' && typeof e.data.publicKey === 'string');
+  if (checkpoint) {
+    const pinned = await db.query(
+      'UPDATE machines SET audit_public_key = $2, audit_key_pinned_at = now() WHERE machine_id = $1 AND audit_public_key IS NULL',
+      [machineId, checkpoint.data.publicKey],
+    );
+    if (pinned.rowCount) await auditServer(db, 'machine.audit-key-pinned', { publicKey: checkpoint.data.publicKey, fromEvent: checkpoint.id }, { machineId });
+  }
   return { accepted, duplicates: events.length - accepted };
 }
 

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { MachineEvent, StreamMessage } from '../../../../shared/protocol/src/common/fleet.ts';
 import type { Db } from '../db/pool.ts';
-import { CHANNELS } from './channels.ts';
+import { Batcher } from '../db/batcher.ts';
+import { CHANNELS, parseMachineEventNotice } from './channels.ts';
 
 interface Stream {
   readonly socket: WebSocket;
@@ -23,10 +24,23 @@ export class StreamHub {
 
   private readonly db: Db;
   private readonly log: Logger;
+  /** Events announced by NOTIFY, read back together: one query per batch, not per event. */
+  private readonly deliveries: Batcher<string>;
+  /** Acknowledgements of all streams, stored together (one UPDATE per batch). */
+  private readonly acks: Batcher<{ machineId: string; id: string }>;
 
   constructor(db: Db, log: Logger) {
     this.db = db;
     this.log = log;
+    this.deliveries = new Batcher((ids) => this.deliver(ids));
+    this.acks = new Batcher(async (items) => {
+      await this.db.query({
+        name: 'fleet-ack-events',
+        text: `UPDATE machine_events e SET acked_at = now() FROM unnest($1::uuid[], $2::bigint[]) AS a(machine_id, id)
+               WHERE e.id = a.id AND e.machine_id = a.machine_id AND e.acked_at IS NULL`,
+        values: [items.map((i) => i.machineId), items.map((i) => i.id)],
+      });
+    });
   }
 
   get size(): number {
@@ -57,20 +71,31 @@ export class StreamHub {
     }
   }
 
+  /** Only the machine's own events: the UPDATE matches machine and id together. */
   async ack(machineId: string, ids: readonly string[]): Promise<void> {
-    await this.db.query('UPDATE machine_events SET acked_at = now() WHERE machine_id = $1 AND id = ANY($2::bigint[]) AND acked_at IS NULL', [machineId, ids]);
+    await Promise.all(ids.map((id) => this.acks.add({ machineId, id })));
   }
 
   onNotify(channel: string, payload: string): void {
     switch (channel) {
       case CHANNELS.machineEvent: {
-        const [machineId, id] = payload.split(':');
-        const streams = machineId ? this.byMachine.get(machineId) : undefined;
-        if (streams && id) void this.deliverOne(machineId!, id, [...streams]);
+        const notice = parseMachineEventNotice(payload);
+        if (!notice) return;
+        this.queueChanged(notice.approvalId);
+        // Every instance hears every event; only the one holding the machine's stream sends it.
+        const streams = this.byMachine.get(notice.machineId);
+        if (!streams) return;
+        if (notice.json === null) {
+          this.deliveries.add(notice.eventId).catch(() => undefined);
+          return;
+        }
+        // The approval was serialized by the server itself: spliced in as is, not parsed again.
+        const message = `{"type":"event","id":"${notice.eventId}","kind":"approval.updated","approval":${notice.json}}`;
+        for (const stream of streams) if (stream.socket.readyState === stream.socket.OPEN) stream.socket.send(message);
         return;
       }
       case CHANNELS.queue:
-        for (const stream of this.queueWatchers) send(stream.socket, { type: 'approvals.changed', approvalId: payload });
+        this.queueChanged(payload);
         return;
       case CHANNELS.policy: {
         const at = payload.lastIndexOf(':');
@@ -83,6 +108,10 @@ export class StreamHub {
         for (const stream of this.byMachine.get(payload) ?? []) stream.socket.close(4003, 'machine revoked');
         return;
     }
+  }
+
+  private queueChanged(approvalId: string): void {
+    for (const stream of this.queueWatchers) send(stream.socket, { type: 'approvals.changed', approvalId });
   }
 
   /** After the LISTEN connection came back: resend what every open stream may have missed. */
@@ -102,16 +131,17 @@ export class StreamHub {
     for (const set of this.byMachine.values()) for (const stream of set) if (stream.group === group) yield stream;
   }
 
-  private async deliverOne(machineId: string, id: string, streams: Stream[]): Promise<void> {
+  private async deliver(ids: string[]): Promise<void> {
     try {
-      const { rows } = await this.db.query<{ id: string; payload: MachineEvent['approval'] }>(
-        'SELECT id, payload FROM machine_events WHERE id = $1 AND machine_id = $2 AND acked_at IS NULL',
-        [id, machineId],
-      );
-      for (const row of rows) for (const stream of streams) send(stream.socket, { type: 'event', id: row.id, kind: 'approval.updated', approval: row.payload });
+      const { rows } = await this.db.query<{ id: string; machine_id: string; payload: MachineEvent['approval'] }>({
+        name: 'fleet-read-events',
+        text: 'SELECT id, machine_id, payload FROM machine_events WHERE id = ANY($1::bigint[]) AND acked_at IS NULL ORDER BY id',
+        values: [ids],
+      });
+      for (const row of rows) for (const stream of this.byMachine.get(row.machine_id) ?? []) send(stream.socket, { type: 'event', id: row.id, kind: 'approval.updated', approval: row.payload });
     } catch (error) {
-      // The event stays unacknowledged in its table; the next connect or listener reconnect resends it.
-      this.log.warn({ err: error, machineId }, 'could not deliver a machine event now');
+      // The events stay unacknowledged in their table; the next connect or listener reconnect resends them.
+      this.log.warn({ err: error, events: ids.length }, 'could not deliver machine events now');
     }
   }
 
