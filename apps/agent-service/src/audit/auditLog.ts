@@ -40,15 +40,22 @@ export interface CheckpointRow {
   signature: string;
 }
 
-export function toStoredEvent(row: EventRow): StoredEvent {
+/** What every reader of an event row hands on (the log's own API, the fleet's outbox), chain fields aside. */
+export function eventBody(row: Pick<EventRow, 'id' | 'at' | 'type' | 'actor_uid' | 'request_id' | 'data_json'>) {
   return {
-    seq: row.seq,
     id: row.id,
     at: row.at,
     type: row.type,
     actorUid: row.actor_uid,
     requestId: row.request_id,
     data: JSON.parse(row.data_json) as Record<string, unknown>,
+  };
+}
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    ...eventBody(row),
     deliveredAt: row.delivered_at,
     prevHash: row.prev_hash,
     hash: row.hash,

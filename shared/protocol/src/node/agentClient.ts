@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import {
   createMessageConnection,
   ResponseError,
@@ -7,15 +7,14 @@ import {
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
-import { untrustedAgent } from './agentIdentity.ts';
+import { connectAgentSocket } from './agentSocket.ts';
 import { FrameViolation } from './frameGuard.ts';
 import { FrameReader } from './frameReader.ts';
 import { FrameWriter } from './frameWriter.ts';
+import { NotificationHandlers, type Disposable } from './notificationHandlers.ts';
 import { RequestDeadlines } from './requestDeadlines.ts';
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from './notificationHandlers.ts';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
@@ -29,7 +28,7 @@ export class AgentClient {
   private readonly closeListeners = new Set<(reason: string) => void>();
   private readonly deadlines = new RequestDeadlines();
   /** Per method, every handler: vscode-jsonrpc keeps one per method, so a second would silently replace the first. */
-  private readonly notificationHandlers = new Map<string, Set<(raw: unknown) => void>>();
+  private readonly notificationHandlers = new NotificationHandlers();
 
   private readonly socket: net.Socket;
   private readonly connection: MessageConnection;
@@ -46,34 +45,12 @@ export class AgentClient {
   }
 
   /** Connects, and rejects with an AgentIdentityError when the listening end is neither root nor this user. */
-  static connect(path: string, timeoutMs = 5_000): Promise<AgentClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.createConnection(path);
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`timed out connecting to the agent at ${path}`));
-      }, timeoutMs);
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        // Before a single byte (session.hello included) goes to whoever listens on the path.
-        const refused = untrustedAgent(socket, path);
-        if (refused) {
-          socket.destroy();
-          reject(refused);
-          return;
-        }
-        socket.removeAllListeners('error');
-        socket.on('error', () => socket.destroy());
-        const connection = createMessageConnection(new FrameReader(socket), new FrameWriter(socket));
-        const client = new AgentClient(socket, connection);
-        connection.listen();
-        resolve(client);
-      });
-    });
+  static async connect(path: string, timeoutMs = 5_000): Promise<AgentClient> {
+    const socket = await connectAgentSocket(path, timeoutMs);
+    const connection = createMessageConnection(new FrameReader(socket), new FrameWriter(socket));
+    const client = new AgentClient(socket, connection);
+    connection.listen();
+    return client;
   }
 
   get isClosed(): boolean {
@@ -120,17 +97,9 @@ export class AgentClient {
       if (parsed.success) handler(parsed.data as ParamsOf<D>);
       else onInvalid(parsed.error);
     };
-    let handlers = this.notificationHandlers.get(descriptor.method);
-    if (!handlers) {
-      const all = new Set<(raw: unknown) => void>();
-      handlers = all;
-      this.notificationHandlers.set(descriptor.method, all);
-      this.connection.onNotification(descriptor.method, (raw: unknown) => {
-        for (const each of [...all]) each(raw);
-      });
-    }
-    handlers.add(handle);
-    return { dispose: () => handlers.delete(handle) };
+    return this.notificationHandlers.add(descriptor.method, handle, () => {
+      this.connection.onNotification(descriptor.method, (raw: unknown) => this.notificationHandlers.emit(descriptor.method, raw));
+    });
   }
 
   onClose(listener: (reason: string) => void): Disposable {
