@@ -1,15 +1,15 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobsRun } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
-import { openTabOf } from '../support/webShellLaunch.ts';
+import { windowTabs, type WindowTabs } from '../support/webShellLaunch.ts';
 
 describe('KeeperAgent window: recent job runs, in Chromium through the web shell, against a real agent', () => {
   const sandbox = makeSandbox();
@@ -17,7 +17,7 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
   let agent: AgentProcess;
   let shell: WebShellProcess;
   let browser: Browser;
-  let page: Page;
+  let tabs: WindowTabs;
   let admin: AgentClient;
 
   beforeAll(async () => {
@@ -42,9 +42,10 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     admin = await connectClient(sandbox.socket, 'cli');
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' })).newPage();
-    await page.goto(shell.agentWindowUrl);
+    tabs = await windowTabs(browser, shell.agentWindowUrl, { viewport: { width: 560, height: 760 } });
   });
+
+  afterEach(() => tabs.closeTabs());
 
   afterAll(async () => {
     admin?.close();
@@ -55,6 +56,7 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
   });
 
   it('lists the startup run, then a manual run live as it finishes, with its task outcomes', async () => {
+    const page = await tabs.open();
     const runs = page.getByTestId('job-runs');
     await eventually(() => runs.locator('li[data-job-id="log-version-info"]').count()).toBe(1);
     await expect.poll(() => runs.locator('li[data-job-id="log-version-info"]').first().textContent()).toContain('Log version information');
@@ -84,10 +86,10 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await seriousAxeViolations(page)).toEqual([]);
     await saveScreenshot(page, 'keeper-agent-job-runs-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('is translated (German), reasons too; a condition stays as written, and a row of an older agent shows its English', async () => {
+    await admin.request(JobsRun, { jobId: 'disk-check' });
     await admin.request(JobsRun, { jobId: 'windows-only' });
     // A row as an agent before reason codes kept it: English only.
     const db = new Database(join(sandbox.dataDir, 'agent.db'));
@@ -99,8 +101,7 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     );
     db.close();
 
-    const german = await openTabOf(page, { lng: 'de' });
-    await german.setViewportSize({ width: 560, height: 760 });
+    const german = await tabs.open({ lng: 'de' });
     await eventually(() => german.getByRole('heading', { name: 'Letzte Auftragsläufe' }).count()).toBe(1);
     const runs = german.getByTestId('job-runs');
     const failed = runs.locator('li[data-job-id="disk-check"]').first();
@@ -126,6 +127,5 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     await skipped.scrollIntoViewIfNeeded();
     expect(await seriousAxeViolations(german)).toEqual([]);
     await saveScreenshot(german, 'de-keeper-agent-job-runs');
-    await german.close();
   });
 });

@@ -1,13 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { makeSandbox, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
+import { windowTabs, type WindowTabs } from '../support/webShellLaunch.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { createFleetFixture, type FleetFixture } from '../fleet/support/fleetHarness.ts';
 
@@ -19,7 +20,7 @@ describe('KeeperAgent window with a fleet, in Chromium through the web shell', (
   let agent: AgentProcess;
   let shell: WebShellProcess;
   let browser: Browser;
-  let page: Page;
+  let tabs: WindowTabs;
 
   beforeAll(async () => {
     fx = await createFleetFixture();
@@ -34,10 +35,10 @@ describe('KeeperAgent window with a fleet, in Chromium through the web shell', (
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--fleet', server.url] });
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 560, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    await page.goto(shell.agentWindowUrl);
+    tabs = await windowTabs(browser, shell.agentWindowUrl, { viewport: { width: 560, height: 900 } });
   }, 60_000);
+
+  afterEach(() => tabs.closeTabs());
 
   afterAll(async () => {
     await browser?.close();
@@ -48,6 +49,7 @@ describe('KeeperAgent window with a fleet, in Chromium through the web shell', (
   });
 
   it('shows the fleet server, the group, the policy version and the last sync; axe-clean in light and dark', async () => {
+    const page = await tabs.open();
     await eventually(() => page.getByTestId('fleet-policy-version').textContent()).toBe('Version 1');
     expect(await page.getByTestId('fleet-url').textContent()).toBe(server.url);
     expect(await page.getByTestId('fleet-group').textContent()).toBe('pilot');
@@ -63,10 +65,14 @@ describe('KeeperAgent window with a fleet, in Chromium through the web shell', (
     }
   });
 
+  // Last: it stops the fleet server.
   it('says the fleet is unreachable, and the agent offline, when the server goes away', async () => {
+    const page = await tabs.open();
+    await eventually(() => page.getByTestId('fleet-state').textContent()).toBe('Reachable');
     await server.close();
     await expect.poll(() => page.getByTestId('fleet-state').textContent(), { timeout: 20_000 }).toBe('Unreachable');
-    expect(await page.getByTestId('backend-state').textContent()).toBe('Offline');
+    // The window learns the agent's offline state from its next status report, not with the fleet state.
+    await eventually(() => page.getByTestId('backend-state').textContent()).toBe('Offline');
     // The last good set stays in effect.
     expect(await page.getByTestId('fleet-policy-version').textContent()).toBe('Version 1');
   });

@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AgentStatusRequest,
   ElevationRequest,
@@ -18,7 +18,7 @@ import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support
 import { appPolicy, policy, settledState, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
-import { openTabOf } from '../support/webShellLaunch.ts';
+import { windowTabs, type WindowTabs } from '../support/webShellLaunch.ts';
 import { CONTENT_SECURITY_POLICY } from '../../apps/desktop/src/main/security/contentSecurityPolicy.ts';
 import { codeAt } from '../support/totp.ts';
 import { issueEnrollmentCode } from '../support/enrollmentCode.ts';
@@ -38,6 +38,8 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   let shell: WebShellProcess;
   let browser: Browser;
   let context: BrowserContext;
+  let tabs: WindowTabs;
+  /** This case's own tab of the window (each case starts from a freshly loaded page). */
   let page: Page;
   /** This user's other desktop session: it answers the prompts the requests below raise. */
   let client: AgentClient;
@@ -61,6 +63,24 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     );
     writeFileSync(configFile, JSON.stringify({}));
     agent = await start();
+    await connectDesktop();
+    const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
+    mfaSecret = enrollment.secret;
+    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(mfaSecret, 0) });
+    shell = await startWebShell(sandbox.socket);
+    browser = await launchChromium();
+    tabs = await windowTabs(browser, shell.agentWindowUrl, { viewport: { width: 560, height: 760 } });
+    context = tabs.home.context();
+  });
+
+  beforeEach(async () => {
+    page = await tabs.open();
+  });
+
+  afterEach(() => tabs.closeTabs());
+
+  /** (Re)connects this user's other desktop session, which answers the prompts (holding hostname's). */
+  async function connectDesktop() {
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (prompt) => {
       if (prompt.subject.executable === '/usr/bin/hostname') return void held.push(prompt);
@@ -72,15 +92,13 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
             : null;
       void response?.then((r) => client.request(PromptRespond, { promptId: prompt.promptId, response: r }));
     });
-    const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
-    mfaSecret = enrollment.secret;
-    await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(mfaSecret, 0) });
-    shell = await startWebShell(sandbox.socket);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' });
-    page = await context.newPage();
-    await page.goto(shell.agentWindowUrl);
-  });
+  }
+
+  /** Makes the request and waits for its decision to settle: what the history then shows. */
+  async function settled(executable: string): Promise<string> {
+    const { requestId } = await client.request(ElevationRequest, { executable, arguments: [], cwd: '/' });
+    return (await settledState(client, requestId)).state;
+  }
 
   afterAll(async () => {
     client?.close();
@@ -162,10 +180,11 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   });
 
   it('shows this user’s recent requests with their decisions, the MFA session and elevated sessions, which can be revoked; passes axe in light and dark', async () => {
-    const env = await client.request(ElevationRequest, { executable: '/usr/bin/env', arguments: [], cwd: '/' });
-    expect((await settledState(client, env.requestId)).state).toBe('allowed');
+    expect(await settled('/usr/bin/whoami')).toBe('denied');
+    expect(await settled('/usr/bin/true')).toBe('allowed');
+    expect(await settled('/usr/bin/env')).toBe('allowed');
     await page.getByTestId('history-refresh').click();
-    await eventually(() => page.getByTestId('history').locator('li').count()).toBe(5);
+    await eventually(() => page.getByTestId('history').locator('li').first().textContent()).toMatch(/^\/usr\/bin\/env/);
     const history = await page.getByTestId('history').locator('li').allTextContents();
     expect(history[0]).toMatch(/^\/usr\/bin\/env.*asked: Justification.*Every control passed\.Allowed$/);
     expect(history.some((h) => h.startsWith('/usr/bin/whoami') && h.includes('whoami is not for administrators.') && h.endsWith('Denied'))).toBe(true);
@@ -254,7 +273,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     writeFileSync(configFile, JSON.stringify({ approvals: { administrators: { users: ['daemon'], groups: [] } } }));
     agent = await start();
     client.close();
-    client = await connectClient(sandbox.socket, 'desktop');
+    await connectDesktop();
     await eventually(() => page.getByTestId('connection-state').textContent()).toBe('Connected');
     expect(await page.getByTestId('disconnected-notice').count()).toBe(0);
     await eventually(() => page.getByTestId('log-level-why').textContent()).toBe('Only administrators of this machine can change the log level.');
@@ -263,7 +282,9 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   });
 
   it('speaks German when launched with lng=de', async () => {
-    const german = await openTabOf(page, { lng: 'de' });
+    expect(await settled('/usr/bin/whoami')).toBe('denied');
+    expect(await settled('/usr/bin/env')).toBe('allowed');
+    const german = await tabs.open({ lng: 'de' });
     await eventually(() => german.getByTestId('connection-state').textContent()).toBe('Verbunden');
     expect(await german.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await german.title()).toBe('Keeper Agent');
@@ -281,7 +302,6 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     await eventually(() => denied.textContent()).toBe('Richtlinie „No whoami“: whoami is not for administrators.');
     await denied.scrollIntoViewIfNeeded();
     await saveScreenshot(german, 'keeper-agent-history-de-dark');
-    await german.close();
   });
 
   it('runs under the strict CSP: as a header, as the first thing in <head>, and inline script is refused', async () => {
@@ -331,7 +351,7 @@ describe('KeeperAgent window: the prompt settings in force, and the job files’
   let agent: AgentProcess;
   let shell: WebShellProcess;
   let browser: Browser;
-  let page: Page;
+  let tabs: WindowTabs;
 
   beforeAll(async () => {
     writePolicyDir(policiesDir, { 'col-id': '/usr/bin/id' }, [appPolicy('allow-id', 'col-id', ['ALLOW'])]);
@@ -345,8 +365,10 @@ describe('KeeperAgent window: the prompt settings in force, and the job files’
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--jobs', jobsDir, '--config', configFile] });
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 560, height: 760 }, colorScheme: 'light' })).newPage();
+    tabs = await windowTabs(browser, shell.agentWindowUrl, { viewport: { width: 560, height: 760 } });
   });
+
+  afterEach(() => tabs.closeTabs());
 
   afterAll(async () => {
     await browser?.close();
@@ -356,7 +378,7 @@ describe('KeeperAgent window: the prompt settings in force, and the job files’
   });
 
   it('shows what agent.status reports, marks the timeouts the job still sets, and passes axe in light and dark', async () => {
-    await page.goto(shell.agentWindowUrl);
+    const page = await tabs.open();
     const section = page.getByRole('region', { name: 'Prompt settings in force' });
     await section.waitFor();
     expect(await page.getByTestId('prompt-settings-justification').textContent()).toBe('12–400 characters, waits 5 min unless the policy-controls job sets it');
@@ -379,11 +401,10 @@ describe('KeeperAgent window: the prompt settings in force, and the job files’
       expect(await seriousAxeViolations(page)).toEqual([]);
       await saveScreenshot(page, `keeper-agent-prompt-settings-${theme}`);
     }
-    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('words the settings in German with lng=de', async () => {
-    const german = await openTabOf(page, { lng: 'de' });
+    const german = await tabs.open({ lng: 'de' });
     await german.getByRole('region', { name: 'Geltende Eingabeaufforderungs-Einstellungen' }).waitFor();
     expect(await german.getByTestId('prompt-settings-operator-approval').textContent()).toBe(
       'wartet 45 s; keine Antwort rechtzeitig: zulassen (vom Administrator festgelegt); kein Desktop zum Anzeigen: ablehnen',

@@ -23,10 +23,31 @@ const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement
 describe('KeeperMFA: enrollment and code entry in Chromium through the web shell, against a real agent', () => {
   let harness: PromptWindowHarness;
   let secret = '';
+  /** A code the agent has already accepted (replaying it must be refused). */
   let usedCode = '';
   let spent = '';
-  let pendingRun: Promise<ElevateOutcome> | undefined;
-  let enrollmentPage: Page | undefined;
+
+  /** Asks for elevation from the CLI and opens the prompt while root has no authenticator yet. */
+  const askUnenrolled = async (): Promise<{ run: Promise<ElevateOutcome>; page: Page }> => {
+    const run = harness.elevate(['true']);
+    const page = await harness.openWindow();
+    await page.getByLabel('Enrollment code from your administrator').waitFor();
+    return { run, page };
+  };
+
+  /** Root's authenticator: set up by the enrollment test when it ran, else here through the protocol. */
+  const enrolled = async () => {
+    if (secret) return;
+    const desktop = await connectClient(harness.socket, 'desktop');
+    try {
+      const enrollment = await desktop.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(harness.dataDir, 'root') });
+      secret = enrollment.secret;
+      usedCode = await codeAt(secret, 0);
+      await desktop.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: usedCode });
+    } finally {
+      desktop.close();
+    }
+  };
 
   beforeAll(async () => {
     harness = await startPromptWindowHarness({
@@ -44,10 +65,7 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
   afterAll(() => harness?.stop());
 
   it('asks for the administrator’s enrollment code first, and refuses a wrong one', async () => {
-    const run = harness.elevate(['true']);
-    const page = await harness.openWindow();
-    const field = page.getByLabel('Enrollment code from your administrator');
-    await field.waitFor();
+    const { run, page } = await askUnenrolled();
     expect(await focusedTestId(page)).toBe('enrollment-code');
     expect(await page.getByTestId('enroll-secret').count()).toBe(0);
     expect(await auditBothThemes(page, 'keeper-mfa-enrollment-code')).toEqual([]);
@@ -58,13 +76,12 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
       'That enrollment code is not valid or has expired. Check it, or ask your administrator for a new one.',
     );
     expect(await focusedTestId(page)).toBe('enrollment-code');
-    pendingRun = run;
-    enrollmentPage = page;
+    await page.keyboard.press('Escape');
+    expect((await run).code).not.toBe(0);
   });
 
   it('sets up the authenticator app from the QR code page, refuses a wrong code with the retries left, then allows', async () => {
-    const run = pendingRun!;
-    const page = enrollmentPage!;
+    const { run, page } = await askUnenrolled();
     const code = await issueEnrollmentCode(harness.dataDir, 'root');
     await page.getByTestId('enrollment-code').fill(code.toLowerCase());
     await page.keyboard.press('Enter');
@@ -110,13 +127,14 @@ describe('KeeperMFA: enrollment and code entry in Chromium through the web shell
   });
 
   it('says a used code was replayed, locks after five wrong codes and says until when; Escape denies', async () => {
+    await enrolled();
     const result = await harness.request({ executable: '/usr/bin/true', arguments: [], cwd: '/', policyType: 'CommandLine' });
     const page = await harness.openWindow();
     await page.getByTestId('code').waitFor();
     expect(await page.getByTestId('enroll-secret').count()).toBe(0);
     expect(await page.getByLabel('6-digit code from your authenticator app').count()).toBe(1);
 
-    // The very code the previous test spent (recomputing it from the clock could name the next step's).
+    // The very code already spent (recomputing it from the clock could name the next step's).
     await page.keyboard.type(usedCode);
     await eventually(() => page.getByTestId('problem').textContent()).toBe('That code was already used. Wait for the next code in your app, then enter it.');
     for (const left of [4, 3, 2, 1]) {

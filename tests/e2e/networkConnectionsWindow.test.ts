@@ -2,15 +2,15 @@ import { networkInterfaces } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyExplain } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
-import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
-import { openTabOf } from '../support/webShellLaunch.ts';
+import { startWebShell, windowsFromNow, type WebShellProcess } from '../support/webShellProcess.ts';
+import { WindowTabs } from '../support/webShellLaunch.ts';
 import { tokenStorageKey } from '../../shared/bridge/src/common/webShellLaunch.ts';
 import { ELEVATE, runCli } from '../support/runAsCli.ts';
 
@@ -44,6 +44,8 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   let requester: AgentClient;
   let browser: Browser;
   let context: BrowserContext;
+  let tabs: WindowTabs;
+  /** This case's own tab of the window (each case starts from a freshly loaded page). */
   let page: Page;
   let tray: Page;
 
@@ -59,7 +61,22 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     requester = await connectClient(sandbox.socket);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 640, height: 900 }, colorScheme: 'light' });
+    tray = await context.newPage();
+    await tray.goto(await shell.windowUrl('keeper-client'));
+    await tray.getByTestId('tray-indicator').filter({ hasText: /^Connected$/ }).waitFor();
+    // The tray's "Open network settings" is how a user gets here (and where a redirect rule sends them).
+    const next = windowsFromNow(shell);
+    await tray.locator('[data-item="open-network-settings"]').click();
+    const home = await context.newPage();
+    await home.goto(await next('keeper-network-connections'));
+    tabs = new WindowTabs(home);
   });
+
+  beforeEach(async () => {
+    page = await tabs.open();
+  });
+
+  afterEach(() => tabs.closeTabs());
 
   afterAll(async () => {
     requester?.close();
@@ -70,13 +87,6 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   });
 
   it('lists this machine’s real interfaces with their addresses', async () => {
-    tray = await context.newPage();
-    await tray.goto(await shell.windowUrl('keeper-client'));
-    await eventually(() => tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
-    // The tray's "Open network settings" is how a user gets here (and where a redirect rule sends them).
-    await tray.locator('[data-item="open-network-settings"]').click();
-    page = await context.newPage();
-    await page.goto(await shell.windowUrl('keeper-network-connections'));
     await eventually(() => page.locator('[data-interface]').count()).toBeGreaterThan(0);
     const shown = await page.locator('[data-interface]').evaluateAll((items) => items.map((item) => item.getAttribute('data-interface')));
     expect(shown).toEqual(expect.arrayContaining([...Object.keys(networkInterfaces()), ...readdirSync('/sys/class/net')]));
@@ -89,6 +99,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   });
 
   it('says plainly that NetworkManager is missing, and passes axe in light, dark and high contrast', async () => {
+    await eventually(() => page.getByTestId('nm-unavailable').count()).toBe(1);
     expect(await page.getByTestId('nm-unavailable').textContent()).toContain('NetworkManager not available: Wi-Fi networks cannot be listed.');
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -109,7 +120,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     expect(explained.decision.outcome).toBe('deny');
 
     const button = page.locator(`[data-interface="${target}"] button`);
-    expect(await button.textContent()).toBe('Enable');
+    await eventually(() => button.textContent()).toBe('Enable');
     await button.focus();
     await page.keyboard.press('Enter');
     await eventually(() => page.getByTestId('action-result').locator('[data-outcome]').getAttribute('data-outcome')).toBe('denied');
@@ -120,9 +131,10 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   });
 
   it('runs an allowed change through the justification prompt and the agent', async () => {
+    const next = windowsFromNow(shell);
     const result = callBridge(page, 'setInterfaceState', ['lo', 'up']);
     const justification = await context.newPage();
-    await justification.goto(await shell.windowUrl('keeper-justification'));
+    await justification.goto(await next('keeper-justification'));
     await eventually(() => justification.getByRole('textbox').count()).toBe(1);
     expect(await justification.locator('main').textContent()).toContain('ip link set dev lo up');
     await justification.getByRole('textbox').fill('Re-applying the loopback link after a test');
@@ -139,13 +151,13 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   });
 
   it('words what main reports in the window’s language, not in main’s English', async () => {
+    await eventually(() => page.getByTestId('nm-unavailable').count()).toBe(1);
     expect(await page.getByTestId('nm-unavailable').textContent()).toBe('NetworkManager not available: Wi-Fi networks cannot be listed.NetworkManager’s nmcli is not installed.');
-    const german = await openTabOf(page, { lng: 'de' });
+    const german = await tabs.open({ lng: 'de' });
     await eventually(() => german.getByTestId('nm-unavailable').locator('p').allTextContents()).toEqual([
       'NetworkManager nicht verfügbar: WLAN-Netzwerke können nicht aufgelistet werden.',
       'nmcli von NetworkManager ist nicht installiert.',
     ]);
-    await german.close();
   });
 
   it('opened by a redirect of the network editor, says why it opened instead, and the tray opening it again clears that', async () => {
@@ -153,6 +165,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     const editor = join(sandbox.dir, 'bin', 'nm-connection-editor');
     mkdirSync(join(sandbox.dir, 'bin'), { recursive: true });
     writeFileSync(editor, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const next = windowsFromNow(shell);
     const cli = await runCli(ELEVATE, sandbox.socket, [editor]);
     expect(cli.code).not.toBe(0);
     expect(cli.stderr + cli.stdout).toContain(`${editor} is not elevated: it opens keeper-network-connections instead.`);
@@ -161,7 +174,7 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     // The page already shown learns it live; a page loaded from the shell's announcement reads it at start.
     await eventually(() => page.getByTestId('redirect-notice').locator('p').first().textContent()).toBe(notice);
     const redirected = await context.newPage();
-    await redirected.goto(await shell.windowUrl('keeper-network-connections', 2));
+    await redirected.goto(await next('keeper-network-connections'));
     await eventually(() => redirected.getByTestId('redirect-notice').locator('p').allTextContents()).toEqual([notice, `Requested program: ${editor}`]);
     expect(await redirected.getByTestId('redirect-source').getAttribute('data-raw')).not.toBeNull();
     await eventually(() => redirected.locator('[data-interface]').count()).toBeGreaterThan(0);
@@ -171,11 +184,10 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
       await saveScreenshot(redirected, `network-connections-redirected-${scheme}`);
     }
 
-    // The tray page of the first test (its launch link opened it once).
+    // The tray page opened before the cases (its launch link opened it once).
     await eventually(() => tray.getByTestId('tray-indicator').textContent()).not.toMatch(/^(Connecting|Disconnected)/);
     await tray.locator('[data-item="open-network-settings"]').click();
     await eventually(() => redirected.getByTestId('redirect-notice').count()).toBe(0);
-    await tray.close();
     await redirected.close();
   });
 });

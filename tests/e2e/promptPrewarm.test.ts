@@ -41,18 +41,34 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
   let requester: AgentClient;
   let browser: Browser;
   let context: BrowserContext;
-  const pages: Page[] = [];
+  /** The spares loaded so far, by their number: a launch link opens one page, once. */
+  const loaded = new Map<number, Page>();
   const request = (client: AgentClient = requester) => client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: ['--prewarm'], cwd: '/' });
-  /** Loads the shell's `nth` spare page and waits until it is connected and idle. */
-  const loadSpare = async (nth: number): Promise<Page> => {
+  /** The shell's `nth` spare page, loaded (once), connected and idle. */
+  const spare = async (nth: number): Promise<Page> => {
+    const known = loaded.get(nth);
+    if (known) {
+      await eventually(() => known.getByTestId('nothing-pending').count()).toBe(1);
+      return known;
+    }
     const page = await context.newPage();
-    pages.push(page);
+    loaded.set(nth, page);
     // Connected: the bridge socket (opened once the page traded its launch link) carried its first answer.
     const bridged = page.waitForEvent('websocket').then((socket) => socket.waitForEvent('framereceived'));
     await page.goto(await shell.spareUrl(WINDOW, nth));
     await bridged;
     await eventually(() => page.getByTestId('nothing-pending').count()).toBe(1);
     return page;
+  };
+  /**
+   * The number of the spare the next prompt will be presented in: the first one the shell has not
+   * presented yet. Cases start from it, not from what earlier cases did, so each can run alone.
+   */
+  const idleSpare = async (): Promise<number> => {
+    const presented = new Set(await Promise.all(Array.from({ length: shell.announced(WINDOW) }, (_, i) => shell.windowUrl(WINDOW, i + 1))));
+    let nth = 1;
+    while (presented.has(await shell.spareUrl(WINDOW, nth))) nth++;
+    return nth;
   };
 
   beforeAll(async () => {
@@ -71,35 +87,39 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
   });
 
   it('a loaded spare shows nothing until the shell presents it for a prompt, then shows that prompt with the field focused', async () => {
-    const spare = await loadSpare(1);
+    const nth = await idleSpare();
+    const shownBefore = shell.announced(WINDOW);
+    const presented = await spare(nth);
     const first = await request();
     expect(first.state).toBe('pending');
-    expect(await shell.windowUrl(WINDOW, 1)).toBe(await shell.spareUrl(WINDOW, 1));
-    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
-    expect(await spare.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
-    expect(await spare.getByTestId('subject-command').textContent()).toBe('/usr/bin/true --prewarm');
+    expect(await shell.windowUrl(WINDOW, shownBefore + 1)).toBe(await shell.spareUrl(WINDOW, nth));
+    await eventually(() => presented.getByRole('textbox').count()).toBe(1);
+    expect(await presented.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
+    expect(await presented.getByTestId('subject-command').textContent()).toBe('/usr/bin/true --prewarm');
     // The next spare is made at once; loaded, it sees neither this prompt nor the one queued behind it.
-    const next = await loadSpare(2);
+    const next = await spare(nth + 1);
     const second = await request();
-    await eventually(() => spare.getByTestId('waiting').count()).toBe(1);
+    await eventually(() => presented.getByTestId('waiting').count()).toBe(1);
     expect(await next.getByTestId('nothing-pending').count()).toBe(1);
 
-    await spare.keyboard.type('needed for the prewarm test');
-    await spare.keyboard.press('Control+Enter');
+    await presented.keyboard.type('needed for the prewarm test');
+    await presented.keyboard.press('Control+Enter');
     expect((await settledState(requester, first.requestId)).state).toBe('allowed');
     // The queued prompt follows in the same window, never in the spare.
-    await eventually(() => spare.getByTestId('waiting').count()).toBe(0);
-    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    await eventually(() => presented.getByTestId('waiting').count()).toBe(0);
+    await eventually(() => presented.getByRole('textbox').count()).toBe(1);
     expect(await next.getByTestId('nothing-pending').count()).toBe(1);
-    await spare.keyboard.press('Escape');
+    await presented.keyboard.press('Escape');
     expect((await settledState(requester, second.requestId)).state).toBe('denied');
   });
 
   it('a spare’s token reaches an empty queue and cannot answer the prompt shown elsewhere', async () => {
+    const nth = await idleSpare();
+    const shownBefore = shell.announced(WINDOW);
+    const presented = await spare(nth);
     const prompt = await request();
-    const shown = await shell.windowUrl(WINDOW, 2);
-    expect(shown).toBe(await shell.spareUrl(WINDOW, 2));
-    const presented = pages[1]!;
+    const shown = await shell.windowUrl(WINDOW, shownBefore + 1);
+    expect(shown).toBe(await shell.spareUrl(WINDOW, nth));
     await eventually(() => presented.getByRole('textbox').count()).toBe(1);
     const promptId = await new Promise<string>((resolve) => {
       void pageToken(presented).then((token) => rawBridge(shown, token)).then((bridge) => {
@@ -116,47 +136,58 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
     });
 
     // The next spare, loaded (a launch link opens one page, once): its token, used raw.
-    const spare = await rawBridge(await shell.spareUrl(WINDOW, 3), await pageToken(await loadSpare(3)));
-    expect(spare.opened).toBe(true);
-    spare.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
-    spare.send({ t: 'call', id: 2, channel: CHANNEL, member: 'respond', args: [promptId, { kind: 'cancel' }] });
-    await eventually(() => spare.messages.length).toBe(2);
-    expect(spare.messages.find((m) => m.id === 1)).toMatchObject({ t: 'next', value: { current: null } });
-    expect(spare.messages.find((m) => m.id === 2)).toMatchObject({ t: 'failure', error: { message: expect.stringContaining('not presented') as string } });
-    spare.close();
+    const next = await rawBridge(await shell.spareUrl(WINDOW, nth + 1), await pageToken(await spare(nth + 1)));
+    expect(next.opened).toBe(true);
+    next.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
+    next.send({ t: 'call', id: 2, channel: CHANNEL, member: 'respond', args: [promptId, { kind: 'cancel' }] });
+    await eventually(() => next.messages.length).toBe(2);
+    expect(next.messages.find((m) => m.id === 1)).toMatchObject({ t: 'next', value: { current: null } });
+    expect(next.messages.find((m) => m.id === 2)).toMatchObject({ t: 'failure', error: { message: expect.stringContaining('not presented') as string } });
+    next.close();
     await presented.keyboard.press('Escape');
     expect((await settledState(requester, prompt.requestId)).state).toBe('denied');
   });
 
   it('once its prompts are done the window is closed for good: no later prompt reaches it, and its token is refused', async () => {
-    const closedPage = pages[1]!;
-    const closedUrl = await shell.windowUrl(WINDOW, 2);
+    // A window whose prompt is done: presented in the idle spare, then cancelled.
+    const nth = await idleSpare();
+    const shownBefore = shell.announced(WINDOW);
+    const closedPage = await spare(nth);
+    const done = await request();
+    const closedUrl = await shell.windowUrl(WINDOW, shownBefore + 1);
+    expect(closedUrl).toBe(await shell.spareUrl(WINDOW, nth));
+    await eventually(() => closedPage.getByRole('textbox').count()).toBe(1);
+    await closedPage.keyboard.press('Escape');
+    expect((await settledState(requester, done.requestId)).state).toBe('denied');
     await eventually(() => closedPage.getByTestId('nothing-pending').count()).toBe(1);
-    const spare = pages[2]!;
-    await eventually(() => spare.getByTestId('nothing-pending').count()).toBe(1);
+
+    const next = await spare(nth + 1);
     const prompt = await request();
-    expect(await shell.windowUrl(WINDOW, 3)).toBe(await shell.spareUrl(WINDOW, 3));
-    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    expect(await shell.windowUrl(WINDOW, shownBefore + 2)).toBe(await shell.spareUrl(WINDOW, nth + 1));
+    await eventually(() => next.getByRole('textbox').count()).toBe(1);
     expect(await closedPage.getByTestId('nothing-pending').count()).toBe(1);
     expect((await rawBridge(closedUrl, await pageToken(closedPage))).opened).toBe(false);
-    await spare.keyboard.press('Escape');
+    await next.keyboard.press('Escape');
     expect((await settledState(requester, prompt.requestId)).state).toBe('denied');
   });
 
   it('prompt.closed from the agent closes the presented window (its requester went away)', async () => {
-    const spare = await loadSpare(4);
+    const presented = await spare(await idleSpare());
     const leaving = await connectClient(sandbox.socket);
     await request(leaving);
-    await eventually(() => spare.getByRole('textbox').count()).toBe(1);
+    await eventually(() => presented.getByRole('textbox').count()).toBe(1);
     leaving.close();
-    await eventually(() => spare.getByTestId('nothing-pending').count()).toBe(1);
-    expect(await spare.getByRole('textbox').count()).toBe(0);
+    await eventually(() => presented.getByTestId('nothing-pending').count()).toBe(1);
+    expect(await presented.getByRole('textbox').count()).toBe(0);
   });
 
   it('with no spare loaded, the shell loads the window afresh for the prompt', async () => {
+    const nth = await idleSpare();
+    expect(loaded.has(nth), 'the idle spare is not loaded').toBe(false);
+    const shownBefore = shell.announced(WINDOW);
     const prompt = await request();
-    const url = await shell.windowUrl(WINDOW, 5);
-    expect(url).not.toBe(await shell.spareUrl(WINDOW, 5));
+    const url = await shell.windowUrl(WINDOW, shownBefore + 1);
+    expect(url).not.toBe(await shell.spareUrl(WINDOW, nth));
     const page = await context.newPage();
     await page.goto(url);
     await eventually(() => page.getByRole('textbox').count()).toBe(1);

@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { appPolicy, writePolicyDir } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { recordingNotifySend, type RecordingNotifySend } from '../support/recordingNotifySend.ts';
-import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
-import { openTabOf } from '../support/webShellLaunch.ts';
+import { startWebShell, windowsFromNow, type WebShellProcess } from '../support/webShellProcess.ts';
+import { openTabOf, WindowTabs } from '../support/webShellLaunch.ts';
 
 /** Light and dark, each passing axe; saves `<name>-light.png` and `<name>-dark.png`. */
 async function auditThemes(page: Page, name: string): Promise<string[]> {
@@ -38,8 +38,11 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
   let shell: WebShellProcess;
   let browser: Browser;
   let context: BrowserContext;
+  let trayTabs: WindowTabs;
+  /** This case's own tab of the tray window (each case starts from a freshly loaded page). */
   let tray: Page;
-  let quick: Page;
+  /** Quick-elevate pages this case opened, closed after it. */
+  const quickPages: Page[] = [];
 
   beforeAll(async () => {
     // `id` needs a justification, `sleep` (a program that keeps running) is allowed; no installed application but Identity is named.
@@ -57,9 +60,31 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     );
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 420, height: 640 }, colorScheme: 'light' });
-    tray = await context.newPage();
-    await tray.goto(await shell.windowUrl('keeper-client'));
+    const home = await context.newPage();
+    await home.goto(await shell.windowUrl('keeper-client'));
+    trayTabs = new WindowTabs(home);
   });
+
+  beforeEach(async () => {
+    tray = await trayTabs.open();
+    await eventually(() => tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
+  });
+
+  afterEach(async () => {
+    await Promise.all(quickPages.splice(0).map((page) => page.close()));
+    await trayTabs.closeTabs();
+  });
+
+  /** Presents quick-elevate from the tray's menu (`press` opens it by keyboard) and loads it. */
+  async function openQuick(press?: () => Promise<void>): Promise<Page> {
+    const next = windowsFromNow(shell);
+    await (press ? press() : tray.locator('[data-item="quick-elevate"]').click());
+    const quick = await context.newPage();
+    quickPages.push(quick);
+    await quick.setViewportSize({ width: 560, height: 760 });
+    await quick.goto(await next('keeper-quick-elevate'));
+    return quick;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -90,28 +115,28 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
   });
 
   it('speaks German when launched with lng=de, in the menu and its header', async () => {
-    const german = await openTabOf(tray, { lng: 'de' });
+    const german = await trayTabs.open({ lng: 'de' });
     await eventually(() => german.getByTestId('tray-header').textContent()).toBe('Keeper-Agent verbunden');
     expect(await german.locator('[data-item]').first().textContent()).toBe('Schnell erhöhen…');
-    await german.close();
   });
 
   it('opens quick-elevate from the menu with the keyboard alone', async () => {
-    await tray.locator('body').focus();
-    for (let i = 0; i < 10 && (await tray.evaluate(() => document.activeElement?.getAttribute('data-item'))) !== 'quick-elevate'; i++) await tray.keyboard.press('Tab');
-    await tray.keyboard.press('Enter');
-    await eventually(() => tray.getByTestId('opened').textContent()).toBe('Opened Quick elevate.');
-    quick = await context.newPage();
-    await quick.setViewportSize({ width: 560, height: 760 });
-    await quick.goto(await shell.windowUrl('keeper-quick-elevate'));
+    const quick = await openQuick(async () => {
+      await tray.locator('body').focus();
+      for (let i = 0; i < 10 && (await tray.evaluate(() => document.activeElement?.getAttribute('data-item'))) !== 'quick-elevate'; i++) await tray.keyboard.press('Tab');
+      await tray.keyboard.press('Enter');
+      await eventually(() => tray.getByTestId('opened').textContent()).toBe('Opened Quick elevate.');
+    });
     await eventually(() => quick.getByTestId('recent-empty').count()).toBe(1);
   });
 
   it('lists installed applications a policy names, and no others', async () => {
+    const quick = await openQuick();
     await eventually(() => quick.getByTestId('allowed').locator('li').allTextContents()).toEqual(['Identity id -uChoose']);
   });
 
   it('shows which controls will be asked before asking, and says clearly what it cannot run', async () => {
+    const quick = await openQuick();
     await eventually(() => quick.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('command');
     await quick.keyboard.type('no-such-program-kpt');
     await quick.keyboard.press('Enter');
@@ -131,7 +156,13 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     expect(await auditThemes(quick, 'keeper-quick-elevate')).toEqual([]);
   });
 
-  it('submits, follows the justification prompt to the end, and reports the result in a toast', async () => {
+  it('submits, follows the justification prompt to the end, reports the result in a toast, and remembers the application as recent, in the user’s own data folder', async () => {
+    const quick = await openQuick();
+    await eventually(() => quick.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('command');
+    await quick.keyboard.type('id -u');
+    await quick.keyboard.press('Enter');
+    await eventually(() => quick.getByTestId('controls').locator('li').allTextContents()).toEqual(['Justification']);
+    const next = windowsFromNow(shell);
     await quick.getByTestId('submit').click();
     const row = quick.getByTestId('progress').locator('li').first();
     await eventually(() => row.getByTestId('phase-detail').textContent()).toBe('Waiting for: Justification');
@@ -141,7 +172,7 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
 
     const justification = await context.newPage();
     await justification.setViewportSize({ width: 560, height: 640 });
-    await justification.goto(await shell.windowUrl('keeper-justification'));
+    await justification.goto(await next('keeper-justification'));
     await eventually(() => justification.getByRole('textbox').count()).toBe(1);
     await justification.getByRole('textbox').fill('Checking which uid the elevated shell gets');
     await justification.getByRole('button', { name: 'Send justification' }).click();
@@ -154,9 +185,7 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     await eventually(() => tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
     await eventually(() => notifySend.calls().some((args) => args.includes('Elevated command finished') && args.includes('id -u finished successfully.'))).toBe(true);
     await justification.close();
-  });
 
-  it('remembers the application as recent, in the user’s own data folder', async () => {
     await eventually(() => quick.getByTestId('recent').locator('li').allTextContents()).toEqual(['id id -uChoose']);
     const file = join(userData, 'quick-elevate-recent.json');
     expect(existsSync(file)).toBe(true);
@@ -164,11 +193,14 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
   });
 
   it('updates the open window’s allowed list by itself after the agent reloads its policies', async () => {
+    const quick = await openQuick();
+    await eventually(() => quick.getByTestId('allowed').locator('li').count()).toBeGreaterThan(0);
     writePolicies({ whoami: true });
     await expect.poll(() => quick.getByTestId('allowed').locator('li').allTextContents(), { timeout: 15_000 }).toEqual(['Identity id -uChoose', 'Who am I whoamiChoose']);
   });
 
   it('leaves a program it started running when the quick-elevate window closes: the agent connection is main’s', async () => {
+    const quick = await openQuick();
     await quick.getByTestId('command').fill('sleep 300');
     await quick.getByTestId('check').click();
     await eventually(() => quick.getByTestId('preview').locator('[data-outcome]').getAttribute('data-outcome')).toBe('allow');
@@ -185,10 +217,8 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     // Quitting the suite would end it (the agent hangs up its programs), and the tray says so.
     expect(await tray.locator('[data-item="quit"]').textContent()).toBe('Quit Keeper (ends 1 running program)');
     // Its launch link opened a page once: the tray's menu presents the window again, with a new link.
-    await tray.locator('[data-item="quick-elevate"]').click();
-    quick = await context.newPage();
-    await quick.goto(await shell.windowUrl('keeper-quick-elevate', 2));
-    const again = quick.locator('[data-phase]', { hasText: 'sleep 300' });
+    const reopened = await openQuick();
+    const again = reopened.locator('[data-phase]', { hasText: 'sleep 300' });
     await eventually(() => again.getAttribute('data-phase')).toBe('running');
     process.kill(pid, 'SIGTERM');
     await eventually(() => again.getByTestId('phase-detail').textContent()).toBe('Stopped by signal SIGTERM');

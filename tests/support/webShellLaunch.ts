@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { LAUNCH_PARAM, tokenStorageKey } from '../../shared/bridge/src/common/webShellLaunch.ts';
 import { withQuery } from './webShellProcess.ts';
 
@@ -28,4 +28,42 @@ export async function openTabOf(page: Page, query: Record<string, string> = {}):
   const [tab] = await Promise.all([page.context().waitForEvent('page'), page.evaluate(`void window.open(${JSON.stringify(url)})`)]);
   await tab.waitForLoadState();
   return tab;
+}
+
+/**
+ * A window's page loaded once from its launch link (a link opens one page, once), from which each
+ * case opens a fresh tab of its own: a case never sees what an earlier case did to a page (theme,
+ * focus, opened details, language), so it can run alone with `vitest run -t`. Cheaper than a new
+ * launch link per case: the window and its token stay; only the page is new.
+ */
+export class WindowTabs {
+  private readonly opened: Page[] = [];
+  readonly home: Page;
+
+  constructor(home: Page) {
+    this.home = home;
+  }
+
+  /** A fresh tab of the window (with `query` added), closed by `closeTabs`. */
+  async open(query: Record<string, string> = {}): Promise<Page> {
+    // A tab inherits the home's sessionStorage as it is when opened: wait until the home has traded
+    // its launch link for the window's token (after its load event), or the tab has none.
+    const windowId = new URL(this.home.url()).pathname.split('/')[1] ?? '';
+    await this.home.waitForFunction((key) => sessionStorage.getItem(key) !== null, tokenStorageKey(windowId));
+    const tab = await openTabOf(this.home, query);
+    this.opened.push(tab);
+    return tab;
+  }
+
+  /** Closes every tab `open` gave out (call it in afterEach). */
+  async closeTabs(): Promise<void> {
+    await Promise.all(this.opened.splice(0).map((tab) => tab.close()));
+  }
+}
+
+/** Loads `url` (a window's launch link) in a new context of `browser`, as the home of per-case tabs. */
+export async function windowTabs(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<WindowTabs> {
+  const home = await (await browser.newContext({ colorScheme: 'light', ...options })).newPage();
+  await home.goto(url);
+  return new WindowTabs(home);
 }

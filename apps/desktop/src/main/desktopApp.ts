@@ -2,7 +2,7 @@ import { ServiceDispatcher, bindService, type ServiceBinding } from '../../../..
 import { AgentStatusService } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
 import { MfaEnrollmentService } from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
 import { PROMPT_SERVICES } from '../../../../shared/bridge/src/common/services/prompts.ts';
-import type { PromptKind } from '../../../../shared/protocol/src/common/index.ts';
+import { PROMPT_WINDOWS } from '../../../../shared/protocol/src/common/index.ts';
 import { PromptCenter } from './prompts/promptCenter.ts';
 import { WINDOW_SERVICES, type WindowId } from '../../../../shared/bridge/src/common/windows.ts';
 import { AgentLink } from './agent/agentLink.ts';
@@ -30,15 +30,8 @@ import { jobRunsMainService } from './services/jobRunsMainService.ts';
 import { WindowLaunchService } from '../../../../shared/bridge/src/common/services/windowLaunch.ts';
 import { LaunchParameterStore } from './windows/launchParameterStore.ts';
 
-/** The window that answers each prompt kind; a kind without one is never shown on this desktop. */
-const PROMPT_WINDOWS = {
-  justification: 'keeper-justification',
-  mfa: 'keeper-mfa',
-  message: 'keeper-message',
-  operatorApproval: 'keeper-approval',
-  approval: 'keeper-approval-pending',
-} as const satisfies Record<keyof typeof PROMPT_SERVICES, WindowId>;
-const PROMPT_KINDS = Object.keys(PROMPT_WINDOWS) as Array<keyof typeof PROMPT_WINDOWS>;
+/** The prompt kinds this desktop shows: each has a bridge service and a window in the registry. */
+const PROMPT_KINDS = (Object.keys(PROMPT_SERVICES) as Array<keyof typeof PROMPT_SERVICES>).filter((kind) => PROMPT_WINDOWS[kind]);
 
 export interface DesktopOptions {
   readonly socketPath: string;
@@ -80,15 +73,14 @@ export interface DesktopApp {
 export function createDesktopApp(options: DesktopOptions): DesktopApp {
   const agent = new AgentLink({ socketPath: options.socketPath, clientVersion: options.version });
   let host: WindowHost | null = null;
-  const windowFor: Partial<Record<PromptKind, WindowId>> = PROMPT_WINDOWS;
   const prompts = new PromptCenter(
     agent,
     (kind) => {
-      const id = windowFor[kind];
+      const id = PROMPT_WINDOWS[kind];
       if (id) void host?.open(id);
     },
     (kind) => {
-      const id = windowFor[kind];
+      const id = PROMPT_WINDOWS[kind];
       if (id) host?.close(id);
     },
   );
@@ -175,7 +167,7 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
     attach(windowHost) {
       host = windowHost;
       // Prompt windows wait loaded and hidden, so a prompt only has to be shown (docs/benchmarks.md).
-      for (const kind of PROMPT_KINDS) windowHost.prewarm(PROMPT_WINDOWS[kind]);
+      for (const id of PROMPT_KINDS.flatMap((kind) => PROMPT_WINDOWS[kind] ?? [])) windowHost.prewarm(id);
       agent.start();
       client.start();
     },
