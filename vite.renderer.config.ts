@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { CONTENT_SECURITY_POLICY } from './apps/desktop/src/main/security/contentSecurityPolicy.ts';
 import { WINDOW_IDS } from './shared/bridge/src/common/windows.ts';
 
@@ -25,7 +25,7 @@ const windowHead = (): Plugin => ({
 const page = (id: string) => resolve(import.meta.dirname, 'apps', id, 'src/renderer/index.html');
 
 /** Every window's page in one multi-page build; relative asset URLs so file-like hosts work too. */
-export default defineConfig({
+const config = {
   root: resolve(import.meta.dirname, 'apps'),
   base: './',
   plugins: [react(), windowHead()],
@@ -41,4 +41,14 @@ export default defineConfig({
       output: { chunkFileNames: 'assets/shared-[hash].js', assetFileNames: 'assets/style-[hash][extname]' },
     },
   },
+} satisfies UserConfig;
+
+/**
+ * A build is a production build whatever NODE_ENV it inherits: Vite keeps a NODE_ENV that is set, and
+ * a build started under vitest (NODE_ENV=test) shipped React's development build and development JSX
+ * (1.7x the JS per window, slower to start). Set here, before Vite reads it; the dev server is left be.
+ */
+export default defineConfig(({ command }) => {
+  if (command === 'build') process.env['NODE_ENV'] = 'production';
+  return config;
 });

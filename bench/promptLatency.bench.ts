@@ -87,7 +87,12 @@ async function main() {
   writePolicyDir(policiesDir, { 'col-true': '/usr/bin/true' }, [appPolicy('pol-true', 'col-true', ['JUSTIFY'])]);
   writeFileSync(join(RENDERER_DIR, BLANK), '<!doctype html><html lang="en"><head><meta charset="UTF-8"><title>blank</title></head><body></body></html>');
 
-  const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir] });
+  // The bench answers prompts faster than a person: lift the per-connection limits it would hit (the
+  // shell's one connection answers every prompt; past 10 answers in 10 s a cancel is refused, the
+  // prompt stays open and the next one queues behind it instead of opening a window).
+  const config = join(sandbox.dir, 'agent.json');
+  writeFileSync(config, JSON.stringify({ limits: { promptAnswersPer10s: 1_000_000, elevationRequestsPer10s: 1_000_000 } }));
+  const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', config] });
   const shell = await startWebShell(sandbox.socket, process.env, { prewarm: true });
   const client = await connectClient(sandbox.socket);
   // A second desktop connection of the same user gets the same prompt.show as the shell; its

@@ -6,7 +6,7 @@ import type { ServiceClient } from '../../bridge/src/common/serviceDescriptor.ts
 import type { PROMPT_SERVICES, PromptQueueView, PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
 import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
 import { openWebShellSocket } from '../../bridge/src/renderer/webShellSocket.ts';
-import { bootstrapWindow, type WindowProps } from './bootstrapWindow.tsx';
+import type { WindowProps } from './bootstrapWindow.tsx';
 import { BRIDGE_CONNECTING, createBridgeActions, type BridgeActions, type BridgeSlice } from './bridgeSlice.ts';
 
 export type PromptClient = ServiceClient<PromptServiceDescriptor>;
@@ -59,15 +59,20 @@ export interface PromptWindowStart {
 
 /**
  * Starts a prompt window: renders it, then follows its kind's queue over the bridge. The web shell's
- * socket opens at once, so its handshake overlaps the rest of the start; the bridge's code, the
- * schemas and zod load as a separate chunk meanwhile, off the path to the first frame.
+ * socket opens at once, so its token trade and handshake overlap the rest of the start: React's DOM
+ * renderer and i18next (`bootstrapWindow`) are a chunk of their own, evaluated after the socket has
+ * started instead of before; the bridge's code, the schemas and zod load as another chunk meanwhile,
+ * off the path to the first frame.
  */
 export function startPromptWindow({ namespace, App, kind, store, connected }: PromptWindowStart): void {
   const socket = window.service ? null : openWebShellSocket(window.location);
   // Not left unhandled while the bridge's chunk loads; followPrompts reports the failure.
   socket?.catch(() => {});
-  bootstrapWindow(namespace, App);
   const state = store.getState();
+  void import('./bootstrapWindow.tsx').then(
+    ({ bootstrapWindow }) => bootstrapWindow(namespace, App),
+    (error: Error) => console.error(`Keeper ${namespace} window: cannot start: ${error.message}`),
+  );
   void import('./promptBridge.ts').then(
     ({ followPrompts }) => followPrompts({ kind, socket, state, connected }),
     (error: Error) => state.bridgeFailed(error.message),

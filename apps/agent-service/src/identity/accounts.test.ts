@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemUser } from '../../../../tests/support/requesterProcess.ts';
 import { lookupTargetAccount } from '../elevation/targetAccount.ts';
 import { uidOfUser } from '../jobs/userLookup.ts';
-import { AccountDirectory } from './accounts.ts';
+import { AccountDirectory, type AccountFiles } from './accounts.ts';
 
 const linux = process.platform === 'linux';
 
@@ -41,13 +41,80 @@ describe.skipIf(!linux)('AccountDirectory', () => {
     expect((await new AccountDirectory().lookupAsync(nobody.uid)).name).toBe('nobody');
   });
 
+  it('the local files give what NSS gives, for root, nobody and the test people, and spawn nothing', async () => {
+    const nss = new AccountDirectory(undefined, 60_000, null);
+    // Tools that cannot run: whatever resolves here came from the files alone.
+    const filesOnly = new AccountDirectory({ getent: join(dir, 'no-getent'), id: join(dir, 'no-id') });
+    for (const uid of [0, nobody.uid, systemUser('keeper-alice').uid, systemUser('keeper-bob').uid]) {
+      const expected = await nss.lookupAsync(uid);
+      expect(expected.name).not.toBeNull();
+      expect(await filesOnly.lookupAsync(uid)).toEqual(expected);
+      expect(await filesOnly.entryOfName(expected.name!)).toEqual(await nss.entryOfName(expected.name!));
+    }
+  });
+
+  describe('the local files, only where NSS would answer from them alone', () => {
+    const none = { getent: join(dir, 'no-getent'), id: join(dir, 'no-id') };
+    const unknown = { name: null, home: null, groups: [] };
+
+    function accountFiles(name: string, nsswitch: string, passwd: string, group: string): AccountFiles {
+      const files = { nsswitch: join(dir, `${name}.nsswitch`), passwd: join(dir, `${name}.passwd`), group: join(dir, `${name}.group`) };
+      writeFileSync(files.nsswitch, nsswitch);
+      writeFileSync(files.passwd, passwd);
+      writeFileSync(files.group, group);
+      return files;
+    }
+    const passwd = 'root:x:0:0:root:/root:/bin/bash\nana:x:4242:4343:Ana:/home/ana:/bin/bash\n';
+    const group = 'root:x:0:\nana:x:4343:\ndevs:x:5000:bob,ana\nnear:x:5001:anabel,ana2\nops:x:5002:ana\n';
+
+    it('name, home and groups (primary first, memberships matched exactly) come from passwd and group', async () => {
+      const files = accountFiles('plain', 'passwd: files systemd\ngroup: files systemd # comment\n', passwd, group);
+      expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242)).toEqual({ name: 'ana', home: '/home/ana', groups: ['ana', 'devs', 'ops'] });
+      expect(await new AccountDirectory(none, 60_000, files).entryOfName('ana')).toEqual({ name: 'ana', uid: 4242, gid: 4343, home: '/home/ana', shell: '/bin/bash' });
+    });
+
+    it('a uid or name the files do not know goes to NSS', async () => {
+      const files = accountFiles('partial', 'passwd: files\ngroup: files\n', passwd, group);
+      const directory = new AccountDirectory(undefined, 60_000, files);
+      expect((await directory.lookupAsync(nobody.uid)).name).toBe('nobody');
+      expect(await directory.entryOfName('nobody')).toMatchObject({ uid: nobody.uid });
+      expect(await new AccountDirectory(none, 60_000, files).lookupAsync(nobody.uid)).toEqual(unknown);
+    });
+
+    it('another source first, one that may add groups, NSS actions, compat lines or an unnamed primary group: NSS is asked', async () => {
+      const cases: [string, string, string, string][] = [
+        ['sss-first', 'passwd: sss files\ngroup: files\n', passwd, group],
+        ['ldap-groups', 'passwd: files\ngroup: files ldap\n', passwd, group],
+        ['action', 'passwd: files\ngroup: files [NOTFOUND=return] systemd\n', passwd, group],
+        ['no-group-line', 'passwd: files\n', passwd, group],
+        ['twice', 'passwd: files\ngroup: files\ngroup: files ldap\n', passwd, group],
+        ['compat', 'passwd: files\ngroup: files\n', passwd, `${group}+@netgroup\n`],
+        ['unnamed-gid', 'passwd: files\ngroup: files\n', passwd, 'devs:x:5000:ana\n'],
+      ];
+      for (const [name, ...contents] of cases) {
+        const files = accountFiles(name, ...contents);
+        expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242), name).toEqual(unknown);
+      }
+      const noPasswdFiles = accountFiles('sss-first-name', 'passwd: sss files\ngroup: files\n', passwd, group);
+      expect(await new AccountDirectory(none, 60_000, noPasswdFiles).entryOfName('ana')).toBeNull();
+      // Groups alone being NSS's does not stop a by-name passwd answer.
+      const ldapGroups = accountFiles('ldap-groups-name', 'passwd: files\ngroup: files ldap\n', passwd, group);
+      expect(await new AccountDirectory(none, 60_000, ldapGroups).entryOfName('ana')).toMatchObject({ uid: 4242 });
+    });
+
+    it('a missing nsswitch.conf leaves everything to NSS', async () => {
+      const files = { ...accountFiles('no-conf', '', passwd, group), nsswitch: join(dir, 'missing.nsswitch') };
+      expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242)).toEqual(unknown);
+    });
+  });
+
   it('an unknown uid has no name, no home and no groups', async () => {
     expect(await new AccountDirectory().lookupAsync(2_000_000_123)).toEqual({ name: null, home: null, groups: [] });
   });
 
   it('a slow lookup blocks neither the event loop nor a lookup served from the cache', async () => {
     const getent = slowGetent('getent-slow', 0.5);
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
     await directory.lookupAsync(nobody.uid);
 
     let slowDone = false;
@@ -67,7 +134,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('concurrent lookups of one uid share one run; the result is reused until the TTL runs out', async () => {
     const getent = slowGetent('getent-counted', 0.2);
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000);
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
     const t = 1_000_000;
     const results = await Promise.all(Array.from({ length: 5 }, () => directory.lookupAsync(0, t)));
     expect(new Set(results.map((r) => r.name))).toEqual(new Set(['root']));
@@ -85,7 +152,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
     writeFileSync(hung, '#!/bin/sh\nexec sleep 30\n');
     chmodSync(hung, 0o755);
     const started = performance.now();
-    const account = await new AccountDirectory({ getent: hung, id: 'id' }).lookupAsync(0);
+    const account = await new AccountDirectory({ getent: hung, id: 'id' }, 60_000, null).lookupAsync(0);
     expect(account).toEqual({ name: null, home: null, groups: [] });
     expect(performance.now() - started).toBeLessThan(10_000);
   });
@@ -108,7 +175,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a by-name lookup answers from the directory each time, so a removed account does not linger', async () => {
     const getent = editableGetent('getent-editable');
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
     getent.write('ghost:x:4242:4343:Ghost:/home/ghost:/bin/bash\n');
     expect(await directory.entryOfName('ghost')).toEqual({ name: 'ghost', uid: 4242, gid: 4343, home: '/home/ghost', shell: '/bin/bash' });
     getent.write('');
@@ -117,7 +184,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a malformed entry counts as no entry', async () => {
     const getent = editableGetent('getent-malformed');
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
     getent.write(['short:x:1:1', 'nouid:x::1::/home/nouid:/bin/sh', 'badgid:x:1:one::/:/bin/sh', 'bare:x:7:8:::'].join('\n'));
     expect(await directory.entryOfName('short')).toBeNull();
     expect(await directory.entryOfName('nouid')).toBeNull();
@@ -127,7 +194,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a slow by-name lookup leaves the event loop running; concurrent callers for one name share its run', async () => {
     const getent = slowGetent('getent-slow-name', 0.5);
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' });
+    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
     await directory.lookupAsync(nobody.uid);
 
     let ticks = 0;

@@ -1,19 +1,7 @@
 import { execFile } from 'node:child_process';
+import { localAccount, localEntryOfName, SYSTEM_ACCOUNT_FILES, type Account, type AccountFiles, type PasswdEntry } from './localAccounts.ts';
 
-export interface Account {
-  readonly name: string | null;
-  readonly home: string | null;
-  readonly groups: readonly string[];
-}
-
-/** A passwd entry as NSS reports it; home and shell are empty when the directory leaves them out. */
-export interface PasswdEntry {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly home: string;
-  readonly shell: string;
-}
+export { SYSTEM_ACCOUNT_FILES, type Account, type AccountFiles, type PasswdEntry } from './localAccounts.ts';
 
 /** The NSS tools a directory runs; tests point them at slower stand-ins. */
 export interface AccountCommands {
@@ -31,7 +19,9 @@ function runAsync(file: string, args: string[]): Promise<string | null> {
 
 /**
  * Account lookups through NSS (getent, id), so directory users (LDAP, SSSD, AD) resolve too, cached
- * per uid for `ttlMs`. A lookup can take up to its 2 s timeout when a directory is slow, so it runs
+ * per uid for `ttlMs`. Where NSS would give the same answer from the local files, they are read
+ * instead of spawning two tools (see `localAccount`); an account the files do not know still goes
+ * to the tools. A lookup can take up to its 2 s timeout when a directory is slow, so it runs
  * the tools as child processes without blocking the event loop and shares one lookup among
  * concurrent callers for the same uid. By-name lookups (`entryOfName`) are never cached: a removed
  * account must not linger for its TTL.
@@ -42,10 +32,13 @@ export class AccountDirectory {
   private readonly cache = new Map<number, { account: Account; at: number }>();
   private readonly inFlight = new Map<number, Promise<Account>>();
   private readonly inFlightByName = new Map<string, Promise<PasswdEntry | null>>();
+  private readonly files: AccountFiles | null;
 
-  constructor(commands: AccountCommands = { getent: 'getent', id: 'id' }, ttlMs = 60_000) {
+  /** `files`: read the local account files first where NSS would answer from them alone (null: always run the tools). */
+  constructor(commands: AccountCommands = { getent: 'getent', id: 'id' }, ttlMs = 60_000, files: AccountFiles | null = SYSTEM_ACCOUNT_FILES) {
     this.commands = commands;
     this.ttlMs = ttlMs;
+    this.files = files;
   }
 
   /** Name, home folder and group names of a uid; unknown parts are null or empty, it never rejects. */
@@ -55,6 +48,8 @@ export class AccountDirectory {
     const running = this.inFlight.get(uid);
     if (running) return running;
     const lookup = (async () => {
+      const local = this.files ? await localAccount(this.files, uid) : null;
+      if (local) return this.store(uid, local, now);
       const passwd = await (process.platform === 'darwin' ? runAsync(this.commands.id, ['-nu', String(uid)]) : runAsync(this.commands.getent, ['passwd', String(uid)]));
       const { name, home } = parsePasswd(passwd);
       const groups = name ? parseGroups(await runAsync(this.commands.id, ['-Gn', '--', name])) : [];
@@ -71,9 +66,10 @@ export class AccountDirectory {
   entryOfName(name: string): Promise<PasswdEntry | null> {
     const running = this.inFlightByName.get(name);
     if (running) return running;
-    const lookup = runAsync(this.commands.getent, ['passwd', '--', name])
-      .then((output) => parseEntry(output, name))
-      .finally(() => this.inFlightByName.delete(name));
+    const lookup = (async () => {
+      const local = this.files ? await localEntryOfName(this.files, name) : null;
+      return local ?? parseEntry(await runAsync(this.commands.getent, ['passwd', '--', name]), name);
+    })().finally(() => this.inFlightByName.delete(name));
     this.inFlightByName.set(name, lookup);
     return lookup;
   }

@@ -15,7 +15,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export interface RendererAsset {
   readonly body: Buffer;
   readonly contentType: string;
+  /** A build output named by its content hash (vite.renderer.config.ts): the same URL never serves other bytes. */
+  readonly immutable: boolean;
 }
+
+/** `assets/<name>-<hash>.<ext>`, as the renderer build names every script, style sheet and font it emits. */
+const HASHED_ASSET = /^\/assets\/[A-Za-z0-9_.-]+-[A-Za-z0-9_-]{8}\.(?:js|css|woff2)$/;
 
 /**
  * Maps a URL path onto the built renderer folder. `/<window>/` is that window's page (Vite emits it
@@ -37,7 +42,7 @@ export async function loadRendererAsset(rendererDir: string, urlPath: string): P
   const contentType = CONTENT_TYPES[extname(file)];
   if (!contentType) return null;
   try {
-    return { body: await readFile(file), contentType };
+    return { body: await readFile(file), contentType, immutable: HASHED_ASSET.test(decoded) };
   } catch {
     return null;
   }

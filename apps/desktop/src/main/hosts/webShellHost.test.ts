@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ServiceDispatcher } from '../../../../../shared/bridge/src/main/serviceDispatcher.ts';
@@ -71,5 +74,28 @@ describe('web shell host: one-time launch links traded for tokens', () => {
     const foreign = await exchange(origin, { window: 'keeper-agent', nonce: 'x' }, { origin: 'https://evil.example' });
     expect([foreign.status, await foreign.text()]).toEqual([403, 'foreign Origin "https://evil.example": only the web shell\'s own pages may do this\n']);
     expect(refusals.every((line) => line.startsWith('web shell refused '))).toBe(true);
+  });
+
+  it('lets the browser keep hashed build output only; pages, other files and refusals are never stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keeper-shell-assets-'));
+    try {
+      mkdirSync(join(dir, 'assets'));
+      mkdirSync(join(dir, 'keeper-client/src/renderer'), { recursive: true });
+      writeFileSync(join(dir, 'keeper-client/src/renderer/index.html'), '<!doctype html>');
+      for (const name of ['shared--45yHsbe.js', 'style-Bz_uBmwL.css', 'plain.js', 'shared-short.js']) writeFileSync(join(dir, 'assets', name), '');
+      writeFileSync(join(dir, 'top-Bz_uBmwL.js'), '');
+      const { origin } = (host = await createWebShellHost({ rendererDir: dir, dispatcherFor: () => new ServiceDispatcher([]) }));
+      const cacheOf = async (path: string) => {
+        const response = await fetch(`${origin}${path}`);
+        return [response.status, response.headers.get('cache-control')];
+      };
+      const kept = [200, 'private, max-age=31536000, immutable'];
+      expect(await cacheOf('/assets/shared--45yHsbe.js')).toEqual(kept);
+      expect(await cacheOf('/assets/style-Bz_uBmwL.css')).toEqual(kept);
+      for (const path of ['/keeper-client/', '/assets/plain.js', '/assets/shared-short.js', '/top-Bz_uBmwL.js']) expect(await cacheOf(path), path).toEqual([200, 'no-store']);
+      expect(await cacheOf('/assets/missing-Bz_uBmwL.js')).toEqual([404, 'no-store']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,9 @@ import { launchQuery, type WindowLaunchOptions } from '../windows/catalog.ts';
 import { loadRendererAsset } from './rendererAssets.ts';
 import type { Presence, WindowHost } from './windowHost.ts';
 
+/** For hashed build output only: this user's browser may keep it; no proxy sits between (127.0.0.1). */
+const IMMUTABLE = 'private, max-age=31536000, immutable';
+
 export interface WebShellHostOptions {
   readonly rendererDir: string;
   /** The services of one page of window `id`; `presence` says whether it is the presented one. */
@@ -139,7 +142,8 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
     const asset = await loadRendererAsset(options.rendererDir, path);
     if (!asset) return answer(res, { status: 404, message: 'not found' });
     res
-      .writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.contentType, 'cache-control': 'no-store' })
+      // Hashed build output may be kept (Chromium then also keeps its compiled code); pages never are.
+      .writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.contentType, 'cache-control': asset.immutable ? IMMUTABLE : 'no-store' })
       .end(req.method === 'HEAD' ? undefined : asset.body);
   };
   const server = http.createServer((req, res) => {
