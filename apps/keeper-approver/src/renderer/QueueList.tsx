@@ -115,8 +115,15 @@ const QueueRow = memo(function QueueRow({ approval, position, setSize, start, si
         {isSelected ? '☑' : '☐'}
       </span>
       <span className="ka-row-main">
-        <span className="ka-row-title" data-testid="row-title" {...raw()}>
-          {basename(approval.application.path)}
+        <span className="ka-row-head">
+          <span className="ka-row-title" data-testid="row-title" {...raw()}>
+            {basename(approval.application.path)}
+          </span>
+          {approval.quorum ? (
+            <span className="kp-badge ka-row-quorum" data-tone="neutral" data-testid="row-quorum">
+              {t('list.quorum', { approved: approval.quorum.approvals.length, required: approval.quorum.required })}
+            </span>
+          ) : null}
         </span>
         <span className="ka-row-sub kp-muted" {...raw()}>
           {requesterName(approval)} @ {approval.machine}
