@@ -6,19 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalService } from '../../apps/agent-service/src/approvals/approvalService.ts';
 import { ApprovalSettings } from '../../apps/agent-service/src/approvals/approvalSettings.ts';
 import { AuditLog } from '../../apps/agent-service/src/audit/auditLog.ts';
-import { ConnectionLimits } from '../../apps/agent-service/src/cli/options.ts';
+import { ConnectionLimits } from '../../apps/agent-service/src/ipc/connectionLimits.ts';
 import { approvalHandlers } from '../../apps/agent-service/src/handlers/approvals.ts';
 import { sessionHandlers } from '../../apps/agent-service/src/handlers/session.ts';
 import { DEFAULT_LOGIND_DIR, verifyDesktopPeer } from '../../apps/agent-service/src/identity/desktopSessions.ts';
 import { AccountDirectory } from '../../apps/agent-service/src/identity/accounts.ts';
 import { acceptConnection } from '../../apps/agent-service/src/ipc/agentConnection.ts';
-import { ConnectionRegistry } from '../../apps/agent-service/src/ipc/connectionRegistry.ts';
 import { createLogger } from '../../apps/agent-service/src/log/logger.ts';
-import { systemClock, systemScheduler } from '../../apps/agent-service/src/status/statusService.ts';
+import { systemClock, systemScheduler } from '../../apps/agent-service/src/time/clock.ts';
 import { openAgentDatabase, type AgentDatabase } from '../../apps/agent-service/src/store/database.ts';
 import { ApprovalsList } from '../../shared/protocol/src/common/index.ts';
 import { DEFAULT_FRAME_LIMITS } from '../../shared/protocol/src/node/frameGuard.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+import { agentConnections } from '../support/agentConnections.ts';
 import { connectClient } from '../support/agentProcess.ts';
 
 const SLOW_SECONDS = 1;
@@ -33,7 +33,7 @@ describe.skipIf(process.platform !== 'linux')('approvals over a slow directory',
   const dir = mkdtempSync(join(tmpdir(), 'kpt-slowdir-'));
   const socketPath = join(dir, 'agent.sock');
   const getentRuns = join(dir, 'getent.runs');
-  const registry = new ConnectionRegistry();
+  const { registry, notifier } = agentConnections();
   let db: AgentDatabase;
   let approvals: ApprovalService;
   let server: net.Server;
@@ -43,7 +43,7 @@ describe.skipIf(process.platform !== 'linux')('approvals over a slow directory',
     writeFileSync(getentRuns, '');
     writeFileSync(getent, `#!/bin/sh\necho run >> '${getentRuns}'\nsleep ${SLOW_SECONDS}\nexec getent "$@"\n`);
     chmodSync(getent, 0o755);
-    const directory = new AccountDirectory({ getent, id: 'id' });
+    const directory = new AccountDirectory({ getent, id: 'id' }, 60_000, null);
     db = openAgentDatabase(dir);
     approvals = new ApprovalService({
       db,
@@ -51,6 +51,8 @@ describe.skipIf(process.platform !== 'linux')('approvals over a slow directory',
       scheduler: systemScheduler,
       audit: new AuditLog(db),
       registry,
+      notifier,
+      log: createLogger('Error'),
       settings: ApprovalSettings.parse({ administrators: { users: ['root'] } }),
       accounts: (uid) => directory.lookupAsync(uid),
     });

@@ -7,9 +7,10 @@ import { lookupAccountAsync } from '../../apps/agent-service/src/identity/accoun
 import { JobEngine, type DesktopDelivery, type JobEngineDependencies } from '../../apps/agent-service/src/jobs/jobEngine.ts';
 import { loadJobDirectory, watchJobDirectory } from '../../apps/agent-service/src/jobs/jobLoader.ts';
 import { jobReasons } from '../../apps/agent-service/src/jobs/jobReasons.ts';
-import { systemClock, systemScheduler } from '../../apps/agent-service/src/status/statusService.ts';
+import { systemClock, systemScheduler } from '../../apps/agent-service/src/time/clock.ts';
 import { openAgentDatabase, type AgentDatabase } from '../../apps/agent-service/src/store/database.ts';
 import { pluginSettingOn } from '../../apps/agent-service/src/jobs/pluginSettings.ts';
+import { createLogger } from '../../apps/agent-service/src/log/logger.ts';
 import { ManualScheduler } from '../support/manualScheduler.ts';
 
 
@@ -41,7 +42,7 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
   let engine: JobEngine;
 
   const start = (extra: Partial<JobEngineDependencies> = {}) => {
-    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true, killGraceMs: 500, ...extra });
+    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true, log: createLogger('Critical'), killGraceMs: 500, ...extra });
     const load = loadJobDirectory(jobsDir);
     expect(load.errors).toEqual([]);
     engine.load(load.jobs);
@@ -134,9 +135,11 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     const scheduler = new ManualScheduler(Date.parse('2030-06-01T10:02:00Z'));
     start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
     scheduler.advance(2 * 60_000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(existsSync(out)).toBe(false);
+    // A scheduled run is recorded the moment its timer fires, so "not yet" needs no waiting.
+    expect(engine.recentRuns(5)).toEqual([]);
+    expect(engine.stateOf('cron').nextRunAt).toBe('2030-06-01T10:05:00.000Z');
     scheduler.advance(60_000);
+    expect(engine.recentRuns(5).map((r) => r.trigger)).toEqual(['schedule']);
     await until(() => existsSync(out) && readFileSync(out, 'utf8') === 'tick\n');
     await until(() => engine.recentRuns(1)[0]?.status === 'succeeded');
     scheduler.advance(5 * 60_000);
@@ -211,9 +214,10 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
     expect(engine.stateOf('cal').nextRunAt).toBe(new Date(2030, 5, 3, 3, 30).toISOString());
     scheduler.advance(29 * 60_000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(existsSync(out)).toBe(false);
+    expect(engine.recentRuns(5)).toEqual([]);
+    expect(engine.stateOf('cal').nextRunAt).toBe(new Date(2030, 5, 3, 3, 30).toISOString());
     scheduler.advance(60_000);
+    expect(engine.recentRuns(5).map((r) => r.trigger)).toEqual(['schedule']);
     await until(() => existsSync(out) && readFileSync(out, 'utf8') === 'tick\n');
     await until(() => engine.stateOf('cal').nextRunAt === new Date(2030, 5, 10, 3, 30).toISOString());
   });
@@ -269,6 +273,6 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     } finally {
       watcher.close();
     }
-    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true });
+    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true, log: createLogger('Critical') });
   });
 });

@@ -34,7 +34,7 @@ export interface FleetFixture {
   token(group: string, lifetimeMs?: number): Promise<string>;
   approver(binding: ApproverBinding): Promise<void>;
   register(server: RunningFleetServer, group: string, name: string): Promise<{ dataDir: string; identity: FleetIdentity }>;
-  client(dataDir: string, options?: Omit<FleetClientOptions, 'dataDir'>): FleetClient;
+  client(dataDir: string, options?: Omit<FleetClientOptions, 'dataDir' | 'log'>): FleetClient;
   drop(): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ export async function createFleetFixture(): Promise<FleetFixture> {
       return { dataDir: agentDir, identity };
     },
     client(agentDir, options = {}) {
-      const client = new FleetClient({ dataDir: agentDir, healthIntervalMs: 200, minBackoffMs: 50, maxBackoffMs: 400, ...options });
+      const client = new FleetClient({ dataDir: agentDir, log: pino({ level: 'silent' }), healthIntervalMs: 200, minBackoffMs: 50, maxBackoffMs: 400, ...options });
       clients.push(client);
       return client;
     },

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentErrorCodes, type ApprovalStatus } from '../../../../shared/protocol/src/common/index.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { agentConnections } from '../../../../tests/support/agentConnections.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { ApprovalService } from './approvalService.ts';
 import { ApprovalSettings } from './approvalSettings.ts';
@@ -33,7 +33,7 @@ describe('approvals.list filters by role and status in the store', () => {
       clock: { now: () => new Date(scheduler.now) },
       scheduler,
       audit: { append: () => 'id' } as unknown as AuditLog,
-      registry: new ConnectionRegistry(),
+      ...agentConnections(),
       settings: ApprovalSettings.parse({ administrators: { users: ['root'] }, secondaryApprovers: { users: ['sam'] } }),
       accounts: (uid) => Promise.resolve({ name: names[uid] ?? null, home: null, groups: [] }),
     });
@@ -97,5 +97,79 @@ describe('approvals.list filters by role and status in the store', () => {
 
   it('someone with no approver role is refused', async () => {
     await expect(service.list(1000, { limit: 10 })).rejects.toThrow(expect.objectContaining({ code: AgentErrorCodes.Unauthorized }));
+  });
+});
+
+/** Extension.ApprovalQuorum in the store: distinct people, never the requester, one denial ends it, a vote survives a restart. */
+describe('an approval quorum', () => {
+  let dir: string;
+  let db: AgentDatabase;
+  let scheduler: ManualScheduler;
+  const names: Record<number, string> = { 0: 'root', 1000: 'ana', 1001: 'sam', 1002: 'kim' };
+  const events: Array<{ type: string; data: unknown }> = [];
+  const open = () =>
+    new ApprovalService({
+      db,
+      clock: { now: () => new Date(scheduler.now) },
+      scheduler,
+      audit: { append: (event: { type: string; data: unknown }) => void events.push(event) } as unknown as AuditLog,
+      ...agentConnections(),
+      // Self-approval is allowed here, and still never counts towards a quorum.
+      settings: ApprovalSettings.parse({ administrators: { users: ['root'] }, approvers: { users: ['ana', 'sam', 'kim'] }, allowSelfApproval: true }),
+      accounts: (uid) => Promise.resolve({ name: names[uid] ?? null, home: null, groups: [] }),
+    });
+  const request = (service: ApprovalService, requestId: string, quorum: number) =>
+    service.create({
+      requestId,
+      requester: { uid: 1000, name: 'ana' },
+      machine: 'lap-17',
+      application: { path: '/usr/bin/apt-get', sha256: 'a'.repeat(64), commandLine: `/usr/bin/apt-get install ${requestId}` },
+      cwd: '/home/ana',
+      justification: 'Need the package',
+      matchedPolicies: [],
+      quorum,
+    });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kp-approvals-quorum-'));
+    db = openAgentDatabase(dir);
+    scheduler = new ManualScheduler(new Date(2026, 10, 23, 9, 0).getTime());
+    events.length = 0;
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('needs two distinct approvers other than the requester; a repeat counts once; the vote survives a restart', async () => {
+    let service = open();
+    const { approvalId } = request(service, 'req-q', 2);
+    await expect(service.decide(1000, { approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized, message: 'you cannot decide your own request' });
+    expect(await service.decide(1001, { approvalId, decision: 'approve' })).toMatchObject({ status: 'Pending', quorum: { required: 2, approvals: [{ by: { uid: 1001, name: 'sam' } }] } });
+    expect((await service.decide(1001, { approvalId, decision: 'approve' })).quorum!.approvals).toHaveLength(1);
+    service.stop();
+    service = open();
+    service.resume();
+    const approved = await service.decide(1002, { approvalId, decision: 'approve' });
+    expect(approved).toMatchObject({ status: 'Approved', decision: { by: { name: 'kim' } } });
+    expect(approved.quorum!.approvals.map((v) => v.by.name)).toEqual(['sam', 'kim']);
+    expect(events.filter((e) => e.type.startsWith('approval.') && e.type !== 'approval.refused').map((e) => [e.type, e.data])).toEqual([
+      ['approval.requested', expect.objectContaining({ quorum: 2 })],
+      ['approval.partial', expect.objectContaining({ by: 'sam', approvals: 1, required: 2 })],
+      ['approval.approved', expect.objectContaining({ approvals: 2, required: 2 })],
+    ]);
+    service.stop();
+  });
+
+  it('one denial ends it; without a quorum the requester may still approve their own, as configured', async () => {
+    const service = open();
+    const quorum = request(service, 'req-deny', 3);
+    await service.decide(1001, { approvalId: quorum.approvalId, decision: 'approve' });
+    expect(await service.decide(1002, { approvalId: quorum.approvalId, decision: 'deny' })).toMatchObject({ status: 'Denied', decision: { by: { name: 'kim' } } });
+    await expect(service.decide(0, { approvalId: quorum.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Conflict });
+    const single = request(service, 'req-one', 1);
+    expect(single.quorum).toBeUndefined();
+    expect(await service.decide(1000, { approvalId: single.approvalId, decision: 'approve' })).toMatchObject({ status: 'Approved' });
+    service.stop();
   });
 });

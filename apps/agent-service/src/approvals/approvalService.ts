@@ -3,17 +3,19 @@ import {
   AgentError,
   AgentErrorCodes,
   ApprovalsChanged,
+  type AgenticDetection,
   type Approval,
   type ApprovalStatus,
   type DecisionSummary,
 } from '../../../../shared/protocol/src/common/index.ts';
-import type { FleetApproval } from '../../../../shared/protocol/src/common/fleet.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
+import type { FleetApproval, FleetSentTo } from '../../../../shared/protocol/src/common/fleet.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Account } from '../identity/accounts.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Notifier } from '../ipc/notifier.ts';
+import type { Logger } from '../log/logger.ts';
 import type { AgentDatabase } from '../store/database.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import { ApprovalExtrasReader } from './approvalExtras.ts';
 import type { ApprovalSettings } from './approvalSettings.ts';
 
@@ -42,6 +44,15 @@ interface ApprovalRow {
   decision_reason: string | null;
   usable_until: string | null;
   consumed_at: string | null;
+  quorum: number;
+  agentic_json: string | null;
+}
+
+interface VoteRow {
+  approval_id: string;
+  approver_uid: number;
+  approver_name: string | null;
+  at: string;
 }
 
 export interface NewApproval {
@@ -53,11 +64,17 @@ export interface NewApproval {
   readonly cwd: string;
   readonly justification: string;
   readonly matchedPolicies: DecisionSummary['matched'];
+  /** Distinct approvers the request needs (policy `Extension.ApprovalQuorum`); absent: one. */
+  readonly quorum?: number;
+  /** What the agent detected about an AI agent acting for the requester (docs/agentic.md); absent or null: not agentic. */
+  readonly agentic?: AgenticDetection | null;
 }
 
 /** Where requests go when the agent works with a fleet: the server owns the queue, its timers and its approvers. */
 export interface RemoteApprovals {
   file(input: NewApproval): Promise<FleetApproval>;
+  /** Takes the filed request back on the server (approvers' queues drop it). */
+  withdraw?(requestId: string): Promise<FleetApproval>;
 }
 
 const MINUTE = 60_000;
@@ -86,6 +103,8 @@ export class ApprovalService {
   private readonly scheduler: Scheduler;
   private readonly audit: AuditLog;
   private readonly registry: ConnectionRegistry;
+  private readonly notifier: Notifier;
+  private readonly log: Logger;
   private readonly settings: ApprovalSettings;
   private readonly accounts: (uid: number) => Promise<Account>;
   private readonly extras: ApprovalExtrasReader;
@@ -94,6 +113,8 @@ export class ApprovalService {
   private readonly waiters = new Map<string, Array<(approval: Approval) => void>>();
   private readonly listeners = new Set<(approval: Approval) => void>();
   private outbox: Promise<void> = Promise.resolve();
+  /** With a fleet: who the server sends each filed request to (its roles, not this agent's settings); the newest requests only. */
+  private readonly fleetSentTo = new Map<string, FleetSentTo>();
 
   constructor(deps: {
     db: AgentDatabase;
@@ -101,6 +122,8 @@ export class ApprovalService {
     scheduler: Scheduler;
     audit: AuditLog;
     registry: ConnectionRegistry;
+    notifier: Notifier;
+    log: Logger;
     settings: ApprovalSettings;
     accounts: (uid: number) => Promise<Account>;
     /** With a fleet: requests are filed there and this store only mirrors them (no local timers or deciders). */
@@ -111,6 +134,8 @@ export class ApprovalService {
     this.scheduler = deps.scheduler;
     this.audit = deps.audit;
     this.registry = deps.registry;
+    this.notifier = deps.notifier;
+    this.log = deps.log;
     this.settings = deps.settings;
     this.accounts = deps.accounts;
     this.extras = new ApprovalExtrasReader(deps.db);
@@ -156,7 +181,9 @@ export class ApprovalService {
   }
 
   /** Who may decide a request in `status` now: the configured names (administrators always may). */
-  sentTo(status: ApprovalStatus): { users: string[]; groups: string[] } {
+  sentTo(status: ApprovalStatus, approvalId?: string): { users: string[]; groups: string[] } {
+    const fleet = approvalId === undefined ? undefined : this.fleetSentTo.get(approvalId);
+    if (fleet) return status === 'Escalated' ? fleet.escalated : fleet.pending;
     const who = status === 'Escalated' ? [this.settings.secondaryApprovers, this.settings.administrators] : [this.settings.approvers, this.settings.administrators];
     return { users: [...new Set(who.flatMap((p) => p.users))], groups: [...new Set(who.flatMap((p) => p.groups))] };
   }
@@ -181,6 +208,10 @@ export class ApprovalService {
     if (changed === 0) return null;
     const row = this.row(approvalId)!;
     this.audit.append({ type: 'approval.withdrawn', actorUid: uid, requestId: row.request_id, data: { approvalId } }, now);
+    // Locally it is over at once; the server is told in the background (its timer expires the
+    // request if it cannot be reached, and a decision arriving later is ignored: applyRemote takes
+    // news only for open requests).
+    this.remote?.withdraw?.(row.request_id).catch((error: unknown) => this.log.warn({ approvalId, err: error instanceof Error ? error.message : String(error) }, 'the fleet was not told of a withdrawal; its timer expires the request'));
     return this.settle(approvalId);
   }
 
@@ -192,6 +223,14 @@ export class ApprovalService {
   async open(input: NewApproval): Promise<Approval> {
     if (!this.remote) return this.create(input);
     const filed = await this.remote.file(input);
+    if (filed.sentTo) {
+      this.fleetSentTo.delete(filed.approvalId);
+      this.fleetSentTo.set(filed.approvalId, filed.sentTo);
+      for (const oldest of this.fleetSentTo.keys()) {
+        if (this.fleetSentTo.size <= 1_000) break;
+        this.fleetSentTo.delete(oldest);
+      }
+    }
     const existing = this.row(filed.approvalId);
     if (existing) {
       this.applyRemote(filed);
@@ -199,7 +238,7 @@ export class ApprovalService {
     }
     const now = this.clock.now();
     this.insert(filed.approvalId, input, now, filed.expiresAt);
-    this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: filed.approvalId, justification: input.justification, fleet: true } }, now);
+    this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: filed.approvalId, justification: input.justification, ...quorumData(input.quorum), fleet: true } }, now);
     if (filed.status !== 'Pending') this.applyRemote(filed);
     const row = this.row(filed.approvalId)!;
     this.publish(row);
@@ -216,6 +255,10 @@ export class ApprovalService {
     const row = this.row(approval.approvalId);
     if (!row || row.request_id !== approval.requestId || !OPEN.includes(row.status)) return;
     const now = this.clock.now();
+    // Before a final status too, so the decided request names everyone who approved it.
+    if (this.mirrorVotes(row, approval.quorum?.approvals ?? [], now, OPEN.includes(approval.status)) && approval.status === 'Pending') {
+      this.publish(this.row(row.id)!);
+    }
     if (approval.status === 'Pending') return;
     if (approval.status === 'Escalated') {
       this.db.prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status IN ('Pending', 'Escalated')`).run(approval.escalatedAt ?? now.toISOString(), approval.expiresAt, row.id);
@@ -244,12 +287,39 @@ export class ApprovalService {
     this.settle(row.id);
   }
 
+  /**
+   * The fleet's count of a quorum request's approvers, kept here (by name: the fleet's identity of a
+   * person) so the requester's window shows it; each newly counted approver short of the decision is
+   * audited (`partial`; the decision's own event names the last). True when any was new.
+   */
+  private mirrorVotes(row: ApprovalRow, votes: NonNullable<Approval['quorum']>['approvals'], now: Date, partial: boolean): boolean {
+    let added = 0;
+    for (const vote of votes) {
+      const voter = `name:${vote.by.name ?? vote.by.uid}`;
+      const inserted = this.db
+        .prepare(`INSERT OR IGNORE INTO approval_votes (approval_id, voter, approver_uid, approver_name, at) VALUES (?, ?, ?, ?, ?)`)
+        .run(row.id, voter, vote.by.uid, vote.by.name, vote.at).changes;
+      if (inserted === 0) continue;
+      added++;
+      if (!partial) continue;
+      this.audit.append(
+        { type: 'approval.partial', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, by: vote.by.name, approvals: this.voteCount(row.id), required: row.quorum, fleet: true } },
+        now,
+      );
+    }
+    return added > 0;
+  }
+
+  private voteCount(approvalId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM approval_votes WHERE approval_id = ?').get(approvalId) as { n: number }).n;
+  }
+
   /** The approval's row, as filed here or with the fleet (`id` and expiry are then the fleet's). */
   private insert(id: string, input: NewApproval, now: Date, expiresAt: string): void {
     this.db
       .prepare(
-        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, cwd, justification, policies_json, created_at, expires_at)
-         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @cwd, @justification, @policies, @createdAt, @expiresAt)`,
+        `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, signer, command_line, cwd, justification, policies_json, created_at, expires_at, quorum, agentic_json)
+         VALUES (@id, @requestId, 'Pending', @uid, @name, @machine, @path, @sha256, @signer, @commandLine, @cwd, @justification, @policies, @createdAt, @expiresAt, @quorum, @agentic)`,
       )
       .run({
         id,
@@ -266,6 +336,8 @@ export class ApprovalService {
         policies: JSON.stringify(input.matchedPolicies),
         createdAt: now.toISOString(),
         expiresAt,
+        quorum: input.quorum ?? 1,
+        agentic: input.agentic ? JSON.stringify(input.agentic) : null,
       });
   }
 
@@ -275,7 +347,10 @@ export class ApprovalService {
     const deadline = new Date(now.getTime() + (escalates ? this.settings.escalateAfterMinutes : this.settings.requestExpiryMinutes) * MINUTE);
     const id = randomUUID();
     this.insert(id, input, now, deadline.toISOString());
-    this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: id, justification: input.justification } }, now);
+    this.audit.append(
+      { type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: id, justification: input.justification, ...quorumData(input.quorum) } },
+      now,
+    );
     const row = this.row(id)!;
     this.arm(row);
     this.publish(row);
@@ -348,11 +423,19 @@ export class ApprovalService {
       throw new AgentError(AgentErrorCodes.NotFound, `no approval request ${params.approvalId} that you may decide`);
     }
     if (!this.canDecide(roles, row)) throw new AgentError(AgentErrorCodes.Unauthorized, 'only secondary approvers and administrators may decide an escalated request');
-    if (row.requester_uid === uid && !this.settings.allowSelfApproval) {
+    // A quorum is of people other than the requester, whatever allowSelfApproval says.
+    if (row.requester_uid === uid && (!this.settings.allowSelfApproval || row.quorum > 1)) {
       this.audit.append({ type: 'approval.refused', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, reason: 'self-approval' } }, this.clock.now());
       throw new AgentError(AgentErrorCodes.Unauthorized, 'you cannot decide your own request');
     }
     const now = this.clock.now();
+    if (params.decision === 'approve' && row.quorum > 1) {
+      const counted = this.vote(row, uid!, account!.name, now);
+      if (counted !== 'reached') {
+        if (counted === 'closed') throw this.notOpen(row.id, now);
+        return this.view(this.row(row.id)!);
+      }
+    }
     const usableUntil =
       params.decision === 'approve' ? new Date(now.getTime() + Math.min(params.usableMinutes ?? Infinity, this.settings.approvedUsableMinutes) * MINUTE).toISOString() : null;
     const changed = this.db
@@ -361,23 +444,54 @@ export class ApprovalService {
          WHERE id = @id AND status IN ('Pending', 'Escalated') AND expires_at > @at`,
       )
       .run({ id: row.id, status: params.decision === 'approve' ? 'Approved' : 'Denied', uid, name: account!.name, at: now.toISOString(), reason: params.reason || null, usableUntil }).changes;
-    if (changed === 0) {
-      const current = this.row(row.id)!;
-      if (current.status === 'Expired' && current.decision_reason === WITHDRAWN_REASON) {
-        throw new AgentError(AgentErrorCodes.Expired, 'the requester withdrew this request');
-      }
-      if (current.status === 'Expired' || (OPEN.includes(current.status) && current.expires_at <= now.toISOString())) {
-        throw new AgentError(AgentErrorCodes.Expired, 'this request expired before it was decided');
-      }
-      throw new AgentError(AgentErrorCodes.Conflict, `this request was already ${current.status.toLowerCase()} by ${current.decided_by_name ?? `uid ${current.decided_by_uid}`}`, {
-        approval: this.view(current),
-      });
-    }
+    if (changed === 0) throw this.notOpen(row.id, now);
     this.audit.append(
-      { type: params.decision === 'approve' ? 'approval.approved' : 'approval.denied', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, reason: params.reason ?? null, usableUntil } },
+      {
+        type: params.decision === 'approve' ? 'approval.approved' : 'approval.denied',
+        actorUid: uid,
+        requestId: row.request_id,
+        data: { approvalId: row.id, reason: params.reason ?? null, usableUntil, ...(row.quorum > 1 ? { approvals: this.voteCount(row.id), required: row.quorum } : {}) },
+      },
       now,
     );
     return this.settle(row.id);
+  }
+
+  /** Why a request can no longer be decided: withdrawn, expired, or decided by someone else. */
+  private notOpen(id: string, now: Date): AgentError {
+    const current = this.row(id)!;
+    if (current.status === 'Expired' && current.decision_reason === WITHDRAWN_REASON) {
+      return new AgentError(AgentErrorCodes.Expired, 'the requester withdrew this request');
+    }
+    if (current.status === 'Expired' || (OPEN.includes(current.status) && current.expires_at <= now.toISOString())) {
+      return new AgentError(AgentErrorCodes.Expired, 'this request expired before it was decided');
+    }
+    return new AgentError(AgentErrorCodes.Conflict, `this request was already ${current.status.toLowerCase()} by ${current.decided_by_name ?? `uid ${current.decided_by_uid}`}`, {
+      approval: this.view(current),
+    });
+  }
+
+  /**
+   * Counts one approver towards a quorum request, once per person (a repeat changes nothing). The
+   * check, the vote and the count are one synchronous transaction, so racing approvers on this agent
+   * see each other's votes and exactly one of them reaches the quorum. A vote short of it is audited
+   * and published (the requester's window and the queue show who approved so far).
+   */
+  private vote(row: ApprovalRow, uid: number, name: string | null, now: Date): 'counted' | 'repeat' | 'reached' | 'closed' {
+    const counted = this.db.transaction(() => {
+      const open = this.db.prepare(`SELECT 1 FROM approvals WHERE id = ? AND status IN ('Pending', 'Escalated') AND expires_at > ?`).get(row.id, now.toISOString());
+      if (!open) return 'closed' as const;
+      const inserted = this.db
+        .prepare(`INSERT OR IGNORE INTO approval_votes (approval_id, voter, approver_uid, approver_name, at) VALUES (?, ?, ?, ?, ?)`)
+        .run(row.id, `uid:${uid}`, uid, name, now.toISOString()).changes;
+      const count = this.voteCount(row.id);
+      if (count >= row.quorum) return 'reached' as const;
+      if (inserted === 0) return 'repeat' as const;
+      this.audit.append({ type: 'approval.partial', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, by: name, approvals: count, required: row.quorum } }, now);
+      return 'counted' as const;
+    })();
+    if (counted === 'counted') this.publish(this.row(row.id)!);
+    return counted;
   }
 
   /**
@@ -420,7 +534,24 @@ export class ApprovalService {
   /** Many records at once: their extras come from lookups for these records only. */
   private views(rows: readonly ApprovalRow[]): Approval[] {
     const extras = this.extras.of(rows);
-    return rows.map((row, i) => ({ ...toApproval(row), ...extras[i]! }));
+    const votes = this.votesOf(rows);
+    return rows.map((row, i) => ({ ...toApproval(row), ...extras[i]!, ...(row.quorum > 1 ? { quorum: { required: row.quorum, approvals: votes.get(row.id) ?? [] } } : {}) }));
+  }
+
+  /** Who approved each quorum request so far, oldest first, in one lookup for the page. */
+  private votesOf(rows: readonly ApprovalRow[]): Map<string, NonNullable<Approval['quorum']>['approvals']> {
+    const ids = rows.filter((row) => row.quorum > 1).map((row) => row.id);
+    const votes = new Map<string, NonNullable<Approval['quorum']>['approvals']>();
+    if (ids.length === 0) return votes;
+    const found = this.db
+      .prepare(`SELECT approval_id, approver_uid, approver_name, at FROM approval_votes WHERE approval_id IN (SELECT value FROM json_each(?)) ORDER BY at, rowid`)
+      .all(JSON.stringify(ids)) as VoteRow[];
+    for (const vote of found) {
+      const list = votes.get(vote.approval_id) ?? [];
+      list.push({ by: { uid: vote.approver_uid, name: vote.approver_name }, at: vote.at });
+      votes.set(vote.approval_id, list);
+    }
+    return votes;
   }
 
   private hasSecondaryApprovers(): boolean {
@@ -498,12 +629,19 @@ export class ApprovalService {
     this.outbox = this.outbox
       .then(async () => {
         const roles = await Promise.all(contexts.map((context) => this.rolesOf(context.peer.uid)));
-        contexts.forEach((context, i) => {
-          if (this.canSee(roles[i]!, row)) void notify(context.connection, ApprovalsChanged, approval).catch(() => {});
-        });
+        const approvers = contexts.filter((_, i) => this.canSee(roles[i]!, row));
+        this.notifier.send({ to: 'connections', contexts: approvers }, ApprovalsChanged, approval);
       })
-      .catch(() => {});
+      .catch((error: unknown) =>
+        // The directory did not answer: the approvers' windows miss this change until they list again.
+        this.log.warn({ approvalId: row.id, err: error instanceof Error ? error.message : String(error) }, 'approvals.changed not sent: approver roles unavailable'),
+      );
   }
+}
+
+/** What the audit says about a request's quorum: only when it needs more than one approver. */
+function quorumData(quorum: number | undefined): { quorum?: number } {
+  return quorum !== undefined && quorum > 1 ? { quorum } : {};
 }
 
 function toApproval(row: ApprovalRow): Approval {
@@ -517,6 +655,7 @@ function toApproval(row: ApprovalRow): Approval {
     cwd: row.cwd,
     justification: row.justification,
     matchedPolicies: JSON.parse(row.policies_json) as Approval['matchedPolicies'],
+    agentic: row.agentic_json === null ? null : (JSON.parse(row.agentic_json) as AgenticDetection),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     escalatedAt: row.escalated_at,

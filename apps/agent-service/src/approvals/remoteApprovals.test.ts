@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FleetApproval } from '../../../../shared/protocol/src/common/fleet.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { agentConnections } from '../../../../tests/support/agentConnections.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { ApprovalService, type NewApproval } from './approvalService.ts';
 import { ApprovalSettings } from './approvalSettings.ts';
@@ -41,7 +41,7 @@ describe('approvals mirrored from a fleet', () => {
       clock: { now },
       scheduler,
       audit: { append: () => 'id' } as unknown as AuditLog,
-      registry: new ConnectionRegistry(),
+      ...agentConnections(),
       settings: ApprovalSettings.parse({ approvedUsableMinutes: 60 }),
       accounts: () => Promise.resolve({ name: 'keeper-alice', home: null, groups: [] }),
       remote: {

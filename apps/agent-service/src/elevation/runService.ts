@@ -8,13 +8,14 @@ import {
   ElevationOutput,
   type ReasonDetail,
 } from '../../../../shared/protocol/src/common/index.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { OpenedProgram, ProgramFiles } from './programFiles.ts';
 import { ROOT, type TargetAccount } from './targetAccount.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
+import type { Notifier } from '../ipc/notifier.ts';
+import type { Logger } from '../log/logger.ts';
 import type { AgentDatabase } from '../store/database.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import { withChildUmask } from '../runtime/childUmask.ts';
 
 /** How long an allowed request may wait to be run (Keeper's execution grant default: 240 min). */
@@ -51,18 +52,31 @@ interface Run {
  * Output and the exit status go back to that one connection; if it goes away, the program gets
  * SIGHUP like a terminal's would.
  */
+export interface RunServiceOptions {
+  readonly db: AgentDatabase;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly programs: ProgramFiles;
+  readonly notifier: Notifier;
+  readonly log: Logger;
+}
+
 export class RunService {
   private readonly runs = new Map<string, Run>();
   private readonly db: AgentDatabase;
   private readonly clock: Clock;
   private readonly audit: AuditLog;
   private readonly programs: ProgramFiles;
+  private readonly notifier: Notifier;
+  private readonly log: Logger;
 
-  constructor(db: AgentDatabase, clock: Clock, audit: AuditLog, programs: ProgramFiles) {
+  constructor({ db, clock, audit, programs, notifier, log }: RunServiceOptions) {
     this.db = db;
     this.clock = clock;
     this.audit = audit;
     this.programs = programs;
+    this.notifier = notifier;
+    this.log = log;
   }
 
   async run(context: ConnectionContext, requestId: string, term: string | undefined): Promise<{ runId: string; pid: number }> {
@@ -109,15 +123,19 @@ export class RunService {
     }
     const runId = randomUUID();
     this.runs.set(runId, { owner: context, child });
+    this.log.debug({ requestId, runId, pid: child.pid ?? null, asUid: target.uid }, 'elevated program started');
     const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer) =>
-      tell(context, ElevationOutput, { runId, stream, data: chunk.toString('base64') });
+      this.notifier.send({ to: 'connections', contexts: [context] }, ElevationOutput, { runId, stream, data: chunk.toString('base64') });
     child.stdout?.on('data', forward('stdout'));
     child.stderr?.on('data', forward('stderr'));
-    child.stdin?.on('error', () => {});
+    // A program that closes its stdin early makes the next write fail; nothing is lost that it wanted.
+    child.stdin?.on('error', (error) => this.log.debug({ runId, err: error.message }, 'elevated program stdin closed'));
     const finished = (code: number | null, signal: string | null) => {
       if (!this.runs.delete(runId)) return;
       this.audit.append({ type: 'elevation.ran', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, code, signal, asUid: target.uid } }, this.clock.now());
-      tell(context, ElevationExited, { runId, code, signal });
+      this.log.debug({ requestId, runId, pid: child.pid ?? null, exitCode: code, signal }, 'elevated program exited');
+      // The owner may have gone; the notifier logs that instead of taking the agent down.
+      this.notifier.send({ to: 'connections', contexts: [context] }, ElevationExited, { runId, code, signal });
     };
     child.on('close', finished);
     child.on('error', (error) => {
@@ -176,19 +194,6 @@ function spawnAs(target: TargetAccount, program: OpenedProgram, executable: stri
     return withChildUmask(() => spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', PROGRAM_FD_PATH, ...args], { ...options, stdio }));
   }
   return withChildUmask(() => spawn(PROGRAM_FD_PATH, args, { ...options, argv0: executable, uid: target.uid, gid: target.gid, stdio }));
-}
-
-/**
- * A notification to the run's owner, who may have gone: vscode-jsonrpc throws at once (not through
- * the promise) on a disposed connection, and a program that outlives its connection must not take
- * the agent down with that throw when it exits.
- */
-function tell<D extends typeof ElevationOutput | typeof ElevationExited>(owner: ConnectionContext, descriptor: D, params: Parameters<typeof notify<D>>[2]): void {
-  try {
-    void notify(owner.connection, descriptor, params).catch(() => {});
-  } catch {
-    // The owner's connection is closed: nobody is left to tell.
-  }
 }
 
 function isDirectory(path: string): boolean {

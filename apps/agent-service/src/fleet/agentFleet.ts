@@ -6,7 +6,8 @@ import type { NewApproval, RemoteApprovals } from '../approvals/approvalService.
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Account } from '../identity/accounts.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Clock, StatusService } from '../status/statusService.ts';
+import type { StatusService } from '../status/statusService.ts';
+import type { Clock } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { SqliteAuditOutbox } from './auditOutbox.ts';
 import { FleetClient, type FleetStatus } from './fleetClient.ts';
@@ -45,6 +46,9 @@ export function fileRequest(input: NewApproval) {
     workingDirectory: input.cwd,
     justification: input.justification,
     matchedPolicies: [...input.matchedPolicies],
+    ...(input.quorum !== undefined && input.quorum > 1 ? { quorum: input.quorum } : {}),
+    // Always said (null: none detected), so the fleet tells this agent from an older one that says nothing.
+    agentic: input.agentic ?? null,
   };
 }
 
@@ -84,7 +88,7 @@ export function connectFleet(deps: {
   onQueueChanged: (approvalId: string) => void;
   onPolicySet: () => void;
 }): AgentFleet {
-  const client = new FleetClient({ dataDir: deps.dataDir, outbox: new SqliteAuditOutbox(deps.db), onApprovalUpdated: deps.onApprovalUpdated, onQueueChanged: deps.onQueueChanged });
+  const client = new FleetClient({ dataDir: deps.dataDir, log: deps.log, outbox: new SqliteAuditOutbox(deps.db), onApprovalUpdated: deps.onApprovalUpdated, onQueueChanged: deps.onQueueChanged });
   let installed = `${client.status.policyVersion}:${client.status.lastSync}`;
   deps.status.setFleet(client.status);
   client.on('status', (fleet) => {
@@ -101,11 +105,12 @@ export function connectFleet(deps: {
   });
   // New events go out at once while online; offline they wait, and the next connect drains them.
   const stopDraining = deps.audit.onAppended(() => {
-    if (client.isOnline) void client.drainOutbox().catch(() => undefined);
+    // Events not sent stay in the outbox: the next connect or append drains them again.
+    if (client.isOnline) void client.drainOutbox().catch((error: unknown) => deps.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'audit outbox not drained; events stay queued'));
   });
   return {
     client,
-    approvals: { file: (input) => client.fileApproval(fileRequest(input)) },
+    approvals: { file: (input) => client.fileApproval(fileRequest(input)), withdraw: (requestId) => client.withdrawApproval(requestId) },
     status: () => client.status,
     start: () => {
       if (!deps.forcedOffline) client.start();

@@ -15,6 +15,7 @@ import { csrForKey, loadIdentity, saveCertificate, type FleetIdentity } from './
 import { FleetHttp, FleetUnreachableError, type TlsMaterial } from './fleetHttp.ts';
 import { FleetStream } from './fleetStream.ts';
 import { installBundle, readSyncState } from './policySync.ts';
+import type { Logger } from '../log/logger.ts';
 
 /** The agent's audit outbox as the fleet client sees it: events stay until the server has them. */
 export interface AuditOutbox {
@@ -24,6 +25,7 @@ export interface AuditOutbox {
 
 export interface FleetClientOptions {
   dataDir: string;
+  log: Logger;
   outbox?: AuditOutbox;
   /** A decision (or escalation, expiry) for one of this machine's requests. Must be idempotent. */
   onApprovalUpdated?: (approval: FleetApproval) => Promise<void> | void;
@@ -76,11 +78,13 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
         await this.options.onApprovalUpdated?.(event.approval);
       },
       onQueueChanged: (id) => this.options.onQueueChanged?.(id),
-      onPolicyChanged: () => void this.syncPolicies().catch(() => undefined),
+      // The next health check that finds the fleet back syncs again.
+      onPolicyChanged: () => void this.syncPolicies().catch((error: unknown) => this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'fleet policy sync failed')),
       onOpen: () => undefined,
       onClose: () => {
         if (!this.stopped) this.schedule(this.options.minBackoffMs);
       },
+      onProblem: (level, what) => this.options.log[level](what),
     });
   }
 
@@ -118,7 +122,9 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
     try {
       await this.http.call('GET', '/v1/health', Health);
       ok = true;
-    } catch {
+    } catch (error) {
+      // Offline is a state the agent works in, not a fault: debug only (status and audit say it once).
+      this.options.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'fleet health check failed');
       ok = false;
     }
     const wasOnline = this.online;
@@ -134,7 +140,7 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
       this.emit('status', this.status);
     } else if ((this.options.outbox?.pending(1).length ?? 0) > 0) {
       // Events queued while online, or a drain cut short by a dropped connection.
-      await this.drainOutbox().catch(() => undefined);
+      await this.drainOutbox().catch((error: unknown) => this.options.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'audit outbox not drained; events stay queued'));
     }
     return ok;
   }
@@ -240,8 +246,9 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
     const to = cert.validToDate.getTime();
     const at = from + (to - from) / 2;
     const attempt = () => {
-      this.renew().catch(() => {
+      this.renew().catch((error: unknown) => {
         if (this.stopped) return;
+        this.options.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'certificate renewal failed; trying again in a minute');
         this.renewTimer = setTimeout(attempt, 60_000);
         this.renewTimer.unref();
       });

@@ -9,6 +9,8 @@ export interface StreamHandlers {
   onPolicyChanged(version: number): void;
   onOpen(): void;
   onClose(code: number): void;
+  /** What the stream could not use (a socket error, a message it cannot read); it carries on. */
+  onProblem(level: 'debug' | 'warn', what: string): void;
 }
 
 /**
@@ -44,7 +46,8 @@ export class FleetStream {
       if (this.watchingQueue) socket.send(JSON.stringify({ type: 'watch', queue: true }));
       this.handlers.onOpen();
     });
-    socket.on('error', () => undefined);
+    // A close follows every error, and onClose reconnects: the error itself is only worth a debug line.
+    socket.on('error', (error) => this.handlers.onProblem('debug', `stream socket error: ${error.message}`));
     socket.on('unexpected-response', () => socket.terminate());
     socket.on('close', (code) => {
       if (this.socket === socket) this.socket = null;
@@ -69,9 +72,13 @@ export class FleetStream {
     try {
       parsed = StreamMessage.safeParse(JSON.parse(text));
     } catch {
+      this.handlers.onProblem('warn', 'the fleet sent a stream message that is not JSON; ignored');
       return;
     }
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      this.handlers.onProblem('warn', `the fleet sent a stream message of no known shape (${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}); ignored`);
+      return;
+    }
     const message = parsed.data;
     if (message.type === 'approvals.changed') this.handlers.onQueueChanged(message.approvalId);
     else if (message.type === 'policy.changed') this.handlers.onPolicyChanged(message.version);

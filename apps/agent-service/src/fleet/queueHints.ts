@@ -1,7 +1,8 @@
 import { ApprovalsChanged } from '../../../../shared/protocol/src/common/index.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { Account } from '../identity/accounts.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Notifier } from '../ipc/notifier.ts';
+import type { Logger } from '../log/logger.ts';
 import { actorOf } from './agentFleet.ts';
 import type { ApprovalRelay } from './approvalRelay.ts';
 
@@ -13,7 +14,7 @@ import type { ApprovalRelay } from './approvalRelay.ts';
  */
 export class QueueHints {
   private readonly approvers = new Set<number>();
-  private readonly deps: { relay: () => ApprovalRelay; registry: ConnectionRegistry; accounts: (uid: number) => Promise<Account>; watch: (on: boolean) => void };
+  private readonly deps: { relay: () => ApprovalRelay; registry: ConnectionRegistry; notifier: Notifier; log: Logger; accounts: (uid: number) => Promise<Account>; watch: (on: boolean) => void };
 
   constructor(deps: QueueHints['deps']) {
     this.deps = deps;
@@ -33,8 +34,11 @@ export class QueueHints {
         const { approvals } = await this.deps.relay().list(await actorOf(uid, this.deps.accounts), {});
         const approval = approvals.find((a) => a.approvalId === approvalId);
         if (!approval) return;
-        for (const context of contexts) await notify(context.connection, ApprovalsChanged, approval).catch(() => undefined);
-      })().catch(() => undefined);
+        this.deps.notifier.send({ to: 'connections', contexts }, ApprovalsChanged, approval);
+      })().catch((error: unknown) =>
+        // The fleet did not answer: this approver's window catches up on its next list.
+        this.deps.log.warn({ uid, approvalId, err: error instanceof Error ? error.message : String(error) }, 'fleet queue hint not relayed'),
+      );
     }
   }
 }

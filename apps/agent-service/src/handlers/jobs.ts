@@ -12,8 +12,9 @@ import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { DesktopTaskBroker } from '../jobs/desktopTasks.ts';
-import type { JobEngine, JobRun } from '../jobs/jobEngine.ts';
-import type { Clock } from '../status/statusService.ts';
+import type { JobEngine } from '../jobs/jobEngine.ts';
+import type { JobRun } from '../jobs/jobRun.ts';
+import type { Clock } from '../time/clock.ts';
 
 export interface JobHandlerDependencies {
   readonly engine: JobEngine;
@@ -73,7 +74,6 @@ export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: J
         throw new AgentError(AgentErrorCodes.Conflict, (error as Error).message);
       }
       audit.append({ type: 'job.run.requested', actorUid: uid, requestId: null, data: { jobId, runId: started.runId, parameters: Object.keys(parameters ?? {}) } }, clock.now());
-      started.finished.catch(() => {});
       return { runId: started.runId, jobId };
     }),
     route(JobsRuns, async (params, context) => {

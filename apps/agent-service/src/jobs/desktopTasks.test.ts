@@ -8,6 +8,8 @@ import { AgentErrorCodes, JobsDesktopTaskNotification, type JobsDesktopTask } fr
 import { AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { Notifier } from '../ipc/notifier.ts';
+import { createLogger } from '../log/logger.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { DesktopTaskBroker } from './desktopTasks.ts';
 import { JobEngine } from './jobEngine.ts';
@@ -36,8 +38,8 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     const clock = { now: () => new Date(scheduler.now) };
     const audit = new AuditLog(db);
     registry = new ConnectionRegistry();
-    broker = new DesktopTaskBroker(registry, clock, scheduler, audit);
-    engine = new JobEngine({ db, clock, scheduler, audit, platform: 'linux', pluginSettings: () => true, deliverToDesktop: broker.deliver });
+    broker = new DesktopTaskBroker({ registry, notifier: new Notifier({ registry, log: createLogger('Critical') }), clock, scheduler, audit });
+    engine = new JobEngine({ db, clock, scheduler, audit, platform: 'linux', pluginSettings: () => true, log: createLogger('Critical'), deliverToDesktop: broker.deliver });
 
     const toDesktop = new PassThrough();
     const toAgent = new PassThrough();

@@ -7,11 +7,11 @@ import {
   type ParamsOf,
   type JobsDesktopTaskDone,
 } from '../../../../shared/protocol/src/common/index.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import { isVerifiedDesktop, type ConnectionRegistry } from '../ipc/connectionRegistry.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Notifier } from '../ipc/notifier.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import type { DesktopDelivery, ResolvedTask } from './jobEngine.ts';
 import { jobReasons } from './jobReasons.ts';
 
@@ -29,21 +29,31 @@ interface OpenDelivery {
  * desktop session of that user, or when the last one goes away before answering, the task fails
  * at once with a reason that says so. A desktop that connects while a task is open receives it too.
  */
+export interface DesktopTaskBrokerOptions {
+  readonly registry: ConnectionRegistry;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly audit: Pick<AuditLog, 'append'>;
+}
+
 export class DesktopTaskBroker {
   private readonly open = new Map<string, OpenDelivery>();
   private readonly registry: ConnectionRegistry;
+  private readonly notifier: Notifier;
   private readonly clock: Clock;
   private readonly scheduler: Scheduler;
   private readonly audit: Pick<AuditLog, 'append'>;
 
-  constructor(registry: ConnectionRegistry, clock: Clock, scheduler: Scheduler, audit: Pick<AuditLog, 'append'>) {
+  constructor({ registry, notifier, clock, scheduler, audit }: DesktopTaskBrokerOptions) {
     this.registry = registry;
+    this.notifier = notifier;
     this.clock = clock;
     this.scheduler = scheduler;
     this.audit = audit;
     registry.onDesktopSessionStarted((context, uid) => {
       for (const delivery of this.open.values()) {
-        if (delivery.uid === uid) void notify(context.connection, JobsDesktopTaskNotification, delivery.task).catch(() => {});
+        if (delivery.uid === uid) this.notifier.send({ to: 'connections', contexts: [context] }, JobsDesktopTaskNotification, delivery.task);
       }
     });
     registry.onRemoved((context) => {
@@ -78,7 +88,7 @@ export class DesktopTaskBroker {
       };
       this.open.set(deliveryId, { uid, task: show, finish });
       cancelTimer = this.scheduler.schedule(task.timeoutSeconds * 1000, () => finish({ ok: false, why: jobReasons.desktopNoAnswer(task.timeoutSeconds) }));
-      for (const context of desktops) void notify(context.connection, JobsDesktopTaskNotification, show).catch(() => {});
+      this.notifier.send({ to: 'connections', contexts: desktops }, JobsDesktopTaskNotification, show);
     });
   };
 

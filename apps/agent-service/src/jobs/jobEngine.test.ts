@@ -14,6 +14,7 @@ import { redactOutput } from './redactOutput.ts';
 import { KeeperJob } from './jobSchema.ts';
 import { ELEVATION_REQUESTED, RedirectCheck } from './redirectCheck.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
+import { createLogger } from '../log/logger.ts';
 
 
 interface Script {
@@ -73,6 +74,7 @@ describe('JobEngine', () => {
       audit,
       platform: 'linux',
       pluginSettings: (name) => settings.get(name) ?? true,
+      log: createLogger('Critical'),
       spawn: fakeSpawner(scripts, spawned),
       ...extra,
     });

@@ -2,56 +2,18 @@ import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:c
 import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import type { AuditLog } from '../audit/auditLog.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { JobReasonDetail, JobTaskReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { evaluateCondition } from './condition.ts';
 import { MissingValueError, jobReasons, type Why } from './jobReasons.ts';
-import { calendarToCron, splitArguments, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
+import { calendarToCron, type ExecutionType, type JobPlatform, type JobTask, type KeeperJob } from './jobSchema.ts';
+import { splitArguments } from './taskArguments.ts';
+import type { JobContext, JobRun, JobRunStatus, JobTrigger, TaskOutcome, TaskStatus } from './jobRun.ts';
 import { RunRecord, actorOf, insertRun } from './runRecord.ts';
 import { runAsNodeEnv } from './runAsNodeEnv.ts';
 import { withChildUmask } from '../runtime/childUmask.ts';
-
-/** What a job run knows: job parameters, the trigger's facts (RequestId, uid, …) and merged task output. */
-export type JobContext = Record<string, unknown>;
-
-export type JobTrigger = 'event' | 'manual' | 'schedule' | 'alternate';
-export type JobRunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
-export type TaskStatus = 'succeeded' | 'failed' | 'skipped';
-
-export interface TaskOutcome {
-  readonly taskId: string;
-  readonly name: string;
-  readonly executionType: ExecutionType;
-  readonly status: TaskStatus;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly durationMs: number;
-  readonly reason: string | null;
-  /** `reason` as a code plus values; absent when there is no reason. */
-  readonly reasonDetail?: JobTaskReasonDetail;
-  /** Truncated to 4 KiB and redacted; what the audit log and job_runs keep. */
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface JobRun {
-  readonly runId: string;
-  readonly jobId: string;
-  readonly trigger: JobTrigger;
-  readonly eventType: string | null;
-  readonly status: JobRunStatus;
-  readonly reason: string | null;
-  /** `reason` as a code plus values; absent when there is no reason, or for rows of an older agent. */
-  readonly reasonDetail?: JobReasonDetail;
-  readonly startedAt: string;
-  readonly finishedAt: string | null;
-  readonly durationMs: number | null;
-  readonly alternateOf: string | null;
-  readonly tasks: readonly TaskOutcome[];
-  /** The run of the alternate job this run's failure started, if any. */
-  readonly alternate?: JobRun;
-}
+import type { Logger } from '../log/logger.ts';
 
 /** A task as handed to a desktop: placeholders already replaced, arguments split. */
 export interface ResolvedTask {
@@ -86,6 +48,7 @@ export interface JobEngineDependencies {
   readonly scheduler: Scheduler;
   readonly audit: Pick<AuditLog, 'append'>;
   readonly pluginSettings: (name: string) => boolean;
+  readonly log: Logger;
   readonly spawn?: Spawner;
   readonly platform?: JobPlatform;
   readonly deliverToDesktop?: DesktopDelivery;
@@ -300,7 +263,14 @@ export class JobEngine {
 
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise)).catch(() => {});
+    // Runs record their own failures; a rejection here is a bug in the engine, said once for every caller.
+    void promise.then(
+      () => this.inFlight.delete(promise),
+      (error: unknown) => {
+        this.inFlight.delete(promise);
+        this.deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'job run failed outside its run record');
+      },
+    );
     return promise;
   }
 
@@ -375,9 +345,8 @@ export class JobEngine {
       return;
     }
     this.scheduledBusy.add(job.id);
-    void this.track(this.runJob(job, {}, 'schedule', null, null, new Set()))
-      .catch(() => {})
-      .finally(() => this.scheduledBusy.delete(job.id));
+    const release = () => this.scheduledBusy.delete(job.id);
+    void this.track(this.runJob(job, {}, 'schedule', null, null, new Set())).then(release, release);
   }
 
   /* ------------------------------------------------------------------------------------------ */
@@ -573,8 +542,9 @@ export class JobEngine {
         if (child.pid === undefined) return;
         try {
           process.kill(-child.pid, signal);
-        } catch {
-          // The group is gone already.
+        } catch (error) {
+          // The group is gone already (ESRCH).
+          this.deps.log.debug({ pid: child.pid, signal, err: (error as Error).message }, 'job process group not signalled');
         }
       };
       let timedOut = false;

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import { JobsRunsChanged } from '../../../../shared/protocol/src/common/index.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { ApprovalService } from '../approvals/approvalService.ts';
-import { IS_AGENT_BUNDLE } from '../cli/options.ts';
+import { IS_AGENT_BUNDLE } from '../runtime/agentBundle.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { jobHandlers } from '../handlers/jobs.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
 import type { RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Notifier } from '../ipc/notifier.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { evaluateCondition } from './condition.ts';
 import { DesktopTaskBroker } from './desktopTasks.ts';
@@ -27,16 +28,19 @@ export interface JobsRuntimeOptions {
   readonly scheduler: Scheduler;
   readonly audit: AuditLog;
   readonly registry: ConnectionRegistry;
+  readonly notifier: Notifier;
+  readonly log: Logger;
   readonly dataDir: string;
   readonly agentVersion: string;
   readonly plugins: PluginSettings;
 }
 
 /** The jobs engine and what hangs off it: desktop delivery, the policy-controls job, the redirect check, the protocol handlers. */
-export function createJobsRuntime({ db, clock, scheduler, audit, registry, dataDir, agentVersion, plugins }: JobsRuntimeOptions) {
-  const desktopTasks = new DesktopTaskBroker(registry, clock, scheduler, audit);
+export function createJobsRuntime({ db, clock, scheduler, audit, registry, notifier, log, dataDir, agentVersion, plugins }: JobsRuntimeOptions) {
+  const desktopTasks = new DesktopTaskBroker({ registry, notifier, clock, scheduler, audit });
   const engine = new JobEngine({
     db,
+    log,
     clock,
     scheduler,
     audit,
@@ -47,9 +51,7 @@ export function createJobsRuntime({ db, clock, scheduler, audit, registry, dataD
     builtins: { NodePath: process.execPath, AgentScript: AGENT_SCRIPT, DataDir: dataDir, AgentVersion: agentVersion },
     onRunChanged: (run) => {
       // Desktops show runs (the KeeperAgent window); command-line clients never asked for this.
-      for (const context of registry.withSession()) {
-        if (context.session?.clientKind === 'desktop') void notify(context.connection, JobsRunsChanged, run).catch(() => {});
-      }
+      notifier.send({ to: 'desktopClients' }, JobsRunsChanged, run);
     },
   });
   return {

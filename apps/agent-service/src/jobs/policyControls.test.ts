@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/auditLog.ts';
 import { DEFAULT_CONTROL_SETTINGS, type PendingElevation } from '../elevation/controlRunner.ts';
-import { systemClock, systemScheduler } from '../status/statusService.ts';
+import { systemClock, systemScheduler } from '../time/clock.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { evaluateCondition } from './condition.ts';
 import { JobEngine } from './jobEngine.ts';
@@ -12,6 +12,7 @@ import { loadJobDirectory } from './jobLoader.ts';
 import { jobReasons } from './jobReasons.ts';
 import { KeeperJob } from './jobSchema.ts';
 import { PolicyControlsJob } from './policyControls.ts';
+import { createLogger } from '../log/logger.ts';
 
 const control = (id: string, window: string, name: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -44,7 +45,7 @@ describe('the policy-controls job', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kp-controls-'));
     db = openAgentDatabase(dir);
-    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit: new AuditLog(db), pluginSettings: () => true });
+    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit: new AuditLog(db), pluginSettings: () => true, log: createLogger('Critical') });
     controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () => Promise.resolve({ ok: false, why: jobReasons.desktopFailed('no desktop in this test') }));
   });
   afterEach(async () => {

@@ -22,6 +22,11 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   );
 }
 
+/** A service's own logger: its lines carry `service`; it follows the agent's level (pino children do), so agent.setLogLevel reaches it. */
+export function childLogger(log: Logger, service: string): Logger {
+  return log.child({ service });
+}
+
 export function setLogLevel(logger: Logger, level: LogLevel): void {
   logger.level = PINO_LEVEL[level];
 }

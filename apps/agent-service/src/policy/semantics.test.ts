@@ -12,7 +12,7 @@ import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../..
 import { ApprovalService } from '../approvals/approvalService.ts';
 import { ApprovalSettings } from '../approvals/approvalSettings.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { agentConnections } from '../../../../tests/support/agentConnections.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { PolicySet } from './evaluate.ts';
 import { FileHashCache, hashRegularFile } from './fileHashCache.ts';
@@ -396,7 +396,7 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
       clock: { now: () => new Date(scheduler.now) },
       scheduler,
       audit: { append: () => 'id' } as unknown as AuditLog,
-      registry: new ConnectionRegistry(),
+      ...agentConnections(),
       settings: ApprovalSettings.parse(settings),
       accounts: (uid) => Promise.resolve({ name: names[uid] ?? null, home: null, groups: [] }),
     });

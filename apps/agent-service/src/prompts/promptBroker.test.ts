@@ -3,6 +3,8 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { AuditEvent, AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { Notifier } from '../ipc/notifier.ts';
+import { createLogger } from '../log/logger.ts';
 import { PromptBroker, type PromptSpec } from './promptBroker.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
@@ -24,7 +26,8 @@ function setup() {
   const registry = new ConnectionRegistry();
   const audited: AuditEvent[] = [];
   const audit = { append: (e: AuditEvent) => (audited.push(e), 'id') } as unknown as AuditLog;
-  const broker = new PromptBroker(registry, { now: () => new Date(scheduler.now) }, scheduler, audit);
+  const log = createLogger('Critical');
+  const broker = new PromptBroker({ registry, notifier: new Notifier({ registry, log }), clock: { now: () => new Date(scheduler.now) }, scheduler, audit, log });
   return { scheduler, registry, broker, audited };
 }
 

@@ -10,12 +10,13 @@ import {
   type PromptResponse,
   type PromptShow,
 } from '../../../../shared/protocol/src/common/index.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { ConnectionContext } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import type { Notifier } from '../ipc/notifier.ts';
+import type { Logger } from '../log/logger.ts';
 import { requireVerifiedDesktop } from './desktopGate.ts';
-import type { Clock, Scheduler } from '../status/statusService.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 
 export type PromptAnswer =
   | { readonly kind: 'answered'; readonly response: Exclude<PromptResponse, { kind: 'cancel' }> }
@@ -53,21 +54,34 @@ interface OpenPrompt {
  * or from a connection that is not a verified desktop, are refused and audited. A desktop that
  * connects later (or reconnects) gets the open prompts again.
  */
+export interface PromptBrokerOptions {
+  readonly registry: ConnectionRegistry;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly audit: AuditLog;
+  readonly log: Logger;
+}
+
 export class PromptBroker {
   private readonly open = new Map<string, OpenPrompt>();
   private readonly registry: ConnectionRegistry;
+  private readonly notifier: Notifier;
   private readonly clock: Clock;
   private readonly scheduler: Scheduler;
   private readonly audit: AuditLog;
+  private readonly log: Logger;
 
-  constructor(registry: ConnectionRegistry, clock: Clock, scheduler: Scheduler, audit: AuditLog) {
+  constructor({ registry, notifier, clock, scheduler, audit, log }: PromptBrokerOptions) {
     this.registry = registry;
+    this.notifier = notifier;
     this.clock = clock;
     this.scheduler = scheduler;
     this.audit = audit;
+    this.log = log;
     registry.onDesktopSessionStarted((context, uid) => {
       for (const prompt of this.open.values()) {
-        if (prompt.uid === uid) void notify(context.connection, PromptShowNotification, prompt.show).catch(() => {});
+        if (prompt.uid === uid) this.notifier.send({ to: 'connections', contexts: [context] }, PromptShowNotification, prompt.show);
       }
     });
   }
@@ -84,7 +98,10 @@ export class PromptBroker {
    */
   present(uid: number, spec: PromptSpec, timeoutMs: number, validate: PromptValidator = () => null): PromptHandle {
     const desktops = this.registry.desktopsOf(uid);
-    if (desktops.length === 0) return { promptId: null, answer: Promise.resolve({ kind: 'undeliverable' }), update: () => {}, close: () => {} };
+    if (desktops.length === 0) {
+      this.log.debug({ uid, kind: spec.kind, requestId: spec.subject.requestId }, 'prompt undeliverable: no verified desktop session');
+      return { promptId: null, answer: Promise.resolve({ kind: 'undeliverable' }), update: () => {}, close: () => {} };
+    }
     const now = this.clock.now();
     let show: PromptShow = {
       ...spec,
@@ -101,15 +118,15 @@ export class PromptBroker {
       done = true;
       cancelTimer();
       this.open.delete(show.promptId);
-      for (const context of this.registry.desktopsOf(uid)) {
-        void notify(context.connection, PromptClosedNotification, { promptId: show.promptId, reason }).catch(() => {});
-      }
+      this.notifier.send({ to: 'userDesktops', uid }, PromptClosedNotification, { promptId: show.promptId, reason });
+      this.log.debug({ uid, promptId: show.promptId, requestId: show.subject.requestId, outcome: result.kind }, 'prompt closed');
       resolveAnswer(result);
     };
     const publish = (ms: number) => {
       cancelTimer = this.scheduler.schedule(ms, () => finish({ kind: 'expired' }, 'expired'));
       this.open.set(show.promptId, { show, uid, validate, finish });
-      for (const context of this.registry.desktopsOf(uid)) void notify(context.connection, PromptShowNotification, show).catch(() => {});
+      const desktopCount = this.notifier.send({ to: 'userDesktops', uid }, PromptShowNotification, show);
+      this.log.debug({ uid, promptId: show.promptId, kind: show.kind, requestId: show.subject.requestId, desktops: desktopCount }, 'prompt shown');
     };
     publish(timeoutMs);
     return {
@@ -144,7 +161,9 @@ export class PromptBroker {
       prompt.finish({ kind: 'cancelled' }, 'cancelled');
       return { accepted: true };
     }
-    if (response.kind !== prompt.show.kind) {
+    // An offline approval's response answers the pending notice that shows its challenge.
+    const offlineAnswer = response.kind === 'offlineApproval' && prompt.show.offlineApproval !== undefined;
+    if (response.kind !== prompt.show.kind && !offlineAnswer) {
       throw new AgentError(JsonRpcErrorCodes.InvalidParams, `this is a ${prompt.show.kind} prompt; a ${response.kind} answer does not fit`);
     }
     const refusal = await prompt.validate(response);

@@ -1,14 +1,17 @@
 import { unlinkSync } from 'node:fs';
+import { AgentDetector, shippedSignatures } from '../identity/agenticFacts.ts';
 import type net from 'node:net';
+import { join } from 'node:path';
 import { AgentErrorCodes, AgentStatusChanged } from '../../../../shared/protocol/src/common/index.ts';
 import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frameGuard.ts';
 import { encodeFrame } from '../../../../shared/protocol/src/node/frameWriter.ts';
-import { notify } from '../../../../shared/protocol/src/node/rpcServer.ts';
 import type { AgentOptions } from '../cli/options.ts';
 import { agentHandlers, agentSettingsHandlers } from '../handlers/agent.ts';
 import { grantHandlers } from '../handlers/grants.ts';
 import { GrantService } from '../elevation/grantService.ts';
 import { elevationHandlers } from '../handlers/elevation.ts';
+import { editHandlers } from '../handlers/edit.ts';
+import { EditService } from '../edit/editService.ts';
 import { policyHandlers } from '../handlers/policy.ts';
 import { ElevationService } from '../elevation/elevationService.ts';
 import { PolicyService } from '../policy/policyService.ts';
@@ -16,10 +19,12 @@ import { AuditLog } from '../audit/auditLog.ts';
 import { loadAuditSigningKey } from '../audit/signingKey.ts';
 import { controlSettingsFrom, promptSettingsInForce } from '../elevation/controlSettings.ts';
 import { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
+import { Notifier } from '../ipc/notifier.ts';
 import { PromptBroker } from '../prompts/promptBroker.ts';
 import { MfaService } from '../mfa/mfaService.ts';
 import { mfaHandlers } from '../handlers/mfa.ts';
 import { ApprovalService } from '../approvals/approvalService.ts';
+import { openOfflineApprovals } from '../approvals/offlineApproval.ts';
 import { approvalHandlers } from '../handlers/approvals.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
 import { verifyDesktopPeer } from '../identity/desktopSessions.ts';
@@ -35,8 +40,9 @@ import { sessionHandlers } from '../handlers/session.ts';
 import { startHealthServer } from '../health/healthServer.ts';
 import { acceptConnection } from '../ipc/agentConnection.ts';
 import { listenOnSocket } from '../ipc/socketListener.ts';
-import type { Logger } from '../log/logger.ts';
-import { StatusService, type Clock, type Scheduler } from '../status/statusService.ts';
+import { childLogger, type Logger } from '../log/logger.ts';
+import { StatusService } from '../status/statusService.ts';
+import type { Clock, Scheduler } from '../time/clock.ts';
 import { loadAgentId, openAgentDatabase } from '../store/database.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { prepareDataDir } from './dataDir.ts';
@@ -95,13 +101,14 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   status.setPlugin(Plugins.ipc, 'Starting');
   status.setPlugin(Plugins.health, 'Starting');
 
-  const policies = new PolicyService(options.policies, status, log, () => clock.now());
+  const policies = new PolicyService(options.policies, status, childLogger(log, 'policies'), () => clock.now(), join(options.dataDir, 'policy-file-hashes.json'));
   const registry = new ConnectionRegistry();
+  const notifier = new Notifier({ registry, log: childLogger(log, 'notifier') });
   const audit = new AuditLog(db, auditKey);
-  const broker = new PromptBroker(registry, clock, scheduler, audit);
+  const broker = new PromptBroker({ registry, notifier, clock, scheduler, audit, log: childLogger(log, 'prompts') });
   const mfa = new MfaService(db, options.dataDir, clock, audit, { sessionMs: options.mfa.sessionMinutes * 60_000 });
-  const programs = new ProgramFiles({ audit, log, clock, agentUid: process.getuid?.() ?? 0, holdMs: EXECUTION_GRANT_MINUTES * 60_000 });
-  const runs = new RunService(db, clock, audit, programs);
+  const programs = new ProgramFiles({ audit, log: childLogger(log, 'programs'), clock, agentUid: process.getuid?.() ?? 0, holdMs: EXECUTION_GRANT_MINUTES * 60_000 });
+  const runs = new RunService({ db, clock, audit, programs, notifier, log: childLogger(log, 'runs') });
   let fleet: AgentFleet | null = null;
   let queueHints: QueueHints | null = null;
   const approvals = new ApprovalService({
@@ -110,6 +117,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     scheduler,
     audit,
     registry,
+    notifier,
+    log: childLogger(log, 'approvals'),
     settings: options.approvals,
     accounts: lookupAccountAsync,
     ...(options.fleet ? { remote: { file: (input) => fleet!.approvals.file(input) } } : {}),
@@ -117,7 +126,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   approvals.resume();
   const grants = new GrantService({ db, clock, scheduler, audit, settings: options.grants });
   grants.resume();
-  const jobsRuntime = createJobsRuntime({ db, clock, scheduler, audit, registry, dataDir: options.dataDir, agentVersion: AGENT_VERSION, plugins: options.plugins });
+  const jobsRuntime = createJobsRuntime({ db, clock, scheduler, audit, registry, notifier, log: childLogger(log, 'jobs'), dataDir: options.dataDir, agentVersion: AGENT_VERSION, plugins: options.plugins });
   const jobs = jobsRuntime.engine;
   const loadJobs = () => {
     // A jobs folder that became writable by others at runtime keeps the jobs in effect.
@@ -142,7 +151,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       audit,
       status,
       clock,
-      log,
+      log: childLogger(log, 'fleet'),
       forcedOffline: options.offline,
       onApprovalUpdated: (approval) => approvals.applyRemote(approval),
       onQueueChanged: (approvalId) => queueHints?.changed(approvalId),
@@ -155,7 +164,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       },
     });
     const link = fleet;
-    queueHints = new QueueHints({ relay: () => link.client.relay, registry, accounts: lookupAccountAsync, watch: (on) => link.client.watchQueue(on) });
+    queueHints = new QueueHints({ relay: () => link.client.relay, registry, notifier, log: childLogger(log, 'queueHints'), accounts: lookupAccountAsync, watch: (on) => link.client.watchQueue(on) });
   }
   const sinks = [
     ...(options.audit.jsonl ? [jsonLinesSink(options.audit.jsonl)] : []),
@@ -180,10 +189,33 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   for (const [key, mode] of [['operatorApproval.onTimeout', controls.operatorApprovalOnTimeout], ['operatorApproval.whenUndeliverable', controls.operatorApprovalWhenUndeliverable]] as const) {
     if (mode === 'allow') log.warn({ key }, `${key} is allow: End User Approval lets the action run without an answer`);
   }
-  const elevation = new ElevationService(
-    { db, policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', broker, registry, controls, mfa, approvals, grants, controlsJob: jobsRuntime.controlsJob, redirects: jobsRuntime.redirects, programs },
+  const offline = options.fleet
+    ? openOfflineApprovals(options.dataDir, { clock, audit, expiryMinutes: options.approvals.requestExpiryMinutes, allowSelfApproval: options.approvals.allowSelfApproval }, (message) => log.error(message))
+    : null;
+  // AI-agent detection: the config's signature list replaces the shipped one (docs/agentic.md).
+  const agents = new AgentDetector(options.agentic.signatures ?? shippedSignatures());
+  const elevation = new ElevationService({
+    db,
     audit,
-  );
+    policies,
+    clock,
+    isOnline: () => status.online,
+    defaultOutcome: 'deny',
+    broker,
+    registry,
+    notifier,
+    log: childLogger(log, 'elevation'),
+    controls,
+    mfa,
+    approvals,
+    offline,
+    grants,
+    controlsJob: jobsRuntime.controlsJob,
+    redirects: jobsRuntime.redirects,
+    programs,
+    agents,
+  });
+  const edits = new EditService({ elevation, policies, programs, audit, clock, defaultOutcome: 'deny' });
   const handlers = [
     ...sessionHandlers(
       AGENT_VERSION,
@@ -195,17 +227,63 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     ...agentSettingsHandlers(status, audit, approvals, clock, log),
     ...grantHandlers(grants),
     ...elevationHandlers(elevation, broker, runs),
-    ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', programs, audit }),
+    ...editHandlers(edits),
+    ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', programs, audit, agents, offlineApproval: offline !== null }),
     ...mfaHandlers(mfa, audit, clock),
-    ...approvalHandlers(approvals, fleet && queueHints ? { relay: fleet.client.relay, accounts: lookupAccountAsync, audit, clock, log, hints: queueHints } : undefined),
+    ...approvalHandlers(approvals, fleet && queueHints ? { relay: fleet.client.relay, accounts: lookupAccountAsync, audit, clock, log: childLogger(log, 'approvalRelay'), hints: queueHints } : undefined),
     ...jobsRuntime.handlers(approvals),
   ];
   const sockets = new Set<net.Socket>();
+  const ipcLog = childLogger(log, 'ipc');
   const stopForwarding = status.onChanged((snapshot) => {
-    for (const context of registry.withSession()) void notify(context.connection, AgentStatusChanged, snapshot).catch(() => {});
+    notifier.send({ to: 'sessions' }, AgentStatusChanged, snapshot);
   });
 
-  let server: net.Server;
+  let server: net.Server | null = null;
+  let health: Awaited<ReturnType<typeof startHealthServer>> | null = null;
+  /**
+   * The one way down, for a start that failed and for stop(): open flows end first (their clients
+   * are still connected and hear why), then what serves, then the store. A part that never started
+   * is skipped.
+   */
+  const teardown = async () => {
+    stopForwarding();
+    broker.closeAll();
+    jobsRuntime.desktopTasks.closeAll();
+    fleet?.stop();
+    approvals.stop();
+    grants.stop();
+    runs.stopAll();
+    programs.releaseAll();
+    edits.closeAll();
+    jobsWatcher.close();
+    await jobs.stop();
+    await elevation.settled();
+    stopFlushOnReconnect();
+    // Only an agent that served records its stop; a failed start adds nothing to the audit log.
+    if (server) {
+      audit.checkpoint(clock.now());
+      await forwarder.flush();
+    }
+    forwarder.stop();
+    if (server) {
+      const listening = server;
+      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      if (process.platform !== 'win32') {
+        try {
+          unlinkSync(options.socket);
+        } catch (error) {
+          // Usually already gone (ENOENT): nothing to clean up.
+          log.debug({ socket: options.socket, err: (error as Error).message }, 'socket file not removed at stop');
+        }
+      }
+    }
+    await health?.close();
+    policies.close();
+    db.close();
+  };
   try {
     server = await listenOnSocket(
       options.socket,
@@ -221,7 +299,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
           handlers,
           DEFAULT_FRAME_LIMITS,
           options.limits,
-          log,
+          ipcLog,
           (c) => {
             if (registry.countFor(c.peer.uid) >= options.limits.maxConnectionsPerUser) {
               refuse(socket, `this user already has ${options.limits.maxConnectionsPerUser} connections open`);
@@ -238,17 +316,11 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       isRoot,
     );
   } catch (error) {
-    stopForwarding();
-    fleet?.stop();
-    jobsWatcher.close();
-    await jobs.stop();
-    policies.close();
-    db.close();
+    await teardown();
     throw error;
   }
   status.setPlugin(Plugins.ipc, 'Healthy');
 
-  let health: Awaited<ReturnType<typeof startHealthServer>> | null = null;
   try {
     health = await startHealthServer(
       options.healthPort,
@@ -273,34 +345,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     stop() {
       stopping ??= (async () => {
         status.setPlugin(Plugins.ipc, 'Stopping');
-        stopForwarding();
-        broker.closeAll();
-        jobsRuntime.desktopTasks.closeAll();
-        fleet?.stop();
-        approvals.stop();
-        grants.stop();
-        runs.stopAll();
-        programs.releaseAll();
-        jobsWatcher.close();
-        await jobs.stop();
-        await elevation.settled();
-        audit.checkpoint(clock.now());
-        stopFlushOnReconnect();
-        await forwarder.flush();
-        forwarder.stop();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await closed;
-        await health?.close();
-        policies.close();
-        db.close();
-        if (process.platform !== 'win32') {
-          try {
-            unlinkSync(options.socket);
-          } catch {
-            // Already gone: nothing to clean up.
-          }
-        }
+        await teardown();
       })();
       return stopping;
     },

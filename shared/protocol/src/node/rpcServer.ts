@@ -2,7 +2,7 @@ import type { MessageConnection, MessageReader } from 'vscode-jsonrpc/node';
 import { Message, ResponseError } from 'vscode-jsonrpc/node';
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
-import type { NotificationDescriptor, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
+import type { ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
 
 export type Handler<D extends RequestDescriptor, C> = (
   params: ParamsOf<D>,
@@ -38,14 +38,6 @@ export function handle<D extends RequestDescriptor, C>(
       throw new ResponseError(JsonRpcErrorCodes.InternalError, `internal error in ${descriptor.method}`);
     }
   });
-}
-
-export function notify<D extends NotificationDescriptor>(
-  connection: MessageConnection,
-  descriptor: D,
-  params: ParamsOf<D>,
-): Promise<void> {
-  return connection.sendNotification(descriptor.method, descriptor.params.parse(params));
 }
 
 /**
