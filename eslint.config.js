@@ -136,10 +136,7 @@ const boundaryPolicies = [
   // --- Renderer side -----------------------------------------------------------------------------
   {
     ...from(...RENDERER),
-    allow: [
-      toElements('ui', 'i18n', 'bridge-common', 'bridge-renderer', 'protocol-common'),
-      toSources(...RENDERER_PACKAGES),
-    ],
+    allow: [toElements('ui', 'i18n', 'bridge-common', 'bridge-renderer', 'protocol-common'), toSources(...RENDERER_PACKAGES)],
   },
 
   // --- Preload ------------------------------------------------------------------------------------
@@ -175,7 +172,7 @@ const boundaryPolicies = [
   {
     ...from(...RENDERER),
     disallow: [toOrigins('core'), toSources(...RENDERER_BANNED)],
-    message: 'Renderer code never touches Node, Electron, sockets or the agent\'s storage: go through shared/bridge (renderer side).',
+    message: "Renderer code never touches Node, Electron, sockets or the agent's storage: go through shared/bridge (renderer side).",
   },
   {
     ...from('preload'),
@@ -202,12 +199,8 @@ const boundaryPolicies = [
   { from: [{ element: { types: { anyOf: ['tests', 'tooling'] } } }, { file: { categories: { anyOf: ['test', 'config'] } } }], allow: anything },
 ];
 
-/**
- * Import order (builtin, then npm packages, then project files; groups as the code already writes
- * them). Off until the whole tree is formatted once (`npm run format && npx eslint --fix .`): then
- * this becomes 'error' and prettier's check joins `npm test` (see CONTRIBUTING.md, "Formatting").
- */
-const IMPORT_ORDER = 'off';
+/** Import order: builtin, then npm packages, then project files (`eslint --fix` puts them so). */
+const IMPORT_ORDER = 'error';
 
 export default defineConfig(
   {
@@ -307,10 +300,7 @@ export default defineConfig(
       'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
     },
     rules: {
-      'boundaries/dependencies': [
-        'error',
-        { default: 'disallow', checkAllOrigins: true, checkUnknownLocals: true, policies: boundaryPolicies },
-      ],
+      'boundaries/dependencies': ['error', { default: 'disallow', checkAllOrigins: true, checkUnknownLocals: true, policies: boundaryPolicies }],
       // The plugin skips files outside every element, so a file in a new folder with no runtime would
       // escape the policy: make such a file an error instead ("no folder without a runtime").
       'boundaries/no-unknown-files': 'error',

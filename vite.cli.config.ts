@@ -37,7 +37,10 @@ export function builtinsWithoutNamespace(builtins: readonly string[]): Plugin {
     name: 'keeper-cli-builtins-without-namespace',
     renderChunk(code) {
       const rewritten = code
-        .replace(named, (_, specifiers: string, builtin: string) => `const{${specifiers.replace(/\s+as\s+/g, ':')}}=process.getBuiltinModule(${JSON.stringify(builtin)});`)
+        .replace(
+          named,
+          (_, specifiers: string, builtin: string) => `const{${specifiers.replace(/\s+as\s+/g, ':')}}=process.getBuiltinModule(${JSON.stringify(builtin)});`,
+        )
         .replace(whole, (_, binding: string, builtin: string) => `const ${binding}=process.getBuiltinModule(${JSON.stringify(builtin)});`);
       return rewritten === code ? null : { code: rewritten, map: null };
     },

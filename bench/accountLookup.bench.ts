@@ -30,5 +30,16 @@ for (let round = 0; round < Number(args.n); round++) {
   }
 }
 const nss = percentile(conditions[1]!.ms, 50);
-console.log(`cold account lookup of uid ${uid} (${expected}), ${args.n} rounds, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.table(Object.fromEntries(conditions.map((c) => [c.name, { 'p50 ms': +percentile(c.ms, 50).toFixed(2), 'p95 ms': +percentile(c.ms, 95).toFixed(2), 'x getent + id': +(percentile(c.ms, 50) / nss).toFixed(2) }])));
+console.log(
+  `cold account lookup of uid ${uid} (${expected}), ${args.n} rounds, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.table(
+  Object.fromEntries(
+    conditions.map((c) => [
+      c.name,
+      { 'p50 ms': +percentile(c.ms, 50).toFixed(2), 'p95 ms': +percentile(c.ms, 95).toFixed(2), 'x getent + id': +(percentile(c.ms, 50) / nss).toFixed(2) },
+    ]),
+  ),
+);

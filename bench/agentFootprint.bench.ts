@@ -60,7 +60,21 @@ const sandboxes = Object.fromEntries(Object.keys(AGENTS).map((name) => [name, ma
 
 function spawnAgent(name: AgentName): ChildProcess {
   const sandbox = sandboxes[name];
-  const argv = [AGENTS[name], '--socket', sandbox.socket, '--data-dir', sandbox.dataDir, '--health-port', '0', '--logind-dir', desktop.dir, '--policies', policies, '--jobs', jobs];
+  const argv = [
+    AGENTS[name],
+    '--socket',
+    sandbox.socket,
+    '--data-dir',
+    sandbox.dataDir,
+    '--health-port',
+    '0',
+    '--logind-dir',
+    desktop.dir,
+    '--policies',
+    policies,
+    '--jobs',
+    jobs,
+  ];
   const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
   child.stderr.resume();
@@ -94,7 +108,9 @@ function stopped(child: ChildProcess): Promise<void> {
 
 async function timeNode(): Promise<number> {
   const start = performance.now();
-  await new Promise<void>((resolve, reject) => spawn(node, ['-e', ''], { stdio: 'ignore' }).once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node -e '' exited with ${code}`)))));
+  await new Promise<void>((resolve, reject) =>
+    spawn(node, ['-e', ''], { stdio: 'ignore' }).once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node -e '' exited with ${code}`)))),
+  );
   return performance.now() - start;
 }
 
@@ -147,10 +163,19 @@ async function footprint(name: AgentName): Promise<{ idle: number; after: number
 }
 
 try {
-  console.log(`agent footprint: start → first answer (${ROUNDS} rounds + ${WARMUP} warm-up), RSS idle and after ${REQUESTS} and ${2 * REQUESTS} agent.status calls`);
+  console.log(
+    `agent footprint: start → first answer (${ROUNDS} rounds + ${WARMUP} warm-up), RSS idle and after ${REQUESTS} and ${2 * REQUESTS} agent.status calls`,
+  );
   console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}; bin: ${AGENTS['agent, bin']}`);
-  console.log(`load at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const conditions: Array<[string, () => Promise<number>]> = [["node -e ''", timeNode], ...(Object.keys(AGENTS) as AgentName[]).map((name): [string, () => Promise<number>] => [name, () => timeAgent(name)])];
+  console.log(
+    `load at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const conditions: Array<[string, () => Promise<number>]> = [
+    ["node -e ''", timeNode],
+    ...(Object.keys(AGENTS) as AgentName[]).map((name): [string, () => Promise<number>] => [name, () => timeAgent(name)]),
+  ];
   const samples = new Map<string, number[]>(conditions.map(([name]) => [name, []]));
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const order = [...conditions.slice(round % conditions.length), ...conditions.slice(0, round % conditions.length)];

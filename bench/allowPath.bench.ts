@@ -50,10 +50,22 @@ function sandbox(name: string): { root: string; socket: string; dataDir: string;
   mkdirSync(dataDir, { mode: 0o700 });
   mkdirSync(policies, { mode: 0o755 });
   mkdirSync(socketDir, { mode: 0o755 });
-  writeFileSync(join(policies, 'collections.json'), JSON.stringify({ Collections: [{ CollectionId: 'true', Type: 'Application', Members: [{ Path: PROGRAM }] }] }));
+  writeFileSync(
+    join(policies, 'collections.json'),
+    JSON.stringify({ Collections: [{ CollectionId: 'true', Type: 'Application', Members: [{ Path: PROGRAM }] }] }),
+  );
   writeFileSync(
     join(policies, 'policies.json'),
-    JSON.stringify([{ PolicyName: 'Allow true', PolicyId: 'allow-true', PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: ['true'], Actions: { OnSuccess: { Controls: ['ALLOW'] } } }]),
+    JSON.stringify([
+      {
+        PolicyName: 'Allow true',
+        PolicyId: 'allow-true',
+        PolicyType: 'PrivilegeElevation',
+        Status: 'enforce',
+        ApplicationCheck: ['true'],
+        Actions: { OnSuccess: { Controls: ['ALLOW'] } },
+      },
+    ]),
   );
   // The bench asks faster than a person would: lift the per-connection request rate limit.
   const config = join(root, 'agent.json');
@@ -126,10 +138,15 @@ try {
 
 const [baseline, current] = sides as [Side, Side];
 const cells = (values: number[]) => [50, 95, 99].map((p) => percentile(values, p).toFixed(2));
-console.log(`allowPath: ${N} rounds, warm-up ${WARMUP}; baseline ${args.baseline}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `allowPath: ${N} rounds, warm-up ${WARMUP}; baseline ${args.baseline}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log('| agent | request → exited p50 / p95 / p99 ms | request → decided p50 / p95 / p99 ms | run → exited p50 / p95 / p99 ms |');
 console.log('|---|---:|---:|---:|');
-for (const side of sides) console.log(`| ${side.name} | ${cells(side.samples).join(' / ')} | ${cells(side.decide).join(' / ')} | ${cells(side.run).join(' / ')} |`);
+for (const side of sides)
+  console.log(`| ${side.name} | ${cells(side.samples).join(' / ')} | ${cells(side.decide).join(' / ')} | ${cells(side.run).join(' / ')} |`);
 for (const p of [50, 95, 99]) {
   const ratio = (pick: (side: Side) => number[]) => (percentile(pick(current), p) / percentile(pick(baseline), p)).toFixed(2);
   console.log(`current/baseline p${p}: whole ${ratio((s) => s.samples)}x, decide ${ratio((s) => s.decide)}x, run ${ratio((s) => s.run)}x`);

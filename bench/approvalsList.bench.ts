@@ -36,7 +36,9 @@ import { connectClient, makeSandbox, startAgent } from '../tests/support/agentPr
 import { seedApprovals, wholeTableExtras } from '../tests/support/approvalSeed.ts';
 import { percentile } from './support/stats.ts';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '7' }, open: { type: 'string', default: '10000' }, decided: { type: 'string', default: '2000' } } });
+const { values: args } = parseArgs({
+  options: { n: { type: 'string', default: '7' }, open: { type: 'string', default: '10000' }, decided: { type: 'string', default: '2000' } },
+});
 const ROUNDS = Number(args.n);
 const OPEN = Number(args.open);
 const DECIDED = Number(args.decided);
@@ -46,7 +48,7 @@ const PAGE = 500;
 async function listAllPages(client: AgentClient): Promise<{ times: number[]; approvals: Approval[] }> {
   const times: number[] = [];
   const approvals: Approval[] = [];
-  for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined; ) {
+  for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined;) {
     const start = performance.now();
     const page: ResultOf<typeof ApprovalsList> = await client.request(ApprovalsList, { limit: PAGE, offset });
     times.push(performance.now() - start);
@@ -65,7 +67,9 @@ function oldPageExtras(db: Database.Database): number {
        FROM approvals GROUP BY requester_uid, app`,
     )
     .all();
-  const verified = db.prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE type = 'mfa.verified' AND request_id IN (SELECT request_id FROM approvals) ORDER BY seq`).all();
+  const verified = db
+    .prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE type = 'mfa.verified' AND request_id IN (SELECT request_id FROM approvals) ORDER BY seq`)
+    .all();
   return groups.length + verified.length;
 }
 
@@ -102,7 +106,9 @@ try {
   for (const approval of warm.approvals) {
     const expected = reference.get(approval.approvalId);
     if (!isDeepStrictEqual({ requesterHistory: approval.requesterHistory, mfa: approval.mfa }, expected)) {
-      throw new Error(`approval ${approval.approvalId}: listed ${JSON.stringify([approval.requesterHistory, approval.mfa])}, whole table says ${JSON.stringify(expected)}`);
+      throw new Error(
+        `approval ${approval.approvalId}: listed ${JSON.stringify([approval.requesterHistory, approval.mfa])}, whole table says ${JSON.stringify(expected)}`,
+      );
     }
   }
   const withMfa = warm.approvals.filter((a) => a.mfa).length;
@@ -129,8 +135,14 @@ try {
     old.push(performance.now() - start);
   }
   const ms = (value: number) => `${value.toFixed(1)} ms`;
-  console.log(`host: ${cpus()[0]?.model ?? '?'} ×${availableParallelism()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`store: ${OPEN} open + ${DECIDED} decided records; listed ${warm.approvals.length} in ${pages} pages of ${PAGE} (${withMfa} with MFA); all checked against the whole table`);
+  console.log(
+    `host: ${cpus()[0]?.model ?? '?'} ×${availableParallelism()}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `store: ${OPEN} open + ${DECIDED} decided records; listed ${warm.approvals.length} in ${pages} pages of ${PAGE} (${withMfa} with MFA); all checked against the whole table`,
+  );
   console.log(`rounds: ${ROUNDS} (medians)`);
   console.log(`first page              ${ms(median(first))}`);
   console.log(`last page               ${ms(median(last))}`);

@@ -42,9 +42,55 @@ const REQUESTS = Number(args.requests);
 const GOAL_P95_MS = 16;
 const KEYS = ['a', 'p', 't', 'Backspace', 'Backspace', 'Backspace'];
 
-const PROGRAMS = ['apt', 'apt-get', 'dpkg', 'snap', 'systemctl', 'journalctl', 'docker', 'podman', 'kubectl', 'mount', 'umount', 'ip', 'iptables', 'nft', 'tcpdump',
-  'useradd', 'usermod', 'passwd', 'chown', 'chmod', 'visudo', 'crontab', 'reboot', 'shutdown', 'modprobe', 'sysctl', 'fdisk', 'parted', 'cryptsetup', 'rsync'];
-const WORDS = ['patch', 'update', 'install', 'debug', 'network', 'printer', 'VPN', 'driver', 'backup', 'restore', 'release', 'hotfix', 'audit', 'ticket', 'customer'];
+const PROGRAMS = [
+  'apt',
+  'apt-get',
+  'dpkg',
+  'snap',
+  'systemctl',
+  'journalctl',
+  'docker',
+  'podman',
+  'kubectl',
+  'mount',
+  'umount',
+  'ip',
+  'iptables',
+  'nft',
+  'tcpdump',
+  'useradd',
+  'usermod',
+  'passwd',
+  'chown',
+  'chmod',
+  'visudo',
+  'crontab',
+  'reboot',
+  'shutdown',
+  'modprobe',
+  'sysctl',
+  'fdisk',
+  'parted',
+  'cryptsetup',
+  'rsync',
+];
+const WORDS = [
+  'patch',
+  'update',
+  'install',
+  'debug',
+  'network',
+  'printer',
+  'VPN',
+  'driver',
+  'backup',
+  'restore',
+  'release',
+  'hotfix',
+  'audit',
+  'ticket',
+  'customer',
+];
 
 function seed(dataDir: string): void {
   const db = new Database(join(dataDir, 'agent.db'));
@@ -59,8 +105,19 @@ function seed(dataDir: string): void {
       const program = PROGRAMS[i % PROGRAMS.length]!;
       const user = 10_000 + (i % 50);
       const words = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} for ticket ${1000 + i}`;
-      insert.run(randomUUID(), randomUUID(), user, `user${i % 50}`, `host${i % 20}`, `/usr/bin/${program}`, `/usr/bin/${program} --target item${i}`, words, policies,
-        new Date(now - i * 1000).toISOString(), new Date(now + 3_600_000 + i * 1000).toISOString());
+      insert.run(
+        randomUUID(),
+        randomUUID(),
+        user,
+        `user${i % 50}`,
+        `host${i % 20}`,
+        `/usr/bin/${program}`,
+        `/usr/bin/${program} --target item${i}`,
+        words,
+        policies,
+        new Date(now - i * 1000).toISOString(),
+        new Date(now + 3_600_000 + i * 1000).toISOString(),
+      );
     }
   })();
   db.close();
@@ -80,7 +137,9 @@ try {
   const page = await context.newPage();
   await page.goto(await shell.windowUrl('keeper-approver'));
   const shown = page.getByTestId('shown');
-  await page.waitForFunction((total) => document.querySelector('[data-testid=shown]')?.textContent === `Showing ${total} of ${total} requests`, REQUESTS, { timeout: 60_000 });
+  await page.waitForFunction((total) => document.querySelector('[data-testid=shown]')?.textContent === `Showing ${total} of ${total} requests`, REQUESTS, {
+    timeout: 60_000,
+  });
   await page.evaluate(() => {
     const samples: number[] = [];
     (window as unknown as { samples: number[] }).samples = samples;
@@ -130,7 +189,11 @@ try {
   const floor = page.getByTestId('bench-floor');
   const requester = page.getByLabel('Requester');
   type Condition = 'all' | 'one' | 'floor';
-  const ORDERS: ReadonlyArray<readonly Condition[]> = [['all', 'one', 'floor'], ['one', 'floor', 'all'], ['floor', 'all', 'one']];
+  const ORDERS: ReadonlyArray<readonly Condition[]> = [
+    ['all', 'one', 'floor'],
+    ['one', 'floor', 'all'],
+    ['floor', 'all', 'one'],
+  ];
   const results: Record<Condition, number[]> = { all: [], one: [], floor: [] };
   const workResults: Record<Condition, number[]> = { all: [], one: [], floor: [] };
   /** Event Timing: per condition, the keystrokes typed and the durations of those Chromium reported (≥ 16 ms). */
@@ -180,7 +243,11 @@ try {
     return { name, samples: values.length, p50: p50.toFixed(1), p95: p95.toFixed(1), 'p95 / goal': (p95 / GOAL_P95_MS).toFixed(2) };
   };
   console.log(`Approver queue filter, keystroke → list painted, Chromium, ${REQUESTS} open requests; goal p95 < ${GOAL_P95_MS} ms`);
-  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   /** A percentile over every keystroke, where those Chromium did not report count as under 16 ms. */
   const eventPercentile = ({ keystrokes, reported }: { keystrokes: number; reported: number[] }, p: number) => {
     const sorted = [...reported].sort((a, b) => a - b);
@@ -190,15 +257,26 @@ try {
   const eventRow = (name: string, timing: { keystrokes: number; reported: number[] }) => {
     const [p50, p95] = [eventPercentile(timing, 50), eventPercentile(timing, 95)];
     const show = (v: number | null) => (v === null ? '<16' : v.toFixed(0));
-    return { name, samples: timing.keystrokes, '≥16 ms': timing.reported.length, p50: show(p50), p95: show(p95), 'p95 / goal': p95 === null ? '<1.00' : (p95 / GOAL_P95_MS).toFixed(2) };
+    return {
+      name,
+      samples: timing.keystrokes,
+      '≥16 ms': timing.reported.length,
+      p50: show(p50),
+      p95: show(p95),
+      'p95 / goal': p95 === null ? '<1.00' : (p95 / GOAL_P95_MS).toFixed(2),
+    };
   };
   console.log('Event Timing (key event → next paint; Chromium reports ≥ 16 ms only, in 8 ms steps):');
-  console.table([eventRow(`all ${REQUESTS} requests`, eventTiming.all), eventRow(`one requester (${REQUESTS / 50})`, eventTiming.one), eventRow(FLOOR, eventTiming.floor)]);
+  console.table([
+    eventRow(`all ${REQUESTS} requests`, eventTiming.all),
+    eventRow(`one requester (${REQUESTS / 50})`, eventTiming.one),
+    eventRow(FLOOR, eventTiming.floor),
+  ]);
   console.log('keydown → rAF → setTimeout(0) (includes the wait for the next frame):');
   console.table([row(`all ${REQUESTS} requests`, results.all), row(`one requester (${REQUESTS / 50})`, results.one), row(FLOOR, results.floor)]);
   console.log(`ratio all / one requester at p95 (rAF reading): ${(percentile(results.all, 95) / percentile(results.one, 95)).toFixed(2)}`);
   console.log(`ratio all / floor at p95 (rAF reading): ${(percentile(results.all, 95) / percentile(results.floor, 95)).toFixed(2)}`);
-  console.log('main-thread work per keystroke (input handlers and React commit + the next frame\'s style, layout and paint; no idle wait):');
+  console.log("main-thread work per keystroke (input handlers and React commit + the next frame's style, layout and paint; no idle wait):");
   console.table([row(`all ${REQUESTS} requests`, workResults.all), row(`one requester (${REQUESTS / 50})`, workResults.one), row(FLOOR, workResults.floor)]);
   console.log(`ratio all / floor at p95 (work): ${(percentile(workResults.all, 95) / percentile(workResults.floor, 95)).toFixed(2)}`);
 } finally {

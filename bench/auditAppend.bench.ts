@@ -31,12 +31,23 @@ const before = (() => {
   const db = new Database(join(oldDir, 'agent.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  for (const step of MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN prev_hash')))) db.exec(step);
+  for (const step of MIGRATIONS.slice(
+    0,
+    MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN prev_hash')),
+  ))
+    db.exec(step);
   const insert = db.prepare('INSERT INTO audit_events (id, at, type, actor_uid, request_id, data_json) VALUES (@id, @at, @type, @actorUid, @requestId, @data)');
   return {
     db,
     append: (event: AuditEvent, at: Date) =>
-      insert.run({ id: randomUUID(), at: at.toISOString(), type: event.type, actorUid: event.actorUid, requestId: event.requestId, data: JSON.stringify(event.data) }),
+      insert.run({
+        id: randomUUID(),
+        at: at.toISOString(),
+        type: event.type,
+        actorUid: event.actorUid,
+        requestId: event.requestId,
+        data: JSON.stringify(event.data),
+      }),
   };
 })();
 mkdirSync(newDir, { mode: 0o700 });
@@ -48,7 +59,13 @@ const event = (i: number): AuditEvent => ({
   type: i % 3 === 0 ? 'elevation.denied' : 'elevation.allowed',
   actorUid: 1000 + (i % 50),
   requestId: randomUUID(),
-  data: { executable: `/usr/bin/tool-${i % 30}`, commandLine: `/usr/bin/tool-${i % 30} --flag item${i}`, policyId: 'pol-1', controls: ['JUSTIFY', 'MFA'], outcome: 'allowed' },
+  data: {
+    executable: `/usr/bin/tool-${i % 30}`,
+    commandLine: `/usr/bin/tool-${i % 30} --flag item${i}`,
+    policyId: 'pol-1',
+    controls: ['JUSTIFY', 'MFA'],
+    outcome: 'allowed',
+  },
 });
 
 const samples = { before: [] as number[], after: [] as number[] };
@@ -77,7 +94,9 @@ console.log(`audit append, ${N} events each, blocks of ${BLOCK}, load ${loadavg(
 console.log('| append | p50 µs | p95 µs | p99 µs | mean µs |');
 console.log('|---|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.which} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mean.toFixed(1)} |`);
-console.log(`after/before: p50 ${(rows[1]!.p50 / rows[0]!.p50).toFixed(2)}x, mean ${(rows[1]!.mean / rows[0]!.mean).toFixed(2)}x; checkpoints written: ${after.checkpoints().length}`);
+console.log(
+  `after/before: p50 ${(rows[1]!.p50 / rows[0]!.p50).toFixed(2)}x, mean ${(rows[1]!.mean / rows[0]!.mean).toFixed(2)}x; checkpoints written: ${after.checkpoints().length}`,
+);
 before.db.close();
 newDb.close();
 rmSync(dir, { recursive: true, force: true });

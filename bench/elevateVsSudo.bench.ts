@@ -74,9 +74,17 @@ const policies = writePolicyDir(join(sandbox.dir, 'policies'), { 'col-true': '/u
   appPolicy('allow-true', 'col-true', ['ALLOW']),
   appPolicy('allow-head', 'col-head', ['ALLOW']),
 ]);
-const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, agentBin: args['agent-bin'], extra: ['--policies', policies, '--logind-dir', desktop.dir] });
+const agent = await startAgent({
+  socket: sandbox.socket,
+  dataDir: sandbox.dataDir,
+  agentBin: args['agent-bin'],
+  extra: ['--policies', policies, '--logind-dir', desktop.dir],
+});
 const node = process.execPath;
-const commands = { '/usr/bin/true': { argv: ['/usr/bin/true'], bytes: 0 }, '1 MB to stdout': { argv: ['/usr/bin/head', '-c', String(MB), '/dev/zero'], bytes: MB } };
+const commands = {
+  '/usr/bin/true': { argv: ['/usr/bin/true'], bytes: 0 },
+  '1 MB to stdout': { argv: ['/usr/bin/head', '-c', String(MB), '/dev/zero'], bytes: MB },
+};
 const conditions = (argv: readonly string[]) => ({
   "node -e ''": [node, '-e', ''],
   'sudo -n': [sudo, '-n', ...argv],
@@ -88,8 +96,14 @@ const beforeEnv = { ...process.env, NODE_COMPILE_CACHE: join(sandbox.dir, 'befor
 
 try {
   console.log(`keeper-elevate vs sudo -n, real agent (ALLOW), ${ROUNDS} rounds + ${WARMUP} warm-up per command`);
-  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}, ${spawnSync(sudo, ['-V'], { encoding: 'utf8' }).stdout.split('\n')[0]}`);
-  console.log(`load at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}, ${spawnSync(sudo, ['-V'], { encoding: 'utf8' }).stdout.split('\n')[0]}`,
+  );
+  console.log(
+    `load at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const [label, command] of Object.entries(commands)) {
     const all = Object.entries(conditions(command.argv));
     const samples = new Map<string, number[]>(all.map(([name]) => [name, []]));

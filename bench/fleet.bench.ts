@@ -16,6 +16,8 @@ import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { FleetHttp } from '../apps/agent-service/src/fleet/fleetHttp.ts';
 import type { FleetIdentity } from '../apps/agent-service/src/fleet/fleetIdentity.ts';
@@ -25,8 +27,6 @@ import { approvalRequest, createFleetFixture } from '../tests/fleet/support/flee
 import { freePort, kill9, startFleetProcess } from '../tests/fleet/support/fleetProcess.ts';
 import { createToken } from '../apps/fleet-server/src/services/tokens.ts';
 import { fingerprintOf } from '../apps/fleet-server/src/pki/ca.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { cpuBetween, cpuSnapshot } from './support/procCpu.ts';
 import { percentile } from './support/stats.ts';
 
@@ -62,7 +62,11 @@ async function inBatches<T>(count: number, size: number, make: (i: number) => Pr
 const fx = await createFleetFixture();
 const serverDir = join(fx.dataDir, 'server');
 if (args.profile) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${args.profile}`.trim();
-const instances = await Promise.all(Array.from({ length: INSTANCES }, async (_, i) => startFleetProcess(fx.databaseUrl, serverDir, await freePort(), ['--instance', `bench-${i + 1}`, '--log-level', 'error'])));
+const instances = await Promise.all(
+  Array.from({ length: INSTANCES }, async (_, i) =>
+    startFleetProcess(fx.databaseUrl, serverDir, await freePort(), ['--instance', `bench-${i + 1}`, '--log-level', 'error']),
+  ),
+);
 try {
   const fingerprint = fingerprintOf(readFileSync(join(serverDir, 'ca.pem'), 'utf8'));
   await fx.approver({ group: 'bench', kind: 'user', principal: 'approver', role: 'approver' });
@@ -78,7 +82,11 @@ try {
   let duplicates = 0;
   await inBatches(agents.length, 100, async (i) => {
     const agent = agents[i]!;
-    const socket = new WebSocket(`${instances[i % INSTANCES]!.url.replace('https', 'wss')}/v1/stream`, { ca: agent.identity.caPem, cert: agent.identity.certPem, key: agent.identity.keyPem });
+    const socket = new WebSocket(`${instances[i % INSTANCES]!.url.replace('https', 'wss')}/v1/stream`, {
+      ca: agent.identity.caPem,
+      cert: agent.identity.certPem,
+      key: agent.identity.keyPem,
+    });
     agent.socket = socket;
     await new Promise<void>((ok, fail) => {
       socket.once('error', fail);
@@ -98,7 +106,9 @@ try {
   // A real agent's health check (every 5 s) keeps its HTTPS connection open; so do the simulated ones.
   const everyone = [...agents, ...approvers];
   await inBatches(everyone.length, 100, (i) => everyone[i]!.http.call('GET', '/v1/health', Health));
-  console.log(`setup: ${AGENTS} agents registered and connected (mTLS WebSockets on ${INSTANCES} instance(s)) in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `setup: ${AGENTS} agents registered and connected (mTLS WebSockets on ${INSTANCES} instance(s)) in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
+  );
 
   const actor = { uid: 1000, name: 'approver', groups: [] };
   const roundTrip: number[] = [];
@@ -122,7 +132,10 @@ try {
         await approver.http.call('POST', '/v1/approvals/decide', FleetApproval, { actor, approvalId: filed.approvalId, decision: 'approve' });
         const decided = performance.now();
         // A notification that never comes is a loss: give up on it after 30 s and count it.
-        const at = await Promise.race([notified, new Promise<number>((_, fail) => setTimeout(() => fail(new Error(`no notification for ${filed.approvalId}`)), 30_000).unref())]);
+        const at = await Promise.race([
+          notified,
+          new Promise<number>((_, fail) => setTimeout(() => fail(new Error(`no notification for ${filed.approvalId}`)), 30_000).unref()),
+        ]);
         requester.waiting.delete(filed.approvalId);
         roundTrip.push(at - t0);
         decidedToNotified.push(Math.max(0, at - decided));
@@ -133,7 +146,8 @@ try {
     }
   };
   // PostgreSQL's backends for this database (pools and listeners); its shared WAL writer is not counted.
-  const backends = async () => (await fx.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [fx.database])).rows.map((r) => r.pid);
+  const backends = async () =>
+    (await fx.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [fx.database])).rows.map((r) => r.pid);
   const serverPids = instances.map((i) => i.pid!);
   const cpuBefore = { sim: process.cpuUsage(), servers: cpuSnapshot(serverPids), pg: cpuSnapshot(await backends()) };
   const start = performance.now();
@@ -151,7 +165,11 @@ try {
   );
   const notifiedTotal = agents.reduce((sum, a) => sum + a.notified.size, 0);
   const rate = roundTrip.length / seconds;
-  console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`round trips: ${roundTrip.length} in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s (concurrency ${CONCURRENCY}, failures ${failures})`);
   console.log(`file→decide→notified: p50 ${percentile(roundTrip, 50).toFixed(1)} ms, p99 ${percentile(roundTrip, 99).toFixed(1)} ms`);
   const perRoundTrip = (sec: number) => ((sec * 1000) / Math.max(1, roundTrip.length)).toFixed(2);
@@ -162,7 +180,13 @@ try {
   console.log(`loss check: ${rows[0]!.decided} decided in the database, ${notifiedTotal} notified, ${duplicates} duplicate notifications`);
   const met = rate >= 500 && percentile(decidedToNotified, 99) < 100 && rows[0]!.decided === notifiedTotal && duplicates === 0 && failures === 0;
   console.log(met ? 'goals met' : 'GOALS NOT MET (see above)');
-  for (const instance of instances) for (const line of instance.logs().split('\n').filter((l) => l.includes('"level":50')).slice(0, 3)) console.log(`server error: ${line.slice(0, 600)}`);
+  for (const instance of instances)
+    for (const line of instance
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"level":50'))
+      .slice(0, 3))
+      console.log(`server error: ${line.slice(0, 600)}`);
   for (const a of [...agents, ...approvers]) {
     a.socket?.close();
     a.http.close();

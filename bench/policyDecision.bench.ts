@@ -219,7 +219,8 @@ function makePolicies(userIds: string[], appIds: string[], machineIds: string[])
     }
     if (chance(0.15)) policy['DayCheck'] = chance(0.7) ? [1, 2, 3, 4, 5] : [0, 6];
     const extension: Record<string, unknown> = {};
-    if (chance(0.12)) extension['AllowCommands'] = pickSome(['* install *', '* --version', '* status*', '/usr/bin/*', '/opt/*/bin/* run *', '{home}/.local/bin/* *'], 1, 2);
+    if (chance(0.12))
+      extension['AllowCommands'] = pickSome(['* install *', '* --version', '* status*', '/usr/bin/*', '/opt/*/bin/* run *', '{home}/.local/bin/* *'], 1, 2);
     if (type === 'AgenticAccess') {
       if (chance(0.5)) extension['SubProcessCheck'] = chance(0.5) ? ['*'] : ['*/node', '*/python3'];
       if (chance(0.5)) extension['minAiLikelihoodPercent'] = int(50, 95);
@@ -242,7 +243,13 @@ function makeRequests(): EvaluationRequest[] {
     return {
       policyType,
       user: { uid: u.uid, name: u.name, groups: u.groups, home: u.home },
-      machine: { name: weighted([[pick(MACHINES), 85], [`${u.name}-pc`, 5], [`unmanaged-${hex(4)}`, 10]]) },
+      machine: {
+        name: weighted([
+          [pick(MACHINES), 85],
+          [`${u.name}-pc`, 5],
+          [`unmanaged-${hex(4)}`, 10],
+        ]),
+      },
       application: { path: app.path, sha256: chance(0.8) ? app.sha256 : null, signer: app.signer, commandLine: verb ? `${app.path} ${verb}` : app.path },
       agentic: policyType === 'AgenticAccess' || chance(0.05) ? { parentProcess: pick(AGENT_PROCESSES), aiLikelihoodPercent: int(0, 100) } : null,
       at: new Date(2026, int(0, 11), int(1, 28), int(0, 23), int(0, 59)),
@@ -271,7 +278,11 @@ function naiveEvaluate(policies: readonly KeeperPolicy[], collections: readonly 
     if (c?.Type !== 'User') return false;
     const { user } = request;
     return c.Members.some((m) =>
-      'Name' in m ? user.name !== null && fold(m.Name) === fold(user.name) : 'Uid' in m ? m.Uid === user.uid : user.groups.some((g) => fold(g) === fold(m.Group)),
+      'Name' in m
+        ? user.name !== null && fold(m.Name) === fold(user.name)
+        : 'Uid' in m
+          ? m.Uid === user.uid
+          : user.groups.some((g) => fold(g) === fold(m.Group)),
     );
   };
   /** Expands the variables (none left unresolved, or no match) and compiles the pattern into a RegExp, every time. */
@@ -308,7 +319,10 @@ function naiveEvaluate(policies: readonly KeeperPolicy[], collections: readonly 
   };
   const passes = (check: readonly string[], member: (id: string) => boolean) => check.includes('*') || check.some(member);
   const matching: CompiledPolicy[] = [];
-  const onTheFlyPattern = (pattern: string): VariablePattern => (value) => onTheFly(pattern, value);
+  const onTheFlyPattern =
+    (pattern: string): VariablePattern =>
+    (value) =>
+      onTheFly(pattern, value);
   for (const [order, policy] of policies.entries()) {
     // Operator "And": cheapest checks first, the pattern-compiling ones last.
     if (policy.Status === 'off' || policy.PolicyType !== request.policyType || !naiveSchedule(policy, request.at)) continue;
@@ -373,7 +387,13 @@ const ms = (n: bigint | number) => Number(n) / 1e6;
 
 function percentiles(samples: Float64Array): { p50: number; p95: number; p99: number; max: number; mean: number } {
   const sorted = Float64Array.from(samples).sort();
-  return { p50: percentileOfSorted(sorted, 50), p95: percentileOfSorted(sorted, 95), p99: percentileOfSorted(sorted, 99), max: sorted[sorted.length - 1]!, mean: sorted.reduce((s, v) => s + v, 0) / sorted.length };
+  return {
+    p50: percentileOfSorted(sorted, 50),
+    p95: percentileOfSorted(sorted, 95),
+    p99: percentileOfSorted(sorted, 99),
+    max: sorted[sorted.length - 1]!,
+    mean: sorted.reduce((s, v) => s + v, 0) / sorted.length,
+  };
 }
 
 /** A decision with its policy lists as sets: what must agree whatever order the matches came in. */
@@ -418,7 +438,10 @@ function timeAlone(evaluate: (r: EvaluationRequest) => Decision, requests: reado
 
 function main(): void {
   const started = ns();
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   console.log(
     `policy decision benchmark: seed ${SEED}, platform ${PLATFORM}, requests from ${Math.min(N_REQUEST_USERS, USERS.length)} users, ` +
       `node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${load()}`,
@@ -474,7 +497,11 @@ function main(): void {
   const outcomes = { allow: 0, deny: 0, controls: 0 };
   let matchedTotal = 0;
   const index = new Map(policies.map((p, i) => [p, i]));
-  const inLoadOrder = (set: PolicySet, r: EvaluationRequest) => decide([...set.matching(r)].sort((x, y) => index.get(x.policy)! - index.get(y.policy)!), OPTIONS);
+  const inLoadOrder = (set: PolicySet, r: EvaluationRequest) =>
+    decide(
+      [...set.matching(r)].sort((x, y) => index.get(x.policy)! - index.get(y.policy)!),
+      OPTIONS,
+    );
   for (let i = 0; i < requests.length; i++) {
     const r = requests[i]!;
     for (let k = 0; k < evaluators.length; k++) {
@@ -488,8 +515,7 @@ function main(): void {
     matchedTotal += real.matched.length + real.monitored.length;
     // Identical decisions: exactly (reason and notification included) once the matches are put in
     // load order, and order-insensitively for what evaluate() really returned.
-    const same =
-      isDeepStrictEqual(inLoadOrder(policySet, r), naive) && isDeepStrictEqual(canonical(real), canonical(naive));
+    const same = isDeepStrictEqual(inLoadOrder(policySet, r), naive) && isDeepStrictEqual(canonical(real), canonical(naive));
     if (!same) {
       mismatches++;
       if (mismatches <= 3) {
@@ -514,7 +540,9 @@ function main(): void {
   );
   if (orderOnly.size > 0) {
     const which = [...orderOnly].map(([key, n]) => `${key} in ${n}`).join(', ');
-    console.log(`note: PolicySet.evaluate() lists policies in another order than the load order (${which} decisions; same content) - see docs/policy-semantics.md`);
+    console.log(
+      `note: PolicySet.evaluate() lists policies in another order than the load order (${which} decisions; same content) - see docs/policy-semantics.md`,
+    );
   }
 
   // 5. The fast evaluators again, each on its own (no naive evaluator's garbage and cache misses in

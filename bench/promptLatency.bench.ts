@@ -76,7 +76,12 @@ async function sizes(context: BrowserContext, origin: string) {
 /* Latency                                                                                          */
 /* ---------------------------------------------------------------------------------------------- */
 
-const summary = (values: readonly number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95), min: Math.min(...values), max: Math.max(...values) });
+const summary = (values: readonly number[]) => ({
+  p50: percentile(values, 50),
+  p95: percentile(values, 95),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
 const ms = (value: number) => value.toFixed(1);
 
 async function main() {
@@ -104,7 +109,11 @@ async function main() {
   });
   // Pages out of sight keep their priority and timers, as Electron's hidden spare windows do
   // (`backgroundThrottling: false`); else Chromium deprioritises the loaded spare behind later tabs.
-  const browser = await launchChromium(['--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows']);
+  const browser = await launchChromium([
+    '--disable-renderer-backgrounding',
+    '--disable-background-timer-throttling',
+    '--disable-backgrounding-occluded-windows',
+  ]);
   const context = await browser.newContext({ viewport: { width: 560, height: 640 }, colorScheme: 'light' });
   // Runs before any page script (injected over CDP, so the page's CSP does not apply to it).
   await context.addInitScript(`document.addEventListener('focusin', (event) => {
@@ -207,7 +216,11 @@ async function main() {
   const c = summary(runs.cold);
   const b = summary(runs.blank);
   const chromium = execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8' }).trim();
-  console.log(`machine: nproc ${availableParallelism()} (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, ${chromium}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `machine: nproc ${availableParallelism()} (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, ${chromium}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`N=${N} each (after ${WARMUP} warm-up rounds), interleaved\n`);
   console.log('| measure | p50 ms | p95 ms | min ms | max ms |');
   console.log('|---|---:|---:|---:|---:|');
@@ -215,7 +228,10 @@ async function main() {
   console.log(`| justification window, cold: navigation start → textarea focused | ${ms(c.p50)} | ${ms(c.p95)} | ${ms(c.min)} | ${ms(c.max)} |`);
   console.log(`| blank page, same web shell: navigation start → load end | ${ms(b.p50)} | ${ms(b.p95)} | ${ms(b.min)} | ${ms(b.max)} |`);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  for (const [name, row] of [['pre-warmed', w], ['cold', c]] as const) {
+  for (const [name, row] of [
+    ['pre-warmed', w],
+    ['cold', c],
+  ] as const) {
     const ratio50 = row.p50 / b.p50;
     const ratio95 = row.p95 / b.p95;
     console.log(
@@ -225,7 +241,8 @@ async function main() {
   }
   console.log('\n| window | JS files | raw KB | gzip KB (level 9) | goal ≤ 150 KB |');
   console.log('|---|---:|---:|---:|---|');
-  for (const s of windowSizes) console.log(`| ${s.id} | ${s.files} | ${s.rawKb.toFixed(1)} | ${s.gzipKb.toFixed(1)} | ${verdict(s.gzipKb <= GOAL_JS_GZIP_KB)} |`);
+  for (const s of windowSizes)
+    console.log(`| ${s.id} | ${s.files} | ${s.rawKb.toFixed(1)} | ${s.gzipKb.toFixed(1)} | ${verdict(s.gzipKb <= GOAL_JS_GZIP_KB)} |`);
 }
 
 await main();

@@ -216,7 +216,9 @@ async function main() {
     console.log(`| raw Content-Length echo, same size | ${us(r.p50)} | ${us(r.p90)} | ${us(r.p99)} | ${us(r.mean)} | ${us(r.min)} | ${us(r.max)} |`);
     console.log(`| bare vscode-jsonrpc echo of the same status | ${us(j.p50)} | ${us(j.p90)} | ${us(j.p99)} | ${us(j.mean)} | ${us(j.min)} | ${us(j.max)} |`);
     const ratio99 = a.p99 / r.p99;
-    console.log(`\nratio agent/raw: p50 ${(a.p50 / r.p50).toFixed(2)}x, p99 ${ratio99.toFixed(2)}x (goal ≤ ${GOAL_RATIO_P99}x at p99: ${ratio99 <= GOAL_RATIO_P99 ? 'met' : 'NOT met'})`);
+    console.log(
+      `\nratio agent/raw: p50 ${(a.p50 / r.p50).toFixed(2)}x, p99 ${ratio99.toFixed(2)}x (goal ≤ ${GOAL_RATIO_P99}x at p99: ${ratio99 <= GOAL_RATIO_P99 ? 'met' : 'NOT met'})`,
+    );
     console.log(`ratio agent/bare vscode-jsonrpc: p50 ${(a.p50 / j.p50).toFixed(2)}x, p99 ${(a.p99 / j.p99).toFixed(2)}x`);
     console.log(
       `CPU per agent round trip (this process): zod AgentStatus.parse ${zodStatus.toFixed(1)} µs (done twice: agent and client), ` +

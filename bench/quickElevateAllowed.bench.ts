@@ -32,7 +32,9 @@ const APPLICATIONS = 40;
 const sandbox = makeSandbox();
 const apps = join(sandbox.dir, 'applications');
 mkdirSync(apps);
-const programs = readdirSync('/usr/bin').filter((name) => /^[a-z][a-z0-9-]+$/.test(name)).slice(0, APPLICATIONS);
+const programs = readdirSync('/usr/bin')
+  .filter((name) => /^[a-z][a-z0-9-]+$/.test(name))
+  .slice(0, APPLICATIONS);
 for (const name of programs) writeFileSync(join(apps, `${name}.desktop`), `[Desktop Entry]\nType=Application\nName=${name}\nExec=${name}\n`);
 const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', join(PROJECT_DIR, 'resources/policies')] });
 const link = new AgentLink({ socketPath: sandbox.socket, clientVersion: 'bench' });
@@ -76,7 +78,11 @@ try {
   }
   const base = percentile(results.get('explain all')!, 50);
   console.log(`Quick-elevate allowed list, ${APPLICATIONS} installed applications, default policies, real agent; ${ROUNDS} rounds`);
-  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.table(
     [...results].map(([name, values]) => ({
       name,

@@ -8,4 +8,8 @@ export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number
 }
 
 /** The same for samples in any order. */
-export const percentile = (values: readonly number[], p: number): number => percentileOfSorted([...values].sort((a, b) => a - b), p);
+export const percentile = (values: readonly number[], p: number): number =>
+  percentileOfSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );

@@ -70,7 +70,9 @@ describe('Approval pending (keeper-approval-pending): the requester follows its 
     const { requestId, page } = await requestAndWait('Maybe I do not need this after all');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe('Your request was withdrawn, or you closed its outcome. You can close this window.');
+    await eventually(() => page.getByTestId('nothing-pending').textContent()).toBe(
+      'Your request was withdrawn, or you closed its outcome. You can close this window.',
+    );
     expect(await harness.finalState(requestId)).toMatchObject({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
     const approval = (await listedApproval(approver, requestId, ['Expired']))!;
     expect(approval.decision?.reason).toBe('withdrawn by the requester');

@@ -33,14 +33,24 @@ describe('Approver queue on B decides a request from A, through the fleet, in Ch
     fx = await createFleetFixture();
     s1 = await fx.start();
     s2 = await fx.start();
-    const jobs = Object.fromEntries(readdirSync(JOBS).filter((n) => n.endsWith('.json')).map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]));
-    const policies = { 'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] }, 'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL'])] };
+    const jobs = Object.fromEntries(
+      readdirSync(JOBS)
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
+    );
+    const policies = {
+      'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
+      'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL'])],
+    };
     await pushPolicies(s1.db, 'engineering', { policies, jobs });
     await pushPolicies(s1.db, 'approvers', { policies, jobs });
     await fx.approver({ group: 'engineering', kind: 'user', principal: 'root', role: 'approver' });
     desktops.add({ user: 'keeper-alice' });
     chmodSync(machines.a.dir, 0o755);
-    for (const [m, url, group, name] of [[machines.a, s1.url, 'engineering', 'machine-a'], [machines.b, s2.url, 'approvers', 'machine-b']] as const) {
+    for (const [m, url, group, name] of [
+      [machines.a, s1.url, 'engineering', 'machine-a'],
+      [machines.b, s2.url, 'approvers', 'machine-b'],
+    ] as const) {
       const tokenFile = join(m.dir, 'token');
       writeFileSync(tokenFile, await fx.token(group), { mode: 0o600 });
       expect(await runAgent(['--fleet', url, '--register', `@${tokenFile}`, '--data-dir', m.dataDir, '--machine-name', name])).toMatchObject({ code: 0 });
@@ -60,7 +70,7 @@ describe('Approver queue on B decides a request from A, through the fleet, in Ch
     desktops.cleanup();
   });
 
-  it('shows A\'s request with everything to decide; approved by keyboard, the program runs on A', async () => {
+  it("shows A's request with everything to decide; approved by keyboard, the program runs on A", async () => {
     await page.goto(await shell.windowUrl('keeper-approver'));
     await page.getByTestId('queue').waitFor();
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'Patch Tuesday: updating the VPN client', { cwd: '/tmp' });

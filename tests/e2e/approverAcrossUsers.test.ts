@@ -21,7 +21,7 @@ const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({
  * secondary approver, so the request reaches it only once it escalates (after an accelerated 4.8 s);
  * keeper-alice has no approver role at all. notify-send is the recording stand-in for the notification daemon.
  */
-describe('Approver queue across users: escalation, the requester\'s window turning to Approved, a non-approver', () => {
+describe("Approver queue across users: escalation, the requester's window turning to Approved, a non-approver", () => {
   const sandbox = policyAgentSandbox();
   const notifySend = recordingNotifySend();
   const rootData = join(sandbox.dir, 'root-desktop');
@@ -55,7 +55,10 @@ describe('Approver queue across users: escalation, the requester\'s window turni
       },
       openToOtherUsers: true,
     });
-    [rootShell, aliceShell] = await Promise.all([startRootShell(), startWebShell(sandbox.socket, process.env, { user: 'keeper-alice', args: ['--user-data-dir', aliceData] })]);
+    [rootShell, aliceShell] = await Promise.all([
+      startRootShell(),
+      startWebShell(sandbox.socket, process.env, { user: 'keeper-alice', args: ['--user-data-dir', aliceData] }),
+    ]);
     browser = await launchChromium();
     rootContext = await browser.newContext({ viewport: { width: 1180, height: 800 } });
     aliceContext = await browser.newContext({ viewport: { width: 560, height: 760 } });
@@ -136,7 +139,10 @@ describe('Approver queue across users: escalation, the requester\'s window turni
     const root = await connectClient(sandbox.socket);
     const decided = (await root.request(ApprovalsList, { statuses: ['Approved'] })).approvals;
     await queue.getByTestId('toasts').uncheck();
-    await eventually(() => JSON.parse(readFileSync(join(rootData, 'approver-settings.json'), 'utf8')) as unknown).toEqual({ version: 1, settings: { toasts: false } });
+    await eventually(() => JSON.parse(readFileSync(join(rootData, 'approver-settings.json'), 'utf8')) as unknown).toEqual({
+      version: 1,
+      settings: { toasts: false },
+    });
     await queue.close();
     await rootShell.stop();
     rootShell = await startRootShell();

@@ -99,7 +99,11 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     const requestId = await requester.requestId;
     await row(page, 'true').waitFor();
     expect(await page.getByTestId('count-Pending').textContent()).toBe('1 pending');
-    await eventually(() => notifySend.calls().some((call) => call.includes('Approval request: true') && call.includes(`keeper-alice on ${hostname()}: Patch Tuesday: updating the VPN client`))).toBe(true);
+    await eventually(() =>
+      notifySend
+        .calls()
+        .some((call) => call.includes('Approval request: true') && call.includes(`keeper-alice on ${hostname()}: Patch Tuesday: updating the VPN client`)),
+    ).toBe(true);
 
     await page.keyboard.press('j');
     expect(await page.getByTestId('detail-requester').textContent()).toMatch(/^keeper-alice \(uid \d+\)$/);
@@ -154,7 +158,9 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     await page.getByTestId('confirm').waitFor();
     expect(await page.getByTestId('confirm-button').isDisabled()).toBe(true);
     await page.keyboard.type('Use the self-service portal');
-    expect(await page.getByTestId('confirm-summary').textContent()).toBe('The command will not run, and the requester sees your reason. This cannot be undone.');
+    expect(await page.getByTestId('confirm-summary').textContent()).toBe(
+      'The command will not run, and the requester sees your reason. This cannot be undone.',
+    );
     await page.getByTestId('confirm-button').focus();
     await page.keyboard.press('Enter');
 
@@ -207,7 +213,10 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
   });
 
   it('filters by text and status, bulk-denies the selection with one confirmation, and lists every shortcut', async () => {
-    const requesters = [startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Bulk one, please deny'), startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Bulk two, please deny')];
+    const requesters = [
+      startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Bulk one, please deny'),
+      startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Bulk two, please deny'),
+    ];
     await Promise.all(requesters.map((r) => r.requestId));
     await page.getByTestId('filter-status').selectOption('open');
     await eventually(() => page.getByTestId('queue-row').count()).toBe(2);
@@ -221,7 +230,9 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     await page.keyboard.press('d');
     expect(await page.getByTestId('confirm-list').locator('li').count()).toBe(2);
     await page.keyboard.type('Not during the freeze');
-    expect(await page.getByTestId('confirm-summary').textContent()).toBe('None of these commands will run, and each requester sees your reason. This cannot be undone.');
+    expect(await page.getByTestId('confirm-summary').textContent()).toBe(
+      'None of these commands will run, and each requester sees your reason. This cannot be undone.',
+    );
     await page.getByTestId('confirm-button').click();
     for (const requester of requesters) expect(await requester.outcome).toEqual({ state: 'denied', reason: 'Denied by root: Not during the freeze' });
     await eventually(() => page.getByTestId('outcome').textContent()).toBe('Decided 2 requests.');
@@ -283,8 +294,14 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     await page.emulateMedia({ colorScheme: 'light' });
 
     // Self-approval is allowed on this machine, but never towards a quorum: root asked, so root does not count.
-    await expect(root.request(ApprovalsDecide, { approvalId, decision: 'approve' })).rejects.toMatchObject({ code: -33001, message: 'you cannot decide your own request' });
-    expect(await callAs(sandbox.socket, 'daemon', 'approvals.decide', { approvalId, decision: 'approve' })).toMatchObject({ ok: true, result: { status: 'Approved' } });
+    await expect(root.request(ApprovalsDecide, { approvalId, decision: 'approve' })).rejects.toMatchObject({
+      code: -33001,
+      message: 'you cannot decide your own request',
+    });
+    expect(await callAs(sandbox.socket, 'daemon', 'approvals.decide', { approvalId, decision: 'approve' })).toMatchObject({
+      ok: true,
+      result: { status: 'Approved' },
+    });
     await eventually(async () => (await root.request(ElevationStatus, { requestId })).state).toBe('allowed');
     await eventually(() => pending.getByTestId('status-text').textContent()).toBe('Approved by daemon.');
     expect(await pending.getByTestId('quorum-progress').textContent()).toBe('2 of 2 approvals');

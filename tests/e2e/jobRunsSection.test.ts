@@ -22,21 +22,33 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
 
   beforeAll(async () => {
     mkdirSync(jobsDir);
-    for (const name of readdirSync(join(PROJECT_DIR, 'resources/jobs')).filter((n) => n.endsWith('.json'))) copyFileSync(join(PROJECT_DIR, 'resources/jobs', name), join(jobsDir, name));
+    for (const name of readdirSync(join(PROJECT_DIR, 'resources/jobs')).filter((n) => n.endsWith('.json')))
+      copyFileSync(join(PROJECT_DIR, 'resources/jobs', name), join(jobsDir, name));
     writeFileSync(
       join(jobsDir, 'disk-check.json'),
       JSON.stringify({
         id: 'disk-check',
         name: 'Disk space check',
         tasks: [
-          { id: 'measure', name: 'Measure free space', executablePath: '/bin/sh', arguments: `-c 'printf "{\\"FreePercent\\":3}"'`, MergeStdoutJsonIntoContext: true },
+          {
+            id: 'measure',
+            name: 'Measure free space',
+            executablePath: '/bin/sh',
+            arguments: `-c 'printf "{\\"FreePercent\\":3}"'`,
+            MergeStdoutJsonIntoContext: true,
+          },
           { id: 'enforce', name: 'Require 10 % free', executablePath: '/bin/sh', arguments: "-c 'test {FreePercent} -ge 10'" },
         ],
       }),
     );
     writeFileSync(
       join(jobsDir, 'windows-only.json'),
-      JSON.stringify({ id: 'windows-only', name: 'Windows cleanup', condition: 'Platform in ["windows"]', tasks: [{ id: 'clean', name: 'Clean', executablePath: '/bin/true' }] }),
+      JSON.stringify({
+        id: 'windows-only',
+        name: 'Windows cleanup',
+        condition: 'Platform in ["windows"]',
+        tasks: [{ id: 'clean', name: 'Clean', executablePath: '/bin/true' }],
+      }),
     );
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--jobs', jobsDir] });
     admin = await connectClient(sandbox.socket, 'cli');
@@ -94,11 +106,9 @@ describe('KeeperAgent window: recent job runs, in Chromium through the web shell
     // A row as an agent before reason codes kept it: English only.
     const db = new Database(join(sandbox.dataDir, 'agent.db'));
     db.pragma('busy_timeout = 5000');
-    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at, finished_at, duration_ms, tasks_json) VALUES ('old-run', 'disk-check', 'manual', 'failed', ?, ?, ?, 0, '[]')").run(
-      'task enforce failed: exited with code 2',
-      new Date(Date.now() - 3_600_000).toISOString(),
-      new Date(Date.now() - 3_600_000).toISOString(),
-    );
+    db.prepare(
+      "INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at, finished_at, duration_ms, tasks_json) VALUES ('old-run', 'disk-check', 'manual', 'failed', ?, ?, ?, 0, '[]')",
+    ).run('task enforce failed: exited with code 2', new Date(Date.now() - 3_600_000).toISOString(), new Date(Date.now() - 3_600_000).toISOString());
     db.close();
 
     const german = await tabs.open({ lng: 'de' });

@@ -26,12 +26,17 @@ describe('KeeperAgent window with a fleet, in Chromium through the web shell', (
     fx = await createFleetFixture();
     server = await fx.start();
     await pushPolicies(server.db, 'pilot', {
-      policies: { 'collections.json': { Collections: [{ CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] }] }, 'policies.json': [appPolicy('allow-id', 'col-id', ['ALLOW'])] },
+      policies: {
+        'collections.json': { Collections: [{ CollectionId: 'col-id', Type: 'Application', Members: [{ Path: '/usr/bin/id' }] }] },
+        'policies.json': [appPolicy('allow-id', 'col-id', ['ALLOW'])],
+      },
       jobs: {},
     });
     const tokenFile = join(sandbox.dir, 'token');
     writeFileSync(tokenFile, await fx.token('pilot'), { mode: 0o600 });
-    expect(await runAgent(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', sandbox.dataDir, '--machine-name', 'desk-1'])).toMatchObject({ code: 0 });
+    expect(await runAgent(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', sandbox.dataDir, '--machine-name', 'desk-1'])).toMatchObject({
+      code: 0,
+    });
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--fleet', server.url] });
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();

@@ -50,7 +50,14 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
   beforeAll(async () => {
     writePolicyDir(
       policiesDir,
-      { 'col-hostname': '/usr/bin/hostname', 'col-id': '/usr/bin/id', 'col-whoami': '/usr/bin/whoami', 'col-true': '/usr/bin/true', 'col-date': '/usr/bin/date', 'col-env': '/usr/bin/env' },
+      {
+        'col-hostname': '/usr/bin/hostname',
+        'col-id': '/usr/bin/id',
+        'col-whoami': '/usr/bin/whoami',
+        'col-true': '/usr/bin/true',
+        'col-date': '/usr/bin/date',
+        'col-env': '/usr/bin/env',
+      },
       [
         appPolicy('allow-id', 'col-id', ['ALLOW'], { PolicyName: 'Identity tools' }),
         appPolicy('justify-hostname', 'col-hostname', ['JUSTIFY'], { PolicyName: 'Host names' }),
@@ -138,7 +145,12 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
         .locator('li[data-policy-id]')
         .filter({ hasText: 'Decides' })
         .evaluateAll((items) => items.map((i) => i.getAttribute('data-policy-id'))),
-      matched: (await page.getByTestId('why-matched').locator('li[data-policy-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-policy-id')))).sort(),
+      matched: (
+        await page
+          .getByTestId('why-matched')
+          .locator('li[data-policy-id]')
+          .evaluateAll((items) => items.map((i) => i.getAttribute('data-policy-id')))
+      ).sort(),
       monitored: await page.getByTestId('why-monitored').count(),
     };
   }
@@ -191,7 +203,9 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     expect(history.some((h) => h.startsWith('/usr/bin/true') && h.includes('asked: MFA code → Justification'))).toBe(true);
     // The history can arrive live before Refresh has reloaded the sessions: wait for those too.
     await eventually(() => page.getByTestId('mfa-session').textContent()).toMatch(/^PrivilegeElevation: no new code needed for [45] more min\.$/);
-    await eventually(() => page.getByTestId('grants').locator('li').allTextContents()).toEqual([expect.stringMatching(/^\/usr\/bin\/envas root · policy “Environment session” · (30|29) min left · used 0×Revoke$/) as unknown]);
+    await eventually(() => page.getByTestId('grants').locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^\/usr\/bin\/envas root · policy “Environment session” · (30|29) min left · used 0×Revoke$/) as unknown,
+    ]);
     // Everything on screen at once (sessions with a revocable grant, history, an explanation): axe in light and dark.
     await explainInWindow('/usr/bin/true');
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -360,9 +374,17 @@ describe('KeeperAgent window: the prompt settings in force, and the job files’
     writeFileSync(join(jobsDir, 'zz-broken.json'), JSON.stringify({ id: 'broken', name: 'Broken' }));
     writeFileSync(
       configFile,
-      JSON.stringify({ operatorApproval: { onTimeout: 'allow', timeoutSeconds: 45 }, justification: { minLength: 12, maxLength: 400 }, mfa: { sessionMinutes: 10, promptTimeoutSeconds: 90 } }),
+      JSON.stringify({
+        operatorApproval: { onTimeout: 'allow', timeoutSeconds: 45 },
+        justification: { minLength: 12, maxLength: 400 },
+        mfa: { sessionMinutes: 10, promptTimeoutSeconds: 90 },
+      }),
     );
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--jobs', jobsDir, '--config', configFile] });
+    agent = await startAgent({
+      socket: sandbox.socket,
+      dataDir: sandbox.dataDir,
+      extra: ['--policies', policiesDir, '--jobs', jobsDir, '--config', configFile],
+    });
     shell = await startWebShell(sandbox.socket);
     browser = await launchChromium();
     tabs = await windowTabs(browser, shell.agentWindowUrl, { viewport: { width: 560, height: 760 } });

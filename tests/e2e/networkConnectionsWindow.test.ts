@@ -53,7 +53,11 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     // `ip` on the ifb* links is denied with the policy's message; `ip link set dev lo up` (harmless:
     // lo is up) needs a justification. Nothing here ever takes a real interface down.
     writePolicyDir(policies, { 'col-ip': IP }, [
-      appPolicy('pol-ip-deny', 'col-ip', ['DENY'], { PolicyName: 'No changes to virtual links', NotificationMessage: DENIED, Extension: { AllowCommands: ['*ip link set dev ifb*'] } }),
+      appPolicy('pol-ip-deny', 'col-ip', ['DENY'], {
+        PolicyName: 'No changes to virtual links',
+        NotificationMessage: DENIED,
+        Extension: { AllowCommands: ['*ip link set dev ifb*'] },
+      }),
       appPolicy('pol-ip-lo', 'col-ip', ['JUSTIFY'], { PolicyName: 'Loopback changes need a reason', Extension: { AllowCommands: ['*ip link set dev lo up'] } }),
     ]);
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policies] });
@@ -63,7 +67,10 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     context = await browser.newContext({ viewport: { width: 640, height: 900 }, colorScheme: 'light' });
     tray = await context.newPage();
     await tray.goto(await shell.windowUrl('keeper-client'));
-    await tray.getByTestId('tray-indicator').filter({ hasText: /^Connected$/ }).waitFor();
+    await tray
+      .getByTestId('tray-indicator')
+      .filter({ hasText: /^Connected$/ })
+      .waitFor();
     // The tray's "Open network settings" is how a user gets here (and where a redirect rule sends them).
     const next = windowsFromNow(shell);
     await tray.locator('[data-item="open-network-settings"]').click();
@@ -114,7 +121,9 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   });
 
   it('asks the agent before changing an interface: a DENY shows the policy’s message and changes nothing', async () => {
-    const target = readdirSync('/sys/class/net').find((name) => name.startsWith('ifb') && (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 0);
+    const target = readdirSync('/sys/class/net').find(
+      (name) => name.startsWith('ifb') && (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 0,
+    );
     expect(target, 'a down ifb link to try').toBeDefined();
     const explained = await requester.request(PolicyExplain, { executable: IP, arguments: ['link', 'set', 'dev', target!, 'up'], cwd: '/' });
     expect(explained.decision.outcome).toBe('deny');
@@ -124,7 +133,9 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
     await button.focus();
     await page.keyboard.press('Enter');
     await eventually(() => page.getByTestId('action-result').locator('[data-outcome]').getAttribute('data-outcome')).toBe('denied');
-    expect(await page.getByTestId('action-result').textContent()).toBe(`Enabling ${target} was denied by policy:Policy “No changes to virtual links”: ${DENIED}`);
+    expect(await page.getByTestId('action-result').textContent()).toBe(
+      `Enabling ${target} was denied by policy:Policy “No changes to virtual links”: ${DENIED}`,
+    );
     expect(await page.getByTestId('action-result').locator('[data-reason]').getAttribute('data-reason')).toBe('policy-deny-message');
     expect(Number.parseInt(readFileSync(`/sys/class/net/${target}/flags`, 'utf8'), 16) & 1).toBe(0);
     await saveScreenshot(page, 'keeper-network-connections-denied');
@@ -147,12 +158,18 @@ describe('Keeper.NetworkConnections in Chromium through the web shell, against a
   it('refuses malformed requests at the bridge, before the agent is asked', async () => {
     expect(await callBridge(page, 'setInterfaceState', ['lo; reboot', 'up'])).toMatchObject({ failure: { code: 'invalid-arguments' } });
     expect(await callBridge(page, 'forgetNetwork', ['not-a-uuid'])).toMatchObject({ failure: { code: 'invalid-arguments' } });
-    expect(await callBridge(page, 'setInterfaceState', ['kptnone0', 'up'])).toEqual({ outcome: 'failed', requestId: null, problem: { code: 'no-interface', values: { name: 'kptnone0' } } });
+    expect(await callBridge(page, 'setInterfaceState', ['kptnone0', 'up'])).toEqual({
+      outcome: 'failed',
+      requestId: null,
+      problem: { code: 'no-interface', values: { name: 'kptnone0' } },
+    });
   });
 
   it('words what main reports in the window’s language, not in main’s English', async () => {
     await eventually(() => page.getByTestId('nm-unavailable').count()).toBe(1);
-    expect(await page.getByTestId('nm-unavailable').textContent()).toBe('NetworkManager not available: Wi-Fi networks cannot be listed.NetworkManager’s nmcli is not installed.');
+    expect(await page.getByTestId('nm-unavailable').textContent()).toBe(
+      'NetworkManager not available: Wi-Fi networks cannot be listed.NetworkManager’s nmcli is not installed.',
+    );
     const german = await tabs.open({ lng: 'de' });
     await eventually(() => german.getByTestId('nm-unavailable').locator('p').allTextContents()).toEqual([
       'NetworkManager nicht verfügbar: WLAN-Netzwerke können nicht aufgelistet werden.',

@@ -122,17 +122,19 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
     expect(shown).toBe(await shell.spareUrl(WINDOW, nth));
     await eventually(() => presented.getByRole('textbox').count()).toBe(1);
     const promptId = await new Promise<string>((resolve) => {
-      void pageToken(presented).then((token) => rawBridge(shown, token)).then((bridge) => {
-        bridge.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
-        const timer = setInterval(() => {
-          const id = bridge.messages.find((m) => m.t === 'next' && m.value?.current)?.value?.current?.promptId;
-          if (id) {
-            clearInterval(timer);
-            bridge.close();
-            resolve(id);
-          }
-        }, 20);
-      });
+      void pageToken(presented)
+        .then((token) => rawBridge(shown, token))
+        .then((bridge) => {
+          bridge.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
+          const timer = setInterval(() => {
+            const id = bridge.messages.find((m) => m.t === 'next' && m.value?.current)?.value?.current?.promptId;
+            if (id) {
+              clearInterval(timer);
+              bridge.close();
+              resolve(id);
+            }
+          }, 20);
+        });
     });
 
     // The next spare, loaded (a launch link opens one page, once): its token, used raw.

@@ -77,10 +77,16 @@ function clipped(): Finding[] {
       const style = getComputedStyle(element);
       const hides = (overflow: string) => overflow !== 'visible';
       if (hides(style.overflowX) && element.scrollWidth > element.clientWidth + 1) {
-        found.push({ text, where: `${element.tagName.toLowerCase()}.${element.className}: scrollWidth ${element.scrollWidth} > clientWidth ${element.clientWidth}` });
+        found.push({
+          text,
+          where: `${element.tagName.toLowerCase()}.${element.className}: scrollWidth ${element.scrollWidth} > clientWidth ${element.clientWidth}`,
+        });
       }
       if (hides(style.overflowY) && element.tagName !== 'BODY' && element.scrollHeight > element.clientHeight + 1) {
-        found.push({ text, where: `${element.tagName.toLowerCase()}.${element.className}: scrollHeight ${element.scrollHeight} > clientHeight ${element.clientHeight}` });
+        found.push({
+          text,
+          where: `${element.tagName.toLowerCase()}.${element.className}: scrollHeight ${element.scrollHeight} > clientHeight ${element.clientHeight}`,
+        });
       }
     }
   }
@@ -167,7 +173,12 @@ describe('KeeperAgent window: pseudo-locale, French and Japanese, high contrast'
 
   it('offers high contrast in the theme select, and takes it from the OS under "system"', async () => {
     const page = await open({});
-    expect(await page.getByRole('combobox', { name: 'Theme', exact: true }).locator('option').allTextContents()).toEqual(['System', 'Light', 'Dark', 'High contrast']);
+    expect(await page.getByRole('combobox', { name: 'Theme', exact: true }).locator('option').allTextContents()).toEqual([
+      'System',
+      'Light',
+      'Dark',
+      'High contrast',
+    ]);
     expect(await highContrastFindings(page, 'keeper-agent')).toEqual([]);
     await page.emulateMedia({ forcedColors: 'active' });
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -266,7 +277,14 @@ describe('KeeperMFA window (authenticator setup, its tallest page): pseudo-local
       viewport: { width: 560, height: 720 },
       files: {
         'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
-        'mfa.json': { PolicyName: 'Second factor', PolicyId: 'pol-mfa', PolicyType: 'PrivilegeElevation', Status: 'enforce', ApplicationCheck: ['col-true'], Actions: { OnSuccess: { Controls: ['MFA'] } } },
+        'mfa.json': {
+          PolicyName: 'Second factor',
+          PolicyId: 'pol-mfa',
+          PolicyType: 'PrivilegeElevation',
+          Status: 'enforce',
+          ApplicationCheck: ['col-true'],
+          Actions: { OnSuccess: { Controls: ['MFA'] } },
+        },
       },
     });
   });

@@ -123,7 +123,8 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
   it('opens quick-elevate from the menu with the keyboard alone', async () => {
     const quick = await openQuick(async () => {
       await tray.locator('body').focus();
-      for (let i = 0; i < 10 && (await tray.evaluate(() => document.activeElement?.getAttribute('data-item'))) !== 'quick-elevate'; i++) await tray.keyboard.press('Tab');
+      for (let i = 0; i < 10 && (await tray.evaluate(() => document.activeElement?.getAttribute('data-item'))) !== 'quick-elevate'; i++)
+        await tray.keyboard.press('Tab');
       await tray.keyboard.press('Enter');
       await eventually(() => tray.getByTestId('opened').textContent()).toBe('Opened Quick elevate.');
     });
@@ -183,20 +184,27 @@ describe('KeeperClient tray and quick-elevate in Chromium through the web shell,
     expect(await row.textContent()).toContain('Passed: Justification');
     await saveScreenshot(quick, 'keeper-quick-elevate-done');
     await eventually(() => tray.getByTestId('tray-indicator').textContent()).toBe('Connected');
-    await eventually(() => notifySend.calls().some((args) => args.includes('Elevated command finished') && args.includes('id -u finished successfully.'))).toBe(true);
+    await eventually(() => notifySend.calls().some((args) => args.includes('Elevated command finished') && args.includes('id -u finished successfully.'))).toBe(
+      true,
+    );
     await justification.close();
 
     await eventually(() => quick.getByTestId('recent').locator('li').allTextContents()).toEqual(['id id -uChoose']);
     const file = join(userData, 'quick-elevate-recent.json');
     expect(existsSync(file)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, recent: [{ executable: '/usr/bin/id', arguments: ['-u'], commandLine: 'id -u' }] });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      version: 1,
+      recent: [{ executable: '/usr/bin/id', arguments: ['-u'], commandLine: 'id -u' }],
+    });
   });
 
   it('updates the open window’s allowed list by itself after the agent reloads its policies', async () => {
     const quick = await openQuick();
     await eventually(() => quick.getByTestId('allowed').locator('li').count()).toBeGreaterThan(0);
     writePolicies({ whoami: true });
-    await expect.poll(() => quick.getByTestId('allowed').locator('li').allTextContents(), { timeout: 15_000 }).toEqual(['Identity id -uChoose', 'Who am I whoamiChoose']);
+    await expect
+      .poll(() => quick.getByTestId('allowed').locator('li').allTextContents(), { timeout: 15_000 })
+      .toEqual(['Identity id -uChoose', 'Who am I whoamiChoose']);
   });
 
   it('leaves a program it started running when the quick-elevate window closes: the agent connection is main’s', async () => {

@@ -27,7 +27,9 @@ let agentA: AgentProcess;
 let agentB: AgentProcess;
 
 const JOBS = join(PROJECT_DIR, 'resources/jobs');
-const collections = (apps: Record<string, string>) => ({ Collections: Object.entries(apps).map(([id, path]) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] })) });
+const collections = (apps: Record<string, string>) => ({
+  Collections: Object.entries(apps).map(([id, path]) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] })),
+});
 
 async function register(url: string, group: string, dataDir: string, name: string): Promise<{ code: number | null; stderr: string }> {
   const tokenFile = join(dataDir, '..', `${name}.token`);
@@ -57,11 +59,15 @@ const listed = async (requester: ReturnType<typeof startRequester>): Promise<App
 };
 
 const inQueue = async (requestId: string): Promise<Approval> =>
-  until(async () => {
-    const answer = await callAs(machines.b.socket, 'keeper-bob', 'approvals.list', { statuses: ['Pending'] });
-    if (!answer.ok) throw new Error(`keeper-bob cannot list through B: ${answer.message}`);
-    return (answer.result as { approvals: Approval[] }).approvals.find((x) => x.requestId === requestId);
-  }, 10_000, `request ${requestId} in B's queue`);
+  until(
+    async () => {
+      const answer = await callAs(machines.b.socket, 'keeper-bob', 'approvals.list', { statuses: ['Pending'] });
+      if (!answer.ok) throw new Error(`keeper-bob cannot list through B: ${answer.message}`);
+      return (answer.result as { approvals: Approval[] }).approvals.find((x) => x.requestId === requestId);
+    },
+    10_000,
+    `request ${requestId} in B's queue`,
+  );
 
 beforeAll(async () => {
   fx = await createFleetFixture();
@@ -73,7 +79,11 @@ beforeAll(async () => {
       'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
     },
     // The shipped jobs: the policy-controls job presents the controls.
-    jobs: Object.fromEntries(readdirSync(JOBS).filter((n) => n.endsWith('.json')).map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown])),
+    jobs: Object.fromEntries(
+      readdirSync(JOBS)
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
+    ),
   };
   await pushPolicies(s1.db, 'engineering', files);
   await pushPolicies(s1.db, 'approvers', files);
@@ -85,7 +95,7 @@ beforeAll(async () => {
   agentA = await startAgent({ socket: machines.a.socket, dataDir: machines.a.dataDir, logindDir: desktops.dir, extra: ['--fleet', s1.url] });
   agentB = await startAgent({ socket: machines.b.socket, dataDir: machines.b.dataDir, logindDir: desktops.dir, extra: ['--fleet', s2.url] });
   for (const socket of [machines.a.socket, machines.b.socket]) {
-    await waitFor(socket, (s) => s.online && s.policies.active === 2, 'the agent online with the fleet\'s policies');
+    await waitFor(socket, (s) => s.online && s.policies.active === 2, "the agent online with the fleet's policies");
   }
 }, 60_000);
 
@@ -116,7 +126,16 @@ describe('agents across machines through the fleet', () => {
     try {
       const unregistered = await runAgent(['--socket', fresh.socket, '--data-dir', fresh.dataDir, '--health-port', '0', '--fleet', s1.url]);
       expect(unregistered).toMatchObject({ code: 2, stderr: expect.stringContaining('not registered with a fleet') as unknown });
-      const elsewhere = await runAgent(['--socket', fresh.socket, '--data-dir', machines.a.dataDir, '--health-port', '0', '--fleet', 'https://other.example:8443']);
+      const elsewhere = await runAgent([
+        '--socket',
+        fresh.socket,
+        '--data-dir',
+        machines.a.dataDir,
+        '--health-port',
+        '0',
+        '--fleet',
+        'https://other.example:8443',
+      ]);
       expect(elsewhere).toMatchObject({ code: 2, stderr: expect.stringContaining(`registered with ${s1.url}`) as unknown });
       const withPolicies = await runAgent(['--socket', fresh.socket, '--data-dir', fresh.dataDir, '--fleet', s1.url, '--policies', fresh.dir]);
       expect(withPolicies).toMatchObject({ code: 2, stderr: expect.stringContaining('leave out --policies and --jobs') as unknown });
@@ -126,14 +145,16 @@ describe('agents across machines through the fleet', () => {
       // A fleet key others can read is refused: whoever reads it could act as this machine.
       expect(await register(s1.url, 'engineering', fresh.dataDir, 'machine-c')).toMatchObject({ code: 0 });
       chmodSync(join(fresh.dataDir, 'fleet', 'key.pem'), 0o644);
-      const readableKey = await runAgent(['--socket', fresh.socket, '--data-dir', fresh.dataDir, '--health-port', '0', '--fleet', s1.url], 10_000).catch((error: Error) => ({ code: null, stderr: error.message }));
+      const readableKey = await runAgent(['--socket', fresh.socket, '--data-dir', fresh.dataDir, '--health-port', '0', '--fleet', s1.url], 10_000).catch(
+        (error: Error) => ({ code: null, stderr: error.message }),
+      );
       expect(readableKey).toMatchObject({ code: 2, stderr: expect.stringContaining('key.pem must belong to the agent') as unknown });
     } finally {
       fresh.cleanup();
     }
   });
 
-  it('a request on A is approved from B by keeper-bob through B\'s agent, and the program runs on A', async () => {
+  it("a request on A is approved from B by keeper-bob through B's agent, and the program runs on A", async () => {
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'Patch Tuesday: updating the VPN client', { cwd: '/tmp' });
     const approval = await listed(requester);
     expect(approval).toMatchObject({
@@ -150,17 +171,24 @@ describe('agents across machines through the fleet', () => {
     expect(decided).toMatchObject({ ok: true, result: { status: 'Approved', decision: { by: { name: 'keeper-bob' } } } });
     expect(await requester.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
     // A replayed decision is refused: one decision per request.
-    expect(await callAs(machines.b.socket, 'keeper-bob', 'approvals.decide', { approvalId: approval.approvalId, decision: 'deny' })).toMatchObject({ ok: false, code: -33006 });
+    expect(await callAs(machines.b.socket, 'keeper-bob', 'approvals.decide', { approvalId: approval.approvalId, decision: 'deny' })).toMatchObject({
+      ok: false,
+      code: -33006,
+    });
   });
 
-  it('nobody relays as someone else: the actor is the kernel\'s caller, not a parameter', async () => {
+  it("nobody relays as someone else: the actor is the kernel's caller, not a parameter", async () => {
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/false', 'Please let me test this one');
     const approval = await listed(requester);
     const refusals: CallOutcome[] = [
       // A system account on B is no approver, whatever it claims.
       await callAs(machines.b.socket, 'nobody', 'approvals.decide', { approvalId: approval.approvalId, decision: 'approve' }),
       // An actor in the params is not the caller: it is dropped, and nobody stays nobody.
-      await callAs(machines.b.socket, 'nobody', 'approvals.decide', { approvalId: approval.approvalId, decision: 'approve', actor: { uid: 1002, name: 'keeper-bob', groups: [] } }),
+      await callAs(machines.b.socket, 'nobody', 'approvals.decide', {
+        approvalId: approval.approvalId,
+        decision: 'approve',
+        actor: { uid: 1002, name: 'keeper-bob', groups: [] },
+      }),
       // The requester cannot decide her own request through another machine.
       await callAs(machines.b.socket, 'keeper-alice', 'approvals.decide', { approvalId: approval.approvalId, decision: 'approve' }),
     ];
@@ -169,17 +197,21 @@ describe('agents across machines through the fleet', () => {
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'Denied by keeper-bob: not today' });
   });
 
-  it('a new policy set pushed to A\'s group is installed and in effect at once', async () => {
+  it("a new policy set pushed to A's group is installed and in effect at once", async () => {
     await pushPolicies(s2.db, 'engineering', {
       policies: { 'collections.json': collections({ 'col-true': '/usr/bin/true' }), 'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL'])] },
-      jobs: Object.fromEntries(readdirSync(JOBS).filter((n) => n.endsWith('.json')).map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown])),
+      jobs: Object.fromEntries(
+        readdirSync(JOBS)
+          .filter((n) => n.endsWith('.json'))
+          .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
+      ),
     });
     await waitFor(machines.a.socket, (s) => s.fleet?.policyVersion === 2 && s.policies.active === 1, 'version 2 in effect on A');
     // B's group did not change.
     expect((await statusOf(machines.b.socket)).fleet?.policyVersion).toBe(1);
   });
 
-  it('A offline (its server gone): APPROVAL is refused with the seed\'s reason; back online, the outbox drains once', async () => {
+  it("A offline (its server gone): APPROVAL is refused with the seed's reason; back online, the outbox drains once", async () => {
     const port = s1.port;
     await s1.close();
     await waitFor(machines.a.socket, (s) => !s.online, 'A offline');
@@ -198,11 +230,17 @@ describe('agents across machines through the fleet', () => {
       }
     };
     const offlineEvents = local();
-    const stored = await until(async () => {
-      // The server's own events about A (server:…) are not A's.
-      const rows = (await fx.admin.query<{ event_id: string }>(`SELECT event_id FROM audit_events WHERE machine_id = $1 AND event_id NOT LIKE 'server:%'`, [machineId])).rows.map((r) => r.event_id);
-      return offlineEvents.every((id) => rows.includes(id)) ? rows : undefined;
-    }, 20_000, 'A\'s outbox on the server');
+    const stored = await until(
+      async () => {
+        // The server's own events about A (server:…) are not A's.
+        const rows = (
+          await fx.admin.query<{ event_id: string }>(`SELECT event_id FROM audit_events WHERE machine_id = $1 AND event_id NOT LIKE 'server:%'`, [machineId])
+        ).rows.map((r) => r.event_id);
+        return offlineEvents.every((id) => rows.includes(id)) ? rows : undefined;
+      },
+      20_000,
+      "A's outbox on the server",
+    );
     // Each event once (the table would keep a repeat out, so count what arrived against what exists).
     expect(new Set(stored).size).toBe(stored.length);
     expect(stored.filter((id) => !local().includes(id))).toEqual([]);

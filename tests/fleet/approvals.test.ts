@@ -46,9 +46,15 @@ afterAll(() => fx.drop());
 const updatesFor = (approvalId: string) => updatesOnA.filter((u) => u.approvalId === approvalId);
 
 describe('approvals across machines and instances', () => {
-  it('files on A, B\'s approver approves through the other instance, A is told live, once', async () => {
+  it("files on A, B's approver approves through the other instance, A is told live, once", async () => {
     const filed = await a.fileApproval(approvalRequest('req-1'));
-    expect(filed).toMatchObject({ status: 'Pending', machine: 'machine-a', group: 'engineering', workingDirectory: '/home/keeper-alice', requester: { name: 'keeper-alice' } });
+    expect(filed).toMatchObject({
+      status: 'Pending',
+      machine: 'machine-a',
+      group: 'engineering',
+      workingDirectory: '/home/keeper-alice',
+      requester: { name: 'keeper-alice' },
+    });
     expect(filed.application).toMatchObject({ path: '/usr/bin/apt-get', sha256: 'a'.repeat(64), commandLine: '/usr/bin/apt-get install htop' });
 
     const queue = await b.relay.list(bob, { statuses: ['Pending'] });
@@ -65,7 +71,7 @@ describe('approvals across machines and instances', () => {
     expect(updatesFor(filed.approvalId)).toHaveLength(1);
   });
 
-  it('sends queue hints only to machines with an approver\'s window open', async () => {
+  it("sends queue hints only to machines with an approver's window open", async () => {
     b.watchQueue(true);
     await until(() => (b.isOnline ? true : undefined));
     // The watch message travels on B's stream; the hint for a request filed after it must arrive.
@@ -108,11 +114,17 @@ describe('approvals across machines and instances', () => {
   it('refuses a replayed decision, an approver outside the group and the requester deciding for themself', async () => {
     const filed = await a.fileApproval(approvalRequest('req-bad', 'carol'));
     await expect(b.relay.decide(mallory, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
-    await expect(c.relay.decide(carol, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized, message: 'nobody approves their own request' });
+    await expect(c.relay.decide(carol, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({
+      code: AgentErrorCodes.Unauthorized,
+      message: 'nobody approves their own request',
+    });
     await expect(b.relay.list(mallory, {})).resolves.toMatchObject({ approvals: [] });
     await b.relay.decide(bob, { approvalId: filed.approvalId, decision: 'deny', reason: 'no' });
     await expect(b.relay.decide(bob, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Conflict });
-    const { rows } = await fx.admin.query<{ reason: string }>("SELECT data->>'reason' AS reason FROM audit_events WHERE type = 'fleet.approval.decide.refused' AND data->>'approvalId' = $1 ORDER BY seq", [filed.approvalId]);
+    const { rows } = await fx.admin.query<{ reason: string }>(
+      "SELECT data->>'reason' AS reason FROM audit_events WHERE type = 'fleet.approval.decide.refused' AND data->>'approvalId' = $1 ORDER BY seq",
+      [filed.approvalId],
+    );
     expect(rows.map((r) => r.reason)).toEqual(['not-approver', 'own-request', 'approval-decided']);
     expect(await a.approvalOf('req-bad')).toMatchObject({ status: 'Denied', decision: { by: { name: 'keeper-bob' } } });
   });
@@ -125,10 +137,13 @@ describe('approvals across machines and instances', () => {
     await expect(a.relay.decide(erin, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
     await expect(a.relay.list(erin, {})).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
     // From her workstation's group the same decision counts.
-    await expect(c.relay.decide(erin, { approvalId: filed.approvalId, decision: 'approve' })).resolves.toMatchObject({ status: 'Approved', decision: { by: { name: 'erin' } } });
+    await expect(c.relay.decide(erin, { approvalId: filed.approvalId, decision: 'approve' })).resolves.toMatchObject({
+      status: 'Approved',
+      decision: { by: { name: 'erin' } },
+    });
   });
 
-  it('a machine cannot read another machine\'s request', async () => {
+  it("a machine cannot read another machine's request", async () => {
     await a.fileApproval(approvalRequest('req-private'));
     await expect(b.approvalOf('req-private')).rejects.toMatchObject({ code: AgentErrorCodes.NotFound });
   });
@@ -151,12 +166,18 @@ describe('escalation and expiry on the server', () => {
       const approverMachine = fast.client((await fast.register(i2, 'ops', 'approver')).dataDir);
       const filed = await requester.fileApproval(approvalRequest('slow'));
       // dave is secondary: a pending request is not his to decide.
-      await expect(approverMachine.relay.decide({ uid: 1, name: 'dave', groups: [] }, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
+      await expect(
+        approverMachine.relay.decide({ uid: 1, name: 'dave', groups: [] }, { approvalId: filed.approvalId, decision: 'approve' }),
+      ).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
       await until(() => seen.find((x) => x.status === 'Expired'), 10_000, 'expiry');
       expect(seen.map((x) => x.status)).toEqual(['Escalated', 'Expired']);
-      const { rows } = await fast.admin.query<{ type: string }>("SELECT type FROM audit_events WHERE type IN ('fleet.approval.escalated', 'fleet.approval.expired') ORDER BY seq");
+      const { rows } = await fast.admin.query<{ type: string }>(
+        "SELECT type FROM audit_events WHERE type IN ('fleet.approval.escalated', 'fleet.approval.expired') ORDER BY seq",
+      );
       expect(rows.map((r) => r.type)).toEqual(['fleet.approval.escalated', 'fleet.approval.expired']);
-      await expect(approverMachine.relay.decide({ uid: 1, name: 'keeper-bob', groups: [] }, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Conflict });
+      await expect(
+        approverMachine.relay.decide({ uid: 1, name: 'keeper-bob', groups: [] }, { approvalId: filed.approvalId, decision: 'approve' }),
+      ).rejects.toMatchObject({ code: AgentErrorCodes.Conflict });
       void i2;
     } finally {
       await fast.drop();
@@ -172,7 +193,10 @@ describe('escalation and expiry on the server', () => {
       const approverMachine = fast.client((await fast.register(i1, 'ops', 'approver')).dataDir);
       const filed = await requester.fileApproval(approvalRequest('escalate-me'));
       await until(async () => ((await requester.approvalOf('escalate-me')).status === 'Escalated' ? true : undefined));
-      const decided = await approverMachine.relay.decide({ uid: 7, name: 'erin', groups: ['night-shift'] }, { approvalId: filed.approvalId, decision: 'approve', usableMinutes: 5 });
+      const decided = await approverMachine.relay.decide(
+        { uid: 7, name: 'erin', groups: ['night-shift'] },
+        { approvalId: filed.approvalId, decision: 'approve', usableMinutes: 5 },
+      );
       expect(decided.status).toBe('Approved');
       expect(new Date(decided.decision!.usableUntil!).getTime() - new Date(decided.decision!.at).getTime()).toBe(5 * 60_000);
     } finally {

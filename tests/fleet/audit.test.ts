@@ -21,7 +21,14 @@ beforeAll(async () => {
 afterAll(() => fx.drop());
 
 function event(n: number, user = 'keeper-alice'): FleetAuditEvent {
-  return { id: `evt-${n}`, at: new Date(Date.UTC(2026, 11, 7, 1, 0, n)).toISOString(), type: 'elevation.allowed', actorUid: 1001, requestId: `r-${n}`, data: { user, path: '/usr/bin/id' } };
+  return {
+    id: `evt-${n}`,
+    at: new Date(Date.UTC(2026, 11, 7, 1, 0, n)).toISOString(),
+    type: 'elevation.allowed',
+    actorUid: 1001,
+    requestId: `r-${n}`,
+    data: { user, path: '/usr/bin/id' },
+  };
 }
 
 /** An in-memory stand-in for the agent's SQLite outbox: events leave it only when delivered. */
@@ -53,20 +60,33 @@ describe('fleet audit', () => {
 
   it('drains an outbox in batches on connect; the audit is queryable by machine, user and time', async () => {
     const { dataDir, identity } = await fx.register(s2, 'pilot', 'outboxer');
-    const outbox = memoryOutbox(Array.from({ length: 1_200 }, (_, i) => event(100 + i, i % 2 ? 'keeper-bob' : 'keeper-alice')).map((e, i) => ({ ...e, id: `ob-${i}` })));
+    const outbox = memoryOutbox(
+      Array.from({ length: 1_200 }, (_, i) => event(100 + i, i % 2 ? 'keeper-bob' : 'keeper-alice')).map((e, i) => ({ ...e, id: `ob-${i}` })),
+    );
     const client = fx.client(dataDir, { outbox });
     client.start();
     await until(() => (outbox.left() === 0 ? true : undefined), 10_000, 'outbox drained');
     const bob = await queryAudit(fx.admin, { machineId: identity.machineId, user: 'keeper-bob', limit: 10_000 });
     expect(bob).toHaveLength(600);
-    const window = await queryAudit(fx.admin, { machineId: identity.machineId, since: new Date(Date.UTC(2026, 11, 7, 1, 1, 40)), until: new Date(Date.UTC(2026, 11, 7, 1, 1, 45)) });
+    const window = await queryAudit(fx.admin, {
+      machineId: identity.machineId,
+      since: new Date(Date.UTC(2026, 11, 7, 1, 1, 40)),
+      until: new Date(Date.UTC(2026, 11, 7, 1, 1, 45)),
+    });
     // Event n is stamped 01:00:00 + n seconds: 01:01:40 up to 01:01:45 holds n = 100..104.
     expect(window.map((r) => r.eventId)).toEqual(['ob-0', 'ob-1', 'ob-2', 'ob-3', 'ob-4']);
   });
 
   it('forwards to JSON lines once, with two instances claiming rows', async () => {
-    await until(async () => ((await fx.admin.query('SELECT 1 FROM audit_events WHERE forwarded_at IS NULL')).rowCount === 0 ? true : undefined), 10_000, 'forwarded');
-    const lines = readFileSync(jsonl(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; data: { machineId: string | null } });
+    await until(
+      async () => ((await fx.admin.query('SELECT 1 FROM audit_events WHERE forwarded_at IS NULL')).rowCount === 0 ? true : undefined),
+      10_000,
+      'forwarded',
+    );
+    const lines = readFileSync(jsonl(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; data: { machineId: string | null } });
     const ids = lines.map((l) => l.id);
     expect(new Set(ids).size).toBe(ids.length);
     const { rows } = await fx.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_events');

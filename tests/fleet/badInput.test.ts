@@ -29,13 +29,25 @@ beforeAll(async () => {
 afterAll(() => fx.drop());
 
 /** A raw request with this machine's certificate, for bodies the typed client would never send. */
-function raw(server: RunningFleetServer, identity: FleetIdentity, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; json: { error: string; message: string } }> {
+function raw(
+  server: RunningFleetServer,
+  identity: FleetIdentity,
+  path: string,
+  body: string,
+  contentType = 'application/json',
+): Promise<{ status: number; json: { error: string; message: string } }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(`${server.url}${path}`, { method: 'POST', ca: identity.caPem, cert: identity.certPem, key: identity.keyPem, headers: { 'content-type': contentType } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error: string; message: string } }));
-    });
+    const req = https.request(
+      `${server.url}${path}`,
+      { method: 'POST', ca: identity.caPem, cert: identity.certPem, key: identity.keyPem, headers: { 'content-type': contentType } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error: string; message: string } }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -47,10 +59,18 @@ describe('bad input to the fleet server', () => {
     expect(await raw(s1, idA, '/v1/approvals', big)).toMatchObject({ status: 413, json: { error: 'body-too-large' } });
     expect(await raw(s1, idA, '/v1/approvals', '{"requestId":')).toMatchObject({ status: 400, json: { error: 'bad-request' } });
     expect(await raw(s1, idA, '/v1/approvals', 'requestId=1', 'text/plain')).toMatchObject({ status: 400, json: { error: 'bad-request' } });
-    const forged = await raw(s1, idA, '/v1/approvals/decide', JSON.stringify({ approvalId: "1' OR '1'='1", decision: 'approve', actor: { uid: 0, name: 'root', groups: [] } }));
+    const forged = await raw(
+      s1,
+      idA,
+      '/v1/approvals/decide',
+      JSON.stringify({ approvalId: "1' OR '1'='1", decision: 'approve', actor: { uid: 0, name: 'root', groups: [] } }),
+    );
     expect(forged).toMatchObject({ status: 400, json: { error: 'bad-request' } });
     expect(forged.json.message).toContain('approvalId');
-    const { rows } = await fx.admin.query<{ error: string }>("SELECT data->>'error' AS error FROM audit_events WHERE type = 'fleet.request.refused' AND machine_id = $1 ORDER BY seq", [idA.machineId]);
+    const { rows } = await fx.admin.query<{ error: string }>(
+      "SELECT data->>'error' AS error FROM audit_events WHERE type = 'fleet.request.refused' AND machine_id = $1 ORDER BY seq",
+      [idA.machineId],
+    );
     expect(rows.map((r) => r.error)).toEqual(['body-too-large', 'bad-request', 'bad-request', 'bad-request']);
   });
 
@@ -58,7 +78,9 @@ describe('bad input to the fleet server', () => {
     const sqlName = "x' OR '1'='1";
     await fx.approver({ group: 'lab', kind: 'user', principal: "'); DROP TABLE approvals; --", role: 'approver' });
     const filed = await a.fileApproval(approvalRequest('sql-1', "alice'); DELETE FROM machines; --"));
-    await expect(b.relay.decide({ uid: 9, name: sqlName, groups: ["' OR 1=1 --"] }, { approvalId: filed.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
+    await expect(
+      b.relay.decide({ uid: 9, name: sqlName, groups: ["' OR 1=1 --"] }, { approvalId: filed.approvalId, decision: 'approve' }),
+    ).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized });
     const decided = await b.relay.decide({ uid: 9, name: "'); DROP TABLE approvals; --", groups: [] }, { approvalId: filed.approvalId, decision: 'approve' });
     expect(decided).toMatchObject({ status: 'Approved', requester: { name: "alice'); DELETE FROM machines; --" } });
     expect((await fx.admin.query('SELECT 1 FROM machines')).rowCount).toBe(2);
@@ -67,19 +89,49 @@ describe('bad input to the fleet server', () => {
   it('loses nothing when every database connection drops mid-request (as in a restart)', async () => {
     await fx.approver({ group: 'lab', kind: 'user', principal: 'keeper-bob', role: 'approver' });
     const ids = Array.from({ length: 20 }, (_, i) => `restart-${i}`);
-    const inflight = ids.map((id) => a.fileApproval(approvalRequest(id)).then(() => 'ok', (e: { code?: number }) => e.code));
+    const inflight = ids.map((id) =>
+      a.fileApproval(approvalRequest(id)).then(
+        () => 'ok',
+        (e: { code?: number }) => e.code,
+      ),
+    );
     await fx.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [fx.database]);
     const outcomes = await Promise.all(inflight);
     // Whatever failed, failed as "offline, try again" (never a crash, never a wrong answer): retry those.
     for (const outcome of outcomes) expect(['ok', AgentErrorCodes.Offline]).toContain(outcome);
-    for (const id of ids) await until(() => a.fileApproval(approvalRequest(id)).then(() => true, () => undefined), 10_000, `filing ${id}`);
+    for (const id of ids)
+      await until(
+        () =>
+          a.fileApproval(approvalRequest(id)).then(
+            () => true,
+            () => undefined,
+          ),
+        10_000,
+        `filing ${id}`,
+      );
     const { rows } = await fx.admin.query<{ n: number }>("SELECT count(*)::int AS n FROM approvals WHERE request_id LIKE 'restart-%'");
     expect(rows[0]!.n).toBe(20);
 
     // The listeners come back by themselves; a decision made right after still reaches A through the other instance.
     await fx.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [fx.database]);
-    const target = await until(() => a.approvalOf('restart-0').then((x) => x, () => undefined), 10_000, 'read back');
-    await until(() => b.relay.decide({ uid: 2, name: 'keeper-bob', groups: [] }, { approvalId: target.approvalId, decision: 'approve' }).then(() => true, (e: { code?: number }) => (e.code === AgentErrorCodes.Conflict ? true : undefined)), 10_000, 'decide');
+    const target = await until(
+      () =>
+        a.approvalOf('restart-0').then(
+          (x) => x,
+          () => undefined,
+        ),
+      10_000,
+      'read back',
+    );
+    await until(
+      () =>
+        b.relay.decide({ uid: 2, name: 'keeper-bob', groups: [] }, { approvalId: target.approvalId, decision: 'approve' }).then(
+          () => true,
+          (e: { code?: number }) => (e.code === AgentErrorCodes.Conflict ? true : undefined),
+        ),
+      10_000,
+      'decide',
+    );
     await until(() => seenOnA.find((x) => x.approvalId === target.approvalId), 10_000, 'decision reaches A');
   });
 });

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditOutbox, FleetClient } from '../../apps/agent-service/src/fleet/fleetClient.ts';
 import { registerWithFleet } from '../../apps/agent-service/src/fleet/registration.ts';
@@ -10,7 +11,6 @@ import { createToken } from '../../apps/fleet-server/src/services/tokens.ts';
 import { fingerprintOf } from '../../apps/fleet-server/src/pki/ca.ts';
 import { AgentErrorCodes } from '../../shared/protocol/src/common/index.ts';
 import type { FleetApproval, FleetAuditEvent } from '../../shared/protocol/src/common/fleet.ts';
-import { readFileSync } from 'node:fs';
 import { POLICY_APPROVAL, approvalRequest, createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
 import { freePort, kill9, startFleetProcess } from './support/fleetProcess.ts';
 
@@ -78,7 +78,14 @@ describe('a fleet instance killed mid-approval, and machine A offline', () => {
       data: { reasonDetail: { code: 'offline-needs-network', values: { controls: ['APPROVAL'] } } },
     });
     expect(a.status).toMatchObject({ online: false, policyVersion: 1 });
-    outboxA.push({ id: 'offline-evt-1', at: new Date().toISOString(), type: 'elevation.justified', actorUid: 1001, requestId: null, data: { user: 'keeper-alice', justification: 'cached offline' } });
+    outboxA.push({
+      id: 'offline-evt-1',
+      at: new Date().toISOString(),
+      type: 'elevation.justified',
+      actorUid: 1001,
+      requestId: null,
+      data: { user: 'keeper-alice', justification: 'cached offline' },
+    });
 
     const decided = await b.relay.decide({ uid: 1002, name: 'keeper-bob', groups: [] }, { approvalId: filed.approvalId, decision: 'approve' });
     expect(decided.status).toBe('Approved');
@@ -112,7 +119,10 @@ describe('a fleet instance killed mid-approval, and machine A offline', () => {
     );
     expect([first, retry]).toContain('Denied');
     if (first === 'Denied') expect(retry).toBe(AgentErrorCodes.Conflict);
-    const { rows } = await fx.admin.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_events WHERE type = 'fleet.approval.denied' AND data->>'approvalId' = $1", [filed.approvalId]);
+    const { rows } = await fx.admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_events WHERE type = 'fleet.approval.denied' AND data->>'approvalId' = $1",
+      [filed.approvalId],
+    );
     expect(rows[0]!.n).toBe(1);
     p1 = await startFleetProcess(fx.databaseUrl, serverDir, port1);
     await until(() => seenOnA.find((x) => x.approvalId === filed.approvalId), 15_000, 'decision reaches A');

@@ -24,7 +24,11 @@ afterAll(async () => {
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await runCli(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -87,7 +91,7 @@ describe('policies by deployment group', () => {
     expect((await cli('token', 'create', '--group', 'x"; SELECT 1', '--data-dir', join(fx.dataDir, 'server'))).code).toBe(2);
   });
 
-  it('creates a one-time token from the CLI that pins this server\'s CA', async () => {
+  it("creates a one-time token from the CLI that pins this server's CA", async () => {
     const result = await cli('token', 'create', '--group', 'cli-group', '--expires', '2h', '--data-dir', join(fx.dataDir, 'server'));
     expect(result.code).toBe(0);
     expect(result.out).toMatch(new RegExp(`^kf1\\.[A-Za-z0-9_-]{43}\\.${server.ca.fingerprint}$`));

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { X509Certificate } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FleetCallError, FleetHttp } from '../../apps/agent-service/src/fleet/fleetHttp.ts';
@@ -26,7 +26,10 @@ beforeAll(async () => {
 afterAll(() => fx.drop());
 
 async function refusalOf(promise: Promise<unknown>): Promise<FleetCallError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FleetCallError);
   return error as FleetCallError;
 }
@@ -70,7 +73,7 @@ describe('registration and machine identity', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it('refuses a token whose CA fingerprint is not this server\'s (another fleet, or interception)', async () => {
+  it("refuses a token whose CA fingerprint is not this server's (another fleet, or interception)", async () => {
     const other = await loadOrCreateCa(join(fx.dataDir, 'other-ca'));
     const token = (await fx.token('pilot')).replace(/[0-9a-f]{64}$/, other.fingerprint);
     await expect(registerWithFleet(server.url, token, join(fx.dataDir, 'pinned'), 'pinned')).rejects.toBeInstanceOf(RegistrationError);
@@ -141,10 +144,16 @@ describe('keeper-agent --fleet URL --register', () => {
     writeFileSync(tokenFile, `${await fx.token('pilot')}\n`, { mode: 0o600 });
     const lines: string[] = [];
     const dataDir = join(fx.dataDir, 'cli-agent');
-    expect(await runRegisterCommand(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', dataDir], '/nonexistent', (l) => lines.push(l))).toBe(0);
+    expect(await runRegisterCommand(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', dataDir], '/nonexistent', (l) => lines.push(l))).toBe(
+      0,
+    );
     expect(lines[0]).toMatch(/^registered with https:\/\/localhost:\d+ as machine [0-9a-f-]{36} in group pilot$/);
     expect(loadIdentity(dataDir)?.group).toBe('pilot');
-    expect(await runRegisterCommand(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', join(fx.dataDir, 'cli-2')], '/nonexistent', (l) => lines.push(l))).toBe(1);
+    expect(
+      await runRegisterCommand(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', join(fx.dataDir, 'cli-2')], '/nonexistent', (l) =>
+        lines.push(l),
+      ),
+    ).toBe(1);
     expect(lines[1]).toContain('already used');
   });
 });

@@ -278,7 +278,10 @@ describe('bad input on the agent socket', () => {
     ['two Content-Length headers', 'Content-Length: 2\r\nContent-Length: 99999999\r\n\r\n{}'],
     ['a space before the colon', 'Content-Length : 2\r\n\r\n{}'],
     ['a stray CR in the header', 'Content-Length: 2\r\r\n\r\n{}'],
-    ['a byte >= 0x80 in a header name', Buffer.concat([Buffer.from('Content-Length: 2\r\n'), Buffer.from([0xc3]), Buffer.from('ontent-Length: 99999999\r\n\r\n{}')])],
+    [
+      'a byte >= 0x80 in a header name',
+      Buffer.concat([Buffer.from('Content-Length: 2\r\n'), Buffer.from([0xc3]), Buffer.from('ontent-Length: 99999999\r\n\r\n{}')]),
+    ],
   ])('a header the parser could read differently from the guard (%s) is refused and closed', async (_, bytes) => {
     const connection = await raw();
     connection.write(bytes);

@@ -27,7 +27,10 @@ function run(argv: readonly string[], env: Record<string, string>) {
     encoding: 'utf8',
     env: { PATH: '/usr/bin:/bin', ...env },
   });
-  const loaded = result.stderr.split('\n').filter((line) => line.startsWith('LOADED ')).map((line) => line.slice('LOADED '.length));
+  const loaded = result.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED '))
+    .map((line) => line.slice('LOADED '.length));
   return { status: result.status, stdout: result.stdout, loaded };
 }
 

@@ -14,15 +14,7 @@ import {
   type AgentStatus,
 } from '../../shared/protocol/src/common/index.ts';
 import { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
-import {
-  AGENT_BIN,
-  connectClient,
-  makeSandbox,
-  PROJECT_DIR,
-  runAgent,
-  startAgent,
-  type AgentProcess,
-} from '../support/agentProcess.ts';
+import { AGENT_BIN, connectClient, makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 
 /**
  * The agent binary as a child process, over its real Unix socket, with real temp dirs and a real
@@ -137,7 +129,10 @@ describe('a running agent', () => {
     expect(status.uptimeSeconds).toBeLessThan(120);
     expect(Date.parse(status.startedAt)).toBeLessThanOrEqual(before);
     for (const name of ['KeeperStore', 'KeeperIpc', 'KeeperHealth']) {
-      expect(status.plugins.find((plugin) => plugin.name === name), name).toMatchObject({ name, state: 'Healthy' });
+      expect(
+        status.plugins.find((plugin) => plugin.name === name),
+        name,
+      ).toMatchObject({ name, state: 'Healthy' });
     }
     expect(status.healthUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/health$/);
     expect(Number(new URL(status.healthUrl!).port)).toBeGreaterThan(0);
@@ -313,7 +308,10 @@ describe.concurrent('refusals at start-up', () => {
 /** The nobody account, and why the unwritable-data-dir case cannot run here (null when it can). */
 const nobody = (() => {
   const fields = existsSync('/etc/passwd')
-    ? readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':')).find((f) => f[0] === 'nobody')
+    ? readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .map((line) => line.split(':'))
+        .find((f) => f[0] === 'nobody')
     : undefined;
   return fields ? { uid: Number(fields[2]), gid: Number(fields[3]) } : null;
 })();

@@ -40,7 +40,16 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
     const config = join(sandbox.dir, 'agent.json');
     writeFileSync(
       config,
-      JSON.stringify({ limits: { maxConnections: 6, maxConnectionsPerUser: 4, maxPendingRequests: 2, handshakeTimeoutMs: 500, promptAnswersPer10s: 3, elevationRequestsPer10s: 5 } }),
+      JSON.stringify({
+        limits: {
+          maxConnections: 6,
+          maxConnectionsPerUser: 4,
+          maxPendingRequests: 2,
+          handshakeTimeoutMs: 500,
+          promptAnswersPer10s: 3,
+          elevationRequestsPer10s: 5,
+        },
+      }),
     );
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--config', config] });
   });
@@ -72,7 +81,11 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
       // A CLI connection may not answer prompts (Unauthorized): the limit counts the attempts all the same.
       const answer = () => client.request(PromptRespond, { promptId: 'no-such-prompt', response: { kind: 'cancel' } }).catch((e: { code: number }) => e.code);
       expect(await Promise.all([answer(), answer(), answer(), answer()])).toEqual([-33001, -33001, -33001, -33004]);
-      const ask = () => client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' }).then(() => 'ok', (e: { code: number }) => e.code);
+      const ask = () =>
+        client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' }).then(
+          () => 'ok',
+          (e: { code: number }) => e.code,
+        );
       const results = [];
       for (let i = 0; i < 6; i++) results.push(await ask());
       expect(results).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', -33004]);
@@ -87,7 +100,11 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
     writeFileSync(big, Buffer.alloc(96 * 1024 * 1024, 1));
     const client = await servedClient();
     try {
-      const ask = () => client.request(ElevationRequest, { executable: big, arguments: [], cwd: '/' }).then(() => 'ok', (e: { code: number }) => e.code);
+      const ask = () =>
+        client.request(ElevationRequest, { executable: big, arguments: [], cwd: '/' }).then(
+          () => 'ok',
+          (e: { code: number }) => e.code,
+        );
       const results = await Promise.all([ask(), ask(), ask()]);
       expect(results.filter((r) => r === 'ok')).toHaveLength(2);
       expect(results).toContain(-33009);

@@ -23,7 +23,7 @@ import { codeAt } from '../support/totp.ts';
  * Linux: null, never a made-up name) and the requester's MFA verification, which with the precedence
  * Approval → MFA only exists once the request was approved and the code entered.
  */
-describe('approval details: publisher and MFA identity come from the agent\'s records', () => {
+describe("approval details: publisher and MFA identity come from the agent's records", () => {
   const sandbox = policyAgentSandbox();
   let client: AgentClient;
   const prompts: PromptShow[] = [];
@@ -49,7 +49,10 @@ describe('approval details: publisher and MFA identity come from the agent\'s re
 
   it('lists no signer and no MFA while the request waits, and the MFA verification (who, when) once it was done', async () => {
     const { requestId } = await client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
-    await client.request(PromptRespond, { promptId: (await prompt('justification')).promptId, response: { kind: 'justification', text: 'Details test: publisher and MFA' } });
+    await client.request(PromptRespond, {
+      promptId: (await prompt('justification')).promptId,
+      response: { kind: 'justification', text: 'Details test: publisher and MFA' },
+    });
     await prompt('approval');
     const waiting = (await listedApproval(client, requestId))!;
     expect(waiting.application.signer).toBeNull();

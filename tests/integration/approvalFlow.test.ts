@@ -22,7 +22,9 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
       // Escalation after 1.2 s and expiry 2.4 s later, so the seed's timers run within the test.
-      config: { approvals: { administrators: { users: ['root'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.04 } },
+      config: {
+        approvals: { administrators: { users: ['root'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.04 },
+      },
       openToOtherUsers: true,
     });
     approver = await connectClient(sandbox.socket, 'desktop');
@@ -49,12 +51,23 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
     const decided = await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve', usableMinutes: 60 });
     expect(decided).toMatchObject({ status: 'Approved', decision: { by: { uid: 0, name: 'root' } } });
     expect(await requester.outcome).toEqual({ state: 'allowed', reason: 'Every control passed.' });
-    await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny' })).rejects.toMatchObject({ code: -33006, message: 'this request was already approved by root' });
+    await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny' })).rejects.toMatchObject({
+      code: -33006,
+      message: 'this request was already approved by root',
+    });
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
     const events = (db.prepare('SELECT type FROM audit_events WHERE request_id = ? ORDER BY seq').all(requestId) as Array<{ type: string }>).map((e) => e.type);
     const consumed = db.prepare('SELECT consumed_at FROM approvals WHERE id = ?').get(approval.approvalId) as { consumed_at: string | null };
     db.close();
-    expect(events).toEqual(['elevation.decided', 'control.passed', 'approval.requested', 'approval.approved', 'approval.consumed', 'control.passed', 'elevation.resolved']);
+    expect(events).toEqual([
+      'elevation.decided',
+      'control.passed',
+      'approval.requested',
+      'approval.approved',
+      'approval.consumed',
+      'control.passed',
+      'elevation.resolved',
+    ]);
     expect(consumed.consumed_at).not.toBeNull();
   });
 
@@ -74,7 +87,7 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
       second.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'deny', reason: 'no' }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r).reason as { code: number })[0]!.code).toBe(-33006);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason as { code: number })[0]!.code).toBe(-33006);
     expect(['allowed', 'denied']).toContain((await requester.outcome).state);
     second.close();
   });
@@ -130,7 +143,7 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
     const first = await approver.request(ApprovalsList, { limit: 2 });
     expect(first.approvals.map((a) => a.approvalId)).toEqual(all.slice(0, 2).map((a) => a.approvalId));
     const paged: string[] = [];
-    for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined; ) {
+    for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined;) {
       const page: ResultOf<typeof ApprovalsList> = await approver.request(ApprovalsList, { limit: 2, offset });
       paged.push(...page.approvals.map((a) => a.approvalId));
       offset = page.nextOffset;
@@ -142,7 +155,10 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
   it('root cannot approve its own request', async () => {
     const requester = startRequester(sandbox.socket, 'root', '/usr/bin/false', 'I would like to approve myself');
     const approval = await pendingFor(await requester.requestId);
-    await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: -33001, message: 'you cannot decide your own request' });
+    await expect(approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' })).rejects.toMatchObject({
+      code: -33001,
+      message: 'you cannot decide your own request',
+    });
     requester.child.kill();
   });
 

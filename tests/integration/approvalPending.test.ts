@@ -76,7 +76,13 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
       // Escalation after 1.2 s, then 6 s to decide the escalated request.
       config: {
-        approvals: { administrators: { users: ['root'], groups: [] }, approvers: { groups: ['it-approvers'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.1 },
+        approvals: {
+          administrators: { users: ['root'], groups: [] },
+          approvers: { groups: ['it-approvers'] },
+          secondaryApprovers: { users: ['daemon'] },
+          escalateAfterMinutes: 0.02,
+          escalatedExpiryMinutes: 0.1,
+        },
       },
       openToOtherUsers: true,
     });
@@ -114,7 +120,12 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     await poll(() => shown(requester).at(-1)?.approval?.status).toBe('Escalated');
     const escalated = shown(requester).at(-1)!;
     expect(escalated.promptId).toBe(first.promptId);
-    expect(escalated.approval).toMatchObject({ status: 'Escalated', sentTo: { users: ['daemon', 'root'], groups: [] }, nextStep: 'expire', escalatedAt: expect.any(String) as unknown });
+    expect(escalated.approval).toMatchObject({
+      status: 'Escalated',
+      sentTo: { users: ['daemon', 'root'], groups: [] },
+      nextStep: 'expire',
+      escalatedAt: expect.any(String) as unknown,
+    });
     expect(Date.parse(escalated.approval!.expiresAt)).toBeGreaterThan(Date.parse(first.approval!.expiresAt));
     await poll(async () => (await approvalOf(requestId))?.status).toBe('Escalated');
     expect(approverSaw.some((a) => a.requestId === requestId && a.status === 'Escalated')).toBe(true);
@@ -134,7 +145,10 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     const notice = shown(requester)[0]!;
     await approver.request(ApprovalsDecide, { approvalId: notice.approval!.approvalId, decision: 'deny', reason: 'Use the self-service portal' });
     await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'Denied by root: Use the self-service portal' });
-    expect(shown(requester).at(-1)?.approval).toMatchObject({ status: 'Denied', decision: { by: { name: 'root' }, reason: 'Use the self-service portal', usableUntil: null } });
+    expect(shown(requester).at(-1)?.approval).toMatchObject({
+      status: 'Denied',
+      decision: { by: { name: 'root' }, reason: 'Use the self-service portal', usableUntil: null },
+    });
   });
 
   it('an escalated request nobody decides turns the notice to Expired, with no decision', async () => {
@@ -144,7 +158,10 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     // 1.2 s to escalate, then 6 s until the escalated request expires.
     await expect.poll(() => shown(requester).at(-1)?.approval?.status, { timeout: 15_000 }).toBe('Expired');
     expect(shown(requester).at(-1)).toMatchObject({ promptId: notice.promptId, approval: { status: 'Expired', decision: null } });
-    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
+    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({
+      state: 'denied',
+      reason: 'The approval request expired before anyone decided it.',
+    });
   });
 
   it('withdrawing denies the request and ends the approval Expired: approvers can no longer decide it', async () => {
@@ -152,10 +169,16 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     await poll(() => shown(requester).length).toBeGreaterThan(0);
     const notice = shown(requester)[0]!;
     requester.withdraw();
-    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({ state: 'denied', reason: 'The approval request was withdrawn by the requester.' });
+    await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({
+      state: 'denied',
+      reason: 'The approval request was withdrawn by the requester.',
+    });
     expect(requester.lines.find((l) => l.closed)?.closed).toEqual({ promptId: notice.promptId, reason: 'cancelled' });
     const withdrawn = await approvalOf(notice.subject.requestId);
-    expect(withdrawn).toMatchObject({ status: 'Expired', decision: { by: { uid: systemUser('keeper-alice').uid, name: 'keeper-alice' }, reason: 'withdrawn by the requester', usableUntil: null } });
+    expect(withdrawn).toMatchObject({
+      status: 'Expired',
+      decision: { by: { uid: systemUser('keeper-alice').uid, name: 'keeper-alice' }, reason: 'withdrawn by the requester', usableUntil: null },
+    });
     expect(approverSaw.some((a) => a.approvalId === notice.approval!.approvalId && a.status === 'Expired')).toBe(true);
     await expect(approver.request(ApprovalsDecide, { approvalId: notice.approval!.approvalId, decision: 'approve' })).rejects.toMatchObject({
       code: -33003,

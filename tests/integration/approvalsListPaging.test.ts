@@ -33,7 +33,7 @@ describe('approvals.list pages: every record, and its history and MFA, as the wh
 
   const pages = async (limit: number, statuses?: ApprovalStatus[]) => {
     const listed: Approval[] = [];
-    for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined; ) {
+    for (let offset: number | null | undefined = 0; offset !== null && offset !== undefined;) {
       const page: ResultOf<typeof ApprovalsList> = await client.request(ApprovalsList, { limit, offset, ...(statuses ? { statuses } : {}) });
       expect(page.approvals.length).toBeLessThanOrEqual(limit);
       listed.push(...page.approvals);
@@ -55,7 +55,12 @@ describe('approvals.list pages: every record, and its history and MFA, as the wh
     const all = db.prepare('SELECT id, status FROM approvals ORDER BY created_at DESC, id').all() as Array<{ id: string; status: ApprovalStatus }>;
     db.close();
     const isOpen = (r: { status: ApprovalStatus }) => r.status === 'Pending' || r.status === 'Escalated';
-    const keptDecided = new Set(all.filter((r) => !isOpen(r)).slice(0, 2_000).map((r) => r.id));
+    const keptDecided = new Set(
+      all
+        .filter((r) => !isOpen(r))
+        .slice(0, 2_000)
+        .map((r) => r.id),
+    );
     const window = all.filter((r) => isOpen(r) || keptDecided.has(r.id));
     // The seed puts open requests before and after the oldest decided ones that drop out.
     const oldestKept = window.findLastIndex((r) => !isOpen(r));
@@ -69,7 +74,7 @@ describe('approvals.list pages: every record, and its history and MFA, as the wh
     await sandbox.dispose();
   });
 
-  it('pages of 1,000 list every open request and the newest 2,000 decided ones once each, with the whole table\'s history and MFA identity on every record', async () => {
+  it("pages of 1,000 list every open request and the newest 2,000 decided ones once each, with the whole table's history and MFA identity on every record", async () => {
     const listed = await pages(1_000);
     expect(listed.map((a) => a.approvalId)).toEqual(newest());
     expect(extrasOf(listed)).toEqual(expectedExtras(newest()));

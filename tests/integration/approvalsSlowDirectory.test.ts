@@ -56,10 +56,25 @@ describe.skipIf(process.platform !== 'linux')('approvals over a slow directory',
       settings: ApprovalSettings.parse({ administrators: { users: ['root'] } }),
       accounts: (uid) => directory.lookupAsync(uid),
     });
-    const handlers = [...sessionHandlers('test', (context) => registry.sessionStarted(context), (peer) => verifyDesktopPeer(peer, { mode: 'logind', logindDir: DEFAULT_LOGIND_DIR })), ...approvalHandlers(approvals)];
+    const handlers = [
+      ...sessionHandlers(
+        'test',
+        (context) => registry.sessionStarted(context),
+        (peer) => verifyDesktopPeer(peer, { mode: 'logind', logindDir: DEFAULT_LOGIND_DIR }),
+      ),
+      ...approvalHandlers(approvals),
+    ];
     const log = createLogger('Error');
     server = net.createServer((socket) =>
-      acceptConnection(socket, handlers, DEFAULT_FRAME_LIMITS, ConnectionLimits.parse({}), log, (c) => registry.add(c), (c) => registry.remove(c)),
+      acceptConnection(
+        socket,
+        handlers,
+        DEFAULT_FRAME_LIMITS,
+        ConnectionLimits.parse({}),
+        log,
+        (c) => registry.add(c),
+        (c) => registry.remove(c),
+      ),
     );
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   });

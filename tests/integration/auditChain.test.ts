@@ -21,7 +21,15 @@ interface Row {
   hash: string;
 }
 
-const fields = (r: Row, seq = r.seq) => ({ seq, id: r.id, at: r.at, type: r.type, actorUid: r.actor_uid, requestId: r.request_id, data: JSON.parse(r.data_json) as unknown });
+const fields = (r: Row, seq = r.seq) => ({
+  seq,
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  actorUid: r.actor_uid,
+  requestId: r.request_id,
+  data: JSON.parse(r.data_json) as unknown,
+});
 
 describe('tamper-evident audit: keeper-agent audit verify against a real agent database', () => {
   const sandbox = policyAgentSandbox();
@@ -44,7 +52,11 @@ describe('tamper-evident audit: keeper-agent audit verify against a real agent d
   const row = (db: Database.Database, seq: number) => db.prepare('SELECT * FROM audit_events WHERE seq = ?').get(seq) as Row;
 
   beforeAll(async () => {
-    await sandbox.start({ apps: { 'col-true': '/usr/bin/true' }, policies: [appPolicy('pol-deny', 'col-true', ['DENY'])], config: { audit: { jsonl: sinkFile } } });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true' },
+      policies: [appPolicy('pol-deny', 'col-true', ['DENY'])],
+      config: { audit: { jsonl: sinkFile } },
+    });
     const client = await connectClient(sandbox.socket);
     for (let i = 0; i < 12; i++) {
       expect((await client.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [`run-${i}`], cwd: '/' })).state).toBe('denied');
@@ -164,7 +176,10 @@ describe('tamper-evident audit: keeper-agent audit verify against a real agent d
     expect((await verify('--file', file)).code).toBe(0);
 
     const edited = join(copies, 'edited.jsonl');
-    writeFileSync(edited, lines.map((l) => (l.includes('"seq":5,') && l.includes('"record":"event"') ? l.replace('"data":{', '"data":{"forged":1,') : l)).join('\n'));
+    writeFileSync(
+      edited,
+      lines.map((l) => (l.includes('"seq":5,') && l.includes('"record":"event"') ? l.replace('"data":{', '"data":{"forged":1,') : l)).join('\n'),
+    );
     const result = await verify('--file', edited);
     expect(result.stdout).toContain('first bad event seq 5 (edited)');
     expect(result.code).toBe(1);
@@ -186,7 +201,10 @@ describe('tamper-evident audit: keeper-agent audit verify against a real agent d
   it('exports OCSF API Activity records', async () => {
     const result = await runAgent(['audit', 'export', '--format', 'ocsf', '--data-dir', sandbox.dataDir]);
     expect(result.code).toBe(0);
-    const records = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { class_uid: number; metadata: { sequence: number } });
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { class_uid: number; metadata: { sequence: number } });
     expect(records).toHaveLength(lastSeq);
     expect(records[0]).toMatchObject({ class_uid: 6003, category_uid: 6, metadata: { sequence: 1 } });
   });

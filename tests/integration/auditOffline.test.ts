@@ -31,7 +31,14 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
   let client: AgentClient;
   const prompts: PromptShow[] = [];
   const ask = (executable: string) => client.request(ElevationRequest, { executable, arguments: [], cwd: '/' });
-  const fileIds = () => (existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id) : []);
+  const fileIds = () =>
+    existsSync(jsonl)
+      ? readFileSync(jsonl, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { id: string }).id)
+      : [];
   const allEvents = async () => (await client.request(AuditQuery, { limit: 1000 })).events;
   const connect = async () => {
     client = await connectClient(sandbox.socket, 'desktop');
@@ -56,9 +63,13 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
     // TCP syslog gets its own agent in the last test; one sink per transport keeps the counts exact.
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false', 'col-id': '/usr/bin/id' },
-      policies: [appPolicy('pol-justify', 'col-true', ['JUSTIFY']), appPolicy('pol-mfa', 'col-false', ['MFA']), appPolicy('pol-approval', 'col-id', ['APPROVAL'])],
+      policies: [
+        appPolicy('pol-justify', 'col-true', ['JUSTIFY']),
+        appPolicy('pol-mfa', 'col-false', ['MFA']),
+        appPolicy('pol-approval', 'col-id', ['APPROVAL']),
+      ],
       config: {
-        audit: { jsonl, syslog: { host: '127.0.0.1', port: (udp.address()).port, protocol: 'udp' } },
+        audit: { jsonl, syslog: { host: '127.0.0.1', port: udp.address().port, protocol: 'udp' } },
         approvals: { administrators: { users: ['root'] } },
       },
       extra: ['--offline'],
@@ -80,7 +91,10 @@ describe('audit outbox and offline mode (real agent, real UDP/TCP syslog receive
     expect(prompts[0]!.justification?.offline).toBe(true);
     await client.request(PromptRespond, { promptId: prompts[0]!.promptId, response: { kind: 'justification', text: 'Working from the train today' } });
     expect((await settledState(client, justified.requestId)).state).toBe('allowed');
-    for (const [path, control] of [['/usr/bin/false', 'MFA'], ['/usr/bin/id', 'APPROVAL']] as const) {
+    for (const [path, control] of [
+      ['/usr/bin/false', 'MFA'],
+      ['/usr/bin/id', 'APPROVAL'],
+    ] as const) {
       const blocked = await ask(path);
       expect(blocked.state).toBe('denied');
       expect(blocked.decision.reason).toBe(`The agent is offline, and ${control} needs a network connection.`);

@@ -16,8 +16,14 @@ function modulesLoaded(argv: readonly string[], env: Record<string, string> = {}
     encoding: 'utf8',
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'kpt-home-')), ...env },
   });
-  const loaded = run.stderr.split('\n').filter((line) => line.startsWith('LOADED ')).map((line) => line.slice('LOADED '.length));
-  const stderr = run.stderr.split('\n').filter((line) => line && !line.startsWith('LOADED ')).join('\n');
+  const loaded = run.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED '))
+    .map((line) => line.slice('LOADED '.length));
+  const stderr = run.stderr
+    .split('\n')
+    .filter((line) => line && !line.startsWith('LOADED '))
+    .join('\n');
   return { status: run.status, stdout: run.stdout, stderr, loaded };
 }
 

@@ -66,8 +66,10 @@ describe('control reference and offline behaviour, row by row (real agent)', () 
     desktop = await connectClient(sandbox.socket, 'desktop');
     desktop.onNotification(PromptShowNotification, (prompt) => {
       prompts.push(prompt);
-      if (answer === 'justify') void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Scenario table justification' } });
-      if (answer === 'approve' || answer === 'deny') void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'operatorApproval', approve: answer === 'approve' } });
+      if (answer === 'justify')
+        void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Scenario table justification' } });
+      if (answer === 'approve' || answer === 'deny')
+        void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'operatorApproval', approve: answer === 'approve' } });
     });
   });
 
@@ -151,7 +153,10 @@ describe('the approved-request window: reuse by asking again', () => {
     const first = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'Approve me while I am away');
     const approval = await listed(await first.requestId);
     first.child.kill();
-    expect(await settledState(approver, approval.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('The requester went away') as unknown });
+    expect(await settledState(approver, approval.requestId)).toMatchObject({
+      state: 'denied',
+      reason: expect.stringContaining('The requester went away') as unknown,
+    });
     expect((await listed(approval.requestId)).status).toBe('Pending');
     await approver.request(ApprovalsDecide, { approvalId: approval.approvalId, decision: 'approve' });
     const again = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'unused: the approval is reused');

@@ -56,7 +56,9 @@ describe('debug logging traces a request and keeps its secrets (real agent, real
     const { requestId, state } = await requester.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
     expect(state).toBe('pending');
     await expect.poll(() => prompts.length, { timeout: 5_000 }).toBe(1);
-    expect(await desktop.request(PromptRespond, { promptId: prompts[0]!.promptId, response: { kind: 'justification', text: JUSTIFICATION } })).toEqual({ accepted: true });
+    expect(await desktop.request(PromptRespond, { promptId: prompts[0]!.promptId, response: { kind: 'justification', text: JUSTIFICATION } })).toEqual({
+      accepted: true,
+    });
     expect((await settledState(requester, requestId)).state).toBe('allowed');
     await requester.request(ElevationRun, { requestId });
     expect(await exited).toBe(0);

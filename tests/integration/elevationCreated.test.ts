@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElevationCreated, ElevationRequest, ElevationUpdated, PromptRespond, PromptShowNotification, type PromptShow } from '../../shared/protocol/src/common/index.ts';
+import {
+  ElevationCreated,
+  ElevationRequest,
+  ElevationUpdated,
+  PromptRespond,
+  PromptShowNotification,
+  type PromptShow,
+} from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient } from '../support/agentProcess.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
@@ -21,7 +28,10 @@ describe('elevation.created: every connection of the requester learns of a new r
     });
     cli = await connectClient(sandbox.socket, 'cli');
     desktop = await connectClient(sandbox.socket, 'desktop');
-    for (const [client, saw] of [[cli, cliSaw], [desktop, desktopSaw]] as const) {
+    for (const [client, saw] of [
+      [cli, cliSaw],
+      [desktop, desktopSaw],
+    ] as const) {
       client.onNotification(ElevationCreated, (s) => saw.push(`created ${s.requestId} ${s.state}`));
       client.onNotification(ElevationUpdated, (s) => saw.push(`updated ${s.requestId} ${s.state}${s.currentControl ? ` ${s.currentControl}` : ''}`));
     }

@@ -28,7 +28,9 @@ describe('elevated-session grants, request history and the log level switch, aga
     client.request(ElevationRequest, { executable, arguments: args, cwd: '/', ...(runAs ? { runAs: { user: runAs } } : {}) });
   const auditTypes = (types: string[]) => {
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
-    const rows = db.prepare(`SELECT type, actor_uid, data_json FROM audit_events WHERE type IN (${types.map(() => '?').join(',')}) ORDER BY seq`).all(...types) as Array<{ type: string; actor_uid: number | null; data_json: string }>;
+    const rows = db
+      .prepare(`SELECT type, actor_uid, data_json FROM audit_events WHERE type IN (${types.map(() => '?').join(',')}) ORDER BY seq`)
+      .all(...types) as Array<{ type: string; actor_uid: number | null; data_json: string }>;
     db.close();
     return rows.map((r) => ({ type: r.type, actorUid: r.actor_uid, data: JSON.parse(r.data_json) as Record<string, unknown> }));
   };
@@ -63,7 +65,14 @@ describe('elevated-session grants, request history and the log level switch, aga
     expect(first.state).toBe('pending');
     expect((await settledState(client, first.requestId)).state).toBe('allowed');
     const [grant] = (await client.request(GrantsList, undefined)).grants;
-    expect(grant).toMatchObject({ state: 'active', policyId: 'session-id', application: { path: '/usr/bin/id' }, runAs: { user: 'root', uid: 0 }, requestId: first.requestId, uses: 0 });
+    expect(grant).toMatchObject({
+      state: 'active',
+      policyId: 'session-id',
+      application: { path: '/usr/bin/id' },
+      runAs: { user: 'root', uid: 0 },
+      requestId: first.requestId,
+      uses: 0,
+    });
     expect(new Date(grant!.expiresAt).getTime() - new Date(grant!.createdAt).getTime()).toBe(60 * 60_000);
 
     const before = prompts;
@@ -97,7 +106,10 @@ describe('elevated-session grants, request history and the log level switch, aga
     const grant = (await client.request(GrantsList, undefined)).grants.find((g) => g.runAs.user === 'root')!;
     expect(await callAs(sandbox.socket, 'nobody', 'grants.revoke', { grantId: grant.grantId })).toMatchObject({ ok: false, code: -33002 });
     expect(await client.request(GrantsRevoke, { grantId: grant.grantId })).toMatchObject({ grantId: grant.grantId, state: 'revoked' });
-    await expect(client.request(GrantsRevoke, { grantId: grant.grantId })).rejects.toMatchObject({ code: -33006, message: 'this elevated session already was revoked' });
+    await expect(client.request(GrantsRevoke, { grantId: grant.grantId })).rejects.toMatchObject({
+      code: -33006,
+      message: 'this elevated session already was revoked',
+    });
     await expect(client.request(GrantsRevoke, { grantId: '' })).rejects.toMatchObject({ code: -32602 });
     expect((await ask('/usr/bin/id')).state).toBe('pending');
     expect(auditTypes(['grant.revoked'])).toEqual([{ type: 'grant.revoked', actorUid: 0, data: { grantId: grant.grantId, uses: 1 } }]);
@@ -128,7 +140,10 @@ describe('elevated-session grants, request history and the log level switch, aga
     const theirs = await callAs(sandbox.socket, 'nobody', 'elevation.request', { executable: '/usr/bin/true', arguments: [], cwd: '/' });
     expect(theirs).toMatchObject({ ok: true, result: { state: 'allowed' } });
     const history = await callAs(sandbox.socket, 'nobody', 'elevation.history', null);
-    expect(history).toMatchObject({ ok: true, result: { requests: [{ executable: '/usr/bin/true', state: 'allowed', policies: ['Policy allow-true'], grantId: null, ranAt: null }] } });
+    expect(history).toMatchObject({
+      ok: true,
+      result: { requests: [{ executable: '/usr/bin/true', state: 'allowed', policies: ['Policy allow-true'], grantId: null, ranAt: null }] },
+    });
     expect((await client.request(ElevationHistory, undefined)).requests.some((r) => r.executable === '/usr/bin/true')).toBe(false);
     expect((await client.request(ElevationHistory, { limit: 3 })).requests.map((r) => r.requestId)).toEqual(mine.slice(0, 3).map((r) => r.requestId));
     await expect(client.request(ElevationHistory, { limit: 0 })).rejects.toMatchObject({ code: -32602 });
@@ -137,7 +152,11 @@ describe('elevated-session grants, request history and the log level switch, aga
   it('agent.setLogLevel: administrators change the level live (audited); others are refused, and told so by agent.permissions', async () => {
     expect(await client.request(AgentPermissionsRequest, undefined)).toEqual({ roles: ['administrator'], canSetLogLevel: true });
     expect(await callAs(sandbox.socket, 'nobody', 'agent.permissions', null)).toEqual({ ok: true, result: { roles: [], canSetLogLevel: false } });
-    expect(await callAs(sandbox.socket, 'nobody', 'agent.setLogLevel', { level: 'Trace' })).toEqual({ ok: false, code: -33001, message: 'only administrators may change the log level' });
+    expect(await callAs(sandbox.socket, 'nobody', 'agent.setLogLevel', { level: 'Trace' })).toEqual({
+      ok: false,
+      code: -33001,
+      message: 'only administrators may change the log level',
+    });
     await expect(client.request(AgentSetLogLevel, { level: 'Verbose' as 'Trace' })).rejects.toMatchObject({ code: -32602 });
     expect((await client.request(AgentStatusRequest, undefined)).logLevel).toBe('Warning');
 

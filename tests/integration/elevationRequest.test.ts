@@ -25,8 +25,15 @@ describe('elevation.request against the real agent and policy files', () => {
           ],
         },
         'allow-id.json': policy('pol-id', ['ALLOW', 'AUDIT'], { ApplicationCheck: ['col-id'], UserCheck: ['col-me'] }),
-        'true.json': [policy('pol-true-mfa', ['MFA', 'JUSTIFY'], { ApplicationCheck: ['col-true'] }), policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' })],
-        'deny-all.json': policy('pol-deny-date', ['DENY'], { NotificationMessage: 'Blocked on this machine.', ApplicationCheck: ['col-id'], DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }] }),
+        'true.json': [
+          policy('pol-true-mfa', ['MFA', 'JUSTIFY'], { ApplicationCheck: ['col-true'] }),
+          policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' }),
+        ],
+        'deny-all.json': policy('pol-deny-date', ['DENY'], {
+          NotificationMessage: 'Blocked on this machine.',
+          ApplicationCheck: ['col-id'],
+          DateCheck: [{ StartDate: '2000-01-01', EndDate: '2000-01-02' }],
+        }),
       },
     });
     client = await connectClient(sandbox.socket);
@@ -75,7 +82,13 @@ describe('elevation.request against the real agent and policy files', () => {
     const events = db.prepare("SELECT type, request_id FROM audit_events WHERE type = 'elevation.decided'").all() as Array<{ request_id: string }>;
     db.close();
     // The pending request's JUSTIFY could not be shown (no desktop session here), so it ended denied.
-    expect(rows).toEqual(expect.arrayContaining([{ state: 'allowed', executable: '/usr/bin/id' }, { state: 'denied', executable: '/usr/bin/true' }, { state: 'denied', executable: '/usr/bin/env' }]));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { state: 'allowed', executable: '/usr/bin/id' },
+        { state: 'denied', executable: '/usr/bin/true' },
+        { state: 'denied', executable: '/usr/bin/env' },
+      ]),
+    );
     expect(events.length).toBe(rows.length);
   });
 

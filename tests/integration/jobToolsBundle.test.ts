@@ -21,20 +21,38 @@ describe('default jobs in the built agent bundle', () => {
   const finished = async (jobId: string, runId?: string): Promise<JobRunView> => {
     let run: JobRunView | undefined;
     await expect
-      .poll(async () => {
-        run = (await admin.request(JobsRuns, { jobId })).runs.find((r) => runId === undefined || r.runId === runId);
-        return run?.status;
-      }, { timeout: 15_000, interval: 100 })
+      .poll(
+        async () => {
+          run = (await admin.request(JobsRuns, { jobId })).runs.find((r) => runId === undefined || r.runId === runId);
+          return run?.status;
+        },
+        { timeout: 15_000, interval: 100 },
+      )
       .toMatch(/^(succeeded|failed|skipped)$/);
     return run!;
   };
 
   beforeAll(async () => {
-    const build = spawnSync(join(PROJECT_DIR, 'node_modules/.bin/vite'), ['build', '-c', 'vite.agent.config.ts', '--logLevel', 'warn'], { cwd: PROJECT_DIR, encoding: 'utf8' });
+    const build = spawnSync(join(PROJECT_DIR, 'node_modules/.bin/vite'), ['build', '-c', 'vite.agent.config.ts', '--logLevel', 'warn'], {
+      cwd: PROJECT_DIR,
+      encoding: 'utf8',
+    });
     if (build.status !== 0) throw new Error(`agent build failed: ${build.stderr}`);
     const child = spawn(
       process.execPath,
-      [BUNDLE, '--socket', sandbox.socket, '--data-dir', sandbox.dataDir, '--health-port', '0', '--jobs', join(PROJECT_DIR, 'resources/jobs'), '--policies', join(PROJECT_DIR, 'resources/policies')],
+      [
+        BUNDLE,
+        '--socket',
+        sandbox.socket,
+        '--data-dir',
+        sandbox.dataDir,
+        '--health-port',
+        '0',
+        '--jobs',
+        join(PROJECT_DIR, 'resources/jobs'),
+        '--policies',
+        join(PROJECT_DIR, 'resources/policies'),
+      ],
       // The clean environment of an installed service: nothing of the source tree on PATH or in the cwd.
       { cwd: '/', env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -60,7 +78,10 @@ describe('default jobs in the built agent bundle', () => {
   it('runs log-version-info at startup through the bundle’s own job-tool', async () => {
     const run = await finished('log-version-info');
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
-    expect(JSON.parse(run.tasks[0]!.stdout)).toMatchObject({ AgentVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown, NodeVersion: process.versions.node });
+    expect(JSON.parse(run.tasks[0]!.stdout)).toMatchObject({
+      AgentVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown,
+      NodeVersion: process.versions.node,
+    });
   });
 
   it('runs the audit-cleanup retention tool against the agent’s database', async () => {

@@ -13,7 +13,6 @@ import { pluginSettingOn } from '../../apps/agent-service/src/jobs/pluginSetting
 import { createLogger } from '../../apps/agent-service/src/log/logger.ts';
 import { ManualScheduler } from '../support/manualScheduler.ts';
 
-
 /** A pid is gone when /proc no longer has it or only its zombie is left (pid 1 here may not reap). */
 function alive(pid: number): boolean {
   try {
@@ -32,7 +31,14 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-const sh = (id: string, script: string, extra: Record<string, unknown> = {}) => ({ id, name: id, executablePath: '/bin/sh', arguments: `-c '${script}'`, timeoutSeconds: 20, ...extra });
+const sh = (id: string, script: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  executablePath: '/bin/sh',
+  arguments: `-c '${script}'`,
+  timeoutSeconds: 20,
+  ...extra,
+});
 
 describe.skipIf(process.platform === 'win32')('jobs with real processes', () => {
   let dir: string;
@@ -42,7 +48,16 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
   let engine: JobEngine;
 
   const start = (extra: Partial<JobEngineDependencies> = {}) => {
-    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit, pluginSettings: () => true, log: createLogger('Critical'), killGraceMs: 500, ...extra });
+    engine = new JobEngine({
+      db,
+      clock: systemClock,
+      scheduler: systemScheduler,
+      audit,
+      pluginSettings: () => true,
+      log: createLogger('Critical'),
+      killGraceMs: 500,
+      ...extra,
+    });
     const load = loadJobDirectory(jobsDir);
     expect(load.errors).toEqual([]);
     engine.load(load.jobs);
@@ -87,7 +102,12 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
 
   it('kills a hung task at its timeout together with its child', async () => {
     const pidFile = join(dir, 'grandchild.pid');
-    writeJob('hang.json', { id: 'hang', name: 'Hang', parameters: { PidFile: pidFile }, tasks: [sh('hang', 'sleep 60 & echo $! > {PidFile}; sleep 60', { timeoutSeconds: 1 })] });
+    writeJob('hang.json', {
+      id: 'hang',
+      name: 'Hang',
+      parameters: { PidFile: pidFile },
+      tasks: [sh('hang', 'sleep 60 & echo $! > {PidFile}; sleep 60', { timeoutSeconds: 1 })],
+    });
     const begun = Date.now();
     const run = await start().runNow('hang');
     expect(Date.now() - begun).toBeLessThan(10_000);
@@ -112,7 +132,12 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
   it('fails MergeStdoutJsonIntoContext clearly on output that is not JSON, and runs the alternate job', async () => {
     const marker = join(dir, 'alternate-ran');
     writeJob('jobs.json', [
-      { id: 'main', name: 'Main', alternateJobId: 'fallback', tasks: [sh('produce', 'echo not json', { MergeStdoutJsonIntoContext: true }), sh('never', 'touch /never')] },
+      {
+        id: 'main',
+        name: 'Main',
+        alternateJobId: 'fallback',
+        tasks: [sh('produce', 'echo not json', { MergeStdoutJsonIntoContext: true }), sh('never', 'touch /never')],
+      },
       { id: 'fallback', name: 'Fallback', parameters: { Marker: marker }, tasks: [sh('mark', 'echo {RequestId} > {Marker}')] },
     ]);
     const run = await start().runNow('main', { RequestId: 'req-7' });
@@ -131,7 +156,13 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
 
   it('fires a cron job when the (fake) clock and scheduler move', async () => {
     const out = join(dir, 'cron.txt');
-    writeJob('cron.json', { id: 'cron', name: 'Cron', schedule: { cronExpression: '*/5 * * * *' }, parameters: { Out: out }, tasks: [sh('tick', 'echo tick >> {Out}')] });
+    writeJob('cron.json', {
+      id: 'cron',
+      name: 'Cron',
+      schedule: { cronExpression: '*/5 * * * *' },
+      parameters: { Out: out },
+      tasks: [sh('tick', 'echo tick >> {Out}')],
+    });
     const scheduler = new ManualScheduler(Date.parse('2030-06-01T10:02:00Z'));
     start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
     scheduler.advance(2 * 60_000);
@@ -163,7 +194,11 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     expect(calls).toEqual([[1000, 'keeper-network-connections', ['--request', 'r-1']]]);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ jobId: 'desk', status: 'failed', reason: 'task open failed: no desktop session of uid 1000 is connected' });
-    expect(audit.after(0, 100, { types: ['task.finished'] })[0]).toMatchObject({ actorUid: 1000, requestId: 'r-1', data: { status: 'failed', executionType: 'UserDesktop' } });
+    expect(audit.after(0, 100, { types: ['task.finished'] })[0]).toMatchObject({
+      actorUid: 1000,
+      requestId: 'r-1',
+      data: { status: 'failed', executionType: 'UserDesktop' },
+    });
   });
 
   it.skipIf(process.getuid?.() !== 0)('runs a User task with the requesting user’s uid and gid', async () => {
@@ -208,7 +243,13 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
 
   it('fires a calendar schedule at its time of day when the (fake) clock moves', async () => {
     const out = join(dir, 'calendar.txt');
-    writeJob('cal.json', { id: 'cal', name: 'Cal', schedule: { calendar: { time: '03:30', daysOfWeek: [1] } }, parameters: { Out: out }, tasks: [sh('tick', 'echo tick >> {Out}')] });
+    writeJob('cal.json', {
+      id: 'cal',
+      name: 'Cal',
+      schedule: { calendar: { time: '03:30', daysOfWeek: [1] } },
+      parameters: { Out: out },
+      tasks: [sh('tick', 'echo tick >> {Out}')],
+    });
     // Monday 2030-06-03, 03:00 local time.
     const scheduler = new ManualScheduler(new Date(2030, 5, 3, 3, 0).getTime());
     start({ scheduler, clock: { now: () => new Date(scheduler.now) } });
@@ -222,18 +263,32 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     await until(() => engine.stateOf('cal').nextRunAt === new Date(2030, 5, 10, 3, 30).toISOString());
   });
 
-  it.skipIf(process.getuid?.() !== 0)('runs a UserElevated task for the requesting user as root, with root’s HOME and environment (not the user’s)', async () => {
-    const out = join(dir, 'elevated.txt');
-    writeJob('elevated.json', { id: 'el', name: 'El', parameters: { Out: out }, tasks: [sh('el', 'echo "$(id -u) $HOME $USER" > {Out}', { ExecutionType: 'UserElevated' })] });
-    start({ accountOf: lookupAccountAsync });
-    expect((await engine.runNow('el', { uid: 65534 })).status).toBe('succeeded');
-    expect(readFileSync(out, 'utf8')).toBe('0 /root root\n');
-    expect(await engine.runNow('el', {})).toMatchObject({ status: 'failed', reason: 'task el failed: a UserElevated task needs the requesting user (uid) in the run context' });
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'runs a UserElevated task for the requesting user as root, with root’s HOME and environment (not the user’s)',
+    async () => {
+      const out = join(dir, 'elevated.txt');
+      writeJob('elevated.json', {
+        id: 'el',
+        name: 'El',
+        parameters: { Out: out },
+        tasks: [sh('el', 'echo "$(id -u) $HOME $USER" > {Out}', { ExecutionType: 'UserElevated' })],
+      });
+      start({ accountOf: lookupAccountAsync });
+      expect((await engine.runNow('el', { uid: 65534 })).status).toBe('succeeded');
+      expect(readFileSync(out, 'utf8')).toBe('0 /root root\n');
+      expect(await engine.runNow('el', {})).toMatchObject({
+        status: 'failed',
+        reason: 'task el failed: a UserElevated task needs the requesting user (uid) in the run context',
+      });
+    },
+  );
 
   it('reports bad job files by file and JSON path, refuses duplicates, and notices changes', async () => {
     writeJob('a.json', { id: 'a', name: 'A', tasks: [sh('t', 'true')] });
-    writeJob('b.json', [{ id: 'b', name: 'B', tasks: [sh('t', 'true')] }, { id: 'c', name: 'C', priority: 11, tasks: [{ id: 't', name: 't', executablePath: '/bin/true', executionType: 'Desktop' }] }]);
+    writeJob('b.json', [
+      { id: 'b', name: 'B', tasks: [sh('t', 'true')] },
+      { id: 'c', name: 'C', priority: 11, tasks: [{ id: 't', name: 't', executablePath: '/bin/true', executionType: 'Desktop' }] },
+    ]);
     writeJob('c.json', '{ "id": ');
     writeJob('d.json', { id: 'a', name: 'A again', tasks: [sh('t', 'true')] });
     writeJob('e.json', { id: 'e', name: 'E', schedule: { intervalMinutes: 5, cronExpression: '* * * * *' }, tasks: [sh('t', 'true')] });
@@ -259,9 +314,17 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
       { file: 'e.json', path: 'schedule', message: 'a schedule has exactly one of intervalMinutes, cronExpression, runAt or calendar' },
       { file: 'f.json', path: 'condition', message: 'not a valid condition: the condition ends too early' },
       { file: 'f.json', path: 'tasks[0].condition', message: 'not a valid condition: unexpected character ";" at character 2' },
-      { file: 'g.json', path: 'tasks[0].ExecutionType', message: 'a task of a PolicyEvaluationPending job is a UserDesktop task (a prompt window), not Service' },
+      {
+        file: 'g.json',
+        path: 'tasks[0].ExecutionType',
+        message: 'a task of a PolicyEvaluationPending job is a UserDesktop task (a prompt window), not Service',
+      },
       { file: 'g.json', path: 'tasks[1].executablePath', message: 'JUSTIFY is presented by KeeperJustification, not by KeeperMessage' },
-      { file: 'g.json', path: 'tasks[2].arguments', message: 'name the control this task presents with --control (one of APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY)' },
+      {
+        file: 'g.json',
+        path: 'tasks[2].arguments',
+        message: 'name the control this task presents with --control (one of APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY)',
+      },
     ]);
     expect(loadJobDirectory(join(dir, 'missing')).errors[0]!.message).toMatch(/cannot read the jobs folder/);
 

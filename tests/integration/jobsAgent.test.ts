@@ -30,7 +30,11 @@ import { systemUser } from '../support/requesterProcess.ts';
 const CONTROLS_JOB = 'privilege-elevation-policy-controls.json';
 
 /** Calls one request as the real OS user `nobody` and prints the result or the error code. */
-function callAsNobody(socket: string, method: 'jobs.run' | 'jobs.runs' | 'jobs.desktopTaskDone', params: unknown): Promise<{ result?: unknown; code?: number; message?: string }> {
+function callAsNobody(
+  socket: string,
+  method: 'jobs.run' | 'jobs.runs' | 'jobs.desktopTaskDone',
+  params: unknown,
+): Promise<{ result?: unknown; code?: number; message?: string }> {
   const protocol = (file: string) => JSON.stringify(join(PROJECT_DIR, 'shared/protocol/src', file));
   const script = `
     const { AgentClient } = await import(${protocol('node/agentClient.ts')});
@@ -86,10 +90,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
   const finished = async (runId: string): Promise<JobRunView> => {
     let run: JobRunView | undefined;
     await expect
-      .poll(async () => {
-        run = (await admin.request(JobsRuns, { limit: 50 })).runs.find((r) => r.runId === runId);
-        return run?.status;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          run = (await admin.request(JobsRuns, { limit: 50 })).runs.find((r) => r.runId === runId);
+          return run?.status;
+        },
+        { timeout: 10_000 },
+      )
       .not.toMatch(/^(running)?$/);
     return run!;
   };
@@ -99,11 +106,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     edit(job);
     writeFileSync(join(jobsDir, CONTROLS_JOB), JSON.stringify(job));
   };
-  const controlsTaskIds = async () => (await admin.request(JobsList, undefined)).jobs.find((j) => j.id === 'privilege-elevation-policy-controls')?.tasks.map((t) => t.id);
+  const controlsTaskIds = async () =>
+    (await admin.request(JobsList, undefined)).jobs.find((j) => j.id === 'privilege-elevation-policy-controls')?.tasks.map((t) => t.id);
 
   beforeAll(async () => {
     mkdirSync(jobsDir);
-    for (const name of readdirSync(join(PROJECT_DIR, 'resources/jobs')).filter((n) => n.endsWith('.json'))) copyFileSync(join(PROJECT_DIR, 'resources/jobs', name), join(jobsDir, name));
+    for (const name of readdirSync(join(PROJECT_DIR, 'resources/jobs')).filter((n) => n.endsWith('.json')))
+      copyFileSync(join(PROJECT_DIR, 'resources/jobs', name), join(jobsDir, name));
     writeFileSync(
       join(jobsDir, 'test-startup.json'),
       JSON.stringify({
@@ -112,7 +121,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
         events: [{ eventType: 'Startup' }],
         parameters: { Out: outFile },
         tasks: [
-          { id: 'produce', name: 'produce', executablePath: '/bin/sh', arguments: `-c 'printf "{\\"Greeting\\":\\"hello from task one\\",\\"apiToken\\":\\"tok-secret-1\\"}"'`, MergeStdoutJsonIntoContext: true },
+          {
+            id: 'produce',
+            name: 'produce',
+            executablePath: '/bin/sh',
+            arguments: `-c 'printf "{\\"Greeting\\":\\"hello from task one\\",\\"apiToken\\":\\"tok-secret-1\\"}"'`,
+            MergeStdoutJsonIntoContext: true,
+          },
           { id: 'use', name: 'use', executablePath: '/bin/sh', arguments: "-c 'echo {Greeting} > {Out}'" },
         ],
       }),
@@ -137,7 +152,11 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     mkdirSync(editorDir);
     writeFileSync(join(editorDir, 'nm-connection-editor'), '#!/bin/sh\nexit 0\n');
     chmodSync(sandbox.dir, 0o755);
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--jobs', jobsDir, '--config', configFile] });
+    agent = await startAgent({
+      socket: sandbox.socket,
+      dataDir: sandbox.dataDir,
+      extra: ['--policies', policiesDir, '--jobs', jobsDir, '--config', configFile],
+    });
     admin = await connectClient(sandbox.socket, 'cli');
   });
 
@@ -152,7 +171,10 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     await expect.poll(() => existsSync(outFile) && readFileSync(outFile, 'utf8'), { timeout: 10_000 }).toBe('hello from task one\n');
     const run = await finished((await latestRun('test-startup'))!.runId);
     expect(run).toMatchObject({ trigger: 'event', eventType: 'Startup', status: 'succeeded' });
-    expect(run.tasks.map((t) => [t.taskId, t.status])).toEqual([['produce', 'succeeded'], ['use', 'succeeded']]);
+    expect(run.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['produce', 'succeeded'],
+      ['use', 'succeeded'],
+    ]);
     expect(run.tasks[0]!.stdout).toContain('[REDACTED]');
     expect(JSON.stringify(run)).not.toContain('tok-secret-1');
     const version = await finished((await latestRun('log-version-info'))!.runId);
@@ -194,7 +216,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     desktop = await connectDesktop();
     const again = await admin.request(JobsRun, { jobId: 'send-toast', parameters: { Body: 'Backups finished', DesktopUser: 'root' } });
     expect((await finished(again.runId)).status).toBe('succeeded');
-    expect(tasks.at(-1)).toMatchObject({ jobId: 'send-toast', runId: again.runId, taskId: 'toast', window: 'toast', args: ['--title', 'Keeper', '--body', 'Backups finished'] });
+    expect(tasks.at(-1)).toMatchObject({
+      jobId: 'send-toast',
+      runId: again.runId,
+      taskId: 'toast',
+      window: 'toast',
+      args: ['--title', 'Keeper', '--body', 'Backups finished'],
+    });
 
     answer = () => ({ outcome: 'failed', detail: 'no such window on this desktop' });
     const refused = await admin.request(JobsRun, { jobId: 'send-toast', parameters: { Body: 'x', DesktopUser: 'root' } });
@@ -209,7 +237,10 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
 
   it("the seed's Show Agent and Start KeeperClient open KeeperAgent and KeeperClient on the user's desktop", async () => {
     desktop ??= await connectDesktop();
-    for (const [jobId, window] of [['show-agent', 'keeper-agent'], ['start-keeper-client', 'keeper-client']] as const) {
+    for (const [jobId, window] of [
+      ['show-agent', 'keeper-agent'],
+      ['start-keeper-client', 'keeper-client'],
+    ] as const) {
       const { runId } = await admin.request(JobsRun, { jobId, parameters: { DesktopUser: 'root' } });
       expect(await finished(runId)).toMatchObject({ jobId, status: 'succeeded' });
       expect(tasks.at(-1)).toMatchObject({ jobId, runId, window, args: [] });
@@ -225,7 +256,10 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
       code: AgentErrorCodes.Unauthorized,
       message: 'this desktop task belongs to another user',
     });
-    expect((await admin.request(AuditQuery, { types: ['job.desktopTask.refused'] })).events.at(-1)).toMatchObject({ actorUid: systemUser('nobody').uid, data: { deliveryId, jobId: 'send-toast' } });
+    expect((await admin.request(AuditQuery, { types: ['job.desktopTask.refused'] })).events.at(-1)).toMatchObject({
+      actorUid: systemUser('nobody').uid,
+      data: { deliveryId, jobId: 'send-toast' },
+    });
     await desktop!.request(JobsDesktopTaskDone, { deliveryId, outcome: 'completed' });
     expect((await finished(held.runId)).status).toBe('succeeded');
     await expect(desktop!.request(JobsDesktopTaskDone, { deliveryId, outcome: 'completed' })).rejects.toMatchObject({ code: AgentErrorCodes.Expired });
@@ -238,7 +272,10 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     const events = (await admin.request(AuditQuery, { types: ['job.run.refused'] })).events;
     expect(events.at(-1)).toMatchObject({ actorUid: systemUser('nobody').uid, data: { jobId: 'log-version-info' } });
     const seen = (await callAsNobody(sandbox.socket, 'jobs.runs', { jobId: 'test-startup' })).result as { runs: JobRunView[] };
-    expect(seen.runs[0]!.tasks.map((t) => [t.taskId, t.stdout])).toEqual([['produce', ''], ['use', '']]);
+    expect(seen.runs[0]!.tasks.map((t) => [t.taskId, t.stdout])).toEqual([
+      ['produce', ''],
+      ['use', ''],
+    ]);
     await expect(admin.request(JobsRun, { jobId: 'no-such-job' })).rejects.toMatchObject({ code: AgentErrorCodes.NotFound });
     await expect(admin.request(JobsRun, { jobId: 'send-toast', parameters: { 'not a name': 'x' } })).rejects.toMatchObject({ code: -32602 });
   });
@@ -256,7 +293,9 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
   it('runs audit cleanup for real: old job runs go, audit events stay', async () => {
     const db = new Database(join(sandbox.dataDir, 'agent.db'));
     db.pragma('busy_timeout = 5000');
-    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, started_at, tasks_json) VALUES ('old-run', 'x', 'manual', 'succeeded', '2020-01-01T00:00:00.000Z', '[]')").run();
+    db.prepare(
+      "INSERT INTO job_runs (id, job_id, trigger, status, started_at, tasks_json) VALUES ('old-run', 'x', 'manual', 'succeeded', '2020-01-01T00:00:00.000Z', '[]')",
+    ).run();
     const auditBefore = (db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
     const { runId } = await admin.request(JobsRun, { jobId: 'audit-cleanup' });
     const run = await finished(runId);
@@ -270,7 +309,10 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
   it('redirects an elevation of the network editor to the Keeper Network Connections window on the desktop', async () => {
     const editor = join(editorDir, 'nm-connection-editor');
     const result = await admin.request(ElevationRequest, { executable: editor, arguments: [], cwd: '/' });
-    expect(result).toMatchObject({ state: 'denied', decision: { outcome: 'deny', reason: `${editor} is not elevated: it opens keeper-network-connections instead.` } });
+    expect(result).toMatchObject({
+      state: 'denied',
+      decision: { outcome: 'deny', reason: `${editor} is not elevated: it opens keeper-network-connections instead.` },
+    });
     expect(tasks.at(-1)).toMatchObject({ jobId: 'LaunchPrivilegeElevation', window: 'keeper-network-connections', args: ['--source', editor] });
     expect(await latestRun('LaunchPrivilegeElevation')).toMatchObject({ trigger: 'event', eventType: 'ElevationRequested', status: 'succeeded' });
 
@@ -316,7 +358,9 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
       message.arguments = '--control NOTIFY --title Keeper --body {NotificationMessage}';
     });
     await expect
-      .poll(async () => (await admin.request(JobsList, undefined)).jobs.find((j) => j.id === 'privilege-elevation-policy-controls')?.tasks.at(-1)?.name, { timeout: 10_000 })
+      .poll(async () => (await admin.request(JobsList, undefined)).jobs.find((j) => j.id === 'privilege-elevation-policy-controls')?.tasks.at(-1)?.name, {
+        timeout: 10_000,
+      })
       .toBe('Notice as a toast');
     const acknowledged = await admin.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/' });
     expect(await settledState(admin, acknowledged.requestId)).toMatchObject({
@@ -334,7 +378,10 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     expect(tasks.at(-1)!.args).toEqual(['--control', 'NOTIFY', '--title', 'Keeper', '--body', 'Echo is audited.']);
     expect(prompts.filter((p) => p.subject.requestId === echo.requestId).map((p) => p.kind)).toEqual(['justification']);
     const run = await finished((await latestRun('privilege-elevation-policy-controls'))!.runId);
-    expect(run.tasks.filter((t) => t.status !== 'skipped').map((t) => [t.taskId, t.status])).toEqual([['justification', 'succeeded'], ['message', 'succeeded']]);
+    expect(run.tasks.filter((t) => t.status !== 'skipped').map((t) => [t.taskId, t.status])).toEqual([
+      ['justification', 'succeeded'],
+      ['message', 'succeeded'],
+    ]);
   });
 
   it('changes the flow when the job is edited: a reorder is refused, a prompt timeout applies, and a removed task denies (fail-closed)', async () => {
@@ -342,8 +389,11 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
       const justification = job.tasks.find((t) => t.id === 'justification')!;
       job.tasks = [...job.tasks.filter((t) => t !== justification), justification];
     });
-    const message = 'JUSTIFY must come before NOTIFY (task message): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order';
-    await expect.poll(async () => (await admin.request(AgentStatusRequest, undefined)).jobs?.errors, { timeout: 10_000 }).toEqual([{ file: CONTROLS_JOB, path: 'tasks[4].arguments', message }]);
+    const message =
+      'JUSTIFY must come before NOTIFY (task message): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order';
+    await expect
+      .poll(async () => (await admin.request(AgentStatusRequest, undefined)).jobs?.errors, { timeout: 10_000 })
+      .toEqual([{ file: CONTROLS_JOB, path: 'tasks[4].arguments', message }]);
     expect(agent.output()).toContain(`job file rejected: ${message}`);
     expect(await controlsTaskIds()).toBeUndefined();
     const reordered = await admin.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/' });
@@ -370,7 +420,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
     });
     expect(prompts.some((p) => p.subject.requestId === removed.requestId)).toBe(false);
 
-    writeFileSync(join(jobsDir, CONTROLS_JOB), JSON.stringify({ ...JSON.parse(readFileSync(join(jobsDir, CONTROLS_JOB), 'utf8')), tasks: [{ id: 'j', name: 'j', ExecutionType: 'UserDesktop', executablePath: 'KeeperMessage', arguments: '--control JUSTIFY' }] }));
+    writeFileSync(
+      join(jobsDir, CONTROLS_JOB),
+      JSON.stringify({
+        ...JSON.parse(readFileSync(join(jobsDir, CONTROLS_JOB), 'utf8')),
+        tasks: [{ id: 'j', name: 'j', ExecutionType: 'UserDesktop', executablePath: 'KeeperMessage', arguments: '--control JUSTIFY' }],
+      }),
+    );
     await expect.poll(controlsTaskIds, { timeout: 10_000 }).toBeUndefined();
     const plugin = (await admin.request(AgentStatusRequest, undefined)).plugins.find((p) => p.name === 'KeeperJobs');
     expect(plugin).toMatchObject({ state: 'Unhealthy', detail: '1 problem(s) in job files' });
@@ -393,7 +449,13 @@ describe('jobs in the real agent: desktop delivery, manual runs, redirects and t
       version: '0.0.0',
       toaster: createToaster({ backend: { show: (toast) => (toasts.push(toast), Promise.resolve()) }, doNotDisturb: () => Promise.resolve(false) }),
     });
-    const host: WindowHost = { kind: 'web-shell', open: (id) => (opened.push(id), Promise.resolve(`about:${id}`)), prewarm: () => {}, close: () => {}, dispose: () => Promise.resolve() };
+    const host: WindowHost = {
+      kind: 'web-shell',
+      open: (id) => (opened.push(id), Promise.resolve(`about:${id}`)),
+      prewarm: () => {},
+      close: () => {},
+      dispose: () => Promise.resolve(),
+    };
     app.attach(host);
     try {
       await expect.poll(() => app.agent.current.connection, { timeout: 5_000 }).toBe('connected');

@@ -18,7 +18,14 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
   beforeAll(async () => {
     copyFileSync('/usr/bin/true', swapped);
     await sandbox.start({
-      apps: { 'col-id': '/usr/bin/id', 'col-cat': '/usr/bin/cat', 'col-sh': realpathSync('/usr/bin/sh'), 'col-whoami': '/usr/bin/whoami', 'col-env': '/usr/bin/env', 'col-tool': swapped },
+      apps: {
+        'col-id': '/usr/bin/id',
+        'col-cat': '/usr/bin/cat',
+        'col-sh': realpathSync('/usr/bin/sh'),
+        'col-whoami': '/usr/bin/whoami',
+        'col-env': '/usr/bin/env',
+        'col-tool': swapped,
+      },
       policies: [
         appPolicy('allow-id', 'col-id', ['ALLOW']),
         appPolicy('allow-cat', 'col-cat', ['ALLOW']),
@@ -52,7 +59,9 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
   it('waits for the justification answered in the suite, then runs with a clean environment', async () => {
     const answered = new Promise<void>((resolve) =>
       desktop.onNotification(PromptShowNotification, (prompt) => {
-        void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Checking the root environment' } }).then(() => resolve());
+        void desktop
+          .request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Checking the root environment' } })
+          .then(() => resolve());
       }),
     );
     const result = await elevate(sandbox.socket, ['env'], { env: { KEEPER_TEST_SECRET: 'must-not-leak' } });
@@ -65,7 +74,10 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
   });
 
   it('passes stdin through, and the exit code back', async () => {
-    expect(await elevate(sandbox.socket, ['cat'], { user: 'nobody', input: 'line one\nline two\n' })).toMatchObject({ code: 0, stdout: 'line one\nline two\n' });
+    expect(await elevate(sandbox.socket, ['cat'], { user: 'nobody', input: 'line one\nline two\n' })).toMatchObject({
+      code: 0,
+      stdout: 'line one\nline two\n',
+    });
     expect(await elevate(sandbox.socket, ['sh', '-c', 'echo to-stderr >&2; exit 7'], { user: 'nobody' })).toMatchObject({ code: 7, stderr: 'to-stderr\n' });
   });
 
@@ -78,7 +90,10 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
       const tool = await client.request(ElevationRequest, { executable: swapped, arguments: [], cwd: '/' });
       expect(tool.state).toBe('allowed');
       copyFileSync('/usr/bin/false', swapped);
-      await expect(client.request(ElevationRun, { requestId: tool.requestId })).rejects.toMatchObject({ code: -33006, message: `${swapped} changed since the decision; ask again` });
+      await expect(client.request(ElevationRun, { requestId: tool.requestId })).rejects.toMatchObject({
+        code: -33006,
+        message: `${swapped} changed since the decision; ask again`,
+      });
     } finally {
       client.close();
     }

@@ -19,14 +19,23 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
   const runas = (args: string[], options: Parameters<typeof runCli>[3] = {}) => runCli(RUNAS, sandbox.socket, args, options);
   const auditOf = (requestId: string) => {
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
-    const rows = db.prepare('SELECT type, data_json FROM audit_events WHERE request_id = ? ORDER BY seq').all(requestId) as Array<{ type: string; data_json: string }>;
+    const rows = db.prepare('SELECT type, data_json FROM audit_events WHERE request_id = ? ORDER BY seq').all(requestId) as Array<{
+      type: string;
+      data_json: string;
+    }>;
     db.close();
     return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data_json) as Record<string, unknown> }));
   };
 
   beforeAll(async () => {
     await sandbox.start({
-      apps: { 'col-id': '/usr/bin/id', 'col-env': '/usr/bin/env', 'col-whoami': '/usr/bin/whoami', 'col-date': '/usr/bin/date', 'col-sh': realpathSync('/usr/bin/sh') },
+      apps: {
+        'col-id': '/usr/bin/id',
+        'col-env': '/usr/bin/env',
+        'col-whoami': '/usr/bin/whoami',
+        'col-date': '/usr/bin/date',
+        'col-sh': realpathSync('/usr/bin/sh'),
+      },
       policies: [
         appPolicy('allow-id', 'col-id', ['ALLOW']),
         appPolicy('allow-env', 'col-env', ['ALLOW']),
@@ -57,8 +66,20 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
   it('gives the program the target’s HOME, USER, LOGNAME, SHELL and PATH, and nothing of the caller’s environment', async () => {
     const result = await runas(['--user', 'nobody', 'env'], { env: { KEEPER_TEST_SECRET: 'must-not-leak', HOME: '/root' } });
     expect(result.code).toBe(0);
-    const env = Object.fromEntries(result.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-    expect(env).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', USER: 'nobody', LOGNAME: 'nobody', SHELL: '/usr/sbin/nologin', LANG: 'C.UTF-8' });
+    const env = Object.fromEntries(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(env).toEqual({
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: '/nonexistent',
+      USER: 'nobody',
+      LOGNAME: 'nobody',
+      SHELL: '/usr/sbin/nologin',
+      LANG: 'C.UTF-8',
+    });
   });
 
   it('audits the request and the run with the target identity', async () => {
@@ -66,7 +87,9 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
     try {
       const result = await client.request(ElevationRequest, { executable: '/usr/bin/id', arguments: [], cwd: '/', runAs: { user: 'nobody' } });
       expect(result).toMatchObject({ state: 'allowed', runAs: { user: 'nobody', uid: NOBODY.uid } });
-      expect(auditOf(result.requestId)).toEqual([{ type: 'elevation.decided', data: expect.objectContaining({ runAs: { user: 'nobody', uid: NOBODY.uid } }) as unknown }]);
+      expect(auditOf(result.requestId)).toEqual([
+        { type: 'elevation.decided', data: expect.objectContaining({ runAs: { user: 'nobody', uid: NOBODY.uid } }) as unknown },
+      ]);
     } finally {
       client.close();
     }
@@ -91,13 +114,19 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
   });
 
   it('exits non-zero with the policy’s message under DENY', async () => {
-    expect(await runas(['--user', 'nobody', 'whoami'], { user: 'nobody' })).toEqual({ code: 1, stdout: '', stderr: 'keeper-runas: denied: whoami may not run as another user.\n' });
+    expect(await runas(['--user', 'nobody', 'whoami'], { user: 'nobody' })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'keeper-runas: denied: whoami may not run as another user.\n',
+    });
   });
 
   it('tells a requester who stops waiting for an approval how to run it once approved', async () => {
     const result = await runas(['--user', 'nobody', 'date', '+%Y %m'], { interruptWhen: /Waiting for an approver/ });
     expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/stopped waiting\. Request [0-9a-f-]{36} stays with the approvers; once it is approved, run it within the time the approver allows/);
+    expect(result.stderr).toMatch(
+      /stopped waiting\. Request [0-9a-f-]{36} stays with the approvers; once it is approved, run it within the time the approver allows/,
+    );
     expect(result.stderr).toContain("\n  keeper-runas --user nobody date '+%Y %m'\n");
   });
 
@@ -117,17 +146,24 @@ describe('keeper-runas: Keeper.RunAs against the real agent', () => {
     const asker = await connectClient(sandbox.socket);
     const first = await asker.request(ElevationRequest, { executable: '/usr/bin/date', arguments: ['+%d'], cwd: '/', runAs: { user: 'nobody' } });
     expect(first.state).toBe('pending');
-    await expect.poll(async () => (await approvals()).map((a) => [a.application.commandLine, a.status]), { timeout: 10_000 }).toEqual([['[as nobody] /usr/bin/date +%d', 'Pending']]);
+    await expect
+      .poll(async () => (await approvals()).map((a) => [a.application.commandLine, a.status]), { timeout: 10_000 })
+      .toEqual([['[as nobody] /usr/bin/date +%d', 'Pending']]);
     asker.close();
     const [open] = await approvals();
-    expect(await callAs(sandbox.socket, 'daemon', 'approvals.decide', { approvalId: open!.approvalId, decision: 'approve' })).toMatchObject({ ok: true, result: { status: 'Approved' } });
+    expect(await callAs(sandbox.socket, 'daemon', 'approvals.decide', { approvalId: open!.approvalId, decision: 'approve' })).toMatchObject({
+      ok: true,
+      result: { status: 'Approved' },
+    });
 
     // The same command as root does not use it: it needs its own approval.
     const asRoot = await desktop.request(ElevationRequest, { executable: '/usr/bin/date', arguments: ['+%d'], cwd: '/' });
-    await expect.poll(async () => (await approvals()).map((a) => [a.application.commandLine, a.status]), { timeout: 10_000 }).toEqual([
-      ['/usr/bin/date +%d', 'Pending'],
-      ['[as nobody] /usr/bin/date +%d', 'Approved'],
-    ]);
+    await expect
+      .poll(async () => (await approvals()).map((a) => [a.application.commandLine, a.status]), { timeout: 10_000 })
+      .toEqual([
+        ['/usr/bin/date +%d', 'Pending'],
+        ['[as nobody] /usr/bin/date +%d', 'Approved'],
+      ]);
     expect(asRoot.state).toBe('pending');
     // As nobody again, it is used at once.
     const again = await desktop.request(ElevationRequest, { executable: '/usr/bin/date', arguments: ['+%d'], cwd: '/', runAs: { user: 'nobody' } });

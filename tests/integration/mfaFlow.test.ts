@@ -48,12 +48,17 @@ describe('the MFA control: TOTP verified by the agent, one session per action ty
     const prompt = await nextPrompt(1);
     expect(prompt).toMatchObject({ kind: 'mfa', control: 'MFA', mfa: { enrolled: false, actionType: 'PrivilegeElevation', sessionMinutes: 5 } });
     // The prompt alone never enrolls: a first setup needs the code an administrator issued.
-    await expect(client.request(MfaEnrollBegin, { enrollmentCode: 'ABCD-EFGH-JKMN' })).rejects.toMatchObject({ code: -33001, data: { reason: 'invalid-enrollment-code' } });
+    await expect(client.request(MfaEnrollBegin, { enrollmentCode: 'ABCD-EFGH-JKMN' })).rejects.toMatchObject({
+      code: -33001,
+      data: { reason: 'invalid-enrollment-code' },
+    });
     const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });
     expect(enrollment.otpauthUri).toMatch(/^otpauth:\/\/totp\/Keeper:/);
     expect(enrollment.qrPngDataUrl).toMatch(/^data:image\/png;base64,/);
     secret = enrollment.secret;
-    await expect(client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, -300) })).rejects.toMatchObject({ code: -33001 });
+    await expect(client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, -300) })).rejects.toMatchObject({
+      code: -33001,
+    });
     expect(await client.request(MfaEnrollConfirm, { enrollmentId: enrollment.enrollmentId, code: await codeAt(secret, 0) })).toEqual({ enrolled: true });
 
     // By default a wrong code ends the request (the seed: an invalid code blocks the action); the lockout counts on.
@@ -64,12 +69,16 @@ describe('the MFA control: TOTP verified by the agent, one session per action ty
       reason: 'The MFA code was not valid, so the action is blocked. Ask again to enter a new code.',
       reasonDetail: { code: 'mfa-code-invalid', values: {} },
     });
-    await expect(client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).rejects.toMatchObject({ code: -33003 });
+    await expect(client.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).rejects.toMatchObject(
+      { code: -33003 },
+    );
 
     // Asking again opens a new prompt. The code that confirmed enrollment is spent; the next time step's code is within tolerance.
     const again = await ask();
     const second = await nextPrompt(2);
-    expect(await client.request(PromptRespond, { promptId: second.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).toEqual({ accepted: true });
+    expect(await client.request(PromptRespond, { promptId: second.promptId, response: { kind: 'mfa', code: await codeAt(secret, 30) } })).toEqual({
+      accepted: true,
+    });
     expect(await finalState(again.requestId)).toMatchObject({ state: 'allowed', passed: ['MFA'] });
   });
 
@@ -95,7 +104,11 @@ describe('mfa.codeAttemptsPerPrompt in the agent config: more codes per prompt, 
   const prompts: PromptShow[] = [];
 
   beforeAll(async () => {
-    await sandbox.start({ apps: { 'col-true': '/usr/bin/true' }, policies: [appPolicy('pol-mfa', 'col-true', ['MFA'])], config: { mfa: { codeAttemptsPerPrompt: 3 } } });
+    await sandbox.start({
+      apps: { 'col-true': '/usr/bin/true' },
+      policies: [appPolicy('pol-mfa', 'col-true', ['MFA'])],
+      config: { mfa: { codeAttemptsPerPrompt: 3 } },
+    });
     client = await connectClient(sandbox.socket, 'desktop');
     client.onNotification(PromptShowNotification, (p) => prompts.push(p));
     const enrollment = await client.request(MfaEnrollBegin, { enrollmentCode: await issueEnrollmentCode(sandbox.dataDir, 'root') });

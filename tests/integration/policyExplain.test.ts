@@ -38,7 +38,11 @@ describe('policy.explain against the real agent', () => {
           policy('pol-true', ['JUSTIFY', 'MFA'], { ApplicationCheck: ['col-true'] }),
           policy('pol-true-monitor', ['DENY'], { ApplicationCheck: ['col-true'], Status: 'monitor' }),
           policy('pol-whoami', ['JUSTIFY', 'APPROVAL'], { ApplicationCheck: ['col-whoami'] }),
-          policy('pol-env', ['DENY'], { ApplicationCheck: ['col-env'], NotificationMessage: 'env is not allowed here.', Extension: { AllowCommands: ['/usr/bin/env -i*'] } }),
+          policy('pol-env', ['DENY'], {
+            ApplicationCheck: ['col-env'],
+            NotificationMessage: 'env is not allowed here.',
+            Extension: { AllowCommands: ['/usr/bin/env -i*'] },
+          }),
           policy('pol-off', ['DENY'], { ApplicationCheck: ['col-id'], Status: 'off' }),
         ],
       },
@@ -83,7 +87,12 @@ describe('policy.explain against the real agent', () => {
     ]);
     expect(byId.get('pol-id-nobody')!.checks[0]).toEqual({ check: 'UserCheck', passed: false, required: ['Nobody'], actual: 'root' });
     expect(byId.get('pol-id-2000')!.checks).toContainEqual(
-      expect.objectContaining({ check: 'DateCheck', passed: false, required: ['2000-01-01/2000-01-02'], actual: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as unknown }),
+      expect.objectContaining({
+        check: 'DateCheck',
+        passed: false,
+        required: ['2000-01-01/2000-01-02'],
+        actual: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as unknown,
+      }),
     );
     expect(byId.get('pol-env')!.checks).toContainEqual({ check: 'AllowCommands', passed: false, required: ['/usr/bin/env -i*'], actual: '/usr/bin/id -u' });
     expect(byId.has('pol-off')).toBe(false);
@@ -98,6 +107,9 @@ describe('policy.explain against the real agent', () => {
 
   it('refuses a relative path or a missing file with the same errors as a request', async () => {
     await expect(client.request(PolicyExplain, params('id'))).rejects.toMatchObject({ code: -32602 });
-    await expect(client.request(PolicyExplain, params('/nonexistent/tool'))).rejects.toMatchObject({ code: -33002, message: '/nonexistent/tool is not a readable file' });
+    await expect(client.request(PolicyExplain, params('/nonexistent/tool'))).rejects.toMatchObject({
+      code: -33002,
+      message: '/nonexistent/tool is not a readable file',
+    });
   });
 });

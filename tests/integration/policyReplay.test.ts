@@ -17,7 +17,8 @@ const requestAs = (user: string, socket: string, executable: string, args: strin
      c.close();`,
   );
 
-const apps = (paths: Record<string, string>) => Object.entries(paths).map(([id, path]) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] }));
+const apps = (paths: Record<string, string>) =>
+  Object.entries(paths).map(([id, path]) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] }));
 
 /** The policies the agent ran with: true and echo for everyone, id denied. */
 const RECORDED = {
@@ -57,7 +58,11 @@ interface JsonReport {
   unchanged: number;
   partial: number;
   chain: { intact: boolean };
-  groups: { now: { outcome: string; controls: string[] }; requests: number; entries: { user: string; program: string; was: { outcome: string; controls: string[] | null }; count: number; missing: string[] }[] }[];
+  groups: {
+    now: { outcome: string; controls: string[] };
+    requests: number;
+    entries: { user: string; program: string; was: { outcome: string; controls: string[] | null }; count: number; missing: string[] }[];
+  }[];
 }
 
 describe('keeper-agent policy replay: recorded requests of real users against a proposed policy folder', () => {

@@ -71,14 +71,23 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     const result = await ask('/usr/bin/true');
     expect(result.state).toBe('pending');
     const prompt = await nextPrompt(1);
-    expect(prompt).toMatchObject({ kind: 'justification', control: 'JUSTIFY', subject: { requestId: result.requestId, executable: '/usr/bin/true', policyNames: ['Policy pol-true'] } });
+    expect(prompt).toMatchObject({
+      kind: 'justification',
+      control: 'JUSTIFY',
+      subject: { requestId: result.requestId, executable: '/usr/bin/true', policyNames: ['Policy pol-true'] },
+    });
     expect(prompt.justification).toEqual({ minLength: 10, maxLength: 2000, offline: false });
     expect(await desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'short' } })).toEqual({
       accepted: false,
       reason: 'too-short',
       problem: 'A justification needs at least 10 characters.',
     });
-    expect(await desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Installing the VPN client for ticket 4711' } })).toEqual({ accepted: true });
+    expect(
+      await desktop.request(PromptRespond, {
+        promptId: prompt.promptId,
+        response: { kind: 'justification', text: 'Installing the VPN client for ticket 4711' },
+      }),
+    ).toEqual({ accepted: true });
     const status = await finalState(result.requestId);
     expect(status).toMatchObject({ state: 'allowed', passed: ['JUSTIFY'], currentControl: null });
     await expect.poll(() => req.updates.at(-1)?.state).toBe('allowed');
@@ -93,7 +102,9 @@ describe('policy controls become prompts on the requester’s desktop (real agen
 
   it('an answer to a closed prompt gets a clear error and changes nothing', async () => {
     const answered = desk.prompts[0]!;
-    await expect(desktop.request(PromptRespond, { promptId: answered.promptId, response: { kind: 'justification', text: 'a second answer here' } })).rejects.toMatchObject({
+    await expect(
+      desktop.request(PromptRespond, { promptId: answered.promptId, response: { kind: 'justification', text: 'a second answer here' } }),
+    ).rejects.toMatchObject({
       code: -33003,
     });
   });
@@ -106,7 +117,11 @@ describe('policy controls become prompts on the requester’s desktop (real agen
     const notice = await nextPrompt(3);
     expect(notice).toMatchObject({ kind: 'message', control: 'NOTIFY', message: { text: 'This is audited.', requiresAcknowledge: true } });
     await desktop.request(PromptRespond, { promptId: notice.promptId, response: { kind: 'cancel' } });
-    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The notice that needs acknowledging was cancelled.', passed: ['JUSTIFY'] });
+    expect(await finalState(result.requestId)).toMatchObject({
+      state: 'denied',
+      reason: 'The notice that needs acknowledging was cancelled.',
+      passed: ['JUSTIFY'],
+    });
   });
 
   it('end-user approval: the user at the endpoint decides', async () => {
@@ -118,7 +133,9 @@ describe('policy controls become prompts on the requester’s desktop (real agen
 
     const denied = await ask('/usr/bin/env');
     const second = await nextPrompt(5);
-    await expect(desktop.request(PromptRespond, { promptId: second.promptId, response: { kind: 'justification', text: 'not the right kind of answer' } })).rejects.toMatchObject({ code: -32602 });
+    await expect(
+      desktop.request(PromptRespond, { promptId: second.promptId, response: { kind: 'justification', text: 'not the right kind of answer' } }),
+    ).rejects.toMatchObject({ code: -32602 });
     await desktop.request(PromptRespond, { promptId: second.promptId, response: { kind: 'operatorApproval', approve: false } });
     expect(await finalState(denied.requestId)).toMatchObject({ state: 'denied', reason: 'The user at the endpoint denied the action.' });
   });
@@ -187,6 +204,9 @@ describe('policy controls become prompts on the requester’s desktop (real agen
   it('denies when no desktop session of the user is connected to show the prompt', async () => {
     desktop.close();
     const result = await ask('/usr/bin/true');
-    expect(await finalState(result.requestId)).toMatchObject({ state: 'denied', reason: expect.stringContaining('No verified desktop session of root is connected') as unknown });
+    expect(await finalState(result.requestId)).toMatchObject({
+      state: 'denied',
+      reason: expect.stringContaining('No verified desktop session of root is connected') as unknown,
+    });
   });
 });

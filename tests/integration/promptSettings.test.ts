@@ -8,7 +8,11 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 
 const APPS = { 'col-env': '/usr/bin/env', 'col-true': '/usr/bin/true', 'col-id': '/usr/bin/id' };
-const POLICIES = [appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']), appPolicy('pol-true', 'col-true', ['JUSTIFY']), appPolicy('pol-id', 'col-id', ['MFA'])];
+const POLICIES = [
+  appPolicy('pol-env', 'col-env', ['OPERATORAPPROVAL']),
+  appPolicy('pol-true', 'col-true', ['JUSTIFY']),
+  appPolicy('pol-id', 'col-id', ['MFA']),
+];
 
 /** Starts an agent with `config`, and asks for /usr/bin/env (OPERATORAPPROVAL) from a connection that is no desktop. */
 function settingsAgent(config: Record<string, unknown>) {

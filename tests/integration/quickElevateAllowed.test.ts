@@ -62,7 +62,10 @@ describe('quick-elevate’s allowed applications, kept per policy load of the re
 
   it('asks again after the agent reloads its policies, and lists what they name now', async () => {
     const before = loadedAt();
-    writePolicyDir(sandbox.policiesDir, { 'col-id': '/usr/bin/id', 'col-who': '/usr/bin/whoami' }, [appPolicy('pol-id', 'col-id', ['JUSTIFY']), appPolicy('pol-who', 'col-who', ['ALLOW'])]);
+    writePolicyDir(sandbox.policiesDir, { 'col-id': '/usr/bin/id', 'col-who': '/usr/bin/whoami' }, [
+      appPolicy('pol-id', 'col-id', ['JUSTIFY']),
+      appPolicy('pol-who', 'col-who', ['ALLOW']),
+    ]);
     await expect.poll(loadedAt, { timeout: 10_000 }).not.toBe(before);
     await cache.refresh();
     expect(asked.splice(0)).toHaveLength(3);

@@ -25,7 +25,13 @@ describe('reason codes over the real agent', () => {
 
   beforeAll(async () => {
     await sandbox.start({
-      apps: { 'col-deny': '/usr/bin/false', 'col-allow': '/usr/bin/true', 'col-approval': '/usr/bin/date', 'col-justify': '/usr/bin/id', 'col-session': '/usr/bin/env' },
+      apps: {
+        'col-deny': '/usr/bin/false',
+        'col-allow': '/usr/bin/true',
+        'col-approval': '/usr/bin/date',
+        'col-justify': '/usr/bin/id',
+        'col-session': '/usr/bin/env',
+      },
       policies: [
         appPolicy('pol-deny', 'col-deny', ['DENY'], { PolicyName: 'No false' }),
         appPolicy('pol-allow', 'col-allow', ['ALLOW']),
@@ -38,7 +44,8 @@ describe('reason codes over the real agent', () => {
     });
     desktop = await connectClient(sandbox.socket, 'desktop');
     desktop.onNotification(PromptShowNotification, (prompt) => {
-      if (prompt.kind === 'justification') void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Reason code test justification' } });
+      if (prompt.kind === 'justification')
+        void desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Reason code test justification' } });
     });
   });
 

@@ -27,7 +27,9 @@ describe('agent layers', () => {
     for (const file of ['apps/agent-service/src/ipc/Probe.ts', 'apps/agent-service/src/jobs/Probe.ts', 'apps/agent-service/src/identity/Probe.ts']) {
       expect(await findings(file, OPTIONS), file).toEqual(['no-restricted-imports']);
     }
-    expect(await findings('apps/agent-service/src/jobs/tools/Probe.ts', "import type { AgentOptions } from '../../cli/options.ts';\n")).toEqual(['no-restricted-imports']);
+    expect(await findings('apps/agent-service/src/jobs/tools/Probe.ts', "import type { AgentOptions } from '../../cli/options.ts';\n")).toEqual([
+      'no-restricted-imports',
+    ]);
   });
 
   it('the composition root, subcommands and main may', async () => {

@@ -37,9 +37,7 @@ async function lintProbe(filePath: string, code: string): Promise<Finding[]> {
 async function expectBlocked(filePath: string, ...statements: string[]): Promise<void> {
   for (const statement of statements) {
     const findings = await lintProbe(filePath, `${statement}\n`);
-    expect(findings, `${filePath}: ${statement}`).toEqual([
-      expect.objectContaining({ line: 1, ruleId: 'boundaries/dependencies' }),
-    ]);
+    expect(findings, `${filePath}: ${statement}`).toEqual([expect.objectContaining({ line: 1, ruleId: 'boundaries/dependencies' })]);
   }
 }
 
@@ -107,7 +105,11 @@ describe('import boundaries (eslint.config.js)', () => {
         "import { App } from '../../../keeper-agent/src/renderer/App.tsx';",
         "import type { QuickElevateApi } from '../../../keeper-quick-elevate/src/renderer/store.ts';",
       );
-      await expectBlocked('apps/keeper-client/src/renderer/Probe.tsx', "import { readFileSync } from 'node:fs';", "import { TrayService } from '../../../desktop/src/main/tray/TrayService.ts';");
+      await expectBlocked(
+        'apps/keeper-client/src/renderer/Probe.tsx',
+        "import { readFileSync } from 'node:fs';",
+        "import { TrayService } from '../../../desktop/src/main/tray/TrayService.ts';",
+      );
     });
 
     it('holds for the shared renderer packages too', async () => {
@@ -179,7 +181,7 @@ describe('import boundaries (eslint.config.js)', () => {
       );
     });
 
-    it('may import protocol common, the agent\'s policy/job loaders and audit sinks, Node and its packages', async () => {
+    it("may import protocol common, the agent's policy/job loaders and audit sinks, Node and its packages", async () => {
       await expectAllowed(
         FLEET_SERVER,
         "import { PolicyBundle } from '../../../shared/protocol/src/common/fleet.ts';",

@@ -86,7 +86,12 @@ describe('window registry', () => {
       expect(id, kind).toBeDefined();
       expect(WINDOW_SERVICES[id!] as readonly unknown[], kind).toContain(service);
     }
-    expect(CONTROL_APPLICATIONS).toEqual({ KeeperJustification: ['JUSTIFY'], KeeperMFA: ['MFA'], KeeperMessage: ['NOTIFY'], KeeperApproval: ['OPERATORAPPROVAL', 'APPROVAL'] });
+    expect(CONTROL_APPLICATIONS).toEqual({
+      KeeperJustification: ['JUSTIFY'],
+      KeeperMFA: ['MFA'],
+      KeeperMessage: ['NOTIFY'],
+      KeeperApproval: ['OPERATORAPPROVAL', 'APPROVAL'],
+    });
     expect(CONTROL_WINDOWS).toEqual({ ...CONTROL_APPLICATIONS, toast: ['NOTIFY'] });
   });
 });

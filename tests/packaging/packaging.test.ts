@@ -1,5 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -124,7 +137,10 @@ describe('electron-builder.yml', () => {
         '!**/node_modules/better-sqlite3/prebuilds/!(${platform}-${arch}).node',
       ]),
     );
-    expect(builder.files.some((pattern) => /^!dist\/agent/.test(pattern)), 'the agent must not be packed into app.asar').toBe(true);
+    expect(
+      builder.files.some((pattern) => /^!dist\/agent/.test(pattern)),
+      'the agent must not be packed into app.asar',
+    ).toBe(true);
   });
 
   it('turns the Electron fuses to the hardened set (no run-as-node, no inspect, asar only)', () => {
@@ -139,7 +155,11 @@ describe('electron-builder.yml', () => {
   });
 
   it('ships the agent bundle, a Node binary, better-sqlite3 and the service definition per platform', () => {
-    for (const [platform, resources] of [['linux', linuxResources], ['mac', macResources], ['win', winResources]] as const) {
+    for (const [platform, resources] of [
+      ['linux', linuxResources],
+      ['mac', macResources],
+      ['win', winResources],
+    ] as const) {
       expect(resources.get('agent/keeper-agent.mjs')?.from, platform).toBe('dist/agent/keeper-agent.mjs');
       expect(resources.get('agent/node_modules/better-sqlite3')?.filter, platform).toEqual(
         expect.arrayContaining(['package.json', 'lib/**', 'prebuilds/${platform}-${arch}.node']),
@@ -208,8 +228,9 @@ describe('the agent bundle config (vite.agent.config.ts)', () => {
   });
 
   it('bundles pino safely: the agent never starts a worker-thread transport (their files are not in the bundle)', () => {
-    const sources = readdirSync(fromProject('apps/agent-service/src'), { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'));
+    const sources = readdirSync(fromProject('apps/agent-service/src'), { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+    );
     expect(sources.length).toBeGreaterThan(0);
     for (const file of sources) {
       const text = read(join('apps/agent-service/src', file));
@@ -232,10 +253,7 @@ describe('forge.config.ts', () => {
   };
 
   it('loads, with the Vite plugin building existing entries and the fuses of electron-builder.yml', async () => {
-    expect(
-      resolvable('@electron-forge/plugin-fuses'),
-      'forge.config.ts needs: npm i -D @electron-forge/plugin-fuses@^8.0.1 @electron/fuses@^2.1.3',
-    ).toBe(true);
+    expect(resolvable('@electron-forge/plugin-fuses'), 'forge.config.ts needs: npm i -D @electron-forge/plugin-fuses@^8.0.1 @electron/fuses@^2.1.3').toBe(true);
     const { default: forge } = await import('../../forge.config.ts');
 
     const makers = (forge.makers ?? []) as unknown as Array<{ name: string; platforms?: string[] }>;
@@ -312,7 +330,10 @@ describe('the agent as a service', () => {
   it('deb/rpm scripts: only macros electron-builder knows, valid bash, the unit installed from the shipped path', () => {
     for (const path of [builder.deb.afterInstall, builder.deb.afterRemove]) {
       const { text, macros } = renderLinuxScript(path);
-      expect([...macros].filter((name) => !['executable', 'sanitizedProductName'].includes(name)), path).toEqual([]);
+      expect(
+        [...macros].filter((name) => !['executable', 'sanitizedProductName'].includes(name)),
+        path,
+      ).toEqual([]);
       const check = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
       expect(check.status, `${path}: ${check.stderr}`).toBe(0);
     }
@@ -359,8 +380,16 @@ describe('the suite starts at login (autostart)', () => {
     const source = linuxResources.get('autostart/keeper-desktop-suite.desktop');
     expect(source?.from).toBe('resources/linux/keeper-desktop-autostart.desktop');
     const entry = parseUnit(read(source!.from));
-    expect(read(source!.from).split('\n').find((line) => line.startsWith('['))).toBe('[Desktop Entry]');
-    expect(Object.fromEntries([...entry].map(([key, values]) => [key, values.at(-1)]))).toMatchObject({ Type: 'Application', Terminal: 'false', 'X-GNOME-Autostart-enabled': 'true' });
+    expect(
+      read(source!.from)
+        .split('\n')
+        .find((line) => line.startsWith('[')),
+    ).toBe('[Desktop Entry]');
+    expect(Object.fromEntries([...entry].map(([key, values]) => [key, values.at(-1)]))).toMatchObject({
+      Type: 'Application',
+      Terminal: 'false',
+      'X-GNOME-Autostart-enabled': 'true',
+    });
     expect(entry.has('Hidden')).toBe(false);
     // Exec is the link after-install makes to the installed suite.
     const install = renderLinuxScript(builder.deb.afterInstall).text;
@@ -390,7 +419,9 @@ describe('the suite starts at login (autostart)', () => {
   it("Windows: the NSIS include sets the machine's Run key to the installed suite, and the uninstaller removes it", () => {
     const nsh = read(builder.nsis.include);
     expect(nsh).toContain('!define KEEPER_RUN_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\Run"');
-    expect(nsh).toMatch(/!macro customInstall\b[\s\S]*WriteRegStr HKLM "\$\{KEEPER_RUN_KEY\}" "\$\{KEEPER_RUN_VALUE\}" '"\$INSTDIR\\\$\{APP_EXECUTABLE_FILENAME\}"'[\s\S]*!macroend/);
+    expect(nsh).toMatch(
+      /!macro customInstall\b[\s\S]*WriteRegStr HKLM "\$\{KEEPER_RUN_KEY\}" "\$\{KEEPER_RUN_VALUE\}" '"\$INSTDIR\\\$\{APP_EXECUTABLE_FILENAME\}"'[\s\S]*!macroend/,
+    );
     expect(nsh).toMatch(/!macro customUnInstall\b[\s\S]*DeleteRegValue HKLM "\$\{KEEPER_RUN_KEY\}" "\$\{KEEPER_RUN_VALUE\}"[\s\S]*!macroend/);
   });
 });
@@ -438,7 +469,11 @@ describe.runIf(process.platform === 'linux')('electron-builder --linux dir (offl
     // (RunAsNode, CookieEncryption, NodeOptions, Inspect, AsarIntegrity, OnlyAsar, V8Snapshot, FileProtocol).
     const electronDist = join(work, 'electron-dist');
     mkdirSync(electronDist);
-    writeFileSync(join(electronDist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\n#'), Buffer.from(FUSE_SENTINEL), Buffer.from([1, 8]), Buffer.from('10110001\n')]), { mode: 0o755 });
+    writeFileSync(
+      join(electronDist, 'electron'),
+      Buffer.concat([Buffer.from('#!/bin/sh\n#'), Buffer.from(FUSE_SENTINEL), Buffer.from([1, 8]), Buffer.from('10110001\n')]),
+      { mode: 0o755 },
+    );
     const result = spawnSync(
       join(bin, 'electron-builder'),
       ['--linux', 'dir', `-c.electronDist=${electronDist}`, '-c.electronVersion=45.4.1', `-c.directories.output=${join(work, 'release')}`],
@@ -484,7 +519,9 @@ describe.runIf(process.platform === 'linux')('electron-builder --linux dir (offl
     }
     expect(readFileSync(join(agentDir, 'keeper-agent.service'), 'utf8')).toBe(read('resources/linux/keeper-agent.service'));
     // after-install.sh copies the autostart entry from here.
-    expect(readFileSync(join(appDir, 'resources/autostart/keeper-desktop-suite.desktop'), 'utf8')).toBe(read('resources/linux/keeper-desktop-autostart.desktop'));
+    expect(readFileSync(join(appDir, 'resources/autostart/keeper-desktop-suite.desktop'), 'utf8')).toBe(
+      read('resources/linux/keeper-desktop-autostart.desktop'),
+    );
   });
 
   it('the packaged agent runs on the packaged Node alone: --version, then serves its socket', async () => {

@@ -36,7 +36,9 @@ describe('a denied program is denied under every spelling of its path (played by
   });
 
   it.each(['/usr//bin/bash', '/./bin/bash', '/proc/self/root/usr/bin/bash', link])('%s is decided as /usr/bin/bash and denied', async (spelling) => {
-    const answers = await runAs<{ ok: boolean; result: { state: string; application: { path: string; commandLine: string }; decision: { deciding: string[] } } }[]>(
+    const answers = await runAs<
+      { ok: boolean; result: { state: string; application: { path: string; commandLine: string }; decision: { deciding: string[] } } }[]
+    >(
       'nobody',
       sandbox.socket,
       `const c = await connect();
@@ -46,7 +48,13 @@ describe('a denied program is denied under every spelling of its path (played by
        c.close();`,
     );
     const [request, explanation] = answers;
-    expect(request).toMatchObject({ ok: true, result: { state: 'denied', application: { path: '/usr/bin/bash', commandLine: '/usr/bin/bash -c id' }, decision: { deciding: ['deny-shells'] } } });
-    expect(explanation).toMatchObject({ ok: true, result: { decision: { outcome: 'deny', deciding: ['deny-shells'] }, application: { path: '/usr/bin/bash' } } });
+    expect(request).toMatchObject({
+      ok: true,
+      result: { state: 'denied', application: { path: '/usr/bin/bash', commandLine: '/usr/bin/bash -c id' }, decision: { deciding: ['deny-shells'] } },
+    });
+    expect(explanation).toMatchObject({
+      ok: true,
+      result: { decision: { outcome: 'deny', deciding: ['deny-shells'] }, application: { path: '/usr/bin/bash' } },
+    });
   });
 });

@@ -27,7 +27,13 @@ function plantAsNobody(path: string): void {
 
 /** keeper-elevate --help as keeper-alice (it loads the whole bundle, so Node caches it). */
 function elevateHelpAsAlice(env: Record<string, string>) {
-  return spawnSync(process.execPath, [ELEVATE, '--help'], { uid: alice.uid, gid: alice.gid, cwd: '/', encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } });
+  return spawnSync(process.execPath, [ELEVATE, '--help'], {
+    uid: alice.uid,
+    gid: alice.gid,
+    cwd: '/',
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin', ...env },
+  });
 }
 
 const filesIn = (dir: string) => readdirSync(dir, { recursive: true });

@@ -183,7 +183,9 @@ describe('prompts reach only a verified desktop of the person they belong to (is
     const requestId = await elevate(alice, '/usr/bin/true');
     const prompt = await alice.line<{ promptId: string; kind: string }>('prompt');
     expect(prompt.kind).toBe('justification');
-    expect(await call(alice, 'prompt.respond', { promptId: prompt.promptId, response: { kind: 'justification', text: 'Updating the VPN client today' } })).toEqual({ ok: true, result: { accepted: true } });
+    expect(
+      await call(alice, 'prompt.respond', { promptId: prompt.promptId, response: { kind: 'justification', text: 'Updating the VPN client today' } }),
+    ).toEqual({ ok: true, result: { accepted: true } });
     expect(await finalOf(alice, requestId)).toMatchObject({ state: 'allowed' });
     await alice.done();
 
@@ -192,7 +194,10 @@ describe('prompts reach only a verified desktop of the person they belong to (is
     // Its ancestors lead to root's session (this test process), which is not hers.
     expect(await sessionless.line('hello')).toMatchObject({ desktop: { verified: false, reason: 'session-of-another-user' } });
     const denied = await elevate(sessionless, '/usr/bin/true');
-    expect(await finalOf(sessionless, denied)).toMatchObject({ state: 'denied', reason: 'No verified desktop session of keeper-alice is connected to show the justification prompt.' });
+    expect(await finalOf(sessionless, denied)).toMatchObject({
+      state: 'denied',
+      reason: 'No verified desktop session of keeper-alice is connected to show the justification prompt.',
+    });
     await sessionless.done();
   });
 
@@ -204,7 +209,10 @@ describe('prompts reach only a verified desktop of the person they belong to (is
     await attacker.line('hello');
     const requestId = await elevate(alice, '/usr/bin/true');
     const prompt = await alice.line<{ promptId: string }>('prompt');
-    const refused = await call(attacker, 'prompt.respond', { promptId: prompt.promptId, response: { kind: 'justification', text: 'Approving this for alice' } });
+    const refused = await call(attacker, 'prompt.respond', {
+      promptId: prompt.promptId,
+      response: { kind: 'justification', text: 'Approving this for alice' },
+    });
     expect(refused).toMatchObject({ ok: false, code: -33001 });
     expect(await call(alice, 'elevation.status', { requestId })).toMatchObject({ ok: true, result: { state: 'pending' } });
     await call(alice, 'prompt.respond', { promptId: prompt.promptId, response: { kind: 'cancel' } });
@@ -227,7 +235,8 @@ describe('prompts reach only a verified desktop of the person they belong to (is
     // Whoever answers the prompt, without the code: no secret, no enrollment.
     for (const params of [undefined, {}, { enrollmentCode: 'AAAA-BBBB-CCCC' }]) {
       const begun = await call(alice, 'mfa.enroll.begin', params);
-      if (begun.ok) await call(alice, 'mfa.enroll.confirm', { enrollmentId: begun.result['enrollmentId'], code: await totp(begun.result['secret'] as string, 0) });
+      if (begun.ok)
+        await call(alice, 'mfa.enroll.confirm', { enrollmentId: begun.result['enrollmentId'], code: await totp(begun.result['secret'] as string, 0) });
       expect(begun.ok).toBe(false);
     }
     expect(await call(alice, 'mfa.status', undefined)).toMatchObject({ ok: true, result: { enrolled: false } });
@@ -236,13 +245,23 @@ describe('prompts reach only a verified desktop of the person they belong to (is
     // A connection that is not her verified desktop cannot use her code either.
     const attacker = actor(ATTACKER);
     await attacker.line('hello');
-    expect(await call(attacker, 'mfa.enroll.begin', { enrollmentCode: code })).toMatchObject({ ok: false, code: -33001, data: { reasonDetail: { code: 'desktop-unverified' } } });
+    expect(await call(attacker, 'mfa.enroll.begin', { enrollmentCode: code })).toMatchObject({
+      ok: false,
+      code: -33001,
+      data: { reasonDetail: { code: 'desktop-unverified' } },
+    });
 
     const begun = await call(alice, 'mfa.enroll.begin', { enrollmentCode: code });
     if (!begun.ok) throw new Error(`the issued code was refused: ${begun.message}`);
     const secret = begun.result as { secret: string; enrollmentId: string };
-    expect(await call(alice, 'mfa.enroll.confirm', { enrollmentId: secret.enrollmentId, code: await totp(secret.secret, 0) })).toEqual({ ok: true, result: { enrolled: true } });
-    expect(await call(alice, 'prompt.respond', { promptId: prompt.promptId, response: { kind: 'mfa', code: await totp(secret.secret, 30) } })).toEqual({ ok: true, result: { accepted: true } });
+    expect(await call(alice, 'mfa.enroll.confirm', { enrollmentId: secret.enrollmentId, code: await totp(secret.secret, 0) })).toEqual({
+      ok: true,
+      result: { enrolled: true },
+    });
+    expect(await call(alice, 'prompt.respond', { promptId: prompt.promptId, response: { kind: 'mfa', code: await totp(secret.secret, 30) } })).toEqual({
+      ok: true,
+      result: { accepted: true },
+    });
     expect(await finalOf(alice, requestId)).toMatchObject({ state: 'allowed' });
     // The code is spent.
     const db = new Database(join(sandbox.dataDir, 'agent.db'), { readonly: true });
@@ -265,7 +284,10 @@ describe('prompts reach only a verified desktop of the person they belong to (is
     await agent.line('hello');
     for (const agentic of [undefined, { parentProcess: 'bash', aiLikelihoodPercent: 0 }]) {
       const asked = await call(agent, 'elevation.request', { executable: '/usr/bin/env', arguments: [], cwd: '/', ...(agentic ? { agentic } : {}) });
-      expect(asked).toMatchObject({ ok: true, result: { state: 'denied', decision: { reasonDetail: { code: 'policy-deny', values: { policy: 'Policy pol-env-ai' } } } } });
+      expect(asked).toMatchObject({
+        ok: true,
+        result: { state: 'denied', decision: { reasonDetail: { code: 'policy-deny', values: { policy: 'Policy pol-env-ai' } } } },
+      });
     }
   });
 });

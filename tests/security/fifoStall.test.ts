@@ -1,6 +1,7 @@
 import { chownSync, closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStatusRequest, ElevationRequest } from '../../shared/protocol/src/common/index.ts';
 import { connectClient } from '../support/agentProcess.ts';
@@ -8,7 +9,6 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { loopAs, runAs, stop } from '../support/asUser.ts';
-import type { ChildProcess } from 'node:child_process';
 
 /** Fails when `promise` has not settled after `ms`: the agent must answer, not merely eventually. */
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
@@ -31,7 +31,11 @@ describe('FIFO-turning paths cannot stop the agent deciding for others (played b
 
   beforeAll(async () => {
     chownSync(own, nobody.uid, nobody.gid);
-    await sandbox.start({ apps: { 'col-id': '/usr/bin/id', 'col-tool': tool }, policies: [appPolicy('allow-id', 'col-id', ['ALLOW']), appPolicy('allow-tool', 'col-tool', ['ALLOW'])], openToOtherUsers: true });
+    await sandbox.start({
+      apps: { 'col-id': '/usr/bin/id', 'col-tool': tool },
+      policies: [appPolicy('allow-id', 'col-id', ['ALLOW']), appPolicy('allow-tool', 'col-tool', ['ALLOW'])],
+      openToOtherUsers: true,
+    });
     // nobody keeps swapping its own path between a regular file and a FIFO (both hard links, renamed over it).
     flipper = loopAs(
       'nobody',

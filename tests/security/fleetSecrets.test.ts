@@ -29,7 +29,7 @@ function readAs(user: string, path: string): { status: number | null; stderr: st
 }
 
 describe('fleet secrets against another local user', () => {
-  it('nobody cannot read the machine key, the CA key or the machine certificate\'s folder', () => {
+  it("nobody cannot read the machine key, the CA key or the machine certificate's folder", () => {
     for (const path of [join(fleetDir(agentDir), 'key.pem'), join(fx.dataDir, 'server', 'ca.key'), join(fleetDir(agentDir), 'cert.pem')]) {
       const attempt = readAs('nobody', path);
       expect(attempt.status, path).not.toBe(0);

@@ -46,6 +46,9 @@ describe('End User Approval allowed on timeout still denies an account no deskto
   afterAll(() => sandbox.dispose());
 
   it('nobody, without a desktop session, is denied (whenUndeliverable defaults to deny)', async () => {
-    expect(await settledAs(ATTACKER, sandbox.socket, '/usr/bin/env')).toMatchObject({ state: 'denied', reasonDetail: { code: 'operator-approval-undeliverable' } });
+    expect(await settledAs(ATTACKER, sandbox.socket, '/usr/bin/env')).toMatchObject({
+      state: 'denied',
+      reasonDetail: { code: 'operator-approval-undeliverable' },
+    });
   });
 });

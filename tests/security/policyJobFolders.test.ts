@@ -95,7 +95,7 @@ describe('a policies folder nobody can write to', () => {
     writeFileSync(join(policies, 'open.json'), JSON.stringify([policy('pol-open', ['ALLOW'])]));
     chmodSync(join(policies, 'open.json'), 0o666);
     const run = runAgentAs(['--socket', s.socket, '--data-dir', s.dataDir, '--policies', policies]);
-      await run.started;
+    await run.started;
     const client = await connectClient(s.socket);
     try {
       const status = await client.request(AgentStatusRequest, undefined);
@@ -111,7 +111,7 @@ describe('a policies folder nobody can write to', () => {
     const s = sandbox();
     const policies = policiesIn(s.dir);
     const run = runAgentAs(['--socket', s.socket, '--data-dir', s.dataDir, '--policies', policies]);
-      await run.started;
+    await run.started;
     const client = await connectClient(s.socket);
     try {
       const before = await client.request(AgentStatusRequest, undefined);
@@ -125,7 +125,9 @@ describe('a policies folder nobody can write to', () => {
       expect(first.plugins.find((p) => p.name === 'KeeperPolicy')?.state).toBe('Unhealthy');
 
       const reloaded = statusWhere(client, 'a reload after the first refusal', (status) => status.policies.loadedAt !== first.policies.loadedAt);
-      expect(runAs('nobody', '/bin/sh', ['-c', `printf '%s' '${JSON.stringify([policy('pol-nobody', ['ALLOW'])])}' > ${join(policies, 'nobody.json')}`]).status).toBe(0);
+      expect(
+        runAs('nobody', '/bin/sh', ['-c', `printf '%s' '${JSON.stringify([policy('pol-nobody', ['ALLOW'])])}' > ${join(policies, 'nobody.json')}`]).status,
+      ).toBe(0);
       const after = await reloaded;
       expect(after.policies.active).toBe(1);
       expect(after.policies.files).toBe(before.policies.files);
@@ -156,7 +158,7 @@ describe('a jobs folder nobody can write to', () => {
     const s = sandbox();
     const jobs = jobsIn(s.dir);
     const run = runAgentAs(['--socket', s.socket, '--data-dir', s.dataDir, '--jobs', jobs]);
-      await run.started;
+    await run.started;
     const client = await connectClient(s.socket);
     try {
       const unhealthy = statusWhere(client, 'KeeperJobs unhealthy', (status) => status.plugins.some((p) => p.name === 'KeeperJobs' && p.state === 'Unhealthy'));

@@ -4,7 +4,9 @@ import { appPolicy, policy } from '../support/policyFixtures.ts';
 import { ATTACKER } from '../support/testUsers.ts';
 import { runAs } from '../support/asUser.ts';
 
-type Answer = { ok: true; result: { state: string; decision: { outcome: string; deciding: string[]; reasonDetail?: { code: string } } } } | { ok: false; code: number; message: string };
+type Answer =
+  | { ok: true; result: { state: string; decision: { outcome: string; deciding: string[]; reasonDetail?: { code: string } } } }
+  | { ok: false; code: number; message: string };
 
 const requestAs = (user: string, socket: string, executable: string) =>
   runAs<Answer>(
@@ -36,11 +38,17 @@ describe('recording-only policies (AUDIT, RECORD) never grant an elevation', () 
 
   it('a program only an AUDIT policy matches is denied by default', async () => {
     const answer = await requestAs(ATTACKER, sandbox.socket, '/usr/bin/true');
-    expect(answer).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } },
+    });
   });
 
   it('a program a specific RECORD policy matches is denied by default too', async () => {
     const answer = await requestAs(ATTACKER, sandbox.socket, '/usr/bin/id');
-    expect(answer).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } },
+    });
   });
 });

@@ -17,18 +17,27 @@ const PERSON = 'keeper-alice';
 /** The shipped policies folder as files, so the agent here runs exactly what ships. */
 function shippedPolicies(): Record<string, unknown> {
   const dir = join(PROJECT_DIR, 'resources/policies');
-  return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown]),
+  );
 }
 
 /** As root (the tests run as root): the person account belongs to the people group, as an administrator sets it up. */
 function joinPeopleGroup(user: string): void {
-  for (const [command, args] of [['groupadd', ['-f', PEOPLE_GROUP]], ['gpasswd', ['-a', user, PEOPLE_GROUP]]] as const) {
+  for (const [command, args] of [
+    ['groupadd', ['-f', PEOPLE_GROUP]],
+    ['gpasswd', ['-a', user, PEOPLE_GROUP]],
+  ] as const) {
     const made = spawnSync(command, args, { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${made.stderr}`);
   }
 }
 
-type Answer = { ok: true; result: { state: string; decision: { outcome: string; controls: string[]; deciding: string[]; reasonDetail?: { code: string } } } } | { ok: false; code: number; message: string };
+type Answer =
+  | { ok: true; result: { state: string; decision: { outcome: string; controls: string[]; deciding: string[]; reasonDetail?: { code: string } } } }
+  | { ok: false; code: number; message: string };
 
 const requestAs = (user: string, socket: string, executable: string, args: readonly string[]) =>
   runAs<Answer>(
@@ -79,7 +88,10 @@ describe('the shipped policies hold against a copied shell and package-manager h
     const shell = await requestAs(ATTACKER, sandbox.socket, copy, ['-c', 'id']);
     expect(shell).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: ['pol-default-deny-shells'] } } });
     // The broader allow itself works: only the copy of a shell is caught.
-    expect(await requestAs(ATTACKER, sandbox.socket, harmless, [])).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['allow-own-tools'] } } });
+    expect(await requestAs(ATTACKER, sandbox.socket, harmless, [])).toMatchObject({
+      ok: true,
+      result: { state: 'allowed', decision: { deciding: ['allow-own-tools'] } },
+    });
   });
 
   it.each([
@@ -99,11 +111,17 @@ describe('the shipped policies hold against a copied shell and package-manager h
 
   it('apt-get install htop by a person of keeper-users asks only for a justification', async () => {
     const answer = await requestAs(PERSON, sandbox.socket, '/usr/bin/apt-get', ['install', 'htop']);
-    expect(answer).toMatchObject({ ok: true, result: { decision: { outcome: 'controls', controls: ['JUSTIFY'], deciding: ['pol-default-package-managers'] } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      result: { decision: { outcome: 'controls', controls: ['JUSTIFY'], deciding: ['pol-default-package-managers'] } },
+    });
   });
 
   it('an account outside keeper-users (nobody) gets no package manager and no approval path: the default deny', async () => {
     const answer = await requestAs(ATTACKER, sandbox.socket, '/usr/bin/apt-get', ['install', 'htop']);
-    expect(answer).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } },
+    });
   });
 });

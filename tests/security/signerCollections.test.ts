@@ -34,7 +34,9 @@ describe('Signer collections match the dpkg package that installed exactly these
   beforeAll(async () => {
     await sandbox.start({
       files: {
-        'collections.json': { Collections: [{ CollectionId: 'col-coreutils', Name: 'coreutils (Debian)', Type: 'Application', Members: [{ Signer: 'coreutils' }] }] },
+        'collections.json': {
+          Collections: [{ CollectionId: 'col-coreutils', Name: 'coreutils (Debian)', Type: 'Application', Members: [{ Signer: 'coreutils' }] }],
+        },
         'policies.json': [policy('pol-coreutils', ['ALLOW'], { ApplicationCheck: ['col-coreutils'] })],
       },
       openToOtherUsers: true,
@@ -61,7 +63,10 @@ describe('Signer collections match the dpkg package that installed exactly these
 
   it('allows the package file itself, for a person and for nobody alike', async () => {
     for (const user of ['keeper-alice', ATTACKER]) {
-      expect(await requestAs(user, sandbox.socket, '/usr/bin/true')).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['pol-coreutils'] } } });
+      expect(await requestAs(user, sandbox.socket, '/usr/bin/true')).toMatchObject({
+        ok: true,
+        result: { state: 'allowed', decision: { deciding: ['pol-coreutils'] } },
+      });
     }
   });
 
@@ -70,7 +75,10 @@ describe('Signer collections match the dpkg package that installed exactly these
   });
 
   it('denies an exact copy in a folder of the attacker: the package owns the path, not the bytes', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, `${folder}/true`)).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } } });
+    expect(await requestAs(ATTACKER, sandbox.socket, `${folder}/true`)).toMatchObject({
+      ok: true,
+      result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } },
+    });
   });
 
   it('denies a copy with a payload, and a script named like a coreutils program', async () => {
@@ -98,7 +106,10 @@ describe('Signer collections: a package path holding bytes dpkg did not record',
     const policies = join(sandbox.dir, 'policies');
     mkdirSync(policies);
     writePolicyDir(policies, {}, [policy('pol-coreutils', ['ALLOW'], { ApplicationCheck: ['col-coreutils'] })]);
-    writeFileSync(join(policies, 'collections.json'), JSON.stringify({ Collections: [{ CollectionId: 'col-coreutils', Type: 'Application', Members: [{ Signer: 'coreutils' }] }] }));
+    writeFileSync(
+      join(policies, 'collections.json'),
+      JSON.stringify({ Collections: [{ CollectionId: 'col-coreutils', Type: 'Application', Members: [{ Signer: 'coreutils' }] }] }),
+    );
     // The agent binary, started by a wrapper that enters the namespace first and passes SIGTERM on.
     const wrapper = join(work, 'agent-in-namespace.mjs');
     writeFileSync(
@@ -119,10 +130,16 @@ describe('Signer collections: a package path holding bytes dpkg did not record',
   });
 
   it('denies /usr/bin/true when its bytes are not the ones dpkg recorded for coreutils', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, '/usr/bin/true')).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } } });
+    expect(await requestAs(ATTACKER, sandbox.socket, '/usr/bin/true')).toMatchObject({
+      ok: true,
+      result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } },
+    });
   });
 
   it('still allows another coreutils program whose bytes are untouched (the same agent, the same policy)', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, '/usr/bin/false')).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['pol-coreutils'] } } });
+    expect(await requestAs(ATTACKER, sandbox.socket, '/usr/bin/false')).toMatchObject({
+      ok: true,
+      result: { state: 'allowed', decision: { deciding: ['pol-coreutils'] } },
+    });
   });
 });

@@ -68,7 +68,7 @@ describe('a socket folder someone else made first', () => {
     expect(readdirSync(`${folder}-target`)).toEqual([]);
   });
 
-  it("a personal agent without XDG_RUNTIME_DIR keeps its socket in a 0700 folder of its own home, not in the /tmp folder nobody made for it", async () => {
+  it('a personal agent without XDG_RUNTIME_DIR keeps its socket in a 0700 folder of its own home, not in the /tmp folder nobody made for it', async () => {
     const oldFallback = squat(`keeper-agent-${alice.uid}`, 'mode-0777');
     const home = join(root, 'alice-home');
     const aliceData = join(root, 'alice-data');
@@ -91,7 +91,7 @@ describe('a socket folder someone else made first', () => {
     }
   });
 
-  it("a personal agent refuses its own socket folder when nobody owns it (exit 2)", async () => {
+  it('a personal agent refuses its own socket folder when nobody owns it (exit 2)', async () => {
     const home = join(root, 'alice-home-2');
     const aliceData = join(root, 'alice-data-2');
     for (const dir of [home, aliceData]) {

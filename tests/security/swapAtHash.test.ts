@@ -121,8 +121,14 @@ describe('the file that runs is the file that was decided (played by nobody)', (
        c.close();`,
     );
     expect(answers).toEqual([
-      expect.objectContaining({ code: AgentErrorCodes.Unauthorized, data: { reasonDetail: { code: 'program-writable-by-others', values: { path: join(aliceDir, 'tool'), folder: aliceDir } } } }),
-      expect.objectContaining({ code: AgentErrorCodes.Unauthorized, data: { reasonDetail: { code: 'program-writable-by-others', values: { path: join(openDir, 'bin/tool'), folder: openDir } } } }),
+      expect.objectContaining({
+        code: AgentErrorCodes.Unauthorized,
+        data: { reasonDetail: { code: 'program-writable-by-others', values: { path: join(aliceDir, 'tool'), folder: aliceDir } } },
+      }),
+      expect.objectContaining({
+        code: AgentErrorCodes.Unauthorized,
+        data: { reasonDetail: { code: 'program-writable-by-others', values: { path: join(openDir, 'bin/tool'), folder: openDir } } },
+      }),
     ]);
   });
 

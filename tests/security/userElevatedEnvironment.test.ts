@@ -65,7 +65,11 @@ describe('a UserElevated task runs with root’s HOME and a clean environment (r
         return run?.status;
       })
       .toBe('succeeded');
-    const env = Object.fromEntries(run!.tasks[0]!.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      run!.tasks[0]!.stdout.trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
     expect(env).toMatchObject({ HOME: '/root', USER: 'root', LOGNAME: 'root' });
     expect(run!.tasks[0]!.stdout).not.toContain(PERSON);
   });

@@ -178,7 +178,10 @@ describe('web shell launch links and tokens against another local user (nobody)'
     link.close();
     expect(link.messages.find((m) => m.id === 1)).toMatchObject({ t: 'next', value: { current: null } });
     for (const id of [2, 3]) {
-      expect(link.messages.find((m) => m.id === id)).toMatchObject({ t: 'failure', error: { message: expect.stringContaining('is not available to this window') as string } });
+      expect(link.messages.find((m) => m.id === id)).toMatchObject({
+        t: 'failure',
+        error: { message: expect.stringContaining('is not available to this window') as string },
+      });
     }
   });
 });

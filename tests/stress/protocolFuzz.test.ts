@@ -327,7 +327,23 @@ function messageUnit(message: Record<string, unknown>, state: ModelState, nextId
 }
 
 const INTERNAL_METHODS = ['$/cancelRequest', '$/setTrace', '$/logTrace', '$/progress', 'agent.statusChanged', 'prompt.show'];
-const NOT_JSON = ['', ' ', '{', '}{', '[1,2', "{'a':1}", 'NaN', 'undefined', 'null,', '{"jsonrpc":"2.0","id":1,"method":"agent.status"', '\u0000', '\uFEFF{}x', '"\\ud800"x', '1e99999x', '[]]'];
+const NOT_JSON = [
+  '',
+  ' ',
+  '{',
+  '}{',
+  '[1,2',
+  "{'a':1}",
+  'NaN',
+  'undefined',
+  'null,',
+  '{"jsonrpc":"2.0","id":1,"method":"agent.status"',
+  '\u0000',
+  '\uFEFF{}x',
+  '"\\ud800"x',
+  '1e99999x',
+  '[]]',
+];
 
 /** A frame the agent must survive without closing the connection. */
 function recoverable(r: Rng, state: ModelState, nextId: () => string | number): Unit {
@@ -352,7 +368,9 @@ function recoverable(r: Rng, state: ModelState, nextId: () => string | number): 
   }
   if (roll < 42) {
     // Unknown methods, as requests and notifications.
-    let method = r.chance(0.5) ? r.string(16) : r.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'session.hello ', 'Agent.Status', '$/x', 'rpc.discover', '']);
+    let method = r.chance(0.5)
+      ? r.string(16)
+      : r.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'session.hello ', 'Agent.Status', '$/x', 'rpc.discover', '']);
     if (REQUESTS.has(method)) method += '!';
     const message: Record<string, unknown> = { jsonrpc: '2.0', method };
     if (r.chance(0.8)) message['id'] = nextId();
@@ -362,8 +380,7 @@ function recoverable(r: Rng, state: ModelState, nextId: () => string | number): 
   if (roll < 75) {
     // The core methods with wrong params.
     const method = r.pick(CORE_METHODS);
-    const valid: Record<string, unknown> =
-      method === 'session.hello' ? { ...hello(r) } : method === 'elevation.request' ? elevationParams(r) : {};
+    const valid: Record<string, unknown> = method === 'session.hello' ? { ...hello(r) } : method === 'elevation.request' ? elevationParams(r) : {};
     const message: Record<string, unknown> = { jsonrpc: '2.0', id: nextId(), method };
     message['params'] = method === 'agent.status' ? r.pick([randomJson(r, 2), { x: 1 }, [1, 2], 'status', 0, false]) : mutateParams(r, valid);
     return messageUnit(message, state, nextId);
@@ -408,9 +425,17 @@ function violation(r: Rng): { bytes: Buffer; reason: RegExp } {
   const cl = `Content-Length: ${body.length}`;
   switch (r.int(0, 5)) {
     case 0:
-      return { bytes: Buffer.from(`Content-Length: ${MAX_BODY + 1 + r.int(0, 999_999_999 - MAX_BODY)}\r\n\r\n${r.chance(0.5) ? body : ''}`), reason: /exceeds the 1048576-byte limit/ };
+      return {
+        bytes: Buffer.from(`Content-Length: ${MAX_BODY + 1 + r.int(0, 999_999_999 - MAX_BODY)}\r\n\r\n${r.chance(0.5) ? body : ''}`),
+        reason: /exceeds the 1048576-byte limit/,
+      };
     case 1:
-      return { bytes: Buffer.from(`${r.pick(['Content-Type: application/json', 'X-Length: 5', 'content_length: 5', 'Content-Length:', 'Content-Length: 5x', 'Content-Length: -5', 'Content-Length: 0x10', 'Content-Length: 1e3', 'Content-Length: 12345678901'])}\r\n\r\n${body}`), reason: /no valid Content-Length/ };
+      return {
+        bytes: Buffer.from(
+          `${r.pick(['Content-Type: application/json', 'X-Length: 5', 'content_length: 5', 'Content-Length:', 'Content-Length: 5x', 'Content-Length: -5', 'Content-Length: 0x10', 'Content-Length: 1e3', 'Content-Length: 12345678901'])}\r\n\r\n${body}`,
+        ),
+        reason: /no valid Content-Length/,
+      };
     case 2:
       return { bytes: Buffer.from(`X-Fuzz: ${'a'.repeat(r.int(MAX_HEADER, 4 * MAX_HEADER))}`), reason: /header exceeds 1024 bytes/ };
     case 3: {
@@ -566,7 +591,8 @@ function checkAnswers(label: string, conn: RawConnection, units: readonly Unit[]
   for (const answer of conn.answers) {
     if (answer.id === null) {
       if (answer.error?.code === JsonRpcErrorCodes.ParseError) parseErrorAnswers++;
-      else if (answer.error?.code !== JsonRpcErrorCodes.InvalidRequest) failures.push(`${label}: unexpected id-null answer ${JSON.stringify(answer).slice(0, 300)}`);
+      else if (answer.error?.code !== JsonRpcErrorCodes.InvalidRequest)
+        failures.push(`${label}: unexpected id-null answer ${JSON.stringify(answer).slice(0, 300)}`);
       continue;
     }
     const key = JSON.stringify(answer.id);
@@ -607,7 +633,7 @@ function* writesOf(r: Rng, units: readonly Unit[]): Generator<Buffer> {
     return;
   }
   const maxPiece = style < 8 ? Math.max(1, Math.ceil(all.length / r.int(2, 8))) : r.int(1, 64);
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     const n = Math.min(all.length - i, r.int(1, maxPiece));
     yield all.subarray(i, i + n);
     i += n;
@@ -655,10 +681,13 @@ async function runConnection(path: string, wave: number, index: number): Promise
       const bad = violation(r);
       frames++;
       await conn.write(bad.bytes);
-      if (!(await conn.until(() => conn.isClosed, 5_000))) failures.push(`${label}: not disconnected after a framing violation ${JSON.stringify(bad.bytes.subarray(0, 80).toString('latin1'))}`);
+      if (!(await conn.until(() => conn.isClosed, 5_000)))
+        failures.push(`${label}: not disconnected after a framing violation ${JSON.stringify(bad.bytes.subarray(0, 80).toString('latin1'))}`);
       const last = conn.answers.slice(before).filter((a) => !(typeof a.id === 'string' && a.id.startsWith('dup-')));
       if (last.length !== 1 || last[0]!.id !== null || last[0]!.error?.code !== JsonRpcErrorCodes.InvalidRequest || !bad.reason.test(last[0]!.error.message)) {
-        failures.push(`${label}: wanted one -32600 matching ${bad.reason} after ${JSON.stringify(bad.bytes.subarray(0, 80).toString('latin1'))}, got ${JSON.stringify(last).slice(0, 300)}`);
+        failures.push(
+          `${label}: wanted one -32600 matching ${bad.reason} after ${JSON.stringify(bad.bytes.subarray(0, 80).toString('latin1'))}, got ${JSON.stringify(last).slice(0, 300)}`,
+        );
       }
     } else if (kind < 92) {
       // Some traffic, then half a frame, then hang up (closing or resetting).
@@ -694,7 +723,9 @@ async function runConnection(path: string, wave: number, index: number): Promise
 async function flood(path: string, durationMs: number): Promise<{ frames: number; queued: number; accepted: number; hungUp: boolean }> {
   const conn = await RawConnection.open(path);
   conn.socket.pause();
-  const hello = frameOf(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'session.hello', params: { protocolVersion: 1, client: { kind: 'cli', name: 'flood', version: '1' } } }));
+  const hello = frameOf(
+    JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'session.hello', params: { protocolVersion: 1, client: { kind: 'cli', name: 'flood', version: '1' } } }),
+  );
   const frame = frameOf(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'agent.status' }));
   const batch = Buffer.concat(Array.from({ length: 1000 }, () => frame));
   conn.socket.write(hello);
@@ -825,7 +856,9 @@ describe.skipIf(process.platform !== 'linux')('protocol fuzz against the real ag
         if (result.hungUp) {
           failures.push(`the agent hung up on a client that never reads, after ${result.queued} bytes queued`);
         } else if (result.accepted > FLOOD_ACCEPTED_MAX || result.queued < 2 * FLOOD_ACCEPTED_MAX) {
-          failures.push(`a client that never reads got ${result.accepted} of its ${result.queued} bytes read by the agent (at most ${FLOOD_ACCEPTED_MAX} allowed)`);
+          failures.push(
+            `a client that never reads got ${result.accepted} of its ${result.queued} bytes read by the agent (at most ${FLOOD_ACCEPTED_MAX} allowed)`,
+          );
         }
       }
     } finally {

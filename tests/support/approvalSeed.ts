@@ -2,9 +2,55 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-const PROGRAMS = ['apt', 'apt-get', 'dpkg', 'snap', 'systemctl', 'journalctl', 'docker', 'podman', 'kubectl', 'mount', 'umount', 'ip', 'iptables', 'nft', 'tcpdump',
-  'useradd', 'usermod', 'passwd', 'chown', 'chmod', 'visudo', 'crontab', 'reboot', 'shutdown', 'modprobe', 'sysctl', 'fdisk', 'parted', 'cryptsetup', 'rsync'];
-const WORDS = ['patch', 'update', 'install', 'debug', 'network', 'printer', 'VPN', 'driver', 'backup', 'restore', 'release', 'hotfix', 'audit', 'ticket', 'customer'];
+const PROGRAMS = [
+  'apt',
+  'apt-get',
+  'dpkg',
+  'snap',
+  'systemctl',
+  'journalctl',
+  'docker',
+  'podman',
+  'kubectl',
+  'mount',
+  'umount',
+  'ip',
+  'iptables',
+  'nft',
+  'tcpdump',
+  'useradd',
+  'usermod',
+  'passwd',
+  'chown',
+  'chmod',
+  'visudo',
+  'crontab',
+  'reboot',
+  'shutdown',
+  'modprobe',
+  'sysctl',
+  'fdisk',
+  'parted',
+  'cryptsetup',
+  'rsync',
+];
+const WORDS = [
+  'patch',
+  'update',
+  'install',
+  'debug',
+  'network',
+  'printer',
+  'VPN',
+  'driver',
+  'backup',
+  'restore',
+  'release',
+  'hotfix',
+  'audit',
+  'ticket',
+  'customer',
+];
 const DECIDED = ['Approved', 'Denied', 'Expired'] as const;
 const REQUESTERS = 50;
 const sha256Of = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -88,14 +134,23 @@ export function wholeTableExtras(db: Database.Database): Map<string, ApprovalExt
     path: string;
     sha256: string | null;
   }>;
-  const key = (r: { requester_uid: number; path: string; sha256: string | null }) => `${r.requester_uid}|${r.sha256 === null ? `path:${r.path}` : `sha256:${r.sha256}`}`;
+  const key = (r: { requester_uid: number; path: string; sha256: string | null }) =>
+    `${r.requester_uid}|${r.sha256 === null ? `path:${r.path}` : `sha256:${r.sha256}`}`;
   const totals = new Map<string, { asked: number; approved: number; denied: number }>();
   for (const r of rows) {
     const total = totals.get(key(r)) ?? { asked: 0, approved: 0, denied: 0 };
-    totals.set(key(r), { asked: total.asked + 1, approved: total.approved + (r.status === 'Approved' ? 1 : 0), denied: total.denied + (r.status === 'Denied' ? 1 : 0) });
+    totals.set(key(r), {
+      asked: total.asked + 1,
+      approved: total.approved + (r.status === 'Approved' ? 1 : 0),
+      denied: total.denied + (r.status === 'Denied' ? 1 : 0),
+    });
   }
   const verified = new Map<string, { at: string; actor_uid: number }>();
-  for (const m of db.prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE type = 'mfa.verified' ORDER BY seq`).all() as Array<{ request_id: string; at: string; actor_uid: number }>) {
+  for (const m of db.prepare(`SELECT request_id, at, actor_uid FROM audit_events WHERE type = 'mfa.verified' ORDER BY seq`).all() as Array<{
+    request_id: string;
+    at: string;
+    actor_uid: number;
+  }>) {
     verified.set(m.request_id, m);
   }
   return new Map(
@@ -105,7 +160,11 @@ export function wholeTableExtras(db: Database.Database): Map<string, ApprovalExt
       return [
         r.id,
         {
-          requesterHistory: { asked: total.asked - 1, approved: total.approved - (r.status === 'Approved' ? 1 : 0), denied: total.denied - (r.status === 'Denied' ? 1 : 0) },
+          requesterHistory: {
+            asked: total.asked - 1,
+            approved: total.approved - (r.status === 'Approved' ? 1 : 0),
+            denied: total.denied - (r.status === 'Denied' ? 1 : 0),
+          },
           mfa: mfa ? { verifiedAt: mfa.at, user: { uid: mfa.actor_uid, name: mfa.actor_uid === r.requester_uid ? r.requester_name : null } } : null,
         },
       ];

@@ -7,8 +7,12 @@ export type CallOutcome = { ok: true; result: unknown } | { ok: false; code: num
  * the agent learns that user from the kernel exactly as it would in production.
  */
 export function callAs(socket: string, user: string, method: string, params: unknown): Promise<CallOutcome> {
-  return runAs<CallOutcome>(user, socket, `
+  return runAs<CallOutcome>(
+    user,
+    socket,
+    `
     const c = await connect();
     console.log(JSON.stringify(await call(c, ${JSON.stringify(method)}, ${JSON.stringify(params)})));
-    c.close();`);
+    c.close();`,
+  );
 }

@@ -6,7 +6,14 @@ import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts'
 
 /** An enforced PrivilegeElevation policy in Keeper's JSON shape; `extra` overrides any field. */
 export function policy(id: string, controls: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { PolicyName: `Policy ${id}`, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: controls } }, ...extra };
+  return {
+    PolicyName: `Policy ${id}`,
+    PolicyId: id,
+    PolicyType: 'PrivilegeElevation',
+    Status: 'enforce',
+    Actions: { OnSuccess: { Controls: controls } },
+    ...extra,
+  };
 }
 
 /** The same, scoped to one application collection. */

@@ -2,13 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import {
-  ElevationRequest,
-  ElevationStatus,
-  type ElevationStatusResult,
-  type ParamsInput,
-  type ResultOf,
-} from '../../shared/protocol/src/common/index.ts';
+import { ElevationRequest, ElevationStatus, type ElevationStatusResult, type ParamsInput, type ResultOf } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, PROJECT_DIR } from './agentProcess.ts';
 import { launchChromium } from './browser.ts';

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { PROJECT_DIR } from './agentProcess.ts';
 
 export function systemUser(name: string): { uid: number; gid: number } {
-  const fields = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`))?.split(':');
+  const fields = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`))
+    ?.split(':');
   if (!fields) throw new Error(`no user ${name} in /etc/passwd`);
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
@@ -66,7 +69,12 @@ export function startRequester(
   const { uid, gid } = systemUser(user);
   // It runs in the folder it names, as keeper-elevate does.
   const command = [process.execPath, '--input-type=module', '-e', script];
-  const child = spawn(options.via ?? command[0]!, options.via ? command : command.slice(1), { uid, gid, cwd: options.cwd ?? '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.via ?? command[0]!, options.via ? command : command.slice(1), {
+    uid,
+    gid,
+    cwd: options.cwd ?? '/',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const lines: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();

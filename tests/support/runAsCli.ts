@@ -13,13 +13,18 @@ export interface CliResult {
 }
 
 /** Runs keeper-elevate or keeper-runas as a user would, optionally as another OS user and with stdin. */
-export function runCli(bin: string, socket: string, args: string[], options: {
+export function runCli(
+  bin: string,
+  socket: string,
+  args: string[],
+  options: {
     user?: string;
     input?: string;
     env?: Record<string, string>;
     /** Presses Ctrl+C (SIGINT) once the output matches, as a user at the terminal would. */
     interruptWhen?: RegExp;
-  } = {}): Promise<CliResult> {
+  } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const identity = options.user ? systemUser(options.user) : {};
     const child = spawn(process.execPath, [bin, '--socket', socket, ...args], {

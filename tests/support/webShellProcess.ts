@@ -64,23 +64,25 @@ export async function startWebShell(
     [...output.matchAll(new RegExp(`${label} ${id}: (http://127\\.0\\.0\\.1:\\d+/${id}/\\S+)`, 'g'))].map((m) => m[1]!);
 
   /** Waits for the `nth` line `<label> <id>: <url>` of the shell's output. */
-  const announcedUrl = (label: string) => (id: string, nth = 1, timeoutMs = 20_000) =>
-    new Promise<string>((resolve, reject) => {
-      const find = () => announcedUrls(label, id)[nth - 1];
-      const check = () => {
-        const url = find();
-        if (!url) return;
-        clearTimeout(timer);
-        listeners.delete(check);
-        resolve(url);
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`the web shell did not announce ${label} ${id} (#${nth}) within ${timeoutMs} ms:\n${output}`));
-      }, timeoutMs);
-      listeners.add(check);
-      check();
-    });
+  const announcedUrl =
+    (label: string) =>
+    (id: string, nth = 1, timeoutMs = 20_000) =>
+      new Promise<string>((resolve, reject) => {
+        const find = () => announcedUrls(label, id)[nth - 1];
+        const check = () => {
+          const url = find();
+          if (!url) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(url);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`the web shell did not announce ${label} ${id} (#${nth}) within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      });
 
   const windowUrl = announcedUrl('Window');
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`web shell exited with ${code}:\n${output}`))));

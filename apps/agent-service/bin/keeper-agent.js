@@ -4,7 +4,7 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(
     `keeper-agent needs Node.js 24 or newer, but this is ${process.version}. ` +
-      'Run it through npm (npm run agent -- --help), which puts the project\'s Node 24 first on PATH.',
+      "Run it through npm (npm run agent -- --help), which puts the project's Node 24 first on PATH.",
   );
   process.exit(1);
 }

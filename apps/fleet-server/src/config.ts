@@ -9,16 +9,43 @@ export const ServerConfig = z.object({
   caCertFile: z.string().optional(),
   caKeyFile: z.string().optional(),
   hostnames: z.array(z.string().min(1)).min(1).default(['localhost', '127.0.0.1', '::1']),
-  instance: z.string().min(1).default(() => `fleet-${process.pid}`),
-  certLifetimeMs: z.number().int().positive().default(60 * 60_000),
-  renewGraceMs: z.number().int().nonnegative().default(30 * 86_400_000),
-  approvalTtlMs: z.number().int().positive().default(30 * 60_000),
-  escalatedTtlMs: z.number().int().positive().default(4 * 60 * 60_000),
-  usableMs: z.number().int().positive().default(24 * 60 * 60_000),
+  instance: z
+    .string()
+    .min(1)
+    .default(() => `fleet-${process.pid}`),
+  certLifetimeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60 * 60_000),
+  renewGraceMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(30 * 86_400_000),
+  approvalTtlMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
+  escalatedTtlMs: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 60 * 60_000),
+  usableMs: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * 60 * 60_000),
   sweepIntervalMs: z.number().int().positive().default(1_000),
   auditJsonl: z.string().optional(),
   auditSyslog: z.object({ host: z.string(), port: z.number().int(), protocol: z.enum(['udp', 'tcp']) }).optional(),
-  bodyLimit: z.number().int().positive().default(256 * 1024),
+  bodyLimit: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Database connections per instance; a decision holds one for a few statements. */
   /** Per machine and instance; a 429 beyond (see services/rateLimit.ts). */
   filingsPerMinute: z.number().int().positive().default(120),

@@ -32,14 +32,24 @@ export async function startFleetServer(input: ServerConfigInput): Promise<Runnin
   const log = createLogger(config.logLevel, config.instance);
   await migrate(config.databaseUrl, log);
   const db = createPool(config.databaseUrl, log, config.poolSize);
-  const ca = await loadOrCreateCa(config.dataDir, config.caCertFile && config.caKeyFile ? { certFile: config.caCertFile, keyFile: config.caKeyFile } : undefined);
+  const ca = await loadOrCreateCa(
+    config.dataDir,
+    config.caCertFile && config.caKeyFile ? { certFile: config.caCertFile, keyFile: config.caKeyFile } : undefined,
+  );
   const hub = new StreamHub(db, log);
   const machines = new MachineCache(db);
   const onNotify = (channel: string, payload: string) => {
     if (channel === CHANNELS.revoked) machines.revoked(payload);
     hub.onNotify(channel, payload);
   };
-  const listener: Listener = startListener(config.databaseUrl, Object.values(CHANNELS), log, onNotify, () => hub.onReconnect(), (up) => machines.setListening(up));
+  const listener: Listener = startListener(
+    config.databaseUrl,
+    Object.values(CHANNELS),
+    log,
+    onNotify,
+    () => hub.onReconnect(),
+    (up) => machines.setListening(up),
+  );
   const limits = new MachineRateLimiter(db, config);
   const app = await buildApp({ config, db, ca, hub, machines, limits, log }, await ca.issueServerCert(config.hostnames));
   const sinks: AuditSink[] = [];

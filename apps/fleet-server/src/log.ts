@@ -6,5 +6,8 @@ const REDACTED_PATHS = ['token', '*.token', 'req.body', 'body.token', 'key', '*.
 export type { Logger };
 
 export function createLogger(level: pino.LevelWithSilent, instance: string): Logger {
-  return pino({ level, base: { svc: 'keeper-fleet', instance }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination({ fd: 2, sync: false }));
+  return pino(
+    { level, base: { svc: 'keeper-fleet', instance }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    pino.destination({ fd: 2, sync: false }),
+  );
 }

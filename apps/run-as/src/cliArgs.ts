@@ -19,7 +19,10 @@ export const sayAs = (name: string) => (line: string) => process.stderr.write(`$
 export function parseCli(spec: CliSpec, argv: readonly string[]): ParsedCli {
   const say = sayAs(spec.name);
   const commandAt = firstPositional(argv, ['--socket', ...spec.valueOptions.map((o) => `--${o}`)]);
-  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = { socket: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = {
+    socket: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const option of spec.valueOptions) options[option] = { type: 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { ElevationRequest as FullElevationRequest, ElevationUpdated as FullElevationUpdated, SessionHello as FullSessionHello } from '../../../shared/protocol/src/common/index.ts';
+import {
+  ElevationRequest as FullElevationRequest,
+  ElevationUpdated as FullElevationUpdated,
+  SessionHello as FullSessionHello,
+} from '../../../shared/protocol/src/common/index.ts';
 import { subsetNotification, subsetRequest } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import { ElevationRequest, ElevationUpdated, SessionHello } from './elevationMethods.ts';
 
@@ -40,7 +44,12 @@ describe("keeper-elevate's subset schemas", () => {
       updatedAt: '2026-12-07T05:00:00.000Z',
     });
     expect(z.parse(ElevationUpdated.params, update)).toMatchObject({ requestId: 'r-1', state: 'pending', currentControl: 'JUSTIFY' });
-    const hello = FullSessionHello.result.parse({ protocolVersion: 1, agentVersion: '0.1.0', sessionId: 's-1', peer: { uid: 0, gid: 0, pid: 1, userName: 'root' } });
+    const hello = FullSessionHello.result.parse({
+      protocolVersion: 1,
+      agentVersion: '0.1.0',
+      sessionId: 's-1',
+      peer: { uid: 0, gid: 0, pid: 1, userName: 'root' },
+    });
     expect(z.parse(SessionHello.result, hello)).toEqual({ protocolVersion: 1, sessionId: 's-1' });
   });
 

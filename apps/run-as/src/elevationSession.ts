@@ -54,8 +54,7 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     return Exit.usage;
   }
   const socket =
-    ask.socket ??
-    defaultSocketPath({ platform: process.platform, env: process.env, systemSocketExists: existsSync(SYSTEM_SOCKET_PATH), homedir: homedir() });
+    ask.socket ?? defaultSocketPath({ platform: process.platform, env: process.env, systemSocketExists: existsSync(SYSTEM_SOCKET_PATH), homedir: homedir() });
 
   let client: OneShotClient;
   try {
@@ -135,7 +134,9 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     const stopWaiting = () => {
       // An offline approval lives only as long as this request waits: there is nothing to come back to.
       if (shown.has('APPROVAL') && ![...shown].some((key) => key.startsWith('offline:'))) {
-        say(`stopped waiting. Request ${requestId} stays with the approvers; once it is approved, run it within the time the approver allows (24 hours by default) with:`);
+        say(
+          `stopped waiting. Request ${requestId} stays with the approvers; once it is approved, run it within the time the approver allows (24 hours by default) with:`,
+        );
         process.stderr.write(`  ${ask.rerun}\n`);
       } else {
         say('stopped waiting; the request is cancelled');

@@ -14,7 +14,13 @@ async function main(): Promise<number> {
   if (cli.kind === 'exit') return cli.code;
   // Loaded only now: --help and usage errors never evaluate the protocol's schemas.
   const { elevate } = await import('./elevationSession.ts');
-  return elevate({ name: 'keeper-elevate', socket: cli.values['socket'], command: cli.command, args: cli.args, rerun: shellLine(['keeper-elevate', cli.command, ...cli.args]) });
+  return elevate({
+    name: 'keeper-elevate',
+    socket: cli.values['socket'],
+    command: cli.command,
+    args: cli.args,
+    rerun: shellLine(['keeper-elevate', cli.command, ...cli.args]),
+  });
 }
 
 process.exitCode = await main();

@@ -18,7 +18,15 @@ describe.each([
   {
     group: 'jobReason',
     // A job reason's outside text (a condition, an OS message) is shown after the sentence, never in it.
-    codes: JobReasonDetail.options.map((option) => [option.shape.code.value, Object.keys(option.shape.values.shape).filter((key) => !verbatim.includes(key)).sort()] as const),
+    codes: JobReasonDetail.options.map(
+      (option) =>
+        [
+          option.shape.code.value,
+          Object.keys(option.shape.values.shape)
+            .filter((key) => !verbatim.includes(key))
+            .sort(),
+        ] as const,
+    ),
   },
 ] as const)('$group codes in every language', ({ group, codes }) => {
   const reasons = wordsOf(group);
@@ -42,7 +50,10 @@ describe('shownReason', () => {
   const { t } = createI18n('de', 'common', RESOURCES);
 
   it('words a code with its values in the reader’s language', () => {
-    expect(shownReason(t, 'Denied by policy "Tools".', { code: 'policy-deny', values: { policy: 'Tools' } })).toEqual({ text: 'Durch die Richtlinie „Tools“ abgelehnt.', raw: false });
+    expect(shownReason(t, 'Denied by policy "Tools".', { code: 'policy-deny', values: { policy: 'Tools' } })).toEqual({
+      text: 'Durch die Richtlinie „Tools“ abgelehnt.',
+      raw: false,
+    });
     expect(shownReason(t, '', { code: 'offline-needs-network', values: { controls: ['MFA', 'APPROVAL'] } }).text).toBe(
       'Der Agent ist offline, und MFA, APPROVAL benötigt eine Netzwerkverbindung.',
     );
@@ -52,11 +63,15 @@ describe('shownReason', () => {
     const { t: ja } = createI18n('ja', 'common', RESOURCES);
     const until = '2026-03-04T05:06:00.000Z';
     const expected = new Intl.DateTimeFormat('ja', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(until));
-    expect(shownReason(ja, '', { code: 'elevated-session', values: { policy: 'Dev', until } }).text).toBe(`ポリシー「Dev」による昇格セッションは ${expected} まで有効です。`);
+    expect(shownReason(ja, '', { code: 'elevated-session', values: { policy: 'Dev', until } }).text).toBe(
+      `ポリシー「Dev」による昇格セッションは ${expected} まで有効です。`,
+    );
   });
 
   it('carries an approver’s own words verbatim', () => {
-    expect(shownReason(t, '', { code: 'approval-denied-comment', values: { approver: 'root', comment: 'Use the portal' } }).text).toBe('Abgelehnt von root: Use the portal');
+    expect(shownReason(t, '', { code: 'approval-denied-comment', values: { approver: 'root', comment: 'Use the portal' } }).text).toBe(
+      'Abgelehnt von root: Use the portal',
+    );
   });
 
   it('falls back to the agent’s English, marked raw, when no code came with it', () => {
@@ -69,12 +84,19 @@ describe('shownJobReason', () => {
   const { t } = createI18n('de', 'common', RESOURCES);
 
   it('words a failed task and its cause in the reader’s language', () => {
-    const shown = shownJobReason(t, 'task hard failed: exited with code 3', { code: 'task-failed', values: { task: 'hard', cause: { code: 'exit-code', values: { code: 3 } } } });
+    const shown = shownJobReason(t, 'task hard failed: exited with code 3', {
+      code: 'task-failed',
+      values: { task: 'hard', cause: { code: 'exit-code', values: { code: 3 } } },
+    });
     expect(shown).toEqual({ text: 'Aufgabe hard ist fehlgeschlagen: Mit dem Exit-Code 3 beendet.', raw: false, verbatim: [] });
   });
 
   it('keeps outside text (a condition’s source, an OS message) out of the sentence, verbatim', () => {
-    expect(shownJobReason(t, '', { code: 'condition-false', values: { condition: 'RiskScore > 50' } })).toEqual({ text: 'Die Bedingung ist nicht erfüllt:', raw: false, verbatim: ['RiskScore > 50'] });
+    expect(shownJobReason(t, '', { code: 'condition-false', values: { condition: 'RiskScore > 50' } })).toEqual({
+      text: 'Die Bedingung ist nicht erfüllt:',
+      raw: false,
+      verbatim: ['RiskScore > 50'],
+    });
     const cause = { code: 'start-failed', values: { executable: '/opt/x', error: 'spawn /opt/x ENOENT' } } as const;
     expect(shownJobReason(t, '', { code: 'task-failed', values: { task: 't', cause } })).toEqual({
       text: 'Aufgabe t ist fehlgeschlagen: /opt/x kann nicht gestartet werden:',
@@ -84,12 +106,16 @@ describe('shownJobReason', () => {
   });
 
   it('words a decision a control task ended with through the decision’s own code', () => {
-    expect(shownJobReason(t, '', { code: 'decision', values: { reason: { code: 'policy-deny', values: { policy: 'Tools' } } } }).text).toBe('Entscheidung: Durch die Richtlinie „Tools“ abgelehnt.');
+    expect(shownJobReason(t, '', { code: 'decision', values: { reason: { code: 'policy-deny', values: { policy: 'Tools' } } } }).text).toBe(
+      'Entscheidung: Durch die Richtlinie „Tools“ abgelehnt.',
+    );
   });
 
   it('formats seconds as a number of the reader’s language', () => {
     const { t: fr } = createI18n('fr', 'common', RESOURCES);
-    expect(shownJobReason(fr, '', { code: 'timed-out', values: { seconds: 1200 } }).text).toBe(`Délai dépassé après ${(1200).toLocaleString('fr')} s ; ses processus ont été arrêtés.`);
+    expect(shownJobReason(fr, '', { code: 'timed-out', values: { seconds: 1200 } }).text).toBe(
+      `Délai dépassé après ${(1200).toLocaleString('fr')} s ; ses processus ont été arrêtés.`,
+    );
   });
 
   it('falls back to the agent’s English, marked raw, when no code came with it', () => {

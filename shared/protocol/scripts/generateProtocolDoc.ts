@@ -34,7 +34,7 @@ const CODE_MEANINGS: Readonly<Record<string, string>> = {
   InvalidRequest: 'The framing was violated (see Framing). Sent with `id: null`, then the agent closes the connection.',
   MethodNotFound: 'No such method (the message names it).',
   InvalidParams: "The params fail the method's schema; the message lists each failing field.",
-  InternalError: "The agent failed unexpectedly. The typed client also reports a timeout or a closed connection with this code.",
+  InternalError: 'The agent failed unexpectedly. The typed client also reports a timeout or a closed connection with this code.',
   NotFound: "The request, prompt, approval, enrollment or running program named in the params does not exist, or is not the caller's.",
   RateLimited: 'Too many attempts of this kind; try again later.',
   TooManyRequests: 'Too many requests at once on this connection.',
@@ -76,7 +76,10 @@ const LISTED_CODES: ReadonlyArray<{ readonly heading: string; readonly schemas: 
 
 const codeTable = (union: ReasonUnion) =>
   union.options.map((option) => {
-    const values = Object.keys(option.shape.values.shape).map((name) => `\`${name}\``).join(', ') || '—';
+    const values =
+      Object.keys(option.shape.values.shape)
+        .map((name) => `\`${name}\``)
+        .join(', ') || '—';
     return `| \`${option.shape.code.value}\` | ${values} |`;
   });
 
@@ -117,7 +120,11 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): string {
 }
 
 /** GitHub's heading anchor: lower case, punctuation other than `-` and `_` dropped. */
-const anchor = (heading: string) => heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+const anchor = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 
 /** The text between the markers (without them). */
 export function renderGenerated(sources: ProtocolSources): string {
@@ -132,7 +139,7 @@ export function renderGenerated(sources: ProtocolSources): string {
     '',
     '## Error codes',
     '',
-    'From `shared/protocol/src/common/errors.ts`. JSON-RPC reserves -32768..-32000; the agent\'s own block starts at -33000,',
+    "From `shared/protocol/src/common/errors.ts`. JSON-RPC reserves -32768..-32000; the agent's own block starts at -33000,",
     'so a code alone tells whether the transport or the agent refused a call.',
     '',
     '| Code | Name | Meaning |',
@@ -146,7 +153,7 @@ export function renderGenerated(sources: ProtocolSources): string {
     '',
     '## Reason codes',
     '',
-    'A decision\'s `reasonDetail`: the English `reason` as a code plus values, which a window words in the user\'s language',
+    "A decision's `reasonDetail`: the English `reason` as a code plus values, which a window words in the user's language",
     '(`common:reason.<code>`). A client that does not know a code reads the detail as absent and shows `reason`.',
     '',
     '| Code | Values |',
@@ -157,8 +164,8 @@ export function renderGenerated(sources: ProtocolSources): string {
     '',
     '## Job reason codes',
     '',
-    'A job run\'s or task\'s `reasonDetail` (`jobs.runs`), worded as `common:jobReason.<code>`. `cause` is the failed task\'s',
-    'own job reason and `reason` a decision\'s reason code; `condition`, `error` and `detail` are outside text (a job file\'s',
+    "A job run's or task's `reasonDetail` (`jobs.runs`), worded as `common:jobReason.<code>`. `cause` is the failed task's",
+    "own job reason and `reason` a decision's reason code; `condition`, `error` and `detail` are outside text (a job file's",
     'condition, an OS or desktop message), shown verbatim after the sentence.',
     '',
     '| Code | Values |',
@@ -259,7 +266,10 @@ const COMMON_URL = new URL('../src/common/', import.meta.url);
 export async function checkProtocolDoc(): Promise<{ current: string; expected: string }> {
   const fs = await nodeFs();
   const sources: Record<string, string> = { 'errors.ts': fs.readFileSync(new URL('errors.ts', COMMON_URL), 'utf8') };
-  for (const name of fs.readdirSync(new URL('methods/', COMMON_URL)).filter((n) => n.endsWith('.ts')).sort()) {
+  for (const name of fs
+    .readdirSync(new URL('methods/', COMMON_URL))
+    .filter((n) => n.endsWith('.ts'))
+    .sort()) {
     sources[`methods/${name}`] = fs.readFileSync(new URL(`methods/${name}`, COMMON_URL), 'utf8');
   }
   const current = fs.readFileSync(DOC_URL, 'utf8');

@@ -9,7 +9,19 @@ export function basename(path: string): string {
 }
 
 /** One term and its value in a card's fact list; `data` when the value is data rather than our words. */
-export function Fact({ label, mono = false, data = false, testId, children }: { label: string; mono?: boolean; data?: boolean; testId?: string; children: ReactNode }) {
+export function Fact({
+  label,
+  mono = false,
+  data = false,
+  testId,
+  children,
+}: {
+  label: string;
+  mono?: boolean;
+  data?: boolean;
+  testId?: string;
+  children: ReactNode;
+}) {
   return (
     <>
       <dt>{label}</dt>
@@ -41,7 +53,9 @@ export function SubjectCard({ subject, heading, children }: { subject: PromptSho
         <Fact label={t('subject.sha256')} mono data={subject.sha256 !== null}>
           {subject.sha256 ?? t('subject.unknown')}
         </Fact>
-        <Fact label={t('subject.policy')} data={subject.policyNames.length > 0}>{subject.policyNames.join(', ') || t('subject.unknown')}</Fact>
+        <Fact label={t('subject.policy')} data={subject.policyNames.length > 0}>
+          {subject.policyNames.join(', ') || t('subject.unknown')}
+        </Fact>
       </dl>
     </section>
   );

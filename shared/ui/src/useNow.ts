@@ -58,5 +58,9 @@ export function splitDuration(totalSeconds: number): { hours: number; minutes: n
 /** Time left until `until` as the parts of an "m:ss" countdown (minutes may exceed 59; seconds padded). */
 export function minutesAndSeconds(until: string, now: number): { minutes: number; seconds: string; totalSeconds: number } {
   const left = splitDuration((new Date(until).getTime() - now) / 1000);
-  return { minutes: left.hours * 60 + left.minutes, seconds: String(left.seconds).padStart(2, '0'), totalSeconds: left.hours * 3600 + left.minutes * 60 + left.seconds };
+  return {
+    minutes: left.hours * 60 + left.minutes,
+    seconds: String(left.seconds).padStart(2, '0'),
+    totalSeconds: left.hours * 3600 + left.minutes * 60 + left.seconds,
+  };
 }

@@ -60,7 +60,15 @@ export async function createFleetFixture(): Promise<FleetFixture> {
     servers,
     clients,
     async start(overrides = {}) {
-      const server = await startFleetServer({ databaseUrl, dataDir: join(dataDir, 'server'), port: 0, logLevel: 'silent', sweepIntervalMs: 100, instance: `test-${servers.length + 1}`, ...overrides });
+      const server = await startFleetServer({
+        databaseUrl,
+        dataDir: join(dataDir, 'server'),
+        port: 0,
+        logLevel: 'silent',
+        sweepIntervalMs: 100,
+        instance: `test-${servers.length + 1}`,
+        ...overrides,
+      });
       servers.push(server);
       return server;
     },
@@ -75,7 +83,14 @@ export async function createFleetFixture(): Promise<FleetFixture> {
       return { dataDir: agentDir, identity };
     },
     client(agentDir, options = {}) {
-      const client = new FleetClient({ dataDir: agentDir, log: pino({ level: 'silent' }), healthIntervalMs: 200, minBackoffMs: 50, maxBackoffMs: 400, ...options });
+      const client = new FleetClient({
+        dataDir: agentDir,
+        log: pino({ level: 'silent' }),
+        healthIntervalMs: 200,
+        minBackoffMs: 50,
+        maxBackoffMs: 400,
+        ...options,
+      });
       clients.push(client);
       return client;
     },
@@ -119,6 +134,8 @@ export function approvalRequest(requestId: string, user = 'keeper-alice') {
     application: { path: '/usr/bin/apt-get', sha256: 'a'.repeat(64), commandLine: '/usr/bin/apt-get install htop', signer: null },
     workingDirectory: '/home/keeper-alice',
     justification: 'install a monitoring tool',
-    matchedPolicies: [{ policyId: 'p-approval', policyName: 'Approve admin tools', status: 'enforce' as const, specificity: 0, controls: ['APPROVAL' as const] }],
+    matchedPolicies: [
+      { policyId: 'p-approval', policyName: 'Approve admin tools', status: 'enforce' as const, specificity: 0, controls: ['APPROVAL' as const] },
+    ],
   };
 }

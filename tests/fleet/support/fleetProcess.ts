@@ -13,11 +13,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real `keeper-fleet serve` process (so it can be killed with SIGKILL), resolved once it listens. */
-export async function startFleetProcess(databaseUrl: string, dataDir: string, port: number, extra: string[] = []): Promise<ChildProcess & { url: string; logs: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--sweep-interval', '100ms', ...extra], {
-    env: { ...process.env, KEEPER_FLEET_DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startFleetProcess(
+  databaseUrl: string,
+  dataDir: string,
+  port: number,
+  extra: string[] = [],
+): Promise<ChildProcess & { url: string; logs: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--sweep-interval', '100ms', ...extra],
+    {
+      env: { ...process.env, KEEPER_FLEET_DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 1_000_000) stderr += d.toString();

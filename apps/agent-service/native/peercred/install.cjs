@@ -11,13 +11,10 @@ if (process.platform === 'win32') process.exit(0);
 
 const args = ['rebuild'];
 if (!process.env.npm_config_nodedir) {
-  const candidates = [
-    path.resolve(realpathSync(process.execPath), '../..'),
-    process.config.variables.node_prefix,
-    '/usr/local',
-    '/usr',
-  ];
-  const nodedir = candidates.find((dir) => dir && existsSync(path.join(dir, 'include/node/node_api.h')) && existsSync(path.join(dir, 'include/node/common.gypi')));
+  const candidates = [path.resolve(realpathSync(process.execPath), '../..'), process.config.variables.node_prefix, '/usr/local', '/usr'];
+  const nodedir = candidates.find(
+    (dir) => dir && existsSync(path.join(dir, 'include/node/node_api.h')) && existsSync(path.join(dir, 'include/node/common.gypi')),
+  );
   if (nodedir) args.push(`--nodedir=${nodedir}`);
 }
 

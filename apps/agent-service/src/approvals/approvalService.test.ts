@@ -144,8 +144,14 @@ describe('an approval quorum', () => {
   it('needs two distinct approvers other than the requester; a repeat counts once; the vote survives a restart', async () => {
     let service = open();
     const { approvalId } = request(service, 'req-q', 2);
-    await expect(service.decide(1000, { approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized, message: 'you cannot decide your own request' });
-    expect(await service.decide(1001, { approvalId, decision: 'approve' })).toMatchObject({ status: 'Pending', quorum: { required: 2, approvals: [{ by: { uid: 1001, name: 'sam' } }] } });
+    await expect(service.decide(1000, { approvalId, decision: 'approve' })).rejects.toMatchObject({
+      code: AgentErrorCodes.Unauthorized,
+      message: 'you cannot decide your own request',
+    });
+    expect(await service.decide(1001, { approvalId, decision: 'approve' })).toMatchObject({
+      status: 'Pending',
+      quorum: { required: 2, approvals: [{ by: { uid: 1001, name: 'sam' } }] },
+    });
     expect((await service.decide(1001, { approvalId, decision: 'approve' })).quorum!.approvals).toHaveLength(1);
     service.stop();
     service = open();
@@ -165,7 +171,10 @@ describe('an approval quorum', () => {
     const service = open();
     const quorum = request(service, 'req-deny', 3);
     await service.decide(1001, { approvalId: quorum.approvalId, decision: 'approve' });
-    expect(await service.decide(1002, { approvalId: quorum.approvalId, decision: 'deny' })).toMatchObject({ status: 'Denied', decision: { by: { name: 'kim' } } });
+    expect(await service.decide(1002, { approvalId: quorum.approvalId, decision: 'deny' })).toMatchObject({
+      status: 'Denied',
+      decision: { by: { name: 'kim' } },
+    });
     await expect(service.decide(0, { approvalId: quorum.approvalId, decision: 'approve' })).rejects.toMatchObject({ code: AgentErrorCodes.Conflict });
     const single = request(service, 'req-one', 1);
     expect(single.quorum).toBeUndefined();

@@ -184,7 +184,8 @@ export class ApprovalService {
   sentTo(status: ApprovalStatus, approvalId?: string): { users: string[]; groups: string[] } {
     const fleet = approvalId === undefined ? undefined : this.fleetSentTo.get(approvalId);
     if (fleet) return status === 'Escalated' ? fleet.escalated : fleet.pending;
-    const who = status === 'Escalated' ? [this.settings.secondaryApprovers, this.settings.administrators] : [this.settings.approvers, this.settings.administrators];
+    const who =
+      status === 'Escalated' ? [this.settings.secondaryApprovers, this.settings.administrators] : [this.settings.approvers, this.settings.administrators];
     return { users: [...new Set(who.flatMap((p) => p.users))], groups: [...new Set(who.flatMap((p) => p.groups))] };
   }
 
@@ -211,7 +212,14 @@ export class ApprovalService {
     // Locally it is over at once; the server is told in the background (its timer expires the
     // request if it cannot be reached, and a decision arriving later is ignored: applyRemote takes
     // news only for open requests).
-    this.remote?.withdraw?.(row.request_id).catch((error: unknown) => this.log.warn({ approvalId, err: error instanceof Error ? error.message : String(error) }, 'the fleet was not told of a withdrawal; its timer expires the request'));
+    this.remote
+      ?.withdraw?.(row.request_id)
+      .catch((error: unknown) =>
+        this.log.warn(
+          { approvalId, err: error instanceof Error ? error.message : String(error) },
+          'the fleet was not told of a withdrawal; its timer expires the request',
+        ),
+      );
     return this.settle(approvalId);
   }
 
@@ -238,7 +246,15 @@ export class ApprovalService {
     }
     const now = this.clock.now();
     this.insert(filed.approvalId, input, now, filed.expiresAt);
-    this.audit.append({ type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: filed.approvalId, justification: input.justification, ...quorumData(input.quorum), fleet: true } }, now);
+    this.audit.append(
+      {
+        type: 'approval.requested',
+        actorUid: input.requester.uid,
+        requestId: input.requestId,
+        data: { approvalId: filed.approvalId, justification: input.justification, ...quorumData(input.quorum), fleet: true },
+      },
+      now,
+    );
     if (filed.status !== 'Pending') this.applyRemote(filed);
     const row = this.row(filed.approvalId)!;
     this.publish(row);
@@ -261,8 +277,13 @@ export class ApprovalService {
     }
     if (approval.status === 'Pending') return;
     if (approval.status === 'Escalated') {
-      this.db.prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status IN ('Pending', 'Escalated')`).run(approval.escalatedAt ?? now.toISOString(), approval.expiresAt, row.id);
-      this.audit.append({ type: 'approval.escalated', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, expiresAt: approval.expiresAt, fleet: true } }, now);
+      this.db
+        .prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status IN ('Pending', 'Escalated')`)
+        .run(approval.escalatedAt ?? now.toISOString(), approval.expiresAt, row.id);
+      this.audit.append(
+        { type: 'approval.escalated', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, expiresAt: approval.expiresAt, fleet: true } },
+        now,
+      );
       this.publish(this.row(row.id)!);
       return;
     }
@@ -275,9 +296,22 @@ export class ApprovalService {
           `UPDATE approvals SET status = @status, decided_by_uid = @uid, decided_by_name = @name, decided_at = @at, decision_reason = @reason, usable_until = @usableUntil
            WHERE id = @id AND status IN ('Pending', 'Escalated')`,
         )
-        .run({ id: row.id, status: approval.status, uid: decision.by.uid, name: decision.by.name, at: now.toISOString(), reason: decision.reason, usableUntil });
+        .run({
+          id: row.id,
+          status: approval.status,
+          uid: decision.by.uid,
+          name: decision.by.name,
+          at: now.toISOString(),
+          reason: decision.reason,
+          usableUntil,
+        });
       this.audit.append(
-        { type: approval.status === 'Approved' ? 'approval.approved' : 'approval.denied', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, by: decision.by.name, reason: decision.reason, usableUntil, fleet: true } },
+        {
+          type: approval.status === 'Approved' ? 'approval.approved' : 'approval.denied',
+          actorUid: null,
+          requestId: row.request_id,
+          data: { approvalId: row.id, by: decision.by.name, reason: decision.reason, usableUntil, fleet: true },
+        },
         now,
       );
     } else {
@@ -303,7 +337,12 @@ export class ApprovalService {
       added++;
       if (!partial) continue;
       this.audit.append(
-        { type: 'approval.partial', actorUid: null, requestId: row.request_id, data: { approvalId: row.id, by: vote.by.name, approvals: this.voteCount(row.id), required: row.quorum, fleet: true } },
+        {
+          type: 'approval.partial',
+          actorUid: null,
+          requestId: row.request_id,
+          data: { approvalId: row.id, by: vote.by.name, approvals: this.voteCount(row.id), required: row.quorum, fleet: true },
+        },
         now,
       );
     }
@@ -348,7 +387,12 @@ export class ApprovalService {
     const id = randomUUID();
     this.insert(id, input, now, deadline.toISOString());
     this.audit.append(
-      { type: 'approval.requested', actorUid: input.requester.uid, requestId: input.requestId, data: { approvalId: id, justification: input.justification, ...quorumData(input.quorum) } },
+      {
+        type: 'approval.requested',
+        actorUid: input.requester.uid,
+        requestId: input.requestId,
+        data: { approvalId: id, justification: input.justification, ...quorumData(input.quorum) },
+      },
       now,
     );
     const row = this.row(id)!;
@@ -417,15 +461,22 @@ export class ApprovalService {
     const row = this.row(params.approvalId);
     if (!row || !this.canSee(roles, row)) {
       if (roles.length === 0 && uid !== null) {
-        this.audit.append({ type: 'approval.refused', actorUid: uid, requestId: row?.request_id ?? null, data: { approvalId: params.approvalId, reason: 'not an approver' } }, this.clock.now());
+        this.audit.append(
+          { type: 'approval.refused', actorUid: uid, requestId: row?.request_id ?? null, data: { approvalId: params.approvalId, reason: 'not an approver' } },
+          this.clock.now(),
+        );
         throw new AgentError(AgentErrorCodes.Unauthorized, 'you are not an approver on this machine');
       }
       throw new AgentError(AgentErrorCodes.NotFound, `no approval request ${params.approvalId} that you may decide`);
     }
-    if (!this.canDecide(roles, row)) throw new AgentError(AgentErrorCodes.Unauthorized, 'only secondary approvers and administrators may decide an escalated request');
+    if (!this.canDecide(roles, row))
+      throw new AgentError(AgentErrorCodes.Unauthorized, 'only secondary approvers and administrators may decide an escalated request');
     // A quorum is of people other than the requester, whatever allowSelfApproval says.
     if (row.requester_uid === uid && (!this.settings.allowSelfApproval || row.quorum > 1)) {
-      this.audit.append({ type: 'approval.refused', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, reason: 'self-approval' } }, this.clock.now());
+      this.audit.append(
+        { type: 'approval.refused', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, reason: 'self-approval' } },
+        this.clock.now(),
+      );
       throw new AgentError(AgentErrorCodes.Unauthorized, 'you cannot decide your own request');
     }
     const now = this.clock.now();
@@ -437,20 +488,35 @@ export class ApprovalService {
       }
     }
     const usableUntil =
-      params.decision === 'approve' ? new Date(now.getTime() + Math.min(params.usableMinutes ?? Infinity, this.settings.approvedUsableMinutes) * MINUTE).toISOString() : null;
+      params.decision === 'approve'
+        ? new Date(now.getTime() + Math.min(params.usableMinutes ?? Infinity, this.settings.approvedUsableMinutes) * MINUTE).toISOString()
+        : null;
     const changed = this.db
       .prepare(
         `UPDATE approvals SET status = @status, decided_by_uid = @uid, decided_by_name = @name, decided_at = @at, decision_reason = @reason, usable_until = @usableUntil
          WHERE id = @id AND status IN ('Pending', 'Escalated') AND expires_at > @at`,
       )
-      .run({ id: row.id, status: params.decision === 'approve' ? 'Approved' : 'Denied', uid, name: account!.name, at: now.toISOString(), reason: params.reason || null, usableUntil }).changes;
+      .run({
+        id: row.id,
+        status: params.decision === 'approve' ? 'Approved' : 'Denied',
+        uid,
+        name: account!.name,
+        at: now.toISOString(),
+        reason: params.reason || null,
+        usableUntil,
+      }).changes;
     if (changed === 0) throw this.notOpen(row.id, now);
     this.audit.append(
       {
         type: params.decision === 'approve' ? 'approval.approved' : 'approval.denied',
         actorUid: uid,
         requestId: row.request_id,
-        data: { approvalId: row.id, reason: params.reason ?? null, usableUntil, ...(row.quorum > 1 ? { approvals: this.voteCount(row.id), required: row.quorum } : {}) },
+        data: {
+          approvalId: row.id,
+          reason: params.reason ?? null,
+          usableUntil,
+          ...(row.quorum > 1 ? { approvals: this.voteCount(row.id), required: row.quorum } : {}),
+        },
       },
       now,
     );
@@ -466,9 +532,13 @@ export class ApprovalService {
     if (current.status === 'Expired' || (OPEN.includes(current.status) && current.expires_at <= now.toISOString())) {
       return new AgentError(AgentErrorCodes.Expired, 'this request expired before it was decided');
     }
-    return new AgentError(AgentErrorCodes.Conflict, `this request was already ${current.status.toLowerCase()} by ${current.decided_by_name ?? `uid ${current.decided_by_uid}`}`, {
-      approval: this.view(current),
-    });
+    return new AgentError(
+      AgentErrorCodes.Conflict,
+      `this request was already ${current.status.toLowerCase()} by ${current.decided_by_name ?? `uid ${current.decided_by_uid}`}`,
+      {
+        approval: this.view(current),
+      },
+    );
   }
 
   /**
@@ -479,7 +549,9 @@ export class ApprovalService {
    */
   private vote(row: ApprovalRow, uid: number, name: string | null, now: Date): 'counted' | 'repeat' | 'reached' | 'closed' {
     const counted = this.db.transaction(() => {
-      const open = this.db.prepare(`SELECT 1 FROM approvals WHERE id = ? AND status IN ('Pending', 'Escalated') AND expires_at > ?`).get(row.id, now.toISOString());
+      const open = this.db
+        .prepare(`SELECT 1 FROM approvals WHERE id = ? AND status IN ('Pending', 'Escalated') AND expires_at > ?`)
+        .get(row.id, now.toISOString());
       if (!open) return 'closed' as const;
       const inserted = this.db
         .prepare(`INSERT OR IGNORE INTO approval_votes (approval_id, voter, approver_uid, approver_name, at) VALUES (?, ?, ?, ?, ?)`)
@@ -487,7 +559,10 @@ export class ApprovalService {
       const count = this.voteCount(row.id);
       if (count >= row.quorum) return 'reached' as const;
       if (inserted === 0) return 'repeat' as const;
-      this.audit.append({ type: 'approval.partial', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, by: name, approvals: count, required: row.quorum } }, now);
+      this.audit.append(
+        { type: 'approval.partial', actorUid: uid, requestId: row.request_id, data: { approvalId: row.id, by: name, approvals: count, required: row.quorum } },
+        now,
+      );
       return 'counted' as const;
     })();
     if (counted === 'counted') this.publish(this.row(row.id)!);
@@ -502,7 +577,9 @@ export class ApprovalService {
   private visible(roles: readonly ApprovalRole[], statuses: readonly ApprovalStatus[] | undefined, offset: number, limit: number): ApprovalRow[] {
     // The oldest decided record still listed; older decided ones are left out (list order: created_at DESC, id).
     const cutoff = this.db
-      .prepare(`SELECT created_at, id FROM approvals WHERE status NOT IN ('Pending', 'Escalated') ORDER BY created_at DESC, id LIMIT 1 OFFSET ${DECIDED_WINDOW - 1}`)
+      .prepare(
+        `SELECT created_at, id FROM approvals WHERE status NOT IN ('Pending', 'Escalated') ORDER BY created_at DESC, id LIMIT 1 OFFSET ${DECIDED_WINDOW - 1}`,
+      )
       .get() as { created_at: string; id: string } | undefined;
     return this.db
       .prepare(
@@ -535,7 +612,11 @@ export class ApprovalService {
   private views(rows: readonly ApprovalRow[]): Approval[] {
     const extras = this.extras.of(rows);
     const votes = this.votesOf(rows);
-    return rows.map((row, i) => ({ ...toApproval(row), ...extras[i]!, ...(row.quorum > 1 ? { quorum: { required: row.quorum, approvals: votes.get(row.id) ?? [] } } : {}) }));
+    return rows.map((row, i) => ({
+      ...toApproval(row),
+      ...extras[i]!,
+      ...(row.quorum > 1 ? { quorum: { required: row.quorum, approvals: votes.get(row.id) ?? [] } } : {}),
+    }));
   }
 
   /** Who approved each quorum request so far, oldest first, in one lookup for the page. */
@@ -544,7 +625,9 @@ export class ApprovalService {
     const votes = new Map<string, NonNullable<Approval['quorum']>['approvals']>();
     if (ids.length === 0) return votes;
     const found = this.db
-      .prepare(`SELECT approval_id, approver_uid, approver_name, at FROM approval_votes WHERE approval_id IN (SELECT value FROM json_each(?)) ORDER BY at, rowid`)
+      .prepare(
+        `SELECT approval_id, approver_uid, approver_name, at FROM approval_votes WHERE approval_id IN (SELECT value FROM json_each(?)) ORDER BY at, rowid`,
+      )
       .all(JSON.stringify(ids)) as VoteRow[];
     for (const vote of found) {
       const list = votes.get(vote.approval_id) ?? [];
@@ -597,7 +680,9 @@ export class ApprovalService {
     const now = this.clock.now();
     if (row.status === 'Pending' && this.hasSecondaryApprovers()) {
       const expiresAt = new Date(now.getTime() + this.settings.escalatedExpiryMinutes * MINUTE).toISOString();
-      this.db.prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status = 'Pending'`).run(now.toISOString(), expiresAt, id);
+      this.db
+        .prepare(`UPDATE approvals SET status = 'Escalated', escalated_at = ?, expires_at = ? WHERE id = ? AND status = 'Pending'`)
+        .run(now.toISOString(), expiresAt, id);
       this.audit.append({ type: 'approval.escalated', actorUid: null, requestId: row.request_id, data: { approvalId: id, expiresAt } }, now);
       const escalated = this.row(id)!;
       this.arm(escalated);
@@ -634,7 +719,10 @@ export class ApprovalService {
       })
       .catch((error: unknown) =>
         // The directory did not answer: the approvers' windows miss this change until they list again.
-        this.log.warn({ approvalId: row.id, err: error instanceof Error ? error.message : String(error) }, 'approvals.changed not sent: approver roles unavailable'),
+        this.log.warn(
+          { approvalId: row.id, err: error instanceof Error ? error.message : String(error) },
+          'approvals.changed not sent: approver roles unavailable',
+        ),
       );
   }
 }

@@ -14,6 +14,9 @@ export const ApprovalSettings = z.strictObject({
   requestExpiryMinutes: z.number().positive().default(30),
   escalateAfterMinutes: z.number().positive().default(30),
   escalatedExpiryMinutes: z.number().positive().default(240),
-  approvedUsableMinutes: z.number().positive().default(24 * 60),
+  approvedUsableMinutes: z
+    .number()
+    .positive()
+    .default(24 * 60),
 });
 export type ApprovalSettings = z.infer<typeof ApprovalSettings>;

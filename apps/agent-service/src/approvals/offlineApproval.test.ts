@@ -26,14 +26,19 @@ describe('offline approval: policy, key file', () => {
   it('validates Extension.OfflineApproval at load (true or false), named by file and JSON path', () => {
     const policies = join(dir, 'policies');
     mkdirSync(policies);
-    writeFileSync(join(policies, 'ok.json'), JSON.stringify([policy('pol-on', ['APPROVAL'], { OfflineApproval: true }), policy('pol-off', ['APPROVAL'], { OfflineApproval: false })]));
+    writeFileSync(
+      join(policies, 'ok.json'),
+      JSON.stringify([policy('pol-on', ['APPROVAL'], { OfflineApproval: true }), policy('pol-off', ['APPROVAL'], { OfflineApproval: false })]),
+    );
     writeFileSync(join(policies, 'text.json'), JSON.stringify(policy('pol-text', ['APPROVAL'], { OfflineApproval: 'yes' })));
     const load = loadPolicyDirectory(policies);
     expect(load.policies.map((p) => [p.PolicyId, p.Extension?.OfflineApproval])).toEqual([
       ['pol-on', true],
       ['pol-off', false],
     ]);
-    expect(load.errors).toEqual([expect.objectContaining({ file: 'text.json', path: 'Extension.OfflineApproval', message: expect.stringContaining('true or false') as unknown })]);
+    expect(load.errors).toEqual([
+      expect.objectContaining({ file: 'text.json', path: 'Extension.OfflineApproval', message: expect.stringContaining('true or false') as unknown }),
+    ]);
   });
 
   it('applies only when every deciding policy that asks for APPROVAL allows it, with one approver', () => {
@@ -46,7 +51,7 @@ describe('offline approval: policy, key file', () => {
     expect(allowsOfflineApproval([])).toBe(false);
   });
 
-  it('loads a key that is the agent\'s and private; refuses one others can read, a link, a bad one; none is null', () => {
+  it("loads a key that is the agent's and private; refuses one others can read, a link, a bad one; none is null", () => {
     expect(loadOfflineKey(dir)).toBeNull();
     const key = newOfflineKey();
     saveOfflineKey(dir, key, 'machine-a');

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import * as z from 'zod';
 import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { challengeCode, formatOfflineCode, OFFLINE_KEY_BYTES, verifyOfflineResponse } from '../../../../shared/protocol/src/node/offlineApprovalCode.ts';
-import * as z from 'zod';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { loadIdentity, writeAtomic } from '../fleet/fleetIdentity.ts';
 import type { KeeperPolicy } from '../policy/policySchema.ts';

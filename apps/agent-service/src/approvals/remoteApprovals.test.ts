@@ -77,11 +77,16 @@ describe('approvals mirrored from a fleet', () => {
   const approved = (over: Partial<FleetApproval> = {}): FleetApproval => ({
     ...filed,
     status: 'Approved',
-    decision: { by: { uid: 1002, name: 'keeper-bob' }, at: new Date(scheduler.now).toISOString(), reason: null, usableUntil: new Date(scheduler.now + 365 * 24 * 60 * 60_000).toISOString() },
+    decision: {
+      by: { uid: 1002, name: 'keeper-bob' },
+      at: new Date(scheduler.now).toISOString(),
+      reason: null,
+      usableUntil: new Date(scheduler.now + 365 * 24 * 60 * 60_000).toISOString(),
+    },
     ...over,
   });
 
-  it('files on the server and mirrors under the server\'s id, with no local timers', async () => {
+  it("files on the server and mirrors under the server's id, with no local timers", async () => {
     const approval = await service.open(request);
     expect(approval).toMatchObject({ approvalId: filed.approvalId, status: 'Pending', application: { path: '/usr/bin/true' }, cwd: '/tmp' });
     expect(scheduler.pending).toBe(0);
@@ -100,7 +105,11 @@ describe('approvals mirrored from a fleet', () => {
     service.applyRemote(approved({ application: { path: '/bin/sh', sha256: null, commandLine: '/bin/sh -c id', signer: null } }));
     const decided = await waiting;
     // What runs is what this machine asked for, whatever the server's copy says.
-    expect(decided).toMatchObject({ status: 'Approved', application: { path: '/usr/bin/true', commandLine: '/usr/bin/true' }, decision: { by: { name: 'keeper-bob' } } });
+    expect(decided).toMatchObject({
+      status: 'Approved',
+      application: { path: '/usr/bin/true', commandLine: '/usr/bin/true' },
+      decision: { by: { name: 'keeper-bob' } },
+    });
     expect(Date.parse(decided.decision!.usableUntil!)).toBe(scheduler.now + 60 * 60_000);
     expect(service.consume(decided.approvalId, 'req-1')).toBe(true);
     expect(service.consume(decided.approvalId, 'req-1')).toBe(false);
@@ -108,7 +117,11 @@ describe('approvals mirrored from a fleet', () => {
 
   it('a decided request is never reopened or turned around by a later message', async () => {
     const approval = await service.open(request);
-    service.applyRemote({ ...filed, status: 'Denied', decision: { by: { uid: 1002, name: 'keeper-bob' }, at: new Date(scheduler.now).toISOString(), reason: 'no', usableUntil: null } });
+    service.applyRemote({
+      ...filed,
+      status: 'Denied',
+      decision: { by: { uid: 1002, name: 'keeper-bob' }, at: new Date(scheduler.now).toISOString(), reason: 'no', usableUntil: null },
+    });
     service.applyRemote(approved());
     expect(await service.waitForDecision(approval.approvalId)).toMatchObject({ status: 'Denied' });
     expect(service.findReusable(1001, 'a'.repeat(64), '/usr/bin/true', '/tmp')).toBeNull();

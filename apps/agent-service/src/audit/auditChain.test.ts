@@ -26,7 +26,17 @@ const signer = { privateKey, publicKey: createPublicKey(privateKey).export({ typ
 function read(db: Database.Database): { events: ChainedEvent[]; checkpoints: ReturnType<typeof toCheckpoint>[] } {
   const rows = db.prepare('SELECT * FROM audit_events ORDER BY seq').all() as EventRow[];
   return {
-    events: rows.map((r) => ({ seq: r.seq, id: r.id, at: r.at, type: r.type, actorUid: r.actor_uid, requestId: r.request_id, data: JSON.parse(r.data_json) as unknown, prevHash: r.prev_hash, hash: r.hash })),
+    events: rows.map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      at: r.at,
+      type: r.type,
+      actorUid: r.actor_uid,
+      requestId: r.request_id,
+      data: JSON.parse(r.data_json) as unknown,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    })),
     checkpoints: (db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq').all() as CheckpointRow[]).map(toCheckpoint),
   };
 }
@@ -53,8 +63,17 @@ describe('AuditLog chain and checkpoints', () => {
     const { events, checkpoints } = read(db);
     expect(events[0]!.prevHash).toBe(GENESIS_HASH);
     expect(events[1]!.prevHash).toBe(events[0]!.hash);
-    expect(verifyChain(events, checkpoints, signer.publicKey)).toEqual({ ok: true, events: CHECKPOINT_EVERY + 7, checkpoints: 2, lastCheckpointSeq: CHECKPOINT_EVERY + 6 });
-    expect(events[CHECKPOINT_EVERY]).toMatchObject({ seq: CHECKPOINT_EVERY + 1, type: CHECKPOINT_EVENT, data: { seq: CHECKPOINT_EVERY, hash: events[CHECKPOINT_EVERY - 1]!.hash } });
+    expect(verifyChain(events, checkpoints, signer.publicKey)).toEqual({
+      ok: true,
+      events: CHECKPOINT_EVERY + 7,
+      checkpoints: 2,
+      lastCheckpointSeq: CHECKPOINT_EVERY + 6,
+    });
+    expect(events[CHECKPOINT_EVERY]).toMatchObject({
+      seq: CHECKPOINT_EVERY + 1,
+      type: CHECKPOINT_EVENT,
+      data: { seq: CHECKPOINT_EVERY, hash: events[CHECKPOINT_EVERY - 1]!.hash },
+    });
     expect(() => db.prepare("UPDATE audit_events SET hash = 'x' WHERE seq = 1").run()).toThrow('append-only');
     expect(() => db.prepare('DELETE FROM audit_checkpoints').run()).toThrow('append-only');
     db.close();
@@ -77,7 +96,9 @@ describe('AuditLog chain and checkpoints', () => {
     for (let i = 0; i < 3; i++) log.append({ type: 'x', actorUid: null, requestId: 'r', data: { nested: { b: i, a: 'é' } } }, new Date());
     log.checkpoint(new Date());
     const { events, checkpoints } = read(db);
-    const text = exportLines(events, checkpoints).map((l) => JSON.stringify(l)).join('\n');
+    const text = exportLines(events, checkpoints)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
     const parsed = parseExport(text);
     expect(verifyChain(parsed.events, parsed.checkpoints, null)).toMatchObject({ ok: true, events: 4, checkpoints: 1 });
     db.close();
@@ -91,7 +112,9 @@ describe('upgrade', () => {
     const legacy = new Database(join(dir, 'agent.db'));
     for (const migration of MIGRATIONS.slice(0, step)) legacy.exec(migration);
     legacy.pragma(`user_version = ${step}`);
-    const insert = legacy.prepare("INSERT INTO audit_events (id, at, type, actor_uid, request_id, data_json) VALUES (?, '2029-01-01T00:00:00Z', 'old.event', NULL, NULL, ?)");
+    const insert = legacy.prepare(
+      "INSERT INTO audit_events (id, at, type, actor_uid, request_id, data_json) VALUES (?, '2029-01-01T00:00:00Z', 'old.event', NULL, NULL, ?)",
+    );
     for (let i = 0; i < 4; i++) insert.run(`old-${i}`, JSON.stringify({ i }));
     legacy.close();
 

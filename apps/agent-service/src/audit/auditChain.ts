@@ -31,7 +31,9 @@ export function canonicalEvent(event: ChainedFields): string {
 
 /** hex(sha256(prevHash ‖ "\n" ‖ canonical event)), prevHash as its 64 hex characters. */
 export function chainHash(prevHash: string, event: ChainedFields): string {
-  return createHash('sha256').update(`${prevHash}\n${canonicalEvent(event)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalEvent(event)}`)
+    .digest('hex');
 }
 
 /** The bytes a checkpoint's Ed25519 signature covers. */

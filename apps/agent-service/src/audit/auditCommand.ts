@@ -30,7 +30,17 @@ export function readDatabase(dataDir: string): { events: ChainedEvent[]; checkpo
   const db = new Database(join(dataDir, 'agent.db'), { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json, prev_hash, hash FROM audit_events ORDER BY seq').all() as EventRow[];
-    const events = rows.map((r) => ({ seq: r.seq, id: r.id, at: r.at, type: r.type, actorUid: r.actor_uid, requestId: r.request_id, data: JSON.parse(r.data_json) as unknown, prevHash: r.prev_hash, hash: r.hash }));
+    const events = rows.map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      at: r.at,
+      type: r.type,
+      actorUid: r.actor_uid,
+      requestId: r.request_id,
+      data: JSON.parse(r.data_json) as unknown,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
     const checkpoints = (db.prepare('SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY seq').all() as CheckpointRow[]).map((c) => ({
       seq: c.seq,
       hash: c.hash,

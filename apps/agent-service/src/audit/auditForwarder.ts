@@ -104,6 +104,8 @@ export class AuditForwarder {
   }
 
   private setCursor(sink: AuditSink, seq: number): void {
-    this.db.prepare('INSERT INTO audit_sink_cursors (sink, last_seq) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET last_seq = excluded.last_seq').run(sink.name, seq);
+    this.db
+      .prepare('INSERT INTO audit_sink_cursors (sink, last_seq) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET last_seq = excluded.last_seq')
+      .run(sink.name, seq);
   }
 }

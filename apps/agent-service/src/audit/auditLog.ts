@@ -94,7 +94,17 @@ export class AuditLog {
       const seq = Math.max((this.nextSeq.get() as number | undefined) ?? 0, last?.seq ?? 0) + 1;
       const prevHash = last?.hash ?? GENESIS_HASH;
       const hash = chainHash(prevHash, { seq, id, at, type: event.type, actorUid: event.actorUid, requestId: event.requestId, data: event.data });
-      this.insert.run({ seq, id, at, type: event.type, actorUid: event.actorUid, requestId: event.requestId, data: JSON.stringify(event.data), prevHash, hash });
+      this.insert.run({
+        seq,
+        id,
+        at,
+        type: event.type,
+        actorUid: event.actorUid,
+        requestId: event.requestId,
+        data: JSON.stringify(event.data),
+        prevHash,
+        hash,
+      });
       if (this.signer && seq - ((this.lastCheckpoint.get() as number | null) ?? 0) >= CHECKPOINT_EVERY) this.writeCheckpoint(seq, hash, at);
     });
   }
@@ -113,14 +123,16 @@ export class AuditLog {
   /** Signs the chain's head unless a checkpoint already covers it (the agent calls this at stop). */
   checkpoint(at: Date): void {
     if (!this.signer) return;
-    this.db.transaction(() => {
-      const last = this.last.get() as { seq: number; type: string; hash: string | null } | undefined;
-      if (!last?.hash) return;
-      // The head is the copy of a checkpoint over everything before it: nothing new to sign.
-      const covered = ((this.lastCheckpoint.get() as number | null) ?? 0) + (last.type === CHECKPOINT_EVENT ? 1 : 0);
-      if (covered >= last.seq) return;
-      this.writeCheckpoint(last.seq, last.hash, at.toISOString());
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const last = this.last.get() as { seq: number; type: string; hash: string | null } | undefined;
+        if (!last?.hash) return;
+        // The head is the copy of a checkpoint over everything before it: nothing new to sign.
+        const covered = ((this.lastCheckpoint.get() as number | null) ?? 0) + (last.type === CHECKPOINT_EVENT ? 1 : 0);
+        if (covered >= last.seq) return;
+        this.writeCheckpoint(last.seq, last.hash, at.toISOString());
+      })
+      .immediate();
     this.notify();
   }
 
@@ -133,7 +145,11 @@ export class AuditLog {
     const signer = this.signer!;
     const signature = sign(null, checkpointMessage({ seq, hash, at }), signer.privateKey).toString('base64');
     this.insertCheckpoint.run(seq, hash, at, signer.publicKey, signature);
-    this.appendChained({ type: CHECKPOINT_EVENT, actorUid: null, requestId: null, data: { seq, hash, at, publicKey: signer.publicKey, signature } }, randomUUID(), at);
+    this.appendChained(
+      { type: CHECKPOINT_EVENT, actorUid: null, requestId: null, data: { seq, hash, at, publicKey: signer.publicKey, signature } },
+      randomUUID(),
+      at,
+    );
   }
 
   /** Told after every append (the forwarder flushes then, outside the appending transaction). */

@@ -23,7 +23,8 @@ export type VerifyResult =
 /** How far from its slot a moved event is looked for (only on the failure path). */
 const SEARCH_WINDOW = 256;
 
-const selfConsistent = (event: ChainedEvent, seq = event.seq) => event.prevHash !== null && event.hash !== null && chainHash(event.prevHash, { ...event, seq }) === event.hash;
+const selfConsistent = (event: ChainedEvent, seq = event.seq) =>
+  event.prevHash !== null && event.hash !== null && chainHash(event.prevHash, { ...event, seq }) === event.hash;
 
 /** The seq an event's own hash says it was written at, if it is near where it is now and not there. */
 function originalSeq(event: ChainedEvent): number | null {
@@ -49,7 +50,12 @@ function walkChain(events: readonly ChainedEvent[]): Extract<VerifyResult, { ok:
       continue;
     }
     if (event.seq > expectedSeq) {
-      return { ok: false, seq: expectedSeq, kind: 'removed', detail: `events ${expectedSeq}..${event.seq - 1} are missing (seq ${event.seq} follows seq ${expectedSeq - 1})` };
+      return {
+        ok: false,
+        seq: expectedSeq,
+        kind: 'removed',
+        detail: `events ${expectedSeq}..${event.seq - 1} are missing (seq ${event.seq} follows seq ${expectedSeq - 1})`,
+      };
     }
     const original = originalSeq(event);
     if (original !== null && original > event.seq && present.has(event.prevHash)) {
@@ -60,10 +66,20 @@ function walkChain(events: readonly ChainedEvent[]): Extract<VerifyResult, { ok:
       return { ok: false, seq: event.seq, kind: 'inserted', detail: `seq ${event.seq} was not in the log: the event after it was written as seq ${event.seq}` };
     }
     if (original !== null && original < event.seq) {
-      return { ok: false, seq: original, kind: 'inserted', detail: `events were inserted at seq ${original}..${event.seq - 1}: the event now at seq ${event.seq} was written as seq ${original}` };
+      return {
+        ok: false,
+        seq: original,
+        kind: 'inserted',
+        detail: `events were inserted at seq ${original}..${event.seq - 1}: the event now at seq ${event.seq} was written as seq ${original}`,
+      };
     }
     if (original !== null) {
-      return { ok: false, seq: event.seq, kind: 'removed', detail: `${original - event.seq} event(s) before the one now at seq ${event.seq} were removed and the rest renumbered` };
+      return {
+        ok: false,
+        seq: event.seq,
+        kind: 'removed',
+        detail: `${original - event.seq} event(s) before the one now at seq ${event.seq} were removed and the rest renumbered`,
+      };
     }
     if (selfOk) return { ok: false, seq: event.seq, kind: 'inserted', detail: `seq ${event.seq} does not follow from seq ${event.seq - 1}` };
     return { ok: false, seq: event.seq, kind: 'edited', detail: `the content of seq ${event.seq} no longer matches its hash` };
@@ -74,7 +90,12 @@ function walkChain(events: readonly ChainedEvent[]): Extract<VerifyResult, { ok:
 /** A malformed key or signature is a checkpoint that does not hold, not a crash. */
 function signatureHolds(checkpoint: Checkpoint, key: string): boolean {
   try {
-    return verify(null, checkpointMessage(checkpoint), createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' }), Buffer.from(checkpoint.signature, 'base64'));
+    return verify(
+      null,
+      checkpointMessage(checkpoint),
+      createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' }),
+      Buffer.from(checkpoint.signature, 'base64'),
+    );
   } catch {
     return false;
   }
@@ -93,12 +114,23 @@ export function verifyChain(events: readonly ChainedEvent[], checkpoints: readon
   let covered = 0;
   for (const checkpoint of checkpoints) {
     const signed = checkpoint.publicKey === key && key !== null && signatureHolds(checkpoint, key);
-    if (!signed) return { ok: false, seq: checkpoint.seq, kind: 'bad-checkpoint', detail: `the checkpoint at seq ${checkpoint.seq} is not signed by the machine's audit key` };
+    if (!signed)
+      return {
+        ok: false,
+        seq: checkpoint.seq,
+        kind: 'bad-checkpoint',
+        detail: `the checkpoint at seq ${checkpoint.seq} is not signed by the machine's audit key`,
+      };
     if (checkpoint.seq > lastSeq) {
       return { ok: false, seq: lastSeq + 1, kind: 'truncated', detail: `the log ends at seq ${lastSeq} but a signed checkpoint covers seq ${checkpoint.seq}` };
     }
     if (bySeq.get(checkpoint.seq)?.hash !== checkpoint.hash) {
-      return { ok: false, seq: covered + 1, kind: 'rewritten', detail: `events after seq ${covered} were rewritten and re-hashed: the signed checkpoint at seq ${checkpoint.seq} no longer matches` };
+      return {
+        ok: false,
+        seq: covered + 1,
+        kind: 'rewritten',
+        detail: `events after seq ${covered} were rewritten and re-hashed: the signed checkpoint at seq ${checkpoint.seq} no longer matches`,
+      };
     }
     covered = checkpoint.seq;
   }

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
-import { createKeyFileOnce } from '../store/keyFile.ts';
 import { join } from 'node:path';
+import { createKeyFileOnce } from '../store/keyFile.ts';
 
 export const AUDIT_KEY_FILE = 'audit-signing.key';
 
@@ -29,7 +29,8 @@ export function loadAuditSigningKey(dataDir: string, create: boolean): AuditSign
   if (process.platform !== 'win32') {
     if ((stats.mode & 0o077) !== 0) throw new AuditKeyError(`audit signing key ${path} is readable or writable by others; refusing to use it`);
     const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) throw new AuditKeyError(`audit signing key ${path} belongs to uid ${stats.uid}, not to this service (uid ${uid})`);
+    if (uid !== undefined && stats.uid !== uid)
+      throw new AuditKeyError(`audit signing key ${path} belongs to uid ${stats.uid}, not to this service (uid ${uid})`);
   }
   const privateKey = createPrivateKey(readFileSync(path));
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`audit signing key ${path} is not an Ed25519 key`);

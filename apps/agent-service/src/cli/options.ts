@@ -24,7 +24,6 @@ export const AuditSettings = z.strictObject({
 
 export const DEFAULT_HEALTH_PORT = 6889;
 
-
 /** What the agent runs with, after flags, the config file and defaults are merged. */
 export const AgentOptions = z.object({
   socket: z.string().min(1),

@@ -57,12 +57,14 @@ describe.skipIf(uid !== 0)('assertTrustedFolder (as root, which can make folders
     expect(untrustedFolderProblem(join(root, 'their-link'), rule)).toContain('(a symbolic link)');
   });
 
-  it('ownedByAgent: the folder must be the agent uid\'s own real directory', () => {
+  it("ownedByAgent: the folder must be the agent uid's own real directory", () => {
     const target = folder(join(root, 'mine'), 0o700);
     symlinkSync(target, join(root, 'mine-link'));
     expect(untrustedFolderProblem(target, { ...rule, ownedByAgent: true })).toBeNull();
     expect(untrustedFolderProblem(join(root, 'mine-link'), { ...rule, ownedByAgent: true })).toContain('is a symbolic link');
-    expect(untrustedFolderProblem(folder(join(root, 'other'), 0o700, OTHER_UID), { ...rule, uid: OTHER_UID + 1, ownedByAgent: true })).toContain('it must be owned by uid');
+    expect(untrustedFolderProblem(folder(join(root, 'other'), 0o700, OTHER_UID), { ...rule, uid: OTHER_UID + 1, ownedByAgent: true })).toContain(
+      'it must be owned by uid',
+    );
   });
 
   it('privateToOwner: any group or other bit is refused (chmod 700)', () => {

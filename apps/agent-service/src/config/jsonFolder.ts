@@ -17,7 +17,9 @@ export interface FileProblem {
 export function forEachJsonFile(dir: string, what: string, errors: FileProblem[], visit: (name: string, json: unknown) => void): number {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
   } catch (error) {
     errors.push({ file: dir, path: '', message: `cannot read the ${what} folder: ${(error as Error).message}` });
     return 0;
@@ -69,7 +71,10 @@ function untrustedFileProblem(path: string): string | null {
 }
 
 export function formatJsonPath(path: readonly PropertyKey[]): string {
-  return path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
+  return path
+    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 /** The zod issues of one file as problems; a union failure is explained by the branch that got furthest. */

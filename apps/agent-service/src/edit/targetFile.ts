@@ -112,8 +112,7 @@ export function openTarget(path: string): TargetFile {
     if (kind.isSymbolicLink()) throw refuse(AgentErrorCodes.Unauthorized, `${path} is a symbolic link; keeper-edit edits the file itself (name its real path)`);
     if (!kind.isFile()) throw refuse(AgentErrorCodes.Unauthorized, `${path} is not a regular file`);
     // Another name of the same inode could be a root-only file the policy never named.
-    if (kind.nlink > 1)
-      throw refuse(AgentErrorCodes.Unauthorized, `${path} has ${kind.nlink} hard links; keeper-edit edits only a file with one name`);
+    if (kind.nlink > 1) throw refuse(AgentErrorCodes.Unauthorized, `${path} has ${kind.nlink} hard links; keeper-edit edits only a file with one name`);
     if (KERNEL_FILE_SYSTEMS.has(statfsSync(`/proc/self/fd/${handle}`).type))
       throw refuse(AgentErrorCodes.Unauthorized, `${path} is on a kernel file system (proc, sysfs, …), not a file keeper-edit edits`);
     try {

@@ -1,4 +1,11 @@
-import { AgentError, AgentErrorCodes, type Approval, type DecisionSummary, type PromptShow, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import {
+  AgentError,
+  AgentErrorCodes,
+  type Approval,
+  type DecisionSummary,
+  type PromptShow,
+  type ReasonDetail,
+} from '../../../../shared/protocol/src/common/index.ts';
 import { WITHDRAWN_REASON, type ApprovalService } from '../approvals/approvalService.ts';
 import type { OfflineApprovals } from '../approvals/offlineApproval.ts';
 import type { AgenticFacts } from '../identity/agenticFacts.ts';
@@ -130,12 +137,15 @@ async function askJustification(
   const answer = await broker.ask(request.uid, spec, settings.justificationTimeoutMs, (response) => {
     if (response.kind !== 'justification') return null;
     const length = response.text.trim().length;
-    if (length < settings.justificationMinLength) return { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` };
-    if (length > settings.justificationMaxLength) return { reason: 'too-long', problem: `A justification has at most ${settings.justificationMaxLength} characters.` };
+    if (length < settings.justificationMinLength)
+      return { reason: 'too-short', problem: `A justification needs at least ${settings.justificationMinLength} characters.` };
+    if (length > settings.justificationMaxLength)
+      return { reason: 'too-long', problem: `A justification has at most ${settings.justificationMaxLength} characters.` };
     return null;
   });
   if (answer.kind !== 'answered') return failure(answer, 'justification', request);
-  if (answer.response.kind !== 'justification') return denied('The justification prompt got a wrong answer.', { code: 'justification-wrong-answer', values: {} });
+  if (answer.response.kind !== 'justification')
+    return denied('The justification prompt got a wrong answer.', { code: 'justification-wrong-answer', values: {} });
   return answer.response.text.trim();
 }
 
@@ -178,7 +188,8 @@ async function awaitApproval(
   const decision = approvals.waitForDecision(first.approvalId);
   const handle = broker.present(request.uid, notice(first), lifetime(first));
   const stopFollowing = approvals.onChange((approval) => {
-    if (approval.approvalId === first.approvalId && (approval.status === 'Pending' || approval.status === 'Escalated')) handle.update(notice(approval), lifetime(approval));
+    if (approval.approvalId === first.approvalId && (approval.status === 'Pending' || approval.status === 'Escalated'))
+      handle.update(notice(approval), lifetime(approval));
   });
   try {
     const outcome = await Promise.race([
@@ -383,7 +394,13 @@ export async function runControls(
               cwd: request.cwd,
               justification,
               matchedPolicies: request.decision.matched,
-              agentic: request.agentic ? { parentProcess: request.agentic.parentProcess, aiLikelihoodPercent: request.agentic.aiLikelihoodPercent, signals: [...(request.agentic.signals ?? [])] } : null,
+              agentic: request.agentic
+                ? {
+                    parentProcess: request.agentic.parentProcess,
+                    aiLikelihoodPercent: request.agentic.aiLikelihoodPercent,
+                    signals: [...(request.agentic.signals ?? [])],
+                  }
+                : null,
               ...(request.approvalQuorum !== undefined && request.approvalQuorum > 1 ? { quorum: request.approvalQuorum } : {}),
             });
           } catch (error) {
@@ -398,7 +415,10 @@ export async function runControls(
         const decided = await awaitApproval(request, approval, broker, approvals, abandoned);
         if (decided === 'abandoned') {
           // Not withdrawn and not consumed: approvers may still decide, and asking again uses it.
-          return denied('The requester went away; the approval request stays open, and asking again once it is approved uses it.', { code: 'approval-requester-left', values: {} });
+          return denied('The requester went away; the approval request stays open, and asking again once it is approved uses it.', {
+            code: 'approval-requester-left',
+            values: {},
+          });
         }
         if (decided === 'withdrawn' || (decided.status === 'Expired' && decided.decision?.reason === WITHDRAWN_REASON)) {
           return denied('The approval request was withdrawn by the requester.', { code: 'approval-withdrawn', values: {} });
@@ -409,9 +429,15 @@ export async function runControls(
           const reason = `Denied by ${who}${comment ? `: ${comment}` : '.'}`;
           const approver = decided.decision?.by.name ?? String(decided.decision?.by.uid ?? '');
           // The approver's comment is their own words, carried verbatim.
-          const detail: ReasonDetail = comment ? { code: 'approval-denied-comment', values: { approver, comment } } : { code: 'approval-denied', values: { approver } };
+          const detail: ReasonDetail = comment
+            ? { code: 'approval-denied-comment', values: { approver, comment } }
+            : { code: 'approval-denied', values: { approver } };
           // The requester's desktop shows the approver's reason too (KeeperMessage), not only the command's output; a notice, never a wait.
-          void broker.ask(request.uid, { ...base, kind: 'message', control, message: { text: reason, requiresAcknowledge: false, tone: 'error', reasonDetail: detail } }, settings.acknowledgeTimeoutMs);
+          void broker.ask(
+            request.uid,
+            { ...base, kind: 'message', control, message: { text: reason, requiresAcknowledge: false, tone: 'error', reasonDetail: detail } },
+            settings.acknowledgeTimeoutMs,
+          );
           return denied(reason, detail);
         }
         if (decided.status !== 'Approved') return denied('The approval request expired before anyone decided it.', { code: 'approval-expired', values: {} });

@@ -16,7 +16,12 @@ export interface PromptConfig {
  * seed's defaults (and a job task may still set them).
  */
 export function controlSettingsFrom({ justification, notify, operatorApproval, mfa }: PromptConfig): ControlSettings {
-  const seconds = { justification: justification.timeoutSeconds, acknowledge: notify.timeoutSeconds, operatorApproval: operatorApproval.timeoutSeconds, mfa: mfa.promptTimeoutSeconds };
+  const seconds = {
+    justification: justification.timeoutSeconds,
+    acknowledge: notify.timeoutSeconds,
+    operatorApproval: operatorApproval.timeoutSeconds,
+    mfa: mfa.promptTimeoutSeconds,
+  };
   const configured = (Object.keys(seconds) as PromptTimeout[]).filter((key) => seconds[key] !== undefined);
   const ms = (key: PromptTimeout, fallback: number) => (seconds[key] === undefined ? fallback : seconds[key] * 1000);
   return {
@@ -39,10 +44,22 @@ export function promptSettingsInForce(settings: ControlSettings): PromptSettings
   const seconds = (ms: number) => ms / 1000;
   const all: PromptTimeout[] = ['justification', 'acknowledge', 'operatorApproval', 'mfa'];
   return {
-    justification: { minLength: settings.justificationMinLength, maxLength: settings.justificationMaxLength, timeoutSeconds: seconds(settings.justificationTimeoutMs) },
+    justification: {
+      minLength: settings.justificationMinLength,
+      maxLength: settings.justificationMaxLength,
+      timeoutSeconds: seconds(settings.justificationTimeoutMs),
+    },
     notifyTimeoutSeconds: seconds(settings.acknowledgeTimeoutMs),
-    operatorApproval: { timeoutSeconds: seconds(settings.operatorApprovalTimeoutMs), onTimeout: settings.operatorApprovalOnTimeout, whenUndeliverable: settings.operatorApprovalWhenUndeliverable },
-    mfa: { promptTimeoutSeconds: seconds(settings.mfaTimeoutMs), sessionMinutes: settings.mfaSessionMinutes, codeAttemptsPerPrompt: settings.mfaCodeAttemptsPerPrompt },
+    operatorApproval: {
+      timeoutSeconds: seconds(settings.operatorApprovalTimeoutMs),
+      onTimeout: settings.operatorApprovalOnTimeout,
+      whenUndeliverable: settings.operatorApprovalWhenUndeliverable,
+    },
+    mfa: {
+      promptTimeoutSeconds: seconds(settings.mfaTimeoutMs),
+      sessionMinutes: settings.mfaSessionMinutes,
+      codeAttemptsPerPrompt: settings.mfaCodeAttemptsPerPrompt,
+    },
     timeoutsFromJobs: all.filter((key) => !settings.configuredTimeouts.includes(key)),
   };
 }

@@ -137,11 +137,15 @@ export class ElevationService {
       `INSERT INTO elevation_requests (id, created_at, updated_at, uid, user_name, policy_type, executable, args_json, sha256, command_line, cwd, state, reason, reason_detail_json, decision_json, run_as_json, grant_id)
        VALUES (@id, @createdAt, @createdAt, @uid, @userName, @policyType, @executable, @args, @sha256, @commandLine, @cwd, @state, @reason, @reasonDetail, @decision, @runAs, @grantId)`,
     );
-    this.select = deps.db.prepare('SELECT id, uid, state, reason, reason_detail_json, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?');
+    this.select = deps.db.prepare(
+      'SELECT id, uid, state, reason, reason_detail_json, current_control, passed_json, updated_at, created_at FROM elevation_requests WHERE id = ?',
+    );
     this.progress = deps.db.prepare(
       'UPDATE elevation_requests SET current_control = @current, passed_json = @passed, justification = coalesce(@justification, justification), updated_at = @at WHERE id = @id',
     );
-    this.finish = deps.db.prepare("UPDATE elevation_requests SET state = @state, reason = @reason, reason_detail_json = @reasonDetail, current_control = NULL, updated_at = @at WHERE id = @id AND state = 'pending'");
+    this.finish = deps.db.prepare(
+      "UPDATE elevation_requests SET state = @state, reason = @reason, reason_detail_json = @reasonDetail, current_control = NULL, updated_at = @at WHERE id = @id AND state = 'pending'",
+    );
   }
 
   /** Where a request stands; only the user who made it may ask. */
@@ -193,7 +197,8 @@ export class ElevationService {
       throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     }
     // File Access policies decide file edits (edit.open), never a program run as root.
-    if (params.policyType === 'FileAccess') throw new AgentError(JsonRpcErrorCodes.InvalidParams, 'file access is asked for with keeper-edit (edit.open), not elevation.request');
+    if (params.policyType === 'FileAccess')
+      throw new AgentError(JsonRpcErrorCodes.InvalidParams, 'file access is asked for with keeper-edit (edit.open), not elevation.request');
     const target = await resolveTarget(params.runAs?.user);
     const opening = this.deps.programs.open(params.executable, { ...peer, uid: peer.uid }, 'elevation.request');
     // The ancestry walk (synchronous /proc reads) runs while the file is checked on a thread of its own.
@@ -201,7 +206,10 @@ export class ElevationService {
     try {
       agentic = this.deps.agents ? this.deps.agents.factsOf(peer.pid, params.agentic) : agenticFactsOf(peer.pid, params.agentic);
     } catch (error) {
-      void opening.then((program) => this.deps.programs.close(program), () => {});
+      void opening.then(
+        (program) => this.deps.programs.close(program),
+        () => {},
+      );
       throw error;
     }
     const program = await opening;
@@ -223,7 +231,12 @@ export class ElevationService {
    * like an elevation and, when the decision asks for controls, run through the same prompts. No
    * program, redirect or elevated session is involved; the edit service copies the file once allowed.
    */
-  decideFileEdit(evaluation: EvaluationRequest, peer: PeerIdentity & { uid: number }, connectionId: string | null, cwd: string): { requestId: string; state: ElevationRequestResult['state']; decision: DecisionSummary } {
+  decideFileEdit(
+    evaluation: EvaluationRequest,
+    peer: PeerIdentity & { uid: number },
+    connectionId: string | null,
+    cwd: string,
+  ): { requestId: string; state: ElevationRequestResult['state']; decision: DecisionSummary } {
     const at = evaluation.at;
     const { path, sha256, commandLine } = evaluation.application;
     // An edit asked for by an AI agent meets the agentic policies too (policyLayers.ts).
@@ -233,9 +246,27 @@ export class ElevationService {
     const requestId = randomUUID();
     const uid = peer.uid;
     this.store(
-      { id: requestId, at, uid, userName: evaluation.user.name, policyType: evaluation.policyType, executable: path, args: [], sha256, commandLine, cwd, runAs: ROOT, grantId: null },
+      {
+        id: requestId,
+        at,
+        uid,
+        userName: evaluation.user.name,
+        policyType: evaluation.policyType,
+        executable: path,
+        args: [],
+        sha256,
+        commandLine,
+        cwd,
+        runAs: ROOT,
+        grantId: null,
+      },
       summary,
-      { type: 'edit.decided', actorUid: uid, requestId, data: { user: evaluation.user.name, path, sha256, state, reason: summary.reason, deciding: summary.deciding, monitored: summary.monitored } },
+      {
+        type: 'edit.decided',
+        actorUid: uid,
+        requestId,
+        data: { user: evaluation.user.name, path, sha256, state, reason: summary.reason, deciding: summary.deciding, monitored: summary.monitored },
+      },
     );
     const scope: GrantScope = { uid, executable: path, sha256, runAs: { uid: ROOT.uid, name: ROOT.name }, cwd };
     this.announce(
@@ -273,26 +304,27 @@ export class ElevationService {
     const evaluation = await evaluationRequestFor(params, peer, at, program, agentic, lookUpSigner);
     const { sha256, commandLine, path: executable } = evaluation.application;
     const userName = evaluation.user.name;
-    const redirect =
-      (await this.deps.redirects?.check({ uid: peer.uid, userName, executable, arguments: params.arguments, commandLine })) ?? null;
+    const redirect = (await this.deps.redirects?.check({ uid: peer.uid, userName, executable, arguments: params.arguments, commandLine })) ?? null;
     // An agentic request is also decided by the agentic policy types (docs/policy-semantics.md, 5.4).
     const { decision, matching, agenticGate } = decideLayered(this.deps.policies.policies, evaluation, { defaultOutcome: this.deps.defaultOutcome });
     const scope: GrantScope = { uid: peer.uid, executable, sha256, runAs: { uid: target.uid, name: target.name }, cwd: params.cwd };
     const offlineApproval =
-      Boolean(this.deps.offline) && decision.outcome === 'controls' && allowsOfflineApproval(matching.filter((c) => decision.deciding.includes(c.policy.PolicyId)).map((c) => c.policy));
+      Boolean(this.deps.offline) &&
+      decision.outcome === 'controls' &&
+      allowsOfflineApproval(matching.filter((c) => decision.deciding.includes(c.policy.PolicyId)).map((c) => c.policy));
     // A valid elevated session stands in for the prompts; it never overrides a DENY, nor what an agentic policy asks of an AI agent.
     const grant = redirect === null && decision.outcome === 'controls' && !agenticGate ? this.deps.grants.find(scope, decision.deciding) : null;
     const summary = redirect
       ? { ...summarize(decision), outcome: 'deny' as const, controls: [], reason: redirect.reason, reasonDetail: redirect.reasonDetail }
       : grant
-      ? {
-          ...summarize(decision),
-          outcome: 'allow' as const,
-          controls: [],
-          reason: `Elevated session from policy "${grant.policyName}" is valid until ${grant.expiresAt}.`,
-          reasonDetail: { code: 'elevated-session', values: { policy: grant.policyName, until: grant.expiresAt } } satisfies ReasonDetail,
-        }
-      : applyOffline(summarize(decision), this.deps.isOnline(), offlineApproval ? ['APPROVAL'] : []);
+        ? {
+            ...summarize(decision),
+            outcome: 'allow' as const,
+            controls: [],
+            reason: `Elevated session from policy "${grant.policyName}" is valid until ${grant.expiresAt}.`,
+            reasonDetail: { code: 'elevated-session', values: { policy: grant.policyName, until: grant.expiresAt } } satisfies ReasonDetail,
+          }
+        : applyOffline(summarize(decision), this.deps.isOnline(), offlineApproval ? ['APPROVAL'] : []);
     const sessionPolicies: SessionPolicy[] =
       summary.outcome === 'controls'
         ? matching
@@ -411,7 +443,10 @@ export class ElevationService {
       alongside?.();
       this.audit.append(event, request.at);
     })();
-    this.deps.log.debug({ requestId: request.id, uid: request.uid, policyType: request.policyType, state: stateOf(summary), reason: summary.reason }, 'elevation decided');
+    this.deps.log.debug(
+      { requestId: request.id, uid: request.uid, policyType: request.policyType, state: stateOf(summary), reason: summary.reason },
+      'elevation decided',
+    );
   }
 
   /**
@@ -447,7 +482,12 @@ export class ElevationService {
           kind: 'message',
           control: 'NOTIFY',
           subject: { ...subject, policyNames: [finding.policyName] },
-          message: { text: `Policy "${policy}" is in monitor mode: once enforced, it would ${would} this action.`, requiresAcknowledge: false, tone: 'warning', reasonDetail },
+          message: {
+            text: `Policy "${policy}" is in monitor mode: once enforced, it would ${would} this action.`,
+            requiresAcknowledge: false,
+            tone: 'warning',
+            reasonDetail,
+          },
         },
         this.deps.controls.acknowledgeTimeoutMs,
       );
@@ -474,7 +514,14 @@ export class ElevationService {
     const run = (progress: ControlProgress) =>
       plan?.ok === false
         ? Promise.resolve<FlowResult>({ state: 'denied', reason: plan.reason, reasonDetail: plan.reasonDetail })
-        : runControls(controls, { broker: this.deps.broker, mfa: this.deps.mfa, approvals: this.deps.approvals, offline: this.deps.offline ?? null }, plan?.settings ?? this.deps.controls, this.deps.isOnline, recorded(progress), abandoned);
+        : runControls(
+            controls,
+            { broker: this.deps.broker, mfa: this.deps.mfa, approvals: this.deps.approvals, offline: this.deps.offline ?? null },
+            plan?.settings ?? this.deps.controls,
+            this.deps.isOnline,
+            recorded(progress),
+            abandoned,
+          );
     const flow = run({
       asking: (control) => {
         this.deps.log.debug({ requestId: pending.requestId, control }, 'control asked');
@@ -484,7 +531,12 @@ export class ElevationService {
         this.deps.log.debug({ requestId: pending.requestId, control }, 'control passed');
         passed.push(control);
         this.audit.append(
-          { type: 'control.passed', actorUid: pending.uid, requestId: pending.requestId, data: { control, ...(detail.justification ? { justification: detail.justification, offline: !this.deps.isOnline() } : {}) } },
+          {
+            type: 'control.passed',
+            actorUid: pending.uid,
+            requestId: pending.requestId,
+            data: { control, ...(detail.justification ? { justification: detail.justification, offline: !this.deps.isOnline() } : {}) },
+          },
           this.deps.clock.now(),
         );
         update(null, detail.justification ?? null);
@@ -501,7 +553,10 @@ export class ElevationService {
           reasonDetail: result.reasonDetail ? JSON.stringify(result.reasonDetail) : null,
           at: at.toISOString(),
         });
-        this.audit.append({ type: 'elevation.resolved', actorUid: pending.uid, requestId: pending.requestId, data: { state: result.state, reason: result.reason, passed } }, at);
+        this.audit.append(
+          { type: 'elevation.resolved', actorUid: pending.uid, requestId: pending.requestId, data: { state: result.state, reason: result.reason, passed } },
+          at,
+        );
       })();
       this.deps.log.debug({ requestId: pending.requestId, state: result.state, reason: result.reason, passed }, 'elevation resolved');
       if (result.state === 'allowed') for (const policy of session.policies) this.deps.grants.create(session.scope, policy, policy.minutes, pending.requestId);

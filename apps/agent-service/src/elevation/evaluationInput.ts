@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { AgentError, AgentErrorCodes, type DecisionSummary, type ElevationRequestParams, type PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
+import {
+  AgentError,
+  AgentErrorCodes,
+  type DecisionSummary,
+  type ElevationRequestParams,
+  type PeerIdentity,
+} from '../../../../shared/protocol/src/common/index.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
 import { agenticFactsOf, type AgenticFacts } from '../identity/agenticFacts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
@@ -32,7 +38,13 @@ export async function evaluationRequestFor(
     policyType: params.policyType,
     user: { uid: peer.uid, name: account.name ?? peer.userName, groups: account.groups, home: account.home },
     machine: { name: hostname() },
-    application: { path: program.path, sha256: program.sha256, signer: lookUpSigner ? await signerOf(program) : null, commandLine: formatCommandLine(program.path, params.arguments), arguments: params.arguments },
+    application: {
+      path: program.path,
+      sha256: program.sha256,
+      signer: lookUpSigner ? await signerOf(program) : null,
+      commandLine: formatCommandLine(program.path, params.arguments),
+      arguments: params.arguments,
+    },
     agentic,
     at,
   };

@@ -27,7 +27,8 @@ describe('elevated-session grants (GrantService)', () => {
     const scheduler = new ManualScheduler(Date.parse('2026-11-23T10:00:00Z'));
     const audit = new AuditLog(db);
     const grants = new GrantService({ db, clock: { now: () => new Date(scheduler.now) }, scheduler, audit, settings: GrantSettings.parse({}) });
-    const events = () => (db.prepare("SELECT type FROM audit_events WHERE type LIKE 'grant.%' ORDER BY seq").all() as Array<{ type: string }>).map((e) => e.type);
+    const events = () =>
+      (db.prepare("SELECT type FROM audit_events WHERE type LIKE 'grant.%' ORDER BY seq").all() as Array<{ type: string }>).map((e) => e.type);
     return { db, scheduler, grants, events };
   };
 
@@ -41,9 +42,17 @@ describe('elevated-session grants (GrantService)', () => {
   it('a policy file with an invalid ElevatedSession is rejected at load with its JSON path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kp-grant-policies-'));
     dirs.push(dir);
-    const policy = (id: string, value: unknown) => ({ PolicyName: id, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: ['JUSTIFY'] } }, Extension: { ElevatedSession: value } });
+    const policy = (id: string, value: unknown) => ({
+      PolicyName: id,
+      PolicyId: id,
+      PolicyType: 'PrivilegeElevation',
+      Status: 'enforce',
+      Actions: { OnSuccess: { Controls: ['JUSTIFY'] } },
+      Extension: { ElevatedSession: value },
+    });
     writeFileSync(join(dir, 'good.json'), JSON.stringify([policy('a', true), policy('b', 30)]));
-    for (const [i, invalid] of [false, 0, -1, '240', 100_000, null].entries()) writeFileSync(join(dir, `bad-${i}.json`), JSON.stringify(policy(`bad-${i}`, invalid)));
+    for (const [i, invalid] of [false, 0, -1, '240', 100_000, null].entries())
+      writeFileSync(join(dir, `bad-${i}.json`), JSON.stringify(policy(`bad-${i}`, invalid)));
     const load = loadPolicyDirectory(dir);
     expect(load.policies.map((p) => p.PolicyId)).toEqual(['a', 'b']);
     expect(load.errors.map((e) => [e.file, e.path])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [`bad-${i}.json`, 'Extension.ElevatedSession']));
@@ -72,7 +81,13 @@ describe('elevated-session grants (GrantService)', () => {
     grants.stop();
     scheduler.advance(11 * 60_000);
     expect(events()).toEqual(['grant.created']);
-    const restarted = new GrantService({ db, clock: { now: () => new Date(scheduler.now) }, scheduler, audit: new AuditLog(db), settings: GrantSettings.parse({}) });
+    const restarted = new GrantService({
+      db,
+      clock: { now: () => new Date(scheduler.now) },
+      scheduler,
+      audit: new AuditLog(db),
+      settings: GrantSettings.parse({}),
+    });
     restarted.resume();
     scheduler.advance(0);
     expect(events()).toEqual(['grant.created', 'grant.expired']);

@@ -85,7 +85,9 @@ export class GrantService {
   find(scope: GrantScope, policyIds: readonly string[]): Grant | null {
     if (policyIds.length === 0) return null;
     const rows = this.db
-      .prepare('SELECT * FROM elevation_grants WHERE uid = ? AND executable = ? AND sha256 IS ? AND run_as_uid = ? AND cwd = ? AND ended_at IS NULL AND expires_at > ? ORDER BY expires_at DESC')
+      .prepare(
+        'SELECT * FROM elevation_grants WHERE uid = ? AND executable = ? AND sha256 IS ? AND run_as_uid = ? AND cwd = ? AND ended_at IS NULL AND expires_at > ? ORDER BY expires_at DESC',
+      )
       .all(scope.uid, scope.executable, scope.sha256, scope.runAs.uid, scope.cwd, this.clock.now().toISOString()) as GrantRow[];
     const row = rows.find((r) => policyIds.includes(r.policy_id));
     return row ? toGrant(row) : null;
@@ -94,7 +96,9 @@ export class GrantService {
   /** Counts a request that passed through the grant; false if it ended in the meantime. */
   use(grantId: string, requestId: string, actorUid: number): boolean {
     const now = this.clock.now();
-    const changed = this.db.prepare('UPDATE elevation_grants SET uses = uses + 1 WHERE id = ? AND ended_at IS NULL AND expires_at > ?').run(grantId, now.toISOString()).changes;
+    const changed = this.db
+      .prepare('UPDATE elevation_grants SET uses = uses + 1 WHERE id = ? AND ended_at IS NULL AND expires_at > ?')
+      .run(grantId, now.toISOString()).changes;
     if (changed === 1) this.audit.append({ type: 'grant.used', actorUid, requestId, data: { grantId } }, now);
     return changed === 1;
   }
@@ -126,7 +130,12 @@ export class GrantService {
         )
         .run(row);
       this.audit.append(
-        { type: 'grant.created', actorUid: scope.uid, requestId, data: { grantId: row.id, policyId: policy.id, executable: scope.executable, runAsUid: scope.runAs.uid, expiresAt: row.expires_at } },
+        {
+          type: 'grant.created',
+          actorUid: scope.uid,
+          requestId,
+          data: { grantId: row.id, policyId: policy.id, executable: scope.executable, runAsUid: scope.runAs.uid, expiresAt: row.expires_at },
+        },
         now,
       );
     })();
@@ -145,7 +154,8 @@ export class GrantService {
   revoke(uid: number, grantId: string): Grant {
     const row = this.row(grantId);
     if (!row || row.uid !== uid) throw new AgentError(AgentErrorCodes.NotFound, `no elevated session ${grantId} of yours`);
-    if (row.ended_at !== null) throw new AgentError(AgentErrorCodes.Conflict, `this elevated session already ${row.end_reason === 'revoked' ? 'was revoked' : 'expired'}`);
+    if (row.ended_at !== null)
+      throw new AgentError(AgentErrorCodes.Conflict, `this elevated session already ${row.end_reason === 'revoked' ? 'was revoked' : 'expired'}`);
     this.end(row, 'revoked', uid);
     return toGrant(this.row(grantId)!);
   }
@@ -169,7 +179,9 @@ export class GrantService {
   private end(row: GrantRow, reason: 'expired' | 'revoked', actorUid: number | null): void {
     const now = this.clock.now();
     this.db.transaction(() => {
-      const changed = this.db.prepare('UPDATE elevation_grants SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL').run(now.toISOString(), reason, row.id).changes;
+      const changed = this.db
+        .prepare('UPDATE elevation_grants SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL')
+        .run(now.toISOString(), reason, row.id).changes;
       if (changed === 1) this.audit.append({ type: `grant.${reason}`, actorUid, requestId: row.request_id, data: { grantId: row.id, uses: row.uses } }, now);
     })();
     this.timers.get(row.id)?.();

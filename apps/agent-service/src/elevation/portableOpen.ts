@@ -14,7 +14,7 @@ export async function hashDescriptorPortable(fd: number): Promise<string | null>
   const hash = createHash('sha256');
   const buffer = Buffer.alloc(1 << 20);
   try {
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, position);
       if (bytesRead === 0) return hash.digest('hex');
       hash.update(buffer.subarray(0, bytesRead));
@@ -25,7 +25,8 @@ export async function hashDescriptorPortable(fd: number): Promise<string | null>
   }
 }
 
-const lookupFailure = (error: unknown) => ((error as NodeJS.ErrnoException).code === 'EACCES' ? 'not-readable' : (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'changed' : 'not-found');
+const lookupFailure = (error: unknown) =>
+  (error as NodeJS.ErrnoException).code === 'EACCES' ? 'not-readable' : (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'changed' : 'not-found';
 
 /**
  * Where the addon's caller-rights check does not exist (not Linux), the agent's own open: resolved,

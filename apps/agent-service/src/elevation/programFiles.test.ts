@@ -14,27 +14,46 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const programs = (options: { agentUid?: number; opener?: ProgramOpener | null } = {}) => {
   const db = openAgentDatabase(mkdtempSync(join(dir, 'db-')));
   const audit = new AuditLog(db);
-  const files = new ProgramFiles({ audit, log: createLogger('Critical'), clock: { now: () => new Date('2026-01-02T03:04:05Z') }, agentUid: options.agentUid ?? 0, holdMs: 60_000, opener: options.opener, checkTimeoutMs: 20 });
+  const files = new ProgramFiles({
+    audit,
+    log: createLogger('Critical'),
+    clock: { now: () => new Date('2026-01-02T03:04:05Z') },
+    agentUid: options.agentUid ?? 0,
+    holdMs: 60_000,
+    opener: options.opener,
+    checkTimeoutMs: 20,
+  });
   return { files, audit, db };
 };
 
 const peer = (uid: number) => ({ uid, gid: uid, pid: null, userName: null });
 
 describe('ProgramFiles', () => {
-  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)('opens with the caller’s rights: root reads a 0600 file, nobody is told it is not readable by them', async () => {
-    const secret = join(dir, 'secret');
-    writeFileSync(secret, 'x', { mode: 0o600 });
-    const { files, db } = programs();
-    const opened = await files.open(secret, peer(0), 'test');
-    expect(opened).toMatchObject({ path: secret, sha256: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881', sealed: false });
-    files.close(opened);
-    await expect(files.open(secret, peer(65534), 'test')).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized, data: { reasonDetail: { code: 'program-not-readable', values: { path: secret } } } });
-    expect(db.prepare("SELECT type, actor_uid FROM audit_events WHERE type = 'program.refused'").all()).toEqual([{ type: 'program.refused', actor_uid: 65534 }]);
-  });
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
+    'opens with the caller’s rights: root reads a 0600 file, nobody is told it is not readable by them',
+    async () => {
+      const secret = join(dir, 'secret');
+      writeFileSync(secret, 'x', { mode: 0o600 });
+      const { files, db } = programs();
+      const opened = await files.open(secret, peer(0), 'test');
+      expect(opened).toMatchObject({ path: secret, sha256: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881', sealed: false });
+      files.close(opened);
+      await expect(files.open(secret, peer(65534), 'test')).rejects.toMatchObject({
+        code: AgentErrorCodes.Unauthorized,
+        data: { reasonDetail: { code: 'program-not-readable', values: { path: secret } } },
+      });
+      expect(db.prepare("SELECT type, actor_uid FROM audit_events WHERE type = 'program.refused'").all()).toEqual([
+        { type: 'program.refused', actor_uid: 65534 },
+      ]);
+    },
+  );
 
   it('refuses other users when the agent does not run as root', async () => {
     const { files } = programs({ agentUid: 1000 });
-    await expect(files.open('/usr/bin/id', peer(1001), 'test')).rejects.toMatchObject({ code: AgentErrorCodes.Unauthorized, data: { reasonDetail: { code: 'agent-not-root' } } });
+    await expect(files.open('/usr/bin/id', peer(1001), 'test')).rejects.toMatchObject({
+      code: AgentErrorCodes.Unauthorized,
+      data: { reasonDetail: { code: 'agent-not-root' } },
+    });
   });
 
   it(`lets one user's checks block at most ${MAX_STUCK_CHECKS_PER_USER} threads`, async () => {
@@ -42,7 +61,10 @@ describe('ProgramFiles', () => {
     const { files } = programs({ opener: stalled });
     const busy = { code: AgentErrorCodes.TooManyRequests, data: { reasonDetail: { code: 'program-check-busy' } } };
     for (let i = 0; i < MAX_STUCK_CHECKS_PER_USER; i++) await expect(files.open('/usr/bin/id', peer(1000), 'test')).rejects.toMatchObject(busy);
-    await expect(files.open('/usr/bin/id', peer(1000), 'test')).rejects.toMatchObject({ ...busy, message: 'the agent is still checking other files for you; try again in a moment' });
+    await expect(files.open('/usr/bin/id', peer(1000), 'test')).rejects.toMatchObject({
+      ...busy,
+      message: 'the agent is still checking other files for you; try again in a moment',
+    });
     await expect(files.open('/usr/bin/id', peer(1001), 'test')).rejects.toMatchObject({ ...busy, message: 'checking /usr/bin/id did not finish in time' });
   });
 

@@ -86,20 +86,36 @@ export class ProgramFiles {
     const uid = peer.uid;
     if (uid === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
     if (this.deps.agentUid !== 0 && uid !== this.deps.agentUid) {
-      throw this.refuse(uid, purpose, path, AgentErrorCodes.Unauthorized, 'the agent does not run as root, so it checks files only for its own user', { code: 'agent-not-root', values: {} });
+      throw this.refuse(uid, purpose, path, AgentErrorCodes.Unauthorized, 'the agent does not run as root, so it checks files only for its own user', {
+        code: 'agent-not-root',
+        values: {},
+      });
     }
     if (!this.opener && uid !== this.deps.agentUid) {
-      throw this.refuse(uid, purpose, path, AgentErrorCodes.Unauthorized, 'on this platform the agent checks files only for its own user', { code: 'program-check-failed', values: { path } });
+      throw this.refuse(uid, purpose, path, AgentErrorCodes.Unauthorized, 'on this platform the agent checks files only for its own user', {
+        code: 'program-check-failed',
+        values: { path },
+      });
     }
     // The schema also admits Windows paths; here they name no file, as far as anyone can see.
     if (!path.startsWith('/') || path.includes('\0')) {
       throw this.refuse(uid, purpose, path, AgentErrorCodes.NotFound, `${path} is not a readable file`, { code: 'program-not-found', values: { path } });
     }
     if ((this.stuck.get(uid) ?? 0) >= MAX_STUCK_CHECKS_PER_USER) {
-      throw this.refuse(uid, purpose, path, AgentErrorCodes.TooManyRequests, 'the agent is still checking other files for you; try again in a moment', { code: 'program-check-busy', values: {} });
+      throw this.refuse(uid, purpose, path, AgentErrorCodes.TooManyRequests, 'the agent is still checking other files for you; try again in a moment', {
+        code: 'program-check-busy',
+        values: {},
+      });
     }
     const check = this.opener
-      ? this.opener.open({ path, uid, gid: peer.gid ?? uid, switchIdentity: this.deps.agentUid === 0, sealIfWritable: true, maxCopyBytes: MAX_SEALED_COPY_BYTES })
+      ? this.opener.open({
+          path,
+          uid,
+          gid: peer.gid ?? uid,
+          switchIdentity: this.deps.agentUid === 0,
+          sealIfWritable: true,
+          maxCopyBytes: MAX_SEALED_COPY_BYTES,
+        })
       : openProgramPortable(path);
     const result = await this.withTimeout(check);
     if (result === 'timeout') {
@@ -111,7 +127,10 @@ export class ProgramFiles {
         else this.stuck.delete(uid);
       };
       void check.then(unstuck, unstuck);
-      throw this.refuse(uid, purpose, path, AgentErrorCodes.TooManyRequests, `checking ${path} did not finish in time`, { code: 'program-check-busy', values: {} });
+      throw this.refuse(uid, purpose, path, AgentErrorCodes.TooManyRequests, `checking ${path} did not finish in time`, {
+        code: 'program-check-busy',
+        values: {},
+      });
     }
     if (!result.ok) throw this.refused(uid, purpose, path, result);
     return { fd: result.fd, path: result.path, sha256: result.sha256, sealed: result.sealed };
@@ -158,7 +177,10 @@ export class ProgramFiles {
 
   /** Audits, logs and builds the coded error for a refusal; the caller throws it. */
   refuse(uid: number, purpose: string, path: string, code: number, message: string, reasonDetail: ReasonDetail, requestId: string | null = null): AgentError {
-    this.deps.audit.append({ type: 'program.refused', actorUid: uid, requestId, data: { purpose, executable: path, reason: message, reasonCode: reasonDetail.code } }, this.deps.clock.now());
+    this.deps.audit.append(
+      { type: 'program.refused', actorUid: uid, requestId, data: { purpose, executable: path, reason: message, reasonCode: reasonDetail.code } },
+      this.deps.clock.now(),
+    );
     this.deps.log.warn({ uid, purpose, executable: path, reasonCode: reasonDetail.code }, message);
     return new AgentError(code, message, { reasonDetail });
   }
@@ -167,9 +189,15 @@ export class ProgramFiles {
     const at = failure.path || asked;
     switch (failure.code) {
       case 'not-found':
-        return this.refuse(uid, purpose, asked, AgentErrorCodes.NotFound, `${asked} is not a readable file`, { code: 'program-not-found', values: { path: asked } });
+        return this.refuse(uid, purpose, asked, AgentErrorCodes.NotFound, `${asked} is not a readable file`, {
+          code: 'program-not-found',
+          values: { path: asked },
+        });
       case 'not-readable':
-        return this.refuse(uid, purpose, asked, AgentErrorCodes.Unauthorized, `${asked} is not readable by you`, { code: 'program-not-readable', values: { path: asked } });
+        return this.refuse(uid, purpose, asked, AgentErrorCodes.Unauthorized, `${asked} is not readable by you`, {
+          code: 'program-not-readable',
+          values: { path: asked },
+        });
       case 'not-regular':
         return this.refuse(uid, purpose, asked, AgentErrorCodes.NotFound, `${at} is not a regular file`, { code: 'program-not-regular', values: { path: at } });
       case 'writable-by-others':
@@ -178,16 +206,29 @@ export class ProgramFiles {
           values: { path: asked, folder: at },
         });
       case 'changed':
-        return this.refuse(uid, purpose, asked, AgentErrorCodes.Conflict, `${asked} changed while the agent checked it; ask again`, { code: 'program-changed', values: { path: asked } });
+        return this.refuse(uid, purpose, asked, AgentErrorCodes.Conflict, `${asked} changed while the agent checked it; ask again`, {
+          code: 'program-changed',
+          values: { path: asked },
+        });
       case 'too-large': {
         const megabytes = MAX_SEALED_COPY_BYTES / (1024 * 1024);
-        return this.refuse(uid, purpose, asked, AgentErrorCodes.Conflict, `${at} is larger than ${megabytes} MB, the most the agent copies to run a file you can change`, {
-          code: 'program-too-large',
-          values: { path: at, megabytes },
-        });
+        return this.refuse(
+          uid,
+          purpose,
+          asked,
+          AgentErrorCodes.Conflict,
+          `${at} is larger than ${megabytes} MB, the most the agent copies to run a file you can change`,
+          {
+            code: 'program-too-large',
+            values: { path: at, megabytes },
+          },
+        );
       }
       default:
-        return this.refuse(uid, purpose, asked, AgentErrorCodes.NotFound, `the agent could not check ${asked} (${failure.code}, errno ${failure.errno})`, { code: 'program-check-failed', values: { path: asked } });
+        return this.refuse(uid, purpose, asked, AgentErrorCodes.NotFound, `the agent could not check ${asked} (${failure.code}, errno ${failure.errno})`, {
+          code: 'program-check-failed',
+          values: { path: asked },
+        });
     }
   }
 

@@ -1,13 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import {
-  AgentError,
-  AgentErrorCodes,
-  ElevationExited,
-  ElevationOutput,
-  type ReasonDetail,
-} from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, ElevationExited, ElevationOutput, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { OpenedProgram, ProgramFiles } from './programFiles.ts';
 import { ROOT, type TargetAccount } from './targetAccount.ts';
@@ -42,7 +36,6 @@ interface Run {
   readonly owner: ConnectionContext;
   readonly child: ChildProcess;
 }
-
 
 /**
  * Runs allowed requests: once each, within the grant window, only for the connection of the user
@@ -80,9 +73,12 @@ export class RunService {
   }
 
   async run(context: ConnectionContext, requestId: string, term: string | undefined): Promise<{ runId: string; pid: number }> {
-    const row = this.db.prepare('SELECT uid, state, executable, args_json, sha256, cwd, updated_at, run_at, run_as_json FROM elevation_requests WHERE id = ?').get(requestId) as RunRow | undefined;
+    const row = this.db
+      .prepare('SELECT uid, state, executable, args_json, sha256, cwd, updated_at, run_at, run_as_json FROM elevation_requests WHERE id = ?')
+      .get(requestId) as RunRow | undefined;
     if (!row) throw new AgentError(AgentErrorCodes.NotFound, `no elevation request ${requestId}`);
-    if (context.peer.uid === null || row.uid !== context.peer.uid) throw new AgentError(AgentErrorCodes.Unauthorized, 'only the user who asked may run this request');
+    if (context.peer.uid === null || row.uid !== context.peer.uid)
+      throw new AgentError(AgentErrorCodes.Unauthorized, 'only the user who asked may run this request');
     if (row.state !== 'allowed') throw new AgentError(AgentErrorCodes.Conflict, `this request is ${row.state}, not allowed`);
     if (row.run_at !== null) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
     const now = this.clock.now();
@@ -91,31 +87,39 @@ export class RunService {
       throw new AgentError(AgentErrorCodes.Expired, `the grant to run this request ended after ${EXECUTION_GRANT_MINUTES} minutes; ask again`);
     }
     // Claimed before any check: a run is used up by trying it, so a failed check cannot be retried.
-    const claimed = this.db.prepare("UPDATE elevation_requests SET run_at = ? WHERE id = ? AND run_at IS NULL AND state = 'allowed'").run(now.toISOString(), requestId).changes;
+    const claimed = this.db
+      .prepare("UPDATE elevation_requests SET run_at = ? WHERE id = ? AND run_at IS NULL AND state = 'allowed'")
+      .run(now.toISOString(), requestId).changes;
     if (claimed !== 1) throw new AgentError(AgentErrorCodes.Conflict, 'this request was already run; ask again');
     const program = this.programs.take(requestId);
     if (!program) {
-      throw this.end(context.peer.uid, requestId, `the agent no longer holds the file it decided for ${row.executable}; ask again`, { code: 'program-not-held', values: { path: row.executable } });
+      throw this.end(context.peer.uid, requestId, `the agent no longer holds the file it decided for ${row.executable}; ask again`, {
+        code: 'program-not-held',
+        values: { path: row.executable },
+      });
     }
     if ((await this.programs.rehash(program)) !== row.sha256) {
       this.programs.close(program);
-      throw this.end(context.peer.uid, requestId, `${row.executable} changed since the decision; ask again`, { code: 'program-changed', values: { path: row.executable } });
+      throw this.end(context.peer.uid, requestId, `${row.executable} changed since the decision; ask again`, {
+        code: 'program-changed',
+        values: { path: row.executable },
+      });
     }
 
     const target = row.run_as_json ? (JSON.parse(row.run_as_json) as TargetAccount) : ROOT;
     let child: ChildProcess;
     try {
       child = spawnAs(target, program, row.executable, JSON.parse(row.args_json) as string[], {
-      cwd: isDirectory(row.cwd) ? row.cwd : '/',
-      env: {
-        PATH: target.uid === 0 ? SAFE_PATH : USER_PATH,
-        HOME: target.home,
-        USER: target.name,
-        LOGNAME: target.name,
-        SHELL: target.shell,
-        LANG: 'C.UTF-8',
-        ...(term ? { TERM: term } : {}),
-      },
+        cwd: isDirectory(row.cwd) ? row.cwd : '/',
+        env: {
+          PATH: target.uid === 0 ? SAFE_PATH : USER_PATH,
+          HOME: target.home,
+          USER: target.name,
+          LOGNAME: target.name,
+          SHELL: target.shell,
+          LANG: 'C.UTF-8',
+          ...(term ? { TERM: term } : {}),
+        },
       });
     } finally {
       // The child holds its own copy at fd 3 (or it never started): the agent's is no longer needed.
@@ -132,7 +136,10 @@ export class RunService {
     child.stdin?.on('error', (error) => this.log.debug({ runId, err: error.message }, 'elevated program stdin closed'));
     const finished = (code: number | null, signal: string | null) => {
       if (!this.runs.delete(runId)) return;
-      this.audit.append({ type: 'elevation.ran', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, code, signal, asUid: target.uid } }, this.clock.now());
+      this.audit.append(
+        { type: 'elevation.ran', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, code, signal, asUid: target.uid } },
+        this.clock.now(),
+      );
       this.log.debug({ requestId, runId, pid: child.pid ?? null, exitCode: code, signal }, 'elevated program exited');
       // The owner may have gone; the notifier logs that instead of taking the agent down.
       this.notifier.send({ to: 'connections', contexts: [context] }, ElevationExited, { runId, code, signal });
@@ -142,11 +149,17 @@ export class RunService {
       forward('stderr')(Buffer.from(`keeper-agent: cannot start ${row.executable}: ${error.message}\n`));
       finished(127, null);
     });
-    this.audit.append({ type: 'elevation.run.started', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, asUid: target.uid } }, now);
+    this.audit.append(
+      { type: 'elevation.run.started', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, asUid: target.uid } },
+      now,
+    );
     return { runId, pid: child.pid ?? 0 };
   }
 
-  input(context: ConnectionContext, params: { runId: string; data?: string | undefined; eof?: boolean | undefined; signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined }): { ok: true } {
+  input(
+    context: ConnectionContext,
+    params: { runId: string; data?: string | undefined; eof?: boolean | undefined; signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined },
+  ): { ok: true } {
     const run = this.runs.get(params.runId);
     if (!run || run.owner !== context) throw new AgentError(AgentErrorCodes.NotFound, 'no such running program on this connection');
     if (params.data) run.child.stdin?.write(Buffer.from(params.data, 'base64'));
@@ -188,10 +201,18 @@ const PROGRAM_FD_PATH = '/proc/self/fd/3';
  * that user's supplementary groups (where setpriv is missing, libuv's path runs it with the user's
  * uid and primary group only).
  */
-function spawnAs(target: TargetAccount, program: OpenedProgram, executable: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+function spawnAs(
+  target: TargetAccount,
+  program: OpenedProgram,
+  executable: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): ChildProcess {
   const stdio: ['pipe', 'pipe', 'pipe', number] = ['pipe', 'pipe', 'pipe', program.fd];
   if (target.uid !== 0 && existsSync(SETPRIV)) {
-    return withChildUmask(() => spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', PROGRAM_FD_PATH, ...args], { ...options, stdio }));
+    return withChildUmask(() =>
+      spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', PROGRAM_FD_PATH, ...args], { ...options, stdio }),
+    );
   }
   return withChildUmask(() => spawn(PROGRAM_FD_PATH, args, { ...options, argv0: executable, uid: target.uid, gid: target.gid, stdio }));
 }
@@ -203,4 +224,3 @@ function isDirectory(path: string): boolean {
     return false;
   }
 }
-

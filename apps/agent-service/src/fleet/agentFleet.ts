@@ -33,7 +33,8 @@ export function prepareFleet(dataDir: string, url: string, agentUid: number): vo
   if (!identity) throw new FleetSetupError(`this machine is not registered with a fleet; run keeper-agent --fleet ${url} --register @TOKEN_FILE first`);
   if (!sameServer(identity.url, url)) throw new FleetSetupError(`this machine is registered with ${identity.url}, not ${url}; register again to move it`);
   const key = statSync(join(fleetDir(dataDir), 'key.pem'));
-  if (key.uid !== agentUid || (key.mode & 0o077) !== 0) throw new FleetSetupError(`${join(fleetDir(dataDir), 'key.pem')} must belong to the agent's user and be readable by it alone (0600)`);
+  if (key.uid !== agentUid || (key.mode & 0o077) !== 0)
+    throw new FleetSetupError(`${join(fleetDir(dataDir), 'key.pem')} must belong to the agent's user and be readable by it alone (0600)`);
   ensurePolicyFolders(dataDir);
 }
 
@@ -42,7 +43,12 @@ export function fileRequest(input: NewApproval) {
   return {
     requestId: input.requestId,
     requester: { uid: input.requester.uid, name: input.requester.name ?? String(input.requester.uid) },
-    application: { path: input.application.path, sha256: input.application.sha256, commandLine: input.application.commandLine, signer: input.application.signer ?? null },
+    application: {
+      path: input.application.path,
+      sha256: input.application.sha256,
+      commandLine: input.application.commandLine,
+      signer: input.application.signer ?? null,
+    },
     workingDirectory: input.cwd,
     justification: input.justification,
     matchedPolicies: [...input.matchedPolicies],
@@ -59,7 +65,8 @@ export function fileRequest(input: NewApproval) {
 export async function actorOf(uid: number | null, accounts: (uid: number) => Promise<Account>): Promise<FleetActor> {
   if (uid === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is calling, so it cannot speak for you to the fleet');
   const account = await accounts(uid);
-  if (account.name === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'your account has no name on this machine, so the fleet cannot check your approver role');
+  if (account.name === null)
+    throw new AgentError(AgentErrorCodes.Unauthorized, 'your account has no name on this machine, so the fleet cannot check your approver role');
   return { uid, name: account.name, groups: [...account.groups] };
 }
 
@@ -88,7 +95,13 @@ export function connectFleet(deps: {
   onQueueChanged: (approvalId: string) => void;
   onPolicySet: () => void;
 }): AgentFleet {
-  const client = new FleetClient({ dataDir: deps.dataDir, log: deps.log, outbox: new SqliteAuditOutbox(deps.db), onApprovalUpdated: deps.onApprovalUpdated, onQueueChanged: deps.onQueueChanged });
+  const client = new FleetClient({
+    dataDir: deps.dataDir,
+    log: deps.log,
+    outbox: new SqliteAuditOutbox(deps.db),
+    onApprovalUpdated: deps.onApprovalUpdated,
+    onQueueChanged: deps.onQueueChanged,
+  });
   let installed = `${client.status.policyVersion}:${client.status.lastSync}`;
   deps.status.setFleet(client.status);
   client.on('status', (fleet) => {
@@ -100,13 +113,21 @@ export function connectFleet(deps: {
       deps.onPolicySet();
     }
     if (deps.forcedOffline || deps.status.online === fleet.online) return;
-    deps.audit.append({ type: fleet.online ? 'backend.online' : 'backend.offline', actorUid: null, requestId: null, data: { fleet: fleet.url } }, deps.clock.now());
+    deps.audit.append(
+      { type: fleet.online ? 'backend.online' : 'backend.offline', actorUid: null, requestId: null, data: { fleet: fleet.url } },
+      deps.clock.now(),
+    );
     deps.status.setOnline(fleet.online);
   });
   // New events go out at once while online; offline they wait, and the next connect drains them.
   const stopDraining = deps.audit.onAppended(() => {
     // Events not sent stay in the outbox: the next connect or append drains them again.
-    if (client.isOnline) void client.drainOutbox().catch((error: unknown) => deps.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'audit outbox not drained; events stay queued'));
+    if (client.isOnline)
+      void client
+        .drainOutbox()
+        .catch((error: unknown) =>
+          deps.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'audit outbox not drained; events stay queued'),
+        );
   });
   return {
     client,

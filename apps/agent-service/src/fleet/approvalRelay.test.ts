@@ -9,7 +9,9 @@ import type { FleetHttp } from './fleetHttp.ts';
  */
 describe('the approval relay speaks only for the verified actor', () => {
   const bodies: unknown[] = [];
-  const http = { call: (_method: string, _path: string, _schema: unknown, body: unknown) => (bodies.push(body), Promise.resolve({ roles: [], approvals: [] })) } as unknown as FleetHttp;
+  const http = {
+    call: (_method: string, _path: string, _schema: unknown, body: unknown) => (bodies.push(body), Promise.resolve({ roles: [], approvals: [] })),
+  } as unknown as FleetHttp;
   const relay = new ApprovalRelay(() => http);
   const nobody: FleetActor = { uid: 65534, name: 'nobody', groups: ['nogroup'] };
   const claimed = { actor: { uid: 1002, name: 'keeper-bob', groups: ['keeper-admins'] } };

@@ -1,5 +1,12 @@
 import type * as z from 'zod';
-import { AgentError, AgentErrorCodes, JsonRpcErrorCodes, type ApprovalsDecideParams, type ApprovalsListParams, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import {
+  AgentError,
+  AgentErrorCodes,
+  JsonRpcErrorCodes,
+  type ApprovalsDecideParams,
+  type ApprovalsListParams,
+  type ReasonDetail,
+} from '../../../../shared/protocol/src/common/index.ts';
 import type { Control } from '../policy/policySchema.ts';
 import { FleetApproval, OfflineResponseResult, RelayListResponse, type FleetActor } from '../../../../shared/protocol/src/common/fleet.ts';
 import { FleetCallError, FleetUnreachableError, type FleetHttp } from './fleetHttp.ts';

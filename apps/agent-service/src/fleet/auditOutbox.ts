@@ -22,7 +22,9 @@ export class SqliteAuditOutbox implements AuditOutbox {
   }
 
   pending(limit: number): readonly FleetAuditEvent[] {
-    const rows = this.db.prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(this.cursor(), limit) as Row[];
+    const rows = this.db
+      .prepare('SELECT seq, id, at, type, actor_uid, request_id, data_json, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(this.cursor(), limit) as Row[];
     const events: FleetAuditEvent[] = [];
     let bytes = 0;
     for (const row of rows) {
@@ -39,7 +41,9 @@ export class SqliteAuditOutbox implements AuditOutbox {
 
   delivered(ids: readonly string[]): void {
     if (ids.length === 0) return;
-    const row = this.db.prepare('SELECT MAX(seq) AS seq FROM audit_events WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify(ids)) as { seq: number | null };
+    const row = this.db.prepare('SELECT MAX(seq) AS seq FROM audit_events WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify(ids)) as {
+      seq: number | null;
+    };
     if (row.seq === null) return;
     this.db
       .prepare('INSERT INTO audit_sink_cursors (sink, last_seq) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)')

@@ -67,7 +67,8 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
   constructor(options: FleetClientOptions) {
     super();
     const identity = loadIdentity(options.dataDir);
-    if (!identity) throw new Error(`this machine is not registered with a fleet (no identity in ${options.dataDir}); run keeper-agent --fleet URL --register TOKEN`);
+    if (!identity)
+      throw new Error(`this machine is not registered with a fleet (no identity in ${options.dataDir}); run keeper-agent --fleet URL --register TOKEN`);
     this.identity = identity;
     this.options = { healthIntervalMs: 5_000, minBackoffMs: 500, maxBackoffMs: 60_000, fileRetryMs: 15_000, ...options };
     this.backoff = this.options.minBackoffMs;
@@ -79,7 +80,10 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
       },
       onQueueChanged: (id) => this.options.onQueueChanged?.(id),
       // The next health check that finds the fleet back syncs again.
-      onPolicyChanged: () => void this.syncPolicies().catch((error: unknown) => this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'fleet policy sync failed')),
+      onPolicyChanged: () =>
+        void this.syncPolicies().catch((error: unknown) =>
+          this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'fleet policy sync failed'),
+        ),
       onOpen: () => undefined,
       onClose: () => {
         if (!this.stopped) this.schedule(this.options.minBackoffMs);
@@ -90,7 +94,14 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
 
   get status(): FleetStatus {
     const sync = readSyncState(this.options.dataDir);
-    return { online: this.online, url: this.identity.url, machineId: this.identity.machineId, group: this.identity.group, policyVersion: sync?.version ?? null, lastSync: sync?.syncedAt ?? null };
+    return {
+      online: this.online,
+      url: this.identity.url,
+      machineId: this.identity.machineId,
+      group: this.identity.group,
+      policyVersion: sync?.version ?? null,
+      lastSync: sync?.syncedAt ?? null,
+    };
   }
 
   get isOnline(): boolean {
@@ -140,7 +151,9 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
       this.emit('status', this.status);
     } else if ((this.options.outbox?.pending(1).length ?? 0) > 0) {
       // Events queued while online, or a drain cut short by a dropped connection.
-      await this.drainOutbox().catch((error: unknown) => this.options.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'audit outbox not drained; events stay queued'));
+      await this.drainOutbox().catch((error: unknown) =>
+        this.options.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'audit outbox not drained; events stay queued'),
+      );
     }
     return ok;
   }

@@ -46,8 +46,12 @@ export async function csrForKey(keyPem: string, subject: string): Promise<string
   const privateKey = createPrivateKey(keyPem);
   const publicKey = createPublicKey(privateKey);
   const keys = {
-    privateKey: await crypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']),
-    publicKey: await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']),
+    privateKey: await crypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+    ]),
+    publicKey: await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'verify',
+    ]),
   };
   const csr = await (await loadX509()).Pkcs10CertificateRequestGenerator.create({ name: `CN=${subject}`, keys, signingAlgorithm: EC });
   return csr.toString('pem');
@@ -72,5 +76,10 @@ export function loadIdentity(dataDir: string): FleetIdentity | null {
   const dir = fleetDir(dataDir);
   if (!existsSync(join(dir, 'state.json'))) return null;
   const state = FleetState.parse(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')));
-  return { ...state, keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'), caPem: readFileSync(join(dir, 'ca.pem'), 'utf8') };
+  return {
+    ...state,
+    keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+  };
 }

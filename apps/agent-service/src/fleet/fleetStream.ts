@@ -76,7 +76,10 @@ export class FleetStream {
       return;
     }
     if (!parsed.success) {
-      this.handlers.onProblem('warn', `the fleet sent a stream message of no known shape (${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}); ignored`);
+      this.handlers.onProblem(
+        'warn',
+        `the fleet sent a stream message of no known shape (${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}); ignored`,
+      );
       return;
     }
     const message = parsed.data;

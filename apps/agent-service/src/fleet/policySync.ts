@@ -44,7 +44,10 @@ export function installBundle(dataDir: string, bundle: PolicyBundle): { installe
   mkdirSync(join(staging, 'jobs'), { recursive: true, mode: 0o700 });
   const safe = (name: string) => /^[A-Za-z0-9._-]{1,128}\.json$/.test(name) && !name.startsWith('.');
   const problems: string[] = [];
-  for (const [kind, files] of [['policies', bundle.policies], ['jobs', bundle.jobs]] as const) {
+  for (const [kind, files] of [
+    ['policies', bundle.policies],
+    ['jobs', bundle.jobs],
+  ] as const) {
     for (const [name, json] of Object.entries(files)) {
       if (!safe(name)) problems.push(`${kind}/${name}: not a plain file name`);
       else writeFileSync(join(staging, kind, name), JSON.stringify(json, null, 2), { mode: 0o600 });

@@ -14,7 +14,14 @@ import type { ApprovalRelay } from './approvalRelay.ts';
  */
 export class QueueHints {
   private readonly approvers = new Set<number>();
-  private readonly deps: { relay: () => ApprovalRelay; registry: ConnectionRegistry; notifier: Notifier; log: Logger; accounts: (uid: number) => Promise<Account>; watch: (on: boolean) => void };
+  private readonly deps: {
+    relay: () => ApprovalRelay;
+    registry: ConnectionRegistry;
+    notifier: Notifier;
+    log: Logger;
+    accounts: (uid: number) => Promise<Account>;
+    watch: (on: boolean) => void;
+  };
 
   constructor(deps: QueueHints['deps']) {
     this.deps = deps;

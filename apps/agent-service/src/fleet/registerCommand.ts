@@ -11,7 +11,11 @@ import { registerWithFleet, RegistrationError } from './registration.ts';
 export async function runRegisterCommand(argv: readonly string[], defaultDataDir: string, out: (line: string) => void): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: false, options: { fleet: { type: 'string' }, register: { type: 'string' }, 'data-dir': { type: 'string' }, 'machine-name': { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: false,
+      options: { fleet: { type: 'string' }, register: { type: 'string' }, 'data-dir': { type: 'string' }, 'machine-name': { type: 'string' } },
+    }));
   } catch (error) {
     out(`keeper-agent: ${(error as Error).message}`);
     return 2;

@@ -32,7 +32,7 @@ async function pinnedCa(url: string, fingerprint: string): Promise<string> {
   });
   const caPem = z.object({ caCertificate: z.string() }).parse(JSON.parse(text)).caCertificate;
   const actual = createHash('sha256').update(new X509Certificate(caPem).raw).digest('hex');
-  if (actual !== fingerprint) throw new RegistrationError('the server\'s CA does not match the registration token (wrong server, or an interception attempt)');
+  if (actual !== fingerprint) throw new RegistrationError("the server's CA does not match the registration token (wrong server, or an interception attempt)");
   return caPem;
 }
 

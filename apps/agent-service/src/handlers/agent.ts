@@ -26,7 +26,8 @@ export function agentHandlers(status: StatusService, audit: AuditLog, approvals:
       return { online: status.online };
     }),
     route(AuditQuery, async (params, context) => {
-      if ((await approvals.rolesOf(context.peer.uid)).length === 0) throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
+      if ((await approvals.rolesOf(context.peer.uid)).length === 0)
+        throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
       return { events: audit.after(params?.afterSeq ?? 0, params?.limit ?? 200, { types: params?.types, requestId: params?.requestId }) };
     }),
   ];

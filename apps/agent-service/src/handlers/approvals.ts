@@ -41,10 +41,20 @@ export function approvalHandlers(approvals: ApprovalService, fleet?: FleetRelay)
       const base = { actorUid: actor.uid, requestId: null };
       try {
         const issued = await fleet.relay.offlineResponse(actor, params);
-        fleet.audit.append({ ...base, type: 'approval.offline.relayed', data: { machine: issued.machine, challenge: params.challenge, actor: actor.name } }, fleet.clock.now());
+        fleet.audit.append(
+          { ...base, type: 'approval.offline.relayed', data: { machine: issued.machine, challenge: params.challenge, actor: actor.name } },
+          fleet.clock.now(),
+        );
         return { response: issued.response, approver: issued.approver, machine: issued.machine };
       } catch (error) {
-        fleet.audit.append({ ...base, type: 'approval.relay.refused', data: { machine: params.machine, challenge: params.challenge, actor: actor.name, reason: (error as Error).message } }, fleet.clock.now());
+        fleet.audit.append(
+          {
+            ...base,
+            type: 'approval.relay.refused',
+            data: { machine: params.machine, challenge: params.challenge, actor: actor.name, reason: (error as Error).message },
+          },
+          fleet.clock.now(),
+        );
         throw error;
       }
     }),
@@ -53,11 +63,21 @@ export function approvalHandlers(approvals: ApprovalService, fleet?: FleetRelay)
       const base = { actorUid: actor.uid, requestId: null };
       try {
         const decided = await fleet.relay.decide(actor, params);
-        fleet.audit.append({ ...base, type: 'approval.relayed', data: { approvalId: params.approvalId, decision: params.decision, actor: actor.name } }, fleet.clock.now());
+        fleet.audit.append(
+          { ...base, type: 'approval.relayed', data: { approvalId: params.approvalId, decision: params.decision, actor: actor.name } },
+          fleet.clock.now(),
+        );
         return decided;
       } catch (error) {
         fleet.log.warn({ uid: actor.uid, approvalId: params.approvalId, err: (error as Error).message }, 'the fleet refused a relayed decision');
-        fleet.audit.append({ ...base, type: 'approval.relay.refused', data: { approvalId: params.approvalId, decision: params.decision, actor: actor.name, reason: (error as Error).message } }, fleet.clock.now());
+        fleet.audit.append(
+          {
+            ...base,
+            type: 'approval.relay.refused',
+            data: { approvalId: params.approvalId, decision: params.decision, actor: actor.name, reason: (error as Error).message },
+          },
+          fleet.clock.now(),
+        );
         throw error;
       }
     }),

@@ -1,4 +1,11 @@
-import { ElevationHistory, ElevationInput, ElevationRequest, ElevationRun, ElevationStatus, PromptRespond } from '../../../../shared/protocol/src/common/index.ts';
+import {
+  ElevationHistory,
+  ElevationInput,
+  ElevationRequest,
+  ElevationRun,
+  ElevationStatus,
+  PromptRespond,
+} from '../../../../shared/protocol/src/common/index.ts';
 import type { RunService } from '../elevation/runService.ts';
 import type { ElevationService } from '../elevation/elevationService.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';

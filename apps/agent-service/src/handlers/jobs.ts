@@ -73,7 +73,10 @@ export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: J
       } catch (error) {
         throw new AgentError(AgentErrorCodes.Conflict, (error as Error).message);
       }
-      audit.append({ type: 'job.run.requested', actorUid: uid, requestId: null, data: { jobId, runId: started.runId, parameters: Object.keys(parameters ?? {}) } }, clock.now());
+      audit.append(
+        { type: 'job.run.requested', actorUid: uid, requestId: null, data: { jobId, runId: started.runId, parameters: Object.keys(parameters ?? {}) } },
+        clock.now(),
+      );
       return { runId: started.runId, jobId };
     }),
     route(JobsRuns, async (params, context) => {

@@ -1,10 +1,4 @@
-import {
-  AgentError,
-  AgentErrorCodes,
-  MfaEnrollBegin,
-  MfaEnrollConfirm,
-  MfaStatus,
-} from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, MfaEnrollBegin, MfaEnrollConfirm, MfaStatus } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type ConnectionContext, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { MfaService } from '../mfa/mfaService.ts';

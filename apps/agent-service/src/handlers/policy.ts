@@ -59,14 +59,21 @@ export function policyHandlers(deps: PolicyHandlerDependencies): RegisteredHandl
         const offlineApproval = deps.offlineApproval === true && allowsOfflineApproval(deciding.map((c) => c.policy));
         const summary = applyOffline(summarize(decision), deps.isOnline(), offlineApproval ? ['APPROVAL'] : []);
         deps.audit.append(
-          { type: 'policy.explained', actorUid: uid, requestId: null, data: { executable: program.path, sha256: program.sha256, outcome: summary.outcome, deciding: summary.deciding } },
+          {
+            type: 'policy.explained',
+            actorUid: uid,
+            requestId: null,
+            data: { executable: program.path, sha256: program.sha256, outcome: summary.outcome, deciding: summary.deciding },
+          },
           at,
         );
         return {
           decision: summary,
           policies,
           application: { path: request.application.path, sha256: request.application.sha256, commandLine: request.application.commandLine },
-          agentic: agentic ? { parentProcess: agentic.parentProcess, aiLikelihoodPercent: agentic.aiLikelihoodPercent, signals: [...(agentic.signals ?? [])] } : null,
+          agentic: agentic
+            ? { parentProcess: agentic.parentProcess, aiLikelihoodPercent: agentic.aiLikelihoodPercent, signals: [...(agentic.signals ?? [])] }
+            : null,
           evaluatedAt: at.toISOString(),
         };
       } finally {

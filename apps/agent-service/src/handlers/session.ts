@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AgentError,
-  AgentErrorCodes,
-  PROTOCOL_VERSION,
-  SessionHello,
-  type PeerIdentity,
-} from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, PROTOCOL_VERSION, SessionHello, type PeerIdentity } from '../../../../shared/protocol/src/common/index.ts';
 import type { DesktopVerdict } from '../identity/desktopSessions.ts';
 import { route, type ConnectionContext, type RegisteredHandler } from '../ipc/agentConnection.ts';
 

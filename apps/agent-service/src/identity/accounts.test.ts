@@ -70,7 +70,13 @@ describe.skipIf(!linux)('AccountDirectory', () => {
     it('name, home and groups (primary first, memberships matched exactly) come from passwd and group', async () => {
       const files = accountFiles('plain', 'passwd: files systemd\ngroup: files systemd # comment\n', passwd, group);
       expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242)).toEqual({ name: 'ana', home: '/home/ana', groups: ['ana', 'devs', 'ops'] });
-      expect(await new AccountDirectory(none, 60_000, files).entryOfName('ana')).toEqual({ name: 'ana', uid: 4242, gid: 4343, home: '/home/ana', shell: '/bin/bash' });
+      expect(await new AccountDirectory(none, 60_000, files).entryOfName('ana')).toEqual({
+        name: 'ana',
+        uid: 4242,
+        gid: 4343,
+        home: '/home/ana',
+        shell: '/bin/bash',
+      });
     });
 
     it('a uid or name the files do not know goes to NSS', async () => {

@@ -50,7 +50,9 @@ export class AccountDirectory {
     const lookup = (async () => {
       const local = this.files ? await localAccount(this.files, uid) : null;
       if (local) return this.store(uid, local, now);
-      const passwd = await (process.platform === 'darwin' ? runAsync(this.commands.id, ['-nu', String(uid)]) : runAsync(this.commands.getent, ['passwd', String(uid)]));
+      const passwd = await (process.platform === 'darwin'
+        ? runAsync(this.commands.id, ['-nu', String(uid)])
+        : runAsync(this.commands.getent, ['passwd', String(uid)]));
       const { name, home } = parsePasswd(passwd);
       const groups = name ? parseGroups(await runAsync(this.commands.id, ['-Gn', '--', name])) : [];
       return this.store(uid, { name, home, groups }, now);

@@ -12,7 +12,12 @@ describe('desktop sessions: who may be offered a person’s prompt', () => {
   let dir: string;
   let settings: DesktopCheckSettings;
   const session = (id: string, fields: Record<string, string | number>) =>
-    writeFileSync(join(dir, 'sessions', id), Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'sessions', id),
+      Object.entries(fields)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
   const desktop = { ACTIVE: 1, STATE: 'active', TYPE: 'x11', REMOTE: 0, CLASS: 'user' };
 
   beforeEach(() => {
@@ -77,7 +82,10 @@ describe('desktop sessions: who may be offered a person’s prompt', () => {
   it('local-login counts any person account, still never a system account; no credentials is never a desktop', () => {
     const local: DesktopCheckSettings = { mode: 'local-login', logindDir: dir };
     expect(verifyDesktop({ uid: PERSON.uid, pid: process.pid }, PERSON, local, UIDS)).toEqual({ verified: true, session: null });
-    expect(verifyDesktop({ uid: 65534, pid: process.pid }, { uid: 65534, shell: '/usr/sbin/nologin' }, local, UIDS)).toEqual({ verified: false, reason: 'system-account' });
+    expect(verifyDesktop({ uid: 65534, pid: process.pid }, { uid: 65534, shell: '/usr/sbin/nologin' }, local, UIDS)).toEqual({
+      verified: false,
+      reason: 'system-account',
+    });
     expect(verifyDesktop({ uid: null, pid: null }, null, local, UIDS)).toEqual({ verified: false, reason: 'no-peer-credentials' });
   });
 });

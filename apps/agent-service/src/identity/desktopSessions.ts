@@ -35,9 +35,7 @@ export const DesktopRejection = z.enum([
 ]);
 export type DesktopRejection = z.infer<typeof DesktopRejection>;
 
-export type DesktopVerdict =
-  | { readonly verified: true; readonly session: string | null }
-  | { readonly verified: false; readonly reason: DesktopRejection };
+export type DesktopVerdict = { readonly verified: true; readonly session: string | null } | { readonly verified: false; readonly reason: DesktopRejection };
 
 /** The words for each rejection, for logs, audit and the CLI. */
 export const REJECTION_WORDS: Readonly<Record<DesktopRejection, string>> = {
@@ -171,7 +169,10 @@ export function verifyDesktop(
 }
 
 /** `verifyDesktop` for a connection's peer, with its account looked up through NSS by the kernel-reported uid. */
-export async function verifyDesktopPeer(peer: { readonly uid: number | null; readonly pid: number | null; readonly userName: string | null }, settings: DesktopCheckSettings): Promise<DesktopVerdict> {
+export async function verifyDesktopPeer(
+  peer: { readonly uid: number | null; readonly pid: number | null; readonly userName: string | null },
+  settings: DesktopCheckSettings,
+): Promise<DesktopVerdict> {
   const entry = peer.userName === null ? null : await passwdEntryOf(peer.userName);
   const account = entry !== null && entry.uid === peer.uid ? { uid: entry.uid, shell: entry.shell } : null;
   return verifyDesktop(peer, account, settings);

@@ -48,7 +48,11 @@ export function nsswitchSources(conf: string, database: string): string[] | null
     .map((line) => line.replace(/#.*/, '').trim())
     .filter((line) => line.startsWith(`${database}:`));
   if (lines.length !== 1) return null;
-  const sources = lines[0]!.slice(database.length + 1).trim().split(/\s+/).filter(Boolean);
+  const sources = lines[0]!
+    .slice(database.length + 1)
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   return sources.length > 0 && sources.every((source) => /^[a-z0-9_]+$/.test(source)) ? sources : null;
 }
 

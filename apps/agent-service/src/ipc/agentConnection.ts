@@ -87,7 +87,9 @@ function openConnection(
       // The reader has stopped: answer once through the same writer (so the answer cannot land inside
       // another frame), then hang up.
       connLog.warn({ reason: error.message }, 'closing connection after a framing violation');
-      writer.write(errorAnswer(JsonRpcErrorCodes.InvalidRequest, error.message)).catch((failed: unknown) => connLog.debug({ err: String(failed) }, 'framing error answer not delivered'));
+      writer
+        .write(errorAnswer(JsonRpcErrorCodes.InvalidRequest, error.message))
+        .catch((failed: unknown) => connLog.debug({ err: String(failed) }, 'framing error answer not delivered'));
       socket.end();
       setTimeout(close, 100).unref();
       return;
@@ -96,7 +98,9 @@ function openConnection(
     // A well-framed body that is not JSON: without this answer the client would wait forever.
     // Framing is intact, so the connection stays open (JSON-RPC 2.0, 5.1).
     if (error instanceof SyntaxError) {
-      writer.write(errorAnswer(JsonRpcErrorCodes.ParseError, `the frame body is not valid JSON: ${error.message}`)).catch((failed: unknown) => connLog.debug({ err: String(failed) }, 'parse error answer not delivered'));
+      writer
+        .write(errorAnswer(JsonRpcErrorCodes.ParseError, `the frame body is not valid JSON: ${error.message}`))
+        .catch((failed: unknown) => connLog.debug({ err: String(failed) }, 'parse error answer not delivered'));
     }
   });
   connection.onClose(close);

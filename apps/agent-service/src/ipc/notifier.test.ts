@@ -13,7 +13,14 @@ function client(uid: number, kind: 'desktop' | 'cli' | null, send: Send, verifie
     connectionId: `c${uid}-${kind}`,
     peer: { uid, gid: uid, pid: 1, userName: null },
     connection: { sendNotification: send } as unknown as MessageConnection,
-    session: kind === null ? null : { sessionId: 's', clientKind: kind, ...(kind === 'desktop' ? { desktop: verified ? { verified: true, session: '1' } : { verified: false, reason: 'no-session' } } : {}) },
+    session:
+      kind === null
+        ? null
+        : {
+            sessionId: 's',
+            clientKind: kind,
+            ...(kind === 'desktop' ? { desktop: verified ? { verified: true, session: '1' } : { verified: false, reason: 'no-session' } } : {}),
+          },
   };
 }
 
@@ -22,7 +29,9 @@ function setup() {
   const log = createLogger('Debug', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const registry = new ConnectionRegistry();
   const sent: Array<{ to: string; method: string }> = [];
-  const recording = (to: string): Send => (method) => (sent.push({ to, method }), Promise.resolve());
+  const recording =
+    (to: string): Send =>
+    (method) => (sent.push({ to, method }), Promise.resolve());
   return { registry, notifier: new Notifier({ registry, log }), lines, sent, recording };
 }
 
@@ -68,9 +77,11 @@ describe('Notifier', () => {
     registry.add(client(1000, 'desktop', recording('alive')));
     expect(notifier.send({ to: 'userDesktops', uid: 1000 }, PromptClosedNotification, closed)).toBe(3);
     expect(sent.map((s) => s.to)).toEqual(['alive']);
-    await expect.poll(() => lines.filter((l) => l['msg'] === 'notification not delivered').map((l) => [l['level'], l['err']])).toEqual([
-      [20, 'Connection is disposed.'],
-      [20, 'write EPIPE'],
-    ]);
+    await expect
+      .poll(() => lines.filter((l) => l['msg'] === 'notification not delivered').map((l) => [l['level'], l['err']]))
+      .toEqual([
+        [20, 'Connection is disposed.'],
+        [20, 'write EPIPE'],
+      ]);
   });
 });

@@ -35,7 +35,10 @@ export class Notifier {
     const parsed = descriptor.params.safeParse(params);
     if (!parsed.success) {
       // A bug in the agent, not in a client: say so loudly and send nothing malformed.
-      this.log.error({ method: descriptor.method, issues: parsed.error.issues.map((issue) => issue.path.join('.')) }, 'notification payload does not match its schema; not sent');
+      this.log.error(
+        { method: descriptor.method, issues: parsed.error.issues.map((issue) => issue.path.join('.')) },
+        'notification payload does not match its schema; not sent',
+      );
       return 0;
     }
     const contexts = this.resolve(audience);
@@ -61,7 +64,10 @@ export class Notifier {
 
   private deliver(context: ConnectionContext, method: string, params: unknown): void {
     const undelivered = (error: unknown) =>
-      this.log.debug({ method, uid: context.peer.uid, pid: context.peer.pid, err: error instanceof Error ? error.message : String(error) }, 'notification not delivered');
+      this.log.debug(
+        { method, uid: context.peer.uid, pid: context.peer.pid, err: error instanceof Error ? error.message : String(error) },
+        'notification not delivered',
+      );
     try {
       // vscode-jsonrpc throws at once (not through the promise) on a disposed connection.
       context.connection.sendNotification(method, params).catch(undelivered);

@@ -54,11 +54,7 @@ function prepareSocketFolder(folder: string, isRoot: boolean): void {
  * by a crashed agent (nothing answers) is removed and reused. As root the socket is world-connectable,
  * because every call is authorized by the caller's kernel-reported identity; otherwise it is 0600.
  */
-export async function listenOnSocket(
-  path: string,
-  onConnection: (socket: net.Socket) => void,
-  isRoot: boolean,
-): Promise<net.Server> {
+export async function listenOnSocket(path: string, onConnection: (socket: net.Socket) => void, isRoot: boolean): Promise<net.Server> {
   if (process.platform !== 'win32') {
     assertSocketPathFits(path);
     prepareSocketFolder(dirname(path), isRoot);

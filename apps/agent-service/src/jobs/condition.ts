@@ -236,7 +236,10 @@ function contains(container: Value, item: Value): boolean {
 /** `*` any characters, `?` one; whole string, case-insensitive. */
 export function globMatch(text: Value, pattern: Value): boolean {
   if (typeof text !== 'string' || typeof pattern !== 'string') return false;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 'is').test(text);
 }
 

@@ -33,12 +33,18 @@ export function controlOf(task: Pick<ControlTask, 'arguments'>): string | null {
  * UserDesktop task naming its control with `--control` and opening a window that answers it.
  */
 export function controlTaskProblem(task: ControlTask): { readonly path: string; readonly message: string } | null {
-  if (task.ExecutionType !== 'UserDesktop') return { path: 'ExecutionType', message: `a task of a ${POLICY_EVALUATION_PENDING} job is a UserDesktop task (a prompt window), not ${task.ExecutionType}` };
+  if (task.ExecutionType !== 'UserDesktop')
+    return {
+      path: 'ExecutionType',
+      message: `a task of a ${POLICY_EVALUATION_PENDING} job is a UserDesktop task (a prompt window), not ${task.ExecutionType}`,
+    };
   const control = controlOf(task);
   if (control === null) return { path: 'arguments', message: `name the control this task presents with --control (one of ${PROMPT_PRECEDENCE.join(', ')})` };
-  if (!(PROMPT_PRECEDENCE as readonly string[]).includes(control)) return { path: 'arguments', message: `--control ${control} is not a control with a prompt (one of ${PROMPT_PRECEDENCE.join(', ')})` };
+  if (!(PROMPT_PRECEDENCE as readonly string[]).includes(control))
+    return { path: 'arguments', message: `--control ${control} is not a control with a prompt (one of ${PROMPT_PRECEDENCE.join(', ')})` };
   const windows = Object.keys(CONTROL_WINDOWS).filter((window) => CONTROL_WINDOWS[window]!.includes(control as PromptControl));
-  if (!windows.includes(task.executablePath)) return { path: 'executablePath', message: `${control} is presented by ${windows.join(' or ')}, not by ${task.executablePath}` };
+  if (!windows.includes(task.executablePath))
+    return { path: 'executablePath', message: `${control} is presented by ${windows.join(' or ')}, not by ${task.executablePath}` };
   return null;
 }
 

@@ -17,7 +17,11 @@ import { KeeperJob } from './jobSchema.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
 const toastJob = (timeoutSeconds: number) =>
-  KeeperJob.parse({ id: 'desk', name: 'Desk', tasks: [{ id: 'toast', name: 'Toast', ExecutionType: 'UserDesktop', executablePath: 'toast', arguments: '--title Hi', timeoutSeconds }] });
+  KeeperJob.parse({
+    id: 'desk',
+    name: 'Desk',
+    tasks: [{ id: 'toast', name: 'Toast', ExecutionType: 'UserDesktop', executablePath: 'toast', arguments: '--title Hi', timeoutSeconds }],
+  });
 
 /** The engine handing UserDesktop tasks to the real broker, and a desktop of uid 1000 on a JSON-RPC connection. */
 describe('UserDesktop tasks through the DesktopTaskBroker', () => {
@@ -39,7 +43,16 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     const audit = new AuditLog(db);
     registry = new ConnectionRegistry();
     broker = new DesktopTaskBroker({ registry, notifier: new Notifier({ registry, log: createLogger('Critical') }), clock, scheduler, audit });
-    engine = new JobEngine({ db, clock, scheduler, audit, platform: 'linux', pluginSettings: () => true, log: createLogger('Critical'), deliverToDesktop: broker.deliver });
+    engine = new JobEngine({
+      db,
+      clock,
+      scheduler,
+      audit,
+      platform: 'linux',
+      pluginSettings: () => true,
+      log: createLogger('Critical'),
+      deliverToDesktop: broker.deliver,
+    });
 
     const toDesktop = new PassThrough();
     const toAgent = new PassThrough();
@@ -48,7 +61,12 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     received = new Promise((resolve) => desktopEnd.onNotification(JobsDesktopTaskNotification.method, (task: JobsDesktopTask) => resolve(task)));
     agentEnd.listen();
     desktopEnd.listen();
-    desktop = { connectionId: 'c1', peer: { uid: 1000, gid: 1000, pid: 1, userName: null }, connection: agentEnd, session: { sessionId: 's1', clientKind: 'desktop', desktop: { verified: true, session: '1' } } };
+    desktop = {
+      connectionId: 'c1',
+      peer: { uid: 1000, gid: 1000, pid: 1, userName: null },
+      connection: agentEnd,
+      session: { sessionId: 's1', clientKind: 'desktop', desktop: { verified: true, session: '1' } },
+    };
     registry.add(desktop);
   });
 
@@ -73,8 +91,13 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     scheduler.advance(1);
     expect(await run).toMatchObject({ status: 'failed', reason: 'task toast failed: no answer from the desktop within 5 s' });
     expect(scheduler.pending).toBe(0);
-    expect(() => broker.done(desktop, { deliveryId: task.deliveryId, outcome: 'completed' })).toThrow(expect.objectContaining({ code: AgentErrorCodes.Expired }));
-    expect(engine.recentRuns(1)[0]).toMatchObject({ status: 'failed', tasks: [{ taskId: 'toast', status: 'failed', reason: 'no answer from the desktop within 5 s' }] });
+    expect(() => broker.done(desktop, { deliveryId: task.deliveryId, outcome: 'completed' })).toThrow(
+      expect.objectContaining({ code: AgentErrorCodes.Expired }),
+    );
+    expect(engine.recentRuns(1)[0]).toMatchObject({
+      status: 'failed',
+      tasks: [{ taskId: 'toast', status: 'failed', reason: 'no answer from the desktop within 5 s' }],
+    });
   });
 
   it('ends the task with the desktop’s answer and cancels its timeout', async () => {

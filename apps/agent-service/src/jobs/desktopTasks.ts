@@ -98,12 +98,19 @@ export class DesktopTaskBroker {
     if (!delivery) throw new AgentError(AgentErrorCodes.Expired, 'this desktop task is no longer open (answered, expired or failed)');
     if (context.peer.uid !== delivery.uid) {
       this.audit.append(
-        { type: 'job.desktopTask.refused', actorUid: context.peer.uid, requestId: null, data: { deliveryId: params.deliveryId, jobId: delivery.task.jobId, reason: 'answer from another user' } },
+        {
+          type: 'job.desktopTask.refused',
+          actorUid: context.peer.uid,
+          requestId: null,
+          data: { deliveryId: params.deliveryId, jobId: delivery.task.jobId, reason: 'answer from another user' },
+        },
         this.clock.now(),
       );
       throw new AgentError(AgentErrorCodes.Unauthorized, 'this desktop task belongs to another user');
     }
-    delivery.finish(params.outcome === 'completed' ? { ok: true } : { ok: false, why: params.detail ? jobReasons.desktopFailed(params.detail) : jobReasons.desktopRefused() });
+    delivery.finish(
+      params.outcome === 'completed' ? { ok: true } : { ok: false, why: params.detail ? jobReasons.desktopFailed(params.detail) : jobReasons.desktopRefused() },
+    );
     return { accepted: true };
   }
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../audit/auditLog.ts';
 import Database from 'better-sqlite3';
+import { AuditLog } from '../audit/auditLog.ts';
 import { MIGRATIONS, openAgentDatabase, type AgentDatabase } from '../store/database.ts';
 import { JobEngine, substitute, type DesktopDelivery, type JobEngineDependencies, type ResolvedTask } from './jobEngine.ts';
 import { jobReasons } from './jobReasons.ts';
@@ -15,7 +15,6 @@ import { KeeperJob } from './jobSchema.ts';
 import { ELEVATION_REQUESTED, RedirectCheck } from './redirectCheck.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 import { createLogger } from '../log/logger.ts';
-
 
 interface Script {
   stdout?: string;
@@ -116,7 +115,13 @@ describe('JobEngine', () => {
 
   it('orders the jobs of an event by priority, equal priorities by id, and the redirect check takes the first of them', async () => {
     const redirect = (id: string, priority: number, target: string, extra: Record<string, unknown> = {}) =>
-      job(id, { priority, events: [{ eventType: ELEVATION_REQUESTED }], redirects: [{ sourceExePattern: '/usr/bin/nm-*', targetExecutable: target }], tasks: [task('open', { executablePath: target })], ...extra });
+      job(id, {
+        priority,
+        events: [{ eventType: ELEVATION_REQUESTED }],
+        redirects: [{ sourceExePattern: '/usr/bin/nm-*', targetExecutable: target }],
+        tasks: [task('open', { executablePath: target })],
+        ...extra,
+      });
     make({ first: {}, second: {}, later: {} }).load([
       redirect('zeta', 1, 'second'),
       redirect('alpha', 1, 'first'),
@@ -125,14 +130,23 @@ describe('JobEngine', () => {
       redirect('abacus', 1, 'later', { osFilter: ['macos'] }),
     ]);
     expect(engine.readyFor(ELEVATION_REQUESTED).map((j) => j.id)).toEqual(['alpha', 'zeta', 'beta']);
-    const found = await new RedirectCheck(engine).check({ uid: 1000, userName: 'ana', executable: '/usr/bin/nm-connection-editor', arguments: [], commandLine: '/usr/bin/nm-connection-editor' });
+    const found = await new RedirectCheck(engine).check({
+      uid: 1000,
+      userName: 'ana',
+      executable: '/usr/bin/nm-connection-editor',
+      arguments: [],
+      commandLine: '/usr/bin/nm-connection-editor',
+    });
     expect(found).toMatchObject({ jobId: 'alpha', target: 'first' });
     expect(spawned.map((s) => s.command)).toEqual(['first']);
   });
 
   it('substitutes {Variable} from parameters and the run context, word by word, and refuses unknown names', async () => {
     make({ prog: {} }).load([
-      job('j', { parameters: { Mode: 'strict mode' }, tasks: [task('t1', { executablePath: 'prog', arguments: '--request {RequestId} --mode {Mode} --uid={uid}' })] }),
+      job('j', {
+        parameters: { Mode: 'strict mode' },
+        tasks: [task('t1', { executablePath: 'prog', arguments: '--request {RequestId} --mode {Mode} --uid={uid}' })],
+      }),
       job('k', { tasks: [task('t1', { executablePath: 'prog', arguments: '--x {Missing}' })] }),
     ]);
     const run = await engine.runNow('j', { RequestId: 'req-1', uid: 1000 });
@@ -147,7 +161,12 @@ describe('JobEngine', () => {
 
   it('merges a JSON object printed on stdout into the context of later tasks, and fails clearly on anything else', async () => {
     make({ produce: { stdout: '{"greeting":"hello","n":2}' }, use: {}, text: { stdout: 'not json' }, list: { stdout: '[1]' } }).load([
-      job('ok', { tasks: [task('t1', { executablePath: 'produce', MergeStdoutJsonIntoContext: true }), task('t2', { executablePath: 'use', arguments: '{greeting} {n}' })] }),
+      job('ok', {
+        tasks: [
+          task('t1', { executablePath: 'produce', MergeStdoutJsonIntoContext: true }),
+          task('t2', { executablePath: 'use', arguments: '{greeting} {n}' }),
+        ],
+      }),
       job('text', { tasks: [task('t1', { executablePath: 'text', MergeStdoutJsonIntoContext: true })] }),
       job('list', { tasks: [task('t1', { executablePath: 'list', MergeStdoutJsonIntoContext: true })] }),
     ]);
@@ -181,10 +200,16 @@ describe('JobEngine', () => {
       reason: 'task hard failed: exited with code 3',
       reasonDetail: { code: 'task-failed', values: { task: 'hard', cause: { code: 'exit-code', values: { code: 3 } } } },
     });
-    expect(run.tasks[0]).toMatchObject({ reason: 'plugin setting KeeperMfa is false', reasonDetail: { code: 'plugin-setting-false', values: { setting: 'KeeperMfa' } } });
+    expect(run.tasks[0]).toMatchObject({
+      reason: 'plugin setting KeeperMfa is false',
+      reasonDetail: { code: 'plugin-setting-false', values: { setting: 'KeeperMfa' } },
+    });
     expect(run.tasks[1]!.reasonDetail).toEqual({ code: 'exit-code', values: { code: 3 } });
     // What job_runs keeps reads back the same.
-    expect(engine.recentRuns(1)[0]).toMatchObject({ reasonDetail: run.reasonDetail, tasks: [{ reasonDetail: run.tasks[0]!.reasonDetail }, { reasonDetail: run.tasks[1]!.reasonDetail }, {}] });
+    expect(engine.recentRuns(1)[0]).toMatchObject({
+      reasonDetail: run.reasonDetail,
+      tasks: [{ reasonDetail: run.tasks[0]!.reasonDetail }, { reasonDetail: run.tasks[1]!.reasonDetail }, {}],
+    });
     expect(spawned.map((s) => s.command)).toEqual(['fail', 'fail']);
   });
 
@@ -227,7 +252,11 @@ describe('JobEngine', () => {
           return answer ? Promise.resolve(answer) : Promise.reject(new Error('the connection closed'));
         },
       },
-    ).load([job('d', { tasks: [task('mfa', { ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA', arguments: '--request {RequestId}', timeoutSeconds: 300 })] })]);
+    ).load([
+      job('d', {
+        tasks: [task('mfa', { ExecutionType: 'UserDesktop', executablePath: 'KeeperMFA', arguments: '--request {RequestId}', timeoutSeconds: 300 })],
+      }),
+    ]);
     expect((await engine.runNow('d', { uid: 1000, RequestId: 'r1' })).status).toBe('succeeded');
     expect(delivered[0]).toMatchObject({ uid: 1000, task: { executablePath: 'KeeperMFA', args: ['--request', 'r1'], executionType: 'UserDesktop' } });
     answer = { ok: false, why: jobReasons.desktopNotConnected(1000) };
@@ -298,17 +327,22 @@ describe('JobEngine', () => {
     // A scheduled run still going when its next turn comes is skipped, not overlapped.
     scheduler.advance(20 * 60_000);
     await tick(0);
-    expect(engine.recentRuns(1)[0]).toMatchObject({ jobId: 'interval', status: 'skipped', reason: 'the previous scheduled run is still going', reasonDetail: { code: 'previous-run-going', values: {} } });
+    expect(engine.recentRuns(1)[0]).toMatchObject({
+      jobId: 'interval',
+      status: 'skipped',
+      reason: 'the previous scheduled run is still going',
+      reasonDetail: { code: 'previous-run-going', values: {} },
+    });
     expect(engine.recentRuns(1)[0]!.trigger).toBe('schedule');
     engine.load([]);
     expect(scheduler.pending).toBe(0);
   });
 
   it('keeps runs in job_runs and the audit log with output redacted and cut to 4 KiB', async () => {
-    make({ leak: { stdout: `token=abc123 password: "hunter2" ${'x'.repeat(10_000)}` }, json: { stdout: '{"user":"ana","secretKey":"s3","nested":{"code":"123456"}}', code: 1 } }).load([
-      job('leak', { tasks: [task('t', { executablePath: 'leak' })] }),
-      job('json', { tasks: [task('t', { executablePath: 'json' })] }),
-    ]);
+    make({
+      leak: { stdout: `token=abc123 password: "hunter2" ${'x'.repeat(10_000)}` },
+      json: { stdout: '{"user":"ana","secretKey":"s3","nested":{"code":"123456"}}', code: 1 },
+    }).load([job('leak', { tasks: [task('t', { executablePath: 'leak' })] }), job('json', { tasks: [task('t', { executablePath: 'json' })] })]);
     await engine.runNow('leak', { uid: 1000, RequestId: 'r9' });
     await engine.runNow('json');
     const text = JSON.stringify(events());
@@ -340,7 +374,9 @@ describe('JobEngine', () => {
       reasonDetail: { code: 'condition-error', values: { condition: 'RiskScore > 50', error: 'cannot compare [1] > 50' } },
     });
     await engine.stop();
-    make({ p: {} }, { evaluateCondition: (_c, ctx) => ctx.RiskScore === 60 }).load([job('c', { condition: 'RiskScore > 50', tasks: [task('t', { executablePath: 'p' })] })]);
+    make({ p: {} }, { evaluateCondition: (_c, ctx) => ctx.RiskScore === 60 }).load([
+      job('c', { condition: 'RiskScore > 50', tasks: [task('t', { executablePath: 'p' })] }),
+    ]);
     expect((await engine.runNow('c', { RiskScore: 60 })).status).toBe('succeeded');
     expect((await engine.runNow('c', { RiskScore: 10 })).status).toBe('skipped');
   });
@@ -352,18 +388,41 @@ describe('JobEngine', () => {
     const missing = await engine.runNow('missing');
     expect(missing.reason).toMatch(/cannot start nope: spawn nope ENOENT/);
     // The OS's own words stay verbatim as a value.
-    expect(missing.tasks[0]!.reasonDetail).toEqual({ code: 'start-failed', values: { executable: 'nope', error: expect.stringMatching(/spawn nope ENOENT/) as unknown } });
+    expect(missing.tasks[0]!.reasonDetail).toEqual({
+      code: 'start-failed',
+      values: { executable: 'nope', error: expect.stringMatching(/spawn nope ENOENT/) as unknown },
+    });
   });
 
   it('marks runs left running by a previous agent as interrupted', () => {
     db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, started_at) VALUES ('r', 'j', 'manual', 'running', '2029-01-01T00:00:00Z')").run();
     make({});
-    expect(engine.recentRuns(1)[0]).toMatchObject({ runId: 'r', status: 'interrupted', reason: 'the agent stopped during the run', reasonDetail: { code: 'agent-stopped', values: {} } });
+    expect(engine.recentRuns(1)[0]).toMatchObject({
+      runId: 'r',
+      status: 'interrupted',
+      reason: 'the agent stopped during the run',
+      reasonDetail: { code: 'agent-stopped', values: {} },
+    });
   });
 
   it('reads rows an older agent kept, without a reason code, as English only', () => {
-    db.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at, tasks_json) VALUES ('old', 'j', 'manual', 'failed', 'task t failed: exited with code 1', '2029-01-01T00:00:00Z', ?)").run(
-      JSON.stringify([{ taskId: 't', name: 'T', executionType: 'Service', status: 'failed', exitCode: 1, signal: null, durationMs: 5, reason: 'exited with code 1', stdout: '', stderr: '' }]),
+    db.prepare(
+      "INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at, tasks_json) VALUES ('old', 'j', 'manual', 'failed', 'task t failed: exited with code 1', '2029-01-01T00:00:00Z', ?)",
+    ).run(
+      JSON.stringify([
+        {
+          taskId: 't',
+          name: 'T',
+          executionType: 'Service',
+          status: 'failed',
+          exitCode: 1,
+          signal: null,
+          durationMs: 5,
+          reason: 'exited with code 1',
+          stdout: '',
+          stderr: '',
+        },
+      ]),
     );
     make({});
     const old = engine.recentRuns(1)[0]!;
@@ -381,7 +440,9 @@ describe('JobEngine', () => {
     for (const migration of MIGRATIONS.slice(0, step)) legacy.exec(migration);
     legacy.exec(MIGRATIONS[step]!.replace(ADD_COLUMN, ''));
     legacy.pragma(`user_version = ${step}`);
-    legacy.prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at) VALUES ('kept', 'j', 'manual', 'failed', 'x', '2029-01-01T00:00:00Z')").run();
+    legacy
+      .prepare("INSERT INTO job_runs (id, job_id, trigger, status, reason, started_at) VALUES ('kept', 'j', 'manual', 'failed', 'x', '2029-01-01T00:00:00Z')")
+      .run();
     legacy.close();
     const upgraded = openAgentDatabase(legacyDir);
     try {

@@ -32,7 +32,11 @@ export interface ResolvedTask {
  * when the desktop answered: it settles within `task.timeoutSeconds` at the latest, failing with
  * `no answer from the desktop within N s`.
  */
-export type DesktopDelivery = (uid: number, task: ResolvedTask, context: Readonly<JobContext>) => Promise<{ readonly ok: true } | { readonly ok: false; readonly why: Why<JobTaskReasonDetail> }>;
+export type DesktopDelivery = (
+  uid: number,
+  task: ResolvedTask,
+  context: Readonly<JobContext>,
+) => Promise<{ readonly ok: true } | { readonly ok: false; readonly why: Why<JobTaskReasonDetail> }>;
 
 /** The one seam where processes start (Node's spawn by default; tests may script it). */
 export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
@@ -154,7 +158,9 @@ export class JobEngine {
     this.evaluate = deps.evaluateCondition ?? evaluateCondition;
     // Runs cut off by a previous stop or crash never finish: say so instead of leaving them running.
     const stopped = jobReasons.agentStopped();
-    deps.db.prepare("UPDATE job_runs SET status = 'interrupted', reason = ?, reason_detail_json = ? WHERE status = 'running'").run(stopped.reason, JSON.stringify(stopped.detail));
+    deps.db
+      .prepare("UPDATE job_runs SET status = 'interrupted', reason = ?, reason_detail_json = ? WHERE status = 'running'")
+      .run(stopped.reason, JSON.stringify(stopped.detail));
   }
 
   /** Replaces the job set and re-arms every schedule. */
@@ -353,12 +359,37 @@ export class JobEngine {
   /* Runs                                                                                         */
   /* ------------------------------------------------------------------------------------------ */
 
-  private record(job: KeeperJob, trigger: JobTrigger, eventType: string | null, alternateOf: string | null, context: JobContext, status: JobRunStatus, why: Why, runId: string = randomUUID()): JobRun {
+  private record(
+    job: KeeperJob,
+    trigger: JobTrigger,
+    eventType: string | null,
+    alternateOf: string | null,
+    context: JobContext,
+    status: JobRunStatus,
+    why: Why,
+    runId: string = randomUUID(),
+  ): JobRun {
     const now = this.deps.clock.now().toISOString();
     const { reason, detail: reasonDetail } = why;
-    const run: JobRun = { runId, jobId: job.id, trigger, eventType, status, reason, reasonDetail, startedAt: now, finishedAt: now, durationMs: 0, alternateOf, tasks: [] };
+    const run: JobRun = {
+      runId,
+      jobId: job.id,
+      trigger,
+      eventType,
+      status,
+      reason,
+      reasonDetail,
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+      alternateOf,
+      tasks: [],
+    };
     insertRun(this.deps.db, run, context);
-    this.deps.audit.append({ type: 'job.finished', ...actorOf(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, reasonDetail, durationMs: 0 } }, this.deps.clock.now());
+    this.deps.audit.append(
+      { type: 'job.finished', ...actorOf(context), data: { runId: run.runId, jobId: job.id, trigger, eventType, status, reason, reasonDetail, durationMs: 0 } },
+      this.deps.clock.now(),
+    );
     this.deps.onRunChanged?.({ runId: run.runId, jobId: job.id, status });
     return run;
   }
@@ -373,7 +404,15 @@ export class JobEngine {
     }
   }
 
-  private async runJob(job: KeeperJob, trigger: JobContext, how: JobTrigger, eventType: string | null, alternateOf: string | null, chain: Set<string>, runId: string = randomUUID()): Promise<JobRun> {
+  private async runJob(
+    job: KeeperJob,
+    trigger: JobContext,
+    how: JobTrigger,
+    eventType: string | null,
+    alternateOf: string | null,
+    chain: Set<string>,
+    runId: string = randomUUID(),
+  ): Promise<JobRun> {
     chain.add(job.id);
     const skip = this.conditionFails(job.condition, { ...job.parameters, ...trigger, ...this.deps.builtins });
     if (skip) return this.record(job, how, eventType, alternateOf, trigger, 'skipped', skip, runId);
@@ -409,9 +448,18 @@ export class JobEngine {
   }
 
   /** The task's outcome, and why it did not succeed (for the run's own reason). */
-  private async runTask(job: KeeperJob, runId: string, task: JobTask, context: JobContext): Promise<{ outcome: TaskOutcome; why: Why<JobTaskReasonDetail> | null }> {
+  private async runTask(
+    job: KeeperJob,
+    runId: string,
+    task: JobTask,
+    context: JobContext,
+  ): Promise<{ outcome: TaskOutcome; why: Why<JobTaskReasonDetail> | null }> {
     const started = this.deps.clock.now();
-    const outcome = (status: TaskStatus, why: Why<JobTaskReasonDetail> | null, extra: { exitCode?: number | null; signal?: string | null; stdout?: string; stderr?: string } = {}) => ({
+    const outcome = (
+      status: TaskStatus,
+      why: Why<JobTaskReasonDetail> | null,
+      extra: { exitCode?: number | null; signal?: string | null; stdout?: string; stderr?: string } = {},
+    ) => ({
       why,
       outcome: {
         taskId: task.id,
@@ -488,7 +536,11 @@ export class JobEngine {
     return outcome('succeeded', null, result);
   }
 
-  private async deliver<Outcome>(task: ResolvedTask, context: JobContext, outcome: (status: TaskStatus, why: Why<JobTaskReasonDetail> | null) => Outcome): Promise<Outcome> {
+  private async deliver<Outcome>(
+    task: ResolvedTask,
+    context: JobContext,
+    outcome: (status: TaskStatus, why: Why<JobTaskReasonDetail> | null) => Outcome,
+  ): Promise<Outcome> {
     let uid = context.uid;
     if (uid === undefined) {
       const named = typeof context.DesktopUser === 'string' && context.DesktopUser !== '' ? context.DesktopUser : null;
@@ -567,7 +619,14 @@ export class JobEngine {
         cancelTimeout();
         cancelGrace();
         this.running.delete(entry);
-        resolve({ exitCode, signal, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8'), timedOut, error });
+        resolve({
+          exitCode,
+          signal,
+          stdout: Buffer.concat(chunks.stdout).toString('utf8'),
+          stderr: Buffer.concat(chunks.stderr).toString('utf8'),
+          timedOut,
+          error,
+        });
       };
       // What the main process left behind in its group (e.g. `cmd &`) does not outlive the task.
       child.once('exit', () => signalGroup('SIGKILL'));

@@ -43,19 +43,31 @@ describe('Keeper job JSON', () => {
 
   it('fills the defaults: Service tasks, all platforms, enabled, no schedule', () => {
     const parsed = KeeperJob.parse(job());
-    expect(parsed).toMatchObject({ enabled: true, priority: 5, osFilter: ['windows', 'linux', 'macos'], condition: '', alternateJobId: '', parameters: {}, events: [] });
+    expect(parsed).toMatchObject({
+      enabled: true,
+      priority: 5,
+      osFilter: ['windows', 'linux', 'macos'],
+      condition: '',
+      alternateJobId: '',
+      parameters: {},
+      events: [],
+    });
     expect(parsed.schedule).toBeUndefined();
     expect(parsed.tasks[0]).toMatchObject({ ExecutionType: 'Service', arguments: '', continueOnFailure: false, timeoutSeconds: 300 });
   });
 
   it('normalizes the camelCase spellings of the seed (executionType, mergeStdoutJsonIntoContext, …)', () => {
-    const parsed = KeeperJob.parse(job({ tasks: [task({ executionType: 'user', mergeStdoutJsonIntoContext: false, skipWhenPluginSettingFalse: 'KeeperMfa' })] }));
+    const parsed = KeeperJob.parse(
+      job({ tasks: [task({ executionType: 'user', mergeStdoutJsonIntoContext: false, skipWhenPluginSettingFalse: 'KeeperMfa' })] }),
+    );
     expect(parsed.tasks[0]).toMatchObject({ ExecutionType: 'User', MergeStdoutJsonIntoContext: false, SkipWhenPluginSettingFalse: 'KeeperMfa' });
     expect(KeeperJob.parse(job({ tasks: [task({ ExecutionType: 'UserElevated' })] })).tasks[0]!.ExecutionType).toBe('UserElevated');
   });
 
   it('refuses both spellings of one key, an unknown execution type and unknown keys, with their paths', () => {
-    expect(issues(job({ tasks: [task({ executionType: 'User', ExecutionType: 'Service' })] }))).toEqual([{ path: 'tasks.0', message: expect.stringMatching(/executionType/) as unknown }]);
+    expect(issues(job({ tasks: [task({ executionType: 'User', ExecutionType: 'Service' })] }))).toEqual([
+      { path: 'tasks.0', message: expect.stringMatching(/executionType/) as unknown },
+    ]);
     expect(issues(job({ tasks: [task({ ExecutionType: 'Root' })] }))[0]).toMatchObject({ path: 'tasks.0.ExecutionType' });
     expect(issues(job({ colour: 'red' }))[0]!.message).toMatch(/colour/);
   });
@@ -78,12 +90,17 @@ describe('Keeper job JSON', () => {
     expect(issues(job({ parameters: { a: 1 } }))[0]).toMatchObject({ path: 'parameters.a' });
     expect(issues(job({ tasks: [task(), task()] }))[0]).toMatchObject({ path: 'tasks.1.id', message: expect.stringMatching(/twice/) as unknown });
     expect(issues(job({ alternateJobId: 'job-a' }))[0]).toMatchObject({ path: 'alternateJobId' });
-    expect(issues(job({ tasks: [task({ arguments: "-c 'unterminated" })] }))[0]).toMatchObject({ path: 'tasks.0.arguments', message: expect.stringMatching(/unterminated/) as unknown });
+    expect(issues(job({ tasks: [task({ arguments: "-c 'unterminated" })] }))[0]).toMatchObject({
+      path: 'tasks.0.arguments',
+      message: expect.stringMatching(/unterminated/) as unknown,
+    });
     expect(issues(job({ tasks: [] }))[0]).toMatchObject({ path: 'tasks' });
   });
 
   it('lets only Service tasks merge their stdout into the context', () => {
-    expect(issues(job({ tasks: [task({ ExecutionType: 'User', MergeStdoutJsonIntoContext: true })] }))[0]).toMatchObject({ path: 'tasks.0.MergeStdoutJsonIntoContext' });
+    expect(issues(job({ tasks: [task({ ExecutionType: 'User', MergeStdoutJsonIntoContext: true })] }))[0]).toMatchObject({
+      path: 'tasks.0.MergeStdoutJsonIntoContext',
+    });
   });
 });
 

@@ -79,7 +79,11 @@ export const JobTask = z.preprocess(
     .superRefine((task, ctx) => {
       // Only the service's own, trusted programs may feed the job context (as in Keeper).
       if (task.MergeStdoutJsonIntoContext && task.ExecutionType !== 'Service') {
-        ctx.addIssue({ code: 'custom', path: ['MergeStdoutJsonIntoContext'], message: `only Service tasks may merge their output into the context, not ${task.ExecutionType} tasks` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MergeStdoutJsonIntoContext'],
+          message: `only Service tasks may merge their output into the context, not ${task.ExecutionType} tasks`,
+        });
       }
     }),
 );
@@ -150,7 +154,10 @@ export const KeeperJob = z
     priority: z.number().int().min(1).max(10).default(5),
     events: z.array(JobEvent).default([]),
     schedule: JobSchedule.optional(),
-    osFilter: z.array(JobPlatform).min(1).default([...JOB_PLATFORMS]),
+    osFilter: z
+      .array(JobPlatform)
+      .min(1)
+      .default([...JOB_PLATFORMS]),
     condition: Condition,
     alternateJobId: z.string().default(''),
     parameters: z.record(z.string(), z.string()).default({}),

@@ -45,8 +45,17 @@ describe('the policy-controls job', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kp-controls-'));
     db = openAgentDatabase(dir);
-    engine = new JobEngine({ db, clock: systemClock, scheduler: systemScheduler, audit: new AuditLog(db), pluginSettings: () => true, log: createLogger('Critical') });
-    controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () => Promise.resolve({ ok: false, why: jobReasons.desktopFailed('no desktop in this test') }));
+    engine = new JobEngine({
+      db,
+      clock: systemClock,
+      scheduler: systemScheduler,
+      audit: new AuditLog(db),
+      pluginSettings: () => true,
+      log: createLogger('Critical'),
+    });
+    controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () =>
+      Promise.resolve({ ok: false, why: jobReasons.desktopFailed('no desktop in this test') }),
+    );
   });
   afterEach(async () => {
     await engine.stop();
@@ -56,23 +65,42 @@ describe('the policy-controls job', () => {
 
   it('picks the first applicable job by priority and condition, and a task by its condition', () => {
     engine.load([
-      KeeperJob.parse({ id: 'agentic', name: 'A', priority: 1, condition: "PolicyType == 'AgenticAccess'", events: [{ eventType: 'PolicyEvaluationPending' }], tasks: [control('op', 'KeeperApproval', 'OPERATORAPPROVAL')] }),
+      KeeperJob.parse({
+        id: 'agentic',
+        name: 'A',
+        priority: 1,
+        condition: "PolicyType == 'AgenticAccess'",
+        events: [{ eventType: 'PolicyEvaluationPending' }],
+        tasks: [control('op', 'KeeperApproval', 'OPERATORAPPROVAL')],
+      }),
       KeeperJob.parse({
         id: 'default',
         name: 'D',
         priority: 5,
         events: [{ eventType: 'PolicyEvaluationPending' }],
-        tasks: [control('mfa', 'KeeperMFA', 'MFA'), control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online', timeoutSeconds: 60 }), control('just', 'KeeperJustification', 'JUSTIFY', { timeoutSeconds: 120 })],
+        tasks: [
+          control('mfa', 'KeeperMFA', 'MFA'),
+          control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online', timeoutSeconds: 60 }),
+          control('just', 'KeeperJustification', 'JUSTIFY', { timeoutSeconds: 120 }),
+        ],
       }),
     ]);
     const online = controls.begin(request(['JUSTIFY', 'MFA']), true, DEFAULT_CONTROL_SETTINGS);
-    expect(online).toMatchObject({ ok: true, jobId: 'default', controls: ['MFA', 'JUSTIFY'], settings: { justificationTimeoutMs: 120_000, mfaTimeoutMs: 300_000 } });
+    expect(online).toMatchObject({
+      ok: true,
+      jobId: 'default',
+      controls: ['MFA', 'JUSTIFY'],
+      settings: { justificationTimeoutMs: 120_000, mfaTimeoutMs: 300_000 },
+    });
     const offline = controls.begin(request(['JUSTIFY']), false, DEFAULT_CONTROL_SETTINGS);
     expect(offline).toMatchObject({ ok: true, settings: { justificationTimeoutMs: 60_000 } });
     expect(controls.begin(request(['OPERATORAPPROVAL'], 'AgenticAccess'), true, DEFAULT_CONTROL_SETTINGS)).toMatchObject({ ok: true, jobId: 'agentic' });
     // A timeout the agent config sets wins over the task's own.
     const configured = { ...DEFAULT_CONTROL_SETTINGS, justificationTimeoutMs: 7_000, configuredTimeouts: ['justification' as const] };
-    expect(controls.begin(request(['JUSTIFY', 'MFA']), true, configured)).toMatchObject({ ok: true, settings: { justificationTimeoutMs: 7_000, mfaTimeoutMs: 300_000 } });
+    expect(controls.begin(request(['JUSTIFY', 'MFA']), true, configured)).toMatchObject({
+      ok: true,
+      settings: { justificationTimeoutMs: 7_000, mfaTimeoutMs: 300_000 },
+    });
     const [, offlineRun, onlineRun] = engine.recentRuns(5, { jobId: 'default' });
     expect(onlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([['just-offline', 'skipped', 'its condition is false: !Online']]);
     expect(offlineRun!.tasks.map((t) => [t.taskId, t.status, t.reason])).toEqual([
@@ -87,24 +115,56 @@ describe('the policy-controls job', () => {
 
   it('refuses at load a job whose tasks present the controls out of precedence order, with file and JSON path', () => {
     const job = (id: string, tasks: unknown[]) => ({ id, name: id, events: [{ eventType: 'PolicyEvaluationPending' }], tasks });
-    writeFileSync(join(dir, 'a-mfa-first.json'), JSON.stringify(job('mfa-first', [control('mfa', 'KeeperMFA', 'MFA'), control('approval', 'KeeperApproval', 'APPROVAL')])));
+    writeFileSync(
+      join(dir, 'a-mfa-first.json'),
+      JSON.stringify(job('mfa-first', [control('mfa', 'KeeperMFA', 'MFA'), control('approval', 'KeeperApproval', 'APPROVAL')])),
+    );
     writeFileSync(
       join(dir, 'b-notice-first.json'),
-      JSON.stringify([job('fine', [control('approval', 'KeeperApproval', 'APPROVAL')]), job('notice-first', [control('toast', 'toast', 'NOTIFY'), control('message', 'KeeperMessage', 'NOTIFY'), control('just', 'KeeperJustification', 'JUSTIFY')])]),
+      JSON.stringify([
+        job('fine', [control('approval', 'KeeperApproval', 'APPROVAL')]),
+        job('notice-first', [
+          control('toast', 'toast', 'NOTIFY'),
+          control('message', 'KeeperMessage', 'NOTIFY'),
+          control('just', 'KeeperJustification', 'JUSTIFY'),
+        ]),
+      ]),
     );
     // Alternatives for one control may follow each other; controls the job leaves out leave gaps.
-    writeFileSync(join(dir, 'c-ordered.json'), JSON.stringify(job('ordered', [control('op', 'KeeperApproval', 'OPERATORAPPROVAL'), control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online' }), control('just', 'KeeperJustification', 'JUSTIFY'), control('toast', 'toast', 'NOTIFY')])));
+    writeFileSync(
+      join(dir, 'c-ordered.json'),
+      JSON.stringify(
+        job('ordered', [
+          control('op', 'KeeperApproval', 'OPERATORAPPROVAL'),
+          control('just-offline', 'KeeperJustification', 'JUSTIFY', { condition: '!Online' }),
+          control('just', 'KeeperJustification', 'JUSTIFY'),
+          control('toast', 'toast', 'NOTIFY'),
+        ]),
+      ),
+    );
     const load = loadJobDirectory(dir);
     expect(load.jobs.map((j) => j.id)).toEqual(['ordered']);
     expect(load.errors).toEqual([
-      { file: 'a-mfa-first.json', path: 'tasks[1].arguments', message: 'APPROVAL must come before MFA (task mfa): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order' },
-      { file: 'b-notice-first.json', path: '[1].tasks[2].arguments', message: 'JUSTIFY must come before NOTIFY (task toast): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order' },
+      {
+        file: 'a-mfa-first.json',
+        path: 'tasks[1].arguments',
+        message:
+          'APPROVAL must come before MFA (task mfa): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order',
+      },
+      {
+        file: 'b-notice-first.json',
+        path: '[1].tasks[2].arguments',
+        message:
+          'JUSTIFY must come before NOTIFY (task toast): prompts follow the precedence order APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY, so list the tasks in that order',
+      },
     ]);
     expect(loadJobDirectory(resolve(import.meta.dirname, '../../../../resources/jobs')).errors).toEqual([]);
   });
 
   it('records each control as its task, and denies what no task presents', () => {
-    engine.load([KeeperJob.parse({ id: 'only-mfa', name: 'M', events: [{ eventType: 'PolicyEvaluationPending' }], tasks: [control('mfa', 'KeeperMFA', 'MFA')] })]);
+    engine.load([
+      KeeperJob.parse({ id: 'only-mfa', name: 'M', events: [{ eventType: 'PolicyEvaluationPending' }], tasks: [control('mfa', 'KeeperMFA', 'MFA')] }),
+    ]);
     expect(controls.begin(request(['MFA', 'JUSTIFY']), true, DEFAULT_CONTROL_SETTINGS)).toEqual({
       ok: false,
       reason: 'The policy asks for JUSTIFY, but no task of job "only-mfa" presents it.',

@@ -73,14 +73,30 @@ export class PolicyControlsJob {
     // Unlike an event's runs, a job whose condition is false is passed over: the next one presents the controls.
     const job = this.engine.readyFor(POLICY_EVALUATION_PENDING).find((j) => holds(j.condition, { ...j.parameters, ...context }));
     if (!job) {
-      return { ok: false, reason: `No ${POLICY_EVALUATION_PENDING} job applies to this request, so its controls cannot be presented.`, reasonDetail: { code: 'controls-job-missing', values: {} } };
+      return {
+        ok: false,
+        reason: `No ${POLICY_EVALUATION_PENDING} job applies to this request, so its controls cannot be presented.`,
+        reasonDetail: { code: 'controls-job-missing', values: {} },
+      };
     }
 
     const scope = { ...job.parameters, ...context };
     const steps: ControlStep[] = [];
     const skipped: TaskOutcome[] = [];
     const skip = (task: JobTask, why: Why<JobTaskReasonDetail>) =>
-      skipped.push({ taskId: task.id, name: task.name, executionType: task.ExecutionType, status: 'skipped', exitCode: null, signal: null, durationMs: 0, reason: why.reason, reasonDetail: why.detail, stdout: '', stderr: '' });
+      skipped.push({
+        taskId: task.id,
+        name: task.name,
+        executionType: task.ExecutionType,
+        status: 'skipped',
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        reason: why.reason,
+        reasonDetail: why.detail,
+        stdout: '',
+        stderr: '',
+      });
     for (const task of job.tasks) {
       const control = controlOf(task) as PromptControl;
       if (!request.decision.controls.includes(control)) skip(task, jobReasons.controlNotAsked(control));
@@ -122,10 +138,23 @@ export class PolicyControlsJob {
     const outcome = (control: PromptControl, status: 'succeeded' | 'failed', why: TaskFailure | null): TaskOutcome => {
       const { task } = steps.find((s) => s.control === control)!;
       const durationMs = Math.max(0, this.clock.now().getTime() - (started.get(control) ?? this.clock.now().getTime()));
-      return { taskId: task.id, name: task.name, executionType: task.ExecutionType, status, exitCode: null, signal: null, durationMs, reason: why?.reason ?? null, ...(why?.detail ? { reasonDetail: why.detail } : {}), stdout: '', stderr: '' };
+      return {
+        taskId: task.id,
+        name: task.name,
+        executionType: task.ExecutionType,
+        status,
+        exitCode: null,
+        signal: null,
+        durationMs,
+        reason: why?.reason ?? null,
+        ...(why?.detail ? { reasonDetail: why.detail } : {}),
+        stdout: '',
+        stderr: '',
+      };
     };
     // A denial's own reason; a decision without a code keeps its English only.
-    const decided = (result: FlowResult): TaskFailure => (result.reasonDetail ? jobReasons.decision(result.reason, result.reasonDetail) : { reason: result.reason });
+    const decided = (result: FlowResult): TaskFailure =>
+      result.reasonDetail ? jobReasons.decision(result.reason, result.reasonDetail) : { reason: result.reason };
     const taskFailed = (task: JobTask, why: TaskFailure): RunFailure =>
       why.detail ? jobReasons.taskFailed(task.id, { reason: why.reason, detail: why.detail }) : { reason: `task ${task.id} failed: ${why.reason}` };
     return {

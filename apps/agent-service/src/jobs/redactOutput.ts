@@ -29,5 +29,8 @@ export function redactOutput(text: string, limit = OUTPUT_AUDIT_LIMIT): string {
   }
   const bytes = Buffer.from(redacted, 'utf8');
   if (bytes.length <= limit) return redacted;
-  return `${bytes.subarray(0, limit).toString('utf8').replace(/\uFFFD$/, '')}…[truncated ${bytes.length - limit} bytes]`;
+  return `${bytes
+    .subarray(0, limit)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}…[truncated ${bytes.length - limit} bytes]`;
 }

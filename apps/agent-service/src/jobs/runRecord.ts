@@ -83,9 +83,28 @@ export class RunRecord {
     const actor = actorOf(context);
     this.actor = requestIdIn === 'column' ? actor : { actorUid: actor.actorUid, requestId: null };
     this.requestInData = requestIdIn === 'column' ? {} : { requestId: actor.requestId };
-    this.running = { runId, jobId: job.id, trigger, eventType, status: 'running', reason: null, startedAt: this.started.toISOString(), finishedAt: null, durationMs: null, alternateOf, tasks: [] };
+    this.running = {
+      runId,
+      jobId: job.id,
+      trigger,
+      eventType,
+      status: 'running',
+      reason: null,
+      startedAt: this.started.toISOString(),
+      finishedAt: null,
+      durationMs: null,
+      alternateOf,
+      tasks: [],
+    };
     insertRun(deps.db, this.running, context);
-    deps.audit.append({ type: 'job.started', ...this.actor, data: { runId, jobId: job.id, name: job.name, trigger, eventType, alternateOf, tasks: job.tasks.length, ...this.requestInData } }, this.started);
+    deps.audit.append(
+      {
+        type: 'job.started',
+        ...this.actor,
+        data: { runId, jobId: job.id, name: job.name, trigger, eventType, alternateOf, tasks: job.tasks.length, ...this.requestInData },
+      },
+      this.started,
+    );
     deps.onRunChanged?.({ runId, jobId: job.id, status: 'running' });
   }
 
@@ -95,11 +114,17 @@ export class RunRecord {
     const kept = { ...outcome, stdout: redactOutput(outcome.stdout), stderr: redactOutput(outcome.stderr) };
     this.outcomes.push(kept);
     this.deps.db.prepare('UPDATE job_runs SET tasks_json = ? WHERE id = ?').run(JSON.stringify(this.outcomes), this.runId);
-    this.deps.audit.append({ type: 'task.finished', ...this.actor, data: { runId: this.runId, jobId: this.running.jobId, ...this.requestInData, ...kept } }, this.deps.clock.now());
+    this.deps.audit.append(
+      { type: 'task.finished', ...this.actor, data: { runId: this.runId, jobId: this.running.jobId, ...this.requestInData, ...kept } },
+      this.deps.clock.now(),
+    );
   }
 
   /** Ends the run, `failed` with the failure or else `succeeded`; only the first call counts. */
-  finish(failure: RunFailure | null, alternate: { readonly alternateJobId: string | null; readonly alternateNote: string | null } = { alternateJobId: null, alternateNote: null }): JobRun {
+  finish(
+    failure: RunFailure | null,
+    alternate: { readonly alternateJobId: string | null; readonly alternateNote: string | null } = { alternateJobId: null, alternateNote: null },
+  ): JobRun {
     if (this.result) return this.result;
     const finished = this.deps.clock.now();
     const status: JobRunStatus = failure ? 'failed' : 'succeeded';
@@ -107,11 +132,26 @@ export class RunRecord {
     const { runId, jobId, trigger, eventType } = this.running;
     const reason = failure?.reason ?? null;
     const reasonDetail = failure?.detail;
-    this.result = { ...this.running, status, reason, ...(reasonDetail ? { reasonDetail } : {}), finishedAt: finished.toISOString(), durationMs, tasks: this.outcomes };
+    this.result = {
+      ...this.running,
+      status,
+      reason,
+      ...(reasonDetail ? { reasonDetail } : {}),
+      finishedAt: finished.toISOString(),
+      durationMs,
+      tasks: this.outcomes,
+    };
     this.deps.db
       .prepare('UPDATE job_runs SET status = ?, reason = ?, reason_detail_json = ?, finished_at = ?, duration_ms = ?, tasks_json = ? WHERE id = ?')
       .run(status, reason, reasonDetail ? JSON.stringify(reasonDetail) : null, finished.toISOString(), durationMs, JSON.stringify(this.outcomes), runId);
-    this.deps.audit.append({ type: 'job.finished', ...this.actor, data: { runId, jobId, trigger, eventType, status, reason, reasonDetail, durationMs, ...alternate, ...this.requestInData } }, finished);
+    this.deps.audit.append(
+      {
+        type: 'job.finished',
+        ...this.actor,
+        data: { runId, jobId, trigger, eventType, status, reason, reasonDetail, durationMs, ...alternate, ...this.requestInData },
+      },
+      finished,
+    );
     this.deps.onRunChanged?.({ runId, jobId, status });
     return this.result;
   }

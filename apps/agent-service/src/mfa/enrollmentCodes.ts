@@ -14,7 +14,9 @@ export function normalizeEnrollmentCode(code: string): string {
 }
 
 function hashOf(uid: number, code: string): Buffer {
-  return createHash('sha256').update(`keeper-mfa-enrollment-code:${uid}:${normalizeEnrollmentCode(code)}`).digest();
+  return createHash('sha256')
+    .update(`keeper-mfa-enrollment-code:${uid}:${normalizeEnrollmentCode(code)}`)
+    .digest();
 }
 
 interface CodeRow {

@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AgentError,
-  AgentErrorCodes,
-  MfaEnrollBeginResult,
-  MfaEnrollConfirmResult,
-  MfaStatusResult,
-} from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, MfaEnrollBeginResult, MfaEnrollConfirmResult, MfaStatusResult } from '../../../../shared/protocol/src/common/index.ts';
 import { AuditLog } from '../audit/auditLog.ts';
 import type { Clock } from '../time/clock.ts';
 import { openAgentDatabase, type AgentDatabase } from '../store/database.ts';
@@ -169,9 +163,7 @@ describe('MfaService', () => {
     it('refuses an expired enrollment, and one that belongs to another user', async () => {
       const { mfa } = open();
       const begun = await begin(mfa);
-      expect((await rejection(mfa.confirmEnrollment(UID + 1, begun.enrollmentId, await codeAt(begun.secret, clock.ms)))).code).toBe(
-        AgentErrorCodes.NotFound,
-      );
+      expect((await rejection(mfa.confirmEnrollment(UID + 1, begun.enrollmentId, await codeAt(begun.secret, clock.ms)))).code).toBe(AgentErrorCodes.NotFound);
 
       clock.advance(10 * MINUTE + SECOND);
       const code = await codeAt(begun.secret, clock.ms);
@@ -185,9 +177,7 @@ describe('MfaService', () => {
       const first = await begin(mfa);
       const second = await begin(mfa);
       expect(second.secret).not.toBe(first.secret);
-      expect((await rejection(mfa.confirmEnrollment(UID, first.enrollmentId, await codeAt(first.secret, clock.ms)))).code).toBe(
-        AgentErrorCodes.NotFound,
-      );
+      expect((await rejection(mfa.confirmEnrollment(UID, first.enrollmentId, await codeAt(first.secret, clock.ms)))).code).toBe(AgentErrorCodes.NotFound);
       await mfa.confirmEnrollment(UID, second.enrollmentId, await codeAt(second.secret, clock.ms));
       expect((await rejection(begin(mfa))).code).toBe(AgentErrorCodes.Conflict);
 
@@ -326,7 +316,11 @@ describe('MfaService', () => {
       expect(mfa.hasSession(UID, 'PrivilegeElevation')).toBe(true);
       expect(mfa.hasSession(UID, 'FileAccess')).toBe(false);
       expect(mfa.hasSession(UID + 1, 'PrivilegeElevation')).toBe(false);
-      expect(MfaStatusResult.parse(mfa.status(UID))).toEqual({ enrolled: true, lockedUntil: null, sessions: [{ actionType: 'PrivilegeElevation', expiresAt }] });
+      expect(MfaStatusResult.parse(mfa.status(UID))).toEqual({
+        enrolled: true,
+        lockedUntil: null,
+        sessions: [{ actionType: 'PrivilegeElevation', expiresAt }],
+      });
 
       clock.advance(5 * MINUTE - SECOND);
       expect(mfa.hasSession(UID, 'PrivilegeElevation')).toBe(true);

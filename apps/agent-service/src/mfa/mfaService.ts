@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
-import {
-  AgentError,
-  AgentErrorCodes,
-  type MfaEnrollBeginResult,
-  type MfaStatusResult,
-} from '../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, type MfaEnrollBeginResult, type MfaStatusResult } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Clock } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
@@ -33,8 +28,7 @@ export interface MfaOptions {
 export type MfaVerifyFailure = 'not-enrolled' | 'invalid' | 'replayed' | 'locked';
 
 export type MfaVerifyResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: MfaVerifyFailure; readonly retriesLeft?: number; readonly lockedUntil?: string };
+  { readonly ok: true } | { readonly ok: false; readonly reason: MfaVerifyFailure; readonly retriesLeft?: number; readonly lockedUntil?: string };
 
 const CODE = /^\d{6}$/;
 const PERIOD_SECONDS = 30;
@@ -198,9 +192,8 @@ export class MfaService {
     checkActionType(actionType);
     return this.serial(uid, async () => {
       const now = this.clock.now();
-      const enrollment = this.db
-        .prepare('SELECT secret_ciphertext, secret_iv, secret_tag, last_time_step FROM mfa_enrollments WHERE uid = ?')
-        .get(uid) as EnrollmentRow | undefined;
+      const enrollment = this.db.prepare('SELECT secret_ciphertext, secret_iv, secret_tag, last_time_step FROM mfa_enrollments WHERE uid = ?').get(uid) as
+        EnrollmentRow | undefined;
       if (!enrollment) return { ok: false, reason: 'not-enrolled' };
 
       const audit = (type: string, data: Record<string, unknown>, at: Date) =>
@@ -305,9 +298,7 @@ export class MfaService {
 
   private recordFailure(uid: number, at: Date, audit: (type: string, data: Record<string, unknown>, at: Date) => void): MfaVerifyResult {
     return this.db.transaction((): MfaVerifyResult => {
-      const row = this.db.prepare('SELECT consecutive_failures, lockouts, locked_until FROM mfa_failures WHERE uid = ?').get(uid) as
-        | FailureRow
-        | undefined;
+      const row = this.db.prepare('SELECT consecutive_failures, lockouts, locked_until FROM mfa_failures WHERE uid = ?').get(uid) as FailureRow | undefined;
       const failures = (row?.consecutive_failures ?? 0) + 1;
       const lockouts = row?.lockouts ?? 0;
       if (failures < this.options.maxFailures) {
@@ -338,10 +329,14 @@ export class MfaService {
 
   private refuseEnrollment(uid: number, now: Date): never {
     this.audit.append({ type: 'mfa.enrollment.refused', actorUid: uid, requestId: null, data: { reason: 'invalid-enrollment-code' } }, now);
-    throw new AgentError(AgentErrorCodes.Unauthorized, 'the enrollment code is not valid or has expired; ask an administrator for a new one (keeper-agent mfa issue)', {
-      reason: 'invalid-enrollment-code',
-      reasonDetail: { code: 'mfa-enrollment-code-invalid', values: {} },
-    });
+    throw new AgentError(
+      AgentErrorCodes.Unauthorized,
+      'the enrollment code is not valid or has expired; ask an administrator for a new one (keeper-agent mfa issue)',
+      {
+        reason: 'invalid-enrollment-code',
+        reasonDetail: { code: 'mfa-enrollment-code-invalid', values: {} },
+      },
+    );
   }
 
   private isEnrolled(uid: number): boolean {
@@ -350,8 +345,7 @@ export class MfaService {
 
   private lockedUntil(uid: number, now: Date): string | null {
     const row = this.db.prepare('SELECT locked_until FROM mfa_failures WHERE uid = ? AND locked_until > ?').get(uid, now.toISOString()) as
-      | Pick<FailureRow, 'locked_until'>
-      | undefined;
+      Pick<FailureRow, 'locked_until'> | undefined;
     return row?.locked_until ?? null;
   }
 

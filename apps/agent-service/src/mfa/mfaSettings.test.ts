@@ -4,7 +4,11 @@ import { MfaSettings } from './mfaSettings.ts';
 describe('the mfa section of the agent config', () => {
   it('defaults to one code per prompt: an invalid or expired code ends the request (the seed)', () => {
     expect(MfaSettings.parse({})).toEqual({ codeAttemptsPerPrompt: 1, sessionMinutes: 5 });
-    expect(MfaSettings.parse({ codeAttemptsPerPrompt: 10, sessionMinutes: 15, promptTimeoutSeconds: 60 })).toEqual({ codeAttemptsPerPrompt: 10, sessionMinutes: 15, promptTimeoutSeconds: 60 });
+    expect(MfaSettings.parse({ codeAttemptsPerPrompt: 10, sessionMinutes: 15, promptTimeoutSeconds: 60 })).toEqual({
+      codeAttemptsPerPrompt: 10,
+      sessionMinutes: 15,
+      promptTimeoutSeconds: 60,
+    });
   });
 
   it('refuses other counts and unknown keys, naming them', () => {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
-import { createKeyFileOnce } from '../store/keyFile.ts';
 import { join } from 'node:path';
+import { createKeyFileOnce } from '../store/keyFile.ts';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -55,10 +55,7 @@ export class SecretBox {
       decipher.setAuthTag(sealed.tag);
       return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new SecretBoxError(
-        `cannot decrypt an MFA secret: the data was altered or ${this.keyPath} is not the key it was encrypted with`,
-        { cause: error },
-      );
+      throw new SecretBoxError(`cannot decrypt an MFA secret: the data was altered or ${this.keyPath} is not the key it was encrypted with`, { cause: error });
     }
   }
 

@@ -12,7 +12,13 @@ function request(args: readonly string[] | undefined): EvaluationRequest {
     policyType: 'PrivilegeElevation',
     user: { uid: 1000, name: 'ana', groups: ['ana'], home: '/home/ana' },
     machine: { name: 'lap-17' },
-    application: { path: '/usr/bin/apt-get', sha256: null, signer: null, commandLine: ['/usr/bin/apt-get', ...(args ?? [])].join(' '), ...(args ? { arguments: args } : {}) },
+    application: {
+      path: '/usr/bin/apt-get',
+      sha256: null,
+      signer: null,
+      commandLine: ['/usr/bin/apt-get', ...(args ?? [])].join(' '),
+      ...(args ? { arguments: args } : {}),
+    },
     agentic: null,
     at: new Date(2026, 10, 23, 10, 30),
   };

@@ -66,7 +66,8 @@ export const commandsPass = (c: CompiledPolicy, f: RequestFacts): boolean =>
 /** AllowArguments / DenyArguments against the argument vector (docs/policy-semantics.md, 4.6), each on its own for the preview. */
 export const allowArgumentsPass = (c: CompiledPolicy, f: RequestFacts): boolean => argumentsPass(c.allowArguments, [], f.request.application.arguments);
 export const denyArgumentsPass = (c: CompiledPolicy, f: RequestFacts): boolean => argumentsPass([], c.deniedArguments, f.request.application.arguments);
-export const argumentsCheckPasses = (c: CompiledPolicy, f: RequestFacts): boolean => argumentsPass(c.allowArguments, c.deniedArguments, f.request.application.arguments);
+export const argumentsCheckPasses = (c: CompiledPolicy, f: RequestFacts): boolean =>
+  argumentsPass(c.allowArguments, c.deniedArguments, f.request.application.arguments);
 
 export const aiLikelihoodPasses = (c: CompiledPolicy, f: RequestFacts): boolean => {
   const threshold = c.policy.Extension?.minAiLikelihoodPercent;

@@ -69,15 +69,16 @@ export class CollectionIndex {
                 if (/[*?{]/.test(form)) push(this.appPatterns, folderOf(fold(form.slice(0, form.search(/[*?{]/)))), pattern(id, form));
                 else push(this.appsByPath, fold(form), id);
               }
-            }
-            else if ('Sha256' in m) push(this.appsByHash, m.Sha256.toLowerCase(), id);
+            } else if ('Sha256' in m) push(this.appsByHash, m.Sha256.toLowerCase(), id);
             else push(this.appsBySigner, m.Signer.toLowerCase(), id);
           }
           break;
       }
     }
     const named = collections.flatMap((c) =>
-      c.Type === 'Application' && hashing?.collectionIds.has(c.CollectionId) ? c.Members.flatMap((m) => ('Path' in m ? [{ collectionId: c.CollectionId, path: m.Path }] : [])) : [],
+      c.Type === 'Application' && hashing?.collectionIds.has(c.CollectionId)
+        ? c.Members.flatMap((m) => ('Path' in m ? [{ collectionId: c.CollectionId, path: m.Path }] : []))
+        : [],
     );
     this.namedHashes = hashing && platform !== 'win32' && named.length > 0 ? new NamedFileHashes(named, hashing.cache) : null;
   }

@@ -45,7 +45,10 @@ describe('policy decisions (docs/policy-semantics.md)', () => {
   });
 
   it('DENY has the highest priority, even from a wildcard policy against a specific ALLOW', () => {
-    const d = evaluate([policy(['ALLOW'], { ApplicationCheck: ['col-apt'], UserCheck: ['col-devs'] }), policy(['DENY'], { NotificationMessage: 'Package managers are blocked.' })]);
+    const d = evaluate([
+      policy(['ALLOW'], { ApplicationCheck: ['col-apt'], UserCheck: ['col-devs'] }),
+      policy(['DENY'], { NotificationMessage: 'Package managers are blocked.' }),
+    ]);
     expect(d.outcome).toBe('deny');
     expect(d.reason).toBe('Package managers are blocked.');
     expect(d.controls).toEqual([]);
@@ -88,7 +91,9 @@ describe('policy decisions (docs/policy-semantics.md)', () => {
   it('AllowCommands restricts the command lines a policy applies to', () => {
     const p = policy(['ALLOW'], { Extension: { AllowCommands: ['/usr/bin/apt-get install *'] } });
     expect(evaluate([p]).outcome).toBe('allow');
-    expect(evaluate([p], request({ application: { path: '/usr/bin/apt-get', sha256: null, signer: null, commandLine: '/usr/bin/apt-get purge systemd' } })).outcome).toBe('deny');
+    expect(
+      evaluate([p], request({ application: { path: '/usr/bin/apt-get', sha256: null, signer: null, commandLine: '/usr/bin/apt-get purge systemd' } })).outcome,
+    ).toBe('deny');
   });
 
   it('monitor modes never block: they only record what would have happened', () => {
@@ -114,7 +119,8 @@ describe('policy decisions (docs/policy-semantics.md)', () => {
 
   it('matches applications by path wildcard, SHA-256 and signer', () => {
     const signed = policy(['ALLOW'], { ApplicationCheck: ['col-signed'] });
-    const app = (a: Partial<EvaluationRequest['application']>) => request({ application: { path: '/opt/x', sha256: null, signer: null, commandLine: '/opt/x', ...a } });
+    const app = (a: Partial<EvaluationRequest['application']>) =>
+      request({ application: { path: '/opt/x', sha256: null, signer: null, commandLine: '/opt/x', ...a } });
     expect(evaluate([signed], app({})).outcome).toBe('deny');
     expect(evaluate([signed], app({ signer: 'keeper security' })).outcome).toBe('allow');
     expect(evaluate([signed], app({ sha256: 'A'.repeat(64) })).outcome).toBe('allow');
@@ -152,7 +158,8 @@ describe('policy decisions (docs/policy-semantics.md)', () => {
 
   it('agentic policies apply only above minAiLikelihoodPercent and to the listed sub-processes', () => {
     const p = policy(['OPERATORAPPROVAL'], { PolicyType: 'AgenticAccess', Extension: { minAiLikelihoodPercent: 90, SubProcessCheck: ['*/node'] } });
-    const agentic = (ai: number, parent = '/usr/bin/node') => request({ policyType: 'AgenticAccess', agentic: { parentProcess: parent, aiLikelihoodPercent: ai } });
+    const agentic = (ai: number, parent = '/usr/bin/node') =>
+      request({ policyType: 'AgenticAccess', agentic: { parentProcess: parent, aiLikelihoodPercent: ai } });
     expect(evaluate([p], agentic(95)).controls).toEqual(['OPERATORAPPROVAL']);
     expect(evaluate([p], agentic(50)).outcome).toBe('deny');
     expect(evaluate([p], agentic(95, '/usr/bin/python3')).outcome).toBe('deny');
@@ -177,7 +184,10 @@ describe('policy decisions (docs/policy-semantics.md)', () => {
       policy(['APPROVAL'], { UserCheck: ['col-ops'], ApplicationCheck: ['col-apt'] }),
     ];
     const set = new PolicySet(policies, COLLECTIONS, 'linux');
-    const ids = set.matching(request()).map((c) => c.policy.PolicyId).sort();
+    const ids = set
+      .matching(request())
+      .map((c) => c.policy.PolicyId)
+      .sort();
     expect(ids).toEqual([policies[0]!.PolicyId, policies[1]!.PolicyId, policies[2]!.PolicyId].sort());
   });
 });

@@ -267,9 +267,7 @@ export function decide(matching: readonly CompiledPolicy[], options: EvaluationO
     reasonDetail: controls.length === 0 ? { code: 'policy-allow', values: {} } : { code: 'policy-controls', values: { controls: [...controls] } },
     controls,
     justificationWithApproval: withApproval,
-    notification: notifying
-      ? { message: notifying.NotificationMessage ?? '', requiresAcknowledge: notifying.NotificationRequiresAcknowledge ?? false }
-      : null,
+    notification: notifying ? { message: notifying.NotificationMessage ?? '', requiresAcknowledge: notifying.NotificationRequiresAcknowledge ?? false } : null,
     deciding: tier.map((c) => c.policy.PolicyId),
   };
 }

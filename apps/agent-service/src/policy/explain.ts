@@ -34,7 +34,9 @@ export function explain(set: PolicySet, request: EvaluationRequest, options: Eva
   // Every type the request is decided under (policyLayers.ts), each seen as its layer sees the request.
   const layers = layersOf(request).map((layer) => {
     const facts = set.factsOf(layer.request);
-    const explained = typesDeciding(layer.type).flatMap((type) => set.policiesOf(type)).map((c) => ({ compiled: c, checks: checksOf(set, c, facts) }));
+    const explained = typesDeciding(layer.type)
+      .flatMap((type) => set.policiesOf(type))
+      .map((c) => ({ compiled: c, checks: checksOf(set, c, facts) }));
     const matching = explained.filter((e) => e.checks.every((check) => check.passed)).map((e) => e.compiled);
     return { layer, explained, decision: decideLayer(layer, matching, options) };
   });
@@ -59,9 +61,15 @@ function checksOf(set: PolicySet, c: CompiledPolicy, f: RequestFacts): PolicyChe
   const { request } = f;
   const out: PolicyCheckOutcome[] = [];
   const names = (ids: readonly string[]) => ids.map((id) => set.collections.nameOf(id));
-  if (!isWildcard(p.UserCheck)) out.push({ check: 'UserCheck', passed: inScope(p.UserCheck, f.users), required: names(p.UserCheck), actual: request.user.name });
+  if (!isWildcard(p.UserCheck))
+    out.push({ check: 'UserCheck', passed: inScope(p.UserCheck, f.users), required: names(p.UserCheck), actual: request.user.name });
   if (!isWildcard(p.ApplicationCheck)) {
-    out.push({ check: 'ApplicationCheck', passed: inScope(p.ApplicationCheck, f.applications), required: names(p.ApplicationCheck), actual: request.application.path });
+    out.push({
+      check: 'ApplicationCheck',
+      passed: inScope(p.ApplicationCheck, f.applications),
+      required: names(p.ApplicationCheck),
+      actual: request.application.path,
+    });
   }
   if (!isWildcard(p.MachineCheck)) {
     out.push({ check: 'MachineCheck', passed: inScope(p.MachineCheck, f.machines), required: names(p.MachineCheck), actual: request.machine.name });
@@ -70,21 +78,41 @@ function checksOf(set: PolicySet, c: CompiledPolicy, f: RequestFacts): PolicyChe
     out.push({ check: 'DateCheck', passed: datePasses(c, f), required: p.DateCheck.map((r) => `${r.StartDate}/${r.EndDate}`), actual: f.date });
   }
   if (c.timeWindows.length > 0) {
-    out.push({ check: 'TimeCheck', passed: timePasses(c, f), required: c.timeWindows.map((w) => `${clock(w.start)}-${clock(w.end)}`), actual: clock(f.minute) });
+    out.push({
+      check: 'TimeCheck',
+      passed: timePasses(c, f),
+      required: c.timeWindows.map((w) => `${clock(w.start)}-${clock(w.end)}`),
+      actual: clock(f.minute),
+    });
   }
   if (p.DayCheck?.length) out.push({ check: 'DayCheck', passed: dayPasses(c, f), required: p.DayCheck.map(String), actual: String(f.day) });
   if (c.allowCommands.length > 0) {
-    out.push({ check: 'AllowCommands', passed: commandsPass(c, f), required: [...(p.Extension?.AllowCommands ?? [])], actual: request.application.commandLine });
+    out.push({
+      check: 'AllowCommands',
+      passed: commandsPass(c, f),
+      required: [...(p.Extension?.AllowCommands ?? [])],
+      actual: request.application.commandLine,
+    });
   }
   const args = request.application.arguments ? JSON.stringify(request.application.arguments) : null;
   if (c.allowArguments.length > 0) {
-    out.push({ check: 'AllowArguments', passed: allowArgumentsPass(c, f), required: (p.Extension?.AllowArguments ?? []).map((rule) => JSON.stringify(rule)), actual: args });
+    out.push({
+      check: 'AllowArguments',
+      passed: allowArgumentsPass(c, f),
+      required: (p.Extension?.AllowArguments ?? []).map((rule) => JSON.stringify(rule)),
+      actual: args,
+    });
   }
   if (c.deniedArguments.length > 0) {
     out.push({ check: 'DenyArguments', passed: denyArgumentsPass(c, f), required: [...(p.Extension?.DenyArguments ?? [])], actual: args });
   }
   if (c.subProcesses.length > 0) {
-    out.push({ check: 'SubProcessCheck', passed: subProcessPasses(c, f), required: [...(p.Extension?.SubProcessCheck ?? [])], actual: request.agentic?.parentProcess ?? null });
+    out.push({
+      check: 'SubProcessCheck',
+      passed: subProcessPasses(c, f),
+      required: [...(p.Extension?.SubProcessCheck ?? [])],
+      actual: request.agentic?.parentProcess ?? null,
+    });
   }
   const threshold = p.Extension?.minAiLikelihoodPercent;
   if (threshold !== undefined) {

@@ -77,7 +77,9 @@ describe('canonical paths and named-file hashes (docs/policy-semantics.md, 3.1)'
     const collections: Collection[] = [
       { CollectionId: 'col-sh', Type: 'Application', Members: [{ Path: `${dir}/usr/bin/shell` }, { Path: `${dir}/bin/ne*` }] },
     ];
-    const set = new PolicySet([policy(['DENY'], { ApplicationCheck: ['col-sh'] }), policy(['ALLOW'])], collections, 'linux', { hashes: new FileHashCache({ recheckMs: 0 }) });
+    const set = new PolicySet([policy(['DENY'], { ApplicationCheck: ['col-sh'] }), policy(['ALLOW'])], collections, 'linux', {
+      hashes: new FileHashCache({ recheckMs: 0 }),
+    });
     const outcome = (hash: string) => set.evaluate(request(join(dir, 'elsewhere'), hash), { defaultOutcome: 'deny' }).outcome;
     const before = sha(join(dir, 'usr/bin/shell'));
     expect(outcome(before)).toBe('deny');
@@ -94,7 +96,9 @@ describe('canonical paths and named-file hashes (docs/policy-semantics.md, 3.1)'
 
   it('looks at the named files again at most once per recheck interval', () => {
     const collections: Collection[] = [{ CollectionId: 'col-sh', Type: 'Application', Members: [{ Path: `${dir}/usr/bin/shell` }] }];
-    const set = new PolicySet([policy(['DENY'], { ApplicationCheck: ['col-sh'] }), policy(['ALLOW'])], collections, 'linux', { hashes: new FileHashCache({ recheckMs: 60_000 }) });
+    const set = new PolicySet([policy(['DENY'], { ApplicationCheck: ['col-sh'] }), policy(['ALLOW'])], collections, 'linux', {
+      hashes: new FileHashCache({ recheckMs: 60_000 }),
+    });
     writeFileSync(join(dir, 'usr/bin/shell'), '#!/bin/sh\necho changed within the interval\n');
     utimesSync(join(dir, 'usr/bin/shell'), new Date(), new Date(Date.now() + 5_000));
     expect(set.evaluate(request(join(dir, 'elsewhere'), sha(join(dir, 'usr/bin/shell'))), { defaultOutcome: 'deny' }).outcome).toBe('allow');
@@ -108,7 +112,9 @@ describe('canonical paths and named-file hashes (docs/policy-semantics.md, 3.1)'
     // A file not everyone may read is never hashed: a named path must not become an oracle for its content.
     writeFileSync(join(dir, 'usr/bin/secret'), 'only root reads this', { mode: 0o600 });
     expect(hashRegularFile(join(dir, 'usr/bin/secret'))).toBeNull();
-    const collections: Collection[] = [{ CollectionId: 'col-sh', Type: 'Application', Members: [{ Path: `${dir}/usr/bin/fifo` }, { Path: `${dir}/usr/bin/f*` }] }];
+    const collections: Collection[] = [
+      { CollectionId: 'col-sh', Type: 'Application', Members: [{ Path: `${dir}/usr/bin/fifo` }, { Path: `${dir}/usr/bin/f*` }] },
+    ];
     const set = new PolicySet([policy(['DENY'], { ApplicationCheck: ['col-sh'] })], collections, 'linux', { hashes: new FileHashCache({ recheckMs: 0 }) });
     expect(set.evaluate(request('/x', 'b'.repeat(64)), { defaultOutcome: 'allow' }).outcome).toBe('allow');
   });

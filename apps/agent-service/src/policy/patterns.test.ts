@@ -17,7 +17,8 @@ describe('Keeper patterns', () => {
       return seed / 2 ** 31;
     };
     const alphabet = ['a', 'b', 'A', '/', '.', '*', '?', '\n'];
-    const word = (max: number, chars: readonly string[]) => Array.from({ length: Math.floor(rnd() * max) }, () => chars[Math.floor(rnd() * chars.length)]).join('');
+    const word = (max: number, chars: readonly string[]) =>
+      Array.from({ length: Math.floor(rnd() * max) }, () => chars[Math.floor(rnd() * chars.length)]).join('');
     let matches = 0;
     for (let i = 0; i < 20_000; i++) {
       const pattern = word(7, alphabet);

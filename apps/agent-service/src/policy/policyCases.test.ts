@@ -6,7 +6,10 @@ const NOW = new Date('2026-12-07T10:00:00Z');
 describe('policy case files', () => {
   it('reads YAML and JSON alike, with defaults for what a case leaves out', () => {
     const yaml = parseCaseFile('c.yaml', '- name: a\n  request: { user: alice, path: /usr/bin/apt, arguments: [update] }\n  expect: { outcome: allow }\n');
-    const json = parseCaseFile('c.json', JSON.stringify([{ name: 'a', request: { user: 'alice', path: '/usr/bin/apt', arguments: ['update'] }, expect: { outcome: 'allow' } }]));
+    const json = parseCaseFile(
+      'c.json',
+      JSON.stringify([{ name: 'a', request: { user: 'alice', path: '/usr/bin/apt', arguments: ['update'] }, expect: { outcome: 'allow' } }]),
+    );
     expect(yaml).toEqual(json);
     expect(toEvaluationRequest(yaml[0]!, NOW)).toEqual({
       policyType: 'PrivilegeElevation',
@@ -19,7 +22,10 @@ describe('policy case files', () => {
   });
 
   it('keeps arguments unknown when a case gives none, so argument rules do not apply', () => {
-    const [c] = parseCaseFile('c.yaml', '- { name: a, request: { user: alice, path: /usr/bin/apt, commandLine: apt update, at: "2026-01-05T09:30:00+01:00" }, expect: { outcome: deny } }');
+    const [c] = parseCaseFile(
+      'c.yaml',
+      '- { name: a, request: { user: alice, path: /usr/bin/apt, commandLine: apt update, at: "2026-01-05T09:30:00+01:00" }, expect: { outcome: deny } }',
+    );
     const request = toEvaluationRequest(c!, NOW);
     expect(request.application).not.toHaveProperty('arguments');
     expect(request.application.commandLine).toBe('apt update');
@@ -27,7 +33,10 @@ describe('policy case files', () => {
   });
 
   it('takes a home folder, a signer, and a time without an offset as local time', () => {
-    const [c] = parseCaseFile('c.yaml', '- { name: a, request: { user: ana, home: /home/ana, signer: coreutils, path: /usr/bin/true, at: "2026-11-25T12:00:00" }, expect: { outcome: allow } }');
+    const [c] = parseCaseFile(
+      'c.yaml',
+      '- { name: a, request: { user: ana, home: /home/ana, signer: coreutils, path: /usr/bin/true, at: "2026-11-25T12:00:00" }, expect: { outcome: allow } }',
+    );
     const request = toEvaluationRequest(c!, NOW);
     expect(request.user.home).toBe('/home/ana');
     expect(request.application.signer).toBe('coreutils');

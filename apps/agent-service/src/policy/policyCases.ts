@@ -13,7 +13,10 @@ const CaseRequest = z.strictObject({
   home: z.string().min(1).optional(),
   path: z.string().min(1),
   /** Without it a hash-based rule does not match, as for a file the agent could not read. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/i).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i)
+    .optional(),
   /** The signer the agent would find (on Linux: the package that owns the file, docs/policy-semantics.md 3.2). */
   signer: z.string().min(1).optional(),
   arguments: z.array(z.string()).optional(),

@@ -63,10 +63,19 @@ describe('loading the policies folder', () => {
       ['pol-ten', 10],
     ]);
     const byFile = Object.fromEntries(load.errors.map((e) => [e.file, e]));
-    expect(byFile['zero.json']).toMatchObject({ path: 'Extension.ApprovalQuorum', message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown });
-    expect(byFile['half.json']).toMatchObject({ path: '[1].Extension.ApprovalQuorum', message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown });
+    expect(byFile['zero.json']).toMatchObject({
+      path: 'Extension.ApprovalQuorum',
+      message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown,
+    });
+    expect(byFile['half.json']).toMatchObject({
+      path: '[1].Extension.ApprovalQuorum',
+      message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown,
+    });
     expect(byFile['many.json']).toMatchObject({ path: 'Extension.ApprovalQuorum', message: expect.stringContaining('at most 10 approvers') as unknown });
-    expect(byFile['text.json']).toMatchObject({ path: 'Extension.ApprovalQuorum', message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown });
+    expect(byFile['text.json']).toMatchObject({
+      path: 'Extension.ApprovalQuorum',
+      message: expect.stringContaining('a whole number of approvers from 1 to 10') as unknown,
+    });
   });
 
   it('refuses a second definition of the same policy id', () => {

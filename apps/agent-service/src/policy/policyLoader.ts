@@ -33,12 +33,20 @@ export function loadPolicyDirectory(dir: string): PolicyLoad {
       const collectionIds = parsed.data.Collections.map((c) => c.CollectionId);
       const repeatedCollection = collectionIds.findIndex((id, index) => collectionIds.indexOf(id) !== index);
       if (repeatedCollection !== -1) {
-        errors.push({ file: name, path: `Collections[${repeatedCollection}].CollectionId`, message: `collection ${collectionIds[repeatedCollection]} is defined twice in this file` });
+        errors.push({
+          file: name,
+          path: `Collections[${repeatedCollection}].CollectionId`,
+          message: `collection ${collectionIds[repeatedCollection]} is defined twice in this file`,
+        });
         return;
       }
       const duplicate = parsed.data.Collections.find((c) => seenCollections.has(c.CollectionId));
       if (duplicate) {
-        errors.push({ file: name, path: '', message: `collection ${duplicate.CollectionId} is already defined in ${seenCollections.get(duplicate.CollectionId)}` });
+        errors.push({
+          file: name,
+          path: '',
+          message: `collection ${duplicate.CollectionId} is already defined in ${seenCollections.get(duplicate.CollectionId)}`,
+        });
         return;
       }
       for (const c of parsed.data.Collections) seenCollections.set(c.CollectionId, name);

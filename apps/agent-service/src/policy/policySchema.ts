@@ -33,13 +33,16 @@ const Check = z.array(z.string().min(1)).min(1);
 const HourString = z.string().regex(/^(?:[01]?\d|2[0-4])(?::[0-5]\d)?$/, 'an hour such as "9" or "17:30"');
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as "2026-01-31"');
 /** Argument patterns take no variables: a `{name}` is refused rather than silently matching nothing. */
-const ArgumentPattern = z.string().min(1).max(4096).refine((p) => !/\{[A-Za-z_][A-Za-z0-9_]*\}/.test(p), 'an argument pattern without variables ({name})');
-const AllowArguments = z
-  .array(z.array(ArgumentPattern).max(1024))
-  .superRefine((rules, ctx) => {
-    const misplaced = misplacedRepeat(rules);
-    if (misplaced) ctx.addIssue({ code: 'custom', path: [misplaced.rule, misplaced.argument], message: '"..." may only end the last pattern of a rule, after a pattern' });
-  });
+const ArgumentPattern = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !/\{[A-Za-z_][A-Za-z0-9_]*\}/.test(p), 'an argument pattern without variables ({name})');
+const AllowArguments = z.array(z.array(ArgumentPattern).max(1024)).superRefine((rules, ctx) => {
+  const misplaced = misplacedRepeat(rules);
+  if (misplaced)
+    ctx.addIssue({ code: 'custom', path: [misplaced.rule, misplaced.argument], message: '"..." may only end the last pattern of a rule, after a pattern' });
+});
 
 /** Keeper's policy JSON (see docs/policy-semantics.md). Unknown keys are kept: the console adds more. */
 export const KeeperPolicy = z.looseObject({
@@ -72,7 +75,15 @@ export const KeeperPolicy = z.looseObject({
       /** Our extension: the policy does not apply when any argument matches one of these patterns. */
       DenyArguments: z.array(ArgumentPattern).optional(),
       /** Our extension: passing this policy's controls opens an elevated session (`true`: the configured length, or minutes). */
-      ElevatedSession: z.union([z.literal(true), z.number().positive().max(7 * 24 * 60)]).optional(),
+      ElevatedSession: z
+        .union([
+          z.literal(true),
+          z
+            .number()
+            .positive()
+            .max(7 * 24 * 60),
+        ])
+        .optional(),
       /** Our extension: offline, this policy's APPROVAL may be given by a signed response read over the phone (docs/fleet.md). */
       OfflineApproval: z.boolean({ error: 'true or false' }).optional(),
       /** Our extension: an APPROVAL needs this many distinct approvers, never the requester (docs/policy-semantics.md, 2.7). */

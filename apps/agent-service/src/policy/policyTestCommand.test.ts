@@ -26,19 +26,31 @@ const run = (yaml: string) => {
 
 describe('policy test verdicts', () => {
   it('passes a case whose outcome, controls and deciding policies all agree', () => {
-    const { c, why } = run('- { name: a, request: { user: u, path: /usr/bin/apt, arguments: [update] }, expect: { outcome: controls, controls: [JUSTIFY], deciding: [pol-justify] } }');
+    const { c, why } = run(
+      '- { name: a, request: { user: u, path: /usr/bin/apt, arguments: [update] }, expect: { outcome: controls, controls: [JUSTIFY], deciding: [pol-justify] } }',
+    );
     expect(mismatches(c, why.decision)).toEqual([]);
   });
 
   it('reports each field that differs', () => {
-    const { c, why } = run('- { name: a, request: { user: u, path: /usr/bin/apt, arguments: [upgrade] }, expect: { outcome: controls, controls: [JUSTIFY], deciding: [pol-justify] } }');
-    expect(mismatches(c, why.decision)).toEqual(['outcome: expected controls, got deny', 'controls: expected [JUSTIFY], got []', 'deciding: expected [pol-justify], got []']);
+    const { c, why } = run(
+      '- { name: a, request: { user: u, path: /usr/bin/apt, arguments: [upgrade] }, expect: { outcome: controls, controls: [JUSTIFY], deciding: [pol-justify] } }',
+    );
+    expect(mismatches(c, why.decision)).toEqual([
+      'outcome: expected controls, got deny',
+      'controls: expected [JUSTIFY], got []',
+      'deciding: expected [pol-justify], got []',
+    ]);
   });
 
   it('explains a failure with each policy and the check that failed', () => {
     const { why } = run('- { name: a, request: { user: u, path: /usr/bin/apt, arguments: [upgrade] }, expect: { outcome: allow } }');
     expect(formatWhy(why)).toBe(
-      ['    decision: deny (No policy allows this action.)', '    no match: pol-justify "pol-justify" [JUSTIFY]', '      AllowArguments failed: needs ["update"]; request has ["upgrade"]'].join('\n'),
+      [
+        '    decision: deny (No policy allows this action.)',
+        '    no match: pol-justify "pol-justify" [JUSTIFY]',
+        '      AllowArguments failed: needs ["update"]; request has ["upgrade"]',
+      ].join('\n'),
     );
   });
 

@@ -46,10 +46,13 @@ export function formatWhy(why: Explanation): string {
   const lines = [`    decision: ${why.decision.outcome} (${why.decision.reason})`];
   if (why.policies.length === 0) lines.push('    no policy of this type is loaded');
   for (const p of why.policies) {
-    lines.push(`    ${p.matched ? 'matched' : 'no match'}: ${p.policyId} "${p.policyName}" [${p.controls.join(', ')}]${p.status === 'enforce' ? '' : ` (${p.status})`}`);
+    lines.push(
+      `    ${p.matched ? 'matched' : 'no match'}: ${p.policyId} "${p.policyName}" [${p.controls.join(', ')}]${p.status === 'enforce' ? '' : ` (${p.status})`}`,
+    );
     for (const check of p.checks.filter((k) => !k.passed)) {
       const actual = check.actual ?? '(nothing)';
-      const wanted = check.check === 'DenyArguments' ? `an argument matches a denied pattern (${shortList(check.required)})` : `needs ${shortList(check.required)}`;
+      const wanted =
+        check.check === 'DenyArguments' ? `an argument matches a denied pattern (${shortList(check.required)})` : `needs ${shortList(check.required)}`;
       lines.push(`      ${check.check} failed: ${wanted}; request has ${actual}`);
     }
   }
@@ -82,7 +85,8 @@ export function runPolicyCommand(argv: readonly string[], now: Date = new Date()
   const dir = values.policies ?? join(resourcesDir, 'policies');
   const load = loadPolicyDirectory(dir);
   if (load.errors.length > 0 || load.files === 0) {
-    const problems = load.errors.length > 0 ? load.errors.map((e) => `${join(dir, e.file)}${e.path ? ` at ${e.path}` : ''}: ${e.message}`) : [`${dir}: no policy files`];
+    const problems =
+      load.errors.length > 0 ? load.errors.map((e) => `${join(dir, e.file)}${e.path ? ` at ${e.path}` : ''}: ${e.message}`) : [`${dir}: no policy files`];
     process.stderr.write(`keeper-agent policy: the policy folder does not load:\n${problems.join('\n')}\n`);
     return 2;
   }

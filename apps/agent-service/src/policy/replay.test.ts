@@ -30,8 +30,23 @@ const request = (overrides: Partial<EvaluationRequest> = {}): EvaluationRequest 
 function eventOf(set: PolicySet, req: EvaluationRequest, seq: number, withFacts = true): DecidedEventRow {
   const decision = decide(set.matching(req), { defaultOutcome: 'deny' });
   const state = decision.outcome === 'allow' ? 'allowed' : decision.outcome === 'deny' ? 'denied' : 'pending';
-  const base = { user: req.user.name, executable: req.application.path, sha256: req.application.sha256, commandLine: req.application.commandLine, state, reason: decision.reason, deciding: decision.deciding, monitored: [] };
-  return { seq, at: req.at.toISOString(), actorUid: req.user.uid, requestId: `req-${seq}`, data: withFacts ? { ...base, ...recordedFields(req, decision, { signerLookedUp: true }) } : base };
+  const base = {
+    user: req.user.name,
+    executable: req.application.path,
+    sha256: req.application.sha256,
+    commandLine: req.application.commandLine,
+    state,
+    reason: decision.reason,
+    deciding: decision.deciding,
+    monitored: [],
+  };
+  return {
+    seq,
+    at: req.at.toISOString(),
+    actorUid: req.user.uid,
+    requestId: `req-${seq}`,
+    data: withFacts ? { ...base, ...recordedFields(req, decision, { signerLookedUp: true }) } : base,
+  };
 }
 
 describe('recorded requests (the facts elevation.decided keeps for policy replay)', () => {
@@ -59,18 +74,31 @@ describe('recorded requests (the facts elevation.decided keeps for policy replay
     const set = new PolicySet([], COLLECTIONS, 'linux');
     const req = request();
     const decision = decide([], { defaultOutcome: 'deny' });
-    const data = { user: 'alice', executable: '/usr/bin/apt', sha256: req.application.sha256, commandLine: '/usr/bin/apt update', state: 'denied', ...recordedFields(req, decision, { signerLookedUp: false }) };
+    const data = {
+      user: 'alice',
+      executable: '/usr/bin/apt',
+      sha256: req.application.sha256,
+      commandLine: '/usr/bin/apt update',
+      state: 'denied',
+      ...recordedFields(req, decision, { signerLookedUp: false }),
+    };
     expect(data.request).not.toHaveProperty('signer');
     expect(replayableRequest(data, 1001, at)?.missing).toEqual(['signer']);
     const event = { seq: 1, at: at.toISOString(), actorUid: 1001, requestId: 'r', data };
     expect(replay([event], set, { defaultOutcome: 'deny' }).partial).toBe(0);
-    const signed = new PolicySet([policy(['ALLOW'], { ApplicationCheck: ['col-signed'] })], [...COLLECTIONS, { CollectionId: 'col-signed', Type: 'Application', Members: [{ Signer: 'apt' }] }], 'linux');
+    const signed = new PolicySet(
+      [policy(['ALLOW'], { ApplicationCheck: ['col-signed'] })],
+      [...COLLECTIONS, { CollectionId: 'col-signed', Type: 'Application', Members: [{ Signer: 'apt' }] }],
+      'linux',
+    );
     expect(replay([event], signed, { defaultOutcome: 'deny' }).partial).toBe(1);
   });
 
   it('is not fooled by data of another shape', () => {
     expect(replayableRequest({ control: 'MFA' }, 1001, at)).toBeNull();
-    expect(replayableRequest({ user: 'alice', executable: '/x', sha256: null, commandLine: 'x', state: 'allowed', request: { groups: 'ops' } }, 1001, at)).toBeNull();
+    expect(
+      replayableRequest({ user: 'alice', executable: '/x', sha256: null, commandLine: 'x', state: 'allowed', request: { groups: 'ops' } }, 1001, at),
+    ).toBeNull();
   });
 
   it('the new facts are part of the hash-chained canonical event: editing the groups breaks the hash', () => {
@@ -84,7 +112,11 @@ describe('recorded requests (the facts elevation.decided keeps for policy replay
 });
 
 describe('policy replay (grouped differences against proposed policies)', () => {
-  const before = new PolicySet([policy(['ALLOW'], { ApplicationCheck: ['col-apt'] }), policy(['JUSTIFY'], { ApplicationCheck: ['col-id'] })], COLLECTIONS, 'linux');
+  const before = new PolicySet(
+    [policy(['ALLOW'], { ApplicationCheck: ['col-apt'] }), policy(['JUSTIFY'], { ApplicationCheck: ['col-id'] })],
+    COLLECTIONS,
+    'linux',
+  );
   const bob = (overrides: Partial<EvaluationRequest> = {}) => request({ user: { uid: 1002, name: 'bob', groups: ['bob'], home: '/home/bob' }, ...overrides });
   const idRequest = { path: '/usr/bin/id', sha256: 'b'.repeat(64), signer: null, commandLine: '/usr/bin/id', arguments: [] };
   const events = [
@@ -112,12 +144,34 @@ describe('policy replay (grouped differences against proposed policies)', () => 
       {
         now: { outcome: 'deny', controls: [] },
         requests: 1,
-        entries: [{ user: 'bob', program: '/usr/bin/apt', was: { outcome: 'allow', controls: [] }, count: 1, missing: [], firstAt: events[2]!.at, lastAt: events[2]!.at, requestIds: ['req-3'] }],
+        entries: [
+          {
+            user: 'bob',
+            program: '/usr/bin/apt',
+            was: { outcome: 'allow', controls: [] },
+            count: 1,
+            missing: [],
+            firstAt: events[2]!.at,
+            lastAt: events[2]!.at,
+            requestIds: ['req-3'],
+          },
+        ],
       },
       {
         now: { outcome: 'controls', controls: ['MFA', 'JUSTIFY'] },
         requests: 1,
-        entries: [{ user: 'bob', program: '/usr/bin/id', was: { outcome: 'controls', controls: ['JUSTIFY'] }, count: 1, missing: [], firstAt: events[3]!.at, lastAt: events[3]!.at, requestIds: ['req-4'] }],
+        entries: [
+          {
+            user: 'bob',
+            program: '/usr/bin/id',
+            was: { outcome: 'controls', controls: ['JUSTIFY'] },
+            count: 1,
+            missing: [],
+            firstAt: events[3]!.at,
+            lastAt: events[3]!.at,
+            requestIds: ['req-4'],
+          },
+        ],
       },
     ]);
     const text = formatReport(report, { since: '2026-11-24T10:00:00.000Z', policies: '/new' });
@@ -127,23 +181,44 @@ describe('policy replay (grouped differences against proposed policies)', () => 
   });
 
   it('counts repeated requests of one user and program once, with their times', () => {
-    const denyApt = new PolicySet([policy(['DENY'], { ApplicationCheck: ['col-apt'] }), policy(['JUSTIFY'], { ApplicationCheck: ['col-id'] })], COLLECTIONS, 'linux');
+    const denyApt = new PolicySet(
+      [policy(['DENY'], { ApplicationCheck: ['col-apt'] }), policy(['JUSTIFY'], { ApplicationCheck: ['col-id'] })],
+      COLLECTIONS,
+      'linux',
+    );
     const report = replay(events, denyApt, { defaultOutcome: 'deny' });
     expect(report.groups).toHaveLength(1);
     expect(report.groups[0]!.entries).toMatchObject([
-      { user: 'alice', program: '/usr/bin/apt', count: 2, firstAt: '2026-12-01T10:00:00.000Z', lastAt: '2026-12-01T11:00:00.000Z', requestIds: ['req-1', 'req-2'] },
+      {
+        user: 'alice',
+        program: '/usr/bin/apt',
+        count: 2,
+        firstAt: '2026-12-01T10:00:00.000Z',
+        lastAt: '2026-12-01T11:00:00.000Z',
+        requestIds: ['req-1', 'req-2'],
+      },
       { user: 'bob', program: '/usr/bin/apt', count: 1 },
     ]);
   });
 
   it('marks older events partial, says which facts they lack, and never counts unknown old prompts as a change', () => {
     const old = [eventOf(before, request(), 1, false), eventOf(before, bob({ application: idRequest }), 2, false)];
-    const proposed = new PolicySet([policy(['ALLOW'], { ApplicationCheck: ['col-apt'], UserCheck: ['col-ops'] }), policy(['MFA'], { ApplicationCheck: ['col-id'] })], COLLECTIONS, 'linux');
+    const proposed = new PolicySet(
+      [policy(['ALLOW'], { ApplicationCheck: ['col-apt'], UserCheck: ['col-ops'] }), policy(['MFA'], { ApplicationCheck: ['col-id'] })],
+      COLLECTIONS,
+      'linux',
+    );
     const report = replay(old, proposed, { defaultOutcome: 'deny' });
     // alice's groups were not recorded, so the ops-only ALLOW no longer matches her: a partial change.
     expect(report).toMatchObject({ replayed: 2, changed: 1, unchanged: 1, partial: 2 });
-    expect(report.groups[0]!.entries[0]).toMatchObject({ user: 'alice', was: { outcome: 'allow' }, missing: expect.arrayContaining(['groups', 'arguments']) as unknown });
-    expect(formatReport(report, { since: 's', policies: '/new' })).toContain('PARTIAL (not recorded: policyType, groups, home, machine, arguments, agentic, policyDecision)');
+    expect(report.groups[0]!.entries[0]).toMatchObject({
+      user: 'alice',
+      was: { outcome: 'allow' },
+      missing: expect.arrayContaining(['groups', 'arguments']) as unknown,
+    });
+    expect(formatReport(report, { since: 's', policies: '/new' })).toContain(
+      'PARTIAL (not recorded: policyType, groups, home, machine, arguments, agentic, policyDecision)',
+    );
   });
 
   it('counts events it cannot read as requests instead of hiding them', () => {
@@ -155,7 +230,12 @@ describe('policy replay (grouped differences against proposed policies)', () => 
 describe('--since', () => {
   it('keeps only the elevation.decided events at or after the start of the window', () => {
     const row = (seq: number, type: string, at: string) => ({ seq, type, at, actorUid: null, requestId: null, data: {} });
-    const events = [row(1, 'elevation.decided', '2026-11-23T09:59:59.999Z'), row(2, 'elevation.decided', '2026-11-23T10:00:00.000Z'), row(3, 'control.passed', '2026-11-24T00:00:00.000Z'), row(4, 'elevation.decided', '2026-11-30T10:00:00.000Z')];
+    const events = [
+      row(1, 'elevation.decided', '2026-11-23T09:59:59.999Z'),
+      row(2, 'elevation.decided', '2026-11-23T10:00:00.000Z'),
+      row(3, 'control.passed', '2026-11-24T00:00:00.000Z'),
+      row(4, 'elevation.decided', '2026-11-30T10:00:00.000Z'),
+    ];
     expect(decidedSince(events, new Date(Date.parse('2026-11-30T10:00:00.000Z') - parseDuration('7d')).toISOString()).map((e) => e.seq)).toEqual([2, 4]);
   });
 

@@ -62,7 +62,10 @@ export function replay(events: readonly DecidedEventRow[], set: PolicySet, optio
   let changed = 0;
   let partial = 0;
   let unreadable = 0;
-  const groups = new Map<string, { now: ReplayGroup['now']; requests: number; entries: Map<string, ReplayEntry & { missing: MissingFact[]; requestIds: string[] }> }>();
+  const groups = new Map<
+    string,
+    { now: ReplayGroup['now']; requests: number; entries: Map<string, ReplayEntry & { missing: MissingFact[]; requestIds: string[] }> }
+  >();
   for (const event of events) {
     const recorded = replayableRequest(event.data, event.actorUid, new Date(event.at));
     if (!recorded) {

@@ -37,7 +37,13 @@ export function parseDuration(text: string): number {
 }
 
 const verdictText = (v: Verdict) =>
-  v.outcome === 'allow' ? 'allowed' : v.outcome === 'deny' ? 'denied' : v.controls === null ? 'asked (which controls was not recorded)' : `asked for ${v.controls.join(', ')}`;
+  v.outcome === 'allow'
+    ? 'allowed'
+    : v.outcome === 'deny'
+      ? 'denied'
+      : v.controls === null
+        ? 'asked (which controls was not recorded)'
+        : `asked for ${v.controls.join(', ')}`;
 
 /** The report as a person reads it: a headline, then each group of changes with its users and programs. */
 export function formatReport(report: ReplayReport, context: { since: string; policies: string }): string {
@@ -48,7 +54,8 @@ export function formatReport(report: ReplayReport, context: { since: string; pol
   ];
   if (report.unreadable > 0) lines.push(`${report.unreadable} elevation.decided event(s) could not be read as a request and were skipped`);
   for (const group of report.groups) {
-    const now = group.now.outcome === 'allow' ? 'newly allowed' : group.now.outcome === 'deny' ? 'newly denied' : `newly asked for ${group.now.controls.join(', ')}`;
+    const now =
+      group.now.outcome === 'allow' ? 'newly allowed' : group.now.outcome === 'deny' ? 'newly denied' : `newly asked for ${group.now.controls.join(', ')}`;
     lines.push('', `${now}: ${group.requests} request${group.requests === 1 ? '' : 's'}`);
     for (const e of group.entries) {
       const partial = e.missing.length > 0 ? `  PARTIAL (not recorded: ${e.missing.join(', ')})` : '';
@@ -92,7 +99,10 @@ export function runReplayCommand(argv: readonly string[], now: Date = new Date()
   const dir = values.policies;
   const load = loadPolicyDirectory(dir);
   if (load.errors.length > 0 || load.files === 0) {
-    const problems = load.errors.length > 0 ? load.errors.map((e) => `${e.file === dir ? dir : join(dir, e.file)}${e.path ? ` at ${e.path}` : ''}: ${e.message}`) : [`${dir}: no policy files`];
+    const problems =
+      load.errors.length > 0
+        ? load.errors.map((e) => `${e.file === dir ? dir : join(dir, e.file)}${e.path ? ` at ${e.path}` : ''}: ${e.message}`)
+        : [`${dir}: no policy files`];
     process.stderr.write(`keeper-agent policy replay: the proposed policy folder does not load:\n${problems.join('\n')}\n`);
     return 2;
   }
@@ -107,7 +117,10 @@ export function runReplayCommand(argv: readonly string[], now: Date = new Date()
     return 2;
   }
   // A replay of a log someone changed would be a report about their edits: say so loudly, still report.
-  if (!chain.ok) process.stderr.write(`keeper-agent policy replay: WARNING: the audit log is TAMPERED (first bad event seq ${chain.seq}, ${chain.kind}); run keeper-agent audit verify\n`);
+  if (!chain.ok)
+    process.stderr.write(
+      `keeper-agent policy replay: WARNING: the audit log is TAMPERED (first bad event seq ${chain.seq}, ${chain.kind}); run keeper-agent audit verify\n`,
+    );
   const since = new Date(now.getTime() - sinceMs).toISOString();
   const events = decidedSince(log.events, since);
   // The agent's engine as it runs: copies of files that DENY policies name are matched by hash too.

@@ -89,7 +89,12 @@ describe('matching: schedule checks (local time)', () => {
   });
 
   it('one entry of each list is enough, but every list present must pass (Operator "And")', () => {
-    const twoWindows = policy(['ALLOW'], { TimeCheck: [{ StartTime: '6', EndTime: '8' }, { StartTime: '10', EndTime: '11' }] });
+    const twoWindows = policy(['ALLOW'], {
+      TimeCheck: [
+        { StartTime: '6', EndTime: '8' },
+        { StartTime: '10', EndTime: '11' },
+      ],
+    });
     expect(outcome([twoWindows])).toBe('allow');
     const wrongDay = policy(['ALLOW'], { TimeCheck: [{ StartTime: '10', EndTime: '11' }], DayCheck: [0, 6] });
     expect(outcome([wrongDay])).toBe('deny');
@@ -148,7 +153,10 @@ describe('decisions (the numbered rules of decide())', () => {
   });
 
   it('rule 3: specificity counts the non-wildcard checks - two beat one, and MachineCheck counts', () => {
-    const two = evaluate([policy(['APPROVAL'], { ApplicationCheck: ['col-apt'] }), policy(['ALLOW'], { ApplicationCheck: ['col-apt'], UserCheck: ['col-devs'] })]);
+    const two = evaluate([
+      policy(['APPROVAL'], { ApplicationCheck: ['col-apt'] }),
+      policy(['ALLOW'], { ApplicationCheck: ['col-apt'], UserCheck: ['col-devs'] }),
+    ]);
     expect(two.outcome).toBe('allow');
     expect(two.matched.map((m) => m.specificity)).toEqual([2, 1]);
     const machine = evaluate([policy(['APPROVAL']), policy(['JUSTIFY'], { MachineCheck: ['col-laptops'] })]);
@@ -168,7 +176,12 @@ describe('decisions (the numbered rules of decide())', () => {
 
   it('rule 3: precedence is APPROVAL, OPERATORAPPROVAL, MFA, JUSTIFY, NOTIFY whatever the array order', () => {
     expect(evaluate([policy(['NOTIFY', 'JUSTIFY', 'MFA', 'OPERATORAPPROVAL'])]).controls).toEqual(['OPERATORAPPROVAL', 'MFA', 'JUSTIFY', 'NOTIFY']);
-    expect(evaluate([policy(['NOTIFY', 'JUSTIFY', 'MFA', 'OPERATORAPPROVAL', 'APPROVAL'])]).controls).toEqual(['APPROVAL', 'OPERATORAPPROVAL', 'MFA', 'NOTIFY']);
+    expect(evaluate([policy(['NOTIFY', 'JUSTIFY', 'MFA', 'OPERATORAPPROVAL', 'APPROVAL'])]).controls).toEqual([
+      'APPROVAL',
+      'OPERATORAPPROVAL',
+      'MFA',
+      'NOTIFY',
+    ]);
   });
 
   it('rule 4: APPROVAL absorbs a JUSTIFY that comes from another policy of the same tier', () => {
@@ -217,7 +230,9 @@ describe('the embedded default policies (resources/policies)', () => {
   // As the agent asks: the program's hash, read from the file (null for one this machine lacks).
   const ask = (path: string, args: string[] = [], user = person) => {
     const sha256 = hashRegularFile(existsSync(path) ? realpathSync(path) : path)?.sha256 ?? null;
-    return set.evaluate(request({ user, application: { path, sha256, signer: null, commandLine: [path, ...args].join(' '), arguments: args } }), { defaultOutcome: 'deny' });
+    return set.evaluate(request({ user, application: { path, sha256, signer: null, commandLine: [path, ...args].join(' '), arguments: args } }), {
+      defaultOutcome: 'deny',
+    });
   };
 
   it('load without errors and name only collections they define', () => {
@@ -234,7 +249,22 @@ describe('the embedded default policies (resources/policies)', () => {
   });
 
   it('deny shells, interpreters and command runners by path, also through their canonical paths', () => {
-    for (const path of ['/usr/bin/sh', '/usr/bin/dash', '/usr/bin/zsh', '/usr/bin/fish', '/usr/bin/python3', '/usr/bin/python3.11', '/usr/bin/perl', '/usr/bin/node', '/usr/bin/env', '/usr/bin/sudo', '/usr/bin/su', '/usr/bin/script', '/usr/bin/busybox', '/usr/bin/tclsh']) {
+    for (const path of [
+      '/usr/bin/sh',
+      '/usr/bin/dash',
+      '/usr/bin/zsh',
+      '/usr/bin/fish',
+      '/usr/bin/python3',
+      '/usr/bin/python3.11',
+      '/usr/bin/perl',
+      '/usr/bin/node',
+      '/usr/bin/env',
+      '/usr/bin/sudo',
+      '/usr/bin/su',
+      '/usr/bin/script',
+      '/usr/bin/busybox',
+      '/usr/bin/tclsh',
+    ]) {
       expect(ask(path).outcome, path).toBe('deny');
     }
   });
@@ -257,7 +287,12 @@ describe('the embedded default policies (resources/policies)', () => {
       expect(ask('/usr/bin/apt-get', args).controls, args.join(' ')).toEqual(['APPROVAL']);
     }
     expect(ask('/usr/bin/dnf', ['install', 'htop']).controls).toEqual(['JUSTIFY']);
-    for (const args of [['--setopt=tsflags=noscripts', 'install', 'htop'], ['install', 'evil.rpm'], ['--installroot=/tmp/r', 'install', 'x'], ['install', '--nogpgcheck', 'x']]) {
+    for (const args of [
+      ['--setopt=tsflags=noscripts', 'install', 'htop'],
+      ['install', 'evil.rpm'],
+      ['--installroot=/tmp/r', 'install', 'x'],
+      ['install', '--nogpgcheck', 'x'],
+    ]) {
       expect(ask('/usr/bin/dnf', args).controls, args.join(' ')).toEqual(['APPROVAL']);
     }
     expect(ask('/usr/bin/dpkg', ['--configure', '-a']).controls).toEqual(['JUSTIFY']);
@@ -285,7 +320,12 @@ describe('loading: collections', () => {
 
   it('refuses a second definition of the same collection id (the whole second file)', () => {
     write('a.json', { Collections: [{ CollectionId: 'col-x', Type: 'User', Members: [{ Name: 'ana' }] }] });
-    write('b.json', { Collections: [{ CollectionId: 'col-y', Type: 'User', Members: [] }, { CollectionId: 'col-x', Type: 'User', Members: [] }] });
+    write('b.json', {
+      Collections: [
+        { CollectionId: 'col-y', Type: 'User', Members: [] },
+        { CollectionId: 'col-x', Type: 'User', Members: [] },
+      ],
+    });
     const load = loadPolicyDirectory(dir);
     expect(load.collections.map((c) => c.CollectionId)).toEqual(['col-x']);
     expect(load.errors).toEqual([{ file: 'b.json', path: '', message: 'collection col-x is already defined in a.json' }]);
@@ -375,8 +415,7 @@ describe('offline: the agent started with --offline (complements tests/integrati
   });
 });
 
-
-describe('admin approval timers at their defaults (the seed\'s table)', () => {
+describe("admin approval timers at their defaults (the seed's table)", () => {
   const MINUTE = 60_000;
   let dir: string;
   let db: AgentDatabase;
@@ -414,7 +453,12 @@ describe('admin approval timers at their defaults (the seed\'s table)', () => {
   };
 
   it('defaults: expiry 30 min, escalation after 30 min, escalated expiry 4 h, approved usable 24 h', () => {
-    expect(ApprovalSettings.parse({})).toMatchObject({ requestExpiryMinutes: 30, escalateAfterMinutes: 30, escalatedExpiryMinutes: 240, approvedUsableMinutes: 1440 });
+    expect(ApprovalSettings.parse({})).toMatchObject({
+      requestExpiryMinutes: 30,
+      escalateAfterMinutes: 30,
+      escalatedExpiryMinutes: 240,
+      approvedUsableMinutes: 1440,
+    });
   });
 
   it('without secondary approvers, a request expires 30 minutes after it was made', async () => {
@@ -462,7 +506,10 @@ describe('discrepancies with the Keeper semantics found by this suite, all fixed
   it('D3: a variable with no value (user without a home folder) never widens a pattern', () => {
     // '{userprofile}/bin/*' must not become '/bin/*' and allow every program in /bin.
     const p = policy(['ALLOW'], { ApplicationCheck: ['col-home-tools'] });
-    const homeless = request({ user: { uid: 1001, name: 'bo', groups: [], home: null }, application: { path: '/bin/bash', sha256: null, signer: null, commandLine: '/bin/bash' } });
+    const homeless = request({
+      user: { uid: 1001, name: 'bo', groups: [], home: null },
+      application: { path: '/bin/bash', sha256: null, signer: null, commandLine: '/bin/bash' },
+    });
     expect(outcome([p], homeless)).toBe('deny');
   });
 
@@ -477,7 +524,13 @@ describe('discrepancies with the Keeper semantics found by this suite, all fixed
   it('D5: an id defined twice in the same file is refused like one defined in two files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kp-semantics-dup-'));
     try {
-      const p = (name: string, controls: Control[]) => ({ PolicyName: name, PolicyId: 'pol-same', PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: controls } } });
+      const p = (name: string, controls: Control[]) => ({
+        PolicyName: name,
+        PolicyId: 'pol-same',
+        PolicyType: 'PrivilegeElevation',
+        Status: 'enforce',
+        Actions: { OnSuccess: { Controls: controls } },
+      });
       writeFileSync(join(dir, 'p.json'), JSON.stringify([p('first', ['ALLOW']), p('second', ['DENY'])]));
       const load = loadPolicyDirectory(dir);
       expect(load.policies).toEqual([]);
@@ -498,7 +551,13 @@ describe('discrepancies with the Keeper semantics found by this suite, all fixed
   it('D8: ALLOW or DENY next to any control but AUDIT and RECORD rejects the file, with its JSON path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kp-semantics-determination-'));
     try {
-      const p = (id: string, controls: Control[]) => ({ PolicyName: id, PolicyId: id, PolicyType: 'PrivilegeElevation', Status: 'enforce', Actions: { OnSuccess: { Controls: controls } } });
+      const p = (id: string, controls: Control[]) => ({
+        PolicyName: id,
+        PolicyId: id,
+        PolicyType: 'PrivilegeElevation',
+        Status: 'enforce',
+        Actions: { OnSuccess: { Controls: controls } },
+      });
       writeFileSync(join(dir, 'a-allow-mfa.json'), JSON.stringify([p('ok', ['ALLOW', 'AUDIT']), p('allow-mfa', ['ALLOW', 'MFA'])]));
       writeFileSync(join(dir, 'b-deny-justify.json'), JSON.stringify(p('deny-justify', ['AUDIT', 'DENY', 'JUSTIFY'])));
       writeFileSync(join(dir, 'c-allow-deny.json'), JSON.stringify(p('allow-deny', ['ALLOW', 'DENY'])));
@@ -506,9 +565,21 @@ describe('discrepancies with the Keeper semantics found by this suite, all fixed
       const load = loadPolicyDirectory(dir);
       expect(load.policies.map((x) => x.PolicyId)).toEqual(['deny-audit', 'allow-record']);
       expect(load.errors).toEqual([
-        { file: 'a-allow-mfa.json', path: '[1].Actions.OnSuccess.Controls[1]', message: 'ALLOW decides the outcome on its own and cannot be combined with MFA (only AUDIT and RECORD may go with it)' },
-        { file: 'b-deny-justify.json', path: 'Actions.OnSuccess.Controls[2]', message: 'DENY decides the outcome on its own and cannot be combined with JUSTIFY (only AUDIT and RECORD may go with it)' },
-        { file: 'c-allow-deny.json', path: 'Actions.OnSuccess.Controls[1]', message: 'ALLOW decides the outcome on its own and cannot be combined with DENY (only AUDIT and RECORD may go with it)' },
+        {
+          file: 'a-allow-mfa.json',
+          path: '[1].Actions.OnSuccess.Controls[1]',
+          message: 'ALLOW decides the outcome on its own and cannot be combined with MFA (only AUDIT and RECORD may go with it)',
+        },
+        {
+          file: 'b-deny-justify.json',
+          path: 'Actions.OnSuccess.Controls[2]',
+          message: 'DENY decides the outcome on its own and cannot be combined with JUSTIFY (only AUDIT and RECORD may go with it)',
+        },
+        {
+          file: 'c-allow-deny.json',
+          path: 'Actions.OnSuccess.Controls[1]',
+          message: 'ALLOW decides the outcome on its own and cannot be combined with DENY (only AUDIT and RECORD may go with it)',
+        },
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

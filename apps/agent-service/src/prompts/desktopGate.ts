@@ -21,7 +21,10 @@ export function requireVerifiedDesktop(context: ConnectionContext, audit: AuditL
   const desktop = context.session?.desktop;
   const check = desktop && !desktop.verified ? desktop.reason : context.session?.clientKind === 'desktop' ? 'unchecked' : 'not-a-desktop';
   const user = context.peer.userName ?? String(context.peer.uid);
-  audit.append({ type: action.type, actorUid: context.peer.uid, requestId: action.requestId, data: { ...action.data, reason: 'not a verified desktop', check } }, at);
+  audit.append(
+    { type: action.type, actorUid: context.peer.uid, requestId: action.requestId, data: { ...action.data, reason: 'not a verified desktop', check } },
+    at,
+  );
   const why = desktop && !desktop.verified ? ` (${REJECTION_WORDS[desktop.reason]})` : '';
   throw new AgentError(AgentErrorCodes.Unauthorized, `this connection is not a verified desktop session of ${user}${why}, so it cannot answer prompts`, {
     reasonDetail: { code: 'desktop-unverified', values: { user } },

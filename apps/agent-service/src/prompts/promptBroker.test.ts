@@ -8,10 +8,16 @@ import { createLogger } from '../log/logger.ts';
 import { PromptBroker, type PromptSpec } from './promptBroker.ts';
 import { ManualScheduler } from '../../../../tests/support/manualScheduler.ts';
 
-
 function desktop(uid: number, sent: Array<{ method: string; params: unknown }>): ConnectionContext {
-  const connection = { sendNotification: (method: string, params: unknown) => (sent.push({ method, params }), Promise.resolve()) } as unknown as MessageConnection;
-  return { connectionId: `c${uid}`, peer: { uid, gid: uid, pid: 1, userName: null }, connection, session: { sessionId: 's', clientKind: 'desktop', desktop: { verified: true, session: '1' } } };
+  const connection = {
+    sendNotification: (method: string, params: unknown) => (sent.push({ method, params }), Promise.resolve()),
+  } as unknown as MessageConnection;
+  return {
+    connectionId: `c${uid}`,
+    peer: { uid, gid: uid, pid: 1, userName: null },
+    connection,
+    session: { sessionId: 's', clientKind: 'desktop', desktop: { verified: true, session: '1' } },
+  };
 }
 
 const spec: PromptSpec = {
@@ -27,7 +33,14 @@ function setup() {
   const audited: AuditEvent[] = [];
   const audit = { append: (e: AuditEvent) => (audited.push(e), 'id') } as unknown as AuditLog;
   const log = createLogger('Critical');
-  const broker = new PromptBroker({ registry, notifier: new Notifier({ registry, log }), clock: { now: () => new Date(scheduler.now) }, scheduler, audit, log });
+  const broker = new PromptBroker({
+    registry,
+    notifier: new Notifier({ registry, log }),
+    clock: { now: () => new Date(scheduler.now) },
+    scheduler,
+    audit,
+    log,
+  });
   return { scheduler, registry, broker, audited };
 }
 
@@ -56,7 +69,10 @@ describe('PromptBroker', () => {
   it('offers nothing to a desktop the agent could not verify, and refuses and audits its answers', async () => {
     const { registry, broker, audited } = setup();
     const sent: Array<{ method: string; params: unknown }> = [];
-    const unverified: ConnectionContext = { ...desktop(1000, sent), session: { sessionId: 's', clientKind: 'desktop', desktop: { verified: false, reason: 'no-session' } } };
+    const unverified: ConnectionContext = {
+      ...desktop(1000, sent),
+      session: { sessionId: 's', clientKind: 'desktop', desktop: { verified: false, reason: 'no-session' } },
+    };
     registry.add(unverified);
     expect(await broker.ask(1000, spec, 60_000)).toEqual({ kind: 'undeliverable' });
     expect(sent).toEqual([]);
@@ -70,7 +86,9 @@ describe('PromptBroker', () => {
       code: -33001,
       data: { reasonDetail: { code: 'desktop-unverified', values: { user: '1000' } }, check: 'no-session' },
     });
-    expect(audited).toEqual([expect.objectContaining({ type: 'prompt.refused', actorUid: 1000, requestId: 'r1', data: expect.objectContaining({ check: 'no-session' }) as unknown })]);
+    expect(audited).toEqual([
+      expect.objectContaining({ type: 'prompt.refused', actorUid: 1000, requestId: 'r1', data: expect.objectContaining({ check: 'no-session' }) as unknown }),
+    ]);
     expect(broker.openFor(1000)).toHaveLength(1);
     await broker.respond(verified, promptId, { kind: 'cancel' });
     expect(await answer).toEqual({ kind: 'cancelled' });
@@ -105,7 +123,12 @@ describe('PromptBroker', () => {
     scheduler.advance(5_000);
     handle.update({ ...spec, justification: { minLength: 20, maxLength: 100, offline: false } }, 60_000);
     expect(sent.map((s) => s.method)).toEqual(['prompt.show', 'prompt.show']);
-    expect(sent[1]!.params).toMatchObject({ promptId: handle.promptId, createdAt: new Date(0).toISOString(), expiresAt: new Date(65_000).toISOString(), justification: { minLength: 20 } });
+    expect(sent[1]!.params).toMatchObject({
+      promptId: handle.promptId,
+      createdAt: new Date(0).toISOString(),
+      expiresAt: new Date(65_000).toISOString(),
+      justification: { minLength: 20 },
+    });
     expect(broker.openFor(1000)).toMatchObject([{ promptId: handle.promptId, justification: { minLength: 20 } }]);
     scheduler.advance(10_000); // the first expiry no longer applies
     expect(broker.openFor(1000)).toHaveLength(1);

@@ -39,7 +39,9 @@ export interface PromptHandle {
 }
 
 /** Null accepts the answer; a refusal keeps the prompt open and tells the user why. */
-export type PromptValidator = (response: PromptResponse) => Omit<PromptRespondResult, 'accepted'> | null | Promise<Omit<PromptRespondResult, 'accepted'> | null>;
+export type PromptValidator = (
+  response: PromptResponse,
+) => Omit<PromptRespondResult, 'accepted'> | null | Promise<Omit<PromptRespondResult, 'accepted'> | null>;
 
 interface OpenPrompt {
   readonly show: PromptShow;
@@ -152,7 +154,12 @@ export class PromptBroker {
     if (!prompt) throw new AgentError(AgentErrorCodes.Expired, 'this prompt is no longer open (answered, expired or cancelled)');
     if (context.peer.uid !== prompt.uid) {
       this.audit.append(
-        { type: 'prompt.refused', actorUid: context.peer.uid, requestId: prompt.show.subject.requestId, data: { promptId, reason: 'answer from another user' } },
+        {
+          type: 'prompt.refused',
+          actorUid: context.peer.uid,
+          requestId: prompt.show.subject.requestId,
+          data: { promptId, reason: 'answer from another user' },
+        },
         this.clock.now(),
       );
       throw new AgentError(AgentErrorCodes.Unauthorized, 'this prompt belongs to another user');

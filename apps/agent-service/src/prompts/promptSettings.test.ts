@@ -4,7 +4,11 @@ import { JustificationSettings, NotifySettings, OperatorApprovalSettings } from 
 describe('the prompt sections of the agent config', () => {
   it('defaults End User Approval to deny on timeout and when undeliverable (the seed’s fail-mode)', () => {
     expect(OperatorApprovalSettings.parse({})).toEqual({ onTimeout: 'deny', whenUndeliverable: 'deny' });
-    expect(OperatorApprovalSettings.parse({ onTimeout: 'allow', whenUndeliverable: 'allow', timeoutSeconds: 30 })).toEqual({ onTimeout: 'allow', whenUndeliverable: 'allow', timeoutSeconds: 30 });
+    expect(OperatorApprovalSettings.parse({ onTimeout: 'allow', whenUndeliverable: 'allow', timeoutSeconds: 30 })).toEqual({
+      onTimeout: 'allow',
+      whenUndeliverable: 'allow',
+      timeoutSeconds: 30,
+    });
   });
 
   it('defaults the justification to 10–2000 characters, the job deciding its timeout', () => {
@@ -13,7 +17,8 @@ describe('the prompt sections of the agent config', () => {
   });
 
   it('refuses bad values and unknown keys, naming them', () => {
-    const path = (schema: { safeParse(v: unknown): { error?: { issues: { path: PropertyKey[] }[] } } }, value: unknown) => schema.safeParse(value).error?.issues[0]?.path;
+    const path = (schema: { safeParse(v: unknown): { error?: { issues: { path: PropertyKey[] }[] } } }, value: unknown) =>
+      schema.safeParse(value).error?.issues[0]?.path;
     expect(path(OperatorApprovalSettings, { onTimeout: 'maybe' })).toEqual(['onTimeout']);
     expect(path(OperatorApprovalSettings, { whenUndeliverable: 'ask' })).toEqual(['whenUndeliverable']);
     expect(path(OperatorApprovalSettings, { timeoutSeconds: 0 })).toEqual(['timeoutSeconds']);

@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
-import { AgentDetector, shippedSignatures } from '../identity/agenticFacts.ts';
 import type net from 'node:net';
 import { join } from 'node:path';
+import { AgentDetector, shippedSignatures } from '../identity/agenticFacts.ts';
 import { AgentErrorCodes, AgentStatusChanged } from '../../../../shared/protocol/src/common/index.ts';
 import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frameGuard.ts';
 import { encodeFrame } from '../../../../shared/protocol/src/node/frameWriter.ts';
@@ -76,7 +76,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   prepareDataDir(options.dataDir, options.dataDirExplicit, process.getuid?.() ?? 0);
   if (options.fleet) prepareFleet(options.dataDir, options.fleet, process.getuid?.() ?? 0);
   // Checked before anything is opened: a refused folder must leave nothing behind.
-  for (const [dir, what] of [[options.policies, 'policies'], [options.jobs, 'jobs']] as const) {
+  for (const [dir, what] of [
+    [options.policies, 'policies'],
+    [options.jobs, 'jobs'],
+  ] as const) {
     const refused = untrustedFolder(dir, what);
     if (refused) throw new UntrustedFolderError(dir, refused.message);
   }
@@ -101,13 +104,25 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   status.setPlugin(Plugins.ipc, 'Starting');
   status.setPlugin(Plugins.health, 'Starting');
 
-  const policies = new PolicyService(options.policies, status, childLogger(log, 'policies'), () => clock.now(), join(options.dataDir, 'policy-file-hashes.json'));
+  const policies = new PolicyService(
+    options.policies,
+    status,
+    childLogger(log, 'policies'),
+    () => clock.now(),
+    join(options.dataDir, 'policy-file-hashes.json'),
+  );
   const registry = new ConnectionRegistry();
   const notifier = new Notifier({ registry, log: childLogger(log, 'notifier') });
   const audit = new AuditLog(db, auditKey);
   const broker = new PromptBroker({ registry, notifier, clock, scheduler, audit, log: childLogger(log, 'prompts') });
   const mfa = new MfaService(db, options.dataDir, clock, audit, { sessionMs: options.mfa.sessionMinutes * 60_000 });
-  const programs = new ProgramFiles({ audit, log: childLogger(log, 'programs'), clock, agentUid: process.getuid?.() ?? 0, holdMs: EXECUTION_GRANT_MINUTES * 60_000 });
+  const programs = new ProgramFiles({
+    audit,
+    log: childLogger(log, 'programs'),
+    clock,
+    agentUid: process.getuid?.() ?? 0,
+    holdMs: EXECUTION_GRANT_MINUTES * 60_000,
+  });
   const runs = new RunService({ db, clock, audit, programs, notifier, log: childLogger(log, 'runs') });
   let fleet: AgentFleet | null = null;
   let queueHints: QueueHints | null = null;
@@ -126,7 +141,18 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   approvals.resume();
   const grants = new GrantService({ db, clock, scheduler, audit, settings: options.grants });
   grants.resume();
-  const jobsRuntime = createJobsRuntime({ db, clock, scheduler, audit, registry, notifier, log: childLogger(log, 'jobs'), dataDir: options.dataDir, agentVersion: AGENT_VERSION, plugins: options.plugins });
+  const jobsRuntime = createJobsRuntime({
+    db,
+    clock,
+    scheduler,
+    audit,
+    registry,
+    notifier,
+    log: childLogger(log, 'jobs'),
+    dataDir: options.dataDir,
+    agentVersion: AGENT_VERSION,
+    plugins: options.plugins,
+  });
   const jobs = jobsRuntime.engine;
   const loadJobs = () => {
     // A jobs folder that became writable by others at runtime keeps the jobs in effect.
@@ -140,7 +166,11 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     for (const error of load.errors) log.error({ file: error.file, path: error.path }, `job file rejected: ${error.message}`);
     jobs.load(load.jobs);
     status.setJobs({ errors: [...load.errors] });
-    status.setPlugin(Plugins.jobs, load.errors.length === 0 ? 'Healthy' : 'Unhealthy', load.errors.length === 0 ? undefined : `${load.errors.length} problem(s) in job files`);
+    status.setPlugin(
+      Plugins.jobs,
+      load.errors.length === 0 ? 'Healthy' : 'Unhealthy',
+      load.errors.length === 0 ? undefined : `${load.errors.length} problem(s) in job files`,
+    );
   };
   loadJobs();
   let jobsWatcher = watchJobDirectory(options.jobs, loadJobs);
@@ -164,12 +194,16 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       },
     });
     const link = fleet;
-    queueHints = new QueueHints({ relay: () => link.client.relay, registry, notifier, log: childLogger(log, 'queueHints'), accounts: lookupAccountAsync, watch: (on) => link.client.watchQueue(on) });
+    queueHints = new QueueHints({
+      relay: () => link.client.relay,
+      registry,
+      notifier,
+      log: childLogger(log, 'queueHints'),
+      accounts: lookupAccountAsync,
+      watch: (on) => link.client.watchQueue(on),
+    });
   }
-  const sinks = [
-    ...(options.audit.jsonl ? [jsonLinesSink(options.audit.jsonl)] : []),
-    ...(options.audit.syslog ? [syslogSink(options.audit.syslog)] : []),
-  ];
+  const sinks = [...(options.audit.jsonl ? [jsonLinesSink(options.audit.jsonl)] : []), ...(options.audit.syslog ? [syslogSink(options.audit.syslog)] : [])];
   const forwarder = new AuditForwarder({
     sinks,
     db,
@@ -186,11 +220,18 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const controls = controlSettingsFrom(options);
   status.setPrompts(promptSettingsInForce(controls));
   // An allow fail-mode lets actions run unanswered: the administrator's choice, said once in the log.
-  for (const [key, mode] of [['operatorApproval.onTimeout', controls.operatorApprovalOnTimeout], ['operatorApproval.whenUndeliverable', controls.operatorApprovalWhenUndeliverable]] as const) {
+  for (const [key, mode] of [
+    ['operatorApproval.onTimeout', controls.operatorApprovalOnTimeout],
+    ['operatorApproval.whenUndeliverable', controls.operatorApprovalWhenUndeliverable],
+  ] as const) {
     if (mode === 'allow') log.warn({ key }, `${key} is allow: End User Approval lets the action run without an answer`);
   }
   const offline = options.fleet
-    ? openOfflineApprovals(options.dataDir, { clock, audit, expiryMinutes: options.approvals.requestExpiryMinutes, allowSelfApproval: options.approvals.allowSelfApproval }, (message) => log.error(message))
+    ? openOfflineApprovals(
+        options.dataDir,
+        { clock, audit, expiryMinutes: options.approvals.requestExpiryMinutes, allowSelfApproval: options.approvals.allowSelfApproval },
+        (message) => log.error(message),
+      )
     : null;
   // AI-agent detection: the config's signature list replaces the shipped one (docs/agentic.md).
   const agents = new AgentDetector(options.agentic.signatures ?? shippedSignatures());
@@ -221,7 +262,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       AGENT_VERSION,
       (context) => registry.sessionStarted(context),
       (peer) => verifyDesktopPeer(peer, { mode: options.desktopSessions, logindDir: options.logindDir }),
-      (context, verdict) => log.info({ uid: context.peer.uid, pid: context.peer.pid, verdict }, 'a desktop connected that is not a verified desktop session; it gets no prompts'),
+      (context, verdict) =>
+        log.info({ uid: context.peer.uid, pid: context.peer.pid, verdict }, 'a desktop connected that is not a verified desktop session; it gets no prompts'),
     ),
     ...agentHandlers(status, audit, approvals, clock),
     ...agentSettingsHandlers(status, audit, approvals, clock, log),
@@ -230,7 +272,12 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     ...editHandlers(edits),
     ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', programs, audit, agents, offlineApproval: offline !== null }),
     ...mfaHandlers(mfa, audit, clock),
-    ...approvalHandlers(approvals, fleet && queueHints ? { relay: fleet.client.relay, accounts: lookupAccountAsync, audit, clock, log: childLogger(log, 'approvalRelay'), hints: queueHints } : undefined),
+    ...approvalHandlers(
+      approvals,
+      fleet && queueHints
+        ? { relay: fleet.client.relay, accounts: lookupAccountAsync, audit, clock, log: childLogger(log, 'approvalRelay'), hints: queueHints }
+        : undefined,
+    ),
     ...jobsRuntime.handlers(approvals),
   ];
   const sockets = new Set<net.Socket>();

@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../time/clock.ts';
-import type { AgentStatus, FleetLink, LogLevel, PluginState, PluginStatus, PolicySummary, PromptSettingsInForce } from '../../../../shared/protocol/src/common/index.ts';
+import type {
+  AgentStatus,
+  FleetLink,
+  LogLevel,
+  PluginState,
+  PluginStatus,
+  PolicySummary,
+  PromptSettingsInForce,
+} from '../../../../shared/protocol/src/common/index.ts';
 
 interface StatusFacts {
   readonly version: string;

@@ -253,7 +253,15 @@ function chainUnhashedAuditEvents(db: AgentDatabase): void {
   const updates: [string, string, number][] = [];
   let prev = GENESIS_HASH;
   for (const row of rows) {
-    const hash = chainHash(prev, { seq: row.seq, id: row.id, at: row.at, type: row.type, actorUid: row.actor_uid, requestId: row.request_id, data: JSON.parse(row.data_json) });
+    const hash = chainHash(prev, {
+      seq: row.seq,
+      id: row.id,
+      at: row.at,
+      type: row.type,
+      actorUid: row.actor_uid,
+      requestId: row.request_id,
+      data: JSON.parse(row.data_json),
+    });
     updates.push([prev, hash, row.seq]);
     prev = hash;
   }

@@ -16,11 +16,11 @@ describe('desktop composition root', () => {
   });
 
   it('a prompt window cannot answer a prompt it does not hold', async () => {
-    await expect(desktop.dispatcherFor('keeper-message', presented).call('keeper.prompts.message', 'respond', ['p-1', { kind: 'message', acknowledged: true }])).rejects.toThrow(
-      'no open message prompt p-1',
-    );
-    await expect(desktop.dispatcherFor('keeper-message', presented).call('keeper.prompts.mfa', 'respond', ['p-1', { kind: 'mfa', code: '123456' }])).rejects.toThrow(
-      'not available to this window',
-    );
+    await expect(
+      desktop.dispatcherFor('keeper-message', presented).call('keeper.prompts.message', 'respond', ['p-1', { kind: 'message', acknowledged: true }]),
+    ).rejects.toThrow('no open message prompt p-1');
+    await expect(
+      desktop.dispatcherFor('keeper-message', presented).call('keeper.prompts.mfa', 'respond', ['p-1', { kind: 'mfa', code: '123456' }]),
+    ).rejects.toThrow('not available to this window');
   });
 });

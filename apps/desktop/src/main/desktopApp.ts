@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ServiceDispatcher, bindService, type ServiceBinding } from '../../../../shared/bridge/src/main/serviceDispatcher.ts';
 import { AgentStatusService } from '../../../../shared/bridge/src/common/services/agentStatus.ts';
 import { MfaEnrollmentService } from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
@@ -18,8 +20,6 @@ import { arrivalToast } from './approvals/arrivalToast.ts';
 import { nodeNotifierBackend } from './notifications/nodeNotifierBackend.ts';
 import { createToaster, type Toaster } from './notifications/toaster.ts';
 import { approverQueueMainService } from './services/approverQueueMainService.ts';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { ApproverSettingsFile } from './approvals/approverSettingsFile.ts';
 import { defaultUserDataDir } from './quickElevate/recentApplications.ts';
 import { createClientServices, type ClientServices } from './tray/clientServices.ts';
@@ -130,7 +130,18 @@ export function createDesktopApp(options: DesktopOptions): DesktopApp {
   });
   const bindings: ReadonlyMap<string, ServiceBinding> = new Map([
     ...client.bindings,
-    [ApproverQueueService.channel, bindService(ApproverQueueService, approverQueueMainService(agent, approverQueue, toaster, new ApproverSettingsFile(join(userDataDir, 'approver-settings.json'), (problem) => console.warn(problem))))],
+    [
+      ApproverQueueService.channel,
+      bindService(
+        ApproverQueueService,
+        approverQueueMainService(
+          agent,
+          approverQueue,
+          toaster,
+          new ApproverSettingsFile(join(userDataDir, 'approver-settings.json'), (problem) => console.warn(problem)),
+        ),
+      ),
+    ],
     [AgentStatusService.channel, bindService(AgentStatusService, agentStatusMainService(agent))],
     [MfaEnrollmentService.channel, bindService(MfaEnrollmentService, mfaEnrollmentMainService(agent))],
     [AgentDetailsService.channel, bindService(AgentDetailsService, agentDetailsMainService(agent))],

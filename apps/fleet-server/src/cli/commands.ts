@@ -114,10 +114,22 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
     const key = `${command} ${sub ?? ''}`;
     switch (key) {
       case 'token create': {
-        const { values } = parseArgs({ args: rest, options: { group: { type: 'string' }, expires: { type: 'string' }, 'data-dir': { type: 'string' }, 'ca-cert': { type: 'string' }, 'ca-key': { type: 'string' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            group: { type: 'string' },
+            expires: { type: 'string' },
+            'data-dir': { type: 'string' },
+            'ca-cert': { type: 'string' },
+            'ca-key': { type: 'string' },
+          },
+        });
         const name = group(values.group);
         const lifetime = duration(values.expires, 24 * 3_600_000, '--expires');
-        const ca = await loadOrCreateCa(values['data-dir'] ?? defaultDataDir(), values['ca-cert'] && values['ca-key'] ? { certFile: values['ca-cert'], keyFile: values['ca-key'] } : undefined);
+        const ca = await loadOrCreateCa(
+          values['data-dir'] ?? defaultDataDir(),
+          values['ca-cert'] && values['ca-key'] ? { certFile: values['ca-cert'], keyFile: values['ca-key'] } : undefined,
+        );
         const { token, expiresAt } = await withDb((db) => createToken(db, name, lifetime, ca.fingerprint));
         out(token);
         err(`one-time token for group ${name}, expires ${expiresAt.toISOString()}`);
@@ -126,7 +138,8 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
       case 'machine list': {
         const { values } = parseArgs({ args: rest, options: { group: { type: 'string' } } });
         const machines = await withDb((db) => listMachines(db, values.group === undefined ? undefined : group(values.group)));
-        for (const m of machines) out(`${m.machineId}  ${m.hostname}  group=${m.group}  lastSeen=${m.lastSeenAt ?? '-'}  ${m.revokedAt ? `REVOKED ${m.revokedAt}` : 'active'}`);
+        for (const m of machines)
+          out(`${m.machineId}  ${m.hostname}  group=${m.group}  lastSeen=${m.lastSeenAt ?? '-'}  ${m.revokedAt ? `REVOKED ${m.revokedAt}` : 'active'}`);
         return 0;
       }
       case 'machine revoke': {
@@ -138,7 +151,17 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
       }
       case 'approver add':
       case 'approver remove': {
-        const { values } = parseArgs({ args: rest, options: { group: { type: 'string' }, admin: { type: 'boolean' }, secondary: { type: 'boolean' }, user: { type: 'string' }, 'os-group': { type: 'string' }, 'relay-group': { type: 'string' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            group: { type: 'string' },
+            admin: { type: 'boolean' },
+            secondary: { type: 'boolean' },
+            user: { type: 'string' },
+            'os-group': { type: 'string' },
+            'relay-group': { type: 'string' },
+          },
+        });
         if ((values.user === undefined) === (values['os-group'] === undefined)) throw new UsageError('give exactly one of --user NAME or --os-group NAME');
         const binding: ApproverBinding = {
           group: values.admin ? null : group(values.group),
@@ -149,11 +172,14 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
         };
         if (sub === 'add') await withDb((db) => addApprover(db, binding));
         else if (!(await withDb((db) => removeApprover(db, binding)))) throw new UsageError('no such approver binding');
-        out(`${sub === 'add' ? 'added' : 'removed'} ${binding.role} ${binding.kind} ${binding.principal}${binding.group ? ` in ${binding.group}` : ''}${binding.relayGroup ? ` (relayed only by machines of ${binding.relayGroup})` : ''}`);
+        out(
+          `${sub === 'add' ? 'added' : 'removed'} ${binding.role} ${binding.kind} ${binding.principal}${binding.group ? ` in ${binding.group}` : ''}${binding.relayGroup ? ` (relayed only by machines of ${binding.relayGroup})` : ''}`,
+        );
         return 0;
       }
       case 'approver list': {
-        for (const b of await withDb(listApprovers)) out(`${b.group ?? '*'}  ${b.role}  ${b.kind}:${b.principal}${b.relayGroup ? `  via ${b.relayGroup}` : ''}`);
+        for (const b of await withDb(listApprovers))
+          out(`${b.group ?? '*'}  ${b.role}  ${b.kind}:${b.principal}${b.relayGroup ? `  via ${b.relayGroup}` : ''}`);
         return 0;
       }
       case 'policy push': {
@@ -167,17 +193,35 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
           return 1;
         }
         const version = await withDb((db) => pushPolicies(db, name, checked.files));
-        out(`group ${name}: policy version ${version} (${Object.keys(checked.files.policies).length} policy files, ${Object.keys(checked.files.jobs).length} job files)`);
+        out(
+          `group ${name}: policy version ${version} (${Object.keys(checked.files.policies).length} policy files, ${Object.keys(checked.files.jobs).length} job files)`,
+        );
         return 0;
       }
       case 'policy show': {
         const { values } = parseArgs({ args: rest, options: { group: { type: 'string' } } });
         const bundle = await withDb((db) => currentPolicies(db, group(values.group)));
-        out(JSON.stringify({ group: bundle.group, version: bundle.version, sha256: bundle.sha256, pushedAt: bundle.pushedAt, policies: Object.keys(bundle.policies), jobs: Object.keys(bundle.jobs) }, null, 2));
+        out(
+          JSON.stringify(
+            {
+              group: bundle.group,
+              version: bundle.version,
+              sha256: bundle.sha256,
+              pushedAt: bundle.pushedAt,
+              policies: Object.keys(bundle.policies),
+              jobs: Object.keys(bundle.jobs),
+            },
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       case 'audit query': {
-        const { values } = parseArgs({ args: rest, options: { machine: { type: 'string' }, user: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { machine: { type: 'string' }, user: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' } },
+        });
         const when = (text: string | undefined, what: string) => {
           if (text === undefined) return undefined;
           const date = new Date(text);
@@ -185,19 +229,31 @@ export async function runCli(argv: readonly string[], out: Out, err: Out): Promi
           return date;
         };
         if (values.machine !== undefined && !MachineId.safeParse(values.machine).success) throw new UsageError('--machine needs a machine id');
-        const rows = await withDb((db) => queryAudit(db, { machineId: values.machine, user: values.user, since: when(values.since, '--since'), until: when(values.until, '--until'), limit: values.limit ? Number(values.limit) : undefined }));
+        const rows = await withDb((db) =>
+          queryAudit(db, {
+            machineId: values.machine,
+            user: values.user,
+            since: when(values.since, '--since'),
+            until: when(values.until, '--until'),
+            limit: values.limit ? Number(values.limit) : undefined,
+          }),
+        );
         for (const row of rows) out(JSON.stringify(row));
         return 0;
       }
       case 'audit verify': {
         const { values } = parseArgs({ args: rest, options: { machine: { type: 'string' }, 'public-key': { type: 'string' } } });
         const verdict = await withDb((db) => verifyMachineAudit(db, need(values.machine, '--machine NAME|ID'), values['public-key']));
-        const key = verdict.key ? `key ${verdict.key.publicKey.slice(-16)} (${verdict.key.source === 'given' ? 'given' : `pinned ${verdict.key.pinnedAt ?? ''}`})` : 'no key (no checkpoint received yet)';
+        const key = verdict.key
+          ? `key ${verdict.key.publicKey.slice(-16)} (${verdict.key.source === 'given' ? 'given' : `pinned ${verdict.key.pinnedAt ?? ''}`})`
+          : 'no key (no checkpoint received yet)';
         out(`${verdict.hostname} (${verdict.machineId}), ${key}`);
         if (verdict.unchained > 0) out(`${verdict.unchained} event(s) without chain fields (sent by an older agent) are not covered`);
         const result = verdict.result;
         if (result.ok) {
-          out(`intact: ${result.events} chained events, ${result.checkpoints} signed checkpoints${result.lastCheckpointSeq === null ? '' : `, the last at seq ${result.lastCheckpointSeq}`}`);
+          out(
+            `intact: ${result.events} chained events, ${result.checkpoints} signed checkpoints${result.lastCheckpointSeq === null ? '' : `, the last at seq ${result.lastCheckpointSeq}`}`,
+          );
           return 0;
         }
         out(`tampered: ${result.kind} at seq ${result.seq}: ${result.detail}`);
@@ -225,7 +281,9 @@ async function approveOffline(args: readonly string[], out: Out, err: Out): Prom
   const { values } = parseArgs({ args: [...args], options: { machine: { type: 'string' }, challenge: { type: 'string' }, as: { type: 'string' } } });
   const name = values.as ?? userInfo().username;
   const actor = { name, groups: osGroupsOf(name) };
-  const issued = await withDb((db) => issueOfflineResponse(db, { actor, relay: null }, need(values.machine, '--machine NAME'), need(values.challenge, '--challenge CODE')));
+  const issued = await withDb((db) =>
+    issueOfflineResponse(db, { actor, relay: null }, need(values.machine, '--machine NAME'), need(values.challenge, '--challenge CODE')),
+  );
   out(issued.response);
   err(`response for ${issued.machine}, made for approver ${issued.approver}: the requester types both into the pending window`);
   return 0;
@@ -234,7 +292,10 @@ async function approveOffline(args: readonly string[], out: Out, err: Out): Prom
 /** The OS groups of `name` (none when the account is unknown here, e.g. a directory user of another machine). */
 function osGroupsOf(name: string): string[] {
   try {
-    return execFileSync('id', ['-Gn', '--', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/).filter(Boolean);
+    return execFileSync('id', ['-Gn', '--', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
   } catch {
     return [];
   }

@@ -15,7 +15,13 @@ export function errorHandler(db: Db) {
       body = { error: raw.code, message: raw.message, ...(raw.approval ? { approval: raw.approval } : {}) };
     } else if (hasZodFastifySchemaValidationErrors(raw)) {
       status = 400;
-      body = { error: 'bad-request', message: raw.validation.map((v) => `${v.instancePath || '/'}: ${v.message ?? 'invalid'}`).join('; ').slice(0, 2000) };
+      body = {
+        error: 'bad-request',
+        message: raw.validation
+          .map((v) => `${v.instancePath || '/'}: ${v.message ?? 'invalid'}`)
+          .join('; ')
+          .slice(0, 2000),
+      };
     } else if (raw.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
       body = { error: 'body-too-large', message: 'the request body is larger than this server accepts' };
@@ -31,7 +37,12 @@ export function errorHandler(db: Db) {
       body = { error: 'internal', message: 'internal error' };
     }
     if (status !== 503 && status !== 500 && !(raw instanceof FleetError && (raw.code.startsWith('approval-') || raw.code === 'rate-limited'))) {
-      await auditServer(db, 'request.refused', { route: req.routeOptions.url ?? req.url, method: req.method, error: body.error, message: body.message }, { machineId: req.machine?.machineId ?? null }).catch(() => undefined);
+      await auditServer(
+        db,
+        'request.refused',
+        { route: req.routeOptions.url ?? req.url, method: req.method, error: body.error, message: body.message },
+        { machineId: req.machine?.machineId ?? null },
+      ).catch(() => undefined);
     }
     if (status === 503) reply.header('retry-after', '1');
     if (raw instanceof RateLimitedError) reply.header('retry-after', String(raw.retryAfterSeconds));

@@ -1,7 +1,7 @@
+import { constants } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { constants } from 'node:crypto';
 import type { AuthenticatedMachine } from '../services/machines.ts';
 import type { AppDeps } from './appDeps.ts';
 import { errorHandler } from './errors.ts';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { createHash, KeyObject, X509Certificate, type webcrypto } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 

@@ -1,5 +1,5 @@
-import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { TLSSocket } from 'node:tls';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RawData } from 'ws';
 import * as z from 'zod';
 import {
@@ -62,22 +62,35 @@ export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
       return { ...approval, sentTo: await sentToOf(machine.group) };
     });
 
-    app.get('/v1/approvals/:requestId', { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } }, async (req) =>
-      approvalOfRequest(deps.db, machineOf(req.machine).machineId, req.params.requestId),
+    app.get(
+      '/v1/approvals/:requestId',
+      { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } },
+      async (req) => approvalOfRequest(deps.db, machineOf(req.machine).machineId, req.params.requestId),
     );
 
     // Only the machine that filed a request can withdraw it: the lookup is by its own machine id.
-    app.post('/v1/approvals/:requestId/withdraw', { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } }, async (req) =>
-      withdrawApproval(deps.db, machineOf(req.machine).machineId, req.params.requestId),
+    app.post(
+      '/v1/approvals/:requestId/withdraw',
+      { schema: { params: z.object({ requestId: z.string().min(1).max(100) }), response: { 200: FleetApproval } } },
+      async (req) => withdrawApproval(deps.db, machineOf(req.machine).machineId, req.params.requestId),
     );
 
-    app.post('/v1/approvals/list', { schema: { body: RelayListRequest, response: { 200: RelayListResponse } } }, async (req) => listForActor(deps.db, machineOf(req.machine), req.body));
+    app.post('/v1/approvals/list', { schema: { body: RelayListRequest, response: { 200: RelayListResponse } } }, async (req) =>
+      listForActor(deps.db, machineOf(req.machine), req.body),
+    );
 
-    app.post('/v1/approvals/decide', { schema: { body: RelayDecideRequest, response: { 200: FleetApproval } } }, async (req) => decide(deps.db, machineOf(req.machine), req.body, times));
+    app.post('/v1/approvals/decide', { schema: { body: RelayDecideRequest, response: { 200: FleetApproval } } }, async (req) =>
+      decide(deps.db, machineOf(req.machine), req.body, times),
+    );
 
     app.post('/v1/approvals/offline', { schema: { body: OfflineResponseRequest, response: { 200: OfflineResponseResult } } }, async (req) => {
       const relay = machineOf(req.machine);
-      return issueOfflineResponse(deps.db, { actor: req.body.actor, relay: { machineId: relay.machineId, group: relay.group } }, req.body.machine, req.body.challenge);
+      return issueOfflineResponse(
+        deps.db,
+        { actor: req.body.actor, relay: { machineId: relay.machineId, group: relay.group } },
+        req.body.machine,
+        req.body.challenge,
+      );
     });
 
     app.post('/v1/audit', { bodyLimit: 1024 * 1024, schema: { body: AuditIngestRequest, response: { 200: AuditIngestResponse } } }, async (req) => {
@@ -106,7 +119,9 @@ export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
         const message = StreamClientMessage.safeParse(safeJson(textOf(data)));
         if (!message.success) return socket.close(4000, 'unexpected message');
         if (message.data.type === 'watch') return deps.hub.watchQueue(machine.machineId, socket, message.data.queue);
-        deps.hub.ack(machine.machineId, message.data.ids).catch((error: unknown) => req.log.warn({ err: error }, 'ack not stored; the events will be sent again'));
+        deps.hub
+          .ack(machine.machineId, message.data.ids)
+          .catch((error: unknown) => req.log.warn({ err: error }, 'ack not stored; the events will be sent again'));
       });
       deps.hub.add(socket, machine.machineId, machine.group).catch((error: unknown) => req.log.warn({ err: error }, 'stream setup failed'));
     });

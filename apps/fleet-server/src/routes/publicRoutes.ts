@@ -1,5 +1,5 @@
-import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { TLSSocket } from 'node:tls';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { Health, RegisterRequest, RegisterResponse, RenewRequest, RenewResponse } from '../../../../shared/protocol/src/common/fleet.ts';
 import { FleetError } from '../http/fleetError.ts';
@@ -25,7 +25,7 @@ export function publicRoutes(deps: AppDeps): FastifyPluginCallbackZod {
     app.post('/v1/renew', { bodyLimit: 16 * 1024, schema: { body: RenewRequest, response: { 200: RenewResponse } } }, async (req) => {
       const socket = req.raw.socket as TLSSocket;
       const peer = verifiedPeer(socket) ?? expiredPeer(socket, deps.ca.cert, deps.config.renewGraceMs);
-      if (!peer) throw new FleetError('certificate-required', 'renewal needs this fleet\'s client certificate');
+      if (!peer) throw new FleetError('certificate-required', "renewal needs this fleet's client certificate");
       req.machine = await authenticateMachine(deps.db, peer.machineId);
       return { certificate: await renewCertificate(deps.db, deps.ca, peer.machineId, req.body.csr, deps.config.certLifetimeMs) };
     });

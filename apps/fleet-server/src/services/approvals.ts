@@ -60,7 +60,12 @@ export function toApproval(r: ApprovalRow): FleetApproval {
     escalatedAt: r.escalated_at?.toISOString() ?? null,
     decision:
       r.decided_at && r.decided_by_name !== null
-        ? { by: { uid: r.decided_by_uid ?? 0, name: r.decided_by_name }, at: r.decided_at.toISOString(), reason: r.decision_reason, usableUntil: r.usable_until?.toISOString() ?? null }
+        ? {
+            by: { uid: r.decided_by_uid ?? 0, name: r.decided_by_name },
+            at: r.decided_at.toISOString(),
+            reason: r.decision_reason,
+            usableUntil: r.usable_until?.toISOString() ?? null,
+          }
         : null,
     mfa: null,
     ...(r.quorum > 1 ? { quorum: { required: r.quorum, approvals: r.votes } } : {}),
@@ -108,9 +113,21 @@ export async function announce(tx: Tx, approval: FleetApproval, machineId: strin
  * Files a request for approvers on other machines. Idempotent by the agent's request id, so a retry
  * after a lost answer returns the same approval instead of filing a second one.
  */
-export async function fileApproval(db: Db, machine: AuthenticatedMachine, body: z.infer<typeof FileApprovalRequest>, times: ApprovalTimes): Promise<FleetApproval> {
+export async function fileApproval(
+  db: Db,
+  machine: AuthenticatedMachine,
+  body: z.infer<typeof FileApprovalRequest>,
+  times: ApprovalTimes,
+): Promise<FleetApproval> {
   const approvalId = randomUUID();
-  const audited = { approvalId, requestId: body.requestId, path: body.application.path, sha256: body.application.sha256, ...((body.quorum ?? 1) > 1 ? { quorum: body.quorum } : {}), ...(body.agentic ? { aiLikelihoodPercent: body.agentic.aiLikelihoodPercent } : {}) };
+  const audited = {
+    approvalId,
+    requestId: body.requestId,
+    path: body.application.path,
+    sha256: body.application.sha256,
+    ...((body.quorum ?? 1) > 1 ? { quorum: body.quorum } : {}),
+    ...(body.agentic ? { aiLikelihoodPercent: body.agentic.aiLikelihoodPercent } : {}),
+  };
   // One statement (so one round trip and an implicit transaction): the row, its audit record (only
   // when the row was inserted) and the approvers' queue hint at COMMIT.
   const { rows } = await db.query<ApprovalRow>({
@@ -193,7 +210,12 @@ function mayDecide(roles: readonly Role[], status: FleetApproval['status']): boo
  */
 export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<FleetApproval> {
   const refuse = async (error: FleetError) => {
-    await auditServer(db, 'approval.decide.refused', { approvalId: body.approvalId, reason: error.code, decision: body.decision }, { machineId: relay.machineId, user: body.actor.name });
+    await auditServer(
+      db,
+      'approval.decide.refused',
+      { approvalId: body.approvalId, reason: error.code, decision: body.decision },
+      { machineId: relay.machineId, user: body.actor.name },
+    );
     return error;
   };
   const outcome = await inTransaction(db, async (tx) => {
@@ -212,14 +234,18 @@ export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<
     const current = toApproval(row);
     if (!OPEN.has(row.status)) return new FleetError('approval-decided', `approval ${body.approvalId} is already ${row.status}`, current);
     if (row.expired) return new FleetError('approval-expired', `approval ${body.approvalId} has expired`, current);
-    if (!mayDecide(roles, row.status)) return new FleetError('not-approver', `${body.actor.name} may decide only escalated requests of group ${row.group_name}`);
+    if (!mayDecide(roles, row.status))
+      return new FleetError('not-approver', `${body.actor.name} may decide only escalated requests of group ${row.group_name}`);
     const approve = body.decision === 'approve';
     // A quorum counts each person once (by name, the fleet's identity of a person); short of it the request stays open.
     const votes = approve && row.quorum > 1 ? row.votes : null;
     if (votes?.some((v) => v.by.name === body.actor.name)) return current;
     const counted = votes ? [...votes, { by: { uid: body.actor.uid, name: body.actor.name }, at: new Date().toISOString() }] : null;
     if (counted && counted.length < row.quorum) {
-      const { rows: voted } = await tx.query<ApprovalRow>('UPDATE approvals SET votes = $2 WHERE approval_id = $1 RETURNING *', [body.approvalId, JSON.stringify(counted)]);
+      const { rows: voted } = await tx.query<ApprovalRow>('UPDATE approvals SET votes = $2 WHERE approval_id = $1 RETURNING *', [
+        body.approvalId,
+        JSON.stringify(counted),
+      ]);
       const approval = toApproval(voted[0]!);
       await announce(tx, approval, row.machine_id, {
         type: 'approval.partial',
@@ -234,12 +260,27 @@ export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<
               decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END,
               votes = COALESCE($8::jsonb, votes)
        WHERE approval_id = $1 RETURNING *`,
-      [body.approvalId, approve ? 'Approved' : 'Denied', body.actor.uid, body.actor.name, relay.machineId, body.reason ?? null, usableMs, counted ? JSON.stringify(counted) : null],
+      [
+        body.approvalId,
+        approve ? 'Approved' : 'Denied',
+        body.actor.uid,
+        body.actor.name,
+        relay.machineId,
+        body.reason ?? null,
+        usableMs,
+        counted ? JSON.stringify(counted) : null,
+      ],
     );
     const approval = toApproval(updated[0]!);
     await announce(tx, approval, row.machine_id, {
       type: approve ? 'approval.approved' : 'approval.denied',
-      data: { approvalId: approval.approvalId, requestId: approval.requestId, relayedBy: relay.machineId, reason: body.reason ?? null, ...(counted ? { approvals: counted.length, required: row.quorum } : {}) },
+      data: {
+        approvalId: approval.approvalId,
+        requestId: approval.requestId,
+        relayedBy: relay.machineId,
+        reason: body.reason ?? null,
+        ...(counted ? { approvals: counted.length, required: row.quorum } : {}),
+      },
       user: body.actor.name,
     });
     return approval;
@@ -279,4 +320,3 @@ export async function sweepDue(db: Db, times: ApprovalTimes, batch = 200): Promi
     return rows.length;
   });
 }
-

@@ -1,6 +1,6 @@
+import type * as z from 'zod';
 import type { ApprovalRole } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { PrincipalName, type FleetSentTo } from '../../../../shared/protocol/src/common/fleet.ts';
-import type * as z from 'zod';
 import type { Db, Tx } from '../db/pool.ts';
 import { FleetError } from '../http/fleetError.ts';
 import { ensureGroup } from './tokens.ts';
@@ -56,7 +56,11 @@ export async function listApprovers(db: Db): Promise<ApproverBinding[]> {
 
 /** The roles an actor holds anywhere, relayed by a machine of `relayGroup` (what approvals.list reports). */
 export async function rolesOf(db: Db | Tx, actor: { name: string; groups: readonly string[] }, relayGroup: string): Promise<Role[]> {
-  const { rows } = await db.query<{ role: Role }>(`SELECT DISTINCT r.role FROM approvers r WHERE ${actorMatch(1, 2, 3)} ORDER BY r.role`, [actor.name, actor.groups, relayGroup]);
+  const { rows } = await db.query<{ role: Role }>(`SELECT DISTINCT r.role FROM approvers r WHERE ${actorMatch(1, 2, 3)} ORDER BY r.role`, [
+    actor.name,
+    actor.groups,
+    relayGroup,
+  ]);
   return rows.map((r) => r.role);
 }
 
@@ -72,7 +76,10 @@ export async function approverNames(db: Db | Tx, group: string): Promise<FleetSe
   );
   const names = (roles: readonly Role[]) => {
     const picked = rows.filter((r) => roles.includes(r.role));
-    return { users: [...new Set(picked.filter((r) => r.principal_kind === 'user').map((r) => r.principal))], groups: [...new Set(picked.filter((r) => r.principal_kind === 'group').map((r) => r.principal))] };
+    return {
+      users: [...new Set(picked.filter((r) => r.principal_kind === 'user').map((r) => r.principal))],
+      groups: [...new Set(picked.filter((r) => r.principal_kind === 'group').map((r) => r.principal))],
+    };
   };
   return { pending: names(['approver', 'administrator']), escalated: names(['approver', 'secondaryApprover', 'administrator']) };
 }

@@ -3,7 +3,12 @@ import type { FleetAuditEvent } from '../../../../shared/protocol/src/common/fle
 import type { Db, Tx } from '../db/pool.ts';
 
 /** What the server itself audits (refusals, registrations, decisions); machine is who it concerns. */
-export async function auditServer(db: Db | Tx, type: string, data: Record<string, unknown>, who: { machineId?: string | null; user?: string | null } = {}): Promise<void> {
+export async function auditServer(
+  db: Db | Tx,
+  type: string,
+  data: Record<string, unknown>,
+  who: { machineId?: string | null; user?: string | null } = {},
+): Promise<void> {
   await db.query({
     name: 'fleet-audit-server',
     text: 'INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data) VALUES ($1, $2, now(), $3, $4, $5)',
@@ -29,10 +34,10 @@ export async function ingestAudit(db: Db, machineId: string, events: readonly Fl
   const accepted = rowCount ?? 0;
   const checkpoint = events.find((e) => e.type === 'audit.checkpoint' && typeof e.data.publicKey === 'string');
   if (checkpoint) {
-    const pinned = await db.query(
-      'UPDATE machines SET audit_public_key = $2, audit_key_pinned_at = now() WHERE machine_id = $1 AND audit_public_key IS NULL',
-      [machineId, checkpoint.data.publicKey],
-    );
+    const pinned = await db.query('UPDATE machines SET audit_public_key = $2, audit_key_pinned_at = now() WHERE machine_id = $1 AND audit_public_key IS NULL', [
+      machineId,
+      checkpoint.data.publicKey,
+    ]);
     if (pinned.rowCount) await auditServer(db, 'machine.audit-key-pinned', { publicKey: checkpoint.data.publicKey, fromEvent: checkpoint.id }, { machineId });
   }
   return { accepted, duplicates: events.length - accepted };
@@ -60,7 +65,17 @@ export interface AuditFilter {
 }
 
 export async function queryAudit(db: Db, filter: AuditFilter): Promise<AuditRow[]> {
-  const { rows } = await db.query<{ seq: string; machine_id: string | null; event_id: string; at: Date; type: string; actor_uid: number | null; user_name: string | null; request_id: string | null; data: Record<string, unknown> }>(
+  const { rows } = await db.query<{
+    seq: string;
+    machine_id: string | null;
+    event_id: string;
+    at: Date;
+    type: string;
+    actor_uid: number | null;
+    user_name: string | null;
+    request_id: string | null;
+    data: Record<string, unknown>;
+  }>(
     `SELECT seq, machine_id, event_id, at, type, actor_uid, user_name, request_id, data FROM audit_events
      WHERE ($1::uuid IS NULL OR machine_id = $1) AND ($2::text IS NULL OR user_name = $2)
        AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4) AND seq > $5

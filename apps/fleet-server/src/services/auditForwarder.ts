@@ -11,7 +11,17 @@ import { inTransaction, type Db } from '../db/pool.ts';
 export async function forwardAudit(db: Db, sinks: readonly AuditSink[], log: Logger, batch = 500): Promise<number> {
   if (sinks.length === 0) return 0;
   return inTransaction(db, async (tx) => {
-    const { rows } = await tx.query<{ seq: string; machine_id: string | null; event_id: string; at: Date; type: string; actor_uid: number | null; user_name: string | null; request_id: string | null; data: Record<string, unknown> }>(
+    const { rows } = await tx.query<{
+      seq: string;
+      machine_id: string | null;
+      event_id: string;
+      at: Date;
+      type: string;
+      actor_uid: number | null;
+      user_name: string | null;
+      request_id: string | null;
+      data: Record<string, unknown>;
+    }>(
       'SELECT seq, machine_id, event_id, at, type, actor_uid, user_name, request_id, data FROM audit_events WHERE forwarded_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
       [batch],
     );

@@ -50,9 +50,11 @@ export async function renewCertificate(db: Db, ca: FleetCa, machineId: string, c
   const csr = await readCsr(csrPem);
   if (!csr) throw new FleetError('csr-invalid', 'the certificate request is malformed or its signature does not verify');
   const keyHash = await publicKeySha256(csr.publicKey);
-  const { rows } = await db.query<{ public_key_sha256: string }>('SELECT public_key_sha256 FROM machines WHERE machine_id = $1 AND revoked_at IS NULL', [machineId]);
+  const { rows } = await db.query<{ public_key_sha256: string }>('SELECT public_key_sha256 FROM machines WHERE machine_id = $1 AND revoked_at IS NULL', [
+    machineId,
+  ]);
   if (!rows[0]) throw new FleetError('machine-revoked', 'this machine is revoked or unknown');
-  if (rows[0].public_key_sha256 !== keyHash) throw new FleetError('csr-invalid', 'the certificate request is not for this machine\'s registered key');
+  if (rows[0].public_key_sha256 !== keyHash) throw new FleetError('csr-invalid', "the certificate request is not for this machine's registered key");
   const issued = await ca.issueClientCert(machineId, csr.publicKey, lifetimeMs);
   await db.query('UPDATE machines SET cert_expires_at = $2 WHERE machine_id = $1', [machineId, issued.notAfter]);
   return issued.pem;
@@ -81,10 +83,15 @@ export async function authenticateMachine(db: Db, machineId: string): Promise<Au
 }
 
 export async function listMachines(db: Db, group?: string): Promise<MachineRow[]> {
-  const { rows } = await db.query<{ machine_id: string; hostname: string; group_name: string; registered_at: Date; cert_expires_at: Date; last_seen_at: Date | null; revoked_at: Date | null }>(
-    'SELECT * FROM machines WHERE ($1::text IS NULL OR group_name = $1) ORDER BY registered_at',
-    [group ?? null],
-  );
+  const { rows } = await db.query<{
+    machine_id: string;
+    hostname: string;
+    group_name: string;
+    registered_at: Date;
+    cert_expires_at: Date;
+    last_seen_at: Date | null;
+    revoked_at: Date | null;
+  }>('SELECT * FROM machines WHERE ($1::text IS NULL OR group_name = $1) ORDER BY registered_at', [group ?? null]);
   return rows.map((r) => ({
     machineId: r.machine_id,
     hostname: r.hostname,

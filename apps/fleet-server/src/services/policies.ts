@@ -20,7 +20,10 @@ export type Validated = { ok: true; files: PolicyFiles } | { ok: false; problems
 function readJsonFiles(dir: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) out[name] = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort())
+    out[name] = JSON.parse(readFileSync(join(dir, name), 'utf8'));
   return out;
 }
 

@@ -138,7 +138,9 @@ export class StreamHub {
         text: 'SELECT id, machine_id, payload FROM machine_events WHERE id = ANY($1::bigint[]) AND acked_at IS NULL ORDER BY id',
         values: [ids],
       });
-      for (const row of rows) for (const stream of this.byMachine.get(row.machine_id) ?? []) send(stream.socket, { type: 'event', id: row.id, kind: 'approval.updated', approval: row.payload });
+      for (const row of rows)
+        for (const stream of this.byMachine.get(row.machine_id) ?? [])
+          send(stream.socket, { type: 'event', id: row.id, kind: 'approval.updated', approval: row.payload });
     } catch (error) {
       // The events stay unacknowledged in their table; the next connect or listener reconnect resends them.
       this.log.warn({ err: error, events: ids.length }, 'could not deliver machine events now');

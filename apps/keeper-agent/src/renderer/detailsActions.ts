@@ -28,7 +28,9 @@ export const detailsActions = {
     if (!parsed.ok) return agentWindowActions.why({ phase: 'failed', problem: parsed.problem });
     if (!client) return agentWindowActions.why({ phase: 'failed', problem: 'unavailable' });
     agentWindowActions.why({ phase: 'asking' });
-    const result = await client.explain({ executable: parsed.executable, arguments: parsed.arguments }).catch(() => ({ ok: false as const, problem: 'unavailable' as const }));
+    const result = await client
+      .explain({ executable: parsed.executable, arguments: parsed.arguments })
+      .catch(() => ({ ok: false as const, problem: 'unavailable' as const }));
     agentWindowActions.why(result.ok ? { phase: 'explained', explanation: result.value } : { phase: 'failed', problem: result.problem });
   },
 

@@ -104,8 +104,7 @@ function DecidedNotice({ prompt }: { prompt: PromptShow }) {
     <>
       <div ref={statusRef} tabIndex={-1} className="kp-notice" data-tone={APPROVAL_STATUS_TONES[status] === 'ok' ? 'ok' : 'bad'} data-testid="approval-status">
         <p role="status">
-          <StatusBadge tone={APPROVAL_STATUS_TONES[status]} label={t(`status.${status}`)} testId="status-badge" />{' '}
-          <span data-testid="status-text">{text}</span>
+          <StatusBadge tone={APPROVAL_STATUS_TONES[status]} label={t(`status.${status}`)} testId="status-badge" /> <span data-testid="status-text">{text}</span>
         </p>
         {status === 'Approved' ? <p data-testid="decided-next">{t('decided.runs')}</p> : null}
       </div>

@@ -33,7 +33,10 @@ function ApprovalPrompt({ prompt }: { prompt: PromptShow }) {
 
   return (
     <>
-      <SubjectCard subject={subject} heading={actedFor ? t('agentHeading', { agent: basename(details.agentProcess), name: basename(subject.executable) }) : undefined}>
+      <SubjectCard
+        subject={subject}
+        heading={actedFor ? t('agentHeading', { agent: basename(details.agentProcess), name: basename(subject.executable) }) : undefined}
+      >
         {actedFor ? (
           <Fact label={t('actingProcess')} mono data testId="agent-process">
             {details.agentProcess}

@@ -123,7 +123,14 @@ function ToastSetting() {
   const id = useId();
   return (
     <span className="ka-toggle">
-      <input id={id} type="checkbox" checked={settings?.toasts ?? true} disabled={!settings} data-testid="toasts" onChange={(e) => void setToasts(e.target.checked)} />
+      <input
+        id={id}
+        type="checkbox"
+        checked={settings?.toasts ?? true}
+        disabled={!settings}
+        data-testid="toasts"
+        onChange={(e) => void setToasts(e.target.checked)}
+      />
       <label htmlFor={id}>{t('toasts')}</label>
     </span>
   );

@@ -43,7 +43,10 @@ export function ConfirmDialog({ pending, approvals, busy }: { pending: PendingDe
         <ul className="ka-confirm-list" data-testid="confirm-list">
           {targets.map((a) => (
             <li key={a.approvalId}>
-              <strong data-raw="">{basename(a.application.path)}</strong> — <span data-raw="">{requesterName(a)} @ {a.machine}</span>
+              <strong data-raw="">{basename(a.application.path)}</strong> —{' '}
+              <span data-raw="">
+                {requesterName(a)} @ {a.machine}
+              </span>
               <div className="kp-mono kp-muted" data-raw="">
                 {a.application.commandLine}
               </div>
@@ -83,7 +86,8 @@ export function ConfirmDialog({ pending, approvals, busy }: { pending: PendingDe
           </div>
         )}
         <p className="kp-notice" data-tone="warn" data-testid="confirm-summary">
-          {approve ? t('confirm.approveSummary', { count: targets.length, window: grant }) : t('confirm.denySummary', { count: targets.length })} {t('confirm.final')}
+          {approve ? t('confirm.approveSummary', { count: targets.length, window: grant }) : t('confirm.denySummary', { count: targets.length })}{' '}
+          {t('confirm.final')}
         </p>
         <div className="kp-actions">
           <button type="button" className="kp-button kp-secondary" disabled={busy} onClick={() => approverActions.confirm(null)}>

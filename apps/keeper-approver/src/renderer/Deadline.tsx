@@ -10,7 +10,11 @@ import { isOpen } from './queueFilter.ts';
 export function Deadline({ approval, t, short = false }: { approval: Approval; t: TFunction<'approver'>; short?: boolean }) {
   if (!isOpen(approval)) {
     const by = approval.decision?.by.name ?? (approval.decision ? `uid ${approval.decision.by.uid}` : null);
-    return <span className="kp-muted" data-testid="decided-by">{by ? t('decidedBy', { name: by }) : t('noDecision')}</span>;
+    return (
+      <span className="kp-muted" data-testid="decided-by">
+        {by ? t('decidedBy', { name: by }) : t('noDecision')}
+      </span>
+    );
   }
   return <LiveDeadline approval={approval} t={t} short={short} />;
 }

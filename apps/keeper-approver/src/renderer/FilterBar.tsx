@@ -68,7 +68,13 @@ const SelectFilters = memo(function SelectFilters({ approvals }: { approvals: re
     <>
       <div className="ka-filter">
         <label htmlFor={ids.status}>{t('filters.status')}</label>
-        <select id={ids.status} className="kp-select" value={status} data-testid="filter-status" onChange={(e) => approverActions.setFilter({ status: e.target.value as QueueFilters['status'] })}>
+        <select
+          id={ids.status}
+          className="kp-select"
+          value={status}
+          data-testid="filter-status"
+          onChange={(e) => approverActions.setFilter({ status: e.target.value as QueueFilters['status'] })}
+        >
           <option value="open">{t('filters.open')}</option>
           <option value="all">{t('filters.all')}</option>
           {STATUSES.map((s) => (

@@ -19,7 +19,17 @@ export const rowId = (approvalId: string) => `request-${approvalId}`;
  * The queue as one listbox: only the rows in view exist in the DOM (10,000 requests stay fast), the
  * active row is announced through aria-activedescendant, and rows carry their position in the set.
  */
-export function QueueList({ rows, total, currentId, selected }: { rows: readonly Approval[]; total: number; currentId: string | null; selected: ReadonlySet<string> }) {
+export function QueueList({
+  rows,
+  total,
+  currentId,
+  selected,
+}: {
+  rows: readonly Approval[];
+  total: number;
+  currentId: string | null;
+  selected: ReadonlySet<string>;
+}) {
   const { t } = useTranslation('approver');
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 2 });

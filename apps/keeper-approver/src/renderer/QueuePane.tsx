@@ -26,7 +26,12 @@ export function QueuePane({ approvals, selfUid }: { approvals: readonly Approval
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) =>
-      handleShortcut(event, rows, () => searchRef.current?.focus(), () => listRef.current?.querySelector<HTMLElement>('[role=listbox]')?.focus());
+      handleShortcut(
+        event,
+        rows,
+        () => searchRef.current?.focus(),
+        () => listRef.current?.querySelector<HTMLElement>('[role=listbox]')?.focus(),
+      );
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [rows]);

@@ -103,7 +103,11 @@ function Decision({ approval, format }: { approval: Approval; format: Intl.DateT
   if (!decision) return <>{t(`status.${approval.status}`)}</>;
   return (
     <span data-testid="detail-decision">
-      {t('detail.decidedValue', { status: t(`status.${approval.status}`), name: decision.by.name ?? `uid ${decision.by.uid}`, at: format.format(new Date(decision.at)) })}
+      {t('detail.decidedValue', {
+        status: t(`status.${approval.status}`),
+        name: decision.by.name ?? `uid ${decision.by.uid}`,
+        at: format.format(new Date(decision.at)),
+      })}
       {decision.reason ? ` — ${decision.reason}` : ''}
     </span>
   );

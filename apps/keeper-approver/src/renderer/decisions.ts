@@ -22,7 +22,9 @@ export async function sendConfirmedDecision(): Promise<void> {
   try {
     approverActions.decided(params.length === 1 ? [await service.decide(params[0]!)] : await service.decideMany(params));
   } catch (error) {
-    approverActions.decided(params.map((p) => ({ ok: false, approvalId: p.approvalId, reason: 'unavailable', message: (error as Error).message, approval: null })));
+    approverActions.decided(
+      params.map((p) => ({ ok: false, approvalId: p.approvalId, reason: 'unavailable', message: (error as Error).message, approval: null })),
+    );
   }
 }
 

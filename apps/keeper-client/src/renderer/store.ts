@@ -13,7 +13,14 @@ export interface ClientWindowState extends BridgeSlice {
   activate: ((itemId: string) => Promise<{ opened: string | null }>) | null;
 }
 
-export const useClientWindow = create<ClientWindowState>()(() => ({ ...BRIDGE_CONNECTING, view: null, opened: null, aboutShown: false, quit: false, activate: null }));
+export const useClientWindow = create<ClientWindowState>()(() => ({
+  ...BRIDGE_CONNECTING,
+  view: null,
+  opened: null,
+  aboutShown: false,
+  quit: false,
+  activate: null,
+}));
 
 export const clientWindowActions = {
   ...createBridgeActions(useClientWindow.setState),

@@ -124,18 +124,13 @@ function EnrollmentStep({ onCancel, busy }: { onCancel: () => void; busy: boolea
         <dl className="kp-facts kp-enroll-facts">
           <Fact label={t('enroll.account')}>{t('enroll.accountValue', { issuer: data.issuer, account: data.account })}</Fact>
           <Fact label={t('enroll.secret')} testId="enroll-secret">
-            <span className="kp-secret" data-raw="">{groupSecret(data.secret)}</span>
+            <span className="kp-secret" data-raw="">
+              {groupSecret(data.secret)}
+            </span>
           </Fact>
         </dl>
       </section>
-      <CodeForm
-        label={t('enroll.codeLabel')}
-        hint={t('enroll.codeHint')}
-        submitLabel={t('enroll.confirm')}
-        onCode={onCode}
-        onCancel={onCancel}
-        busy={busy}
-      />
+      <CodeForm label={t('enroll.codeLabel')} hint={t('enroll.codeHint')} submitLabel={t('enroll.confirm')} onCode={onCode} onCancel={onCancel} busy={busy} />
     </>
   );
 }
@@ -165,7 +160,9 @@ function CodeStep({ prompt, enrollment, answer, onCancel, busy }: CodeStepProps)
       case 'replayed':
         return { problem: t('replayed') };
       case 'locked':
-        return result.lockedUntil ? { problem: t('locked', { time: time(result.lockedUntil) }), lockedUntil: result.lockedUntil } : { problem: t('lockedNoTime') };
+        return result.lockedUntil
+          ? { problem: t('locked', { time: time(result.lockedUntil) }), lockedUntil: result.lockedUntil }
+          : { problem: t('lockedNoTime') };
       case 'not-enrolled':
         askCode();
         return { problem: t('notEnrolled') };
@@ -182,14 +179,7 @@ function CodeStep({ prompt, enrollment, answer, onCancel, busy }: CodeStepProps)
           <p>{enrollment.codeSpent ? t('enroll.done') : t('enroll.alreadyEnrolled')}</p>
         </div>
       ) : null}
-      <CodeForm
-        label={t('codeLabel')}
-        hint={t('session', { count: minutes })}
-        submitLabel={t('verify')}
-        onCode={onCode}
-        onCancel={onCancel}
-        busy={busy}
-      />
+      <CodeForm label={t('codeLabel')} hint={t('session', { count: minutes })} submitLabel={t('verify')} onCode={onCode} onCancel={onCancel} busy={busy} />
     </>
   );
 }

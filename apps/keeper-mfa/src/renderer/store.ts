@@ -1,11 +1,7 @@
 import { create, type StateCreator } from 'zustand';
 import type { ReasonDetail } from '../../../../shared/protocol/src/common/methods/elevation.ts';
 import type { MfaEnrollBeginResult } from '../../../../shared/protocol/src/common/methods/mfa.ts';
-import type {
-  MfaEnrollmentConfirmed,
-  MfaEnrollmentProblem,
-  MfaEnrollmentService,
-} from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
+import type { MfaEnrollmentConfirmed, MfaEnrollmentProblem, MfaEnrollmentService } from '../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
 import type { ServiceClient } from '../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import { createPromptSlice, type PromptSlice } from '../../../../shared/ui/src/promptStore.ts';
 
@@ -51,9 +47,7 @@ const createEnrollmentSlice: StateCreator<EnrollmentSlice> = (set, get) => ({
   confirmEnrollment: async (code) => {
     const { enrollments, enrollment } = get();
     if (!enrollments || enrollment.step !== 'scan') return { ok: false, reason: 'expired' };
-    const confirmed = await enrollments
-      .confirm(enrollment.data.enrollmentId, code)
-      .catch(() => ({ ok: false as const, reason: 'unavailable' as const }));
+    const confirmed = await enrollments.confirm(enrollment.data.enrollmentId, code).catch(() => ({ ok: false as const, reason: 'unavailable' as const }));
     if (confirmed.ok) set({ enrollment: { step: 'done', codeSpent: true } });
     else if (confirmed.reason === 'already-enrolled') set({ enrollment: { step: 'done', codeSpent: false } });
     else if (confirmed.reason === 'expired') set({ enrollment: { step: 'failed', reason: 'expired' } });

@@ -94,7 +94,11 @@ function Interfaces({ interfaces }: { interfaces: NetworkInterface[] }) {
                 <span className="kp-muted">{t('interfaces.noAddress')}</span>
               )}
               <span className="kp-hint">
-                {[item.mac ? t('interfaces.mac', { mac: item.mac }) : null, item.mtu ? t('interfaces.mtu', { mtu: item.mtu }) : null, item.ssid ? t('interfaces.ssid', { ssid: item.ssid }) : null]
+                {[
+                  item.mac ? t('interfaces.mac', { mac: item.mac }) : null,
+                  item.mtu ? t('interfaces.mtu', { mtu: item.mtu }) : null,
+                  item.ssid ? t('interfaces.ssid', { ssid: item.ssid }) : null,
+                ]
                   .filter(Boolean)
                   .join(' · ')}
               </span>
@@ -106,7 +110,9 @@ function Interfaces({ interfaces }: { interfaces: NetworkInterface[] }) {
                 disabled={busy !== null}
                 aria-label={t(item.adminUp ? 'interfaces.disableLabel' : 'interfaces.enableLabel', { name: item.name })}
                 data-action={item.adminUp ? 'down' : 'up'}
-                onClick={() => void networkActions.change(item.name, item.adminUp ? 'down' : 'up', (api) => api.setInterfaceState(item.name, item.adminUp ? 'down' : 'up'))}
+                onClick={() =>
+                  void networkActions.change(item.name, item.adminUp ? 'down' : 'up', (api) => api.setInterfaceState(item.name, item.adminUp ? 'down' : 'up'))
+                }
               >
                 {t(item.adminUp ? 'interfaces.disable' : 'interfaces.enable')}
               </button>

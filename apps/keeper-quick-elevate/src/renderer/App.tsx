@@ -216,7 +216,9 @@ function ProgressRow({ entry }: { entry: QuickElevateProgress }) {
           {entry.phase === 'denied' ? <ReasonText reason={entry.reason} detail={entry.reasonDetail} /> : null}
           {entry.phase === 'failed' && entry.problem ? shownProblem(t, entry.problem) : null}
         </span>
-        {entry.passed.length > 0 ? <span className="kp-hint">{t('phase.passed', { controls: entry.passed.map((c) => t(`control.${c}`)).join(', ') })}</span> : null}
+        {entry.passed.length > 0 ? (
+          <span className="kp-hint">{t('phase.passed', { controls: entry.passed.map((c) => t(`control.${c}`)).join(', ') })}</span>
+        ) : null}
         {entry.outputTail ? (
           <pre className="kp-mono qe-output" aria-label={t('output')} tabIndex={0} {...raw()}>
             {entry.outputTail.trimEnd().split('\n').slice(-6).join('\n')}

@@ -62,8 +62,7 @@ export function registerElectronService(
     if (member.kind === 'call') {
       facade[name] = (...args: unknown[]) => sender().call(descriptor.channel, name, args);
     } else {
-      const open = (args: unknown[]) =>
-        new Observable<unknown>((subscriber) => sender().subscribe(descriptor.channel, name, args, subscriber));
+      const open = (args: unknown[]) => new Observable<unknown>((subscriber) => sender().subscribe(descriptor.channel, name, args, subscriber));
       facade[name] = member.args.def.items.length === 0 ? open([]) : (...args: unknown[]) => open(args);
     }
   }

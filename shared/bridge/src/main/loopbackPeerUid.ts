@@ -29,7 +29,10 @@ function ownerIn(table: string, local: string, remote: string): number | null {
   const at = table.indexOf(` ${local} ${remote} `);
   if (at < 0) return null;
   const end = table.indexOf('\n', at);
-  const line = table.slice(at, end < 0 ? undefined : end).trim().split(/\s+/);
+  const line = table
+    .slice(at, end < 0 ? undefined : end)
+    .trim()
+    .split(/\s+/);
   // local remote st tx:rx tr:when retrnsmt uid …
   const uid = Number(line[6]);
   return Number.isInteger(uid) ? uid : null;

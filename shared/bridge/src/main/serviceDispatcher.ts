@@ -1,21 +1,15 @@
 import * as z from 'zod';
-import {
-  BridgeError,
-  type ServiceDescriptor,
-  type ServiceImplementation,
-  type Subscribable,
-  type Unsubscribe,
-} from '../common/serviceDescriptor.ts';
+import { BridgeError, type ServiceDescriptor, type ServiceImplementation, type Subscribable, type Unsubscribe } from '../common/serviceDescriptor.ts';
 
 export interface ServiceBinding<D extends ServiceDescriptor = ServiceDescriptor> {
   readonly descriptor: D;
   readonly implementation: ServiceImplementation<D>;
 }
 
-export const bindService = <D extends ServiceDescriptor>(
-  descriptor: D,
-  implementation: ServiceImplementation<D>,
-): ServiceBinding => ({ descriptor, implementation });
+export const bindService = <D extends ServiceDescriptor>(descriptor: D, implementation: ServiceImplementation<D>): ServiceBinding => ({
+  descriptor,
+  implementation,
+});
 
 export interface DispatchObserver {
   next(value: unknown): void;

@@ -22,7 +22,10 @@ describe('webShellAdmission', () => {
     expect(await admit(request({ host: 'localhost:4000', origin: 'http://localhost:4000' }), true)).toBeNull();
     expect(await admit(request({ host: '127.0.0.1:4000' }), true)).toMatchObject({ status: 403 });
     expect(await admit(request({ host: '127.0.0.1:4000', origin: 'http://localhost:4000' }), true)).toMatchObject({ status: 403 });
-    expect(await admit(request({ host: '127.0.0.1:4000', origin: 'https://evil.example' }), false)).toMatchObject({ status: 403, message: expect.stringContaining('foreign Origin') as string });
+    expect(await admit(request({ host: '127.0.0.1:4000', origin: 'https://evil.example' }), false)).toMatchObject({
+      status: 403,
+      message: expect.stringContaining('foreign Origin') as string,
+    });
     expect(await admit(request({ host: '127.0.0.1:4000', origin: 'null' }), false)).toMatchObject({ status: 403 });
     expect(await admit(request({ host: '127.0.0.1:4000' }), false)).toBeNull();
   });

@@ -54,7 +54,8 @@ export function webShellAdmission(options: AdmissionOptions): Admission {
     if (options.uid === null) return null;
     const owner = await ownerOf(req.socket);
     if (owner === null) return { status: 403, message: 'cannot tell which user this connection belongs to' };
-    if (owner !== options.uid && owner !== 0) return { status: 403, message: `connection from another user (uid ${owner}): the web shell serves only uid ${options.uid}` };
+    if (owner !== options.uid && owner !== 0)
+      return { status: 403, message: `connection from another user (uid ${owner}): the web shell serves only uid ${options.uid}` };
     return null;
   };
 }

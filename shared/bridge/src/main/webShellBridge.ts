@@ -44,7 +44,11 @@ export function attachWebShellBridge(
   server: Server,
   origin: () => string,
   grants: () => readonly WebShellGrant[],
-  options: { readonly admit: Admission; readonly onRefusal: (refusal: Refusal, req: IncomingMessage) => void; readonly onProtocolError: (reason: string) => void },
+  options: {
+    readonly admit: Admission;
+    readonly onRefusal: (refusal: Refusal, req: IncomingMessage) => void;
+    readonly onProtocolError: (reason: string) => void;
+  },
 ): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
   const refuse = (req: IncomingMessage, socket: Duplex, refusal: Refusal) => {

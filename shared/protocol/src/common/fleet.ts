@@ -10,9 +10,15 @@ import { PolicyMatchSummary } from './methods/elevation.ts';
  */
 
 /** Deployment group names are plain identifiers: anything shaped like SQL or a path is refused. */
-export const GroupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit');
+export const GroupName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit');
 /** A user or group name as the OS reports it (POSIX or DOMAIN\\name); stored and compared literally. */
-export const PrincipalName = z.string().min(1).max(256).regex(/^[^\p{Cc}]+$/u, 'no control characters');
+export const PrincipalName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]+$/u, 'no control characters');
 export const MachineId = z.uuid();
 
 export const FleetErrorCode = z.enum([
@@ -43,9 +49,16 @@ export const Health = z.object({ status: z.literal('ok'), time: z.iso.datetime()
 export const RegisterRequest = z.strictObject({
   token: z.string().min(20).max(200),
   csr: z.string().min(100).max(8192).startsWith('-----BEGIN CERTIFICATE REQUEST-----'),
-  hostname: z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host name'),
+  hostname: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host name'),
   /** The machine's offline-approval key (32 bytes, base64url), made by the agent; absent from older agents. */
-  offlineKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes in base64url').optional(),
+  offlineKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes in base64url')
+    .optional(),
 });
 export const RegisterResponse = z.object({
   machineId: MachineId,
@@ -83,7 +96,10 @@ export const FileApprovalRequest = z.strictObject({
   requester: z.strictObject({ uid: z.number().int().nonnegative(), name: PrincipalName }),
   application: z.strictObject({
     path: z.string().min(1).max(4096),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable(),
     commandLine: z.string().max(32 * 1024),
     signer: z.string().max(1024).nullable().optional(),
   }),
@@ -135,7 +151,12 @@ export const RelayDecideRequest = z.strictObject({
   approvalId: z.uuid(),
   decision: z.enum(['approve', 'deny']),
   reason: z.string().trim().max(1000).optional(),
-  usableMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  usableMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
 });
 
 /** One audit event of an agent's outbox; `id` makes delivery idempotent. */
@@ -148,8 +169,14 @@ export const FleetAuditEvent = z.strictObject({
   data: z.record(z.string(), z.unknown()),
   /** The agent's hash chain (docs/audit.md): seq in its log, the previous event's hash, this one's. */
   seq: z.number().int().positive().optional(),
-  prevHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  prevHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type FleetAuditEvent = z.infer<typeof FleetAuditEvent>;
 export const AuditIngestRequest = z.strictObject({ events: z.array(FleetAuditEvent).min(1).max(500) });
@@ -161,9 +188,20 @@ export type MachineEvent = z.infer<typeof MachineEvent>;
 /** Hints that need no delivery guarantee: an agent re-reads the state they point at on every connect. */
 export const QueueChanged = z.object({ type: z.literal('approvals.changed'), approvalId: z.string() });
 export const PolicyChanged = z.object({ type: z.literal('policy.changed'), group: GroupName, version: z.number().int() });
-export const StreamMessage = z.discriminatedUnion('type', [MachineEvent, QueueChanged, PolicyChanged, z.object({ type: z.literal('hello'), machineId: MachineId })]);
+export const StreamMessage = z.discriminatedUnion('type', [
+  MachineEvent,
+  QueueChanged,
+  PolicyChanged,
+  z.object({ type: z.literal('hello'), machineId: MachineId }),
+]);
 export type StreamMessage = z.infer<typeof StreamMessage>;
-export const StreamAck = z.strictObject({ type: z.literal('ack'), ids: z.array(z.string().regex(/^\d{1,19}$/)).min(1).max(1000) });
+export const StreamAck = z.strictObject({
+  type: z.literal('ack'),
+  ids: z
+    .array(z.string().regex(/^\d{1,19}$/))
+    .min(1)
+    .max(1000),
+});
 /** An agent with an approver's window open asks for queue hints; other machines are not sent them. */
 export const StreamWatch = z.strictObject({ type: z.literal('watch'), queue: z.boolean() });
 export const StreamClientMessage = z.discriminatedUnion('type', [StreamAck, StreamWatch]);

@@ -13,11 +13,18 @@ const status = (reasonDetail: unknown) => ({
 
 describe('reason details on the wire', () => {
   it('keeps a known code with its values', () => {
-    expect(ElevationStatusResult.parse(status({ code: 'policy-deny', values: { policy: 'Tools' } })).reasonDetail).toEqual({ code: 'policy-deny', values: { policy: 'Tools' } });
+    expect(ElevationStatusResult.parse(status({ code: 'policy-deny', values: { policy: 'Tools' } })).reasonDetail).toEqual({
+      code: 'policy-deny',
+      values: { policy: 'Tools' },
+    });
   });
 
   it('reads a code it does not know (a newer agent), or values that do not fit, as absent: the English reason still arrives', () => {
-    for (const detail of [{ code: 'from-the-future', values: {} }, { code: 'policy-deny', values: {} }, { code: 'elevated-session', values: { policy: 'P', until: 'tomorrow' } }]) {
+    for (const detail of [
+      { code: 'from-the-future', values: {} },
+      { code: 'policy-deny', values: {} },
+      { code: 'elevated-session', values: { policy: 'P', until: 'tomorrow' } },
+    ]) {
       const parsed = ElevationStatusResult.parse(status(detail));
       expect(parsed.reasonDetail, JSON.stringify(detail)).toBeUndefined();
       expect(parsed.reason).toBe('Denied by policy "Tools".');

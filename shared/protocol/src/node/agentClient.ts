@@ -1,9 +1,5 @@
 import type net from 'node:net';
-import {
-  createMessageConnection,
-  ResponseError,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
@@ -57,11 +53,7 @@ export class AgentClient {
     return this.closed;
   }
 
-  async request<D extends RequestDescriptor>(
-    descriptor: D,
-    params: ParamsInput<D>,
-    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
-  ): Promise<ResultOf<D>> {
+  async request<D extends RequestDescriptor>(descriptor: D, params: ParamsInput<D>, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<ResultOf<D>> {
     if (this.closed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
     const checked = descriptor.params.safeParse(params);
     if (!checked.success) {

@@ -44,7 +44,7 @@ export class FrameSplitter {
    */
   push(chunk: Buffer): Buffer[] {
     const bodies: Buffer[] = [];
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       if (this.bodyRemaining >= 0) {
         const n = Math.min(this.bodyRemaining, chunk.length - i);
         const finishes = n === this.bodyRemaining;

@@ -36,7 +36,10 @@ type Covers<Full, Subset extends core.$ZodType> = Full extends core.output<Subse
  * the protocol's schemas is built.
  */
 export function subsetRequest<D extends RequestDescriptor>() {
-  return <Result extends core.$ZodType>(method: D['method'], result: Result & Covers<ResultOf<D>, Result>): SubsetRequest<ParamsInput<D>, Result> => ({ method, result });
+  return <Result extends core.$ZodType>(method: D['method'], result: Result & Covers<ResultOf<D>, Result>): SubsetRequest<ParamsInput<D>, Result> => ({
+    method,
+    result,
+  });
 }
 
 /** As subsetRequest, for a notification the agent sends. */
@@ -97,14 +100,22 @@ export class OneShotClient {
     return this.closed;
   }
 
-  async request<Params, Result extends core.$ZodType>(call: SubsetRequest<Params, Result>, params: Params, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<core.output<Result>> {
+  async request<Params, Result extends core.$ZodType>(
+    call: SubsetRequest<Params, Result>,
+    params: Params,
+    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ): Promise<core.output<Result>> {
     if (this.closed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.socket.write(encode({ jsonrpc: '2.0', id, method: call.method, params }));
     let raw: unknown;
     try {
-      raw = await this.deadlines.race(answer, timeoutMs, () => new AgentError(JsonRpcErrorCodes.InternalError, `${call.method} timed out after ${timeoutMs} ms`));
+      raw = await this.deadlines.race(
+        answer,
+        timeoutMs,
+        () => new AgentError(JsonRpcErrorCodes.InternalError, `${call.method} timed out after ${timeoutMs} ms`),
+      );
     } finally {
       this.pending.delete(id);
     }
@@ -153,7 +164,13 @@ export class OneShotClient {
     this.pending.delete(id as number);
     if (error !== undefined) {
       const { code, message: text, data } = (error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
-      waiting.reject(new AgentError(typeof code === 'number' ? code : JsonRpcErrorCodes.InternalError, typeof text === 'string' ? text : 'the agent refused the request', data));
+      waiting.reject(
+        new AgentError(
+          typeof code === 'number' ? code : JsonRpcErrorCodes.InternalError,
+          typeof text === 'string' ? text : 'the agent refused the request',
+          data,
+        ),
+      );
     } else {
       waiting.resolve(result);
     }

@@ -3,7 +3,12 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /** The absolute path a shell would run for `command`, or null; the agent hashes exactly that file. */
 export function resolveCommand(command: string, env: NodeJS.ProcessEnv, cwd: string): string | null {
-  const candidates = command.includes('/') ? [isAbsolute(command) ? command : resolve(cwd, command)] : (env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : resolve(cwd, command)]
+    : (env['PATH'] ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   return candidates.find(isExecutableFile) ?? null;
 }
 

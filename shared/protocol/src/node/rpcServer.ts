@@ -4,10 +4,7 @@ import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
 
-export type Handler<D extends RequestDescriptor, C> = (
-  params: ParamsOf<D>,
-  context: C,
-) => ResultOf<D> | Promise<ResultOf<D>>;
+export type Handler<D extends RequestDescriptor, C> = (params: ParamsOf<D>, context: C) => ResultOf<D> | Promise<ResultOf<D>>;
 
 /**
  * Registers a handler for one declared method: params are validated before the handler runs and

@@ -10,7 +10,7 @@ describe('defaultSocketPath', () => {
     expect(defaultSocketPath({ ...base, env: { XDG_RUNTIME_DIR: '/run/user/1001' } })).toBe('/run/user/1001/keeper-agent.sock');
   });
 
-  it('without XDG_RUNTIME_DIR uses a folder in the user\'s own home, never a shared tmp folder', () => {
+  it("without XDG_RUNTIME_DIR uses a folder in the user's own home, never a shared tmp folder", () => {
     expect(defaultSocketPath({ ...base, env: {} })).toBe('/home/alice/.local/state/keeper/agent.sock');
     expect(personalSocketPath({ XDG_STATE_HOME: '/home/alice/state' }, '/home/alice')).toBe('/home/alice/state/keeper/agent.sock');
     expect(personalSocketPath({ TMPDIR: '/tmp' }, '/home/alice')).not.toMatch(/^\/tmp\//);

@@ -42,8 +42,6 @@ export function assertSocketPathFits(path: string, platform: NodeJS.Platform = p
   if (platform === 'win32') return;
   const bytes = Buffer.byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new Error(
-      `socket path is ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} this OS allows: ${path}`,
-    );
+    throw new Error(`socket path is ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} this OS allows: ${path}`);
   }
 }

@@ -9,7 +9,14 @@ import { arch, hostname, platform, release } from 'node:os';
 export function versionInfo(args: readonly string[]): number {
   const agentVersion = args[0] ?? 'unknown';
   process.stdout.write(
-    JSON.stringify({ AgentVersion: agentVersion, NodeVersion: process.versions.node, Platform: platform(), OsRelease: release(), Arch: arch(), Host: hostname() }),
+    JSON.stringify({
+      AgentVersion: agentVersion,
+      NodeVersion: process.versions.node,
+      Platform: platform(),
+      OsRelease: release(),
+      Arch: arch(),
+      Host: hostname(),
+    }),
   );
   return 0;
 }

@@ -1,19 +1,7 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
-import {
-  AgentStatusChanged,
-  AgentStatusRequest,
-  PROTOCOL_VERSION,
-  SessionHello,
-  type AgentStatus,
-} from '../../../../../shared/protocol/src/common/index.ts';
+import { AgentStatusChanged, AgentStatusRequest, PROTOCOL_VERSION, SessionHello, type AgentStatus } from '../../../../../shared/protocol/src/common/index.ts';
 import { AgentClient, type Disposable } from '../../../../../shared/protocol/src/node/agentClient.ts';
-import {
-  AgentError,
-  JsonRpcErrorCodes,
-  type ParamsInput,
-  type RequestDescriptor,
-  type ResultOf,
-} from '../../../../../shared/protocol/src/common/index.ts';
+import { AgentError, JsonRpcErrorCodes, type ParamsInput, type RequestDescriptor, type ResultOf } from '../../../../../shared/protocol/src/common/index.ts';
 import type { AgentStatusView } from '../../../../../shared/bridge/src/common/services/agentStatus.ts';
 
 export interface AgentLinkOptions {

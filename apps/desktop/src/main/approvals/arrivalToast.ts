@@ -9,7 +9,11 @@ export function arrivalToast(approval: Approval, t: TFunction<'approver'>): Toas
   return {
     category: APPROVAL_TOAST_CATEGORY,
     title: approval.status === 'Escalated' ? t('toast.escalatedTitle', { name }) : t('toast.title', { name }),
-    body: t('toast.body', { user: approval.requester.name ?? `uid ${approval.requester.uid}`, machine: approval.machine, justification: approval.justification }),
+    body: t('toast.body', {
+      user: approval.requester.name ?? `uid ${approval.requester.uid}`,
+      machine: approval.machine,
+      justification: approval.justification,
+    }),
     urgency: approval.status === 'Escalated' ? 'critical' : 'normal',
   };
 }

@@ -14,7 +14,10 @@ describe('problems main reports to quick-elevate and Keeper.NetworkConnections',
     expect(code(new AgentError(AgentErrorCodes.Conflict, '/usr/bin/id changed since the decision; ask again'))).toBe('agent-conflict');
     expect(code(new AgentError(AgentErrorCodes.Offline, 'backend unreachable'))).toBe('agent-offline');
     expect(code(new AgentError(AgentErrorCodes.TooManyRequests, 'slow down'))).toBe('agent-busy');
-    expect(agentProblem(new AgentError(AgentErrorCodes.NotFound, 'no elevation request r-1'))).toEqual({ code: 'agent-error', values: { code: AgentErrorCodes.NotFound } });
+    expect(agentProblem(new AgentError(AgentErrorCodes.NotFound, 'no elevation request r-1'))).toEqual({
+      code: 'agent-error',
+      values: { code: AgentErrorCodes.NotFound },
+    });
     expect(code(new Error('socket hang up'))).toBe('agent-unavailable');
   });
 
@@ -37,10 +40,17 @@ describe('a refusal the agent explains with a reason code', () => {
     const refused = new AgentError(AgentErrorCodes.Unauthorized, '/root/pin is not readable by you', {
       reasonDetail: { code: 'program-not-readable', values: { path: '/root/pin' } },
     });
-    expect(agentProblem(refused)).toEqual({ code: 'agent-unauthorized', values: {}, reasonDetail: { code: 'program-not-readable', values: { path: '/root/pin' } } });
+    expect(agentProblem(refused)).toEqual({
+      code: 'agent-unauthorized',
+      values: {},
+      reasonDetail: { code: 'program-not-readable', values: { path: '/root/pin' } },
+    });
   });
 
   it('ignores data that is not a reason it knows', () => {
-    expect(agentProblem(new AgentError(AgentErrorCodes.Conflict, 'changed', { reasonDetail: { code: 'no-such-code' } }))).toEqual({ code: 'agent-conflict', values: {} });
+    expect(agentProblem(new AgentError(AgentErrorCodes.Conflict, 'changed', { reasonDetail: { code: 'no-such-code' } }))).toEqual({
+      code: 'agent-conflict',
+      values: {},
+    });
   });
 });

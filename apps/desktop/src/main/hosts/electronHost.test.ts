@@ -153,7 +153,11 @@ describe('Electron host (fake Electron at the seam)', () => {
 describe('Electron host: pre-warmed prompt windows', () => {
   const rendererDir = mkdtempSync(join(tmpdir(), 'kp-renderer-'));
   const agent = fakeAgentLink();
-  const center = new PromptCenter(agent.link, () => {}, () => {});
+  const center = new PromptCenter(
+    agent.link,
+    () => {},
+    () => {},
+  );
   const presences = new Map<number, Presence>();
   let host: ReturnType<typeof createElectronHost>;
   const userClosed: string[] = [];

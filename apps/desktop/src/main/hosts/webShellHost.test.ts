@@ -16,7 +16,11 @@ describe('web shell host: one-time launch links traded for tokens', () => {
     refusals.length = 0;
   });
   const start = async () =>
-    (host = await createWebShellHost({ rendererDir: '/nonexistent', dispatcherFor: () => new ServiceDispatcher([]), onRefusal: (line) => refusals.push(line) }));
+    (host = await createWebShellHost({
+      rendererDir: '/nonexistent',
+      dispatcherFor: () => new ServiceDispatcher([]),
+      onRefusal: (line) => refusals.push(line),
+    }));
   const exchange = (origin: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${origin}/bootstrap`, { method: 'POST', headers: { origin, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const upgrade = (origin: string, token: string) =>
@@ -92,7 +96,8 @@ describe('web shell host: one-time launch links traded for tokens', () => {
       const kept = [200, 'private, max-age=31536000, immutable'];
       expect(await cacheOf('/assets/shared--45yHsbe.js')).toEqual(kept);
       expect(await cacheOf('/assets/style-Bz_uBmwL.css')).toEqual(kept);
-      for (const path of ['/keeper-client/', '/assets/plain.js', '/assets/shared-short.js', '/top-Bz_uBmwL.js']) expect(await cacheOf(path), path).toEqual([200, 'no-store']);
+      for (const path of ['/keeper-client/', '/assets/plain.js', '/assets/shared-short.js', '/top-Bz_uBmwL.js'])
+        expect(await cacheOf(path), path).toEqual([200, 'no-store']);
       expect(await cacheOf('/assets/missing-Bz_uBmwL.js')).toEqual([404, 'no-store']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

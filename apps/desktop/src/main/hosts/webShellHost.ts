@@ -94,10 +94,14 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
   const refused = (refusal: Refusal, req: http.IncomingMessage) => {
     // The path only: a query or fragment could hold a secret.
     const path = (req.url ?? '/').split(/[?#]/)[0]!.slice(0, 200);
-    options.onRefusal?.(`web shell refused ${req.method ?? '?'} ${path} from ${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}: ${refusal.status} ${refusal.message}`);
+    options.onRefusal?.(
+      `web shell refused ${req.method ?? '?'} ${path} from ${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}: ${refusal.status} ${refusal.message}`,
+    );
   };
   const answer = (res: http.ServerResponse, refusal: Refusal) =>
-    res.writeHead(refusal.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${refusal.message}\n`);
+    res
+      .writeHead(refusal.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+      .end(`${refusal.message}\n`);
 
   /** POST /bootstrap {window, nonce}: the page's token, once per nonce. */
   const bootstrap = async (req: http.IncomingMessage): Promise<Refusal | { token: string }> => {
@@ -161,11 +165,16 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   admit = webShellAdmission({ port, uid: options.uid === undefined ? admittedUid() : options.uid });
-  const detachBridge = attachWebShellBridge(server, () => origin, () => [...pages.values()].map((page) => page.grant), {
-    admit: (req, needsOrigin) => admit(req, needsOrigin),
-    onRefusal: refused,
-    onProtocolError: options.onProtocolError ?? (() => {}),
-  });
+  const detachBridge = attachWebShellBridge(
+    server,
+    () => origin,
+    () => [...pages.values()].map((page) => page.grant),
+    {
+      admit: (req, needsOrigin) => admit(req, needsOrigin),
+      onRefusal: refused,
+      onProtocolError: options.onProtocolError ?? (() => {}),
+    },
+  );
 
   /** A fresh one-time link to `page` (a second tab of a presented window joins the same page). */
   const launchLink = (page: ShellPage): string => {

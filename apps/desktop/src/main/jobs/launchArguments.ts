@@ -15,7 +15,10 @@ export function parseLaunchArguments(id: WindowId, args: readonly string[]): Lau
     const flag = args[index]!;
     const name = flag.startsWith('--') ? flag.slice(2) : null;
     if (name === null || !known.includes(name as LaunchParameterName)) {
-      return { ok: false, detail: `${id} takes ${known.length > 0 ? `only ${known.map((k) => `--${k}`).join(', ')}` : 'no parameters'}, not ${JSON.stringify(flag.slice(0, 64))}` };
+      return {
+        ok: false,
+        detail: `${id} takes ${known.length > 0 ? `only ${known.map((k) => `--${k}`).join(', ')}` : 'no parameters'}, not ${JSON.stringify(flag.slice(0, 64))}`,
+      };
     }
     if (Object.hasOwn(given, name)) return { ok: false, detail: `--${name} is given twice` };
     const value = args[index + 1];

@@ -31,11 +31,19 @@ describe('what a finished network change tells the window', () => {
       problem: { code: 'exit-code', values: { code: 2 } },
     });
     expect(actionResult(finished({ exitCode: null, signal: 'SIGKILL' }), log)).toMatchObject({ problem: { code: 'signal', values: { signal: 'SIGKILL' } } });
-    expect(logged).toEqual(['exit-code: /usr/sbin/ip link set dev eth9 up: RTNETLINK answers: Operation not permitted', 'signal: /usr/sbin/ip link set dev eth9 up: (no output)']);
+    expect(logged).toEqual([
+      'exit-code: /usr/sbin/ip link set dev eth9 up: RTNETLINK answers: Operation not permitted',
+      'signal: /usr/sbin/ip link set dev eth9 up: (no output)',
+    ]);
   });
 
   it('passes the policy’s message on a denial, and the runner’s problem on a failure', () => {
-    expect(actionResult(finished({ phase: 'denied', decision: 'denied', reason: 'Network changes need IT.' }), log)).toEqual({ outcome: 'denied', requestId: 'r-1', reason: 'Network changes need IT.', reasonDetail: null });
+    expect(actionResult(finished({ phase: 'denied', decision: 'denied', reason: 'Network changes need IT.' }), log)).toEqual({
+      outcome: 'denied',
+      requestId: 'r-1',
+      reason: 'Network changes need IT.',
+      reasonDetail: null,
+    });
     expect(actionResult(finished({ phase: 'failed', problem: { code: 'agent-gone', values: {} } }), log)).toMatchObject({ problem: { code: 'agent-gone' } });
     expect(actionResult(finished({}), log)).toEqual({ outcome: 'done', requestId: 'r-1' });
   });

@@ -22,7 +22,10 @@ export function actionResult(entry: TrackedElevation, log: ProblemLog): NetworkA
  * request for the system tool that makes it (`ip`, `nmcli`), decided by policy like any other, and
  * run by the agent only when allowed.
  */
-export function networkConnectionsMainService(runner: ElevationRunner, sources: InventorySources = SYSTEM_SOURCES): ServiceImplementation<typeof NetworkConnectionsService> {
+export function networkConnectionsMainService(
+  runner: ElevationRunner,
+  sources: InventorySources = SYSTEM_SOURCES,
+): ServiceImplementation<typeof NetworkConnectionsService> {
   const elevate = async (tool: string, args: string[]): Promise<NetworkActionResult> => {
     const executable = sources.findTool(tool);
     if (!executable) return { outcome: 'failed', requestId: null, problem: problem('tool-missing', { tool }) };
@@ -39,7 +42,8 @@ export function networkConnectionsMainService(runner: ElevationRunner, sources: 
   return {
     snapshot: () => readNetworkSnapshot(sources),
     setInterfaceState: (name, state) => {
-      if (!existsSync(join(sources.sysClassNet, name))) return Promise.resolve({ outcome: 'failed', requestId: null, problem: problem('no-interface', { name }) });
+      if (!existsSync(join(sources.sysClassNet, name)))
+        return Promise.resolve({ outcome: 'failed', requestId: null, problem: problem('no-interface', { name }) });
       return elevate('ip', ['link', 'set', 'dev', name, state]);
     },
     forgetNetwork: (uuid) => elevate('nmcli', ['connection', 'delete', 'uuid', uuid]),

@@ -49,7 +49,11 @@ describe('network inventory', () => {
 
   it('parses nmcli’s terse output, escaped colons included', () => {
     expect(splitTerse('Home\\: 5 GHz:abc:802-11-wireless:wlan0:yes')).toEqual(['Home: 5 GHz', 'abc', '802-11-wireless', 'wlan0', 'yes']);
-    expect(parseConnections('Home\\: 5 GHz:0b6e5b0e-3c1f-4f8e-9d61-2f3f0c1d2e3a:802-11-wireless:wlan0:yes\nWired:11111111-2222-3333-4444-555555555555:802-3-ethernet:--:no\n')).toEqual([
+    expect(
+      parseConnections(
+        'Home\\: 5 GHz:0b6e5b0e-3c1f-4f8e-9d61-2f3f0c1d2e3a:802-11-wireless:wlan0:yes\nWired:11111111-2222-3333-4444-555555555555:802-3-ethernet:--:no\n',
+      ),
+    ).toEqual([
       { name: 'Home: 5 GHz', uuid: '0b6e5b0e-3c1f-4f8e-9d61-2f3f0c1d2e3a', type: '802-11-wireless', device: 'wlan0', active: true },
       { name: 'Wired', uuid: '11111111-2222-3333-4444-555555555555', type: '802-3-ethernet', device: null, active: false },
     ]);

@@ -125,15 +125,17 @@ export function parseConnections(text: string): SavedConnection[] {
 
 /** `nmcli -t -f IN-USE,SSID,SIGNAL device wifi list`. */
 export function parseWifi(text: string): Array<{ ssid: string; signal: number | null; inUse: boolean }> {
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [inUse = '', ssid = '', signal = ''] = splitTerse(line);
-      return { ssid, signal: /^\d+$/.test(signal) ? Number(signal) : null, inUse: inUse.trim() === '*' };
-    })
-    // Hidden networks have no name (nmcli prints --).
-    .filter((network) => network.ssid.trim() !== '' && network.ssid !== '--');
+  return (
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [inUse = '', ssid = '', signal = ''] = splitTerse(line);
+        return { ssid, signal: /^\d+$/.test(signal) ? Number(signal) : null, inUse: inUse.trim() === '*' };
+      })
+      // Hidden networks have no name (nmcli prints --).
+      .filter((network) => network.ssid.trim() !== '' && network.ssid !== '--')
+  );
 }
 
 /**

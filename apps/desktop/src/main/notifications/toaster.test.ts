@@ -55,7 +55,11 @@ describe('toaster without a notification daemon', () => {
   it("reports 'failed' (and why) instead of throwing when notify-send cannot reach a daemon", async () => {
     process.env['PATH'] = failing.path;
     const failures: string[] = [];
-    const toaster = createToaster({ backend: nodeNotifierBackend, doNotDisturb: () => Promise.resolve(false), onFailure: (_t, error) => failures.push(error.message) });
+    const toaster = createToaster({
+      backend: nodeNotifierBackend,
+      doNotDisturb: () => Promise.resolve(false),
+      onFailure: (_t, error) => failures.push(error.message),
+    });
     expect(await toaster.show(toast)).toBe('failed');
     expect(failures[0]).toContain('org.freedesktop.Notifications was not provided');
   });

@@ -8,7 +8,11 @@ import { promptWindowService } from './promptWindowService.ts';
 describe('a prompt window page’s service', () => {
   const setup = () => {
     const agent = fakeAgentLink();
-    const center = new PromptCenter(agent.link, () => {}, () => {});
+    const center = new PromptCenter(
+      agent.link,
+      () => {},
+      () => {},
+    );
     const presence = new BehaviorSubject(false);
     const service = promptWindowService(center, 'justification', presence);
     const views: PromptQueueView[] = [];

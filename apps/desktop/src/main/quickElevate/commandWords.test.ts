@@ -23,12 +23,18 @@ describe('quick-elevate commands', () => {
       ok: true,
       choice: { executable: '/usr/bin/id', arguments: ['-u'], commandLine: 'id -u', name: 'id' },
     });
-    expect(resolveTyped('no-such-program-kpt', { PATH: '/usr/bin:/bin' }, '/')).toEqual({ ok: false, problem: { code: 'command-not-found', values: { command: 'no-such-program-kpt' } } });
+    expect(resolveTyped('no-such-program-kpt', { PATH: '/usr/bin:/bin' }, '/')).toEqual({
+      ok: false,
+      problem: { code: 'command-not-found', values: { command: 'no-such-program-kpt' } },
+    });
     expect(resolveTyped("id 'oops", { PATH: '/usr/bin' }, '/')).toEqual({ ok: false, problem: { code: 'unclosed-quote', values: {} } });
   });
 
   it('reads installed applications from .desktop entries, leaving hidden ones and field codes out', () => {
-    expect(parseDesktopEntry('[Desktop Entry]\nType=Application\nName=Identity\nExec=id -u %U\n[Desktop Action x]\nExec=rm -rf /\n')).toEqual({ name: 'Identity', words: ['id', '-u'] });
+    expect(parseDesktopEntry('[Desktop Entry]\nType=Application\nName=Identity\nExec=id -u %U\n[Desktop Action x]\nExec=rm -rf /\n')).toEqual({
+      name: 'Identity',
+      words: ['id', '-u'],
+    });
     expect(parseDesktopEntry('[Desktop Entry]\nType=Application\nName=Hidden\nExec=id\nNoDisplay=true\n')).toBeNull();
     writeFileSync(join(dir, 'identity.desktop'), '[Desktop Entry]\nType=Application\nName=Identity\nExec=id -u %U\n');
     writeFileSync(join(dir, 'missing.desktop'), '[Desktop Entry]\nType=Application\nName=Missing\nExec=no-such-program-kpt\n');

@@ -21,7 +21,9 @@ export function installedApplications(dirs: readonly string[], env: NodeJS.Proce
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((name) => name.endsWith('.desktop')).sort();
+      names = readdirSync(dir)
+        .filter((name) => name.endsWith('.desktop'))
+        .sort();
     } catch {
       continue;
     }

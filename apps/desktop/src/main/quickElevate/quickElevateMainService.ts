@@ -3,11 +3,7 @@ import { BehaviorSubject, combineLatest, map } from 'rxjs';
 import { resolveCommand } from '../../../../../shared/protocol/src/node/resolveCommand.ts';
 import { PolicyExplain } from '../../../../../shared/protocol/src/common/index.ts';
 import type { ElevationProblem } from '../../../../../shared/bridge/src/common/services/elevationProblem.ts';
-import type {
-  QuickElevateChoice,
-  QuickElevateProgress,
-  QuickElevateService,
-} from '../../../../../shared/bridge/src/common/services/quickElevate.ts';
+import type { QuickElevateChoice, QuickElevateProgress, QuickElevateService } from '../../../../../shared/bridge/src/common/services/quickElevate.ts';
 import type { ServiceImplementation } from '../../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 import { agentProblem, problem, rawText, type ProblemLog } from '../elevation/elevationProblem.ts';
@@ -72,7 +68,9 @@ export function quickElevateMainService(deps: QuickElevateDeps): ServiceImplemen
     // The last known lists at once; a window opening is also when the allowed list is checked.
     choices$: () => {
       void deps.allowed.refresh();
-      return combineLatest([recent, deps.allowed.list$]).pipe(map(([r, allowed]) => ({ recent: r, allowed: allowed.allowed, allowedProblem: allowed.problem })));
+      return combineLatest([recent, deps.allowed.list$]).pipe(
+        map(([r, allowed]) => ({ recent: r, allowed: allowed.allowed, allowedProblem: allowed.problem })),
+      );
     },
     async preview(text) {
       const resolved = resolveTyped(text, deps.env, cwd);
@@ -91,7 +89,10 @@ export function quickElevateMainService(deps: QuickElevateDeps): ServiceImplemen
       if (!resolved.ok) return resolved;
       const { choice } = resolved;
       try {
-        const started = await deps.runner.start({ executable: choice.executable, arguments: choice.arguments, cwd, policyType: 'PrivilegeElevation' }, choice.commandLine);
+        const started = await deps.runner.start(
+          { executable: choice.executable, arguments: choice.arguments, cwd, policyType: 'PrivilegeElevation' },
+          choice.commandLine,
+        );
         deps.recent.remember(choice);
         recent.next(deps.recent.list());
         let timer: NodeJS.Timeout | null = null;

@@ -24,12 +24,20 @@ const entry = (change: Partial<QuickElevateProgress>): QuickElevateProgress => (
 describe('quick-elevate result toasts', () => {
   it('words a failure in the desktop’s language, from its code', () => {
     const failed = entry({ phase: 'failed', decision: 'allowed', problem: { code: 'agent-gone', values: {} } });
-    expect(resultToast(failed, createMainI18n('de-DE').t)).toMatchObject({ title: 'Erhöhung fehlgeschlagen', body: 'gparted: Der Keeper-Agent war weg, bevor dies fertig war.' });
+    expect(resultToast(failed, createMainI18n('de-DE').t)).toMatchObject({
+      title: 'Erhöhung fehlgeschlagen',
+      body: 'gparted: Der Keeper-Agent war weg, bevor dies fertig war.',
+    });
     expect(resultToast(failed, createMainI18n('en').t)).toMatchObject({ body: 'gparted: The Keeper agent went away before this finished.' });
   });
 
   it('words a denial that carries a reason code in the desktop’s language', () => {
-    const denied = entry({ phase: 'denied', decision: 'denied', reason: 'Denied by policy "Disk tools".', reasonDetail: { code: 'policy-deny', values: { policy: 'Disk tools' } } });
+    const denied = entry({
+      phase: 'denied',
+      decision: 'denied',
+      reason: 'Denied by policy "Disk tools".',
+      reasonDetail: { code: 'policy-deny', values: { policy: 'Disk tools' } },
+    });
     expect(resultToast(denied, createMainI18n('de-DE').t)).toMatchObject({ body: 'gparted: Durch die Richtlinie „Disk tools“ abgelehnt.' });
   });
 

@@ -36,8 +36,12 @@ describe('KeeperAgent details for the KeeperAgent window (main side)', () => {
   });
 
   it('turns the agent’s refusals into problems the window translates', async () => {
-    const refusing = (error: Error) => agentDetailsMainService(fakeLink({ 'agent.setLogLevel': () => Promise.reject(error), 'grants.revoke': () => Promise.reject(error) }).link);
-    expect(await refusing(new AgentError(AgentErrorCodes.Unauthorized, 'only administrators')).setLogLevel('Debug')).toEqual({ ok: false, problem: 'not-allowed' });
+    const refusing = (error: Error) =>
+      agentDetailsMainService(fakeLink({ 'agent.setLogLevel': () => Promise.reject(error), 'grants.revoke': () => Promise.reject(error) }).link);
+    expect(await refusing(new AgentError(AgentErrorCodes.Unauthorized, 'only administrators')).setLogLevel('Debug')).toEqual({
+      ok: false,
+      problem: 'not-allowed',
+    });
     expect(await refusing(new AgentError(AgentErrorCodes.Conflict, 'already revoked')).revokeGrant('g-1')).toEqual({ ok: false, problem: 'already-ended' });
     expect(detailsProblem(new AgentError(JsonRpcErrorCodes.InvalidParams, 'bad'))).toBe('invalid');
     expect(detailsProblem(new AgentError(JsonRpcErrorCodes.InternalError, 'the Keeper agent is not connected'))).toBe('unavailable');
@@ -49,9 +53,12 @@ describe('KeeperAgent details for the KeeperAgent window (main side)', () => {
     let loads = 0;
     let answer: () => Promise<unknown> = () => Promise.resolve({ requests: [{ requestId: 'r-first' }] });
     const link = {
-      request: (descriptor: { method: string }) => (descriptor.method === 'elevation.history' ? (loads++, answer()) : Promise.reject(new Error(descriptor.method))),
+      request: (descriptor: { method: string }) =>
+        descriptor.method === 'elevation.history' ? (loads++, answer()) : Promise.reject(new Error(descriptor.method)),
       addFeature: (feature: { attach(client: unknown): unknown }) =>
-        feature.attach({ onNotification: (descriptor: { method: string }, handler: () => void) => (handlers.set(descriptor.method, handler), { dispose: () => {} }) }),
+        feature.attach({
+          onNotification: (descriptor: { method: string }, handler: () => void) => (handlers.set(descriptor.method, handler), { dispose: () => {} }),
+        }),
     } as unknown as AgentLink;
     const service = agentDetailsMainService(link);
     handlers.get('elevation.created')!();

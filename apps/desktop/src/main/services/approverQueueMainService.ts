@@ -8,7 +8,12 @@ import {
   JsonRpcErrorCodes,
   type ParamsInput,
 } from '../../../../../shared/protocol/src/common/index.ts';
-import type { ApproverQueueService, DecisionOutcome, DecisionProblem, OfflineResponseOutcome } from '../../../../../shared/bridge/src/common/services/approverQueue.ts';
+import type {
+  ApproverQueueService,
+  DecisionOutcome,
+  DecisionProblem,
+  OfflineResponseOutcome,
+} from '../../../../../shared/bridge/src/common/services/approverQueue.ts';
 import type { ServiceImplementation } from '../../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 import type { ApproverQueue } from '../approvals/approverQueue.ts';

@@ -41,10 +41,15 @@ describe('MFA enrollment for the MFA window (main side)', () => {
     const refusing = (error: Error) => mfaEnrollmentMainService(fakeLink(() => Promise.reject(error)).link);
     const wrongCode = new AgentError(AgentErrorCodes.Unauthorized, 'the code does not match', { reason: 'invalid-code' });
     expect(await refusing(wrongCode).confirm('e-1', '000000')).toEqual({ ok: false, reason: 'invalid-code' });
-    expect(await refusing(new AgentError(AgentErrorCodes.Conflict, 'already set up')).begin('ABCD-EFGH-JKMN')).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(await refusing(new AgentError(AgentErrorCodes.Conflict, 'already set up')).begin('ABCD-EFGH-JKMN')).toEqual({
+      ok: false,
+      reason: 'already-enrolled',
+    });
     const wrongEnrollmentCode = new AgentError(AgentErrorCodes.Unauthorized, 'the enrollment code is not valid', { reason: 'invalid-enrollment-code' });
     expect(await refusing(wrongEnrollmentCode).begin('ABCD-EFGH-JKMN')).toEqual({ ok: false, reason: 'invalid-enrollment-code' });
-    const unverified = new AgentError(AgentErrorCodes.Unauthorized, 'not a verified desktop', { reasonDetail: { code: 'desktop-unverified', values: { user: 'ana' } } });
+    const unverified = new AgentError(AgentErrorCodes.Unauthorized, 'not a verified desktop', {
+      reasonDetail: { code: 'desktop-unverified', values: { user: 'ana' } },
+    });
     expect(enrollmentProblem(unverified)).toBe('not-desktop');
     expect(enrollmentProblem(new AgentError(AgentErrorCodes.Expired, 'expired'))).toBe('expired');
     expect(enrollmentProblem(new AgentError(AgentErrorCodes.NotFound, 'no such enrollment'))).toBe('expired');

@@ -1,9 +1,4 @@
-import {
-  AgentError,
-  AgentErrorCodes,
-  MfaEnrollBegin,
-  MfaEnrollConfirm,
-} from '../../../../../shared/protocol/src/common/index.ts';
+import { AgentError, AgentErrorCodes, MfaEnrollBegin, MfaEnrollConfirm } from '../../../../../shared/protocol/src/common/index.ts';
 import type { MfaEnrollmentProblem, MfaEnrollmentService } from '../../../../../shared/bridge/src/common/services/mfaEnrollment.ts';
 import type { ServiceImplementation } from '../../../../../shared/bridge/src/common/serviceDescriptor.ts';
 import type { AgentLink } from '../agent/agentLink.ts';

@@ -42,7 +42,17 @@ describe('TrayService (the Electron Tray seam)', () => {
     expect(tray().image.path).toBe('/icons/tray-connected.png');
     expect(tray().tooltip).toBe('menu.header.connected{"prompts":0,"pending":0,"problems":0}');
     const items = tray().contextMenu!.items;
-    expect(items.map((item) => item.id)).toEqual(['header', 'separator-top', 'quick-elevate', 'pending-requests', 'open-network-settings', 'open-agent', 'separator-bottom', 'about', 'quit']);
+    expect(items.map((item) => item.id)).toEqual([
+      'header',
+      'separator-top',
+      'quick-elevate',
+      'pending-requests',
+      'open-network-settings',
+      'open-agent',
+      'separator-bottom',
+      'about',
+      'quit',
+    ]);
     expect(items[0]).toMatchObject({ enabled: false });
     items.find((item) => item.id === 'quick-elevate')!.click!();
     expect(activated).toEqual(['quick-elevate']);

@@ -49,7 +49,10 @@ describe('KeeperClient services in the composition root', () => {
       ok: false,
       problem: { code: 'agent-unavailable', values: {} },
     });
-    expect(await call('keeper-quick-elevate', 'keeper.quickElevate', 'preview', ['no-such-program-kpt'])).toMatchObject({ ok: false, problem: { code: 'command-not-found' } });
+    expect(await call('keeper-quick-elevate', 'keeper.quickElevate', 'preview', ['no-such-program-kpt'])).toMatchObject({
+      ok: false,
+      problem: { code: 'command-not-found' },
+    });
     expect(await call('keeper-client', 'keeper.tray', 'activate', ['about'])).toEqual({ opened: 'keeper-client' });
     expect(await call('keeper-client', 'keeper.tray', 'activate', ['open-network-settings'])).toEqual({ opened: 'keeper-network-connections' });
     expect(await call('keeper-client', 'keeper.tray', 'activate', ['unknown-item'])).toEqual({ opened: null });

@@ -1,13 +1,18 @@
-import type { i18n } from 'i18next';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { i18n } from 'i18next';
 import { BehaviorSubject, combineLatest, distinctUntilChanged, filter, map, shareReplay, type Observable } from 'rxjs';
 import type { PromptKind } from '../../../../../shared/protocol/src/common/index.ts';
 import type { PromptQueueView } from '../../../../../shared/bridge/src/common/services/prompts.ts';
 import { bindService, type ServiceBinding } from '../../../../../shared/bridge/src/main/serviceDispatcher.ts';
 import { NetworkConnectionsService } from '../../../../../shared/bridge/src/common/services/networkConnections.ts';
 import { QuickElevateService } from '../../../../../shared/bridge/src/common/services/quickElevate.ts';
-import { TrayService as TrayBridgeService, type TrayLabel, type TrayPendingRequest, type TrayView } from '../../../../../shared/bridge/src/common/services/tray.ts';
+import {
+  TrayService as TrayBridgeService,
+  type TrayLabel,
+  type TrayPendingRequest,
+  type TrayView,
+} from '../../../../../shared/bridge/src/common/services/tray.ts';
 import { isWindowId, type WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
 import type { AgentLink } from '../agent/agentLink.ts';
 import { ElevationRunner } from '../elevation/elevationRunner.ts';
@@ -65,7 +70,9 @@ export function createClientServices(options: ClientServicesOptions) {
   const runner = new ElevationRunner(options.agent, undefined, log);
   const health = new HealthMonitor(options.agent, options.healthIntervalMs);
   const approverWindow = isWindowId('keeper-approver');
-  const prompts$ = combineLatest(options.promptKinds.map((kind) => options.promptQueue$(kind).pipe(map((queue) => ({ kind, count: queue.current ? 1 + queue.waiting : 0 }))))).pipe(
+  const prompts$ = combineLatest(
+    options.promptKinds.map((kind) => options.promptQueue$(kind).pipe(map((queue) => ({ kind, count: queue.current ? 1 + queue.waiting : 0 })))),
+  ).pipe(
     map((counts) => ({
       // The "waiting for approval" notice asks nothing of the user: it is a pending request.
       waiting: counts.filter((c) => c.kind !== 'approval').reduce((sum, c) => sum + c.count, 0),

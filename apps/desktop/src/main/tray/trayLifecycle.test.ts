@@ -15,7 +15,13 @@ function startSuite() {
   const app = new FakeApp();
   let stopped = 0;
   let reopened = 0;
-  const desktop = createDesktopApp({ socketPath: '/nonexistent/agent.sock', version: '1.0.0', userDataDir: dataDir, locale: 'en-US', onQuit: () => app.quit() });
+  const desktop = createDesktopApp({
+    socketPath: '/nonexistent/agent.sock',
+    version: '1.0.0',
+    userDataDir: dataDir,
+    locale: 'en-US',
+    onQuit: () => app.quit(),
+  });
   const tray = new TrayService({
     electron: { Tray, Menu, nativeImage } as unknown as TrayElectron,
     iconDir: '/icons',

@@ -34,7 +34,18 @@ describe('tray state and menu (platform-neutral)', () => {
   });
 
   it('lists quick-elevate, pending requests, network settings, the approval queue, KeeperAgent and About', () => {
-    expect(ids(state())).toEqual(['header', 'separator-top', 'quick-elevate', 'pending-requests', 'open-network-settings', 'open-approver', 'open-agent', 'separator-bottom', 'about', 'quit']);
+    expect(ids(state())).toEqual([
+      'header',
+      'separator-top',
+      'quick-elevate',
+      'pending-requests',
+      'open-network-settings',
+      'open-approver',
+      'open-agent',
+      'separator-bottom',
+      'about',
+      'quit',
+    ]);
     expect(ids(state(), false)).not.toContain('open-approver');
   });
 
@@ -51,7 +62,12 @@ describe('tray state and menu (platform-neutral)', () => {
 
   it('says what quitting also ends: the programs started from this desktop that still run', () => {
     expect(trayMenu(state(), { approverWindow: false }).at(-1)).toEqual({ kind: 'action', id: 'quit', label: { key: 'menu.quit' }, enabled: true });
-    expect(trayMenu(state({ running: 2 }), { approverWindow: false }).at(-1)).toEqual({ kind: 'action', id: 'quit', label: { key: 'menu.quitEnding', values: { count: 2 } }, enabled: true });
+    expect(trayMenu(state({ running: 2 }), { approverWindow: false }).at(-1)).toEqual({
+      kind: 'action',
+      id: 'quit',
+      label: { key: 'menu.quitEnding', values: { count: 2 } },
+      enabled: true,
+    });
   });
 
   it('says in the header when the agent is gone, and disables what needs it', () => {

@@ -71,7 +71,10 @@ describe('tray model', () => {
       agentProblems(
         status({
           online: false,
-          plugins: [{ name: 'store', state: 'Failed' }, { name: 'jobs', state: 'Starting' }],
+          plugins: [
+            { name: 'store', state: 'Failed' },
+            { name: 'jobs', state: 'Starting' },
+          ],
           policies: { active: 1, collections: 0, files: 2, errors: [{ file: 'bad.json', path: '', message: 'not JSON' }], loadedAt: null },
         }),
       ),
@@ -79,7 +82,12 @@ describe('tray model', () => {
   });
 
   it('combines link, health, prompts and pending requests into one view', async () => {
-    const link: AgentStatusView = { connection: 'connected', status: status({ policies: { active: 1, collections: 0, files: 1, errors: [{ file: 'x', path: '', message: 'bad' }], loadedAt: null } }), lastError: null, changedAt: '2026-11-23T10:00:00.000Z' };
+    const link: AgentStatusView = {
+      connection: 'connected',
+      status: status({ policies: { active: 1, collections: 0, files: 1, errors: [{ file: 'x', path: '', message: 'bad' }], loadedAt: null } }),
+      lastError: null,
+      changedAt: '2026-11-23T10:00:00.000Z',
+    };
     const view = await firstValueFrom(
       trayView$(
         {

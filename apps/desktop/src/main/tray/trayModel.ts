@@ -1,5 +1,5 @@
-import { combineLatest, distinctUntilChanged, map, scan, startWith, type Observable } from 'rxjs';
 import { isDeepStrictEqual } from 'node:util';
+import { combineLatest, distinctUntilChanged, map, scan, startWith, type Observable } from 'rxjs';
 import type { AgentStatus } from '../../../../../shared/protocol/src/common/index.ts';
 import type { AgentStatusView } from '../../../../../shared/bridge/src/common/services/agentStatus.ts';
 import type { TrayPendingRequest, TrayState, TrayView } from '../../../../../shared/bridge/src/common/services/tray.ts';
@@ -32,7 +32,8 @@ export function pendingRequests(elevations$: Observable<TrackedElevation | null>
     scan((pending, entry) => {
       if (!entry) return pending;
       const next = new Map(pending);
-      if (entry.phase === 'pending') next.set(entry.requestId, { requestId: entry.requestId, commandLine: entry.commandLine, currentControl: entry.currentControl });
+      if (entry.phase === 'pending')
+        next.set(entry.requestId, { requestId: entry.requestId, commandLine: entry.commandLine, currentControl: entry.currentControl });
       else next.delete(entry.requestId);
       return next;
     }, new Map<string, TrayPendingRequest>()),

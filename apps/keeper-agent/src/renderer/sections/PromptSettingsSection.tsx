@@ -18,7 +18,11 @@ export function PromptSettingsSection({ prompts }: { prompts: PromptSettingsInFo
       <dl className="kp-facts">
         <dt>{t('promptSettings.justification')}</dt>
         <dd data-testid="prompt-settings-justification">
-          {t('promptSettings.justificationValue', { min: prompts.justification.minLength, max: prompts.justification.maxLength, timeout: wait('justification', prompts.justification.timeoutSeconds) })}
+          {t('promptSettings.justificationValue', {
+            min: prompts.justification.minLength,
+            max: prompts.justification.maxLength,
+            timeout: wait('justification', prompts.justification.timeoutSeconds),
+          })}
         </dd>
         <dt>{t('promptSettings.notify')}</dt>
         <dd data-testid="prompt-settings-notify">{t('promptSettings.waits', { timeout: wait('acknowledge', prompts.notifyTimeoutSeconds) })}</dd>

@@ -84,7 +84,10 @@ function JobRunItem({ run, name }: { run: JobRunView; name: string }) {
                     </span>
                     {task.stdout ? (
                       <span className="kp-hint">
-                        {t('jobs.output')} <code className="kp-mono" {...raw()}>{task.stdout}</code>
+                        {t('jobs.output')}{' '}
+                        <code className="kp-mono" {...raw()}>
+                          {task.stdout}
+                        </code>
                       </span>
                     ) : null}
                   </span>

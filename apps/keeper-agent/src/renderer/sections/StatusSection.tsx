@@ -22,7 +22,9 @@ function FleetFacts({ fleet, dateFormat }: { fleet: FleetLink; dateFormat: Intl.
         {fleet.group}
       </dd>
       <dt>{t('fleet.policyVersion')}</dt>
-      <dd data-testid="fleet-policy-version">{fleet.policyVersion === null ? t('fleet.notSynced') : t('fleet.policyVersionValue', { version: fleet.policyVersion })}</dd>
+      <dd data-testid="fleet-policy-version">
+        {fleet.policyVersion === null ? t('fleet.notSynced') : t('fleet.policyVersionValue', { version: fleet.policyVersion })}
+      </dd>
       <dt>{t('fleet.lastSync')}</dt>
       <dd data-testid="fleet-last-sync">
         {fleet.lastSync === null ? (

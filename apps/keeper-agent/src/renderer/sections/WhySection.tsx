@@ -125,12 +125,19 @@ function PolicyList({ policies, deciding, testId }: { policies: readonly PolicyE
               <strong {...raw()}>{policy.policyName}</strong>
               {deciding.includes(policy.policyId) ? <StatusBadge tone="ok" label={t('why.deciding')} /> : null}
               {policy.policyType && policy.policyType !== 'PrivilegeElevation' ? (
-                <StatusBadge tone="neutral" label={t(`why.type.${policy.policyType}`, { defaultValue: policy.policyType })} testId={`why-type-${policy.policyId}`} />
+                <StatusBadge
+                  tone="neutral"
+                  label={t(`why.type.${policy.policyType}`, { defaultValue: policy.policyType })}
+                  testId={`why-type-${policy.policyId}`}
+                />
               ) : null}
               {policy.status !== 'enforce' ? <StatusBadge tone="neutral" label={t(`why.status.${policy.status}`)} /> : null}
             </div>
             <span className="kp-hint">
-              {t('why.policyFacts', { controls: policy.controls.map((c) => t(`control.${c}`, { defaultValue: c })).join(', '), specificity: policy.specificity })}
+              {t('why.policyFacts', {
+                controls: policy.controls.map((c) => t(`control.${c}`, { defaultValue: c })).join(', '),
+                specificity: policy.specificity,
+              })}
             </span>
             {policy.checks.length === 0 ? (
               <span className="kp-hint">{t('why.noChecks')}</span>
@@ -150,7 +157,8 @@ function PolicyList({ policies, deciding, testId }: { policies: readonly PolicyE
 
 function CheckLine({ check }: { check: PolicyCheckOutcome }) {
   const { t, i18n } = useTranslation('agent');
-  const weekday = (n: string) => new Intl.DateTimeFormat(i18n.language, { weekday: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2026, 0, 4 + Number(n))));
+  const weekday = (n: string) =>
+    new Intl.DateTimeFormat(i18n.language, { weekday: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2026, 0, 4 + Number(n))));
   const show = (value: string) => (check.check === 'DayCheck' ? weekday(value) : value);
   return (
     <li data-check={check.check} data-passed={check.passed}>

@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { Approval, ApprovalRole, ApprovalsDecideParams, ApprovalsOfflineResponseParams, ApprovalsOfflineResponseResult } from '../../../../protocol/src/common/methods/approvals.ts';
+import {
+  Approval,
+  ApprovalRole,
+  ApprovalsDecideParams,
+  ApprovalsOfflineResponseParams,
+  ApprovalsOfflineResponseResult,
+} from '../../../../protocol/src/common/methods/approvals.ts';
 import { call, defineService, stream } from '../serviceDescriptor.ts';
 
 /**

@@ -40,7 +40,11 @@ export const NetworkSnapshot = z.object({
   interfaces: z.array(NetworkInterface),
   /** NetworkManager (`nmcli`): saved connections and Wi-Fi networks; absent on many servers. */
   networkManager: z.discriminatedUnion('available', [
-    z.object({ available: z.literal(true), connections: z.array(SavedConnection), wifi: z.array(z.object({ ssid: z.string(), signal: z.number().int().nullable(), inUse: z.boolean() })) }),
+    z.object({
+      available: z.literal(true),
+      connections: z.array(SavedConnection),
+      wifi: z.array(z.object({ ssid: z.string(), signal: z.number().int().nullable(), inUse: z.boolean() })),
+    }),
     z.object({ available: z.literal(false), problem: ElevationProblem }),
   ]),
   takenAt: z.iso.datetime(),

@@ -4,7 +4,12 @@ import { call, defineService, stream } from '../serviceDescriptor.ts';
 import { ElevationProblem } from './elevationProblem.ts';
 
 /** What the user typed, as a shell would split it: at most one line, nothing empty. */
-export const CommandText = z.string().trim().min(1).max(4096).refine((text) => !/[\r\n\0]/.test(text), 'one line');
+export const CommandText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4096)
+  .refine((text) => !/[\r\n\0]/.test(text), 'one line');
 
 export const QuickElevateChoice = z.object({
   executable: z.string(),

@@ -48,7 +48,11 @@ export const TrayView = z.object({ state: TrayState, menu: z.array(TrayMenuItem)
 export type TrayView = z.infer<typeof TrayView>;
 
 /** Ids of the tray's actions; `pending:<requestId>` items follow the same path as `pending-requests`. */
-export const TrayActionId = z.string().min(1).max(120).regex(/^[a-z-]+(:[A-Za-z0-9-]+)?$/);
+export const TrayActionId = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[a-z-]+(:[A-Za-z0-9-]+)?$/);
 
 /**
  * The tray: in Electron a native Tray + Menu, in the web shell the `keeper-client` page. Both render

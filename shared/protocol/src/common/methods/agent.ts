@@ -41,7 +41,11 @@ export const PromptSettingsInForce = z.object({
   justification: z.object({ minLength: z.number().int().positive(), maxLength: z.number().int().positive(), timeoutSeconds: z.number().positive() }),
   notifyTimeoutSeconds: z.number().positive(),
   operatorApproval: z.object({ timeoutSeconds: z.number().positive(), onTimeout: z.enum(['deny', 'allow']), whenUndeliverable: z.enum(['deny', 'allow']) }),
-  mfa: z.object({ promptTimeoutSeconds: z.number().positive(), sessionMinutes: z.number().int().positive(), codeAttemptsPerPrompt: z.number().int().positive() }),
+  mfa: z.object({
+    promptTimeoutSeconds: z.number().positive(),
+    sessionMinutes: z.number().int().positive(),
+    codeAttemptsPerPrompt: z.number().int().positive(),
+  }),
   /** The timeouts a policy-controls job task may still set, because the config leaves them unset. */
   timeoutsFromJobs: z.array(z.enum(['justification', 'acknowledge', 'operatorApproval', 'mfa'])),
 });

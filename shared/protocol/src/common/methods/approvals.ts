@@ -116,7 +116,12 @@ export const ApprovalsDecideParams = z.object({
   decision: z.enum(['approve', 'deny']),
   reason: z.string().trim().max(1000).optional(),
   /** A shorter grant window than the configured default (24 h), in minutes. */
-  usableMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  usableMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
 });
 
 /** `approvals.list`: requests the caller may decide; needs an approver role. */

@@ -109,14 +109,22 @@ export const ReasonCode = z.enum(REASON_CODES as [ReasonCode, ...ReasonCode[]]);
 export const ReceivedReasonDetail = ReasonDetail.optional().catch(undefined);
 
 /** An account name as NSS knows it (no path separators, no option-looking names). */
-export const AccountName = z.string().min(1).max(256).regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*\$?$/, 'an account name');
+export const AccountName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*\$?$/, 'an account name');
 
 /** Keeper.RunAs: the identity to run as instead of root; the agent resolves it through NSS. */
 export const RunAsTarget = z.object({ user: AccountName });
 
 export const ElevationRequestParams = z.object({
   /** Absolute path of the program to run elevated; the agent hashes the file itself. */
-  executable: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:\\/.test(p), 'an absolute path'),
+  executable: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => p.startsWith('/') || /^[A-Za-z]:\\/.test(p), 'an absolute path'),
   arguments: z.array(z.string().max(32_768)).max(1024),
   cwd: z.string().min(1).max(4096),
   // The agentic types are the agent's to apply (it detects AI agents itself); a caller cannot ask for them.

@@ -34,6 +34,5 @@ export const GrantsList = defineRequest('grants.list', GrantsListParams, z.objec
 /** `grants.revoke`: the caller ends one of its own active elevated sessions now. */
 export const GrantsRevoke = defineRequest('grants.revoke', z.object({ grantId: z.string().min(1).max(100) }), Grant);
 
-
 export type Grant = z.infer<typeof Grant>;
 export type GrantState = z.infer<typeof GrantState>;

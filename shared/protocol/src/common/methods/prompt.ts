@@ -34,9 +34,7 @@ export const PromptShow = z.object({
       reasonDetail: ReceivedReasonDetail,
     })
     .optional(),
-  operatorApproval: z
-    .object({ agentProcess: z.string(), aiLikelihoodPercent: z.number().nullable(), onTimeout: z.enum(['deny', 'allow']) })
-    .optional(),
+  operatorApproval: z.object({ agentProcess: z.string(), aiLikelihoodPercent: z.number().nullable(), onTimeout: z.enum(['deny', 'allow']) }).optional(),
   /** Not enrolled yet: the MFA window first runs mfa.enroll.begin/confirm, then asks for a code. */
   mfa: z.object({ enrolled: z.boolean(), actionType: z.string(), sessionMinutes: z.number().int().positive() }).optional(),
   /**

@@ -2,7 +2,10 @@ import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
 
 /** Bytes on the wire: base64, at most 64 KiB of data per message. */
-const Chunk = z.string().max(90_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+const Chunk = z
+  .string()
+  .max(90_000)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 
 export const ElevationRunParams = z.object({
   requestId: z.string().min(1).max(100),
