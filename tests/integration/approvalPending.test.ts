@@ -9,7 +9,13 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 
-type Line = { requestId?: string; show?: PromptShow; closed?: { promptId: string; reason: string }; outcome?: { state: string; reason: string } };
+type Line = {
+  requestId?: string;
+  show?: PromptShow;
+  closed?: { promptId: string; reason: string };
+  outcome?: { state: string; reason: string };
+  refused?: string;
+};
 
 interface PendingRequester {
   readonly child: ChildProcess;
@@ -33,7 +39,10 @@ function startPendingRequester(socket: string, executable: string, justification
     const say = (o) => console.log(JSON.stringify(o));
     let notice = null;
     c.onNotification(p.PromptShowNotification, (prompt) => {
-      if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } });
+      // Only this request's prompt: a requester of an earlier case may still be connected as the same
+      // user, and the losing answer to a shared prompt is refused (unhandled, it would end this process).
+      if (prompt.kind === 'justification' && prompt.subject.requestId === id)
+        void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: ${JSON.stringify(justification)} } }).catch((e) => say({ refused: String(e.message) }));
       // Only this request's notice: decided notices of earlier requests stay up and are re-sent to a new session.
       if (prompt.kind === 'approval' && prompt.subject.requestId === id) { notice = prompt.promptId; say({ show: prompt }); }
     });

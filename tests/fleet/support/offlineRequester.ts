@@ -59,7 +59,7 @@ export function startOfflineRequester(
     const onPrompt = (prompt) => {
       if (!any && id === null) return void early.push(prompt);
       if (!any && prompt.subject.requestId !== id) return;
-      if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Needed while the fleet is away' } });
+      if (prompt.kind === 'justification') void c.request(p.PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text: 'Needed while the fleet is away' } }).catch(() => {});
       if (prompt.offlineApproval) {
         promptId = prompt.promptId;
         say({ offline: { promptId: prompt.promptId, ...prompt.offlineApproval } });
