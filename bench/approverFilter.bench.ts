@@ -4,7 +4,7 @@
  *
  *   KEEPER_RENDERER_DIR=… npx vite build -c vite.renderer.config.ts && node bench/approverFilter.bench.ts [--n=20] [--requests=10000]
  *
- * The requests are real: they are written into the agent's own SQLite store (the approvals table,
+ * The requests are real: they are written into the agent's own SQLite store (the approvals table, by tests/support/approvalSeed.ts:
  * 50 requesters, 20 machines, 30 programs, varied justifications) before the agent starts, so the
  * real agent lists them (`approvals.list`), the web shell launcher carries them over the bridge, and
  * the real keeper-approver page holds them in its store. Only the creation of the rows skips the
@@ -25,13 +25,12 @@
  * nothing but its own text (what any keystroke costs in this browser on this host).
  * Plain Node script (not a vitest file). Results are in docs/benchmarks.md.
  */
-import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { makeSandbox, startAgent } from '../tests/support/agentProcess.ts';
+import { seedApprovals } from '../tests/support/approvalSeed.ts';
 import { launchChromium } from '../tests/support/browser.ts';
 import { startWebShell } from '../tests/support/webShellProcess.ts';
 import { percentile } from './support/stats.ts';
@@ -42,93 +41,12 @@ const REQUESTS = Number(args.requests);
 const GOAL_P95_MS = 16;
 const KEYS = ['a', 'p', 't', 'Backspace', 'Backspace', 'Backspace'];
 
-const PROGRAMS = [
-  'apt',
-  'apt-get',
-  'dpkg',
-  'snap',
-  'systemctl',
-  'journalctl',
-  'docker',
-  'podman',
-  'kubectl',
-  'mount',
-  'umount',
-  'ip',
-  'iptables',
-  'nft',
-  'tcpdump',
-  'useradd',
-  'usermod',
-  'passwd',
-  'chown',
-  'chmod',
-  'visudo',
-  'crontab',
-  'reboot',
-  'shutdown',
-  'modprobe',
-  'sysctl',
-  'fdisk',
-  'parted',
-  'cryptsetup',
-  'rsync',
-];
-const WORDS = [
-  'patch',
-  'update',
-  'install',
-  'debug',
-  'network',
-  'printer',
-  'VPN',
-  'driver',
-  'backup',
-  'restore',
-  'release',
-  'hotfix',
-  'audit',
-  'ticket',
-  'customer',
-];
-
-function seed(dataDir: string): void {
-  const db = new Database(join(dataDir, 'agent.db'));
-  const insert = db.prepare(
-    `INSERT INTO approvals (id, request_id, status, requester_uid, requester_name, machine, path, sha256, command_line, justification, policies_json, created_at, expires_at)
-     VALUES (?, ?, 'Pending', ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
-  );
-  const now = Date.now();
-  const policies = JSON.stringify([{ policyId: 'pol-bench', policyName: 'Admin approval', status: 'enforce', specificity: 1, controls: ['APPROVAL'] }]);
-  db.transaction(() => {
-    for (let i = 0; i < REQUESTS; i++) {
-      const program = PROGRAMS[i % PROGRAMS.length]!;
-      const user = 10_000 + (i % 50);
-      const words = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} for ticket ${1000 + i}`;
-      insert.run(
-        randomUUID(),
-        randomUUID(),
-        user,
-        `user${i % 50}`,
-        `host${i % 20}`,
-        `/usr/bin/${program}`,
-        `/usr/bin/${program} --target item${i}`,
-        words,
-        policies,
-        new Date(now - i * 1000).toISOString(),
-        new Date(now + 3_600_000 + i * 1000).toISOString(),
-      );
-    }
-  })();
-  db.close();
-}
-
 const sandbox = makeSandbox();
 const config = join(sandbox.dir, 'agent.json');
 writeFileSync(config, JSON.stringify({ approvals: { administrators: { users: ['root'], groups: [] } } }));
 // First start creates the store; the rows go in while the agent is stopped.
 await (await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--config', config] })).stop();
-seed(sandbox.dataDir);
+seedApprovals(sandbox.dataDir, { open: REQUESTS, decided: 0 });
 const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--config', config] });
 const shell = await startWebShell(sandbox.socket);
 const browser = await launchChromium();
