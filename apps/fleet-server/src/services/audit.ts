@@ -64,19 +64,23 @@ export interface AuditFilter {
   limit?: number | undefined;
 }
 
+/** An audit_events row as stored, and the columns that read it. */
+export interface StoredAuditRow {
+  seq: string;
+  machine_id: string | null;
+  event_id: string;
+  at: Date;
+  type: string;
+  actor_uid: number | null;
+  user_name: string | null;
+  request_id: string | null;
+  data: Record<string, unknown>;
+}
+export const STORED_AUDIT_COLUMNS = 'seq, machine_id, event_id, at, type, actor_uid, user_name, request_id, data';
+
 export async function queryAudit(db: Db, filter: AuditFilter): Promise<AuditRow[]> {
-  const { rows } = await db.query<{
-    seq: string;
-    machine_id: string | null;
-    event_id: string;
-    at: Date;
-    type: string;
-    actor_uid: number | null;
-    user_name: string | null;
-    request_id: string | null;
-    data: Record<string, unknown>;
-  }>(
-    `SELECT seq, machine_id, event_id, at, type, actor_uid, user_name, request_id, data FROM audit_events
+  const { rows } = await db.query<StoredAuditRow>(
+    `SELECT ${STORED_AUDIT_COLUMNS} FROM audit_events
      WHERE ($1::uuid IS NULL OR machine_id = $1) AND ($2::text IS NULL OR user_name = $2)
        AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4) AND seq > $5
      ORDER BY seq LIMIT $6`,

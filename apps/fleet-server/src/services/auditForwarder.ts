@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditEvent } from '../../../../shared/protocol/src/common/index.ts';
 import type { AuditSink } from '../../../agent-service/src/audit/auditSinks.ts';
 import { inTransaction, type Db } from '../db/pool.ts';
+import { STORED_AUDIT_COLUMNS, type StoredAuditRow } from './audit.ts';
 
 /**
  * Hands the fleet's audit to the same sinks the agent uses (JSON lines, syslog). Rows are claimed
@@ -11,18 +12,8 @@ import { inTransaction, type Db } from '../db/pool.ts';
 export async function forwardAudit(db: Db, sinks: readonly AuditSink[], log: Logger, batch = 500): Promise<number> {
   if (sinks.length === 0) return 0;
   return inTransaction(db, async (tx) => {
-    const { rows } = await tx.query<{
-      seq: string;
-      machine_id: string | null;
-      event_id: string;
-      at: Date;
-      type: string;
-      actor_uid: number | null;
-      user_name: string | null;
-      request_id: string | null;
-      data: Record<string, unknown>;
-    }>(
-      'SELECT seq, machine_id, event_id, at, type, actor_uid, user_name, request_id, data FROM audit_events WHERE forwarded_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
+    const { rows } = await tx.query<StoredAuditRow>(
+      `SELECT ${STORED_AUDIT_COLUMNS} FROM audit_events WHERE forwarded_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [batch],
     );
     if (rows.length === 0) return 0;
