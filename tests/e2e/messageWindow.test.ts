@@ -102,6 +102,8 @@ describe('KeeperMessage: NOTIFY notices in Chromium through the web shell, again
     await request('/usr/bin/uname');
     const pseudo = await harness.openWindow({ lng: 'en-XA' });
     await eventually(() => pseudo.getByTestId('message-text').textContent()).toMatch(/^\[[^]*~+\]$/u);
+    // The Escape listener is attached after paint, in the same effects pass that focuses the button.
+    await eventually(() => pseudo.evaluate(() => document.activeElement?.tagName)).toBe('BUTTON');
     await pseudo.keyboard.press('Escape');
     await eventually(() => pseudo.getByTestId('nothing-pending').isVisible()).toBe(true);
   });

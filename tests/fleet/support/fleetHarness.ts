@@ -100,6 +100,13 @@ export async function createFleetFixture(): Promise<FleetFixture> {
       await admin.end();
       const root = new pg.Client({ connectionString: PG_BASE });
       await root.connect();
+      // Connections still closing (a pool's last clients) are let go first: FORCE would kill them
+      // mid-close, and a killed client without an 'error' listener is an uncaught error in the run.
+      for (let waited = 0; waited < 5_000; waited += 50) {
+        const { rows } = await root.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [database]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await root.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
       await root.end();
       rmSync(dataDir, { recursive: true, force: true });

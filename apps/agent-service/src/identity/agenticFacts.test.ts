@@ -21,7 +21,7 @@ describe('agentic facts from the kernel', () => {
     chmodSync(script, 0o755);
     const wrapper = spawn(script, [], { stdio: 'ignore', detached: !terminal });
     for (let i = 0; i < 200; i++) {
-      const child = findChild(wrapper.pid!);
+      const child = findChild(wrapper.pid!, 'sleep');
       if (child) return { pid: child, wrapper: wrapper.pid!, stop: () => wrapper.kill('SIGKILL') };
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -91,8 +91,8 @@ describe('agentic facts from the kernel', () => {
     try {
       let sleeper: number | null = null;
       for (let i = 0; i < 200 && sleeper === null; i++) {
-        const middle = findChild(wrapper.pid!);
-        sleeper = middle === null ? null : findChild(middle);
+        const middle = findChild(wrapper.pid!, inner);
+        sleeper = middle === null ? null : findChild(middle, 'sleep');
         if (sleeper === null) await new Promise((r) => setTimeout(r, 10));
       }
       expect(sleeper).not.toBeNull();
@@ -118,13 +118,14 @@ describe('agentic facts from the kernel', () => {
   });
 });
 
-/** The first child of `ppid`, from /proc (the test's own processes only). */
-function findChild(ppid: number): number | null {
+/** The child of `ppid` once it runs `program`: between fork and exec it is still a copy of its parent. */
+function findChild(ppid: number, program: string): number | null {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) return Number(entry);
+      const execed = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(program);
+      if (execed && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) return Number(entry);
     } catch {
       // Gone meanwhile.
     }
