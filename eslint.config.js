@@ -284,7 +284,12 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/cli/*'], message: 'Agent services take their settings as arguments; only runtime/ and *Command.ts read cli/.' }] },
+        {
+          patterns: [
+            { group: ['**/cli/*'], message: 'Agent services take their settings as arguments; only runtime/ and *Command.ts read cli/.' },
+            { group: ['**/handlers/*'], message: 'Protocol handlers are registered by the composition root (runtime/agentRuntime.ts) only.' },
+          ],
+        },
       ],
     },
   },

@@ -53,7 +53,10 @@ const before = (() => {
 mkdirSync(newDir, { mode: 0o700 });
 const newDb = openAgentDatabase(newDir);
 const privateKey = generateKeyPairSync('ed25519').privateKey;
-const after = new AuditLog(newDb, { privateKey, publicKey: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64') });
+const after = new AuditLog({
+  db: newDb,
+  signer: { privateKey, publicKey: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64') },
+});
 
 const event = (i: number): AuditEvent => ({
   type: i % 3 === 0 ? 'elevation.denied' : 'elevation.allowed',

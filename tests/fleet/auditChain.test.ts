@@ -56,7 +56,7 @@ beforeAll(async () => {
   identity = reg.identity;
   agentDir = mkdtempSync(join(tmpdir(), 'keeper-agent-chain-'));
   agentDb = openAgentDatabase(agentDir);
-  log = new AuditLog(agentDb, loadAuditSigningKey(agentDir, true));
+  log = new AuditLog({ db: agentDb, signer: loadAuditSigningKey(agentDir, true) });
   client = fx.client(reg.dataDir, { outbox: new SqliteAuditOutbox(agentDb) });
 }, 30_000);
 afterAll(async () => {
@@ -133,13 +133,13 @@ describe("the fleet's copy of a machine's audit chain", () => {
     const dir = mkdtempSync(join(tmpdir(), 'keeper-agent-swap-'));
     const db = openAgentDatabase(dir);
     try {
-      const first = new AuditLog(db, loadAuditSigningKey(dir, true));
+      const first = new AuditLog({ db, signer: loadAuditSigningKey(dir, true) });
       for (let i = 0; i < 120; i++) first.append({ type: 'x', actorUid: null, requestId: null, data: { i } }, new Date());
       const swapClient = fx.client(reg.dataDir, { outbox: new SqliteAuditOutbox(db) });
       await swapClient.drainOutbox();
       expect(await fleetCli('audit', 'verify', '--machine', 'swapped-key')).toMatchObject({ code: 0 });
       rmSync(join(dir, 'audit-signing.key'));
-      const second = new AuditLog(db, loadAuditSigningKey(dir, true));
+      const second = new AuditLog({ db, signer: loadAuditSigningKey(dir, true) });
       second.checkpoint(new Date());
       await swapClient.drainOutbox();
       expect(await fleetCli('audit', 'verify', '--machine', 'swapped-key')).toMatchObject({

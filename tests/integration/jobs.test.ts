@@ -70,7 +70,7 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
     jobsDir = join(dir, 'jobs');
     mkdirSync(jobsDir);
     db = openAgentDatabase(dir);
-    audit = new AuditLog(db);
+    audit = new AuditLog({ db });
   });
   afterEach(async () => {
     await engine?.stop();

@@ -32,6 +32,13 @@ describe('agent layers', () => {
     ]);
   });
 
+  it('services may not import handlers/: only the composition root registers them', async () => {
+    const HANDLERS = "import { jobHandlers } from '../handlers/jobs.ts';\n";
+    expect(await findings('apps/agent-service/src/jobs/Probe.ts', HANDLERS)).toEqual(['no-restricted-imports']);
+    expect(await findings('apps/agent-service/src/elevation/Probe.ts', HANDLERS)).toEqual(['no-restricted-imports']);
+    expect(await findings('apps/agent-service/src/runtime/Probe.ts', HANDLERS)).toEqual([]);
+  });
+
   it('the composition root, subcommands and main may', async () => {
     expect(await findings('apps/agent-service/src/runtime/Probe.ts', OPTIONS)).toEqual([]);
     expect(await findings('apps/agent-service/src/audit/probeCommand.ts', OPTIONS)).toEqual([]);

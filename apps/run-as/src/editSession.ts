@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { config as zodConfig } from 'zod';
 import { AgentError } from '../../../shared/protocol/src/common/errors.ts';
 import { EditCancel, EditCommit, EditCopy, EditOpen } from '../../../shared/protocol/src/common/methods/edit.ts';
-import { ElevationUpdated, type ElevationStatusResult } from '../../../shared/protocol/src/common/methods/prompt.ts';
+import { ElevationUpdated, type ElevationStatusResult } from '../../../shared/protocol/src/common/methods/elevation.ts';
 import { PROTOCOL_VERSION } from '../../../shared/protocol/src/common/protocolVersion.ts';
 import { SessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
 import { AgentClient } from '../../../shared/protocol/src/node/agentClient.ts';

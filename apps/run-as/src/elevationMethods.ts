@@ -1,12 +1,12 @@
 import * as z from 'zod/mini';
-import type { ElevationRequest as FullElevationRequest } from '../../../shared/protocol/src/common/methods/elevation.ts';
-import type { ElevationUpdated as FullElevationUpdated } from '../../../shared/protocol/src/common/methods/prompt.ts';
 import type {
   ElevationExited as FullElevationExited,
   ElevationInput as FullElevationInput,
   ElevationOutput as FullElevationOutput,
+  ElevationRequest as FullElevationRequest,
   ElevationRun as FullElevationRun,
-} from '../../../shared/protocol/src/common/methods/run.ts';
+  ElevationUpdated as FullElevationUpdated,
+} from '../../../shared/protocol/src/common/methods/elevation.ts';
 import type { SessionHello as FullSessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
 import { subsetNotification, subsetRequest } from '../../../shared/protocol/src/node/oneShotClient.ts';
 

@@ -53,7 +53,7 @@ describe('canonical event encoding', () => {
 describe('AuditLog chain and checkpoints', () => {
   it('chains every append to the one before and signs a checkpoint every CHECKPOINT_EVERY events and at checkpoint()', () => {
     const db = openAgentDatabase(tempDir());
-    const log = new AuditLog(db, signer);
+    const log = new AuditLog({ db, signer });
     const at = new Date('2030-01-01T00:00:00Z');
     for (let i = 0; i < CHECKPOINT_EVERY + 5; i++) log.append({ type: 'test.event', actorUid: i, requestId: null, data: { i } }, at);
     expect(log.checkpoints().map((c) => c.seq)).toEqual([CHECKPOINT_EVERY]);
@@ -81,7 +81,7 @@ describe('AuditLog chain and checkpoints', () => {
 
   it('refuses checkpoints signed by another key', () => {
     const db = openAgentDatabase(tempDir());
-    const log = new AuditLog(db, signer);
+    const log = new AuditLog({ db, signer });
     log.append({ type: 'x', actorUid: null, requestId: null, data: {} }, new Date());
     log.checkpoint(new Date());
     const other = createPublicKey(generateKeyPairSync('ed25519').privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
@@ -92,7 +92,7 @@ describe('AuditLog chain and checkpoints', () => {
 
   it('round-trips through the jsonl export', () => {
     const db = openAgentDatabase(tempDir());
-    const log = new AuditLog(db, signer);
+    const log = new AuditLog({ db, signer });
     for (let i = 0; i < 3; i++) log.append({ type: 'x', actorUid: null, requestId: 'r', data: { nested: { b: i, a: 'é' } } }, new Date());
     log.checkpoint(new Date());
     const { events, checkpoints } = read(db);
@@ -119,7 +119,7 @@ describe('upgrade', () => {
     legacy.close();
 
     const db = openAgentDatabase(dir);
-    new AuditLog(db, signer).append({ type: 'new.event', actorUid: 0, requestId: null, data: {} }, new Date());
+    new AuditLog({ db, signer }).append({ type: 'new.event', actorUid: 0, requestId: null, data: {} }, new Date());
     const { events } = read(db);
     expect(events.map((e) => e.type)).toEqual(['old.event', 'old.event', 'old.event', 'old.event', 'new.event']);
     expect(verifyChain(events, [], null)).toMatchObject({ ok: true, events: 5 });

@@ -78,7 +78,7 @@ export class AuditLog {
   private readonly appendChained;
   private readonly listeners = new Set<() => void>();
 
-  constructor(db: AgentDatabase, signer: AuditSigningKey | null = null) {
+  constructor({ db, signer = null }: { db: AgentDatabase; signer?: AuditSigningKey | null }) {
     this.db = db;
     this.signer = signer;
     this.insert = db.prepare(

@@ -25,7 +25,7 @@ describe('elevated-session grants (GrantService)', () => {
     const db = openAgentDatabase(dir);
     dbs.push(db);
     const scheduler = new ManualScheduler(Date.parse('2026-11-23T10:00:00Z'));
-    const audit = new AuditLog(db);
+    const audit = new AuditLog({ db });
     const grants = new GrantService({ db, clock: { now: () => new Date(scheduler.now) }, scheduler, audit, settings: GrantSettings.parse({}) });
     const events = () =>
       (db.prepare("SELECT type FROM audit_events WHERE type LIKE 'grant.%' ORDER BY seq").all() as Array<{ type: string }>).map((e) => e.type);
@@ -85,7 +85,7 @@ describe('elevated-session grants (GrantService)', () => {
       db,
       clock: { now: () => new Date(scheduler.now) },
       scheduler,
-      audit: new AuditLog(db),
+      audit: new AuditLog({ db }),
       settings: GrantSettings.parse({}),
     });
     restarted.resume();

@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const programs = (options: { agentUid?: number; opener?: ProgramOpener | null } = {}) => {
   const db = openAgentDatabase(mkdtempSync(join(dir, 'db-')));
-  const audit = new AuditLog(db);
+  const audit = new AuditLog({ db });
   const files = new ProgramFiles({
     audit,
     log: createLogger('Critical'),

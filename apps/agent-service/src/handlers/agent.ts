@@ -5,7 +5,6 @@ import {
   AgentSetLogLevel,
   AgentSetOnline,
   AgentStatusRequest,
-  AuditQuery,
 } from '../../../../shared/protocol/src/common/index.ts';
 import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
@@ -24,11 +23,6 @@ export function agentHandlers(status: StatusService, audit: AuditLog, approvals:
       audit.append({ type: online ? 'backend.online' : 'backend.offline', actorUid: context.peer.uid, requestId: null, data: {} }, clock.now());
       status.setOnline(online);
       return { online: status.online };
-    }),
-    route(AuditQuery, async (params, context) => {
-      if ((await approvals.rolesOf(context.peer.uid)).length === 0)
-        throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators and approvers may read the audit log');
-      return { events: audit.after(params?.afterSeq ?? 0, params?.limit ?? 200, { types: params?.types, requestId: params?.requestId }) };
     }),
   ];
 }

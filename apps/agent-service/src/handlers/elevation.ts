@@ -1,21 +1,12 @@
-import {
-  ElevationHistory,
-  ElevationInput,
-  ElevationRequest,
-  ElevationRun,
-  ElevationStatus,
-  PromptRespond,
-} from '../../../../shared/protocol/src/common/index.ts';
+import { ElevationHistory, ElevationInput, ElevationRequest, ElevationRun, ElevationStatus } from '../../../../shared/protocol/src/common/index.ts';
 import type { RunService } from '../elevation/runService.ts';
 import type { ElevationService } from '../elevation/elevationService.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
-import type { PromptBroker } from '../prompts/promptBroker.ts';
 
-export function elevationHandlers(elevation: ElevationService, broker: PromptBroker, runs: RunService): RegisteredHandler[] {
+export function elevationHandlers(elevation: ElevationService, runs: RunService): RegisteredHandler[] {
   return [
     route(ElevationRequest, (params, context) => elevation.request(params, context.peer, context.connectionId)),
     route(ElevationStatus, (params, context) => elevation.status(params.requestId, context.peer)),
-    route(PromptRespond, (params, context) => broker.respond(context, params.promptId, params.response)),
     route(ElevationRun, (params, context) => runs.run(context, params.requestId, params.term)),
     route(ElevationInput, (params, context) => runs.input(context, params)),
     route(ElevationHistory, (params, context) => ({ requests: elevation.history(context.peer, params?.limit ?? 20) })),

@@ -40,7 +40,7 @@ describe('UserDesktop tasks through the DesktopTaskBroker', () => {
     db = openAgentDatabase(dir);
     scheduler = new ManualScheduler(Date.parse('2030-01-01T00:00:00Z'));
     const clock = { now: () => new Date(scheduler.now) };
-    const audit = new AuditLog(db);
+    const audit = new AuditLog({ db });
     registry = new ConnectionRegistry();
     broker = new DesktopTaskBroker({ registry, notifier: new Notifier({ registry, log: createLogger('Critical') }), clock, scheduler, audit });
     engine = new JobEngine({

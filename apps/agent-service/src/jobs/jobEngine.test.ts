@@ -84,7 +84,7 @@ describe('JobEngine', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kp-jobs-'));
     db = openAgentDatabase(dir);
-    audit = new AuditLog(db);
+    audit = new AuditLog({ db });
     scheduler = new ManualScheduler(Date.parse('2030-01-01T00:00:00Z'));
     spawned = [];
     settings.clear();

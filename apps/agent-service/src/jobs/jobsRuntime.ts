@@ -1,11 +1,8 @@
 import { join } from 'node:path';
 import { JobsRunsChanged } from '../../../../shared/protocol/src/common/index.ts';
-import type { ApprovalService } from '../approvals/approvalService.ts';
 import { IS_AGENT_BUNDLE } from '../runtime/agentBundle.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { jobHandlers } from '../handlers/jobs.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
-import type { RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Notifier } from '../ipc/notifier.ts';
 import type { Logger } from '../log/logger.ts';
@@ -35,7 +32,7 @@ export interface JobsRuntimeOptions {
   readonly plugins: PluginSettings;
 }
 
-/** The jobs engine and what hangs off it: desktop delivery, the policy-controls job, the redirect check, the protocol handlers. */
+/** The jobs engine and what hangs off it: desktop delivery, the policy-controls job, the redirect check. The composition root registers `handlers/jobs.ts` on these. */
 export function createJobsRuntime({ db, clock, scheduler, audit, registry, notifier, log, dataDir, agentVersion, plugins }: JobsRuntimeOptions) {
   const desktopTasks = new DesktopTaskBroker({ registry, notifier, clock, scheduler, audit });
   const engine = new JobEngine({
@@ -57,8 +54,7 @@ export function createJobsRuntime({ db, clock, scheduler, audit, registry, notif
   return {
     engine,
     desktopTasks,
-    controlsJob: new PolicyControlsJob(engine, clock, evaluateCondition, desktopTasks.deliver),
+    controlsJob: new PolicyControlsJob({ engine, clock, evaluate: evaluateCondition, deliver: desktopTasks.deliver }),
     redirects: new RedirectCheck(engine),
-    handlers: (approvals: Pick<ApprovalService, 'rolesOf'>): RegisteredHandler[] => jobHandlers({ engine, desktopTasks, approvals, audit, clock }),
   };
 }

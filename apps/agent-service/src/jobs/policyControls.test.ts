@@ -49,13 +49,16 @@ describe('the policy-controls job', () => {
       db,
       clock: systemClock,
       scheduler: systemScheduler,
-      audit: new AuditLog(db),
+      audit: new AuditLog({ db }),
       pluginSettings: () => true,
       log: createLogger('Critical'),
     });
-    controls = new PolicyControlsJob(engine, systemClock, evaluateCondition, () =>
-      Promise.resolve({ ok: false, why: jobReasons.desktopFailed('no desktop in this test') }),
-    );
+    controls = new PolicyControlsJob({
+      engine,
+      clock: systemClock,
+      evaluate: evaluateCondition,
+      deliver: () => Promise.resolve({ ok: false, why: jobReasons.desktopFailed('no desktop in this test') }),
+    });
   });
   afterEach(async () => {
     await engine.stop();

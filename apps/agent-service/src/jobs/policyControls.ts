@@ -30,6 +30,14 @@ export type ControlsRun =
       finish(result: FlowResult): void;
     };
 
+export interface PolicyControlsJobOptions {
+  readonly engine: JobEngine;
+  readonly clock: Clock;
+  /** Evaluates a task's condition against the request (jobs/condition.ts). */
+  readonly evaluate: (condition: string, context: Readonly<Record<string, unknown>>) => boolean;
+  readonly deliver: DesktopDelivery;
+}
+
 /**
  * Drives the controls of a pending elevation through the policy-controls job: the first enabled
  * job of this OS listening to PolicyEvaluationPending whose condition holds (priority 1 first)
@@ -43,7 +51,7 @@ export class PolicyControlsJob {
   private readonly evaluate: (condition: string, context: Readonly<Record<string, unknown>>) => boolean;
   private readonly deliver: DesktopDelivery;
 
-  constructor(engine: JobEngine, clock: Clock, evaluate: (condition: string, context: Readonly<Record<string, unknown>>) => boolean, deliver: DesktopDelivery) {
+  constructor({ engine, clock, evaluate, deliver }: PolicyControlsJobOptions) {
     this.engine = engine;
     this.clock = clock;
     this.evaluate = evaluate;

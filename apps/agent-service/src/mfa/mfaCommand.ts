@@ -55,7 +55,7 @@ export async function runMfaCommand(argv: readonly string[]): Promise<number> {
     return 1;
   }
   try {
-    const mfa = new MfaService(db, dataDir, systemClock, new AuditLog(db));
+    const mfa = new MfaService({ db, dataDir, clock: systemClock, audit: new AuditLog({ db }) });
     const issued = await mfa.issueEnrollmentCode(entry.uid, process.getuid?.() ?? null, hours * 3_600_000);
     process.stdout.write(
       `MFA enrollment code for ${entry.name}: ${issued.code}\nValid until ${issued.expiresAt}, once. Enter it in the MFA window when it asks to set up the authenticator app.\n`,

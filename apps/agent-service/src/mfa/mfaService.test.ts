@@ -56,7 +56,7 @@ describe('MfaService', () => {
   const open = (options?: MfaOptions) => {
     const db = openAgentDatabase(dir);
     databases.push(db);
-    return { db, mfa: new MfaService(db, dir, clock, new AuditLog(db), { hostname: 'testhost', ...options }) };
+    return { db, mfa: new MfaService({ db, dataDir: dir, clock, audit: new AuditLog({ db }), settings: { hostname: 'testhost', ...options } }) };
   };
 
   /** Begins UID's enrollment with an enrollment code an administrator (uid 0) just issued. */
@@ -391,7 +391,7 @@ describe('MfaService', () => {
         chmodSync(join(other, 'mfa.key'), 0o644);
         const db = openAgentDatabase(other);
         databases.push(db);
-        const exposed = new MfaService(db, other, clock, new AuditLog(db));
+        const exposed = new MfaService({ db, dataDir: other, clock, audit: new AuditLog({ db }) });
         await expect(begin(exposed)).rejects.toThrow(/mfa\.key has mode 0644/);
       } finally {
         rmSync(other, { recursive: true, force: true });

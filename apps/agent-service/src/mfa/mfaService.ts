@@ -8,6 +8,15 @@ import type { AgentDatabase } from '../store/database.ts';
 import { DEFAULT_ENROLLMENT_CODE_HOURS, EnrollmentCodes } from './enrollmentCodes.ts';
 import { SecretBox, type Sealed } from './secretBox.ts';
 
+export interface MfaServiceOptions {
+  readonly db: AgentDatabase;
+  /** Where the sealing key of the TOTP secrets lives. */
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly settings?: MfaOptions;
+}
+
 export interface MfaOptions {
   /** How long a successful verification covers further actions of the same type (default 5 min). */
   readonly sessionMs?: number;
@@ -70,7 +79,7 @@ export class MfaService {
   /** Operations of one user run one after another, so an await never interleaves two checks of one state. */
   private readonly queues = new Map<number, Promise<void>>();
 
-  constructor(db: AgentDatabase, dataDir: string, clock: Clock, audit: AuditLog, options: MfaOptions = {}) {
+  constructor({ db, dataDir, clock, audit, settings: options = {} }: MfaServiceOptions) {
     this.db = db;
     this.clock = clock;
     this.audit = audit;

@@ -8,6 +8,20 @@ import { loadPolicyDirectory, watchPolicyDirectory } from './policyLoader.ts';
 
 export const POLICY_PLUGIN = 'KeeperPolicy';
 
+export interface PolicyServiceOptions {
+  /** The policy folder. */
+  readonly dir: string;
+  readonly status: StatusService;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /**
+   * A file (the agent passes one in its data folder) that keeps the named files' hashes across
+   * restarts: a start then reads only the files that changed since (the shipped lists name programs of
+   * ~100 MB, such as /usr/bin/node, which took most of the agent's start to hash).
+   */
+  readonly hashStore?: string;
+}
+
 /**
  * Owns the policies in effect: loads the folder at start and again on every change, swapping the
  * compiled set in one step so a decision never sees half a reload. Load problems go to the log and
@@ -27,12 +41,7 @@ export class PolicyService {
   private readonly hashStore: string | undefined;
   private storedVersion = -1;
 
-  /**
-   * `hashStore` (the agent passes a file in its data folder) keeps the named files' hashes across
-   * restarts: a start then reads only the files that changed since (the shipped lists name programs of
-   * ~100 MB, such as /usr/bin/node, which took most of the agent's start to hash).
-   */
-  constructor(dir: string, status: StatusService, log: Logger, now: () => Date, hashStore?: string) {
+  constructor({ dir, status, log, now, hashStore }: PolicyServiceOptions) {
     this.dir = dir;
     this.status = status;
     this.log = log;

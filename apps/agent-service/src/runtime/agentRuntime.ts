@@ -7,7 +7,10 @@ import { DEFAULT_FRAME_LIMITS } from '../../../../shared/protocol/src/node/frame
 import { encodeFrame } from '../../../../shared/protocol/src/node/frameWriter.ts';
 import type { AgentOptions } from '../cli/options.ts';
 import { agentHandlers, agentSettingsHandlers } from '../handlers/agent.ts';
+import { auditHandlers } from '../handlers/audit.ts';
+import { promptHandlers } from '../handlers/prompt.ts';
 import { grantHandlers } from '../handlers/grants.ts';
+import { jobHandlers } from '../handlers/jobs.ts';
 import { GrantService } from '../elevation/grantService.ts';
 import { elevationHandlers } from '../handlers/elevation.ts';
 import { editHandlers } from '../handlers/edit.ts';
@@ -87,8 +90,8 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
   const auditKey = loadAuditSigningKey(options.dataDir, true);
   const db = openAgentDatabase(options.dataDir);
   const startedAt = clock.now();
-  const status = new StatusService(
-    {
+  const status = new StatusService({
+    facts: {
       version: AGENT_VERSION,
       agentId: loadAgentId(db, startedAt),
       startedAt,
@@ -99,23 +102,23 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
       healthUrl: null,
     },
     clock,
-  );
+  });
   status.setPlugin(Plugins.store, 'Healthy');
   status.setPlugin(Plugins.ipc, 'Starting');
   status.setPlugin(Plugins.health, 'Starting');
 
-  const policies = new PolicyService(
-    options.policies,
+  const policies = new PolicyService({
+    dir: options.policies,
     status,
-    childLogger(log, 'policies'),
-    () => clock.now(),
-    join(options.dataDir, 'policy-file-hashes.json'),
-  );
+    log: childLogger(log, 'policies'),
+    now: () => clock.now(),
+    hashStore: join(options.dataDir, 'policy-file-hashes.json'),
+  });
   const registry = new ConnectionRegistry();
   const notifier = new Notifier({ registry, log: childLogger(log, 'notifier') });
-  const audit = new AuditLog(db, auditKey);
+  const audit = new AuditLog({ db, signer: auditKey });
   const broker = new PromptBroker({ registry, notifier, clock, scheduler, audit, log: childLogger(log, 'prompts') });
-  const mfa = new MfaService(db, options.dataDir, clock, audit, { sessionMs: options.mfa.sessionMinutes * 60_000 });
+  const mfa = new MfaService({ db, dataDir: options.dataDir, clock, audit, settings: { sessionMs: options.mfa.sessionMinutes * 60_000 } });
   const programs = new ProgramFiles({
     audit,
     log: childLogger(log, 'programs'),
@@ -267,8 +270,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     ),
     ...agentHandlers(status, audit, approvals, clock),
     ...agentSettingsHandlers(status, audit, approvals, clock, log),
+    ...auditHandlers(audit, approvals),
     ...grantHandlers(grants),
-    ...elevationHandlers(elevation, broker, runs),
+    ...elevationHandlers(elevation, runs),
+    ...promptHandlers(broker),
     ...editHandlers(edits),
     ...policyHandlers({ policies, clock, isOnline: () => status.online, defaultOutcome: 'deny', programs, audit, agents, offlineApproval: offline !== null }),
     ...mfaHandlers(mfa, audit, clock),
@@ -278,7 +283,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
         ? { relay: fleet.client.relay, accounts: lookupAccountAsync, audit, clock, log: childLogger(log, 'approvalRelay'), hints: queueHints }
         : undefined,
     ),
-    ...jobsRuntime.handlers(approvals),
+    ...jobHandlers({ engine: jobs, desktopTasks: jobsRuntime.desktopTasks, approvals, audit, clock }),
   ];
   const sockets = new Set<net.Socket>();
   const ipcLog = childLogger(log, 'ipc');

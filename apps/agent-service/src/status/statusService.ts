@@ -35,7 +35,7 @@ export class StatusService {
   private readonly facts: StatusFacts;
   private readonly clock: Clock;
 
-  constructor(facts: StatusFacts, clock: Clock) {
+  constructor({ facts, clock }: { facts: StatusFacts; clock: Clock }) {
     this.facts = facts;
     this.clock = clock;
   }

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { ElevationHistoryEntry } from '../../../../../shared/protocol/src/common/methods/history.ts';
+import type { ElevationHistoryEntry } from '../../../../../shared/protocol/src/common/methods/elevation.ts';
 import { raw } from '../../../../../shared/ui/src/raw.ts';
 import { ReasonText } from '../../../../../shared/ui/src/ReasonText.tsx';
 import { StatusBadge, type Tone } from '../../../../../shared/ui/src/StatusBadge.tsx';

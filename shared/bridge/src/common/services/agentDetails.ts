@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { AgentPermissions, LogLevel } from '../../../../protocol/src/common/methods/agent.ts';
 import { ElevationRequestParams } from '../../../../protocol/src/common/methods/elevation.ts';
 import { Grant } from '../../../../protocol/src/common/methods/grants.ts';
-import { ElevationHistoryEntry } from '../../../../protocol/src/common/methods/history.ts';
+import { ElevationHistoryEntry } from '../../../../protocol/src/common/methods/elevation.ts';
 import { MfaStatusResult } from '../../../../protocol/src/common/methods/mfa.ts';
 import { PolicyExplain } from '../../../../protocol/src/common/methods/policy.ts';
 import { call, defineService, stream } from '../serviceDescriptor.ts';

@@ -97,3 +97,6 @@ export type PolicySummary = z.infer<typeof PolicySummary>;
 export type PolicyLoadError = z.infer<typeof PolicyLoadError>;
 export type FleetLink = z.infer<typeof FleetLink>;
 export type PromptSettingsInForce = z.infer<typeof PromptSettingsInForce>;
+
+/** `agent.setOnline`: administrators switch the backend connection off and on (offline mode). */
+export const AgentSetOnline = defineRequest('agent.setOnline', z.object({ online: z.boolean() }), z.object({ online: z.boolean() }));

@@ -28,6 +28,3 @@ export const AuditQueryParams = z
 
 /** `audit.query`: the append-only audit log, oldest first; administrators and approvers only. */
 export const AuditQuery = defineRequest('audit.query', AuditQueryParams, z.object({ events: z.array(AuditEvent) }));
-
-/** `agent.setOnline`: administrators switch the backend connection off and on (offline mode). */
-export const AgentSetOnline = defineRequest('agent.setOnline', z.object({ online: z.boolean() }), z.object({ online: z.boolean() }));

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineRequest } from '../method.ts';
+import { defineNotification, defineRequest } from '../method.ts';
 
 export const PolicyTypeName = z.enum([
   'PrivilegeElevation',
@@ -178,3 +178,99 @@ export type ElevationRequestResult = z.infer<typeof ElevationRequestResult>;
 export type DecisionSummary = z.infer<typeof DecisionSummary>;
 export type ReasonDetail = z.infer<typeof ReasonDetail>;
 export type ReasonCode = ReasonDetail['code'];
+
+export const ElevationStatusParams = z.object({ requestId: z.string().min(1).max(100) });
+export const ElevationStatusResult = z.object({
+  requestId: z.string(),
+  state: ElevationState,
+  reason: z.string(),
+  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
+  reasonDetail: ReceivedReasonDetail,
+  /** The control being asked now, if any. */
+  currentControl: PromptControlName.nullable(),
+  /** Controls already passed, in order. */
+  passed: z.array(PromptControlName),
+  updatedAt: z.iso.datetime(),
+  /**
+   * While an offline approval waits: the challenge to read to an approver (not a secret), so the
+   * CLI can print it; the response is typed into the pending window. Absent otherwise.
+   */
+  offlineApproval: z.object({ challenge: z.string(), machine: z.string(), expiresAt: z.iso.datetime() }).optional(),
+});
+
+/** `elevation.status`: where a request stands; its own user may ask. */
+export const ElevationStatus = defineRequest('elevation.status', ElevationStatusParams, ElevationStatusResult);
+/** `elevation.updated`: pushed to the requester's connections on every change of a request. */
+export const ElevationUpdated = defineNotification('elevation.updated', ElevationStatusResult);
+/**
+ * `elevation.created`: pushed to the requester's connections once a new request is recorded (made from
+ * any client: the CLI, the tray), so a history shown elsewhere learns of it; its later changes come as
+ * `elevation.updated`.
+ */
+export const ElevationCreated = defineNotification('elevation.created', ElevationStatusResult);
+
+export type ElevationStatusResult = z.infer<typeof ElevationStatusResult>;
+
+/** Bytes on the wire: base64, at most 64 KiB of data per message. */
+const Chunk = z
+  .string()
+  .max(90_000)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+
+export const ElevationRunParams = z.object({
+  requestId: z.string().min(1).max(100),
+  /** The terminal the program talks to, passed into its clean environment. */
+  term: z.string().max(64).optional(),
+});
+
+/**
+ * `elevation.run`: starts an allowed request's program with the granted identity. Only the
+ * requester's own connection may run it, and only once; output comes back as notifications.
+ */
+export const ElevationRun = defineRequest('elevation.run', ElevationRunParams, z.object({ runId: z.string(), pid: z.number().int().positive() }));
+
+export const ElevationInputParams = z.object({
+  runId: z.string().min(1).max(100),
+  data: Chunk.optional(),
+  /** Closes the program's stdin. */
+  eof: z.boolean().optional(),
+  /** Forwards a terminal signal (Ctrl+C, hang-up). */
+  signal: z.enum(['SIGINT', 'SIGTERM', 'SIGHUP']).optional(),
+});
+/** `elevation.input`: stdin data, end of input or a signal for a running program. */
+export const ElevationInput = defineRequest('elevation.input', ElevationInputParams, z.object({ ok: z.literal(true) }));
+
+export const ElevationOutput = defineNotification('elevation.output', z.object({ runId: z.string(), stream: z.enum(['stdout', 'stderr']), data: Chunk }));
+export const ElevationExited = defineNotification(
+  'elevation.exited',
+  z.object({ runId: z.string(), code: z.number().int().nullable(), signal: z.string().nullable() }),
+);
+
+export const ElevationHistoryEntry = z.object({
+  requestId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  commandLine: z.string(),
+  executable: z.string(),
+  /** Who the program runs as: root, or the `runAs` user. */
+  runAsUser: z.string(),
+  state: ElevationState,
+  reason: z.string(),
+  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
+  reasonDetail: ReceivedReasonDetail,
+  /** The prompts the decision asked for, in presentation order. */
+  controls: z.array(PromptControlName),
+  /** Names of the policies that decided. */
+  policies: z.array(z.string()),
+  /** Set when an elevated-session grant let it pass without prompts. */
+  grantId: z.string().nullable(),
+  /** When the program was started; null if it never ran. */
+  ranAt: z.iso.datetime().nullable(),
+});
+
+export const ElevationHistoryParams = z.object({ limit: z.number().int().min(1).max(200).default(20) }).nullish();
+
+/** `elevation.history`: the caller's own most recent elevation requests with their decisions, newest first. */
+export const ElevationHistory = defineRequest('elevation.history', ElevationHistoryParams, z.object({ requests: z.array(ElevationHistoryEntry) }));
+
+export type ElevationHistoryEntry = z.infer<typeof ElevationHistoryEntry>;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../method.ts';
 import { ApprovalDecision, ApprovalQuorum, ApprovalStatus } from './approvals.ts';
-import { ElevationState, PromptControlName, ReceivedReasonDetail } from './elevation.ts';
+import { PromptControlName, ReceivedReasonDetail } from './elevation.ts';
 
 export const PromptKind = z.enum(['justification', 'mfa', 'approval', 'operatorApproval', 'message']);
 
@@ -121,38 +121,7 @@ export const PromptClosedNotification = defineNotification('prompt.closed', Prom
 /** `prompt.respond`: the user's answer; only the prompt's own user may send it. */
 export const PromptRespond = defineRequest('prompt.respond', PromptRespondParams, PromptRespondResult);
 
-export const ElevationStatusParams = z.object({ requestId: z.string().min(1).max(100) });
-export const ElevationStatusResult = z.object({
-  requestId: z.string(),
-  state: ElevationState,
-  reason: z.string(),
-  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
-  reasonDetail: ReceivedReasonDetail,
-  /** The control being asked now, if any. */
-  currentControl: PromptControlName.nullable(),
-  /** Controls already passed, in order. */
-  passed: z.array(PromptControlName),
-  updatedAt: z.iso.datetime(),
-  /**
-   * While an offline approval waits: the challenge to read to an approver (not a secret), so the
-   * CLI can print it; the response is typed into the pending window. Absent otherwise.
-   */
-  offlineApproval: z.object({ challenge: z.string(), machine: z.string(), expiresAt: z.iso.datetime() }).optional(),
-});
-
-/** `elevation.status`: where a request stands; its own user may ask. */
-export const ElevationStatus = defineRequest('elevation.status', ElevationStatusParams, ElevationStatusResult);
-/** `elevation.updated`: pushed to the requester's connections on every change of a request. */
-export const ElevationUpdated = defineNotification('elevation.updated', ElevationStatusResult);
-/**
- * `elevation.created`: pushed to the requester's connections once a new request is recorded (made from
- * any client: the CLI, the tray), so a history shown elsewhere learns of it; its later changes come as
- * `elevation.updated`.
- */
-export const ElevationCreated = defineNotification('elevation.created', ElevationStatusResult);
-
 export type PromptKind = z.infer<typeof PromptKind>;
 export type PromptShow = z.infer<typeof PromptShow>;
 export type PromptClosed = z.infer<typeof PromptClosed>;
 export type PromptResponse = z.infer<typeof PromptResponse>;
-export type ElevationStatusResult = z.infer<typeof ElevationStatusResult>;
