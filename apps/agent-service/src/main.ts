@@ -8,7 +8,6 @@ import { startAgent } from './runtime/agentRuntime.ts';
 import { runJobTool } from './jobs/tools/jobTool.ts';
 import { runMfaCommand } from './mfa/mfaCommand.ts';
 import { runAuditCommand } from './audit/auditCommand.ts';
-import { runPolicyCommand } from './policy/policyTestCommand.ts';
 import { AuditKeyError } from './audit/signingKey.ts';
 import { runRegisterCommand } from './fleet/registerCommand.ts';
 import { FleetSetupError } from './fleet/agentFleet.ts';
@@ -21,7 +20,8 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'job-tool') return runJobTool(process.argv.slice(3));
   if (process.argv[2] === 'mfa') return runMfaCommand(process.argv.slice(3));
   if (process.argv[2] === 'audit') return runAuditCommand(process.argv.slice(3));
-  if (process.argv[2] === 'policy') return runPolicyCommand(process.argv.slice(3));
+  // Loaded only here: the case files' YAML reader is for `policy test` alone.
+  if (process.argv[2] === 'policy') return (await import('./policy/policyTestCommand.ts')).runPolicyCommand(process.argv.slice(3));
   const isRoot = process.getuid?.() === 0;
   const args = process.argv.slice(2);
   if (args.some((arg) => arg === '--register' || arg.startsWith('--register='))) {

@@ -387,7 +387,10 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     log.error({ port: options.healthPort, err: (error as Error).message }, 'health endpoint unavailable');
   }
   fleet?.start();
-  void jobs.fire('Startup', {}).catch((error: unknown) => log.error({ err: (error as Error).message }, 'startup jobs failed'));
+  // A turn later, so the first connection is served before the startup jobs spawn and write their runs.
+  const startupJobs = setImmediate(() => {
+    void jobs.fire('Startup', {}).catch((error: unknown) => log.error({ err: (error as Error).message }, 'startup jobs failed'));
+  });
   log.info({ socket: options.socket, health: health?.url, version: AGENT_VERSION }, 'keeper-agent started');
 
   let stopping: Promise<void> | null = null;
@@ -396,6 +399,7 @@ export async function startAgent(options: AgentOptions, { log, clock, scheduler,
     status,
     stop() {
       stopping ??= (async () => {
+        clearImmediate(startupJobs);
         status.setPlugin(Plugins.ipc, 'Stopping');
         await teardown();
       })();
