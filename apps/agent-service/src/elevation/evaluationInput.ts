@@ -27,7 +27,7 @@ export async function evaluationRequestFor(
   program: Pick<OpenedProgram, 'path' | 'sha256' | 'fd'>,
   // From the kernel (the caller's process ancestry); the request's own claim can only raise the likelihood.
   agentic: AgenticFacts | null = agenticFactsOf(peer.pid, params.agentic),
-  // Only when a policy names a Signer: the first look-up reads dpkg's whole database (packageSigner.ts).
+  // Only when a policy names a Signer: the first look-up reads dpkg's whole database, rpm's only in part (packageSigner.ts).
   lookUpSigner = false,
 ): Promise<EvaluationRequest> {
   if (peer.uid === null) {
@@ -50,10 +50,10 @@ export async function evaluationRequestFor(
   };
 }
 
-/** The agent's one view of the package database, kept for its lifetime (it re-reads it only after dpkg changed it). */
+/** The agent's one view of the package databases (dpkg, rpm), kept for its lifetime (re-read only after the package manager changed them). */
 const packages = process.platform === 'linux' ? new PackageSigner() : null;
 
-/** A file's signer: on Linux the dpkg package that installed exactly these bytes (docs/policy-semantics.md, 3.2). */
+/** A file's signer: on Linux the dpkg or rpm package that installed exactly these bytes (docs/policy-semantics.md, 3.2). */
 function signerOf(program: Pick<OpenedProgram, 'path' | 'sha256' | 'fd'>): Promise<string | null> {
   return packages ? packages.signerOf(program) : Promise.resolve(null);
 }

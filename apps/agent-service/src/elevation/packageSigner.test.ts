@@ -1,8 +1,24 @@
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../log/logger.ts';
+import { systemUser } from '../../../../tests/support/requesterProcess.ts';
+import { ATTACKER } from '../../../../tests/support/testUsers.ts';
 import { PackageSigner } from './packageSigner.ts';
 
 const digest = (algorithm: string, path: string) => createHash(algorithm).update(readFileSync(path)).digest('hex');
@@ -66,6 +82,48 @@ describe.runIf(dpkg)('Signer on Linux: the dpkg package that installed exactly t
     rmSync(join(admin, 'info', 'keeper-test:amd64.md5sums'));
     writeFileSync(join(admin, 'status'), '');
     expect(await local.signerOf(program(tool))).toBeNull();
+  });
+
+  it('a database that someone other than root could have written counts as none, and the log says why', async () => {
+    const logged: string[] = [];
+    const log = createLogger('Warning', { write: (line: string) => void logged.push(line) });
+    const reasons = () => logged.splice(0).map((line) => (JSON.parse(line) as { reason: string }).reason);
+    const admin = join(work, 'dpkg-perms');
+    mkdirSync(join(admin, 'info'), { recursive: true });
+    writeFileSync(join(admin, 'status'), 'Package: keeper-test\n');
+    const [tool, looseTool] = [join(work, 'perms-tool'), join(work, 'loose-tool')];
+    writeFileSync(tool, 'version 1\n');
+    writeFileSync(looseTool, 'loose\n');
+    const list = (pkg: string, path: string) => writeFileSync(join(admin, 'info', `${pkg}.md5sums`), `${digest('md5', path)}  ${path.slice(1)}\n`);
+    list('keeper-test', tool);
+    list('keeper-loose', looseTool);
+    chmodSync(join(admin, 'info', 'keeper-loose.md5sums'), 0o666);
+    const local = new PackageSigner({ adminDir: admin, recheckMs: 0, log });
+    expect(await local.signerOf(program(tool))).toBe('keeper-test');
+    expect(await local.signerOf(program(looseTool))).toBeNull();
+    expect(reasons()).toEqual([`${join(admin, 'info', 'keeper-loose.md5sums')} is writable by group or others`]);
+    chmodSync(admin, 0o777);
+    expect(await local.signerOf(program(tool))).toBeNull();
+    expect(reasons()).toEqual([expect.stringContaining(`${admin} is owned by uid 0 with mode 0777; group and others must not be able to write to it`)]);
+    chmodSync(admin, 0o755);
+    expect(await local.signerOf(program(tool))).toBe('keeper-test');
+    logged.length = 0;
+  });
+
+  it.runIf(process.getuid?.() === 0)('a database file of another user counts as none (a user who made one for their own program)', async () => {
+    const logged: string[] = [];
+    const log = createLogger('Warning', { write: (line: string) => void logged.push(line) });
+    const admin = join(work, 'dpkg-theirs');
+    mkdirSync(join(admin, 'info'), { recursive: true });
+    const tool = join(work, 'their-tool');
+    writeFileSync(tool, 'theirs\n');
+    writeFileSync(join(admin, 'info', 'their-package.md5sums'), `${digest('md5', tool)}  ${tool.slice(1)}\n`);
+    writeFileSync(join(admin, 'status'), 'Package: their-package\n');
+    expect(await new PackageSigner({ adminDir: admin, log }).signerOf(program(tool))).toBe('their-package');
+    const { uid, gid } = systemUser(ATTACKER);
+    chownSync(join(admin, 'status'), uid, gid);
+    expect(await new PackageSigner({ adminDir: admin, log }).signerOf(program(tool))).toBeNull();
+    expect(logged.map((line) => (JSON.parse(line) as { reason: string }).reason)).toEqual([`${join(admin, 'status')} belongs to uid ${uid}`]);
   });
 
   it('no match when there is no dpkg database', async () => {
