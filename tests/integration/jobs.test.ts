@@ -23,13 +23,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (check: () => boolean, timeout = 10_000) => expect.poll(check, { timeout }).toBe(true);
 
 const sh = (id: string, script: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -108,9 +102,16 @@ describe.skipIf(process.platform === 'win32')('jobs with real processes', () => 
       parameters: { PidFile: pidFile },
       tasks: [sh('hang', 'sleep 60 & echo $! > {PidFile}; sleep 60', { timeoutSeconds: 1 })],
     });
-    const begun = Date.now();
-    const run = await start().runNow('hang');
-    expect(Date.now() - begun).toBeLessThan(10_000);
+    const scheduler = new ManualScheduler();
+    const running = start({ scheduler }).runNow('hang');
+    let settled = false;
+    const settle = () => (settled = true);
+    void running.then(settle, settle);
+    await until(() => existsSync(pidFile) && /^\d+\n$/.test(readFileSync(pidFile, 'utf8')));
+    // The task and its child are up; its second of time passes now.
+    scheduler.advance(1_000);
+    await expect.poll(() => settled, { timeout: 10_000, message: 'the hung task was not killed at its timeout' }).toBe(true);
+    const run = await running;
     expect(run).toMatchObject({
       status: 'failed',
       reason: 'task hang failed: timed out after 1 s; its process group was killed',

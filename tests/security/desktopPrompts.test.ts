@@ -90,6 +90,8 @@ function startActor(user: string, socket: string, { via, answer }: ActorOptions 
   });
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // After the last of its output was read (unlike 'exit'): then no line can still come.
+  const outputEnded = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     child,
     line: <T>(key: string) =>
@@ -101,7 +103,7 @@ function startActor(user: string, socket: string, { via, answer }: ActorOptions 
           resolve(found[key] as T);
         };
         waiters.add(check);
-        void exited.then(() => setTimeout(() => reject(new Error(`${user} exited without "${key}": ${errors}`)), 50));
+        void outputEnded.then(() => reject(new Error(`${user} exited without "${key}": ${errors}`)));
         check();
       }),
     send: (command) => child.stdin.write(`${JSON.stringify(command)}\n`),

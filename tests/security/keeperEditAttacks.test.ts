@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAs } from '../support/asUser.ts';
@@ -11,14 +11,11 @@ import { ATTACKER } from '../support/testUsers.ts';
 
 const PERSON = 'keeper-alice';
 
-/** Resolves true as soon as `path` exists, false once `ms` passed without it. */
-async function appears(path: string, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (existsSync(path)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return existsSync(path);
-}
+/**
+ * Whether `pid` sleeps in a FIFO's open(2) for writing, waiting for a reader (the kernel's
+ * wait_for_partner). An open for reading wakes it before that open returns, so it never waits there again.
+ */
+const waitsForReader = (pid: number) => readFileSync(`/proc/${pid}/wchan`, 'utf8') === 'wait_for_partner';
 
 /**
  * keeper-edit attacked by other accounts (`nobody`, `keeper-alice`). The agent opens the target as
@@ -30,7 +27,6 @@ describe('keeper-edit: what the agent reads as root has no effect and tells the 
   const sandbox = policyAgentSandbox();
   const files = join(sandbox.dir, 'files');
   const fifo = join(files, 'pipe.conf');
-  const marker = join(sandbox.dir, 'writer-opened');
   const secret = join(files, 'pin.key');
   const setuid = join(files, 'helper.conf');
   const SECRET = 'PIN=4711\n';
@@ -68,11 +64,16 @@ describe('keeper-edit: what the agent reads as root has no effect and tells the 
 
   it('RT-E1: a FIFO (root 0600) named by nobody is refused without being opened: its blocked writer stays blocked', async () => {
     // A root process waits to write into the FIFO; its open returns only when someone opens it for reading.
-    writer = spawn('/bin/sh', ['-c', 'exec 3> "$1"; : > "$2"; sleep 60', 'sh', fifo, marker], { stdio: 'ignore' });
+    writer = spawn('/bin/sh', ['-c', 'exec 3> "$1"; sleep 60', 'sh', fifo], { stdio: 'ignore' });
+    const pid = writer.pid!;
+    await expect
+      .poll(() => waitsForReader(pid), { timeout: 10_000, message: 'the writer never blocked in the FIFO open (is /proc/<pid>/wchan readable?)' })
+      .toBe(true);
     const asked = await callAs(sandbox.socket, ATTACKER, 'edit.open', { path: fifo, cwd: '/' });
     expect(asked).toMatchObject({ ok: false, code: -33001 });
     expect(!asked.ok && asked.message).toContain('is not a regular file');
-    expect(await appears(marker, 2000)).toBe(false);
+    // Had the agent opened the FIFO before answering, the writer would have been woken by then.
+    expect(waitsForReader(pid), 'the agent opened the FIFO: its writer was woken').toBe(true);
     // A regular file next to it is still edited as before.
     expect(await callAs(sandbox.socket, ATTACKER, 'edit.open', { path: join(files, 'plain.conf'), cwd: '/' })).toMatchObject({
       ok: true,

@@ -6,20 +6,29 @@ import { ATTACKER } from '../support/testUsers.ts';
 
 type Settled = { state: string; reasonDetail?: { code: string } };
 
-/** Asks for `executable` as `user` and waits (as that user) until the request is decided. */
+/**
+ * Asks for `executable` as `user` and reports (as that user) the request's status once decided: the
+ * agent pushes each change to the requester's connections, possibly before the request's own answer.
+ */
 const settledAs = (user: string, socket: string, executable: string) =>
   runAs<Settled>(
     user,
     socket,
     `const c = await connect();
+     const decided = new Map();
+     let settle = () => {};
+     c.onNotification(p.ElevationUpdated, (status) => {
+       if (status.state === 'pending') return;
+       decided.set(status.requestId, status);
+       settle();
+     });
      const asked = await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' });
      if (!asked.ok) throw new Error(asked.message);
      const requestId = asked.result.requestId;
-     let status = (await call(c, 'elevation.status', { requestId })).result;
-     for (let i = 0; i < 100 && status.state === 'pending'; i++) {
-       await new Promise((r) => setTimeout(r, 50));
-       status = (await call(c, 'elevation.status', { requestId })).result;
-     }
+     const status =
+       asked.result.state !== 'pending'
+         ? (await call(c, 'elevation.status', { requestId })).result
+         : (decided.get(requestId) ?? (await new Promise((resolve) => (settle = () => decided.has(requestId) && resolve(decided.get(requestId))))));
      console.log(JSON.stringify(status));
      c.close();`,
   );

@@ -696,6 +696,7 @@ async function runConnection(path: string, wave: number, index: number): Promise
       await sendUnits(r, conn, units);
       if (r.chance(0.5)) await conn.until(answeredAll(conn, units), REPLY_TIMEOUT_MS);
       await conn.write(truncated(r));
+      // A random pause before the hang-up: the fuzz varies timing as well as bytes.
       if (r.chance(0.3)) await new Promise((resolve) => setTimeout(resolve, r.int(0, 150)));
       if (r.chance(0.5)) conn.socket.end();
       else conn.destroy();
@@ -705,6 +706,7 @@ async function runConnection(path: string, wave: number, index: number): Promise
         frames++;
         await conn.write(r.bytes(r.int(1, 3000)));
       }
+      // A random pause, so the hang-up lands at varying points of the agent's reading.
       await new Promise((resolve) => setTimeout(resolve, r.int(0, 50)));
       failures.push(...conn.protocolErrors.map((e) => `${label}: ${e}`));
     }

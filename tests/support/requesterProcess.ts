@@ -97,7 +97,8 @@ export function startRequester(
         }
       };
       waiters.add(check);
-      child.once('exit', () => setTimeout(() => reject(new Error(`requester exited without ${key}: ${errors}`)), 50));
+      // 'close' comes after the last of its output was read (unlike 'exit'): then no line can still come.
+      child.once('close', () => reject(new Error(`requester exited without ${key}: ${errors}`)));
       check();
     });
   const requestId = waitFor<string>('requestId');
