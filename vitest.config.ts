@@ -35,7 +35,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT, exclude: [...configDefaults.exclude, ...COLOCATED_INTEGRATION] } },
+      // Unit files share one module graph per worker (isolate: false): a fresh fork per file spent most of the
+      // tier importing vitest and the code again. No unit test mocks modules or stubs globals (vi.mock, vi.stubGlobal).
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, exclude: [...configDefaults.exclude, ...COLOCATED_INTEGRATION], isolate: false },
+      },
       // The lint rules of eslint.config.js, each proven to bite, and the whole tree linted for them.
       { extends: true, test: { name: 'lint', include: ['tests/lint/**/*.test.ts'] } },
       {

@@ -11,7 +11,8 @@ import { MAX_STUCK_CHECKS_PER_USER, ProgramFiles, type ProgramOpener } from './p
 const dir = mkdtempSync(join(tmpdir(), 'keeper-programs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const programs = (options: { agentUid?: number; opener?: ProgramOpener | null } = {}) => {
+// Only the stalled-check case wants a short deadline: a real check on a loaded machine can take 20 ms.
+const programs = (options: { agentUid?: number; opener?: ProgramOpener | null; checkTimeoutMs?: number } = {}) => {
   const db = openAgentDatabase(mkdtempSync(join(dir, 'db-')));
   const audit = new AuditLog({ db });
   const files = new ProgramFiles({
@@ -21,7 +22,7 @@ const programs = (options: { agentUid?: number; opener?: ProgramOpener | null } 
     agentUid: options.agentUid ?? 0,
     holdMs: 60_000,
     opener: options.opener,
-    checkTimeoutMs: 20,
+    checkTimeoutMs: options.checkTimeoutMs ?? 10_000,
   });
   return { files, audit, db };
 };
@@ -58,7 +59,7 @@ describe('ProgramFiles', () => {
 
   it(`lets one user's checks block at most ${MAX_STUCK_CHECKS_PER_USER} threads`, async () => {
     const stalled: ProgramOpener = { open: () => new Promise(() => {}), hash: () => new Promise(() => {}) };
-    const { files } = programs({ opener: stalled });
+    const { files } = programs({ opener: stalled, checkTimeoutMs: 20 });
     const busy = { code: AgentErrorCodes.TooManyRequests, data: { reasonDetail: { code: 'program-check-busy' } } };
     for (let i = 0; i < MAX_STUCK_CHECKS_PER_USER; i++) await expect(files.open('/usr/bin/id', peer(1000), 'test')).rejects.toMatchObject(busy);
     await expect(files.open('/usr/bin/id', peer(1000), 'test')).rejects.toMatchObject({
