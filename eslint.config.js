@@ -277,7 +277,9 @@ export default defineConfig(
   {
     // Inside the agent, flags and the config file are the command line's business: services get
     // their settings handed in (runtime/agentRuntime.ts), and `*Command.ts` subcommands may read
-    // the defaults. So domain code never imports cli/ (tests/lint/agentLayers.test.ts).
+    // the defaults. So domain code never imports cli/. Protocol handlers are wired by the composition
+    // root and the feature modules it creates (`<folder>/<name>Feature.ts`), never by a service
+    // (tests/lint/agentLayers.test.ts).
     name: 'keeper/agent-layers',
     files: ['apps/agent-service/src/*/**/*.ts'],
     ignores: ['apps/agent-service/src/runtime/**', 'apps/agent-service/src/cli/**', 'apps/agent-service/src/**/*Command.ts', '**/*.test.ts'],
@@ -287,9 +289,25 @@ export default defineConfig(
         {
           patterns: [
             { group: ['**/cli/*'], message: 'Agent services take their settings as arguments; only runtime/ and *Command.ts read cli/.' },
-            { group: ['**/handlers/*'], message: 'Protocol handlers are registered by the composition root (runtime/agentRuntime.ts) only.' },
+            {
+              group: ['**/handlers/*'],
+              message: 'Protocol handlers are registered by the composition root (runtime/) and the feature modules (*Feature.ts) only.',
+            },
           ],
         },
+      ],
+    },
+  },
+
+  {
+    // A feature module builds its feature's handlers, but takes its settings handed in like any service.
+    name: 'keeper/agent-features',
+    files: ['apps/agent-service/src/*/**/*Feature.ts'],
+    ignores: ['apps/agent-service/src/runtime/**', 'apps/agent-service/src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/*'], message: 'Agent services take their settings as arguments; only runtime/ and *Command.ts read cli/.' }] },
       ],
     },
   },

@@ -17,7 +17,7 @@ const { values: args } = parseArgs({ options: { n: { type: 'string', default: '4
 const uid = Number(args.uid);
 const conditions = [
   { name: 'local files', directory: () => new AccountDirectory(), ms: [] as number[] },
-  { name: 'getent + id', directory: () => new AccountDirectory(undefined, 60_000, null), ms: [] as number[] },
+  { name: 'getent + id', directory: () => new AccountDirectory({ files: null }), ms: [] as number[] },
 ];
 const expected = JSON.stringify(await conditions[1]!.directory().lookupAsync(uid));
 for (let round = 0; round < Number(args.n); round++) {

@@ -46,8 +46,8 @@ function memoryOutbox(events: FleetAuditEvent[]): AuditOutbox & { left: () => nu
 describe('fleet audit', () => {
   it('stores each event exactly once whatever is resent (retries, replay after kill -9)', async () => {
     const { identity } = await fx.register(s1, 'pilot', 'auditor');
-    const http1 = new FleetHttp(s1.url, identity);
-    const http2 = new FleetHttp(s2.url, identity);
+    const http1 = new FleetHttp({ baseUrl: s1.url, tls: identity });
+    const http2 = new FleetHttp({ baseUrl: s2.url, tls: identity });
     const batch = [1, 2, 3].map((n) => event(n));
     expect(await http1.call('POST', '/v1/audit', AuditIngestResponse, { events: batch })).toEqual({ accepted: 3, duplicates: 0 });
     // The answer was "lost": the agent sends the same batch again, to the other instance, with one new event.

@@ -57,7 +57,7 @@ beforeAll(async () => {
   agentDir = mkdtempSync(join(tmpdir(), 'keeper-agent-chain-'));
   agentDb = openAgentDatabase(agentDir);
   log = new AuditLog({ db: agentDb, signer: loadAuditSigningKey(agentDir, true) });
-  client = fx.client(reg.dataDir, { outbox: new SqliteAuditOutbox(agentDb) });
+  client = fx.client(reg.dataDir, { outbox: new SqliteAuditOutbox({ db: agentDb }) });
 }, 30_000);
 afterAll(async () => {
   delete process.env.KEEPER_FLEET_DATABASE_URL;
@@ -96,7 +96,7 @@ describe("the fleet's copy of a machine's audit chain", () => {
       prevHash: 'f'.repeat(64),
       hash: 'e'.repeat(64),
     };
-    const http = new FleetHttp(server.url, identity);
+    const http = new FleetHttp({ baseUrl: server.url, tls: identity });
     try {
       expect(await http.call('POST', '/v1/audit', AuditIngestResponse, { events: [forged] })).toEqual({ accepted: 0, duplicates: 1 });
     } finally {
@@ -135,7 +135,7 @@ describe("the fleet's copy of a machine's audit chain", () => {
     try {
       const first = new AuditLog({ db, signer: loadAuditSigningKey(dir, true) });
       for (let i = 0; i < 120; i++) first.append({ type: 'x', actorUid: null, requestId: null, data: { i } }, new Date());
-      const swapClient = fx.client(reg.dataDir, { outbox: new SqliteAuditOutbox(db) });
+      const swapClient = fx.client(reg.dataDir, { outbox: new SqliteAuditOutbox({ db }) });
       await swapClient.drainOutbox();
       expect(await fleetCli('audit', 'verify', '--machine', 'swapped-key')).toMatchObject({ code: 0 });
       rmSync(join(dir, 'audit-signing.key'));

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const regB = await fx.register(server, 'engineering', 'neighbour');
   a = fx.client(regA.dataDir);
   b = fx.client(regB.dataDir);
-  aHttp = new FleetHttp(server.url, regA.identity);
+  aHttp = new FleetHttp({ baseUrl: server.url, tls: regA.identity });
   aMachineId = regA.identity.machineId;
 }, 30_000);
 afterAll(async () => {

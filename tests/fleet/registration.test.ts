@@ -44,7 +44,7 @@ describe('registration and machine identity', () => {
     const { dataDir, identity } = await fx.register(server, 'pilot', 'host-a');
     expect(statSync(join(fleetDir(dataDir), 'key.pem')).mode & 0o777).toBe(0o600);
     expect(identity.group).toBe('pilot');
-    const http = new FleetHttp(server.url, identity);
+    const http = new FleetHttp({ baseUrl: server.url, tls: identity });
     await expect(http.call('GET', '/v1/policies', PolicyBundle)).resolves.toMatchObject({ group: 'pilot', version: 0 });
     http.close();
   });
@@ -84,7 +84,7 @@ describe('registration and machine identity', () => {
     const other = await loadOrCreateCa(join(fx.dataDir, 'rogue-ca'));
     const { keyPem, csrPem } = await newKeyAndCsr('rogue');
     const forged = await other.issueClientCert(identity.machineId, new x509.Pkcs10CertificateRequest(csrPem).publicKey, 60_000);
-    const http = new FleetHttp(server.url, { caPem: identity.caPem, certPem: forged.pem, keyPem });
+    const http = new FleetHttp({ baseUrl: server.url, tls: { caPem: identity.caPem, certPem: forged.pem, keyPem } });
     const refusal = await refusalOf(http.call('GET', '/v1/policies', PolicyBundle));
     expect(refusal.code).toBe('certificate-required');
     expect(refusal.status).toBe(401);
@@ -94,7 +94,7 @@ describe('registration and machine identity', () => {
   it('refuses a revoked machine at once: the next call and its open stream', async () => {
     const { dataDir, identity } = await fx.register(server, 'pilot', 'to-revoke');
     const client = fx.client(dataDir);
-    const http = new FleetHttp(server.url, identity);
+    const http = new FleetHttp({ baseUrl: server.url, tls: identity });
     await http.call('GET', '/v1/health', Health);
     const socket = new WebSocket(`${server.url.replace('https', 'wss')}/v1/stream`, { ca: identity.caPem, cert: identity.certPem, key: identity.keyPem });
     await new Promise((ok) => socket.once('message', ok));
@@ -115,7 +115,7 @@ describe('registration and machine identity', () => {
     await client.renew();
     const after = loadIdentity(dataDir)!;
     expect(after.certPem).not.toBe(before);
-    const http = new FleetHttp(short.url, after);
+    const http = new FleetHttp({ baseUrl: short.url, tls: after });
     await expect(http.call('GET', '/v1/policies', PolicyBundle)).resolves.toMatchObject({ group: 'pilot' });
     http.close();
   });

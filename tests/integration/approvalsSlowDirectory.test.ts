@@ -43,7 +43,7 @@ describe.skipIf(process.platform !== 'linux')('approvals over a slow directory',
     writeFileSync(getentRuns, '');
     writeFileSync(getent, `#!/bin/sh\necho run >> '${getentRuns}'\nsleep ${SLOW_SECONDS}\nexec getent "$@"\n`);
     chmodSync(getent, 0o755);
-    const directory = new AccountDirectory({ getent, id: 'id' }, 60_000, null);
+    const directory = new AccountDirectory({ commands: { getent, id: 'id' }, files: null });
     db = openAgentDatabase(dir);
     approvals = new ApprovalService({
       db,

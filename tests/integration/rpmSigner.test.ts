@@ -282,7 +282,8 @@ const requestAs = (user: string, socket: string, executable: string) =>
  * allow for `{ "Signer": "keeper-rpm-agent" }`, and for copies of it in a folder of their own.
  */
 describe.skipIf(!hasRpm)('Signer collections match the rpm package that installed exactly these bytes (the real agent)', () => {
-  const sandbox = makeSandbox();
+  let sandbox: ReturnType<typeof makeSandbox> | undefined;
+  let socket = '';
   const TOOL = '#!/bin/sh\necho tool\n';
   let work = '';
   let tool = '';
@@ -290,6 +291,8 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
   let folder = '';
 
   beforeAll(async () => {
+    sandbox = makeSandbox();
+    socket = sandbox.socket;
     chmodSync(sandbox.dir, 0o755);
     work = mkdtempSync('/tmp/keeper-rpm-agent-');
     chmodSync(work, 0o755);
@@ -312,7 +315,7 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
        for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
        child.on('exit', (code) => process.exit(code ?? 1));`,
     );
-    agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, agentBin: wrapper, extra: ['--policies', policies] });
+    agent = await startAgent({ socket, dataDir: sandbox.dataDir, agentBin: wrapper, extra: ['--policies', policies] });
     folder = mkdtempSync('/tmp/keeper-rpm-attack-');
     cpSync(tool, join(folder, 'tool'));
     writeFileSync(join(folder, 'tool-payload'), `${TOOL}# payload\n`, { mode: 0o755 });
@@ -322,18 +325,18 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
 
   afterAll(async () => {
     await agent?.stop();
-    sandbox.cleanup();
+    sandbox?.cleanup();
     if (work) rmSync(work, { recursive: true, force: true });
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   it('allows the package file itself, found through the rpm database at its default place', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['pol-rpm'] } } });
+    expect(await requestAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['pol-rpm'] } } });
   });
 
   it('denies an exact copy and a copy with a payload in a folder of the attacker', async () => {
     for (const name of ['tool', 'tool-payload']) {
-      expect(await requestAs(ATTACKER, sandbox.socket, join(folder, name))).toMatchObject({
+      expect(await requestAs(ATTACKER, socket, join(folder, name))).toMatchObject({
         ok: true,
         result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } },
       });
@@ -342,8 +345,8 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
 
   it('denies the package path once it holds other bytes, and allows it again with the recorded ones', async () => {
     writeFileSync(tool, `${TOOL}# edited\n`);
-    expect(await requestAs(ATTACKER, sandbox.socket, tool)).toMatchObject({ ok: true, result: { state: 'denied' } });
+    expect(await requestAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'denied' } });
     writeFileSync(tool, TOOL);
-    expect(await requestAs(ATTACKER, sandbox.socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed' } });
+    expect(await requestAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed' } });
   });
 });

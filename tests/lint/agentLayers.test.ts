@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * "Agent services never import cli/" (eslint.config.js, keeper/agent-layers; docs/architecture.md,
+ * "Agent services never import cli/, and only the composition root and the feature modules import
+ * handlers/" (eslint.config.js, keeper/agent-layers and keeper/agent-features; docs/architecture.md,
  * "Import rules"): probe files at real paths, linted with the project's own config.
  */
 const projectDir = resolve(import.meta.dirname, '../..');
@@ -32,11 +33,20 @@ describe('agent layers', () => {
     ]);
   });
 
-  it('services may not import handlers/: only the composition root registers them', async () => {
+  it('services may not import handlers/: only the composition root and the feature modules wire them', async () => {
     const HANDLERS = "import { jobHandlers } from '../handlers/jobs.ts';\n";
     expect(await findings('apps/agent-service/src/jobs/Probe.ts', HANDLERS)).toEqual(['no-restricted-imports']);
     expect(await findings('apps/agent-service/src/elevation/Probe.ts', HANDLERS)).toEqual(['no-restricted-imports']);
+    expect(await findings('apps/agent-service/src/jobs/probeFeatureHelper.ts', HANDLERS)).toEqual(['no-restricted-imports']);
     expect(await findings('apps/agent-service/src/runtime/Probe.ts', HANDLERS)).toEqual([]);
+    expect(await findings('apps/agent-service/src/jobs/probeFeature.ts', HANDLERS)).toEqual([]);
+  });
+
+  it('a feature module takes its settings handed in: it may not import cli/', async () => {
+    expect(await findings('apps/agent-service/src/jobs/probeFeature.ts', OPTIONS)).toEqual(['no-restricted-imports']);
+    expect(await findings('apps/agent-service/src/jobs/probeFeature.ts', "import type { AgentOptions } from '../cli/options.ts';\n")).toEqual([
+      'no-restricted-imports',
+    ]);
   });
 
   it('the composition root, subcommands and main may', async () => {

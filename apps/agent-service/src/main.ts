@@ -1,5 +1,6 @@
 import { AGENT_VERSION } from './version.ts';
-import { defaultDataDir, HELP, parseCommandLine, UsageError } from './cli/options.ts';
+import { defaultDataDir, HELP, parseCommandLine } from './cli/options.ts';
+import { UsageError } from './cli/usageError.ts';
 import { createLogger } from './log/logger.ts';
 import { SocketInUseError } from './ipc/socketListener.ts';
 import { DataDirError } from './runtime/dataDir.ts';

@@ -35,7 +35,7 @@ export class ApprovalExtrasReader {
   private readonly unhashed;
   private readonly verified;
 
-  constructor(db: AgentDatabase) {
+  constructor({ db }: { db: AgentDatabase }) {
     const counts = `SELECT COUNT(*) AS asked, SUM(status = 'Approved') AS approved, SUM(status = 'Denied') AS denied FROM approvals`;
     this.hashed = db.prepare<[number, string], RequesterHistory>(`${counts} WHERE requester_uid = ? AND sha256 = ?`);
     this.unhashed = db.prepare<[number, string], RequesterHistory>(`${counts} WHERE requester_uid = ? AND sha256 IS NULL AND path = ?`);

@@ -18,8 +18,7 @@ import type { AgentDatabase } from '../store/database.ts';
 import type { Clock, Scheduler } from '../time/clock.ts';
 import { ApprovalExtrasReader } from './approvalExtras.ts';
 import type { ApprovalSettings } from './approvalSettings.ts';
-
-export type ApprovalRole = 'administrator' | 'approver' | 'secondaryApprover';
+import { ApproverRoles, type ApprovalRole } from './approverRoles.ts';
 
 interface ApprovalRow {
   id: string;
@@ -107,6 +106,7 @@ export class ApprovalService {
   private readonly log: Logger;
   private readonly settings: ApprovalSettings;
   private readonly accounts: (uid: number) => Promise<Account>;
+  private readonly roles: ApproverRoles;
   private readonly extras: ApprovalExtrasReader;
   private readonly remote: RemoteApprovals | null;
   private readonly timers = new Map<string, () => void>();
@@ -138,7 +138,8 @@ export class ApprovalService {
     this.log = deps.log;
     this.settings = deps.settings;
     this.accounts = deps.accounts;
-    this.extras = new ApprovalExtrasReader(deps.db);
+    this.roles = new ApproverRoles({ settings: deps.settings, accounts: deps.accounts });
+    this.extras = new ApprovalExtrasReader({ db: deps.db });
     this.remote = deps.remote ?? null;
   }
 
@@ -160,18 +161,8 @@ export class ApprovalService {
   }
 
   /** The caller's roles; the directory may be slow, so they are awaited, never looked up blocking. */
-  async rolesOf(uid: number | null): Promise<ApprovalRole[]> {
-    return uid === null ? [] : this.rolesOfAccount(uid, await this.accounts(uid));
-  }
-
-  private rolesOfAccount(uid: number, account: Account): ApprovalRole[] {
-    const isIn = (p: { users: string[]; groups: string[] }) =>
-      (account.name !== null && p.users.includes(account.name)) || p.users.includes(String(uid)) || account.groups.some((g) => p.groups.includes(g));
-    const roles: ApprovalRole[] = [];
-    if (isIn(this.settings.administrators)) roles.push('administrator');
-    if (isIn(this.settings.approvers)) roles.push('approver');
-    if (isIn(this.settings.secondaryApprovers)) roles.push('secondaryApprover');
-    return roles;
+  rolesOf(uid: number | null): Promise<ApprovalRole[]> {
+    return this.roles.rolesOf(uid);
   }
 
   /** Every change of a request (created, escalated, decided, expired, withdrawn); returns the unsubscribe. */
@@ -457,7 +448,7 @@ export class ApprovalService {
     params: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | undefined; usableMinutes?: number | undefined },
   ): Promise<Approval> {
     const account = uid === null ? null : await this.accounts(uid);
-    const roles = uid === null || account === null ? [] : this.rolesOfAccount(uid, account);
+    const roles = uid === null || account === null ? [] : this.roles.ofAccount(uid, account);
     const row = this.row(params.approvalId);
     if (!row || !this.canSee(roles, row)) {
       if (roles.length === 0 && uid !== null) {

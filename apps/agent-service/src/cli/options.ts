@@ -1,94 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import { LogLevel } from '../../../../shared/protocol/src/common/index.ts';
 import { personalSocketPath, SYSTEM_SOCKET_PATH, WINDOWS_PIPE_PATH } from '../../../../shared/protocol/src/node/socketPath.ts';
-import { ApprovalSettings } from '../approvals/approvalSettings.ts';
-import { PluginSettings } from '../jobs/pluginSettings.ts';
-import { GrantSettings } from '../elevation/grantService.ts';
-import { MfaSettings } from '../mfa/mfaSettings.ts';
-import { JustificationSettings, NotifySettings, OperatorApprovalSettings } from '../prompts/promptSettings.ts';
-import { DEFAULT_LOGIND_DIR, DesktopSessionMode } from '../identity/desktopSessions.ts';
-import { AgenticSettings } from '../identity/agentSignatures.ts';
 import { policyPaths } from '../fleet/policySync.ts';
-import { ConnectionLimits } from '../ipc/connectionLimits.ts';
+import { DEFAULT_LOGIND_DIR } from '../identity/desktopSessions.ts';
 import { resourcesDir } from '../runtime/agentBundle.ts';
-
-/** Where audit events go besides the local log: a JSON-lines file and/or RFC 5424 syslog. */
-export const AuditSettings = z.strictObject({
-  jsonl: z.string().min(1).optional(),
-  syslog: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535), protocol: z.enum(['udp', 'tcp']).default('udp') }).optional(),
-});
+import { AgentOptions } from './agentOptions.ts';
+import { readConfigFile } from './configFile.ts';
+import { UsageError } from './usageError.ts';
 
 export const DEFAULT_HEALTH_PORT = 6889;
-
-/** What the agent runs with, after flags, the config file and defaults are merged. */
-export const AgentOptions = z.object({
-  socket: z.string().min(1),
-  dataDir: z.string().min(1),
-  dataDirExplicit: z.boolean(),
-  policies: z.string().min(1),
-  jobs: z.string().min(1),
-  offline: z.boolean(),
-  /** The fleet server this machine registered with (keeper-agent --fleet URL --register …), or null to work alone. */
-  fleet: z.url({ protocol: /^https$/ }).nullable(),
-  healthPort: z.number().int().min(0).max(65535),
-  logLevel: LogLevel,
-  approvals: ApprovalSettings,
-  grants: GrantSettings,
-  mfa: MfaSettings,
-  justification: JustificationSettings,
-  notify: NotifySettings,
-  operatorApproval: OperatorApprovalSettings,
-  plugins: PluginSettings,
-  audit: AuditSettings,
-  limits: ConnectionLimits,
-  /** AI-agent detection: `signatures` replaces the shipped list (docs/agentic.md). */
-  agentic: AgenticSettings,
-  /** Which connections count as a person's desktop (see identity/desktopSessions.ts). */
-  desktopSessions: DesktopSessionMode,
-  logindDir: z.string().min(1),
-});
-export type AgentOptions = z.infer<typeof AgentOptions>;
-
-/** The config file accepts the same settings as the flags, in camelCase. */
-const ConfigFile = z
-  .object({
-    socket: z.string().min(1),
-    dataDir: z.string().min(1),
-    policies: z.string().min(1),
-    jobs: z.string().min(1),
-    offline: z.boolean(),
-    fleet: z.string().min(1),
-    healthPort: z.number().int().min(0).max(65535),
-    logLevel: LogLevel,
-    /** Approver roles and approval timeouts (config file only). */
-    approvals: z.unknown(),
-    /** Elevated-session grants (config file only). */
-    grants: z.unknown(),
-    /** MFA prompts and sessions, e.g. {"codeAttemptsPerPrompt": 3, "sessionMinutes": 5} (config file only). */
-    mfa: z.unknown(),
-    /** The justification prompt's length bounds and timeout (config file only). */
-    justification: z.unknown(),
-    /** The acknowledge timeout of NOTIFY (config file only). */
-    notify: z.unknown(),
-    /** End User Approval's fail-modes and timeout (config file only). */
-    operatorApproval: z.unknown(),
-    /** Plugin settings, e.g. {"KeeperJobs": {"AuditCleanup": false}} (config file only; SkipWhenPluginSettingFalse reads them). */
-    plugins: z.unknown(),
-    /** SIEM sinks for the audit log (config file only). */
-    audit: z.unknown(),
-    /** Socket limits (config file only). */
-    limits: z.unknown(),
-    /** AI-agent detection, e.g. {"signatures": [{"agent": "…", "names": ["…"], "aiLikelihoodPercent": 90}]} (config file only). */
-    agentic: z.unknown(),
-    desktopSessions: DesktopSessionMode,
-    logindDir: z.string().min(1),
-  })
-  .partial()
-  .strict();
 
 export const HELP = `Usage: keeper-agent [options]
        keeper-agent job-tool version-info|job-run-retention ARGS…   (the default jobs' tools)
@@ -127,13 +49,6 @@ Options:
   -h, --help           show this help
   -v, --version        show the version
 `;
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: AgentOptions };
 
@@ -209,18 +124,6 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
   const parsed = AgentOptions.safeParse(merged);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
   return { kind: 'run', options: parsed.data };
-}
-
-function readConfigFile(path: string): z.infer<typeof ConfigFile> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`cannot read config file ${path}: ${(error as Error).message}`);
-  }
-  const parsed = ConfigFile.safeParse(json);
-  if (!parsed.success) throw new UsageError(`config file ${path} is invalid:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
 
 function defaultAgentSocket({ env, isRoot, platform }: OptionEnvironment): string {

@@ -98,7 +98,7 @@ export function connectFleet(deps: {
   const client = new FleetClient({
     dataDir: deps.dataDir,
     log: deps.log,
-    outbox: new SqliteAuditOutbox(deps.db),
+    outbox: new SqliteAuditOutbox({ db: deps.db }),
     onApprovalUpdated: deps.onApprovalUpdated,
     onQueueChanged: deps.onQueueChanged,
   });

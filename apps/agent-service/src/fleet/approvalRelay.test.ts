@@ -12,7 +12,7 @@ describe('the approval relay speaks only for the verified actor', () => {
   const http = {
     call: (_method: string, _path: string, _schema: unknown, body: unknown) => (bodies.push(body), Promise.resolve({ roles: [], approvals: [] })),
   } as unknown as FleetHttp;
-  const relay = new ApprovalRelay(() => http);
+  const relay = new ApprovalRelay({ http: () => http });
   const nobody: FleetActor = { uid: 65534, name: 'nobody', groups: ['nogroup'] };
   const claimed = { actor: { uid: 1002, name: 'keeper-bob', groups: ['keeper-admins'] } };
 

@@ -49,7 +49,7 @@ export function toAgentError(error: unknown, offlineControls?: readonly Control[
 export class ApprovalRelay {
   private readonly http: () => FleetHttp;
 
-  constructor(http: () => FleetHttp) {
+  constructor({ http }: { http: () => FleetHttp }) {
     this.http = http;
   }
 

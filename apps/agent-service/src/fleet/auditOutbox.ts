@@ -17,7 +17,7 @@ type Row = Omit<EventRow, 'delivered_at'>;
 export class SqliteAuditOutbox implements AuditOutbox {
   private readonly db: AgentDatabase;
 
-  constructor(db: AgentDatabase) {
+  constructor({ db }: { db: AgentDatabase }) {
     this.db = db;
   }
 

@@ -72,23 +72,27 @@ export class FleetClient extends EventEmitter<{ status: [FleetStatus] }> {
     this.identity = identity;
     this.options = { healthIntervalMs: 5_000, minBackoffMs: 500, maxBackoffMs: 60_000, fileRetryMs: 15_000, ...options };
     this.backoff = this.options.minBackoffMs;
-    this.http = new FleetHttp(identity.url, this.tls());
-    this.relay = new ApprovalRelay(() => this.http);
-    this.stream = new FleetStream(identity.url, () => this.tls(), {
-      onEvent: async (event) => {
-        await this.options.onApprovalUpdated?.(event.approval);
+    this.http = new FleetHttp({ baseUrl: identity.url, tls: this.tls() });
+    this.relay = new ApprovalRelay({ http: () => this.http });
+    this.stream = new FleetStream({
+      url: identity.url,
+      tls: () => this.tls(),
+      handlers: {
+        onEvent: async (event) => {
+          await this.options.onApprovalUpdated?.(event.approval);
+        },
+        onQueueChanged: (id) => this.options.onQueueChanged?.(id),
+        // The next health check that finds the fleet back syncs again.
+        onPolicyChanged: () =>
+          void this.syncPolicies().catch((error: unknown) =>
+            this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'fleet policy sync failed'),
+          ),
+        onOpen: () => undefined,
+        onClose: () => {
+          if (!this.stopped) this.schedule(this.options.minBackoffMs);
+        },
+        onProblem: (level, what) => this.options.log[level](what),
       },
-      onQueueChanged: (id) => this.options.onQueueChanged?.(id),
-      // The next health check that finds the fleet back syncs again.
-      onPolicyChanged: () =>
-        void this.syncPolicies().catch((error: unknown) =>
-          this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'fleet policy sync failed'),
-        ),
-      onOpen: () => undefined,
-      onClose: () => {
-        if (!this.stopped) this.schedule(this.options.minBackoffMs);
-      },
-      onProblem: (level, what) => this.options.log[level](what),
     });
   }
 

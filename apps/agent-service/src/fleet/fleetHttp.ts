@@ -41,7 +41,7 @@ export class FleetHttp {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
 
-  constructor(baseUrl: string, tls: TlsMaterial, timeoutMs = 10_000) {
+  constructor({ baseUrl, tls, timeoutMs = 10_000 }: { baseUrl: string; tls: TlsMaterial; timeoutMs?: number }) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.timeoutMs = timeoutMs;
     this.agent = FleetHttp.agentFor(tls);

@@ -27,7 +27,8 @@ export class FleetStream {
   private readonly tls: () => TlsMaterial;
   private readonly handlers: StreamHandlers;
 
-  constructor(url: string, tls: () => TlsMaterial, handlers: StreamHandlers) {
+  /** `url`: the fleet's https base URL; the stream is its wss `/v1/stream`. */
+  constructor({ url, tls, handlers }: { url: string; tls: () => TlsMaterial; handlers: StreamHandlers }) {
     this.url = `${url.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/stream`;
     this.tls = tls;
     this.handlers = handlers;

@@ -42,7 +42,7 @@ export async function registerWithFleet(url: string, token: string, dataDir: str
   if (!pin) throw new RegistrationError('this is not a keeper-fleet registration token');
   const caPem = await pinnedCa(url, pin);
   const { keyPem, csrPem } = await newKeyAndCsr(host);
-  const http = new FleetHttp(url, { caPem });
+  const http = new FleetHttp({ baseUrl: url, tls: { caPem } });
   try {
     // The offline-approval key is made here and shared once, over this pinned connection (approvals/offlineApproval.ts).
     const offlineKey = newOfflineKey();

@@ -6,18 +6,27 @@ import {
   AgentSetOnline,
   AgentStatusRequest,
 } from '../../../../shared/protocol/src/common/index.ts';
-import type { ApprovalService } from '../approvals/approvalService.ts';
+import type { ApproverRoles } from '../approvals/approverRoles.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import { setLogLevel, type Logger } from '../log/logger.ts';
 import type { StatusService } from '../status/statusService.ts';
 import type { Clock } from '../time/clock.ts';
 
-export function agentHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock): RegisteredHandler[] {
+export interface AgentHandlerDependencies {
+  readonly status: StatusService;
+  readonly audit: AuditLog;
+  readonly roles: Pick<ApproverRoles, 'rolesOf'>;
+  readonly clock: Clock;
+  /** The agent's root logger, whose level `agent.setLogLevel` sets. */
+  readonly log: Logger;
+}
+
+export function agentHandlers({ status, audit, roles, clock }: AgentHandlerDependencies): RegisteredHandler[] {
   return [
     route(AgentStatusRequest, () => status.snapshot()),
     route(AgentSetOnline, async ({ online }, context) => {
-      if (!(await approvals.rolesOf(context.peer.uid)).includes('administrator')) {
+      if (!(await roles.rolesOf(context.peer.uid)).includes('administrator')) {
         throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may switch the backend connection');
       }
       audit.append({ type: online ? 'backend.online' : 'backend.offline', actorUid: context.peer.uid, requestId: null, data: {} }, clock.now());
@@ -28,14 +37,14 @@ export function agentHandlers(status: StatusService, audit: AuditLog, approvals:
 }
 
 /** The caller's permissions, and the live log level switch (administrators only, audited). */
-export function agentSettingsHandlers(status: StatusService, audit: AuditLog, approvals: ApprovalService, clock: Clock, log: Logger): RegisteredHandler[] {
+export function agentSettingsHandlers({ status, audit, roles, clock, log }: AgentHandlerDependencies): RegisteredHandler[] {
   return [
     route(AgentPermissionsRequest, async (_params, context) => {
-      const roles = await approvals.rolesOf(context.peer.uid);
-      return { roles, canSetLogLevel: roles.includes('administrator') };
+      const held = await roles.rolesOf(context.peer.uid);
+      return { roles: held, canSetLogLevel: held.includes('administrator') };
     }),
     route(AgentSetLogLevel, async ({ level }, context) => {
-      if (!(await approvals.rolesOf(context.peer.uid)).includes('administrator')) {
+      if (!(await roles.rolesOf(context.peer.uid)).includes('administrator')) {
         audit.append({ type: 'agent.logLevel.refused', actorUid: context.peer.uid, requestId: null, data: { level } }, clock.now());
         throw new AgentError(AgentErrorCodes.Unauthorized, 'only administrators may change the log level');
       }

@@ -8,7 +8,7 @@ import {
   type JobRunView,
   type JobSummary,
 } from '../../../../shared/protocol/src/common/index.ts';
-import type { ApprovalService } from '../approvals/approvalService.ts';
+import type { ApproverRoles } from '../approvals/approverRoles.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
 import type { DesktopTaskBroker } from '../jobs/desktopTasks.ts';
@@ -19,7 +19,7 @@ import type { Clock } from '../time/clock.ts';
 export interface JobHandlerDependencies {
   readonly engine: JobEngine;
   readonly desktopTasks: DesktopTaskBroker;
-  readonly approvals: Pick<ApprovalService, 'rolesOf'>;
+  readonly roles: Pick<ApproverRoles, 'rolesOf'>;
   readonly audit: Pick<AuditLog, 'append'>;
   readonly clock: Clock;
 }
@@ -41,8 +41,8 @@ function view(run: JobRun, withOutput: boolean): JobRunView {
   };
 }
 
-export function jobHandlers({ engine, desktopTasks, approvals, audit, clock }: JobHandlerDependencies): RegisteredHandler[] {
-  const isAdministrator = async (uid: number | null) => (await approvals.rolesOf(uid)).includes('administrator');
+export function jobHandlers({ engine, desktopTasks, roles, audit, clock }: JobHandlerDependencies): RegisteredHandler[] {
+  const isAdministrator = async (uid: number | null) => (await roles.rolesOf(uid)).includes('administrator');
   return [
     route(JobsList, () => ({
       jobs: engine.loaded.map((job): JobSummary => {

@@ -10,7 +10,15 @@ export interface HealthReport {
  * `GET /health` on loopback for monitoring tools, in the Keeper agent's shape:
  * `{"status":"healthy","timestamp":"…","version":"…"}` (503 and "unhealthy" when a plugin failed).
  */
-export async function startHealthServer(port: number, report: () => HealthReport, now: () => Date): Promise<{ url: string; close(): Promise<void> }> {
+export async function startHealthServer({
+  port,
+  report,
+  now,
+}: {
+  port: number;
+  report: () => HealthReport;
+  now: () => Date;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     if (path !== '/health') {

@@ -42,9 +42,9 @@ describe.skipIf(!linux)('AccountDirectory', () => {
   });
 
   it('the local files give what NSS gives, for root, nobody and the test people, and spawn nothing', async () => {
-    const nss = new AccountDirectory(undefined, 60_000, null);
+    const nss = new AccountDirectory({ files: null });
     // Tools that cannot run: whatever resolves here came from the files alone.
-    const filesOnly = new AccountDirectory({ getent: join(dir, 'no-getent'), id: join(dir, 'no-id') });
+    const filesOnly = new AccountDirectory({ commands: { getent: join(dir, 'no-getent'), id: join(dir, 'no-id') } });
     for (const uid of [0, nobody.uid, systemUser('keeper-alice').uid, systemUser('keeper-bob').uid]) {
       const expected = await nss.lookupAsync(uid);
       expect(expected.name).not.toBeNull();
@@ -69,8 +69,12 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
     it('name, home and groups (primary first, memberships matched exactly) come from passwd and group', async () => {
       const files = accountFiles('plain', 'passwd: files systemd\ngroup: files systemd # comment\n', passwd, group);
-      expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242)).toEqual({ name: 'ana', home: '/home/ana', groups: ['ana', 'devs', 'ops'] });
-      expect(await new AccountDirectory(none, 60_000, files).entryOfName('ana')).toEqual({
+      expect(await new AccountDirectory({ commands: none, files }).lookupAsync(4242)).toEqual({
+        name: 'ana',
+        home: '/home/ana',
+        groups: ['ana', 'devs', 'ops'],
+      });
+      expect(await new AccountDirectory({ commands: none, files }).entryOfName('ana')).toEqual({
         name: 'ana',
         uid: 4242,
         gid: 4343,
@@ -81,10 +85,10 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
     it('a uid or name the files do not know goes to NSS', async () => {
       const files = accountFiles('partial', 'passwd: files\ngroup: files\n', passwd, group);
-      const directory = new AccountDirectory(undefined, 60_000, files);
+      const directory = new AccountDirectory({ files });
       expect((await directory.lookupAsync(nobody.uid)).name).toBe('nobody');
       expect(await directory.entryOfName('nobody')).toMatchObject({ uid: nobody.uid });
-      expect(await new AccountDirectory(none, 60_000, files).lookupAsync(nobody.uid)).toEqual(unknown);
+      expect(await new AccountDirectory({ commands: none, files }).lookupAsync(nobody.uid)).toEqual(unknown);
     });
 
     it('another source first, one that may add groups, NSS actions, compat lines or an unnamed primary group: NSS is asked', async () => {
@@ -99,18 +103,18 @@ describe.skipIf(!linux)('AccountDirectory', () => {
       ];
       for (const [name, ...contents] of cases) {
         const files = accountFiles(name, ...contents);
-        expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242), name).toEqual(unknown);
+        expect(await new AccountDirectory({ commands: none, files }).lookupAsync(4242), name).toEqual(unknown);
       }
       const noPasswdFiles = accountFiles('sss-first-name', 'passwd: sss files\ngroup: files\n', passwd, group);
-      expect(await new AccountDirectory(none, 60_000, noPasswdFiles).entryOfName('ana')).toBeNull();
+      expect(await new AccountDirectory({ commands: none, files: noPasswdFiles }).entryOfName('ana')).toBeNull();
       // Groups alone being NSS's does not stop a by-name passwd answer.
       const ldapGroups = accountFiles('ldap-groups-name', 'passwd: files\ngroup: files ldap\n', passwd, group);
-      expect(await new AccountDirectory(none, 60_000, ldapGroups).entryOfName('ana')).toMatchObject({ uid: 4242 });
+      expect(await new AccountDirectory({ commands: none, files: ldapGroups }).entryOfName('ana')).toMatchObject({ uid: 4242 });
     });
 
     it('a missing nsswitch.conf leaves everything to NSS', async () => {
       const files = { ...accountFiles('no-conf', '', passwd, group), nsswitch: join(dir, 'missing.nsswitch') };
-      expect(await new AccountDirectory(none, 60_000, files).lookupAsync(4242)).toEqual(unknown);
+      expect(await new AccountDirectory({ commands: none, files }).lookupAsync(4242)).toEqual(unknown);
     });
   });
 
@@ -120,7 +124,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a slow lookup blocks neither the event loop nor a lookup served from the cache', async () => {
     const getent = slowGetent('getent-slow', 0.5);
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
+    const directory = new AccountDirectory({ commands: { getent: getent.path, id: 'id' }, files: null });
     await directory.lookupAsync(nobody.uid);
 
     let slowDone = false;
@@ -140,7 +144,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('concurrent lookups of one uid share one run; the result is reused until the TTL runs out', async () => {
     const getent = slowGetent('getent-counted', 0.2);
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
+    const directory = new AccountDirectory({ commands: { getent: getent.path, id: 'id' }, files: null });
     const t = 1_000_000;
     const results = await Promise.all(Array.from({ length: 5 }, () => directory.lookupAsync(0, t)));
     expect(new Set(results.map((r) => r.name))).toEqual(new Set(['root']));
@@ -158,7 +162,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
     writeFileSync(hung, '#!/bin/sh\nexec sleep 30\n');
     chmodSync(hung, 0o755);
     const started = performance.now();
-    const account = await new AccountDirectory({ getent: hung, id: 'id' }, 60_000, null).lookupAsync(0);
+    const account = await new AccountDirectory({ commands: { getent: hung, id: 'id' }, files: null }).lookupAsync(0);
     expect(account).toEqual({ name: null, home: null, groups: [] });
     expect(performance.now() - started).toBeLessThan(10_000);
   });
@@ -181,7 +185,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a by-name lookup answers from the directory each time, so a removed account does not linger', async () => {
     const getent = editableGetent('getent-editable');
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
+    const directory = new AccountDirectory({ commands: { getent: getent.path, id: 'id' }, files: null });
     getent.write('ghost:x:4242:4343:Ghost:/home/ghost:/bin/bash\n');
     expect(await directory.entryOfName('ghost')).toEqual({ name: 'ghost', uid: 4242, gid: 4343, home: '/home/ghost', shell: '/bin/bash' });
     getent.write('');
@@ -190,7 +194,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a malformed entry counts as no entry', async () => {
     const getent = editableGetent('getent-malformed');
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
+    const directory = new AccountDirectory({ commands: { getent: getent.path, id: 'id' }, files: null });
     getent.write(['short:x:1:1', 'nouid:x::1::/home/nouid:/bin/sh', 'badgid:x:1:one::/:/bin/sh', 'bare:x:7:8:::'].join('\n'));
     expect(await directory.entryOfName('short')).toBeNull();
     expect(await directory.entryOfName('nouid')).toBeNull();
@@ -200,7 +204,7 @@ describe.skipIf(!linux)('AccountDirectory', () => {
 
   it('a slow by-name lookup leaves the event loop running; concurrent callers for one name share its run', async () => {
     const getent = slowGetent('getent-slow-name', 0.5);
-    const directory = new AccountDirectory({ getent: getent.path, id: 'id' }, 60_000, null);
+    const directory = new AccountDirectory({ commands: { getent: getent.path, id: 'id' }, files: null });
     await directory.lookupAsync(nobody.uid);
 
     let ticks = 0;

@@ -9,6 +9,14 @@ export interface AccountCommands {
   readonly id: string;
 }
 
+export interface AccountDirectoryOptions {
+  readonly commands?: AccountCommands;
+  /** How long a uid's answer is kept. */
+  readonly ttlMs?: number;
+  /** Read the local account files first where NSS would answer from them alone (null: always run the tools). */
+  readonly files?: AccountFiles | null;
+}
+
 const LOOKUP_TIMEOUT_MS = 2_000;
 
 function runAsync(file: string, args: string[]): Promise<string | null> {
@@ -34,8 +42,7 @@ export class AccountDirectory {
   private readonly inFlightByName = new Map<string, Promise<PasswdEntry | null>>();
   private readonly files: AccountFiles | null;
 
-  /** `files`: read the local account files first where NSS would answer from them alone (null: always run the tools). */
-  constructor(commands: AccountCommands = { getent: 'getent', id: 'id' }, ttlMs = 60_000, files: AccountFiles | null = SYSTEM_ACCOUNT_FILES) {
+  constructor({ commands = { getent: 'getent', id: 'id' }, ttlMs = 60_000, files = SYSTEM_ACCOUNT_FILES }: AccountDirectoryOptions = {}) {
     this.commands = commands;
     this.ttlMs = ttlMs;
     this.files = files;

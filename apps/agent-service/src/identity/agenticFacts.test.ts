@@ -98,7 +98,7 @@ describe('agentic facts from the kernel', () => {
       expect(sleeper).not.toBeNull();
       // Shipped list: deploybot is unknown, aider two generations up matches.
       expect(agenticFactsOf(sleeper, undefined)?.signals?.[0]).toMatchObject({ agent: 'Aider', generation: 2 });
-      const detector = new AgentDetector([{ agent: 'Deploy bot', names: ['DeployBot'], aiLikelihoodPercent: 30 }]);
+      const detector = new AgentDetector({ signatures: [{ agent: 'Deploy bot', names: ['DeployBot'], aiLikelihoodPercent: 30 }] });
       expect(detector.factsOf(sleeper, undefined)).toMatchObject({
         parentProcess: inner,
         aiLikelihoodPercent: 100,

@@ -48,7 +48,7 @@ function describe(process: ProcessFacts, preferred?: string): string {
 export class AgentDetector {
   private readonly byName = new Map<string, AgentSignature>();
 
-  constructor(signatures: readonly AgentSignature[]) {
+  constructor({ signatures }: { signatures: readonly AgentSignature[] }) {
     // The first signature naming a process wins, as listed.
     for (const signature of signatures)
       for (const name of signature.names) if (!this.byName.has(name.toLowerCase())) this.byName.set(name.toLowerCase(), signature);
@@ -105,6 +105,6 @@ let shipped: AgentDetector | null = null;
 
 /** `AgentDetector.factsOf` with the shipped signature list (read once). */
 export function agenticFactsOf(pid: number | null, claimed: Omit<AgenticFacts, 'signals'> | undefined, procRoot = '/proc'): AgenticFacts | null {
-  shipped ??= new AgentDetector(shippedSignatures());
+  shipped ??= new AgentDetector({ signatures: shippedSignatures() });
   return shipped.factsOf(pid, claimed, procRoot);
 }

@@ -6,7 +6,7 @@ import { FrameViolation, type FrameLimits } from '../../../../shared/protocol/sr
 import { FrameReader } from '../../../../shared/protocol/src/node/frameReader.ts';
 import { FrameWriter } from '../../../../shared/protocol/src/node/frameWriter.ts';
 import { callsOnly, handle, type Handler } from '../../../../shared/protocol/src/node/rpcServer.ts';
-import type { ConnectionLimits } from './connectionLimits.ts';
+import { methodRateWindow, type ConnectionLimits } from './connectionLimits.ts';
 import type { DesktopVerdict } from '../identity/desktopSessions.ts';
 import type { Logger } from '../log/logger.ts';
 import { resolvePeerIdentity } from './peerIdentity.ts';
@@ -114,10 +114,7 @@ function openConnection(
   socket.once('close', () => clearTimeout(handshake));
 
   let inFlight = 0;
-  const rate = new RateWindow(10_000, {
-    'prompt.respond': connectionLimits.promptAnswersPer10s,
-    'elevation.request': connectionLimits.elevationRequestsPer10s,
-  });
+  const rate = methodRateWindow(connectionLimits);
   for (const { descriptor, handler, beforeSession } of handlers) {
     handle(
       connection,
@@ -147,32 +144,6 @@ function openConnection(
 
 function errorAnswer(code: number, message: string): ResponseMessage {
   return { jsonrpc: '2.0', id: null, error: { code, message } };
-}
-
-/** Counts calls per method in a sliding window; methods without a limit are always allowed. */
-class RateWindow {
-  private readonly windowMs: number;
-  private readonly limits: Readonly<Record<string, number>>;
-  private readonly calls = new Map<string, number[]>();
-
-  constructor(windowMs: number, limits: Readonly<Record<string, number>>) {
-    this.windowMs = windowMs;
-    this.limits = limits;
-  }
-
-  allow(method: string): boolean {
-    const limit = this.limits[method];
-    if (limit === undefined) return true;
-    const now = performance.now();
-    const recent = (this.calls.get(method) ?? []).filter((at) => now - at < this.windowMs);
-    if (recent.length >= limit) {
-      this.calls.set(method, recent);
-      return false;
-    }
-    recent.push(now);
-    this.calls.set(method, recent);
-    return true;
-  }
 }
 
 /** Pairs a descriptor with its typed handler for the method table; params are validated before the handler runs. */

@@ -130,7 +130,7 @@ describe('JobEngine', () => {
       redirect('abacus', 1, 'later', { osFilter: ['macos'] }),
     ]);
     expect(engine.readyFor(ELEVATION_REQUESTED).map((j) => j.id)).toEqual(['alpha', 'zeta', 'beta']);
-    const found = await new RedirectCheck(engine).check({
+    const found = await new RedirectCheck({ engine }).check({
       uid: 1000,
       userName: 'ana',
       executable: '/usr/bin/nm-connection-editor',

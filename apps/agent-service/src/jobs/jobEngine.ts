@@ -231,7 +231,7 @@ export class JobEngine {
    * audited exactly as for runs of this engine.
    */
   recordRun(job: KeeperJob, eventType: string, context: JobContext): RunRecord {
-    return new RunRecord(this.deps, { job, trigger: 'event', eventType, alternateOf: null, context, requestIdIn: 'data' });
+    return new RunRecord({ deps: this.deps, run: { job, trigger: 'event', eventType, alternateOf: null, context, requestIdIn: 'data' } });
   }
 
   /** Newest first; `filter` narrows to one job and/or to the runs of one user plus those of no user. */
@@ -418,7 +418,7 @@ export class JobEngine {
     if (skip) return this.record(job, how, eventType, alternateOf, trigger, 'skipped', skip, runId);
 
     const context: JobContext = { ...job.parameters, ...trigger, ...this.deps.builtins, JobId: job.id, RunId: runId };
-    const record = new RunRecord(this.deps, { job, trigger: how, eventType, alternateOf, context: trigger, runId, requestIdIn: 'column' });
+    const record = new RunRecord({ deps: this.deps, run: { job, trigger: how, eventType, alternateOf, context: trigger, runId, requestIdIn: 'column' } });
 
     let failure: Why | null = null;
     for (const task of job.tasks) {

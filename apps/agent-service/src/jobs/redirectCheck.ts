@@ -36,7 +36,7 @@ function matches(rule: RedirectRule, request: RedirectRequest): boolean {
 export class RedirectCheck {
   private readonly engine: JobEngine;
 
-  constructor(engine: JobEngine) {
+  constructor({ engine }: { engine: JobEngine }) {
     this.engine = engine;
   }
 

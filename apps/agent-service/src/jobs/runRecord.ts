@@ -76,7 +76,8 @@ export class RunRecord {
   private readonly outcomes: TaskOutcome[] = [];
   private result: JobRun | null = null;
 
-  constructor(deps: RunRecordDependencies, { job, trigger, eventType, alternateOf, context, runId = randomUUID(), requestIdIn }: RunStart) {
+  constructor({ deps, run }: { deps: RunRecordDependencies; run: RunStart }) {
+    const { job, trigger, eventType, alternateOf, context, runId = randomUUID(), requestIdIn } = run;
     this.deps = deps;
     this.runId = runId;
     this.started = deps.clock.now();

@@ -32,7 +32,7 @@ interface CodeRow {
 export class EnrollmentCodes {
   private readonly db: AgentDatabase;
 
-  constructor(db: AgentDatabase) {
+  constructor({ db }: { db: AgentDatabase }) {
     this.db = db;
   }
 

@@ -83,8 +83,8 @@ export class MfaService {
     this.db = db;
     this.clock = clock;
     this.audit = audit;
-    this.box = new SecretBox(dataDir);
-    this.codes = new EnrollmentCodes(db);
+    this.box = new SecretBox({ dataDir });
+    this.codes = new EnrollmentCodes({ db });
     this.options = {
       sessionMs: options.sessionMs ?? 5 * 60_000,
       enrollmentTtlMs: options.enrollmentTtlMs ?? 10 * 60_000,

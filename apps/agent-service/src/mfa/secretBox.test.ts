@@ -17,7 +17,7 @@ describe('SecretBox', () => {
   });
 
   it('round-trips a secret, with a fresh IV each time, and keeps the key across instances', () => {
-    const box = new SecretBox(dir);
+    const box = new SecretBox({ dataDir: dir });
     const a = box.seal('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'ctx');
     const b = box.seal('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'ctx');
     expect(a.iv).toHaveLength(12);
@@ -27,11 +27,11 @@ describe('SecretBox', () => {
     expect(a.ciphertext.toString('latin1')).not.toContain('JBSWY3DP');
     expect(box.open(a, 'ctx')).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
     // A new instance (agent restart) loads the same key file.
-    expect(new SecretBox(dir).open(b, 'ctx')).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
+    expect(new SecretBox({ dataDir: dir }).open(b, 'ctx')).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
   });
 
   it('creates a 32-byte key file with mode 0600 on first use only', () => {
-    const box = new SecretBox(dir);
+    const box = new SecretBox({ dataDir: dir });
     const keyPath = join(dir, MFA_KEY_FILE);
     expect(() => statSync(keyPath)).toThrow();
     box.seal('x', 'ctx');
@@ -40,7 +40,7 @@ describe('SecretBox', () => {
   });
 
   it('detects tampering with the ciphertext, the tag, the IV or the context', () => {
-    const box = new SecretBox(dir);
+    const box = new SecretBox({ dataDir: dir });
     const sealed = box.seal('top secret', 'user:1000');
     const flip = (buffer: Buffer) => {
       const copy = Buffer.from(buffer);
@@ -56,25 +56,25 @@ describe('SecretBox', () => {
   });
 
   it('cannot open data sealed under a key that was replaced', () => {
-    const sealed = new SecretBox(dir).seal('top secret', 'ctx');
+    const sealed = new SecretBox({ dataDir: dir }).seal('top secret', 'ctx');
     unlinkSync(join(dir, MFA_KEY_FILE));
-    expect(() => new SecretBox(dir).open(sealed, 'ctx')).toThrow(SecretBoxError);
+    expect(() => new SecretBox({ dataDir: dir }).open(sealed, 'ctx')).toThrow(SecretBoxError);
   });
 
   it.runIf(posix)('refuses a key file that other users can read', () => {
     const keyPath = join(dir, MFA_KEY_FILE);
     writeFileSync(keyPath, Buffer.alloc(32, 7));
     chmodSync(keyPath, 0o644);
-    expect(() => new SecretBox(dir).seal('x', 'ctx')).toThrow(/mode 0644: other users could read or replace it/);
+    expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).toThrow(/mode 0644: other users could read or replace it/);
     chmodSync(keyPath, 0o640);
-    expect(() => new SecretBox(dir).seal('x', 'ctx')).toThrow(SecretBoxError);
+    expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).toThrow(SecretBoxError);
     chmodSync(keyPath, 0o600);
-    expect(() => new SecretBox(dir).seal('x', 'ctx')).not.toThrow();
+    expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).not.toThrow();
   });
 
   it('refuses a key file of the wrong size', () => {
     const keyPath = join(dir, MFA_KEY_FILE);
     writeFileSync(keyPath, Buffer.alloc(16, 7), { mode: 0o600 });
-    expect(() => new SecretBox(dir).seal('x', 'ctx')).toThrow(/holds 16 bytes instead of 32/);
+    expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).toThrow(/holds 16 bytes instead of 32/);
   });
 });

@@ -32,7 +32,7 @@ export class SecretBox {
   private readonly keyPath: string;
   private key: Buffer | null = null;
 
-  constructor(dataDir: string) {
+  constructor({ dataDir }: { dataDir: string }) {
     this.keyPath = join(dataDir, MFA_KEY_FILE);
   }
 
