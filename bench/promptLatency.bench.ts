@@ -3,7 +3,7 @@
  * through the web shell, against a blank page served by the same web shell, and how much gzipped
  * JavaScript each window's page loads.
  *
- *   npm run build && node bench/promptLatency.bench.ts [--n=30] [--warmup=3]
+ *   npm run build && node bench/promptLatency.bench.ts [--n=30] [--warmup=3] [--before=<checkout>]
  *
  * One run, interleaved (the order of the three rotating every round), in one browser context, with a
  * real agent (JUSTIFY policy), the web shell launcher (`npm start -- --web-shell --prewarm`) and a CLI
@@ -21,10 +21,13 @@
  * - blank: an empty HTML page written into the renderer folder for the run and served by the same web
  *   shell (same origin, headers, HTTP server and browser context): navigation start → load event end.
  *   The fairest floor: what any page costs on this host, with none of our JS.
+ * - cold, before (with --before=<checkout>, a built copy of an earlier commit with node_modules): the
+ *   same cold measure against that checkout's web shell launcher and renderer build, with an agent of
+ *   its own (this tree's), in the same rotation: a before/after of the cold path side by side.
  *
  * Plain Node script (not a vitest file). Results are described in docs/benchmarks.md.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +42,9 @@ import { appPolicy, writePolicyDir } from '../tests/support/policyFixtures.ts';
 import { startWebShell } from '../tests/support/webShellProcess.ts';
 import { percentile } from './support/stats.ts';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { n: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' }, before: { type: 'string' } },
+});
 const N = Number(args.n);
 const WARMUP = Number(args.warmup);
 const GOAL_RATIO_P95 = 1.5;
@@ -84,6 +89,29 @@ const summary = (values: readonly number[]) => ({
 });
 const ms = (value: number) => value.toFixed(1);
 
+/** An earlier checkout's web shell launcher (no pre-warm) on `socket`, serving that checkout's renderer build. */
+async function startWebShellOf(checkout: string, socket: string): Promise<{ child: ChildProcess; windowUrl(nth: number): Promise<string> }> {
+  const child = spawn(
+    process.execPath,
+    [join(checkout, 'apps/desktop/src/launcher/start.ts'), '--socket', socket, '--no-agent', '--no-browser', '--web-shell'],
+    { cwd: checkout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KEEPER_RENDERER_DIR: join(checkout, 'dist/renderer') } },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const windowUrl = async (id: string, nth: number) => {
+    for (let waited = 0; waited < 20_000; waited += 20) {
+      const url = [...output.matchAll(new RegExp(`Window ${id}: (http://127\\.0\\.0\\.1:\\d+/\\S+)`, 'g'))][nth - 1]?.[1];
+      if (url) return url;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`the --before web shell did not announce ${id} #${nth}:\n${output}`);
+  };
+  // Up and connected to its agent once it presents its first window.
+  await windowUrl('keeper-agent', 1);
+  return { child, windowUrl: (nth) => windowUrl('keeper-justification', nth) };
+}
+
 async function main() {
   if (!existsSync(join(RENDERER_DIR, 'keeper-justification/src/renderer/index.html'))) throw new Error('no built renderer: run `npm run build` first');
   const sandbox = makeSandbox();
@@ -100,6 +128,13 @@ async function main() {
   const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, extra: ['--policies', policiesDir, '--config', config] });
   const shell = await startWebShell(sandbox.socket, process.env, { prewarm: true });
   const client = await connectClient(sandbox.socket);
+  // --before: an agent of its own for the other checkout's shell, so their prompts never mix.
+  const beforeSandbox = args.before ? makeSandbox() : null;
+  const beforeAgent = beforeSandbox
+    ? await startAgent({ socket: beforeSandbox.socket, dataDir: beforeSandbox.dataDir, extra: ['--policies', policiesDir, '--config', config] })
+    : null;
+  const beforeShell = args.before && beforeSandbox ? await startWebShellOf(args.before, beforeSandbox.socket) : null;
+  const beforeClient = beforeSandbox ? await connectClient(beforeSandbox.socket) : null;
   // A second desktop connection of the same user gets the same prompt.show as the shell; its
   // `createdAt` is the agent's clock reading just before it wrote the notification.
   const watcher = await connectClient(sandbox.socket, 'desktop');
@@ -142,9 +177,9 @@ async function main() {
     return page.evaluate<{ ready: number; origin: number }>('({ ready: window.__kpReady, origin: performance.timeOrigin })');
   };
   /** Cancels the prompt (Escape), which closes the window; the next prompt presents one anew. */
-  const finish = async (page: Page, requestId: string) => {
+  const finish = async (page: Page, requestId: string, asker = client) => {
     await page.keyboard.press('Escape');
-    for (let i = 0; i < 200 && (await client.request(ElevationStatus, { requestId })).state === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && (await asker.request(ElevationStatus, { requestId })).state === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
     await page.close();
   };
   const ask = async () => {
@@ -180,6 +215,17 @@ async function main() {
     await finish(page, requestId);
     return ready;
   };
+  let beforePresented = 0;
+  const coldBeforeOnce = async () => {
+    if (!beforeClient || !beforeShell) throw new Error('no --before checkout');
+    const { requestId } = await beforeClient.request(ElevationRequest, { executable: '/usr/bin/true', arguments: [], cwd: '/' });
+    const url = await beforeShell.windowUrl(++beforePresented);
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'commit' });
+    const { ready } = await focusedAt(page);
+    await finish(page, requestId, beforeClient);
+    return ready;
+  };
   const blankOnce = async () => {
     const page = await context.newPage();
     await page.goto(blankUrl, { waitUntil: 'load' });
@@ -188,10 +234,10 @@ async function main() {
     return loaded;
   };
 
-  const runs = { warm: [] as number[], cold: [] as number[], blank: [] as number[] };
+  const runs = { warm: [] as number[], cold: [] as number[], blank: [] as number[], coldBefore: [] as number[] };
   let windowSizes: Awaited<ReturnType<typeof sizes>>;
-  const once = { warm: warmOnce, cold: coldOnce, blank: blankOnce };
-  const kinds = ['warm', 'cold', 'blank'] as const;
+  const once = { warm: warmOnce, cold: coldOnce, blank: blankOnce, coldBefore: coldBeforeOnce };
+  const kinds = beforeShell ? (['warm', 'cold', 'blank', 'coldBefore'] as const) : (['warm', 'cold', 'blank'] as const);
   try {
     for (let i = 0; i < WARMUP + N; i++) {
       // Interleaved, the order rotating per round, so drift hits all three alike.
@@ -205,10 +251,18 @@ async function main() {
   } finally {
     client.close();
     watcher.close();
+    beforeClient?.close();
     await browser.close();
     await shell.stop();
+    if (beforeShell && beforeShell.child.exitCode === null) {
+      const exited = new Promise((r) => beforeShell.child.once('exit', r));
+      beforeShell.child.kill('SIGTERM');
+      await exited;
+    }
     await agent.stop();
+    await beforeAgent?.stop();
     sandbox.cleanup();
+    beforeSandbox?.cleanup();
     rmSync(join(RENDERER_DIR, BLANK), { force: true });
   }
 
@@ -227,11 +281,13 @@ async function main() {
   console.log(`| justification window, pre-warmed: agent sends prompt.show → textarea focused | ${ms(w.p50)} | ${ms(w.p95)} | ${ms(w.min)} | ${ms(w.max)} |`);
   console.log(`| justification window, cold: navigation start → textarea focused | ${ms(c.p50)} | ${ms(c.p95)} | ${ms(c.min)} | ${ms(c.max)} |`);
   console.log(`| blank page, same web shell: navigation start → load end | ${ms(b.p50)} | ${ms(b.p95)} | ${ms(b.min)} | ${ms(b.max)} |`);
+  const before = beforeShell ? summary(runs.coldBefore) : null;
+  if (before)
+    console.log(
+      `| justification window, cold, --before checkout: navigation start → textarea focused | ${ms(before.p50)} | ${ms(before.p95)} | ${ms(before.min)} | ${ms(before.max)} |`,
+    );
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  for (const [name, row] of [
-    ['pre-warmed', w],
-    ['cold', c],
-  ] as const) {
+  for (const [name, row] of [['pre-warmed', w] as const, ['cold', c] as const, ...(before ? [['cold (before)', before] as const] : [])]) {
     const ratio50 = row.p50 / b.p50;
     const ratio95 = row.p95 / b.p95;
     console.log(

@@ -346,7 +346,7 @@ describe('KeeperAgent window in Chromium through the web shell, against a real a
     await probe.goto(shell.agentWindowUrl.split('#')[0]!);
     await expect.poll(() => probe.locator('.kp-notice').first().textContent()).toContain('without its web shell token');
     const status = await probe.evaluate(async (origin) => {
-      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge?token=wrong`);
+      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge`, ['keeper.bridge', 'keeper.token.wrong']);
       return new Promise<string>((resolve) => {
         socket.onopen = () => resolve('open');
         socket.onerror = () => resolve('refused');

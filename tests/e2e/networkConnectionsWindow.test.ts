@@ -23,7 +23,7 @@ function callBridge(page: Page, member: string, args: unknown[]): Promise<unknow
     ({ member, args, key }) =>
       new Promise((resolve, reject) => {
         const token = sessionStorage.getItem(key);
-        const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/bridge?token=${token}`);
+        const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/bridge`, ['keeper.bridge', `keeper.token.${token}`]);
         socket.onopen = () => socket.send(JSON.stringify({ t: 'call', id: 1, channel: 'keeper.networkConnections', member, args }));
         socket.onmessage = (event) => {
           const message = JSON.parse(event.data as string) as { t: string; value?: unknown; error?: unknown };

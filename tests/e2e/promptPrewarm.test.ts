@@ -20,7 +20,7 @@ const CHANNEL = 'keeper.prompts.justification';
  */
 async function rawBridge(url: string, token: string) {
   const page = new URL(url);
-  const socket = new WebSocket(`ws://${page.host}/bridge?token=${encodeURIComponent(token)}`, { origin: page.origin });
+  const socket = new WebSocket(`ws://${page.host}/bridge`, ['keeper.bridge', `keeper.token.${token}`], { origin: page.origin });
   const messages: Array<{ t: string; id: number; value?: { current: { promptId: string } | null }; error?: { message: string } }> = [];
   socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as (typeof messages)[number]));
   const opened = await new Promise<boolean>((resolve) => {
@@ -121,21 +121,12 @@ describe('pre-warmed prompt windows through the web shell (the shell keeps a spa
     const shown = await shell.windowUrl(WINDOW, shownBefore + 1);
     expect(shown).toBe(await shell.spareUrl(WINDOW, nth));
     await eventually(() => presented.getByRole('textbox').count()).toBe(1);
-    const promptId = await new Promise<string>((resolve) => {
-      void pageToken(presented)
-        .then((token) => rawBridge(shown, token))
-        .then((bridge) => {
-          bridge.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
-          const timer = setInterval(() => {
-            const id = bridge.messages.find((m) => m.t === 'next' && m.value?.current)?.value?.current?.promptId;
-            if (id) {
-              clearInterval(timer);
-              bridge.close();
-              resolve(id);
-            }
-          }, 20);
-        });
-    });
+    const presentedBridge = await rawBridge(shown, await pageToken(presented));
+    presentedBridge.send({ t: 'subscribe', id: 1, channel: CHANNEL, member: 'queue$', args: [] });
+    const shownPromptId = () => presentedBridge.messages.find((m) => m.t === 'next' && m.value?.current)?.value?.current?.promptId;
+    await eventually(shownPromptId).toBeTruthy();
+    const promptId = shownPromptId()!;
+    presentedBridge.close();
 
     // The next spare, loaded (a launch link opens one page, once): its token, used raw.
     const next = await rawBridge(await shell.spareUrl(WINDOW, nth + 1), await pageToken(await spare(nth + 1)));

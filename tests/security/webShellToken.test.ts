@@ -44,7 +44,7 @@ const cmdlines = async (user: string) => {
 
 /** Opens the bridge with `token` from this (root) process, as a page would: the control for each refusal. */
 function bridge(port: number, token: string) {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/bridge?token=${encodeURIComponent(token)}`, { origin: `http://127.0.0.1:${port}` });
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/bridge`, ['keeper.bridge', `keeper.token.${token}`], { origin: `http://127.0.0.1:${port}` });
   const messages: Array<{ t: string; id: number; value?: unknown; error?: { message: string; code?: string } }> = [];
   socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as (typeof messages)[number]));
   const opened = new Promise<void>((resolve, reject) => {
@@ -64,6 +64,8 @@ describe('web shell launch links and tokens against another local user (nobody)'
   let spareUrl: string;
   let spare: Page;
   let token: string;
+  /** The URL of the spare's bridge socket, as Chromium opened it. */
+  let bridgeUrl: string;
 
   beforeAll(async () => {
     await sandbox.start({ apps: { 'col-true': '/usr/bin/true' }, policies: [appPolicy('pol-true', 'col-true', ['JUSTIFY'])] });
@@ -76,10 +78,13 @@ describe('web shell launch links and tokens against another local user (nobody)'
     // The launcher's own user loads a spare page the way a driver does, and so holds a live token.
     spareUrl = await shell.spareUrl(SPARE);
     spare = await context.newPage();
-    // Loaded and connected: its bridge socket (opened with the token it traded the link for) answered.
-    const bridged = spare.waitForEvent('websocket').then((socket) => socket.waitForEvent('framereceived'));
+    // Loaded and connected: its bridge socket (whose handshake traded the link's nonce for the token) answered.
+    const bridged = spare.waitForEvent('websocket').then(async (socket) => {
+      await socket.waitForEvent('framereceived');
+      return socket.url();
+    });
     await spare.goto(spareUrl);
-    await bridged;
+    bridgeUrl = await bridged;
     token = await pageToken(spare);
   });
 
@@ -111,13 +116,16 @@ describe('web shell launch links and tokens against another local user (nobody)'
 
   it('a launch link opens its page once: the page drops it from its address, and its nonce is dead even to the launcher’s own user', async () => {
     expect(spare.url()).toBe(spareUrl.split('#')[0]);
-    const [again] = await probeWebShell(null, [{ kind: 'bootstrap', port, window: SPARE, nonce: launchNonce(spareUrl) }]);
+    // The nonce and the token travel in the handshake's subprotocols, never in the socket's URL.
+    expect(bridgeUrl).toBe(`ws://127.0.0.1:${port}/bridge?window=${SPARE}`);
+    const [again] = await probeWebShell(null, [{ kind: 'launch', port, window: SPARE, nonce: launchNonce(spareUrl) }]);
     expect(status(again)).toBe(401);
     expect(body(again)).toContain('unknown or already used launch link');
+    expect(shell.output()).toMatch(/web shell refused GET \/bridge from 127\.0\.0\.1:\d+: 401 unknown or already used launch link/);
     // A second tab on the same link gets no bridge; the first keeps its token over a reload.
     const second = await context.newPage();
     await second.goto(spareUrl);
-    await eventually(() => second.getByRole('alert').textContent()).toContain('already used');
+    await eventually(() => second.getByRole('alert').textContent()).toContain('each works once');
     expect(await second.getByTestId('nothing-pending').count()).toBe(0);
     await second.close();
     const rebridged = spare.waitForEvent('websocket').then((socket) => socket.waitForEvent('framereceived'));
@@ -127,11 +135,11 @@ describe('web shell launch links and tokens against another local user (nobody)'
     expect(await pageToken(spare)).toBe(token);
   });
 
-  it('a stolen token or live nonce gets nobody in: the bridge, the exchange and the pages check the peer’s uid', async () => {
+  it('a stolen token or live nonce gets nobody in: the bridge (with either) and the pages check the peer’s uid', async () => {
     const liveNonce = launchNonce(await shell.spareUrl('keeper-message'));
     const steps: ProbeStep[] = [
       { kind: 'upgrade', port, token },
-      { kind: 'bootstrap', port, window: 'keeper-message', nonce: liveNonce },
+      { kind: 'launch', port, window: 'keeper-message', nonce: liveNonce },
       { kind: 'get', port, path: `/${SPARE}/` },
     ];
     const refused = await probeWebShell(ATTACKER, steps);
@@ -139,30 +147,30 @@ describe('web shell launch links and tokens against another local user (nobody)'
       expect(status(result)).toBe(403);
       expect(body(result)).toContain('connection from another user (uid 65534)');
     }
-    expect(shell.output()).toMatch(/web shell refused GET \/bridge from 127\.0\.0\.1:\d+: 403 connection from another user \(uid 65534\)/);
-    expect(shell.output()).toMatch(/web shell refused POST \/bootstrap from 127\.0\.0\.1:\d+: 403 connection from another user/);
+    expect(shell.output().match(/web shell refused GET \/bridge from 127\.0\.0\.1:\d+: 403 connection from another user \(uid 65534\)/g)).toHaveLength(2);
+    expect(shell.output()).toMatch(/web shell refused GET \/keeper-justification\/ from 127\.0\.0\.1:\d+: 403 connection from another user/);
     // The same requests from the launcher's own user pass: the refusal was the uid, and the
     // attacker's try did not use up the nonce.
-    const [upgrade, exchange] = await probeWebShell(null, steps);
+    const [upgrade, launch] = await probeWebShell(null, steps);
     expect(status(upgrade)).toBe(101);
-    expect(status(exchange)).toBe(200);
+    expect(status(launch)).toBe(101);
     // Neither the token nor the nonce ever reaches the log.
     expect(shell.output()).not.toContain(token);
     expect(shell.output().match(new RegExp(liveNonce, 'g'))).toHaveLength(1);
   });
 
-  it('the upgrade and the exchange want the shell’s own Host and Origin (DNS rebinding, another site in the browser)', async () => {
+  it('the bridge handshake, with a token or a nonce, wants the shell’s own Host and Origin (DNS rebinding, another site in the browser)', async () => {
     const nonce = launchNonce(await shell.spareUrl('keeper-mfa'));
     const results = await probeWebShell(null, [
       { kind: 'upgrade', port, token, host: `evil.example:${port}` },
       { kind: 'upgrade', port, token, origin: 'https://evil.example' },
-      { kind: 'bootstrap', port, window: 'keeper-mfa', nonce, host: `evil.example:${port}` },
-      { kind: 'bootstrap', port, window: 'keeper-mfa', nonce, origin: 'https://evil.example' },
+      { kind: 'launch', port, window: 'keeper-mfa', nonce, host: `evil.example:${port}` },
+      { kind: 'launch', port, window: 'keeper-mfa', nonce, origin: 'https://evil.example' },
       { kind: 'get', port, path: `/${SPARE}/`, host: `127.0.0.1.evil.example:${port}` },
       { kind: 'upgrade', port, token, host: `localhost:${port}` },
-      { kind: 'bootstrap', port, window: 'keeper-mfa', nonce, host: `[::1]:${port}` },
+      { kind: 'launch', port, window: 'keeper-mfa', nonce, host: `[::1]:${port}` },
     ]);
-    expect(results.map(status)).toEqual([421, 403, 421, 403, 421, 101, 200]);
+    expect(results.map(status)).toEqual([421, 403, 421, 403, 421, 101, 101]);
     expect(body(results[0])).toContain('unknown Host "evil.example');
     expect(body(results[1])).toContain('foreign Origin "https://evil.example"');
     expect(shell.output()).toMatch(/web shell refused GET \/bridge from 127\.0\.0\.1:\d+: 421 unknown Host/);

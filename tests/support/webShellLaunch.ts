@@ -9,10 +9,15 @@ export function launchNonce(url: string): string {
   return nonce;
 }
 
-/** The token a loaded web shell page traded its launch link for (its window's, in sessionStorage). */
+/**
+ * The token a loaded web shell page traded its launch link for (its window's, in sessionStorage),
+ * once the page has it: the shell sends it as the bridge socket's first message.
+ */
 export async function pageToken(page: Page): Promise<string> {
   const windowId = new URL(page.url()).pathname.split('/')[1] ?? '';
-  const token = await page.evaluate((key) => sessionStorage.getItem(key), tokenStorageKey(windowId));
+  const key = tokenStorageKey(windowId);
+  await page.waitForFunction((name) => sessionStorage.getItem(name) !== null, key, { timeout: 10_000 });
+  const token = await page.evaluate((name) => sessionStorage.getItem(name), key);
   if (!token) throw new Error(`the page ${page.url()} holds no web shell token`);
   return token;
 }

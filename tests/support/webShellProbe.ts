@@ -6,8 +6,9 @@ export type ProbeStep =
   | { readonly kind: 'cmdlines' }
   | { readonly kind: 'readFile'; readonly path: string }
   | { readonly kind: 'get'; readonly port: number; readonly path: string; readonly host?: string }
-  | { readonly kind: 'bootstrap'; readonly port: number; readonly window: string; readonly nonce: string; readonly host?: string; readonly origin?: string }
-  | { readonly kind: 'upgrade'; readonly port: number; readonly token: string; readonly host?: string; readonly origin?: string };
+  /** The bridge handshake with a window's token, or (`launch`) with a launch nonce for `window`. */
+  | { readonly kind: 'upgrade'; readonly port: number; readonly token: string; readonly host?: string; readonly origin?: string }
+  | { readonly kind: 'launch'; readonly port: number; readonly window: string; readonly nonce: string; readonly host?: string; readonly origin?: string };
 
 /** What a step saw: an HTTP status and body (101 for an accepted WebSocket), or every command line. */
 export type ProbeResult =
@@ -40,11 +41,11 @@ const run = async (step) => {
       try { return { status: 200, body: fs.readFileSync(step.path, 'utf8') }; } catch (e) { return { error: e.code }; }
     case 'get':
       return send(step, 'GET', step.path, { host });
-    case 'bootstrap':
-      return send(step, 'POST', '/bootstrap', { host, origin, 'content-type': 'application/json' }, JSON.stringify({ window: step.window, nonce: step.nonce }));
     case 'upgrade':
-      return send(step, 'GET', '/bridge?token=' + encodeURIComponent(step.token), {
+    case 'launch':
+      return send(step, 'GET', '/bridge?window=' + encodeURIComponent(step.window ?? ''), {
         host, origin, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': crypto.randomBytes(16).toString('base64'),
+        'sec-websocket-protocol': 'keeper.bridge, ' + (step.kind === 'launch' ? 'keeper.launch.' + step.nonce : 'keeper.token.' + step.token),
       });
   }
 };

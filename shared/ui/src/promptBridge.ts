@@ -4,6 +4,7 @@ import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.
 import { electronTransport } from '../../bridge/src/renderer/electronTransport.ts';
 import { createServiceClient } from '../../bridge/src/renderer/serviceClient.ts';
 import { webShellTransport } from '../../bridge/src/renderer/webShellTransport.ts';
+import type { BridgeSocket } from '../../bridge/src/renderer/webShellSocket.ts';
 import type { BridgeActions } from './bridgeSlice.ts';
 
 /** What following the prompts changes in the window's store (its PromptSlice). */
@@ -14,8 +15,8 @@ export interface PromptFollower extends BridgeActions {
 
 export interface FollowPrompts {
   readonly kind: keyof typeof PROMPT_SERVICES;
-  /** The web shell socket the window opened at start; null in Electron (the preload's services). */
-  readonly socket: Promise<WebSocket> | null;
+  /** The web shell socket the window opened at start (its queue subscribed); null in Electron (the preload's services). */
+  readonly socket: Promise<BridgeSocket> | null;
   readonly state: PromptFollower;
   readonly connected?: () => Promise<(transport: BridgeTransport) => void>;
 }

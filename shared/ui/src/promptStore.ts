@@ -5,6 +5,7 @@ import type { PromptRespondResult, PromptResponse, PromptShow } from '../../prot
 import type { ServiceClient } from '../../bridge/src/common/serviceDescriptor.ts';
 import type { PROMPT_SERVICES, PromptQueueView, PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
 import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
+import { PROMPT_QUEUE_MEMBER, promptChannel } from '../../bridge/src/common/promptChannels.ts';
 import { openWebShellSocket } from '../../bridge/src/renderer/webShellSocket.ts';
 import type { WindowProps } from './bootstrapWindow.tsx';
 import { BRIDGE_CONNECTING, createBridgeActions, type BridgeActions, type BridgeSlice } from './bridgeSlice.ts';
@@ -59,13 +60,14 @@ export interface PromptWindowStart {
 
 /**
  * Starts a prompt window: renders it, then follows its kind's queue over the bridge. The web shell's
- * socket opens at once, so its token trade and handshake overlap the rest of the start: React's DOM
+ * socket opens at once and subscribes to the queue as soon as it is open, so the handshake (which
+ * trades the launch nonce) and the queue's first answer overlap the rest of the start: React's DOM
  * renderer and i18next (`bootstrapWindow`) are a chunk of their own, evaluated after the socket has
  * started instead of before; the bridge's code, the schemas and zod load as another chunk meanwhile,
  * off the path to the first frame.
  */
 export function startPromptWindow({ namespace, App, kind, store, connected }: PromptWindowStart): void {
-  const socket = window.service ? null : openWebShellSocket(window.location);
+  const socket = window.service ? null : openWebShellSocket(window.location, { channel: promptChannel(kind), member: PROMPT_QUEUE_MEMBER });
   // Not left unhandled while the bridge's chunk loads; followPrompts reports the failure.
   socket?.catch(() => {});
   const state = store.getState();

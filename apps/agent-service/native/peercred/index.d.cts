@@ -39,3 +39,16 @@ export function openProgramAsCaller(options: ProgramOpenOptions): Promise<Progra
 
 /** SHA-256 of everything behind an open descriptor (read from offset 0), on a thread of its own. */
 export function hashDescriptor(fd: number): Promise<{ ok: true; sha256: string } | { ok: false; code: string; errno: number }>;
+
+/**
+ * The uid owning the TCP socket (IPv4, or IPv4-mapped IPv6) whose own end is localAddress:localPort
+ * and whose peer is remoteAddress:remotePort, from one exact NETLINK_SOCK_DIAG lookup (Linux); null
+ * when no process holds such a socket. Throws when the lookup itself fails, and elsewhere than Linux.
+ */
+export function tcpSocketOwner(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): number | null;
+
+/**
+ * Returns the C heap's free pages to the system (glibc's malloc_trim(0)); true when some were released.
+ * A no-op returning false with other C libraries.
+ */
+export function trimMalloc(): boolean;

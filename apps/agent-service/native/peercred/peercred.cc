@@ -1,9 +1,11 @@
 // Peer credentials of a connected Unix domain socket, as the kernel reports them, and program files
-// opened with the caller's rights (callerFile.cc).
+// opened with the caller's rights (callerFile.cc), and the owner of a TCP socket (tcpOwner.cc).
 // Node-API only (NAPI_VERSION 8), so one build loads in any Node >= 18 whatever headers it was built with.
 #include <napi.h>
 
 #include "callerFile.h"
+#include "memoryTrim.h"
+#include "tcpOwner.h"
 
 #include <cerrno>
 #include <cstring>
@@ -74,6 +76,8 @@ Napi::Value GetPeerCredentials(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getPeerCredentials", Napi::Function::New(env, GetPeerCredentials, "getPeerCredentials"));
   keeper::InitCallerFile(env, exports);
+  keeper::InitTcpOwner(env, exports);
+  keeper::InitMemoryTrim(env, exports);
   return exports;
 }
 

@@ -37,7 +37,3 @@ export function toWireError(error: unknown): WireError {
   }
   return { name: 'Error', message: String(error) };
 }
-
-/** The page's bootstrap exchange (webShellLaunch.ts): its window and launch nonce in, its token out. */
-export const BootstrapRequest = z.object({ window: Name, nonce: z.string().min(1).max(100) }).strict();
-export type BootstrapRequest = z.infer<typeof BootstrapRequest>;

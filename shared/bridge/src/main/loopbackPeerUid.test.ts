@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loopbackPeerUid } from './loopbackPeerUid.ts';
 
@@ -41,4 +41,26 @@ describe('loopbackPeerUid', () => {
     server.close();
     expect(Number(answer)).toBe(process.getuid!());
   });
+
+  it.runIf(process.platform === 'linux')(
+    'on this machine, the kernel’s exact lookup agrees with /proc/net/tcp, and names no one once the client has closed its socket',
+    async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+      const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+      const socket = await accepted;
+      const ends = { localAddress: socket.localAddress, localPort: socket.localPort, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+      expect(await loopbackPeerUid(ends)).toBe(process.getuid!());
+      expect(await loopbackPeerUid(ends, '/proc/net')).toBe(process.getuid!());
+      // Closed by its process, the client's socket lingers (FIN_WAIT) with no owner; /proc/net/tcp
+      // still lists it, the exact lookup refuses it.
+      const ended = new Promise((resolve) => socket.once('end', resolve));
+      client.destroy();
+      await ended;
+      expect(await loopbackPeerUid(ends)).toBeNull();
+      socket.destroy();
+      server.close();
+    },
+  );
 });

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
+import type { tcpSocketOwner } from '@keeper/peercred';
 
 /** One end of a TCP connection as Node reports it. */
 export interface TcpEnds {
@@ -86,19 +88,35 @@ async function ownerFromProc(file: string, local: string, remote: string): Promi
 }
 
 /**
- * The uid that owns the *other* end of a loopback TCP connection our server accepted: the client's
- * socket is the line of /proc/net/tcp (or tcp6, for a dual-stack client) whose local end is our
- * peer's address and whose remote end is ours. Linux only; null when the connection is not IPv4
- * loopback or the line is gone (the client already closed), which callers treat as a refusal.
- * Costs a shared read of /proc/net/tcp (see nextRead).
+ * The addon's exact lookup (NETLINK_SOCK_DIAG, tens of microseconds whatever the socket count), or null
+ * where it is missing (not Linux, an addon built before it had this function): then /proc/net/tcp.
  */
-export async function loopbackPeerUid(ends: TcpEnds, procNet = '/proc/net'): Promise<number | null> {
+const socketOwner = ((): typeof tcpSocketOwner | null => {
+  if (process.platform !== 'linux') return null;
+  try {
+    const addon = createRequire(import.meta.url)('@keeper/peercred') as { tcpSocketOwner?: typeof tcpSocketOwner };
+    return typeof addon.tcpSocketOwner === 'function' ? addon.tcpSocketOwner : null;
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * The uid that owns the *other* end of a loopback TCP connection our server accepted: the client's
+ * socket, whose local end is our peer's address and whose remote end is ours. Linux only; null when
+ * the connection is not IPv4 loopback or the client's socket is gone (closed), which callers treat as
+ * a refusal. Asks the kernel for that one socket (sock_diag) where the addon can; otherwise, or with
+ * `procNet` given, finds its line in /proc/net/tcp (or tcp6, for a dual-stack client) from a shared read.
+ */
+export async function loopbackPeerUid(ends: TcpEnds, procNet?: string): Promise<number | null> {
   const peer = plainIPv4(ends.remoteAddress);
   const self = plainIPv4(ends.localAddress);
   if (!peer || !self || !isIPv4(peer) || !isIPv4(self) || !ends.remotePort || !ends.localPort) return null;
+  if (socketOwner && procNet === undefined) return socketOwner(peer, ends.remotePort, self, ends.localPort);
   const peerPort = procPort(ends.remotePort);
   const selfPort = procPort(ends.localPort);
-  const v4 = await ownerFromProc(`${procNet}/tcp`, `${procHex(peer)}:${peerPort}`, `${procHex(self)}:${selfPort}`);
+  const tables = procNet ?? '/proc/net';
+  const v4 = await ownerFromProc(`${tables}/tcp`, `${procHex(peer)}:${peerPort}`, `${procHex(self)}:${selfPort}`);
   if (v4 !== null) return v4;
-  return ownerFromProc(`${procNet}/tcp6`, `${MAPPED_PREFIX}${procHex(peer)}:${peerPort}`, `${MAPPED_PREFIX}${procHex(self)}:${selfPort}`).catch(() => null);
+  return ownerFromProc(`${tables}/tcp6`, `${MAPPED_PREFIX}${procHex(peer)}:${peerPort}`, `${MAPPED_PREFIX}${procHex(self)}:${selfPort}`).catch(() => null);
 }

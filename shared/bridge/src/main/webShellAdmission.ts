@@ -19,7 +19,7 @@ export interface AdmissionOptions {
   readonly peerUid?: (socket: Socket) => Promise<number | null>;
 }
 
-/** Answers whether a request may reach the shell; the bridge and the bootstrap exchange also need `Origin`. */
+/** Answers whether a request may reach the shell; the bridge's handshake also needs `Origin`. */
 export type Admission = (req: http.IncomingMessage, needsOrigin: boolean) => Promise<Refusal | null>;
 
 /**
@@ -28,8 +28,9 @@ export type Admission = (req: http.IncomingMessage, needsOrigin: boolean) => Pro
  *   resolving to 127.0.0.1) sends its own name;
  * - `Origin`, where a browser sends it, must be this same host: another site open in the user's
  *   browser cannot use the bridge or trade a launch nonce;
- * - on Linux, the client's socket must belong to the launcher's uid or root (/proc/net/tcp), so
- *   another local user gets nowhere even holding a token. Looked up once per connection.
+ * - on Linux, the client's socket must belong to the launcher's uid or root (loopbackPeerUid: the
+ *   kernel's sock_diag, else /proc/net/tcp), so another local user gets nowhere even holding a token.
+ *   Looked up once per connection.
  */
 export function webShellAdmission(options: AdmissionOptions): Admission {
   const hosts = new Set([`127.0.0.1:${options.port}`, `localhost:${options.port}`, `[::1]:${options.port}`]);
@@ -61,8 +62,8 @@ export function webShellAdmission(options: AdmissionOptions): Admission {
 }
 
 /**
- * The uid the peer check enforces: the launcher's own on Linux. Elsewhere there is no /proc/net/tcp
- * and no check: what stands in is that the token is in no URL, command line or log, a launch link
+ * The uid the peer check enforces: the launcher's own on Linux. Elsewhere there is no sock_diag or
+ * /proc/net/tcp and no check: what stands in is that the token is in no URL, command line or log, a launch link
  * works once (and the launcher hands its Chromium the link in a file only its user can read), and
  * Host/Origin are checked; another local user who could read the page's memory could still connect.
  */

@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, MAX_WIRE_MESSAGE_BYTES, toWireError, type ServerMessage } from '../common/webShellWire.ts';
+import { BRIDGE_PATH, BRIDGE_PROTOCOL, LAUNCH_PROTOCOL_PREFIX, TOKEN_PROTOCOL_PREFIX, type TokenMessage } from '../common/webShellLaunch.ts';
 import type { Unsubscribe } from '../common/serviceDescriptor.ts';
 import type { ServiceDispatcher } from './serviceDispatcher.ts';
 import type { Admission, Refusal } from './webShellAdmission.ts';
@@ -35,10 +36,33 @@ function reject(socket: Duplex, refusal: Refusal): void {
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** The credential an upgrade offers among its subprotocols: a window's token or a launch nonce. */
+type Credential = { readonly token: string } | { readonly nonce: string };
+
+/**
+ * The credential in `Sec-WebSocket-Protocol`: BRIDGE_PROTOCOL and exactly one token or launch nonce,
+ * or null. (Not in the URL, where a token could end up in a log or a history.)
+ */
+function credentialOf(req: IncomingMessage): Credential | null {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((protocol) => protocol.trim())
+    .filter(Boolean);
+  if (!offered.includes(BRIDGE_PROTOCOL)) return null;
+  const credentials = offered.filter((protocol) => protocol !== BRIDGE_PROTOCOL);
+  if (credentials.length !== 1) return null;
+  const [credential] = credentials as [string];
+  if (credential.startsWith(TOKEN_PROTOCOL_PREFIX)) return { token: credential.slice(TOKEN_PROTOCOL_PREFIX.length) };
+  if (credential.startsWith(LAUNCH_PROTOCOL_PREFIX)) return { nonce: credential.slice(LAUNCH_PROTOCOL_PREFIX.length) };
+  return null;
+}
+
 /**
  * The WebSocket end of the web shell. An upgrade must pass the shell's admission (Host, Origin, the
- * peer's uid) and carry a window's token; that window's dispatcher then handles every message of
- * the connection. Every refusal is answered with its status and reason, and told to `onRefusal`.
+ * peer's uid) and offer, as a subprotocol, a window's token or a one-time launch nonce, which
+ * `redeem` spends (for the window named in `?window=`); that window's dispatcher then handles every
+ * message of the connection, and a socket opened with a nonce is first sent the window's token.
+ * Every refusal is answered with its status and reason, and told to `onRefusal`.
  */
 export function attachWebShellBridge(
   server: Server,
@@ -46,11 +70,18 @@ export function attachWebShellBridge(
   grants: () => readonly WebShellGrant[],
   options: {
     readonly admit: Admission;
+    /** Spends a launch nonce (right or wrong window): the grant of its page, or why not. */
+    readonly redeem: (nonce: string, window: string) => WebShellGrant | Refusal;
     readonly onRefusal: (refusal: Refusal, req: IncomingMessage) => void;
     readonly onProtocolError: (reason: string) => void;
   },
 ): () => void {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WIRE_MESSAGE_BYTES,
+    // The credential was checked before the handshake; the shell names only the bridge in its answer.
+    handleProtocols: (offered) => (offered.has(BRIDGE_PROTOCOL) ? BRIDGE_PROTOCOL : false),
+  });
   const refuse = (req: IncomingMessage, socket: Duplex, refusal: Refusal) => {
     options.onRefusal(refusal, req);
     reject(socket, refusal);
@@ -59,11 +90,18 @@ export function attachWebShellBridge(
     const refusal = await options.admit(req, true);
     if (refusal) return refuse(req, socket, refusal);
     const url = new URL(req.url ?? '/', origin());
-    if (url.pathname !== '/bridge') return refuse(req, socket, { status: 404, message: 'no WebSocket here: the bridge is /bridge' });
-    const grant = findGrant(grants(), url.searchParams.get('token') ?? '');
-    if (!grant) return refuse(req, socket, { status: 401, message: 'unknown or closed window token' });
+    if (url.pathname !== BRIDGE_PATH) return refuse(req, socket, { status: 404, message: `no WebSocket here: the bridge is ${BRIDGE_PATH}` });
+    const credential = credentialOf(req);
+    if (!credential) {
+      return refuse(req, socket, { status: 401, message: `the bridge wants the subprotocols ${BRIDGE_PROTOCOL} and one window token or launch nonce` });
+    }
+    const granted = 'token' in credential ? findGrant(grants(), credential.token) : options.redeem(credential.nonce, url.searchParams.get('window') ?? '');
+    if (!granted) return refuse(req, socket, { status: 401, message: 'unknown or closed window token' });
+    if ('status' in granted) return refuse(req, socket, granted);
+    const grant = granted;
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if ('nonce' in credential) ws.send(JSON.stringify({ t: 'token', token: grant.token } satisfies TokenMessage));
       serve(ws, grant.dispatcher, options.onProtocolError);
       grant.onConnection?.(true);
       ws.on('close', () => grant.onConnection?.(false));

@@ -2,7 +2,7 @@ import './zodConfig.ts';
 import { ServerMessage, type ClientMessage, type WireError } from '../common/webShellWire.ts';
 import type { StreamObserver } from '../common/serviceDescriptor.ts';
 import type { BridgeTransport } from './bridgeTransport.ts';
-import { openWebShellSocket } from './webShellSocket.ts';
+import { EARLY_STREAM_ID, openWebShellSocket, type BridgeSocket } from './webShellSocket.ts';
 
 function toError(wire: WireError): Error {
   const error = new Error(wire.message);
@@ -10,19 +10,22 @@ function toError(wire: WireError): Error {
   return error;
 }
 
-/** The web shell's bridge over an open socket (openWebShellSocket): one WebSocket per window. */
-export function webShellTransport(socket: WebSocket): BridgeTransport {
-  let nextId = 1;
+/**
+ * The web shell's bridge over an open socket (openWebShellSocket): one WebSocket per window. A stream
+ * the socket subscribed to on open is handed to the first `subscribe` of it, with what it sent so far.
+ */
+export function webShellTransport({ socket, early, takeOver }: BridgeSocket): BridgeTransport {
+  let nextId = EARLY_STREAM_ID + 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const streams = new Map<number, StreamObserver<unknown>>();
   const disconnectListeners: Array<() => void> = [];
   let closed = socket.readyState !== WebSocket.OPEN;
   const send = (message: ClientMessage) => socket.send(JSON.stringify(message));
+  /** The early stream until a subscribe claims it, and what it sent meanwhile. */
+  let unclaimed = early;
+  const backlog: ServerMessage[] = [];
 
-  socket.addEventListener('message', (event) => {
-    const parsed = ServerMessage.safeParse(JSON.parse(String(event.data)));
-    if (!parsed.success) return;
-    const message = parsed.data;
+  const deliver = (message: ServerMessage) => {
     switch (message.t) {
       case 'result':
         pending.get(message.id)?.resolve(message.value);
@@ -43,7 +46,16 @@ export function webShellTransport(socket: WebSocket): BridgeTransport {
         streams.delete(message.id);
         break;
     }
-  });
+  };
+  const receive = (raw: string) => {
+    const parsed = ServerMessage.safeParse(JSON.parse(raw));
+    if (!parsed.success) return;
+    const message = parsed.data;
+    if (unclaimed && message.id === EARLY_STREAM_ID) return void backlog.push(message);
+    deliver(message);
+  };
+  for (const raw of takeOver()) receive(raw);
+  socket.addEventListener('message', (event) => receive(String(event.data)));
   socket.addEventListener('close', () => {
     closed = true;
     for (const { reject: fail } of pending.values()) fail(new Error('the web shell closed the connection'));
@@ -63,10 +75,14 @@ export function webShellTransport(socket: WebSocket): BridgeTransport {
       });
     },
     subscribe(channel, member, args, observer) {
-      const id = nextId++;
+      const claimed = unclaimed !== null && unclaimed.channel === channel && unclaimed.member === member && args.length === 0;
+      const id = claimed ? EARLY_STREAM_ID : nextId++;
       if (closed) return () => {};
       streams.set(id, observer);
-      send({ t: 'subscribe', id, channel, member, args: [...args] });
+      if (claimed) {
+        unclaimed = null;
+        for (const message of backlog.splice(0)) deliver(message);
+      } else send({ t: 'subscribe', id, channel, member, args: [...args] });
       return () => {
         if (streams.delete(id) && socket.readyState === WebSocket.OPEN) send({ t: 'unsubscribe', id });
       };

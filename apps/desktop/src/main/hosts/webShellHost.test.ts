@@ -21,35 +21,48 @@ describe('web shell host: one-time launch links traded for tokens', () => {
       dispatcherFor: () => new ServiceDispatcher([]),
       onRefusal: (line) => refusals.push(line),
     }));
-  const exchange = (origin: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${origin}/bootstrap`, { method: 'POST', headers: { origin, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const upgrade = (origin: string, token: string) =>
-    new Promise<number>((resolve) => {
-      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge?token=${encodeURIComponent(token)}`, { origin });
+  /**
+   * Opens the bridge as a page does, offering `credential` (`keeper.launch.<nonce>` or
+   * `keeper.token.<token>`) for `window`: 101 and the shell's first message, or the refusal's status and body.
+   */
+  const bridge = (origin: string, credential: string, window = 'keeper-agent', sentOrigin = origin) =>
+    new Promise<{ status: number; body: string }>((resolve) => {
+      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge?window=${window}`, ['keeper.bridge', credential], { origin: sentOrigin });
       socket.once('open', () => {
-        socket.close();
-        resolve(101);
+        const quiet = setTimeout(() => (socket.close(), resolve({ status: 101, body: '' })), 200);
+        socket.once('message', (data: Buffer) => {
+          clearTimeout(quiet);
+          socket.close();
+          resolve({ status: 101, body: data.toString('utf8') });
+        });
       });
-      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
     });
+  const launch = (origin: string, url: string, window = new URL(url).pathname.split('/')[1]) => bridge(origin, `keeper.launch.${nonceOf(url)}`, window);
+  const tokenIn = (answer: { body: string }) => (JSON.parse(answer.body) as { t: string; token: string }).token;
 
-  it('presents a launch link with no token in it; its nonce is traded for the token once, for its own window only', async () => {
+  it('presents a launch link with no token in it; the bridge handshake trades its nonce for the token once, for its own window only', async () => {
     const shell = await start();
     const origin = shell.origin;
     const url = await shell.open('keeper-agent');
     expect(url).toMatch(new RegExp(`^${origin}/keeper-agent/#launch=[\\w-]{43}$`));
     const clientUrl = await shell.open('keeper-client');
-    const wrongWindow = await exchange(origin, { window: 'keeper-agent', nonce: nonceOf(clientUrl) });
-    const first = await exchange(origin, { window: 'keeper-agent', nonce: nonceOf(url) });
-    expect(first.status).toBe(200);
-    const { token } = (await first.json()) as { token: string };
+    const wrongWindow = await launch(origin, clientUrl, 'keeper-agent');
+    const first = await launch(origin, url);
+    expect(first.status).toBe(101);
+    expect(JSON.parse(first.body)).toEqual({ t: 'token', token: expect.stringMatching(/^[\w-]{43}$/) as string });
+    const token = tokenIn(first);
     expect(url).not.toContain(token);
-    expect(await upgrade(origin, token)).toBe(101);
-    const second = await exchange(origin, { window: 'keeper-agent', nonce: nonceOf(url) });
-    expect([second.status, await second.text()]).toEqual([401, 'unknown or already used launch link: open the window again from Keeper\n']);
+    // With the token, a socket opens and is sent nothing unasked.
+    expect(await bridge(origin, `keeper.token.${token}`)).toEqual({ status: 101, body: '' });
+    expect(await launch(origin, url)).toEqual({ status: 401, body: 'unknown or already used launch link: open the window again from Keeper\n' });
     // A nonce tried for another window is spent too: a nonce is good for one try.
-    expect([wrongWindow.status, await wrongWindow.text()]).toEqual([401, 'this launch link is for keeper-client, not keeper-agent\n']);
-    expect((await exchange(origin, { window: 'keeper-client', nonce: nonceOf(clientUrl) })).status).toBe(401);
+    expect(wrongWindow).toEqual({ status: 401, body: 'this launch link is for keeper-client, not keeper-agent\n' });
+    expect((await launch(origin, clientUrl)).status).toBe(401);
     expect(refusals).toHaveLength(3);
     expect(refusals.join('\n')).not.toContain(nonceOf(url));
   });
@@ -61,23 +74,38 @@ describe('web shell host: one-time launch links traded for tokens', () => {
     const again = await shell.open('keeper-client');
     const unused = await shell.open('keeper-client');
     expect(again).not.toBe(first);
-    const tokens = await Promise.all(
-      [first, again].map(async (url) => ((await (await exchange(origin, { window: 'keeper-client', nonce: nonceOf(url) })).json()) as { token: string }).token),
-    );
+    const tokens = await Promise.all([first, again].map(async (url) => tokenIn(await launch(origin, url))));
     expect(tokens[1]).toBe(tokens[0]);
     shell.close('keeper-client');
-    expect(await upgrade(origin, tokens[0]!)).toBe(401);
-    expect((await exchange(origin, { window: 'keeper-client', nonce: nonceOf(unused) })).status).toBe(401);
+    expect((await bridge(origin, `keeper.token.${tokens[0]}`, 'keeper-client')).status).toBe(401);
+    expect((await launch(origin, unused)).status).toBe(401);
   });
 
-  it('answers a bad exchange with its status and reason: malformed, too large, not a POST, foreign Origin', async () => {
-    const { origin } = await start();
-    expect((await exchange(origin, { nonce: 'x' })).status).toBe(400);
-    expect((await exchange(origin, { window: 'keeper-agent', nonce: 'x'.repeat(2000) })).status).toBe(413);
-    expect((await fetch(`${origin}/bootstrap`, { headers: { origin } })).status).toBe(405);
-    const foreign = await exchange(origin, { window: 'keeper-agent', nonce: 'x' }, { origin: 'https://evil.example' });
-    expect([foreign.status, await foreign.text()]).toEqual([403, 'foreign Origin "https://evil.example": only the web shell\'s own pages may do this\n']);
+  it('answers a bad handshake with its status and reason: no credential, two, a token in the URL, foreign Origin; pages are GET only', async () => {
+    const shell = await start();
+    const origin = shell.origin;
+    const url = await shell.open('keeper-agent');
+    const wants = 'the bridge wants the subprotocols keeper.bridge and one window token or launch nonce\n';
+    expect(await bridge(origin, 'keeper.other')).toEqual({ status: 401, body: wants });
+    const token = tokenIn(await launch(origin, url));
+    const two = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge`, ['keeper.bridge', `keeper.token.${token}`, 'keeper.launch.x'], { origin });
+      socket.once('open', () => (socket.close(), resolve(101)));
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    });
+    expect(two).toBe(401);
+    const inUrl = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${origin.replace('http', 'ws')}/bridge?token=${token}`, { origin });
+      socket.once('open', () => (socket.close(), resolve(101)));
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    });
+    expect(inUrl).toBe(401);
+    const foreign = await bridge(origin, `keeper.token.${token}`, 'keeper-agent', 'https://evil.example');
+    expect(foreign).toEqual({ status: 403, body: 'foreign Origin "https://evil.example": only the web shell\'s own pages may do this\n' });
+    const post = await fetch(`${origin}/keeper-agent/`, { method: 'POST', headers: { origin } });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
     expect(refusals.every((line) => line.startsWith('web shell refused '))).toBe(true);
+    expect(refusals.join('\n')).not.toContain(token);
   });
 
   it('lets the browser keep hashed build output only; pages, other files and refusals are never stored', async () => {

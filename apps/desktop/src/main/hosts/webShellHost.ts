@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { BehaviorSubject } from 'rxjs';
 import { attachWebShellBridge, type WebShellGrant } from '../../../../../shared/bridge/src/main/webShellBridge.ts';
 import { admittedUid, webShellAdmission, type Refusal } from '../../../../../shared/bridge/src/main/webShellAdmission.ts';
-import { BOOTSTRAP_PATH, LAUNCH_PARAM, MAX_BOOTSTRAP_BYTES } from '../../../../../shared/bridge/src/common/webShellLaunch.ts';
-import { BootstrapRequest } from '../../../../../shared/bridge/src/common/webShellWire.ts';
+import { LAUNCH_PARAM } from '../../../../../shared/bridge/src/common/webShellLaunch.ts';
 import type { ServiceDispatcher } from '../../../../../shared/bridge/src/main/serviceDispatcher.ts';
 import type { WindowId } from '../../../../../shared/bridge/src/common/windows.ts';
 import { SECURITY_HEADERS } from '../security/contentSecurityPolicy.ts';
@@ -41,22 +40,6 @@ export interface WebShellHostOptions {
   readonly uid?: number | null;
 }
 
-/** The request's body as text, or null past MAX_BOOTSTRAP_BYTES (the rest is left unread). */
-function readSmallBody(req: http.IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length <= MAX_BOOTSTRAP_BYTES) return;
-      req.pause();
-      resolve(null);
-    });
-    req.once('end', () => resolve(body));
-    req.once('error', reject);
-  });
-}
-
 export interface WebShellHost extends WindowHost {
   readonly origin: string;
 }
@@ -79,8 +62,8 @@ interface ShellPage {
  * page gets a random token; the token decides which services its connection reaches, and its
  * presence whether a prompt window's page is shown prompts. The token is never in a URL: the shell
  * presents one-time launch links (`/<window>/#launch=<nonce>`), and the page trades the nonce for
- * the token at /bootstrap on first load, so a link seen in a command line or history is dead.
- * Every request passes webShellAdmission (Host, Origin, the peer's uid).
+ * the token in the handshake of its bridge socket on first load (webShellBridge), so a link seen in
+ * a command line or history is dead. Every request passes webShellAdmission (Host, Origin, the peer's uid).
  */
 export async function createWebShellHost(options: WebShellHostOptions): Promise<WebShellHost> {
   const pages = new Map<string, ShellPage>();
@@ -103,47 +86,23 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
       .writeHead(refusal.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
       .end(`${refusal.message}\n`);
 
-  /** POST /bootstrap {window, nonce}: the page's token, once per nonce. */
-  const bootstrap = async (req: http.IncomingMessage): Promise<Refusal | { token: string }> => {
-    const body = await readSmallBody(req);
-    if (body === null) return { status: 413, message: 'bootstrap request too large' };
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      json = undefined;
-    }
-    const parsed = BootstrapRequest.safeParse(json);
-    if (!parsed.success) return { status: 400, message: 'malformed bootstrap request: wants {"window", "nonce"}' };
-    const page = launches.get(parsed.data.nonce);
-    // Spent on any attempt, right or wrong window: a nonce is good for one try.
-    launches.delete(parsed.data.nonce);
+  /** A launch nonce for its page's grant, once: spent on any attempt, right or wrong window. */
+  const redeem = (nonce: string, window: string): WebShellGrant | Refusal => {
+    const page = launches.get(nonce);
+    launches.delete(nonce);
     if (!page || !pages.has(page.grant.token)) return { status: 401, message: 'unknown or already used launch link: open the window again from Keeper' };
-    if (page.id !== parsed.data.window) return { status: 401, message: `this launch link is for ${page.id}, not ${parsed.data.window}` };
-    return { token: page.grant.token };
+    if (page.id !== window) return { status: 401, message: `this launch link is for ${page.id}, not ${window.slice(0, 80)}` };
+    return page.grant;
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const path = new URL(req.url ?? '/', origin).pathname;
-    const exchange = path === BOOTSTRAP_PATH;
-    const refusal =
-      (await admit(req, exchange)) ??
-      (exchange && req.method !== 'POST' ? { status: 405, message: 'the bootstrap exchange is a POST' } : null) ??
-      (!exchange && req.method !== 'GET' && req.method !== 'HEAD' ? { status: 405, message: 'only GET and HEAD here' } : null);
+    const refusal = (await admit(req, false)) ?? (req.method !== 'GET' && req.method !== 'HEAD' ? { status: 405, message: 'only GET and HEAD here' } : null);
     if (refusal) {
       refused(refusal, req);
-      if (refusal.status === 405) res.setHeader('allow', exchange ? 'POST' : 'GET, HEAD');
+      if (refusal.status === 405) res.setHeader('allow', 'GET, HEAD');
       return answer(res, refusal);
     }
-    if (exchange) {
-      const outcome = await bootstrap(req);
-      if ('status' in outcome) {
-        refused(outcome, req);
-        return answer(res, outcome);
-      }
-      return res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(outcome));
-    }
-    const asset = await loadRendererAsset(options.rendererDir, path);
+    const asset = await loadRendererAsset(options.rendererDir, new URL(req.url ?? '/', origin).pathname);
     if (!asset) return answer(res, { status: 404, message: 'not found' });
     res
       // Hashed build output may be kept (Chromium then also keeps its compiled code); pages never are.
@@ -171,6 +130,7 @@ export async function createWebShellHost(options: WebShellHostOptions): Promise<
     () => [...pages.values()].map((page) => page.grant),
     {
       admit: (req, needsOrigin) => admit(req, needsOrigin),
+      redeem,
       onRefusal: refused,
       onProtocolError: options.onProtocolError ?? (() => {}),
     },

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PromptRespondResult, PromptResponse, PromptShow, type PromptKind } from '../../../../protocol/src/common/methods/prompt.ts';
+import { PROMPT_QUEUE_MEMBER, promptChannel } from '../promptChannels.ts';
 import { call, defineService, stream } from '../serviceDescriptor.ts';
 
 /** What a prompt window shows: the prompt to answer now, and how many more of its kind wait. */
@@ -11,8 +12,8 @@ export type PromptQueueView = z.infer<typeof PromptQueueView>;
  * answer the prompts of its own kind.
  */
 const promptService = <const K extends PromptKind>(kind: K) =>
-  defineService(`keeper.prompts.${kind}`, {
-    queue$: stream(z.tuple([]), PromptQueueView),
+  defineService(promptChannel(kind), {
+    [PROMPT_QUEUE_MEMBER]: stream(z.tuple([]), PromptQueueView),
     respond: call(z.tuple([z.string().min(1).max(100), PromptResponse]), PromptRespondResult),
   });
 
