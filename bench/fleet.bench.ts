@@ -6,11 +6,13 @@
  * stream (LISTEN/NOTIFY across instances) and acknowledges. Goals (issue 16): >= 500 round trips/s,
  * p99 decided→notified < 100 ms, no loss.
  *
- *   node bench/fleet.bench.ts [--agents=1000] [--round-trips=5000] [--concurrency=64] [--instances=2] [--profile=DIR]
+ *   node bench/fleet.bench.ts [--agents=1000] [--round-trips=5000] [--concurrency=64] [--instances=2] [--pool-size=N] [--profile=DIR]
  *
- * Plain Node script (not a vitest file). A throwaway database is created and dropped. `--profile`
- * runs the servers with `--cpu-prof` into DIR (stopped with SIGTERM so they write it); profile the
- * simulator itself with `node --cpu-prof bench/fleet.bench.ts`.
+ * Plain Node script (not a vitest file). A throwaway database is created and dropped. The agents
+ * register through the agent's own code; their calls go through a lean keep-alive mTLS client
+ * (support/simHttp.ts), since the simulator shares the cores it measures. `--profile` runs the
+ * servers with `--cpu-prof` into DIR (stopped with SIGTERM so they write it) and prints the timed
+ * part on the profiles' clock; profile the simulator itself with `node --cpu-prof bench/fleet.bench.ts`.
  */
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
@@ -19,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { FleetHttp } from '../apps/agent-service/src/fleet/fleetHttp.ts';
+import type * as z from 'zod';
 import type { FleetIdentity } from '../apps/agent-service/src/fleet/fleetIdentity.ts';
 import { registerWithFleet } from '../apps/agent-service/src/fleet/registration.ts';
 import { FleetApproval, Health, StreamMessage } from '../shared/protocol/src/common/fleet.ts';
@@ -28,6 +30,7 @@ import { freePort, kill9, startFleetProcess } from '../tests/fleet/support/fleet
 import { createToken } from '../apps/fleet-server/src/services/tokens.ts';
 import { fingerprintOf } from '../apps/fleet-server/src/pki/ca.ts';
 import { cpuBetween, cpuSnapshot } from './support/procCpu.ts';
+import { SimHttp } from './support/simHttp.ts';
 import { percentile } from './support/stats.ts';
 
 const { values: args } = parseArgs({
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     instances: { type: 'string', default: '2' },
     profile: { type: 'string' },
+    'pool-size': { type: 'string' },
   },
 });
 const AGENTS = Number(args.agents);
@@ -44,10 +48,18 @@ const INSTANCES = Number(args.instances);
 const ROUND_TRIPS = Number(args['round-trips']);
 const CONCURRENCY = Number(args.concurrency);
 const APPROVERS = 8;
+/**
+ * The simulator reads answers and stream messages for the fields it uses, and checks every
+ * SHAPE_CHECK_EVERY-th one against its schema in full: the shapes are the same each time (the
+ * tests check them), and zod on every message would be simulator CPU taken from the servers.
+ */
+const SHAPE_CHECK_EVERY = 50;
+let reads = 0;
+let messages = 0;
 
 interface SimAgent {
   identity: FleetIdentity;
-  http: FleetHttp;
+  http: SimHttp;
   socket: WebSocket | null;
   waiting: Map<string, (at: number) => void>;
   notified: Map<string, number>;
@@ -64,7 +76,13 @@ const serverDir = join(fx.dataDir, 'server');
 if (args.profile) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${args.profile}`.trim();
 const instances = await Promise.all(
   Array.from({ length: INSTANCES }, async (_, i) =>
-    startFleetProcess(fx.databaseUrl, serverDir, await freePort(), ['--instance', `bench-${i + 1}`, '--log-level', 'error']),
+    startFleetProcess(fx.databaseUrl, serverDir, await freePort(), [
+      '--instance',
+      `bench-${i + 1}`,
+      '--log-level',
+      'error',
+      ...(args['pool-size'] ? ['--pool-size', args['pool-size']] : []),
+    ]),
   ),
 );
 try {
@@ -74,7 +92,7 @@ try {
   const register = async (i: number, name: string): Promise<SimAgent> => {
     const { token } = await createToken(fx.admin, 'bench', 600_000, fingerprint);
     const identity = await registerWithFleet(instances[i % INSTANCES]!.url, token, join(fx.dataDir, name), name);
-    return { identity, http: new FleetHttp(instances[i % INSTANCES]!.url, identity), socket: null, waiting: new Map(), notified: new Map() };
+    return { identity, http: new SimHttp(instances[i % INSTANCES]!.url, identity), socket: null, waiting: new Map(), notified: new Map() };
   };
   const agents = await inBatches(AGENTS, 50, (i) => register(i, `agent-${i}`));
   // Approvers' machines use the other instance than the requester they answer (see below).
@@ -92,7 +110,7 @@ try {
       socket.once('error', fail);
       socket.on('message', (data) => {
         const at = performance.now();
-        const message = StreamMessage.parse(JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : ''));
+        const message = readMessage(Buffer.isBuffer(data) ? data.toString('utf8') : '');
         if (message.type === 'hello') return ok();
         if (message.type !== 'event') return;
         socket.send(JSON.stringify({ type: 'ack', ids: [message.id] }));
@@ -104,8 +122,10 @@ try {
     });
   });
   // A real agent's health check (every 5 s) keeps its HTTPS connection open; so do the simulated ones.
-  const everyone = [...agents, ...approvers];
-  await inBatches(everyone.length, 100, (i) => everyone[i]!.http.call('GET', '/v1/health', Health));
+  // An approver relays several decisions at once: its connections are opened before the timed part too.
+  const perApprover = Math.ceil(CONCURRENCY / APPROVERS);
+  const everyone = [...agents, ...approvers.flatMap((a) => Array<SimAgent>(perApprover).fill(a))];
+  await inBatches(everyone.length, 100, async (i) => Health.parse(await answer(everyone[i]!.http.call('GET', '/v1/health'))));
   console.log(
     `setup: ${AGENTS} agents registered and connected (mTLS WebSockets on ${INSTANCES} instance(s)) in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
   );
@@ -123,14 +143,18 @@ try {
       const approver = approvers[(n + 1) % approvers.length]!;
       const t0 = performance.now();
       try {
-        const filed = await requester.http.call('POST', '/v1/approvals', FleetApproval, approvalRequest(`bench-${n}`, `user-${n % 50}`));
+        const filed = read(FleetApproval, await answer(requester.http.call('POST', '/v1/approvals', approvalRequest(`bench-${n}`, `user-${n % 50}`))));
         const notified = new Promise<number>((ok) => {
           const early = requester.notified.get(filed.approvalId);
           if (early !== undefined) ok(early);
           else requester.waiting.set(filed.approvalId, ok);
         });
-        await approver.http.call('POST', '/v1/approvals/decide', FleetApproval, { actor, approvalId: filed.approvalId, decision: 'approve' });
+        const decision = read(
+          FleetApproval,
+          await answer(approver.http.call('POST', '/v1/approvals/decide', { actor, approvalId: filed.approvalId, decision: 'approve' })),
+        );
         const decided = performance.now();
+        if (decision.status !== 'Approved' || decision.approvalId !== filed.approvalId) throw new Error(`decided ${filed.approvalId}: ${decision.status}`);
         // A notification that never comes is a loss: give up on it after 30 s and count it.
         const at = await Promise.race([
           notified,
@@ -151,8 +175,11 @@ try {
   const serverPids = instances.map((i) => i.pid!);
   const cpuBefore = { sim: process.cpuUsage(), servers: cpuSnapshot(serverPids), pg: cpuSnapshot(await backends()) };
   const start = performance.now();
+  const startTick = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - start) / 1000;
+  // The monotonic clock of every process's --cpu-prof samples: the timed part, to cut the profiles to it.
+  if (args.profile) console.log(`timed part (monotonic µs): ${startTick / 1000n} ${process.hrtime.bigint() / 1000n}`);
   const simUsage = process.cpuUsage(cpuBefore.sim);
   const cpu = {
     sim: (simUsage.user + simUsage.system) / 1e6,
@@ -195,6 +222,31 @@ try {
 } finally {
   await Promise.all(instances.map((i) => (args.profile ? stop(i) : kill9(i))));
   await fx.drop();
+}
+
+/** The body of a 200 answer as JSON; anything else fails the round trip. */
+async function answer(response: Promise<{ status: number; body: string }>): Promise<unknown> {
+  const { status, body } = await response;
+  if (status !== 200) throw new Error(`HTTP ${status}: ${body.slice(0, 300)}`);
+  return JSON.parse(body);
+}
+
+function read<T extends z.ZodType>(schema: T, json: unknown): Pick<FleetApproval, 'approvalId' | 'status'> {
+  if (reads++ % SHAPE_CHECK_EVERY === 0) schema.parse(json);
+  const value = json as Partial<FleetApproval> | null;
+  if (typeof value?.approvalId !== 'string' || typeof value.status !== 'string') throw new Error(`not an approval: ${JSON.stringify(json).slice(0, 300)}`);
+  return { approvalId: value.approvalId, status: value.status };
+}
+
+type BenchMessage =
+  { type: 'hello' | 'approvals.changed' | 'policy.changed' } | { type: 'event'; id: string; approval: Pick<FleetApproval, 'approvalId' | 'status'> };
+function readMessage(text: string): BenchMessage {
+  const json = JSON.parse(text) as unknown;
+  if (messages++ % SHAPE_CHECK_EVERY === 0) StreamMessage.parse(json);
+  const message = json as { type?: unknown; id?: unknown; approval?: unknown };
+  if (message.type !== 'event') return message as BenchMessage;
+  if (typeof message.id !== 'string') throw new Error(`an event without an id: ${text.slice(0, 300)}`);
+  return { type: 'event', id: message.id, approval: read(FleetApproval, message.approval) };
 }
 
 /** SIGTERM, so a server run with --cpu-prof writes its profile. */

@@ -46,10 +46,10 @@ export const ServerConfig = z.object({
     .int()
     .positive()
     .default(256 * 1024),
-  /** Database connections per instance; a decision holds one for a few statements. */
   /** Per machine and instance; a 429 beyond (see services/rateLimit.ts). */
   filingsPerMinute: z.number().int().positive().default(120),
   auditBatchesPerMinute: z.number().int().positive().default(600),
+  /** Database connections per instance (acknowledgements have two more of their own, see StreamHub). */
   poolSize: z.number().int().min(2).max(200).default(20),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -36,7 +36,8 @@ export async function startFleetServer(input: ServerConfigInput): Promise<Runnin
     config.dataDir,
     config.caCertFile && config.caKeyFile ? { certFile: config.caCertFile, keyFile: config.caKeyFile } : undefined,
   );
-  const hub = new StreamHub(db, log);
+  const ackDb = createPool(config.databaseUrl, log, 2, { asynchronousCommit: true });
+  const hub = new StreamHub(db, ackDb, log);
   const machines = new MachineCache(db);
   const onNotify = (channel: string, payload: string) => {
     if (channel === CHANNELS.revoked) machines.revoked(payload);
@@ -81,7 +82,7 @@ export async function startFleetServer(input: ServerConfigInput): Promise<Runnin
       await app.close();
       await listener.stop();
       for (const sink of sinks) sink.close();
-      await db.end();
+      await Promise.all([db.end(), ackDb.end()]);
     },
   };
 }

@@ -35,8 +35,18 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
-export function createPool(connectionString: string, log: Logger, max = 20): Db {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+/**
+ * `asynchronousCommit`: COMMIT returns before the WAL is flushed. Only for writes whose loss in a
+ * database crash is harmless (stream acknowledgements: a lost one means a resend the agent drops).
+ */
+export function createPool(connectionString: string, log: Logger, max = 20, { asynchronousCommit = false } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    ...(asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}),
+  });
   // Without this listener a database restart kills the process (an idle client's 'error' is unhandled).
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection closed'));
   return pool;

@@ -15,18 +15,25 @@ function machineIdOf(cert: X509Certificate): string | null {
   return cn && UUID.test(cn) ? cn : null;
 }
 
+/** A connection's certificate, read once: TLS renegotiation is off (server.ts), so it cannot change. */
+const peers = new WeakMap<TLSSocket, PeerCertificate | null>();
+
 /**
  * The verified peer, or null. The port also serves registration (no certificate yet), so TLS does not
  * reject: `authorized` is the check that matters (a certificate of another CA is still readable).
- * Expiry is checked again per request because a resumed TLS session skips the chain check.
+ * Expiry is checked per request: a keep-alive connection outlives its handshake, and a resumed TLS
+ * session skips the chain check.
  */
 export function verifiedPeer(socket: TLSSocket, now = Date.now()): PeerCertificate | null {
   if (!socket.authorized) return null;
-  const cert = socket.getPeerX509Certificate();
-  if (!cert) return null;
-  const machineId = machineIdOf(cert);
-  if (!machineId || cert.validToDate.getTime() <= now) return null;
-  return { machineId, validTo: cert.validToDate, cert };
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    const cert = socket.getPeerX509Certificate();
+    const machineId = cert ? machineIdOf(cert) : null;
+    peer = cert && machineId ? { machineId, validTo: cert.validToDate, cert } : null;
+    peers.set(socket, peer);
+  }
+  return peer && peer.validTo.getTime() > now ? peer : null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { constants } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -35,6 +36,8 @@ export async function buildApp(deps: AppDeps, tls: { certPem: string; keyPem: st
       secureOptions: constants.SSL_OP_NO_TICKET,
     },
   }).withTypeProvider<ZodTypeProvider>();
+  // A connection keeps the certificate it was opened with (http/peer.ts reads it once per connection).
+  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(deps.db));

@@ -1,4 +1,5 @@
 import type { TLSSocket } from 'node:tls';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RawData } from 'ws';
 import * as z from 'zod';
@@ -22,6 +23,7 @@ import type { AppDeps } from '../http/appDeps.ts';
 import { approvalOfRequest, decide, fileApproval, listForActor } from '../services/approvals.ts';
 import { approverNames } from '../services/approvers.ts';
 import { ingestAudit } from '../services/audit.ts';
+import type { ApprovalJson } from '../services/approvalShape.ts';
 import type { AuthenticatedMachine } from '../services/machines.ts';
 import { issueOfflineResponse } from '../services/offlineApprovals.ts';
 import { currentPolicies } from '../services/policies.ts';
@@ -54,12 +56,11 @@ export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
 
     app.get('/v1/policies', { schema: { response: { 200: PolicyBundle } } }, async (req) => currentPolicies(deps.db, machineOf(req.machine).group));
 
-    app.post('/v1/approvals', { schema: { body: FileApprovalRequest, response: { 200: FleetApproval } } }, async (req) => {
+    // The requester's notice names the fleet's approvers, not the local agent's settings.
+    app.post('/v1/approvals', { schema: { body: FileApprovalRequest } }, async (req, reply) => {
       const machine = machineOf(req.machine);
       await deps.limits.take('filing', machine.machineId);
-      const approval = await fileApproval(deps.db, machine, req.body, times);
-      // The requester's notice names the fleet's approvers, not the local agent's settings.
-      return { ...approval, sentTo: await sentToOf(machine.group) };
+      return sendApproval(reply, await fileApproval(deps.db, machine, req.body, times, await sentToOf(machine.group)));
     });
 
     app.get(
@@ -79,8 +80,8 @@ export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
       listForActor(deps.db, machineOf(req.machine), req.body),
     );
 
-    app.post('/v1/approvals/decide', { schema: { body: RelayDecideRequest, response: { 200: FleetApproval } } }, async (req) =>
-      decide(deps.db, machineOf(req.machine), req.body, times),
+    app.post('/v1/approvals/decide', { schema: { body: RelayDecideRequest } }, async (req, reply) =>
+      sendApproval(reply, await decide(deps.db, machineOf(req.machine), req.body, times)),
     );
 
     app.post('/v1/approvals/offline', { schema: { body: OfflineResponseRequest, response: { 200: OfflineResponseResult } } }, async (req) => {
@@ -127,6 +128,14 @@ export function agentRoutes(deps: AppDeps): FastifyPluginCallbackZod {
     });
     done();
   };
+}
+
+/**
+ * An approval the services serialized once (approvalShape.ts: PostgreSQL's JSON, checked against
+ * toApproval by the tests) goes out as it is, not through a second pass of the response schema.
+ */
+function sendApproval(reply: FastifyReply, json: ApprovalJson): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
 }
 
 function textOf(data: RawData): string {

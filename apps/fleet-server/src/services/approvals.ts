@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
-import type { FileApprovalRequest, FleetApproval, RelayDecideRequest, RelayListRequest } from '../../../../shared/protocol/src/common/fleet.ts';
-import type { AgenticDetection } from '../../../../shared/protocol/src/common/methods/agentic.ts';
-import type { ApprovalsListResult, QuorumVote } from '../../../../shared/protocol/src/common/methods/approvals.ts';
+import type { FileApprovalRequest, FleetApproval, FleetSentTo, RelayDecideRequest, RelayListRequest } from '../../../../shared/protocol/src/common/fleet.ts';
+import type { ApprovalsListResult } from '../../../../shared/protocol/src/common/methods/approvals.ts';
 import { inTransaction, type Db, type Tx } from '../db/pool.ts';
 import { FleetError } from '../http/fleetError.ts';
 import type { AuthenticatedMachine } from './machines.ts';
+import { approvalJsonOf, approvalJsonSql, toApproval, type ApprovalJson, type ApprovalRow } from './approvalShape.ts';
 import { actorMatch, rolesOf, type Role } from './approvers.ts';
 import { auditServer } from './audit.ts';
 import { CHANNELS, INLINE_EVENT_BYTES } from './channels.ts';
@@ -14,66 +14,6 @@ export interface ApprovalTimes {
   approvalTtlMs: number;
   escalatedTtlMs: number;
   usableMs: number;
-}
-
-interface ApprovalRow {
-  approval_id: string;
-  request_id: string;
-  machine_id: string;
-  group_name: string;
-  status: FleetApproval['status'];
-  requester_uid: number;
-  requester_name: string;
-  machine_name: string;
-  application: FleetApproval['application'];
-  working_directory: string;
-  justification: string;
-  matched_policies: FleetApproval['matchedPolicies'];
-  created_at: Date;
-  expires_at: Date;
-  escalated_at: Date | null;
-  decided_at: Date | null;
-  decided_by_uid: number | null;
-  decided_by_name: string | null;
-  decision_reason: string | null;
-  usable_until: Date | null;
-  quorum: number;
-  votes: QuorumVote[];
-  agentic: AgenticDetection | null;
-  agentic_reported: boolean;
-}
-
-export function toApproval(r: ApprovalRow): FleetApproval {
-  return {
-    approvalId: r.approval_id,
-    requestId: r.request_id,
-    status: r.status,
-    requester: { uid: r.requester_uid, name: r.requester_name },
-    machine: r.machine_name,
-    application: r.application,
-    // The approver's window reads `cwd` (the agent protocol's field); a relayed list keeps only Approval's fields.
-    cwd: r.working_directory,
-    justification: r.justification,
-    matchedPolicies: r.matched_policies,
-    createdAt: r.created_at.toISOString(),
-    expiresAt: r.expires_at.toISOString(),
-    escalatedAt: r.escalated_at?.toISOString() ?? null,
-    decision:
-      r.decided_at && r.decided_by_name !== null
-        ? {
-            by: { uid: r.decided_by_uid ?? 0, name: r.decided_by_name },
-            at: r.decided_at.toISOString(),
-            reason: r.decision_reason,
-            usableUntil: r.usable_until?.toISOString() ?? null,
-          }
-        : null,
-    mfa: null,
-    ...(r.quorum > 1 ? { quorum: { required: r.quorum, approvals: r.votes } } : {}),
-    // Unreported (an older agent) stays absent, so the approver's window does not claim "none detected".
-    ...(r.agentic_reported ? { agentic: r.agentic } : {}),
-    group: r.group_name,
-    workingDirectory: r.working_directory,
-  };
 }
 
 /** The server's audit record of a change (type without the `fleet.` prefix; see auditServer). */
@@ -111,14 +51,16 @@ export async function announce(tx: Tx, approval: FleetApproval, machineId: strin
 
 /**
  * Files a request for approvers on other machines. Idempotent by the agent's request id, so a retry
- * after a lost answer returns the same approval instead of filing a second one.
+ * after a lost answer returns the same approval instead of filing a second one. The answer is the
+ * approval with `sentTo` (who may decide it), serialized by PostgreSQL in the same statement.
  */
 export async function fileApproval(
   db: Db,
   machine: AuthenticatedMachine,
   body: z.infer<typeof FileApprovalRequest>,
   times: ApprovalTimes,
-): Promise<FleetApproval> {
+  sentTo: FleetSentTo,
+): Promise<ApprovalJson> {
   const approvalId = randomUUID();
   const audited = {
     approvalId,
@@ -129,8 +71,8 @@ export async function fileApproval(
     ...(body.agentic ? { aiLikelihoodPercent: body.agentic.aiLikelihoodPercent } : {}),
   };
   // One statement (so one round trip and an implicit transaction): the row, its audit record (only
-  // when the row was inserted) and the approvers' queue hint at COMMIT.
-  const { rows } = await db.query<ApprovalRow>({
+  // when the row was inserted), the approvers' queue hint at COMMIT, and the answer.
+  const { rows } = await db.query<{ json: ApprovalJson }>({
     name: 'fleet-file-approval',
     text: `WITH ins AS (
              INSERT INTO approvals (approval_id, machine_id, request_id, group_name, status, requester_uid, requester_name, machine_name,
@@ -139,7 +81,8 @@ export async function fileApproval(
              ON CONFLICT (machine_id, request_id) DO NOTHING RETURNING *),
            a AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data)
                  SELECT ins.machine_id, $14, now(), 'fleet.approval.filed', ins.requester_name, $15::jsonb FROM ins)
-           SELECT ins.*, pg_notify($16, ins.approval_id::text)::text AS notified FROM ins`,
+           SELECT (${approvalJsonSql('ins')} || jsonb_build_object('sentTo', $19::jsonb))::text AS json, pg_notify($16, ins.approval_id::text)::text AS notified
+           FROM ins`,
     values: [
       approvalId,
       machine.machineId,
@@ -159,16 +102,17 @@ export async function fileApproval(
       CHANNELS.queue,
       body.agentic ? JSON.stringify(body.agentic) : null,
       body.agentic !== undefined,
+      JSON.stringify(sentTo),
     ],
   });
-  if (rows[0]) return toApproval(rows[0]);
+  if (rows[0]) return rows[0].json;
   // Filed before (a retry after a lost answer): ON CONFLICT waited for that insert's COMMIT, so the row is there.
   const existing = await db.query<ApprovalRow>('SELECT * FROM approvals WHERE machine_id = $1 AND request_id = $2', [machine.machineId, body.requestId]);
   const approval = toApproval(existing.rows[0]!);
   if (approval.application.path !== body.application.path || approval.requester.name !== body.requester.name) {
     throw new FleetError('request-conflict', `request ${body.requestId} was already filed with different details`);
   }
-  return approval;
+  return approvalJsonOf({ ...approval, sentTo });
 }
 
 /** The requesting machine reads its own request (never another machine's). */
@@ -203,12 +147,67 @@ function mayDecide(roles: readonly Role[], status: FleetApproval['status']): boo
 }
 
 /**
- * One decision, whichever instance and approver come first: the row is locked, its state checked
- * and changed in one transaction, so a racing or replayed decision finds it decided (409). With a
- * quorum, an approval short of it is only added to the row's votes (announced, still Pending) and a
- * repeat by the same person changes nothing; the approval that reaches it, or any denial, decides.
+ * One decision, whichever instance and approver come first. Most decisions are one statement
+ * (decideAtOnce); what it does not take (a quorum's vote, a refusal to explain) goes through
+ * decideLocked, which reads the row under its lock first.
  */
-export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<FleetApproval> {
+export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<ApprovalJson> {
+  return (await decideAtOnce(db, relay, body, times)) ?? approvalJsonOf(await decideLocked(db, relay, body, times));
+}
+
+/**
+ * A decision that ends the request (an approval needing one approver, or any denial) by an actor
+ * who may make it, as one conditional UPDATE with its event, audit record and NOTIFY: an implicit
+ * transaction, so the decision and its event commit together. A racing decision waits for the row
+ * and then finds it no longer open (PostgreSQL re-checks the WHERE on the committed row), so only
+ * one decides. Null when the row did not qualify, for whatever reason: decideLocked sorts it out.
+ */
+async function decideAtOnce(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<ApprovalJson | null> {
+  const approve = body.decision === 'approve';
+  const usableMs = approve ? Math.min(times.usableMs, (body.usableMinutes ?? Infinity) * 60_000) : null;
+  const { rows } = await db.query<{ json: ApprovalJson }>({
+    name: 'fleet-decide-at-once',
+    text: `WITH d AS (
+             UPDATE approvals a SET status = $2, decided_at = now(), decided_by_uid = $3, decided_by_name = $4, decided_by_machine = $5,
+                    decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END
+             WHERE a.approval_id = $1 AND a.status IN ('Pending', 'Escalated') AND a.expires_at > now()
+               AND ($2 = 'Denied' OR a.quorum = 1) AND a.requester_name <> $4
+               AND EXISTS (SELECT 1 FROM approvers r WHERE (r.group_name = a.group_name OR r.group_name IS NULL) AND ${actorMatch(4, 8, 9)}
+                           AND (r.role <> 'secondaryApprover' OR a.status = 'Escalated'))
+             RETURNING a.*),
+           j AS (SELECT x.*, x.doc::text AS json FROM (SELECT d.machine_id, d.approval_id, d.request_id, ${approvalJsonSql('d')} AS doc FROM d) x),
+           e AS (INSERT INTO machine_events (machine_id, kind, payload) SELECT j.machine_id, 'approval.updated', j.doc FROM j RETURNING id, machine_id),
+           au AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data)
+                  SELECT j.machine_id, $10, now(), $11, $4,
+                         jsonb_build_object('approvalId', j.approval_id, 'requestId', j.request_id, 'relayedBy', $5::uuid, 'reason', $6::text) FROM j)
+           SELECT j.json, pg_notify($12, e.machine_id || ':' || e.id || ':' || j.approval_id || ':' || CASE WHEN octet_length(j.json) <= $13 THEN j.json ELSE '' END)::text AS notified
+           FROM j, e`,
+    values: [
+      body.approvalId,
+      approve ? 'Approved' : 'Denied',
+      body.actor.uid,
+      body.actor.name,
+      relay.machineId,
+      body.reason ?? null,
+      usableMs,
+      body.actor.groups,
+      relay.group,
+      `server:${randomUUID()}`,
+      approve ? 'fleet.approval.approved' : 'fleet.approval.denied',
+      CHANNELS.machineEvent,
+      INLINE_EVENT_BYTES,
+    ],
+  });
+  return rows[0]?.json ?? null;
+}
+
+/**
+ * The decision under the row's lock: the row is locked, its state checked and changed in one
+ * transaction, so a racing or replayed decision finds it decided (409). With a quorum, an approval
+ * short of it is only added to the row's votes (announced, still Pending) and a repeat by the same
+ * person changes nothing; the approval that reaches it, or any denial, decides.
+ */
+async function decideLocked(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<FleetApproval> {
   const refuse = async (error: FleetError) => {
     await auditServer(
       db,

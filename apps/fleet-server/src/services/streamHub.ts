@@ -26,15 +26,20 @@ export class StreamHub {
   private readonly log: Logger;
   /** Events announced by NOTIFY, read back together: one query per batch, not per event. */
   private readonly deliveries: Batcher<string>;
-  /** Acknowledgements of all streams, stored together (one UPDATE per batch). */
+  /**
+   * Acknowledgements of all streams, stored together (one UPDATE per batch) over `ackDb`, whose
+   * COMMIT does not wait for the WAL flush: an acknowledgement lost in a database crash only means
+   * the event is sent again, and the agent drops an id it has handled. The event itself was
+   * committed durably with its decision.
+   */
   private readonly acks: Batcher<{ machineId: string; id: string }>;
 
-  constructor(db: Db, log: Logger) {
+  constructor(db: Db, ackDb: Db, log: Logger) {
     this.db = db;
     this.log = log;
     this.deliveries = new Batcher((ids) => this.deliver(ids));
     this.acks = new Batcher(async (items) => {
-      await this.db.query({
+      await ackDb.query({
         name: 'fleet-ack-events',
         text: `UPDATE machine_events e SET acked_at = now() FROM unnest($1::uuid[], $2::bigint[]) AS a(machine_id, id)
                WHERE e.id = a.id AND e.machine_id = a.machine_id AND e.acked_at IS NULL`,

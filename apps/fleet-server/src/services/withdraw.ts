@@ -1,7 +1,8 @@
 import type { FleetApproval } from '../../../../shared/protocol/src/common/fleet.ts';
 import { inTransaction, type Db } from '../db/pool.ts';
 import { FleetError } from '../http/fleetError.ts';
-import { announce, toApproval } from './approvals.ts';
+import { announce } from './approvals.ts';
+import { toApproval, type ApprovalRow } from './approvalShape.ts';
 
 /** The agent's own reason for a withdrawn request (its statuses are fixed, so it ends Expired). */
 export const WITHDRAWN_REASON = 'withdrawn by the requester';
@@ -14,7 +15,7 @@ export const WITHDRAWN_REASON = 'withdrawn by the requester';
  */
 export async function withdrawApproval(db: Db, machineId: string, requestId: string): Promise<FleetApproval> {
   return inTransaction(db, async (tx) => {
-    const { rows } = await tx.query<Parameters<typeof toApproval>[0]>(
+    const { rows } = await tx.query<ApprovalRow>(
       `UPDATE approvals SET status = 'Expired', decided_at = now(), decided_by_uid = requester_uid, decided_by_name = requester_name,
               decided_by_machine = machine_id, decision_reason = $3
        WHERE machine_id = $1 AND request_id = $2 AND status IN ('Pending', 'Escalated') RETURNING *`,
@@ -29,10 +30,7 @@ export async function withdrawApproval(db: Db, machineId: string, requestId: str
       });
       return approval;
     }
-    const { rows: current } = await tx.query<Parameters<typeof toApproval>[0]>('SELECT * FROM approvals WHERE machine_id = $1 AND request_id = $2', [
-      machineId,
-      requestId,
-    ]);
+    const { rows: current } = await tx.query<ApprovalRow>('SELECT * FROM approvals WHERE machine_id = $1 AND request_id = $2', [machineId, requestId]);
     if (!current[0]) throw new FleetError('not-found', `no request ${requestId} was filed by this machine`);
     return toApproval(current[0]);
   });
