@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, normalizePath, type Plugin } from 'vite';
-import { builtinsWithoutNamespace } from './vite.cli.config.ts';
+import { ASCII_MINIFY, builtinsWithoutNamespace } from './vite.cli.config.ts';
 
 const projectDir = import.meta.dirname;
 const AGENT_ENTRY = resolve(projectDir, 'apps/agent-service/src/main.ts');
@@ -99,7 +99,7 @@ export default defineConfig({
     reportCompressedSize: false,
     rolldownOptions: {
       external: [...AGENT_NATIVE_DEPENDENCIES],
-      output: { format: 'es', entryFileNames: 'keeper-agent.mjs', codeSplitting: false },
+      output: { format: 'es', entryFileNames: 'keeper-agent.mjs', codeSplitting: false, minify: ASCII_MINIFY },
     },
   },
 });

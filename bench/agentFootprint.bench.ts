@@ -2,19 +2,21 @@
  * What the agent costs to start and to keep (issue 17): start to its first answer, next to a bare
  * Node start, and its resident memory idle and after 10,000 requests.
  *
- *   node bench/agentFootprint.bench.ts [--n=15] [--requests=10000] [--agent-bin=PATH] [--policies=DIR]   (after `npm run build`)
+ *   node bench/agentFootprint.bench.ts [--n=15] [--requests=10000] [--agent-bin=PATH] [--before=PATH] [--policies=DIR]   (after `npm run build`)
  *
  * Conditions, spawned one after the other and interleaved (the order rotates every round), each with
  * its own data folder kept across rounds (the 2 warm-up rounds create it, as a first install would):
  * - `node -e ''`: the same Node binary starting and exiting, the floor of any Node program;
  * - `agent, source`: `node apps/agent-service/src/main.ts`, the TypeScript source (what the bin ran before issue 17);
  * - `agent, bin`: `node apps/agent-service/bin/keeper-agent.js`, what `npm exec keeper-agent` runs;
- * - `agent, bundle`: `node dist/agent/keeper-agent.mjs`, as the installed service starts it.
+ * - `agent, bundle`: `node dist/agent/keeper-agent.mjs`, as the installed service starts it, with the
+ *   environment its systemd unit sets (the `Environment=` lines of resources/linux/keeper-agent.service).
  * Start → first answer is spawn to the answer of `agent.status` on a new connection (after
  * session.hello), the socket polled every 2 ms. Then, once per agent condition: resident memory
  * (VmRSS) 2 s after the first answer, after `--requests` agent.status calls (10 connections, 16 in
  * flight each) and after as many again, each read 2 s after the calls, so a growth per request shows as
- * a second step. `--agent-bin` replaces the bin condition's script (another checkout's agent);
+ * a second step. `--agent-bin` replaces the bin condition's script (another checkout's agent); `--before`
+ * adds `agent, before`: another bin (e.g. an earlier one laid out with its bundle), run side by side;
  * `--policies` replaces the shipped default policies (resources/policies), whose collections name
  * programs the agent hashes at every load (/usr/bin/node among them: ~100 MB on a machine with Node).
  */
@@ -34,6 +36,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '15' },
     requests: { type: 'string', default: '10000' },
     'agent-bin': { type: 'string', default: AGENT_BIN },
+    before: { type: 'string' },
     policies: { type: 'string', default: join(PROJECT_DIR, 'resources/policies') },
   },
 });
@@ -50,18 +53,31 @@ if (!existsSync(bundle)) {
 const desktop = rootDesktopFixture();
 const policies = args.policies;
 const jobs = join(PROJECT_DIR, 'resources/jobs');
-const AGENTS = {
+const AGENTS: Record<string, string> = {
   'agent, source': join(PROJECT_DIR, 'apps/agent-service/src/main.ts'),
   'agent, bin': args['agent-bin'],
   'agent, bundle': bundle,
-} as const;
-type AgentName = keyof typeof AGENTS;
-const sandboxes = Object.fromEntries(Object.keys(AGENTS).map((name) => [name, makeSandbox()])) as Record<AgentName, ReturnType<typeof makeSandbox>>;
+  ...(args.before ? { 'agent, before': args.before } : {}),
+};
+type AgentName = string;
+/** The variables the installed service runs with: `Environment=A=1 B=2` lines of its systemd unit. */
+function serviceEnvironment(): NodeJS.ProcessEnv {
+  const unit = readFileSync(join(PROJECT_DIR, 'resources/linux/keeper-agent.service'), 'utf8');
+  const assignments = [...unit.matchAll(/^Environment=(.*)$/gm)].flatMap((line) => line[1]!.trim().split(/\s+/));
+  return Object.fromEntries(assignments.map((assignment) => [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)]));
+}
+const ENVIRONMENTS: Record<AgentName, NodeJS.ProcessEnv> = { 'agent, bundle': { ...process.env, ...serviceEnvironment() } };
+const sandboxes = new Map(Object.keys(AGENTS).map((name) => [name, makeSandbox()]));
+function sandboxOf(name: AgentName): ReturnType<typeof makeSandbox> {
+  const sandbox = sandboxes.get(name);
+  if (!sandbox) throw new Error(`no agent condition named ${name}`);
+  return sandbox;
+}
 
 function spawnAgent(name: AgentName): ChildProcess {
-  const sandbox = sandboxes[name];
+  const sandbox = sandboxOf(name);
   const argv = [
-    AGENTS[name],
+    AGENTS[name]!,
     '--socket',
     sandbox.socket,
     '--data-dir',
@@ -75,7 +91,7 @@ function spawnAgent(name: AgentName): ChildProcess {
     '--jobs',
     jobs,
   ];
-  const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: ENVIRONMENTS[name] ?? process.env });
   child.stdout.resume();
   child.stderr.resume();
   return child;
@@ -117,7 +133,7 @@ async function timeNode(): Promise<number> {
 async function timeAgent(name: AgentName): Promise<number> {
   const start = performance.now();
   const child = spawnAgent(name);
-  const client = await firstAnswer(sandboxes[name].socket, child);
+  const client = await firstAnswer(sandboxOf(name).socket, child);
   const ms = performance.now() - start;
   client.close();
   await stopped(child);
@@ -148,14 +164,14 @@ async function load(socket: string, count: number): Promise<void> {
 
 async function footprint(name: AgentName): Promise<{ idle: number; after: number; afterTwice: number }> {
   const child = spawnAgent(name);
-  const client = await firstAnswer(sandboxes[name].socket, child);
+  const client = await firstAnswer(sandboxOf(name).socket, child);
   client.close();
   await settle();
   const idle = rssMb(child.pid!);
-  await load(sandboxes[name].socket, REQUESTS);
+  await load(sandboxOf(name).socket, REQUESTS);
   await settle();
   const after = rssMb(child.pid!);
-  await load(sandboxes[name].socket, REQUESTS);
+  await load(sandboxOf(name).socket, REQUESTS);
   await settle();
   const afterTwice = rssMb(child.pid!);
   await stopped(child);
@@ -174,7 +190,7 @@ try {
   );
   const conditions: Array<[string, () => Promise<number>]> = [
     ["node -e ''", timeNode],
-    ...(Object.keys(AGENTS) as AgentName[]).map((name): [string, () => Promise<number>] => [name, () => timeAgent(name)]),
+    ...Object.keys(AGENTS).map((name): [string, () => Promise<number>] => [name, () => timeAgent(name)]),
   ];
   const samples = new Map<string, number[]>(conditions.map(([name]) => [name, []]));
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
@@ -199,7 +215,7 @@ try {
     ),
   );
   const memory: Record<string, Record<string, number>> = {};
-  for (const name of Object.keys(AGENTS) as AgentName[]) {
+  for (const name of Object.keys(AGENTS)) {
     const { idle, after, afterTwice } = await footprint(name);
     memory[name] = {
       'idle MB': Number(idle.toFixed(1)),
@@ -213,6 +229,6 @@ try {
   console.table(memory);
   console.log(`\ngoals: start → first answer ≤ 3x node -e ''; idle ≤ 60 MB; after ${REQUESTS} requests ≤ idle + 20 MB`);
 } finally {
-  for (const sandbox of Object.values(sandboxes)) sandbox.cleanup();
+  for (const sandbox of sandboxes.values()) sandbox.cleanup();
   desktop.cleanup();
 }

@@ -1,9 +1,10 @@
 // Plain JavaScript on purpose, like the bins that import it: it runs before any bundle or source.
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Builtins are read with process.getBuiltinModule, not imported: the ESM namespace of node:fs evaluates
+// every lazy export (fs.promises with readline and the REPL history, streams…), ~30 more internal modules
+// at every call of the CLI (vite.cli.config.ts does the same for the bundle).
+const { existsSync, lstatSync, mkdirSync } = process.getBuiltinModule('node:fs');
+const { enableCompileCache } = process.getBuiltinModule('node:module');
+const { join } = process.getBuiltinModule('node:path');
 
 /**
  * Node's compile cache for the bundle, in a folder only this user can write. Node's default,
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 function privateCompileCacheDir() {
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
-  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'keeper', 'node-compile-cache');
+  const dir = join(process.env.XDG_CACHE_HOME || join(process.getBuiltinModule('node:os').homedir(), '.cache'), 'keeper', 'node-compile-cache');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);
@@ -38,6 +39,9 @@ export async function startCli(name, sourceUrl) {
     await import(bundle.href);
     return;
   }
-  if (process.stderr.isTTY) process.stderr.write(`${name}: running from source: ${fileURLToPath(bundle)} is not built (npm run build)\n`);
+  if (process.stderr.isTTY) {
+    const { fileURLToPath } = process.getBuiltinModule('node:url');
+    process.stderr.write(`${name}: running from source: ${fileURLToPath(bundle)} is not built (npm run build)\n`);
+  }
   await import(sourceUrl.href);
 }

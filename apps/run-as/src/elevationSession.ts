@@ -7,6 +7,7 @@ import { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.t
 import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../shared/protocol/src/node/socketPath.ts';
 import { Exit, sayAs } from './cliArgs.ts';
 import { ElevationExited, ElevationInput, ElevationOutput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
+import { relayStdin } from './stdinRelay.ts';
 import { waitingFor } from './waitingFor.ts';
 import { resolveCommand } from '../../../shared/protocol/src/node/resolveCommand.ts';
 
@@ -186,13 +187,15 @@ async function runAllowed(client: OneShotClient, requestId: string, lost: Promis
   }
   for (const chunk of chunks.splice(0)) write(chunk.stream, chunk.data);
   const id = runId;
-  process.stdin.on('data', (data: Buffer) => void client.request(ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}));
-  process.stdin.on('end', () => void client.request(ElevationInput, { runId: id, eof: true }).catch(() => {}));
+  const stdin = relayStdin(
+    (data) => void client.request(ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}),
+    () => void client.request(ElevationInput, { runId: id, eof: true }).catch(() => {}),
+  );
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void client.request(ElevationInput, { runId: id, signal }).catch(() => {}));
   }
   const code = await Promise.race([exited, lost]);
-  process.stdin.destroy();
+  stdin.stop();
   client.close();
   return code;
 }
