@@ -120,7 +120,8 @@ export function startOfflineRequester(
         }
       };
       waiters.add(check);
-      child.once('exit', () => setTimeout(() => reject(new Error(`requester exited without ${key}: ${errors}`)), 100));
+      // 'close' comes after the child's last output was read: no line can still arrive.
+      child.once('close', () => reject(new Error(`requester exited without ${key}: ${errors}`)));
       check();
     });
   let responses = 0;
