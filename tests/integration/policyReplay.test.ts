@@ -2,20 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../support/agentProcess.ts';
-import { runAs } from '../support/asUser.ts';
+import { requestElevationAs } from '../support/asUser.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
-
-type Answer = { ok: true; result: { state: string } } | { ok: false; message: string };
-
-const requestAs = (user: string, socket: string, executable: string, args: string[] = []) =>
-  runAs<Answer>(
-    user,
-    socket,
-    `const c = await connect();
-     console.log(JSON.stringify(await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: ${JSON.stringify(args)}, cwd: '/' })));
-     c.close();`,
-  );
 
 const apps = (paths: Record<string, string>) =>
   Object.entries(paths).map(([id, path]) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] }));
@@ -81,7 +70,7 @@ describe('keeper-agent policy replay: recorded requests of real users against a 
       ['keeper-alice', '/usr/bin/id', [], 'denied'],
     ];
     for (const [user, executable, args, state] of asked) {
-      expect(await requestAs(user, sandbox.socket, executable, args)).toMatchObject({ ok: true, result: { state } });
+      expect(await requestElevationAs(user, sandbox.socket, executable, args)).toMatchObject({ ok: true, result: { state } });
     }
     expect(await sandbox.agent.stop()).toBe(0);
     writeFolder(proposed, PROPOSED);

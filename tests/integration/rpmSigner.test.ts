@@ -21,8 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackageSigner } from '../../apps/agent-service/src/elevation/packageSigner.ts';
 import { readRpmHeader } from '../../apps/agent-service/src/elevation/packageSignerRpmHeader.ts';
 import { createLogger } from '../../apps/agent-service/src/log/logger.ts';
-import { AGENT_BIN, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { runAs } from '../support/asUser.ts';
+import { agentInMountNamespace } from '../support/agentInMountNamespace.ts';
+import { makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { requestElevationAs } from '../support/asUser.ts';
 import { policy, writePolicyDir } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { ATTACKER } from '../support/testUsers.ts';
@@ -264,17 +265,6 @@ describe.skipIf(!hasRpm)('Signer on Linux: the rpm package that installed exactl
   });
 });
 
-type Answer = { ok: true; result: { state: string; decision: { outcome: string; deciding: string[] } } } | { ok: false; message: string };
-
-const requestAs = (user: string, socket: string, executable: string) =>
-  runAs<Answer>(
-    user,
-    socket,
-    `const c = await connect();
-     console.log(JSON.stringify(await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' })));
-     c.close();`,
-  );
-
 /**
  * The real agent, with its default settings, on a machine whose rpm database holds the test package:
  * the agent runs in a private mount namespace of its own (unshare) in which the test's database is
@@ -306,15 +296,7 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
       join(policies, 'collections.json'),
       JSON.stringify({ Collections: [{ CollectionId: 'col-rpm', Type: 'Application', Members: [{ Signer: 'keeper-rpm-agent' }] }] }),
     );
-    const wrapper = join(work, 'agent-in-namespace.mjs');
-    writeFileSync(
-      wrapper,
-      `import { spawn } from 'node:child_process';
-       const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /var/lib/rpm && exec "$@"',
-         ${JSON.stringify(db)}, process.execPath, ${JSON.stringify(AGENT_BIN)}, ...process.argv.slice(2)], { stdio: 'inherit' });
-       for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
-       child.on('exit', (code) => process.exit(code ?? 1));`,
-    );
+    const wrapper = agentInMountNamespace(work, db, '/var/lib/rpm');
     agent = await startAgent({ socket, dataDir: sandbox.dataDir, agentBin: wrapper, extra: ['--policies', policies] });
     folder = mkdtempSync('/tmp/keeper-rpm-attack-');
     cpSync(tool, join(folder, 'tool'));
@@ -331,12 +313,12 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
   });
 
   it('allows the package file itself, found through the rpm database at its default place', async () => {
-    expect(await requestAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['pol-rpm'] } } });
+    expect(await requestElevationAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed', decision: { deciding: ['pol-rpm'] } } });
   });
 
   it('denies an exact copy and a copy with a payload in a folder of the attacker', async () => {
     for (const name of ['tool', 'tool-payload']) {
-      expect(await requestAs(ATTACKER, socket, join(folder, name))).toMatchObject({
+      expect(await requestElevationAs(ATTACKER, socket, join(folder, name))).toMatchObject({
         ok: true,
         result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } },
       });
@@ -345,8 +327,8 @@ describe.skipIf(!hasRpm)('Signer collections match the rpm package that installe
 
   it('denies the package path once it holds other bytes, and allows it again with the recorded ones', async () => {
     writeFileSync(tool, `${TOOL}# edited\n`);
-    expect(await requestAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'denied' } });
+    expect(await requestElevationAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'denied' } });
     writeFileSync(tool, TOOL);
-    expect(await requestAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed' } });
+    expect(await requestElevationAs(ATTACKER, socket, tool)).toMatchObject({ ok: true, result: { state: 'allowed' } });
   });
 });

@@ -2,20 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, policy } from '../support/policyFixtures.ts';
 import { ATTACKER } from '../support/testUsers.ts';
-import { runAs } from '../support/asUser.ts';
-
-type Answer =
-  | { ok: true; result: { state: string; decision: { outcome: string; deciding: string[]; reasonDetail?: { code: string } } } }
-  | { ok: false; code: number; message: string };
-
-const requestAs = (user: string, socket: string, executable: string) =>
-  runAs<Answer>(
-    user,
-    socket,
-    `const c = await connect();
-     console.log(JSON.stringify(await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' })));
-     c.close();`,
-  );
+import { requestElevationAs } from '../support/asUser.ts';
 
 /**
  * Attack: an administrator adds policies that only record ("audit every elevation", "record what
@@ -37,7 +24,7 @@ describe('recording-only policies (AUDIT, RECORD) never grant an elevation', () 
   afterAll(() => sandbox.dispose());
 
   it('a program only an AUDIT policy matches is denied by default', async () => {
-    const answer = await requestAs(ATTACKER, sandbox.socket, '/usr/bin/true');
+    const answer = await requestElevationAs(ATTACKER, sandbox.socket, '/usr/bin/true');
     expect(answer).toMatchObject({
       ok: true,
       result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } },
@@ -45,7 +32,7 @@ describe('recording-only policies (AUDIT, RECORD) never grant an elevation', () 
   });
 
   it('a program a specific RECORD policy matches is denied by default too', async () => {
-    const answer = await requestAs(ATTACKER, sandbox.socket, '/usr/bin/id');
+    const answer = await requestElevationAs(ATTACKER, sandbox.socket, '/usr/bin/id');
     expect(answer).toMatchObject({
       ok: true,
       result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } },

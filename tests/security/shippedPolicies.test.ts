@@ -8,7 +8,7 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy } from '../support/policyFixtures.ts';
 import { systemUser } from '../support/requesterProcess.ts';
 import { ATTACKER } from '../support/testUsers.ts';
-import { runAs } from '../support/asUser.ts';
+import { requestElevationAs } from '../support/asUser.ts';
 
 /** The group the shipped policies take requests from (README, "Default policies"). */
 const PEOPLE_GROUP = 'keeper-users';
@@ -34,19 +34,6 @@ function joinPeopleGroup(user: string): void {
     if (made.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${made.stderr}`);
   }
 }
-
-type Answer =
-  | { ok: true; result: { state: string; decision: { outcome: string; controls: string[]; deciding: string[]; reasonDetail?: { code: string } } } }
-  | { ok: false; code: number; message: string };
-
-const requestAs = (user: string, socket: string, executable: string, args: readonly string[]) =>
-  runAs<Answer>(
-    user,
-    socket,
-    `const c = await connect();
-     console.log(JSON.stringify(await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: ${JSON.stringify(args)}, cwd: '/' })));
-     c.close();`,
-  );
 
 /**
  * Attack 1: "deny shells" named paths, so a copy of bash in a folder of one's own was another
@@ -85,10 +72,10 @@ describe('the shipped policies hold against a copied shell and package-manager h
   });
 
   it('a copy of /usr/bin/bash in a folder of the attacker is denied by its hash, even under a broader allow', async () => {
-    const shell = await requestAs(ATTACKER, sandbox.socket, copy, ['-c', 'id']);
+    const shell = await requestElevationAs(ATTACKER, sandbox.socket, copy, ['-c', 'id']);
     expect(shell).toMatchObject({ ok: true, result: { state: 'denied', decision: { outcome: 'deny', deciding: ['pol-default-deny-shells'] } } });
     // The broader allow itself works: only the copy of a shell is caught.
-    expect(await requestAs(ATTACKER, sandbox.socket, harmless, [])).toMatchObject({
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, harmless, [])).toMatchObject({
       ok: true,
       result: { state: 'allowed', decision: { deciding: ['allow-own-tools'] } },
     });
@@ -105,12 +92,12 @@ describe('the shipped policies hold against a copied shell and package-manager h
     [['-c', '/tmp/apt.conf', 'update']],
     [['install', './htop.deb']],
   ])('apt-get %j never gets the package-manager justification: it goes to an approver', async (args) => {
-    const answer = await requestAs(PERSON, sandbox.socket, '/usr/bin/apt-get', args);
+    const answer = await requestElevationAs(PERSON, sandbox.socket, '/usr/bin/apt-get', args);
     expect(answer).toMatchObject({ ok: true, result: { decision: { outcome: 'controls', controls: ['APPROVAL'], deciding: ['pol-default-approval'] } } });
   });
 
   it('apt-get install htop by a person of keeper-users asks only for a justification', async () => {
-    const answer = await requestAs(PERSON, sandbox.socket, '/usr/bin/apt-get', ['install', 'htop']);
+    const answer = await requestElevationAs(PERSON, sandbox.socket, '/usr/bin/apt-get', ['install', 'htop']);
     expect(answer).toMatchObject({
       ok: true,
       result: { decision: { outcome: 'controls', controls: ['JUSTIFY'], deciding: ['pol-default-package-managers'] } },
@@ -118,7 +105,7 @@ describe('the shipped policies hold against a copied shell and package-manager h
   });
 
   it('an account outside keeper-users (nobody) gets no package manager and no approval path: the default deny', async () => {
-    const answer = await requestAs(ATTACKER, sandbox.socket, '/usr/bin/apt-get', ['install', 'htop']);
+    const answer = await requestElevationAs(ATTACKER, sandbox.socket, '/usr/bin/apt-get', ['install', 'htop']);
     expect(answer).toMatchObject({
       ok: true,
       result: { state: 'denied', decision: { outcome: 'deny', deciding: [], reasonDetail: { code: 'default-deny' } } },

@@ -2,22 +2,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
-import { runAs } from '../support/asUser.ts';
+import { agentInMountNamespace } from '../support/agentInMountNamespace.ts';
+import { makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { requestElevationAs, runAs } from '../support/asUser.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { policy, writePolicyDir } from '../support/policyFixtures.ts';
 import { ATTACKER } from '../support/testUsers.ts';
-
-type Answer = { ok: true; result: { state: string; decision: { outcome: string; deciding: string[] } } } | { ok: false; message: string };
-
-const requestAs = (user: string, socket: string, executable: string) =>
-  runAs<Answer>(
-    user,
-    socket,
-    `const c = await connect();
-     console.log(JSON.stringify(await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: [], cwd: '/' })));
-     c.close();`,
-  );
 
 /**
  * Signer collections on Linux (docs/policy-semantics.md, 3.2): `{ "Signer": "coreutils" }` matches the
@@ -63,7 +53,7 @@ describe('Signer collections match the dpkg package that installed exactly these
 
   it('allows the package file itself, for a person and for nobody alike', async () => {
     for (const user of ['keeper-alice', ATTACKER]) {
-      expect(await requestAs(user, sandbox.socket, '/usr/bin/true')).toMatchObject({
+      expect(await requestElevationAs(user, sandbox.socket, '/usr/bin/true')).toMatchObject({
         ok: true,
         result: { state: 'allowed', decision: { deciding: ['pol-coreutils'] } },
       });
@@ -71,19 +61,19 @@ describe('Signer collections match the dpkg package that installed exactly these
   });
 
   it('also under a path through a symlinked folder (/bin is usr/bin): the request path is canonical', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, '/bin/true')).toMatchObject({ ok: true, result: { state: 'allowed' } });
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, '/bin/true')).toMatchObject({ ok: true, result: { state: 'allowed' } });
   });
 
   it('denies an exact copy in a folder of the attacker: the package owns the path, not the bytes', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, `${folder}/true`)).toMatchObject({
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, `${folder}/true`)).toMatchObject({
       ok: true,
       result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } },
     });
   });
 
   it('denies a copy with a payload, and a script named like a coreutils program', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, `${folder}/true-payload`)).toMatchObject({ ok: true, result: { state: 'denied' } });
-    expect(await requestAs(ATTACKER, sandbox.socket, `${folder}/ls`)).toMatchObject({ ok: true, result: { state: 'denied' } });
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, `${folder}/true-payload`)).toMatchObject({ ok: true, result: { state: 'denied' } });
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, `${folder}/ls`)).toMatchObject({ ok: true, result: { state: 'denied' } });
   });
 });
 
@@ -110,16 +100,7 @@ describe('Signer collections: a package path holding bytes dpkg did not record',
       join(policies, 'collections.json'),
       JSON.stringify({ Collections: [{ CollectionId: 'col-coreutils', Type: 'Application', Members: [{ Signer: 'coreutils' }] }] }),
     );
-    // The agent binary, started by a wrapper that enters the namespace first and passes SIGTERM on.
-    const wrapper = join(work, 'agent-in-namespace.mjs');
-    writeFileSync(
-      wrapper,
-      `import { spawn } from 'node:child_process';
-       const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /usr/bin/true && exec "$@"',
-         ${JSON.stringify(tampered)}, process.execPath, ${JSON.stringify(AGENT_BIN)}, ...process.argv.slice(2)], { stdio: 'inherit' });
-       for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
-       child.on('exit', (code) => process.exit(code ?? 1));`,
-    );
+    const wrapper = agentInMountNamespace(work, tampered, '/usr/bin/true');
     agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, agentBin: wrapper, extra: ['--policies', policies] });
   }, 60_000);
 
@@ -130,14 +111,14 @@ describe('Signer collections: a package path holding bytes dpkg did not record',
   });
 
   it('denies /usr/bin/true when its bytes are not the ones dpkg recorded for coreutils', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, '/usr/bin/true')).toMatchObject({
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, '/usr/bin/true')).toMatchObject({
       ok: true,
       result: { state: 'denied', decision: { outcome: 'deny', deciding: [] } },
     });
   });
 
   it('still allows another coreutils program whose bytes are untouched (the same agent, the same policy)', async () => {
-    expect(await requestAs(ATTACKER, sandbox.socket, '/usr/bin/false')).toMatchObject({
+    expect(await requestElevationAs(ATTACKER, sandbox.socket, '/usr/bin/false')).toMatchObject({
       ok: true,
       result: { state: 'allowed', decision: { deciding: ['pol-coreutils'] } },
     });

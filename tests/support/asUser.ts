@@ -51,6 +51,22 @@ export function runAs<T>(user: string, socket: string, body: string): Promise<T>
   });
 }
 
+/** One `elevation.request` answer as another user sees it: the decision, or the refusal. */
+export type ElevationAnswer =
+  | { ok: true; result: { state: string; decision: { outcome: string; controls: string[]; deciding: string[]; reasonDetail?: { code: string } } } }
+  | ({ ok: false } & Refusal);
+
+/** `user` asks the agent at `socket` to run `executable` with `args` from `/`, over a connection of their own. */
+export function requestElevationAs(user: string, socket: string, executable: string, args: readonly string[] = []): Promise<ElevationAnswer> {
+  return runAs<ElevationAnswer>(
+    user,
+    socket,
+    `const c = await connect();
+     console.log(JSON.stringify(await call(c, 'elevation.request', { executable: ${JSON.stringify(executable)}, arguments: ${JSON.stringify(args)}, cwd: '/' })));
+     c.close();`,
+  );
+}
+
 /** A long-running loop as another user (e.g. flipping a path), stopped by the test. */
 export function loopAs(user: string, body: string): ChildProcess {
   const { uid, gid } = systemUser(user);
