@@ -21,6 +21,7 @@ import type { Clock, Scheduler } from '../time/clock.ts';
 import { controlSettingsFrom, promptSettingsInForce, type PromptConfig } from './controlSettings.ts';
 import { ElevationService } from './elevationService.ts';
 import { GrantService, type GrantSettings } from './grantService.ts';
+import { PackageSigner } from './packageSigner.ts';
 import { ProgramFiles } from './programFiles.ts';
 import { EXECUTION_GRANT_MINUTES, RunService } from './runService.ts';
 
@@ -81,6 +82,8 @@ export function createElevation(deps: ElevationFeatureOptions): ElevationFeature
   grants.resume();
   // AI-agent detection: the config's signature list replaces the shipped one (docs/agentic.md).
   const agents = new AgentDetector({ signatures: deps.agentic.signatures ?? shippedSignatures() });
+  // One view of the package databases for the agent's lifetime, re-read only after the package manager changed them.
+  const signers = process.platform === 'linux' ? new PackageSigner({ log: childLogger(log, 'signer') }) : null;
   const elevation = new ElevationService({
     db,
     audit,
@@ -101,6 +104,7 @@ export function createElevation(deps: ElevationFeatureOptions): ElevationFeature
     redirects: deps.jobs.redirects,
     programs,
     agents,
+    signers,
   });
   deps.flows.waitFor(() => elevation.settled());
   return {
@@ -118,6 +122,7 @@ export function createElevation(deps: ElevationFeatureOptions): ElevationFeature
         programs,
         audit,
         agents,
+        signers,
         offlineApproval: deps.offline !== null,
       }),
     ],

@@ -33,6 +33,7 @@ import type { Clock } from '../time/clock.ts';
 import type { AuditEvent, AuditLog } from '../audit/auditLog.ts';
 import { applyOffline, evaluationRequestFor, summarize } from './evaluationInput.ts';
 import { agenticFactsOf, type AgentDetector, type AgenticFacts } from '../identity/agenticFacts.ts';
+import type { PackageSigner } from './packageSigner.ts';
 import type { GrantScope, GrantService } from './grantService.ts';
 import type { OpenedProgram, ProgramFiles } from './programFiles.ts';
 import { lookupTargetAccount, ROOT, type TargetAccount } from './targetAccount.ts';
@@ -64,6 +65,8 @@ export interface ElevationDependencies {
   readonly programs: ProgramFiles;
   /** AI-agent detection with the configured signatures; the shipped list when absent. */
   readonly agents?: AgentDetector;
+  /** Who installed a program (dpkg, rpm), asked only while some collection has a Signer member; none off Linux. */
+  readonly signers?: Pick<PackageSigner, 'signerOf'> | null;
 }
 
 /** A deciding policy that grants an elevated session once its controls pass. */
@@ -301,7 +304,7 @@ export class ElevationService {
   ): Promise<ElevationRequestResult> {
     const at = this.deps.clock.now();
     const lookUpSigner = this.deps.policies.policies.collections.hasSigners;
-    const evaluation = await evaluationRequestFor(params, peer, at, program, agentic, lookUpSigner);
+    const evaluation = await evaluationRequestFor(params, peer, at, program, agentic, lookUpSigner ? (this.deps.signers ?? null) : null);
     const { sha256, commandLine, path: executable } = evaluation.application;
     const userName = evaluation.user.name;
     const redirect = (await this.deps.redirects?.check({ uid: peer.uid, userName, executable, arguments: params.arguments, commandLine })) ?? null;

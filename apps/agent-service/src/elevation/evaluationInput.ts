@@ -11,7 +11,7 @@ import { agenticFactsOf, type AgenticFacts } from '../identity/agenticFacts.ts';
 import { NETWORK_CONTROLS, type Decision } from '../policy/evaluate.ts';
 import type { EvaluationRequest } from '../policy/request.ts';
 import { formatCommandLine } from './commandLine.ts';
-import { PackageSigner } from './packageSigner.ts';
+import type { PackageSigner } from './packageSigner.ts';
 import type { OpenedProgram } from './programFiles.ts';
 
 /**
@@ -27,8 +27,8 @@ export async function evaluationRequestFor(
   program: Pick<OpenedProgram, 'path' | 'sha256' | 'fd'>,
   // From the kernel (the caller's process ancestry); the request's own claim can only raise the likelihood.
   agentic: AgenticFacts | null = agenticFactsOf(peer.pid, params.agentic),
-  // Only when a policy names a Signer: the first look-up reads dpkg's whole database, rpm's only in part (packageSigner.ts).
-  lookUpSigner = false,
+  // Given only when a policy names a Signer: the first look-up reads dpkg's whole database, rpm's only in part.
+  signers: Pick<PackageSigner, 'signerOf'> | null = null,
 ): Promise<EvaluationRequest> {
   if (peer.uid === null) {
     throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is asking (no peer credentials), so it cannot decide');
@@ -41,21 +41,13 @@ export async function evaluationRequestFor(
     application: {
       path: program.path,
       sha256: program.sha256,
-      signer: lookUpSigner ? await signerOf(program) : null,
+      signer: signers ? await signers.signerOf(program) : null,
       commandLine: formatCommandLine(program.path, params.arguments),
       arguments: params.arguments,
     },
     agentic,
     at,
   };
-}
-
-/** The agent's one view of the package databases (dpkg, rpm), kept for its lifetime (re-read only after the package manager changed them). */
-const packages = process.platform === 'linux' ? new PackageSigner() : null;
-
-/** A file's signer: on Linux the dpkg or rpm package that installed exactly these bytes (docs/policy-semantics.md, 3.2). */
-function signerOf(program: Pick<OpenedProgram, 'path' | 'sha256' | 'fd'>): Promise<string | null> {
-  return packages ? packages.signerOf(program) : Promise.resolve(null);
 }
 
 /** The protocol's view of a decision. */

@@ -23,6 +23,8 @@ import { PackageSigner } from './packageSigner.ts';
 
 const digest = (algorithm: string, path: string) => createHash(algorithm).update(readFileSync(path)).digest('hex');
 const dpkg = existsSync('/var/lib/dpkg/info/coreutils.md5sums');
+// Cases that do not read the log: only critical lines would show.
+const quiet = createLogger('Critical');
 
 describe.runIf(dpkg)('Signer on Linux: the dpkg package that installed exactly these bytes', () => {
   const work = mkdtempSync(join(tmpdir(), 'keeper-signer-'));
@@ -36,7 +38,7 @@ describe.runIf(dpkg)('Signer on Linux: the dpkg package that installed exactly t
     for (const fd of opened) closeSync(fd);
     rmSync(work, { recursive: true, force: true });
   });
-  const signer = new PackageSigner();
+  const signer = new PackageSigner({ log: quiet });
 
   it('names the package that owns a file under its canonical path (coreutils lists /bin/true; /bin is a link to usr/bin)', async () => {
     expect(await signer.signerOf(program('/usr/bin/true'))).toBe('coreutils');
@@ -68,7 +70,7 @@ describe.runIf(dpkg)('Signer on Linux: the dpkg package that installed exactly t
     writeFileSync(join(admin, 'status'), '');
     const tool = join(work, 'packaged-tool');
     writeFileSync(tool, 'version 1\n');
-    const local = new PackageSigner({ adminDir: admin, recheckMs: 0 });
+    const local = new PackageSigner({ adminDir: admin, recheckMs: 0, log: quiet });
     expect(await local.signerOf(program(tool))).toBeNull();
     // An install: dpkg writes the package's md5sums and rewrites status.
     writeFileSync(join(admin, 'info', 'keeper-test:amd64.md5sums'), `${digest('md5', tool)}  ${tool.slice(1)}\n`);
@@ -127,13 +129,13 @@ describe.runIf(dpkg)('Signer on Linux: the dpkg package that installed exactly t
   });
 
   it('no match when there is no dpkg database', async () => {
-    const none = new PackageSigner({ adminDir: join(work, 'no-dpkg') });
+    const none = new PackageSigner({ adminDir: join(work, 'no-dpkg'), log: quiet });
     expect(await none.signerOf(program('/usr/bin/true'))).toBeNull();
   });
 
   it('reads through the descriptor it is given, without moving its position (the agent later runs that descriptor)', async () => {
     const p = program('/usr/bin/true');
-    expect(await new PackageSigner().signerOf(p)).toBe('coreutils');
+    expect(await new PackageSigner({ log: quiet }).signerOf(p)).toBe('coreutils');
     const start = Buffer.alloc(4);
     readSync(p.fd, start, 0, 4, null);
     expect(start.toString('latin1')).toBe('\x7fELF');

@@ -1,4 +1,3 @@
-import { createLogger } from '../log/logger.ts';
 import { DescriptorDigests, type SignerSubject } from './packageSignerDigest.ts';
 import { DPKG_ADMIN_DIR, DpkgSigner } from './packageSignerDpkg.ts';
 import { RpmSigner } from './packageSignerRpm.ts';
@@ -14,8 +13,8 @@ export interface PackageSignerOptions {
   readonly rpmDbPath?: string;
   /** How often at most each database is looked at again (default 1 s). */
   readonly recheckMs?: number;
-  /** Where a refused database and a file two databases claim are reported (default: Warning lines on stderr). */
-  readonly log?: SignerLog;
+  /** Where a refused database and a file two databases claim are reported: the agent's `signer` logger. */
+  readonly log: SignerLog;
 }
 
 /**
@@ -31,11 +30,10 @@ export class PackageSigner {
   private readonly log: SignerLog;
   private readonly reported = new Set<string>();
 
-  constructor(options: PackageSignerOptions = {}) {
+  constructor(options: PackageSignerOptions) {
     const recheckMs = options.recheckMs ?? 1_000;
     const digests = new DescriptorDigests();
-    let fallback: SignerLog | undefined;
-    this.log = options.log ?? { warn: (fields, message) => (fallback ??= createLogger('Warning').child({ service: 'signer' })).warn(fields, message) };
+    this.log = options.log;
     this.dpkg = new DpkgSigner({ adminDir: options.adminDir ?? DPKG_ADMIN_DIR, recheckMs, digests, log: this.log });
     this.rpm = new RpmSigner({ dbPath: options.rpmDbPath, recheckMs, digests, log: this.log });
   }

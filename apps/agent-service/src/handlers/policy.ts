@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import { applyOffline, evaluationRequestFor, summarize } from '../elevation/evaluationInput.ts';
 import type { ProgramFiles } from '../elevation/programFiles.ts';
 import { route, type RegisteredHandler } from '../ipc/agentConnection.ts';
+import type { PackageSigner } from '../elevation/packageSigner.ts';
 import { agenticFactsOf, type AgentDetector } from '../identity/agenticFacts.ts';
 import { explain } from '../policy/explain.ts';
 import type { PolicyService } from '../policy/policyService.ts';
@@ -19,6 +20,8 @@ export interface PolicyHandlerDependencies {
   readonly audit: AuditLog;
   /** AI-agent detection with the configured signatures; the shipped list when absent. */
   readonly agents?: AgentDetector;
+  /** Who installed a program (dpkg, rpm), asked only while some collection has a Signer member; none off Linux. */
+  readonly signers?: Pick<PackageSigner, 'signerOf'> | null;
   /** Whether this machine can take signed offline approvals (a key shared with its fleet), so the preview matches a request. */
   readonly offlineApproval?: boolean;
 }
@@ -53,7 +56,8 @@ export function policyHandlers(deps: PolicyHandlerDependencies): RegisteredHandl
       const program = await deps.programs.open(params.executable, context.peer, 'policy.explain');
       try {
         const agentic = deps.agents ? deps.agents.factsOf(context.peer.pid, params.agentic) : agenticFactsOf(context.peer.pid, params.agentic);
-        const request = await evaluationRequestFor(params, context.peer, at, program, agentic, deps.policies.policies.collections.hasSigners);
+        const signers = deps.policies.policies.collections.hasSigners ? (deps.signers ?? null) : null;
+        const request = await evaluationRequestFor(params, context.peer, at, program, agentic, signers);
         const { decision, policies } = explain(deps.policies.policies, request, { defaultOutcome: deps.defaultOutcome });
         const deciding = deps.policies.policies.policiesOf(request.policyType).filter((c) => decision.deciding.includes(c.policy.PolicyId));
         const offlineApproval = deps.offlineApproval === true && allowsOfflineApproval(deciding.map((c) => c.policy));
