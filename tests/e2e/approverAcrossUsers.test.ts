@@ -15,10 +15,13 @@ import { ApprovalsList } from '../../shared/protocol/src/common/index.ts';
 
 const row = (page: Page, name: string) => page.getByTestId('queue-row').filter({ has: page.getByTestId('row-title').getByText(name, { exact: true }) });
 
+const ESCALATE_MINUTES = 30;
+
 /**
  * Two real desktops on one agent: `keeper-alice` (a real second OS user, with its own web shell) asks with
  * keeper-elevate, and root decides in the approver queue of its own web shell. root is only a
- * secondary approver, so the request reaches it only once it escalates (after an accelerated 4.8 s);
+ * secondary approver, so the request reaches it only once it escalates (the agent's own timer; the case
+ * skips the agent's clock past it with --time-skip);
  * keeper-alice has no approver role at all. notify-send is the recording stand-in for the notification daemon.
  */
 describe("Approver queue across users: escalation, the requester's window turning to Approved, a non-approver", () => {
@@ -49,10 +52,11 @@ describe("Approver queue across users: escalation, the requester's window turnin
           administrators: { users: [], groups: [] },
           approvers: { users: ['daemon'], groups: [] },
           secondaryApprovers: { users: ['root'], groups: [] },
-          escalateAfterMinutes: 0.08,
+          escalateAfterMinutes: ESCALATE_MINUTES,
           escalatedExpiryMinutes: 5,
         },
       },
+      extra: ['--time-skip'],
       openToOtherUsers: true,
     });
     [rootShell, aliceShell] = await Promise.all([
@@ -88,6 +92,7 @@ describe("Approver queue across users: escalation, the requester's window turnin
     // Not root's to decide yet: a secondary approver sees only escalated requests.
     expect(await row(queue, 'id').count()).toBe(0);
 
+    await sandbox.agent.skipTime(ESCALATE_MINUTES * 60_000);
     await eventually(() => pending.getByTestId('status-badge').textContent()).toBe('Escalated');
     await row(queue, 'id').waitFor();
     expect(await row(queue, 'id').getAttribute('data-status')).toBe('Escalated');

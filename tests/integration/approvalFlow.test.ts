@@ -9,6 +9,10 @@ import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { startRequester, systemUser } from '../support/requesterProcess.ts';
 
+const MINUTE = 60_000;
+const ESCALATE_MINUTES = 30;
+const ESCALATED_EXPIRY_MINUTES = 60;
+
 describe('admin approval: keeper-alice asks, root (administrator) decides, over the real agent', () => {
   const sandbox = policyAgentSandbox();
   let approver: AgentClient;
@@ -21,10 +25,16 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL', 'JUSTIFY']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
-      // Escalation after 1.2 s and expiry 2.4 s later, so the seed's timers run within the test.
+      // The agent's own timers escalate and expire; the cases that wait for them skip its clock (--time-skip).
       config: {
-        approvals: { administrators: { users: ['root'] }, secondaryApprovers: { users: ['daemon'] }, escalateAfterMinutes: 0.02, escalatedExpiryMinutes: 0.04 },
+        approvals: {
+          administrators: { users: ['root'] },
+          secondaryApprovers: { users: ['daemon'] },
+          escalateAfterMinutes: ESCALATE_MINUTES,
+          escalatedExpiryMinutes: ESCALATED_EXPIRY_MINUTES,
+        },
       },
+      extra: ['--time-skip'],
       openToOtherUsers: true,
     });
     approver = await connectClient(sandbox.socket, 'desktop');
@@ -108,13 +118,15 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
     expect(run.stdout.trim().split('\n')).toEqual(['-33001', '-33001']);
   });
 
-  it('escalates to the secondary approvers after the (accelerated) timeout, then expires and denies', async () => {
+  it('escalates to the secondary approvers after its timeout, then expires and denies', async () => {
     const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Nobody will answer this one');
     const requestId = await requester.requestId;
     await pendingFor(requestId);
-    await expect.poll(async () => (await listedApproval(approver, requestId))?.status, { timeout: 5_000 }).toBe('Escalated');
+    await sandbox.agent.skipTime(ESCALATE_MINUTES * MINUTE);
+    await expect.poll(async () => (await listedApproval(approver, requestId))?.status).toBe('Escalated');
     const escalated = (await listedApproval(approver, requestId))!;
     expect(escalated.escalatedAt).not.toBeNull();
+    await sandbox.agent.skipTime(ESCALATED_EXPIRY_MINUTES * MINUTE);
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
     expect((await approver.request(ApprovalsList, { statuses: ['Expired'] })).approvals.map((a) => a.requestId)).toContain(requestId);
   });
@@ -172,7 +184,11 @@ describe('admin approval: keeper-alice asks, root (administrator) decides, over 
     await sandbox.restart();
     approver = await connectClient(sandbox.socket, 'desktop');
     const survived = await listedApproval(approver, requestId);
-    expect(survived?.status).toMatch(/^(Pending|Escalated)$/);
-    await expect.poll(async () => (await listedApproval(approver, requestId))?.status, { timeout: 8_000 }).toBe('Expired');
+    expect(survived?.status).toBe('Pending');
+    // The restarted agent's clock starts unskipped, behind the times the first one wrote by all it skipped.
+    await sandbox.agent.skipTime((ESCALATE_MINUTES + ESCALATED_EXPIRY_MINUTES + ESCALATE_MINUTES) * MINUTE);
+    await expect.poll(async () => (await listedApproval(approver, requestId))?.status).toBe('Escalated');
+    await sandbox.agent.skipTime(ESCALATED_EXPIRY_MINUTES * MINUTE);
+    await expect.poll(async () => (await listedApproval(approver, requestId))?.status).toBe('Expired');
   });
 });

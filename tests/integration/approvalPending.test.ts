@@ -71,6 +71,9 @@ function startPendingRequester(socket: string, executable: string, justification
 
 const shown = (r: PendingRequester) => r.lines.flatMap((l) => (l.show ? [l.show] : []));
 const poll = <T>(read: () => T) => expect.poll(read, { timeout: 8_000 });
+const MINUTE = 60_000;
+const ESCALATE_MINUTES = 30;
+const ESCALATED_EXPIRY_MINUTES = 60;
 
 describe('approval pending: the requester (keeper-alice) sees where its admin approval stands, over the real agent', () => {
   const sandbox = policyAgentSandbox();
@@ -83,16 +86,17 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
-      // Escalation after 1.2 s, then 6 s to decide the escalated request.
+      // The agent's own timers decide escalation and expiry; the cases skip its clock past them (--time-skip).
       config: {
         approvals: {
           administrators: { users: ['root'], groups: [] },
           approvers: { groups: ['it-approvers'] },
           secondaryApprovers: { users: ['daemon'] },
-          escalateAfterMinutes: 0.02,
-          escalatedExpiryMinutes: 0.1,
+          escalateAfterMinutes: ESCALATE_MINUTES,
+          escalatedExpiryMinutes: ESCALATED_EXPIRY_MINUTES,
         },
       },
+      extra: ['--time-skip'],
       openToOtherUsers: true,
     });
     approver = await connectClient(sandbox.socket, 'desktop');
@@ -125,7 +129,8 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     const pending = await approvalOf(requestId);
     expect(pending).toMatchObject({ approvalId: first.approval!.approvalId, status: 'Pending', expiresAt: first.approval!.expiresAt });
 
-    // The accelerated escalation: the requester's notice and the approver's queue both move on.
+    // Escalation: the requester's notice and the approver's queue both move on.
+    await sandbox.agent.skipTime(ESCALATE_MINUTES * MINUTE);
     await poll(() => shown(requester).at(-1)?.approval?.status).toBe('Escalated');
     const escalated = shown(requester).at(-1)!;
     expect(escalated.promptId).toBe(first.promptId);
@@ -164,8 +169,10 @@ describe('approval pending: the requester (keeper-alice) sees where its admin ap
     const requester = startPendingRequester(sandbox.socket, '/usr/bin/false', 'Nobody will answer this one');
     await poll(() => shown(requester).length).toBeGreaterThan(0);
     const notice = shown(requester)[0]!;
-    // 1.2 s to escalate, then 6 s until the escalated request expires.
-    await expect.poll(() => shown(requester).at(-1)?.approval?.status, { timeout: 15_000 }).toBe('Expired');
+    await sandbox.agent.skipTime(ESCALATE_MINUTES * MINUTE);
+    await poll(() => shown(requester).at(-1)?.approval?.status).toBe('Escalated');
+    await sandbox.agent.skipTime(ESCALATED_EXPIRY_MINUTES * MINUTE);
+    await poll(() => shown(requester).at(-1)?.approval?.status).toBe('Expired');
     expect(shown(requester).at(-1)).toMatchObject({ promptId: notice.promptId, approval: { status: 'Expired', decision: null } });
     await poll(() => requester.lines.find((l) => l.outcome)?.outcome).toEqual({
       state: 'denied',

@@ -91,6 +91,8 @@ describe('control reference and offline behaviour, row by row (real agent)', () 
   });
 });
 
+const EXPIRY_MINUTES = 20;
+
 describe('approval expiry without secondary approvers', () => {
   const sandbox = policyAgentSandbox();
   let approver: AgentClient;
@@ -102,8 +104,9 @@ describe('approval expiry without secondary approvers', () => {
     await sandbox.start({
       apps: { 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' },
       policies: [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
-      // 1.2 s to decide (no secondary approvers, so it expires rather than escalates).
-      config: { approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02 } },
+      // No secondary approvers, so it expires rather than escalates, by the agent's own timer; the case skips its clock (--time-skip).
+      config: { approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: EXPIRY_MINUTES } },
+      extra: ['--time-skip'],
       openToOtherUsers: true,
     });
     approver = await connectClient(sandbox.socket, 'desktop');
@@ -118,6 +121,7 @@ describe('approval expiry without secondary approvers', () => {
     const requester = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/false', 'Nobody decides this one in time');
     const approval = await listed(await requester.requestId);
     expect(approval.status).toBe('Pending');
+    await sandbox.agent.skipTime(EXPIRY_MINUTES * 60_000);
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The approval request expired before anyone decided it.' });
     expect((await listed(approval.requestId)).status).toBe('Expired');
     expect((await listed(approval.requestId)).escalatedAt).toBeNull();

@@ -20,6 +20,8 @@ import { callAs } from '../support/callAs.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 
+const SESSION_MINUTES = 30;
+
 describe('elevated-session grants, request history and the log level switch, against the real agent', () => {
   const sandbox = policyAgentSandbox();
   let client: AgentClient;
@@ -44,8 +46,9 @@ describe('elevated-session grants, request history and the log level switch, aga
         appPolicy('justify-date', 'col-date', ['JUSTIFY']),
         appPolicy('allow-true', 'col-true', ['ALLOW']),
       ],
-      // Accelerated: `true` grants last 3 seconds here (240 minutes by default).
-      config: { grants: { elevatedSessionMinutes: 0.05 } },
+      // `true` grants last 30 minutes here (240 by default); the expiry case skips the agent's clock past them (--time-skip).
+      config: { grants: { elevatedSessionMinutes: SESSION_MINUTES } },
+      extra: ['--time-skip'],
       openToOtherUsers: true,
     });
     client = await connectClient(sandbox.socket, 'desktop');
@@ -119,10 +122,11 @@ describe('elevated-session grants, request history and the log level switch, aga
     const first = await ask('/usr/bin/env');
     expect((await settledState(client, first.requestId)).state).toBe('allowed');
     const grant = (await client.request(GrantsList, undefined)).grants.find((g) => g.policyId === 'session-env')!;
-    expect(new Date(grant.expiresAt).getTime() - new Date(grant.createdAt).getTime()).toBe(3_000);
+    expect(new Date(grant.expiresAt).getTime() - new Date(grant.createdAt).getTime()).toBe(SESSION_MINUTES * 60_000);
     expect((await ask('/usr/bin/env')).state).toBe('allowed');
+    await sandbox.agent.skipTime(SESSION_MINUTES * 60_000);
     await expect
-      .poll(async () => (await client.request(GrantsList, { includeEnded: true })).grants.find((g) => g.grantId === grant.grantId)?.state, { timeout: 6_000 })
+      .poll(async () => (await client.request(GrantsList, { includeEnded: true })).grants.find((g) => g.grantId === grant.grantId)?.state)
       .toBe('expired');
     expect(auditTypes(['grant.expired'])).toEqual([{ type: 'grant.expired', actorUid: null, data: { grantId: grant.grantId, uses: 1 } }]);
     expect((await ask('/usr/bin/env')).state).toBe('pending');

@@ -14,7 +14,10 @@ const POLICIES = [
   appPolicy('pol-id', 'col-id', ['MFA']),
 ];
 
-/** Starts an agent with `config`, and asks for /usr/bin/env (OPERATORAPPROVAL) from a connection that is no desktop. */
+/**
+ * Starts an agent with `config`, and asks for /usr/bin/env (OPERATORAPPROVAL) from a connection that is no desktop.
+ * Prompts time out by the agent's own timers; the cases that wait for one skip its clock (--time-skip).
+ */
 function settingsAgent(config: Record<string, unknown>) {
   const sandbox = policyAgentSandbox();
   const prompts: PromptShow[] = [];
@@ -24,7 +27,7 @@ function settingsAgent(config: Record<string, unknown>) {
     sandbox,
     prompts,
     start: async () => {
-      await sandbox.start({ apps: APPS, policies: POLICIES, config });
+      await sandbox.start({ apps: APPS, policies: POLICIES, config, extra: ['--time-skip'] });
       cli = await connectClient(sandbox.socket, 'cli');
     },
     connectDesktop: async () => {
@@ -32,8 +35,13 @@ function settingsAgent(config: Record<string, unknown>) {
       desktop.onNotification(PromptShowNotification, (p) => prompts.push(p));
       return desktop;
     },
-    ask: async (executable: string) => settledState(cli, (await cli.request(ElevationRequest, { executable, arguments: [], cwd: '/' })).requestId, 10_000),
+    ask: async (executable: string) => settledState(cli, (await cli.request(ElevationRequest, { executable, arguments: [], cwd: '/' })).requestId),
     request: (executable: string) => cli.request(ElevationRequest, { executable, arguments: [], cwd: '/' }),
+    /** Waits until a prompt of `kind` is shown, then skips the agent's clock by `seconds`. */
+    shownThenSkip: async (kind: PromptShow['kind'], seconds: number) => {
+      await expect.poll(() => prompts.filter((p) => p.kind === kind).length).toBe(1);
+      await sandbox.agent.skipTime(seconds * 1000);
+    },
     cli: () => cli,
     dispose: async () => {
       cli?.close();
@@ -43,11 +51,11 @@ function settingsAgent(config: Record<string, unknown>) {
   };
 }
 
-describe('operatorApproval.whenUndeliverable allow, onTimeout deny; short timeouts; justification bounds (real agent)', () => {
+describe('operatorApproval.whenUndeliverable allow, onTimeout deny; prompt timeouts; justification bounds (real agent)', () => {
   const agent = settingsAgent({
-    operatorApproval: { whenUndeliverable: 'allow', onTimeout: 'deny', timeoutSeconds: 1 },
-    justification: { minLength: 5, maxLength: 20, timeoutSeconds: 1 },
-    mfa: { sessionMinutes: 7, promptTimeoutSeconds: 2 },
+    operatorApproval: { whenUndeliverable: 'allow', onTimeout: 'deny', timeoutSeconds: 120 },
+    justification: { minLength: 5, maxLength: 20, timeoutSeconds: 90 },
+    mfa: { sessionMinutes: 7, promptTimeoutSeconds: 150 },
     notify: { timeoutSeconds: 42 },
   });
   beforeAll(agent.start);
@@ -59,10 +67,10 @@ describe('operatorApproval.whenUndeliverable allow, onTimeout deny; short timeou
 
   it('reports the settings in force in agent.status', async () => {
     expect((await agent.cli().request(AgentStatusRequest, undefined)).prompts).toEqual({
-      justification: { minLength: 5, maxLength: 20, timeoutSeconds: 1 },
+      justification: { minLength: 5, maxLength: 20, timeoutSeconds: 90 },
       notifyTimeoutSeconds: 42,
-      operatorApproval: { timeoutSeconds: 1, onTimeout: 'deny', whenUndeliverable: 'allow' },
-      mfa: { promptTimeoutSeconds: 2, sessionMinutes: 7, codeAttemptsPerPrompt: 1 },
+      operatorApproval: { timeoutSeconds: 120, onTimeout: 'deny', whenUndeliverable: 'allow' },
+      mfa: { promptTimeoutSeconds: 150, sessionMinutes: 7, codeAttemptsPerPrompt: 1 },
       timeoutsFromJobs: [],
     });
   });
@@ -70,17 +78,19 @@ describe('operatorApproval.whenUndeliverable allow, onTimeout deny; short timeou
   it('denies End User Approval nobody answers within its configured timeout (onTimeout deny)', async () => {
     const desktop = await agent.connectDesktop();
     expect(desktop).toBeDefined();
-    expect(await agent.ask('/usr/bin/env')).toMatchObject({ state: 'denied', reasonDetail: { code: 'operator-approval-expired' } });
+    const { requestId } = await agent.request('/usr/bin/env');
+    await agent.shownThenSkip('operatorApproval', 120);
+    expect(await settledState(agent.cli(), requestId)).toMatchObject({ state: 'denied', reasonDetail: { code: 'operator-approval-expired' } });
     const shown = agent.prompts.find((p) => p.kind === 'operatorApproval')!;
-    expect(Date.parse(shown.expiresAt) - Date.parse(shown.createdAt)).toBe(1000);
+    expect(Date.parse(shown.expiresAt) - Date.parse(shown.createdAt)).toBe(120_000);
   });
 
-  it('sends the configured bounds with the justification prompt, refuses answers outside them, and expires it after 1 s', async () => {
+  it('sends the configured bounds with the justification prompt, refuses answers outside them, and expires it at its timeout', async () => {
     const { requestId } = await agent.request('/usr/bin/true');
     await expect.poll(() => agent.prompts.filter((p) => p.kind === 'justification').length, { timeout: 5_000 }).toBe(1);
     const prompt = agent.prompts.find((p) => p.kind === 'justification')!;
     expect(prompt.justification).toMatchObject({ minLength: 5, maxLength: 20 });
-    expect(Date.parse(prompt.expiresAt) - Date.parse(prompt.createdAt)).toBe(1000);
+    expect(Date.parse(prompt.expiresAt) - Date.parse(prompt.createdAt)).toBe(90_000);
     const desktop = await connectClient(agent.sandbox.socket, 'desktop');
     try {
       const answer = (text: string) => desktop.request(PromptRespond, { promptId: prompt.promptId, response: { kind: 'justification', text } });
@@ -89,6 +99,7 @@ describe('operatorApproval.whenUndeliverable allow, onTimeout deny; short timeou
     } finally {
       desktop.close();
     }
+    await agent.sandbox.agent.skipTime(90_000);
     expect(await settledState(agent.cli(), requestId)).toMatchObject({ state: 'denied', reasonDetail: { code: 'justification-expired' } });
   });
 
@@ -97,12 +108,12 @@ describe('operatorApproval.whenUndeliverable allow, onTimeout deny; short timeou
     await expect.poll(() => agent.prompts.filter((p) => p.kind === 'mfa').length, { timeout: 5_000 }).toBe(1);
     const prompt = agent.prompts.find((p) => p.kind === 'mfa')!;
     expect(prompt.mfa).toMatchObject({ sessionMinutes: 7 });
-    expect(Date.parse(prompt.expiresAt) - Date.parse(prompt.createdAt)).toBe(2000);
+    expect(Date.parse(prompt.expiresAt) - Date.parse(prompt.createdAt)).toBe(150_000);
   });
 });
 
 describe('operatorApproval.onTimeout allow, whenUndeliverable by default deny (real agent)', () => {
-  const agent = settingsAgent({ operatorApproval: { onTimeout: 'allow', timeoutSeconds: 1 } });
+  const agent = settingsAgent({ operatorApproval: { onTimeout: 'allow', timeoutSeconds: 120 } });
   beforeAll(agent.start);
   afterAll(agent.dispose);
 
@@ -112,7 +123,9 @@ describe('operatorApproval.onTimeout allow, whenUndeliverable by default deny (r
 
   it('allows it when nobody answers in time, and reports the job-set timeouts as such', async () => {
     await agent.connectDesktop();
-    expect(await agent.ask('/usr/bin/env')).toMatchObject({ state: 'allowed', passed: ['OPERATORAPPROVAL'] });
+    const { requestId } = await agent.request('/usr/bin/env');
+    await agent.shownThenSkip('operatorApproval', 120);
+    expect(await settledState(agent.cli(), requestId)).toMatchObject({ state: 'allowed', passed: ['OPERATORAPPROVAL'] });
     expect((await agent.cli().request(AgentStatusRequest, undefined)).prompts).toMatchObject({
       operatorApproval: { onTimeout: 'allow', whenUndeliverable: 'deny' },
       timeoutsFromJobs: ['justification', 'acknowledge', 'mfa'],

@@ -12,6 +12,7 @@ import {
 } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient } from '../support/agentProcess.ts';
+import { approvalOf } from '../support/approvals.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy, settledState } from '../support/policyFixtures.ts';
 
@@ -19,6 +20,8 @@ import { appPolicy, settledState } from '../support/policyFixtures.ts';
  * Every decision carries its reason as a code plus values next to the English text, and the agent
  * returns the same detail from elevation.request, elevation.status and elevation.history.
  */
+const EXPIRY_MINUTES = 20;
+
 describe('reason codes over the real agent', () => {
   const sandbox = policyAgentSandbox();
   let desktop: AgentClient;
@@ -39,8 +42,9 @@ describe('reason codes over the real agent', () => {
         appPolicy('pol-justify', 'col-justify', ['JUSTIFY']),
         appPolicy('pol-session', 'col-session', ['JUSTIFY'], { PolicyName: 'Env session', Extension: { ElevatedSession: 30 } }),
       ],
-      // 1.2 s to decide, and nobody to escalate to: the approval expires within the test.
-      config: { approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: 0.02 } },
+      // Nobody to escalate to: the approval expires by the agent's own timer, which the case skips its clock past (--time-skip).
+      config: { approvals: { administrators: { users: ['root'] }, requestExpiryMinutes: EXPIRY_MINUTES } },
+      extra: ['--time-skip'],
     });
     desktop = await connectClient(sandbox.socket, 'desktop');
     desktop.onNotification(PromptShowNotification, (prompt) => {
@@ -103,7 +107,9 @@ describe('reason codes over the real agent', () => {
 
   it('an approval nobody decides in time expires', async () => {
     const result = await request('/usr/bin/date');
-    expect((await settledState(desktop, result.requestId, 10_000)).state).toBe('denied');
+    await approvalOf(desktop, result.requestId);
+    await sandbox.agent.skipTime(EXPIRY_MINUTES * 60_000);
+    expect((await settledState(desktop, result.requestId)).state).toBe('denied');
     await expectEverywhere(result.requestId, 'The approval request expired before anyone decided it.', { code: 'approval-expired', values: {} });
   });
 

@@ -13,6 +13,8 @@ import { startRequester } from '../support/requesterProcess.ts';
  * Approval the Agentic Privilege Elevation policy asks of AI agents (docs/policy-semantics.md 5.4).
  * Played by the real user keeper-alice, with a real process tree shaped like Aider.
  */
+const PROMPT_SECONDS = 120;
+
 describe('an AI agent cannot ride its user’s elevated session past an agentic policy', () => {
   const sandbox = policyAgentSandbox();
 
@@ -24,8 +26,10 @@ describe('an AI agent cannot ride its user’s elevated session past an agentic 
         appPolicy('session-true', 'col-true', ['JUSTIFY'], { Extension: { ElevatedSession: 30 } }),
         policy('agents-ask', ['OPERATORAPPROVAL'], { PolicyType: 'AgenticPrivilegeElevation', Extension: { minAiLikelihoodPercent: 50 } }),
       ],
-      // Nobody answers the agent's End User Approval here: it ends at once, denied.
-      config: { operatorApproval: { timeoutSeconds: 1, onTimeout: 'deny' } },
+      // Nobody answers the agent's End User Approval here: it times out, denied. The case skips the
+      // agent's clock past the timeout (--time-skip) once the agent logs the prompt shown (Debug).
+      config: { operatorApproval: { timeoutSeconds: PROMPT_SECONDS, onTimeout: 'deny' } },
+      extra: ['--time-skip', '--log-level', 'Debug'],
       openToOtherUsers: true,
     });
   });
@@ -44,6 +48,15 @@ describe('an AI agent cannot ride its user’s elevated session past an agentic 
     const agent = startRequester(sandbox.socket, 'keeper-alice', '/usr/bin/true', 'never asked', {
       via: agentParentScript(join(sandbox.dir, 'agents'), 'aider'),
     });
+    await expect
+      .poll(() =>
+        sandbox.agent
+          .output()
+          .split('\n')
+          .some((line) => line.includes('"kind":"operatorApproval"') && line.includes('"msg":"prompt shown"')),
+      )
+      .toBe(true);
+    await sandbox.agent.skipTime(PROMPT_SECONDS * 1000);
     expect(await agent.outcome).toMatchObject({ state: 'denied', reason: 'The approval prompt was not answered in time. The fail-mode denies the action.' });
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
@@ -32,6 +32,11 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
+  /**
+   * Moves the agent's clock `ms` forward (it must have been started with --time-skip) and returns once
+   * it says so: every timer then due (escalation, expiry, a prompt's timeout) has run by then.
+   */
+  skipTime(ms: number): Promise<void>;
 }
 
 let rootDesktop: DesktopSessionFixture | undefined;
@@ -57,8 +62,12 @@ export async function startAgent(args: {
   /** Another checkout's agent (benchmarks); it is given no --logind-dir, which older agents lack. */
   agentBin?: string;
   logindDir?: string;
+  /** Starts it with --time-skip (as `extra` may too), so the test can move its clock with `skipTime` instead of waiting. */
+  timeSkip?: boolean;
 }): Promise<AgentProcess> {
   const sessions = args.agentBin ? [] : ['--logind-dir', args.logindDir ?? defaultLogindDir()];
+  const timeSkip = args.timeSkip === true || (args.extra ?? []).includes('--time-skip');
+  if (args.timeSkip) sessions.push('--time-skip');
   const child = spawn(
     process.execPath,
     [args.agentBin ?? AGENT_BIN, '--socket', args.socket, '--data-dir', args.dataDir, '--health-port', '0', ...sessions, ...(args.extra ?? [])],
@@ -68,6 +77,7 @@ export async function startAgent(args: {
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  let skipped = 0;
 
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -86,6 +96,11 @@ export async function startAgent(args: {
           if (child.exitCode === null) child.kill('SIGKILL');
           await exited;
         },
+        skipTime: async (ms) => {
+          if (!timeSkip) throw new Error('skipTime needs an agent started with --time-skip');
+          skipped += ms;
+          await skipAgentTime(child, args.dataDir, skipped, () => output);
+        },
       };
     } catch {
       await new Promise((r) => setTimeout(r, 50));
@@ -93,6 +108,32 @@ export async function startAgent(args: {
   }
   child.kill('SIGKILL');
   throw new Error(`agent did not answer on ${args.socket} within 15 s: ${output}`);
+}
+
+/** The agent's complete warn lines about time skips (`time skipped` with the total, or `time skip refused` with why). */
+export function timeSkipLines(output: string): Array<{ msg: string; skippedMs?: number; why?: string }> {
+  return output
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => line.includes('"msg":"time skipped"') || line.includes('"msg":"time skip refused"'))
+    .map((line) => JSON.parse(line) as { msg: string; skippedMs?: number; why?: string });
+}
+
+/** Writes the new total (renamed into place, so the agent never reads half of it), signals, and waits for the agent's word. */
+async function skipAgentTime(child: ChildProcess, dataDir: string, totalMs: number, output: () => string): Promise<void> {
+  const answered = timeSkipLines(output()).length;
+  const file = join(dataDir, 'time-skip');
+  writeFileSync(`${file}.new`, `${totalMs}\n`, { mode: 0o600 });
+  renameSync(`${file}.new`, file);
+  child.kill('SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const answer = timeSkipLines(output())[answered];
+    if (answer?.msg === 'time skipped' && (answer.skippedMs ?? 0) >= totalMs) return;
+    if (answer) throw new Error(`the agent did not skip to ${totalMs} ms: ${answer.why ?? JSON.stringify(answer)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the agent did not acknowledge a time skip to ${totalMs} ms within 10 s`);
 }
 
 /** Runs the agent binary to completion (for flag and startup-error cases). */

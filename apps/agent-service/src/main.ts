@@ -1,3 +1,4 @@
+import './runtimeSettings.ts';
 import { AGENT_VERSION } from './version.ts';
 import { defaultDataDir, HELP, parseCommandLine } from './cli/options.ts';
 import { UsageError } from './cli/usageError.ts';
@@ -10,9 +11,10 @@ import { runJobTool } from './jobs/tools/jobTool.ts';
 import { runMfaCommand } from './mfa/mfaCommand.ts';
 import { runAuditCommand } from './audit/auditCommand.ts';
 import { AuditKeyError } from './audit/signingKey.ts';
-import { runRegisterCommand } from './fleet/registerCommand.ts';
-import { FleetSetupError } from './fleet/agentFleet.ts';
+import { FleetSetupError } from './fleet/fleetSetup.ts';
 import { systemClock, systemScheduler } from './time/clock.ts';
+import { SkippableTime } from './time/skippableTime.ts';
+import { listenForTimeSkips } from './time/timeSkipSignal.ts';
 
 /** Exit codes: 2 for a usage or configuration mistake (an unsafe folder included), 3 when another agent owns the socket. */
 async function main(): Promise<number> {
@@ -26,7 +28,10 @@ async function main(): Promise<number> {
   const isRoot = process.getuid?.() === 0;
   const args = process.argv.slice(2);
   if (args.some((arg) => arg === '--register' || arg.startsWith('--register='))) {
-    return runRegisterCommand(args, defaultDataDir({ env: process.env, isRoot }), (line) => process.stderr.write(`${line}\n`));
+    // Loaded only here: registration's HTTPS client is for --register alone.
+    return (await import('./fleet/registerCommand.ts')).runRegisterCommand(args, defaultDataDir({ env: process.env, isRoot }), (line) =>
+      process.stderr.write(`${line}\n`),
+    );
   }
   let command;
   try {
@@ -51,9 +56,12 @@ async function main(): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // A test aid, off by default (cli/options.ts refuses it for the system agent).
+  const time = command.options.timeSkip ? new SkippableTime() : undefined;
+  if (time) listenForTimeSkips(time, command.options.dataDir, log);
   let agent;
   try {
-    agent = await startAgent(command.options, { log, clock: systemClock, scheduler: systemScheduler, isRoot });
+    agent = await startAgent(command.options, { log, clock: time ?? systemClock, scheduler: time ?? systemScheduler, isRoot });
   } catch (error) {
     if (error instanceof SocketInUseError) {
       process.stderr.write(`keeper-agent: ${error.message}\n`);

@@ -36,5 +36,7 @@ export const AgentOptions = z.object({
   /** Which connections count as a person's desktop (see identity/desktopSessions.ts). */
   desktopSessions: DesktopSessionMode,
   logindDir: z.string().min(1),
+  /** A test aid: the agent's clock can be skipped forward (time/timeSkipSignal.ts); a flag only, never from the config file. */
+  timeSkip: z.boolean(),
 });
 export type AgentOptions = z.infer<typeof AgentOptions>;

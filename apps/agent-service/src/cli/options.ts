@@ -46,6 +46,9 @@ Options:
                        systemd-logind session; local-login = any person account (uid >= UID_MIN
                        or root, with a login shell), for machines without logind and personal agents
   --logind-dir DIR     systemd-logind's state folder (default: ${DEFAULT_LOGIND_DIR})
+  --time-skip          a test aid: on SIGUSR2 the agent skips its clock forward to the total ms
+                       written in DATA_DIR/time-skip, running the timers then due (approval
+                       expiry, prompt timeouts); refused for the system agent's socket or folder
   -h, --help           show this help
   -v, --version        show the version
 `;
@@ -77,6 +80,7 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
         'log-level': { type: 'string' },
         'desktop-sessions': { type: 'string' },
         'logind-dir': { type: 'string' },
+        'time-skip': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -97,6 +101,8 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
   if (fleet !== null && (policies !== undefined || jobs !== undefined)) {
     throw new UsageError('--fleet takes the policies and jobs from the fleet server; leave out --policies and --jobs');
   }
+  const timeSkip = values['time-skip'] ?? false;
+  if (timeSkip) refuseTimeSkipForSystemAgent(environment, values.socket ?? file.socket, values['data-dir'] ?? file.dataDir);
   const fleetFolders = policyPaths(dataDir);
   const merged = {
     socket: values.socket ?? file.socket ?? defaultAgentSocket(environment),
@@ -120,10 +126,21 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     agentic: file.agentic ?? {},
     desktopSessions: values['desktop-sessions'] ?? file.desktopSessions ?? 'logind',
     logindDir: resolve(values['logind-dir'] ?? file.logindDir ?? DEFAULT_LOGIND_DIR),
+    timeSkip,
   };
   const parsed = AgentOptions.safeParse(merged);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
   return { kind: 'run', options: parsed.data };
+}
+
+/** A skippable clock is for tests: never on the system agent's socket or data folder, nor where there is no SIGUSR2. */
+function refuseTimeSkipForSystemAgent(environment: OptionEnvironment, socket: string | undefined, dataDir: string | undefined): void {
+  if (environment.platform === 'win32') throw new UsageError('--time-skip needs SIGUSR2, which Windows does not have');
+  const resolvedSocket = socket ?? defaultAgentSocket(environment);
+  const resolvedDataDir = resolve(dataDir ?? defaultDataDir(environment));
+  if (resolvedSocket === SYSTEM_SOCKET_PATH || resolvedDataDir === defaultDataDir({ env: {}, isRoot: true })) {
+    throw new UsageError('--time-skip is a test aid, refused for the system agent: give it a test --socket and --data-dir');
+  }
 }
 
 function defaultAgentSocket({ env, isRoot, platform }: OptionEnvironment): string {

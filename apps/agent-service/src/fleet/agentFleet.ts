@@ -1,42 +1,12 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { AgentError, AgentErrorCodes } from '../../../../shared/protocol/src/common/index.ts';
-import type { FleetActor, FleetApproval } from '../../../../shared/protocol/src/common/fleet.ts';
+import type { FleetApproval } from '../../../../shared/protocol/src/common/fleet.ts';
 import type { NewApproval, RemoteApprovals } from '../approvals/approvalService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import type { Account } from '../identity/accounts.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StatusService } from '../status/statusService.ts';
 import type { Clock } from '../time/clock.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import { SqliteAuditOutbox } from './auditOutbox.ts';
 import { FleetClient, type FleetStatus } from './fleetClient.ts';
-import { fleetDir, loadIdentity } from './fleetIdentity.ts';
-import { ensurePolicyFolders } from './policySync.ts';
-
-/** --fleet cannot be honoured (not registered, registered elsewhere, key readable by others): exit 2. */
-export class FleetSetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FleetSetupError';
-  }
-}
-
-const sameServer = (a: string, b: string) => new URL(a).origin === new URL(b).origin;
-
-/**
- * Checks, before the agent opens anything, that this machine registered with `url` and that its
- * fleet key is private, and makes the (empty) last-good folders on first start.
- */
-export function prepareFleet(dataDir: string, url: string, agentUid: number): void {
-  const identity = loadIdentity(dataDir);
-  if (!identity) throw new FleetSetupError(`this machine is not registered with a fleet; run keeper-agent --fleet ${url} --register @TOKEN_FILE first`);
-  if (!sameServer(identity.url, url)) throw new FleetSetupError(`this machine is registered with ${identity.url}, not ${url}; register again to move it`);
-  const key = statSync(join(fleetDir(dataDir), 'key.pem'));
-  if (key.uid !== agentUid || (key.mode & 0o077) !== 0)
-    throw new FleetSetupError(`${join(fleetDir(dataDir), 'key.pem')} must belong to the agent's user and be readable by it alone (0600)`);
-  ensurePolicyFolders(dataDir);
-}
 
 /** The fleet's view of a request this machine files (`requester.name` falls back to the uid, as approvers need a name). */
 export function fileRequest(input: NewApproval) {
@@ -56,18 +26,6 @@ export function fileRequest(input: NewApproval) {
     // Always said (null: none detected), so the fleet tells this agent from an older one that says nothing.
     agentic: input.agentic ?? null,
   };
-}
-
-/**
- * The person behind a window's connection, as the kernel and the account database say (never the
- * window's own words): what the fleet checks approver roles against.
- */
-export async function actorOf(uid: number | null, accounts: (uid: number) => Promise<Account>): Promise<FleetActor> {
-  if (uid === null) throw new AgentError(AgentErrorCodes.Unauthorized, 'the agent cannot tell who is calling, so it cannot speak for you to the fleet');
-  const account = await accounts(uid);
-  if (account.name === null)
-    throw new AgentError(AgentErrorCodes.Unauthorized, 'your account has no name on this machine, so the fleet cannot check your approver role');
-  return { uid, name: account.name, groups: [...account.groups] };
 }
 
 export interface AgentFleet {

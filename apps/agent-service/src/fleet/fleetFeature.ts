@@ -5,7 +5,7 @@ import type { AgentFeature } from '../runtime/agentFeature.ts';
 import type { StatusService } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../time/clock.ts';
-import { connectFleet, type AgentFleet } from './agentFleet.ts';
+import type { AgentFleet } from './agentFleet.ts';
 
 export interface FleetFeatureOptions {
   /** The fleet server this machine registered with, or null to work alone. */
@@ -37,11 +37,14 @@ export interface FleetFeature extends AgentFeature {
   start(): void;
 }
 
-/** The link to the fleet server (policy sync, audit outbox, approvals filed there), contacted once the agent serves. */
-export function createFleet({ url, dataDir, forcedOffline, db, audit, status, clock, log, onPolicySet }: FleetFeatureOptions): FleetFeature {
+/**
+ * The link to the fleet server (policy sync, audit outbox, approvals filed there), contacted once the agent serves.
+ * Its clients (ws, and with it https, tls and zlib: ~5 MB resident) are loaded only with --fleet.
+ */
+export async function createFleet({ url, dataDir, forcedOffline, db, audit, status, clock, log, onPolicySet }: FleetFeatureOptions): Promise<FleetFeature> {
   let follower: FleetFollower | null = null;
   const link = url
-    ? connectFleet({
+    ? (await import('./agentFleet.ts')).connectFleet({
         dataDir,
         db,
         audit,

@@ -1,6 +1,12 @@
-import https from 'node:https';
+import type { Agent } from 'node:https';
 import type * as z from 'zod';
 import { FleetErrorBody, type FleetErrorCode } from '../../../../shared/protocol/src/common/fleet.ts';
+
+/**
+ * Read when first used, not imported: the bundle hoists a builtin's import to its top, where it would
+ * load https and tls at every start of the agent, with a fleet or not.
+ */
+const https = () => process.getBuiltinModule('node:https');
 
 /** The server answered with a refusal (its stable code), as opposed to not answering at all. */
 export class FleetCallError extends Error {
@@ -37,7 +43,7 @@ export interface TlsMaterial {
 
 /** JSON over HTTPS with this machine's client certificate; the server is verified against the fleet CA. */
 export class FleetHttp {
-  private agent: https.Agent;
+  private agent: Agent;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
 
@@ -47,8 +53,9 @@ export class FleetHttp {
     this.agent = FleetHttp.agentFor(tls);
   }
 
-  private static agentFor(tls: TlsMaterial): https.Agent {
-    return new https.Agent({ keepAlive: true, maxSockets: 16, ca: tls.caPem, ...(tls.certPem && tls.keyPem ? { cert: tls.certPem, key: tls.keyPem } : {}) });
+  private static agentFor(tls: TlsMaterial): Agent {
+    const { Agent } = https();
+    return new Agent({ keepAlive: true, maxSockets: 16, ca: tls.caPem, ...(tls.certPem && tls.keyPem ? { cert: tls.certPem, key: tls.keyPem } : {}) });
   }
 
   /** After renewal: new connections present the new certificate (open ones keep their identity). */
@@ -65,7 +72,7 @@ export class FleetHttp {
   async call<T extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = https.request(
+      const req = https().request(
         `${this.baseUrl}${path}`,
         {
           method,

@@ -3,7 +3,7 @@ import type { Account } from '../identity/accounts.ts';
 import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Notifier } from '../ipc/notifier.ts';
 import type { Logger } from '../log/logger.ts';
-import { actorOf } from './agentFleet.ts';
+import { actorOf } from './fleetActor.ts';
 import type { ApprovalRelay } from './approvalRelay.ts';
 
 /**

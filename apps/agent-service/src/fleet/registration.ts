@@ -1,11 +1,13 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import https from 'node:https';
 import { hostname } from 'node:os';
 import * as z from 'zod';
 import { RegisterResponse } from '../../../../shared/protocol/src/common/fleet.ts';
 import { newKeyAndCsr, saveIdentity, type FleetIdentity } from './fleetIdentity.ts';
 import { FleetHttp, FleetUnreachableError } from './fleetHttp.ts';
 import { newOfflineKey, saveOfflineKey } from '../approvals/offlineApproval.ts';
+
+/** Read when used, not imported: see fleetHttp.ts. */
+const https = () => process.getBuiltinModule('node:https');
 
 const TOKEN = /^kf1\.[A-Za-z0-9_-]{43}\.([0-9a-f]{64})$/;
 
@@ -22,7 +24,7 @@ export class RegistrationError extends Error {
  */
 async function pinnedCa(url: string, fingerprint: string): Promise<string> {
   const text = await new Promise<string>((resolve, reject) => {
-    const req = https.get(`${url.replace(/\/$/, '')}/v1/ca`, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+    const req = https().get(`${url.replace(/\/$/, '')}/v1/ca`, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

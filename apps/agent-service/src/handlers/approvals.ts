@@ -1,7 +1,7 @@
 import { AgentError, AgentErrorCodes, ApprovalsDecide, ApprovalsList, ApprovalsOfflineResponse } from '../../../../shared/protocol/src/common/index.ts';
 import type { ApprovalService } from '../approvals/approvalService.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { actorOf } from '../fleet/agentFleet.ts';
+import { actorOf } from '../fleet/fleetActor.ts';
 import type { ApprovalRelay } from '../fleet/approvalRelay.ts';
 import type { QueueHints } from '../fleet/queueHints.ts';
 import type { Account } from '../identity/accounts.ts';

@@ -6,7 +6,7 @@ import { UntrustedFolderError } from '../config/folderTrust.ts';
 import { untrustedFolder } from '../config/jsonFolder.ts';
 import { createEdit } from '../edit/editFeature.ts';
 import { createElevation } from '../elevation/elevationFeature.ts';
-import { prepareFleet } from '../fleet/agentFleet.ts';
+import { prepareFleet } from '../fleet/fleetSetup.ts';
 import { createFleet } from '../fleet/fleetFeature.ts';
 import { createHealth } from '../health/healthFeature.ts';
 import { lookupAccountAsync } from '../identity/accounts.ts';
@@ -24,6 +24,7 @@ import type { Clock, Scheduler } from '../time/clock.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { DisposableStore } from './disposableStore.ts';
+import { trimMalloc } from './mallocTrim.ts';
 import { OpenFlows } from './openFlows.ts';
 
 export interface RunningAgent {
@@ -81,7 +82,7 @@ async function startFeatures(options: AgentOptions, { log, clock, scheduler, isR
   const prompts = store.add(createPrompts({ registry, notifier, audit, clock, scheduler, log }));
   const mfa = store.add(createMfa({ db, dataDir, audit, clock, settings: options.mfa }));
   const fleet = store.add(
-    createFleet({
+    await createFleet({
       url: options.fleet,
       dataDir,
       forcedOffline: options.offline,
@@ -126,6 +127,8 @@ async function startFeatures(options: AgentOptions, { log, clock, scheduler, isR
   await health.start();
   fleet.start();
   jobs.start();
+  // After the startup jobs' turn (jobs.start): the start's parsing and compiling is done by then.
+  setImmediate(trimMalloc);
   log.info({ socket: options.socket, health: health.url, version: AGENT_VERSION }, 'keeper-agent started');
   return {
     socketPath: options.socket,

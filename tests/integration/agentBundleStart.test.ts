@@ -1,0 +1,79 @@
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentStatusRequest } from '../../shared/protocol/src/common/index.ts';
+import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../support/agentProcess.ts';
+
+/**
+ * Issue 17, the agent's footprint: what the built bundle loads and sets up when the installed service
+ * starts it (`node keeper-agent.mjs`, no bin in front, no node flags) without --fleet, seen from inside
+ * the process by a probe that runs first and reports when it exits:
+ * - the builtins the fleet's clients bring (`ws` needs https, tls and zlib: ~5 MB resident) are not loaded;
+ * - zod compiles no parser (`new Function`): it runs jitless from before the first schema is built;
+ * - the young generation stayed at its first semi-spaces (--semi-space-growth-factor=1, set by the agent).
+ */
+
+const PROBE_LINE = 'KEEPER-PROBE ';
+
+function probe(bundle: string): string {
+  return `const Real = Function;
+let compiled = 0;
+globalThis.Function = new Proxy(Real, {
+  construct(target, args) {
+    if (String(args.at(-1) ?? '').trim() !== '') compiled++;
+    return Reflect.construct(target, args);
+  },
+});
+process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice('NativeModule '.length));
+  const newSpace = process.getBuiltinModule('node:v8').getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size;
+  process.stderr.write(${JSON.stringify(PROBE_LINE)} + JSON.stringify({ builtins, compiled, newSpace }) + '\\n');
+});
+await import(${JSON.stringify(pathToFileURL(bundle).href)});
+`;
+}
+
+describe('the agent bundle started without a fleet', () => {
+  let work: string;
+  let probeScript: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'kpt-bundlestart-'));
+    // The real build; resources/ and the native modules beside it as the installers lay them out.
+    await build({ configFile: join(PROJECT_DIR, 'vite.agent.config.ts'), logLevel: 'warn', build: { outDir: join(work, 'dist/agent') } });
+    cpSync(join(PROJECT_DIR, 'resources'), join(work, 'resources'), { recursive: true });
+    symlinkSync(join(PROJECT_DIR, 'node_modules'), join(work, 'node_modules'));
+    probeScript = join(work, 'probe.mjs');
+    writeFileSync(probeScript, probe(join(work, 'dist/agent/keeper-agent.mjs')));
+  }, 120_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('loads no fleet client, compiles no zod parser and keeps its young generation small, through its first answer and stop', async () => {
+    const sandbox = makeSandbox();
+    try {
+      const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, agentBin: probeScript });
+      const client = await connectClient(sandbox.socket);
+      const status = await client.request(AgentStatusRequest, null);
+      client.close();
+      expect(status.policies.files).toBeGreaterThan(0);
+      expect(await agent.stop()).toBe(0);
+
+      const line = agent
+        .output()
+        .split('\n')
+        .find((candidate) => candidate.startsWith(PROBE_LINE));
+      expect(line).toBeDefined();
+      const report = JSON.parse(line!.slice(PROBE_LINE.length)) as { builtins: string[]; compiled: number; newSpace: number };
+      expect(report.builtins).toContain('net');
+      expect(report.builtins.filter((name) => ['https', 'tls', 'zlib'].includes(name))).toEqual([]);
+      expect(report.compiled).toBe(0);
+      // 4 MB as the agent sets it; a young generation left to grow reaches 16 MB during the start.
+      expect(report.newSpace).toBeLessThan(8 * 1024 * 1024);
+    } finally {
+      sandbox.cleanup();
+    }
+  }, 60_000);
+});
