@@ -3,6 +3,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { DescriptorDigests, SignerSubject } from './packageSignerDigest.ts';
 import { whyFileUntrusted, whyUntrusted, type SignerLog } from './packageSignerTrust.ts';
+import { DatabaseRecheck } from './packageSignerRecheck.ts';
 
 /** Debian's dpkg database: `info/<package>[:<arch>].md5sums` lists each regular file a package installed with its MD5. */
 export const DPKG_ADMIN_DIR = '/var/lib/dpkg';
@@ -29,15 +30,13 @@ interface ListFile {
  */
 export class DpkgSigner {
   private readonly adminDir: string;
-  private readonly recheckMs: number;
+  private readonly recheck: DatabaseRecheck;
   private readonly digests: DescriptorDigests;
   private readonly log: SignerLog;
   /** The last refusal logged, so an untrusted database is reported once rather than at every look. */
   private reported: string | null = null;
-  private checkedAt = -Infinity;
   /** The identity of `status` and `info/` when the index was last brought up to date: dpkg changes both on every run. */
   private identity: string | null = null;
-  private refreshing: Promise<void> | null = null;
   /** Canonical path → the packages whose md5sums list it (more than one after a file moved between packages). */
   private readonly owners = new Map<string, readonly Owner[]>();
   private readonly files = new Map<string, ListFile>();
@@ -46,14 +45,14 @@ export class DpkgSigner {
 
   constructor(options: { adminDir: string; recheckMs: number; digests: DescriptorDigests; log: SignerLog }) {
     this.adminDir = options.adminDir;
-    this.recheckMs = options.recheckMs;
+    this.recheck = new DatabaseRecheck({ intervalMs: options.recheckMs, check: () => this.check() });
     this.digests = options.digests;
     this.log = options.log;
   }
 
   /** The package name (no `:arch`), or null: no package owns the path, no database, or other bytes than every owner recorded. */
   async signerOf(program: SignerSubject): Promise<string | null> {
-    await this.upToDate();
+    await this.recheck.upToDate();
     const owners = this.owners.get(program.path);
     if (!owners) return null;
     const md5 = await this.digests.of(program, 'md5');
@@ -69,16 +68,6 @@ export class DpkgSigner {
     } catch {
       return null;
     }
-  }
-
-  /** Looks at dpkg's database no more than once per recheck interval, and re-reads only the md5sums files that changed. */
-  private async upToDate(): Promise<void> {
-    while (this.refreshing) await this.refreshing;
-    const now = performance.now();
-    if (now - this.checkedAt < this.recheckMs) return;
-    this.checkedAt = now;
-    this.refreshing = this.check().finally(() => (this.refreshing = null));
-    await this.refreshing;
   }
 
   /** A database that someone other than root could have written counts as none: every package is forgotten. */

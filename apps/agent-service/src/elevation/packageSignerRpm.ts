@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { DescriptorDigests, FileDigestAlgorithm, SignerSubject } from './packageSignerDigest.ts';
 import { readRpmHeader, type RpmHeaderFile } from './packageSignerRpmHeader.ts';
 import { whyUntrusted, type SignerLog } from './packageSignerTrust.ts';
+import { DatabaseRecheck } from './packageSignerRecheck.ts';
 
 /**
  * Where rpm keeps its database: upstream's `%_dbpath` (RHEL), then `/usr/lib/sysimage/rpm` (Fedora 36+
@@ -53,17 +54,15 @@ interface Package {
  */
 export class RpmSigner {
   private readonly dbPaths: readonly string[];
-  private readonly recheckMs: number;
+  private readonly recheck: DatabaseRecheck;
   private readonly digests: DescriptorDigests;
   private readonly log: SignerLog;
-  private checkedAt = -Infinity;
   /**
    * Inode, size and mtime of the database file and its write-ahead log: rpm changes one of them on
    * every transaction. Not ctime: SQLite, run as root, gives the log back to the database's owner
    * (fchown) whenever it opens it, which changes the log's ctime at every open, the agent's own included.
    */
   private identity: string | null = null;
-  private refreshing: Promise<void> | null = null;
   /** The last problem logged, so a refused database is reported once rather than at every look. */
   private reported: string | null = null;
   private open: { db: Database.Database; packagesNamed: Database.Statement<[string], number>; header: Database.Statement<[number], Buffer> } | null = null;
@@ -73,7 +72,7 @@ export class RpmSigner {
 
   constructor(options: { dbPath?: string; recheckMs: number; digests: DescriptorDigests; log: SignerLog }) {
     this.dbPaths = options.dbPath === undefined ? RPM_DB_PATHS : [options.dbPath];
-    this.recheckMs = options.recheckMs;
+    this.recheck = new DatabaseRecheck({ intervalMs: options.recheckMs, check: () => this.refresh() });
     this.digests = options.digests;
     this.log = options.log;
   }
@@ -83,7 +82,7 @@ export class RpmSigner {
    * installed regular file, other bytes than every owner recorded, or owners that disagree on the name.
    */
   async signerOf(program: SignerSubject): Promise<string | null> {
-    await this.upToDate();
+    await this.recheck.upToDate();
     const open = this.open;
     if (!open) return null;
     const folder = dirname(program.path);
@@ -134,16 +133,6 @@ export class RpmSigner {
   private async folder(listed: string): Promise<string | null> {
     if (!this.folders.has(listed)) this.folders.set(listed, await realpath(listed).catch(() => null));
     return this.folders.get(listed)!;
-  }
-
-  /** Looks at the database no more than once per recheck interval; after rpm changed it, forgets what it read. */
-  private async upToDate(): Promise<void> {
-    while (this.refreshing) await this.refreshing;
-    const now = performance.now();
-    if (now - this.checkedAt < this.recheckMs) return;
-    this.checkedAt = now;
-    this.refreshing = this.refresh().finally(() => (this.refreshing = null));
-    await this.refreshing;
   }
 
   /** Checks who could have written the database each time it looks, and reopens it only after rpm changed it. */
