@@ -63,6 +63,8 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'packaging', include: [PACKAGING] } },
+      // Every bench in bench/ at a small size, so one that rots fails CI; one after another (they measure, some hold ports).
+      { extends: true, test: { name: 'bench', include: ['tests/bench/**/*.test.ts'], globalSetup: FRESH_CLI_BUNDLES, fileParallelism: false } },
     ],
   },
 });

@@ -16,7 +16,7 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { decide, PolicySet, type CompiledPolicy, type Decision, type EvaluationOptions } from '../apps/agent-service/src/policy/evaluate.ts';
+import { decide, PolicySet, typesDeciding, type CompiledPolicy, type Decision, type EvaluationOptions } from '../apps/agent-service/src/policy/evaluate.ts';
 import { userVariables, type VariablePattern, type Variables } from '../apps/agent-service/src/policy/patterns.ts';
 import { Collection, KeeperPolicy, type Control, type PolicyStatus, type PolicyType } from '../apps/agent-service/src/policy/policySchema.ts';
 import type { EvaluationRequest } from '../apps/agent-service/src/policy/request.ts';
@@ -127,7 +127,8 @@ const CONTROL_SETS: readonly (readonly [Control[], number])[] = [
   [['APPROVAL', 'MFA'], 4],
   [['MFA', 'JUSTIFY'], 5],
   [['NOTIFY'], 3],
-  [['ALLOW', 'NOTIFY'], 3],
+  // ALLOW and DENY stand alone; only the recording controls go with them (issue 18).
+  [['ALLOW', 'AUDIT'], 3],
   [['OPERATORAPPROVAL'], 3],
   [['DENY'], 7],
 ];
@@ -325,7 +326,8 @@ function naiveEvaluate(policies: readonly KeeperPolicy[], collections: readonly 
       onTheFly(pattern, value);
   for (const [order, policy] of policies.entries()) {
     // Operator "And": cheapest checks first, the pattern-compiling ones last.
-    if (policy.Status === 'off' || policy.PolicyType !== request.policyType || !naiveSchedule(policy, request.at)) continue;
+    // A type brings in the types decided with it (PrivilegeElevation and CommandLine together).
+    if (policy.Status === 'off' || !typesDeciding(request.policyType).includes(policy.PolicyType) || !naiveSchedule(policy, request.at)) continue;
     if (!passes(policy.UserCheck, inUser) || !passes(policy.MachineCheck, inMachine) || !passes(policy.ApplicationCheck, inApp)) continue;
     const compiled: CompiledPolicy = {
       policy,

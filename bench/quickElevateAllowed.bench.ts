@@ -2,10 +2,10 @@
  * Quick-elevate's "allowed applications": what opening the window costs for that list, before and
  * after it was kept per policy load.
  *
- *   node bench/quickElevateAllowed.bench.ts [--n=20]
+ *   node bench/quickElevateAllowed.bench.ts [--n=20] [--apps=40]
  *
  * A real agent with the shipped default policies (resources/policies) and 40 installed applications
- * (freedesktop .desktop entries, each starting a real program in /usr/bin: the most quick-elevate
+ * (`--apps`; freedesktop .desktop entries, each starting a real program in /usr/bin: the most quick-elevate
  * asks about). Three conditions, measured side by side and interleaved per round:
  * - `explain all`: one `policy.explain` per application, as every open did before;
  * - `open, kept list`: what an open waits for now: the last list, while `refresh` runs behind it;
@@ -22,12 +22,22 @@ import { AgentLink } from '../apps/desktop/src/main/agent/agentLink.ts';
 import { allowedApplications, AllowedApplicationsCache } from '../apps/desktop/src/main/quickElevate/allowedApplications.ts';
 import { installedApplications } from '../apps/desktop/src/main/quickElevate/installedApplications.ts';
 import { quickElevateExplainer } from '../apps/desktop/src/main/quickElevate/quickElevateMainService.ts';
+import { EXPLAIN_BURST } from '../apps/agent-service/src/handlers/policy.ts';
 import { makeSandbox, PROJECT_DIR, startAgent } from '../tests/support/agentProcess.ts';
 import { percentile } from './support/stats.ts';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20' } } });
+const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20' }, apps: { type: 'string', default: '40' } } });
 const ROUNDS = Number(args.n);
-const APPLICATIONS = 40;
+const APPLICATIONS = Number(args.apps);
+// Every `explain all` and the first refresh ask once per application, and the agent lets one caller
+// ask EXPLAIN_BURST at once, then one a second: more would be refused midway, so say so up front.
+const EXPLAINS = APPLICATIONS * (ROUNDS + 1);
+if (EXPLAINS > EXPLAIN_BURST) {
+  console.error(
+    `--n=${ROUNDS} with --apps=${APPLICATIONS} asks policy.explain ${EXPLAINS} times, more than the agent answers one caller at once (${EXPLAIN_BURST}, then one a second): lower --n or --apps.`,
+  );
+  process.exit(2);
+}
 
 const sandbox = makeSandbox();
 const apps = join(sandbox.dir, 'applications');
