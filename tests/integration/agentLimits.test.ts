@@ -2,7 +2,7 @@ import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentStatusRequest, ElevationRequest, PromptRespond } from '../../shared/protocol/src/common/index.ts';
+import { AgentStatusRequest, ElevationRequest, PolicyExplain, PromptRespond } from '../../shared/protocol/src/common/index.ts';
 import { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
 import { connectClient, makeSandbox, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 
@@ -48,6 +48,7 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
           handshakeTimeoutMs: 500,
           promptAnswersPer10s: 3,
           elevationRequestsPer10s: 5,
+          policyChecksBurst: 3,
         },
       }),
     );
@@ -92,6 +93,32 @@ describe('socket limits: connections, requests in flight, handshake timeout, rat
       expect((await client.request(AgentStatusRequest, undefined)).version).toBeTruthy();
     } finally {
       client.close();
+    }
+  });
+
+  it('limits policy checks per user across connections (limits.policyChecksBurst, then one a second)', async () => {
+    const first = await servedClient();
+    const second = await servedClient();
+    try {
+      const explain = (client: AgentClient) =>
+        client.request(PolicyExplain, { executable: '/usr/bin/true', arguments: [], cwd: '/' }).then(
+          () => 'ok',
+          (e: { code: number; data?: { reasonDetail?: { code: string } } }) => e.data?.reasonDetail?.code ?? e.code,
+        );
+      const started = performance.now();
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await explain(first));
+      expect(answers).toEqual(['ok', 'ok', 'ok']);
+      // The other connection shares the user's budget: refused once it is spent, give or take the one
+      // check a second that comes back while these run.
+      let allowedMore = 0;
+      let refusal: string | number = 'ok';
+      while (allowedMore < 20 && (refusal = await explain(second)) === 'ok') allowedMore++;
+      expect(refusal).toBe('explain-rate-limited');
+      expect(allowedMore).toBeLessThanOrEqual(Math.ceil((performance.now() - started) / 1_000));
+    } finally {
+      first.close();
+      second.close();
     }
   });
 

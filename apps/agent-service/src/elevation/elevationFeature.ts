@@ -29,6 +29,8 @@ export interface ElevationFeatureOptions {
   readonly controls: PromptConfig;
   readonly grants: GrantSettings;
   readonly agentic: AgenticSettings;
+  /** `policy.explain` calls one user may make at once (`limits.policyChecksBurst`). */
+  readonly explainBurst: number;
   readonly db: AgentDatabase;
   readonly audit: AuditLog;
   readonly status: StatusService;
@@ -123,6 +125,7 @@ export function createElevation(deps: ElevationFeatureOptions): ElevationFeature
         audit,
         agents,
         signers,
+        explainBurst: deps.explainBurst,
         offlineApproval: deps.offline !== null,
       }),
     ],

@@ -22,15 +22,13 @@ export interface PolicyHandlerDependencies {
   readonly agents?: AgentDetector;
   /** Who installed a program (dpkg, rpm), asked only while some collection has a Signer member; none off Linux. */
   readonly signers?: Pick<PackageSigner, 'signerOf'> | null;
+  /** `policy.explain` calls one uid may make at once (`limits.policyChecksBurst`). */
+  readonly explainBurst: number;
   /** Whether this machine can take signed offline approvals (a key shared with its fleet), so the preview matches a request. */
   readonly offlineApproval?: boolean;
 }
 
-/**
- * Per caller uid (not per connection, which a caller can open many of): a burst of 60, enough for
- * quick-elevate to explain its 40 candidates when the suite connects, then one explanation a second.
- */
-export const EXPLAIN_BURST = 60;
+/** Per caller uid (not per connection, which a caller can open many of): after the burst, one explanation a second. */
 export const EXPLAIN_REFILL_MS = 1_000;
 
 /**
@@ -40,7 +38,7 @@ export const EXPLAIN_REFILL_MS = 1_000;
  * and a caller is rate-limited (token bucket above).
  */
 export function policyHandlers(deps: PolicyHandlerDependencies): RegisteredHandler[] {
-  const budget = new TokenBuckets(EXPLAIN_BURST, EXPLAIN_REFILL_MS);
+  const budget = new TokenBuckets(deps.explainBurst, EXPLAIN_REFILL_MS);
   return [
     route(PolicyExplain, async (params, context) => {
       const { uid } = context.peer;

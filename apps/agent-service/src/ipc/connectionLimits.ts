@@ -11,6 +11,11 @@ export const ConnectionLimits = z.strictObject({
   /** Calls per method per connection in a 10-second window (prompt answers, elevation requests). */
   promptAnswersPer10s: z.number().int().min(1).default(10),
   elevationRequestsPer10s: z.number().int().min(1).default(20),
+  /**
+   * `policy.explain` calls one user may make at once, across connections (then one a second): 60 covers
+   * quick-elevate explaining its 40 candidates when the suite connects.
+   */
+  policyChecksBurst: z.number().int().min(1).default(60),
 });
 export type ConnectionLimits = z.infer<typeof ConnectionLimits>;
 

@@ -103,6 +103,7 @@ async function startFeatures(options: AgentOptions, { log, clock, scheduler, isR
       controls: options,
       grants: options.grants,
       agentic: options.agentic,
+      explainBurst: options.limits.policyChecksBurst,
       db,
       audit,
       status,
