@@ -156,6 +156,20 @@ export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<
 }
 
 /**
+ * The columns a decision sets, for both paths: $1 the approval, $2 its new status, $3–$5 who decided
+ * and through which machine, $6 the reason, $7 how long an approval stays usable (ms; null for a denial).
+ */
+const DECISION_SET = `status = $2, decided_at = now(), decided_by_uid = $3, decided_by_name = $4, decided_by_machine = $5,
+       decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END`;
+
+/** The values of DECISION_SET's parameters $1–$7, in order. */
+function decisionValues(relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): unknown[] {
+  const approve = body.decision === 'approve';
+  const usableMs = approve ? Math.min(times.usableMs, (body.usableMinutes ?? Infinity) * 60_000) : null;
+  return [body.approvalId, approve ? 'Approved' : 'Denied', body.actor.uid, body.actor.name, relay.machineId, body.reason ?? null, usableMs];
+}
+
+/**
  * A decision that ends the request (an approval needing one approver, or any denial) by an actor
  * who may make it, as one conditional UPDATE with its event, audit record and NOTIFY: an implicit
  * transaction, so the decision and its event commit together. A racing decision waits for the row
@@ -164,12 +178,10 @@ export async function decide(db: Db, relay: AuthenticatedMachine, body: z.infer<
  */
 async function decideAtOnce(db: Db, relay: AuthenticatedMachine, body: z.infer<typeof RelayDecideRequest>, times: ApprovalTimes): Promise<ApprovalJson | null> {
   const approve = body.decision === 'approve';
-  const usableMs = approve ? Math.min(times.usableMs, (body.usableMinutes ?? Infinity) * 60_000) : null;
   const { rows } = await db.query<{ json: ApprovalJson }>({
     name: 'fleet-decide-at-once',
     text: `WITH d AS (
-             UPDATE approvals a SET status = $2, decided_at = now(), decided_by_uid = $3, decided_by_name = $4, decided_by_machine = $5,
-                    decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END
+             UPDATE approvals a SET ${DECISION_SET}
              WHERE a.approval_id = $1 AND a.status IN ('Pending', 'Escalated') AND a.expires_at > now()
                AND ($2 = 'Denied' OR a.quorum = 1) AND a.requester_name <> $4
                AND EXISTS (SELECT 1 FROM approvers r WHERE (r.group_name = a.group_name OR r.group_name IS NULL) AND ${actorMatch(4, 8, 9)}
@@ -183,13 +195,7 @@ async function decideAtOnce(db: Db, relay: AuthenticatedMachine, body: z.infer<t
            SELECT j.json, pg_notify($12, e.machine_id || ':' || e.id || ':' || j.approval_id || ':' || CASE WHEN octet_length(j.json) <= $13 THEN j.json ELSE '' END)::text AS notified
            FROM j, e`,
     values: [
-      body.approvalId,
-      approve ? 'Approved' : 'Denied',
-      body.actor.uid,
-      body.actor.name,
-      relay.machineId,
-      body.reason ?? null,
-      usableMs,
+      ...decisionValues(relay, body, times),
       body.actor.groups,
       relay.group,
       `server:${randomUUID()}`,
@@ -253,22 +259,9 @@ async function decideLocked(db: Db, relay: AuthenticatedMachine, body: z.infer<t
       });
       return approval;
     }
-    const usableMs = approve ? Math.min(times.usableMs, (body.usableMinutes ?? Infinity) * 60_000) : null;
     const { rows: updated } = await tx.query<ApprovalRow>(
-      `UPDATE approvals SET status = $2, decided_at = now(), decided_by_uid = $3, decided_by_name = $4, decided_by_machine = $5,
-              decision_reason = $6, usable_until = CASE WHEN $7::bigint IS NULL THEN NULL ELSE now() + $7::bigint * interval '1 millisecond' END,
-              votes = COALESCE($8::jsonb, votes)
-       WHERE approval_id = $1 RETURNING *`,
-      [
-        body.approvalId,
-        approve ? 'Approved' : 'Denied',
-        body.actor.uid,
-        body.actor.name,
-        relay.machineId,
-        body.reason ?? null,
-        usableMs,
-        counted ? JSON.stringify(counted) : null,
-      ],
+      `UPDATE approvals SET ${DECISION_SET}, votes = COALESCE($8::jsonb, votes) WHERE approval_id = $1 RETURNING *`,
+      [...decisionValues(relay, body, times), counted ? JSON.stringify(counted) : null],
     );
     const approval = toApproval(updated[0]!);
     await announce(tx, approval, row.machine_id, {
