@@ -102,10 +102,11 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
     throw new UsageError('--fleet takes the policies and jobs from the fleet server; leave out --policies and --jobs');
   }
   const timeSkip = values['time-skip'] ?? false;
-  if (timeSkip) refuseTimeSkipForSystemAgent(environment, values.socket ?? file.socket, values['data-dir'] ?? file.dataDir);
+  const socket = values.socket ?? file.socket ?? defaultAgentSocket(environment);
+  if (timeSkip) refuseTimeSkipForSystemAgent(environment, socket, dataDir);
   const fleetFolders = policyPaths(dataDir);
   const merged = {
-    socket: values.socket ?? file.socket ?? defaultAgentSocket(environment),
+    socket,
     dataDir,
     dataDirExplicit: (values['data-dir'] ?? file.dataDir) !== undefined,
     policies: fleet !== null ? fleetFolders.policies : resolve(policies ?? join(resourcesDir, 'policies')),
@@ -134,11 +135,10 @@ export function parseCommandLine(argv: readonly string[], environment: OptionEnv
 }
 
 /** A skippable clock is for tests: never on the system agent's socket or data folder, nor where there is no SIGUSR2. */
-function refuseTimeSkipForSystemAgent(environment: OptionEnvironment, socket: string | undefined, dataDir: string | undefined): void {
+function refuseTimeSkipForSystemAgent(environment: OptionEnvironment, socket: string, dataDir: string): void {
   if (environment.platform === 'win32') throw new UsageError('--time-skip needs SIGUSR2, which Windows does not have');
-  const resolvedSocket = socket ?? defaultAgentSocket(environment);
-  const resolvedDataDir = resolve(dataDir ?? defaultDataDir(environment));
-  if (resolvedSocket === SYSTEM_SOCKET_PATH || resolvedDataDir === defaultDataDir({ env: {}, isRoot: true })) {
+  // Compared in resolved form, so `/run/keeper-agent//agent.sock` or `…/./…` is the system socket too.
+  if (resolve(socket) === SYSTEM_SOCKET_PATH || dataDir === resolve(defaultDataDir({ env: {}, isRoot: true }))) {
     throw new UsageError('--time-skip is a test aid, refused for the system agent: give it a test --socket and --data-dir');
   }
 }

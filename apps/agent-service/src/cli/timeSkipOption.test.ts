@@ -21,6 +21,9 @@ describe('--time-skip', () => {
   it("is refused for the system agent: its socket, or root's default data folder", () => {
     expect(() => options(['--data-dir', '/tmp/kpt-x/data', '--time-skip'])).toThrow(/test aid, refused for the system agent/);
     expect(() => options(['--socket', SYSTEM_SOCKET_PATH, '--data-dir', '/tmp/kpt-x/data', '--time-skip'])).toThrow(/refused for the system agent/);
+    expect(() => options(['--socket', '/run/keeper-agent//./agent.sock', '--data-dir', '/tmp/kpt-x/data', '--time-skip'])).toThrow(
+      /refused for the system agent/,
+    );
     expect(() => options(['--socket', '/tmp/kpt-x/run/agent.sock', '--time-skip'])).toThrow(/refused for the system agent/);
     expect(() => options(['--socket', '/tmp/a.sock', '--data-dir', '/var/lib/keeper-agent/', '--time-skip'])).toThrow(/refused for the system agent/);
   });
