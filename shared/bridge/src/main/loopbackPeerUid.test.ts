@@ -8,8 +8,8 @@ import { loopbackPeerUid } from './loopbackPeerUid.ts';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 /** A /proc/net/tcp line: 127.0.0.1:`local` → 127.0.0.1:`remote`, owned by `uid`. */
-const line = (n: number, local: number, remote: number, uid: number, addr = '0100007F') =>
-  `   ${n}: ${addr}:${local.toString(16).toUpperCase().padStart(4, '0')} ${addr}:${remote.toString(16).toUpperCase().padStart(4, '0')} 01 00000000:00000000 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${1000 + n} 1 0000000000000000 20 4 30 10 -1\n`;
+const line = (n: number, local: number, remote: number, uid: number, addr = '0100007F', inode = 1000 + n) =>
+  `   ${n}: ${addr}:${local.toString(16).toUpperCase().padStart(4, '0')} ${addr}:${remote.toString(16).toUpperCase().padStart(4, '0')} 01 00000000:00000000 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${inode} 1 0000000000000000 20 4 30 10 -1\n`;
 
 describe('loopbackPeerUid', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kpt-procnet-'));
@@ -33,6 +33,12 @@ describe('loopbackPeerUid', () => {
     expect(await loopbackPeerUid({ ...ends, remoteAddress: '::1' }, dir)).toBeNull();
   });
 
+  it('names no one for a socket no process holds (inode 0: closed, lingering), though /proc lists it as root’s', async () => {
+    writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0) + line(1, 40000, 6000, 0, '0100007F', 0));
+    writeFileSync(join(dir, 'tcp6'), HEADER);
+    expect(await loopbackPeerUid(ends, dir)).toBeNull();
+  });
+
   it.runIf(process.platform === 'linux')('on this machine, names this process as the owner of its own connection', async () => {
     const server = http.createServer((req, res) => void loopbackPeerUid(req.socket).then((uid) => res.end(String(uid))));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,12 +59,13 @@ describe('loopbackPeerUid', () => {
       const ends = { localAddress: socket.localAddress, localPort: socket.localPort, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
       expect(await loopbackPeerUid(ends)).toBe(process.getuid!());
       expect(await loopbackPeerUid(ends, '/proc/net')).toBe(process.getuid!());
-      // Closed by its process, the client's socket lingers (FIN_WAIT) with no owner; /proc/net/tcp
-      // still lists it, the exact lookup refuses it.
+      // Closed by its process, the client's socket lingers (FIN_WAIT) with no owner: /proc/net/tcp still
+      // lists it (as root's, inode 0), and both lookups refuse it.
       const ended = new Promise((resolve) => socket.once('end', resolve));
       client.destroy();
       await ended;
       expect(await loopbackPeerUid(ends)).toBeNull();
+      expect(await loopbackPeerUid(ends, '/proc/net')).toBeNull();
       socket.destroy();
       server.close();
     },

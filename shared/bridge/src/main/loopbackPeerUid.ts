@@ -35,7 +35,10 @@ function ownerIn(table: string, local: string, remote: string): number | null {
     .slice(at, end < 0 ? undefined : end)
     .trim()
     .split(/\s+/);
-  // local remote st tx:rx tr:when retrnsmt uid …
+  // local remote st tx:rx tr:when retrnsmt uid timeout inode …
+  // Inode 0: no process holds the socket any more (closed, lingering in FIN_WAIT or TIME_WAIT), which
+  // /proc lists as root's; it is nobody's, as the kernel's exact lookup says.
+  if (line[8] === '0') return null;
   const uid = Number(line[6]);
   return Number.isInteger(uid) ? uid : null;
 }
