@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { read } from 'node:fs';
+import { hashDescriptorPortable } from './portableOpen.ts';
 
-const CHUNK = 1024 * 1024;
 /** Digests remembered by content (SHA-256 and algorithm → digest): the same bytes always have the same digest. */
 const MAX_REMEMBERED_DIGESTS = 4096;
 
@@ -13,22 +11,6 @@ export interface SignerSubject {
   readonly path: string;
   readonly sha256: string;
   readonly fd: number;
-}
-
-/** The digest of a descriptor's content, read from offset 0 without moving its file position (the agent later runs it). */
-function digestOfDescriptor(fd: number, algorithm: FileDigestAlgorithm): Promise<string> {
-  const hash = createHash(algorithm);
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  return new Promise((resolve, reject) => {
-    const next = (position: number) =>
-      read(fd, buffer, 0, CHUNK, position, (error, bytes) => {
-        if (error) return reject(error);
-        if (bytes === 0) return resolve(hash.digest('hex'));
-        hash.update(buffer.subarray(0, bytes));
-        next(position + bytes);
-      });
-    next(0);
-  });
 }
 
 /**
@@ -44,12 +26,9 @@ export class DescriptorDigests {
     const key = `${algorithm}:${subject.sha256}`;
     const known = this.remembered.get(key);
     if (known !== undefined) return known;
-    let digest: string;
-    try {
-      digest = await digestOfDescriptor(subject.fd, algorithm);
-    } catch {
-      return null;
-    }
+    // Read from offset 0 without moving the descriptor's position: the agent runs it afterwards.
+    const digest = await hashDescriptorPortable(subject.fd, algorithm);
+    if (digest === null) return null;
     if (this.remembered.size >= MAX_REMEMBERED_DIGESTS) this.remembered.delete(this.remembered.keys().next().value!);
     this.remembered.set(key, digest);
     return digest;

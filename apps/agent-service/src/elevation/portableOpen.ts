@@ -9,9 +9,12 @@ const fstatFd = promisify(fstat);
 const readFd = promisify(read);
 const realpathOf = promisify(realpath);
 
-/** SHA-256 of everything behind a descriptor, read from offset 0; null when it cannot be read. */
-export async function hashDescriptorPortable(fd: number): Promise<string | null> {
-  const hash = createHash('sha256');
+/**
+ * The digest (SHA-256 unless told) of everything behind a descriptor, read from offset 0 without moving
+ * its file position; null when it cannot be read.
+ */
+export async function hashDescriptorPortable(fd: number, algorithm = 'sha256'): Promise<string | null> {
+  const hash = createHash(algorithm);
   const buffer = Buffer.alloc(1 << 20);
   try {
     for (let position = 0; ;) {
