@@ -41,7 +41,7 @@ export function methodRateWindow(limits: ConnectionLimits): RateWindow {
 }
 
 /** Counts calls per method in a sliding window; methods without a limit are always allowed. */
-export class RateWindow {
+class RateWindow {
   private readonly windowMs: number;
   private readonly limits: Readonly<Record<string, number>>;
   private readonly calls = new Map<string, number[]>();
