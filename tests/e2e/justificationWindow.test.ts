@@ -49,6 +49,25 @@ describe('KeeperJustification: a JUSTIFY policy answered in Chromium through the
     expect(await harness.finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The justification prompt was cancelled.' });
   });
 
+  it('takes keys from the commit that shows the prompt: the field is focused and Escape is heard at once', async () => {
+    // Armed only for the page opened with ?firstSight: at the first mutation that shows the field,
+    // before the browser paints or runs another task, Escape is pressed.
+    await harness.addInitScript(() => {
+      if (!new URLSearchParams(location.search).has('firstSight')) return;
+      new MutationObserver((_, observer) => {
+        const field = document.querySelector('textarea');
+        if (!field) return;
+        observer.disconnect();
+        document.documentElement.dataset.focusedAtFirstSight = String(document.activeElement === field);
+        document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }));
+      }).observe(document, { childList: true, subtree: true });
+    });
+    const result = await request();
+    const page = await harness.openWindow({ firstSight: '1' });
+    expect(await harness.finalState(result.requestId)).toMatchObject({ state: 'denied', reason: 'The justification prompt was cancelled.' });
+    expect(await page.evaluate(() => document.documentElement.dataset.focusedAtFirstSight)).toBe('true');
+  });
+
   it('speaks German when launched with lng=de', async () => {
     const result = await request();
     const page = await openPromptWindow({ lng: 'de' });

@@ -32,6 +32,8 @@ export interface PromptWindowHarness {
    * finds the window's kind with nothing open presents it anew), closing its page opened before.
    */
   openWindow(query?: Record<string, string>, window?: string): Promise<Page>;
+  /** Runs `script` in every page opened from now on, before the page's own scripts. */
+  addInitScript(script: () => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startPromptWindowHarness(options: PromptWindowHarnessOptio
       await page.goto(withQuery(await webShell.windowUrl(window, nth), query));
       return page;
     },
+    addInitScript: (script) => context.addInitScript(script),
     stop,
   };
 }

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Namespace } from '../../i18n/src/resources.ts';
 import type { PromptRespondResult, PromptResponse, PromptShow } from '../../protocol/src/common/methods/prompt.ts';
@@ -102,9 +102,12 @@ export function usePromptAnswer(promptId: string) {
   return { busy, failure, answer };
 }
 
-/** Escape anywhere in the window runs `onEscape` (a prompt's cancel, as in a polkit dialog). */
+/**
+ * Escape anywhere in the window runs `onEscape` (a prompt's cancel, as in a polkit dialog). Listening
+ * from the commit that shows the prompt, so an Escape pressed as it appears is not lost.
+ */
 export function useEscapeKey(onEscape: () => void): void {
-  useEffect(() => {
+  useLayoutEffect(() => {
     const listener = (event: KeyboardEvent) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;
       event.preventDefault();

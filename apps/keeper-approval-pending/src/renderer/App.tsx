@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
@@ -10,6 +10,7 @@ import { minutesAndSeconds, useNow } from '../../../../shared/ui/src/useNow.ts';
 import { OfflineNotice } from './OfflineNotice.tsx';
 import { QuorumFact } from './QuorumFact.tsx';
 import { useApprovalPendingWindow } from './store.ts';
+import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 export function App({ theme }: WindowProps) {
   const { t } = useTranslation('approvalPending');
@@ -39,7 +40,7 @@ function PendingNotice({ prompt }: { prompt: PromptShow }) {
   const hintId = useId();
 
   // Focus starts on the status, not on Withdraw: Enter alone never takes a request back.
-  useEffect(() => statusRef.current?.focus(), []);
+  useFocusOnMount(statusRef);
 
   if (!details) return <SubjectCard subject={prompt.subject} />;
   if (details.status !== 'Pending' && details.status !== 'Escalated') return <DecidedNotice prompt={prompt} />;
@@ -95,7 +96,7 @@ function DecidedNotice({ prompt }: { prompt: PromptShow }) {
   const decision = details.decision ?? null;
   const { busy, failure, answer } = usePromptAnswer(prompt.promptId);
   const statusRef = useRef<HTMLDivElement>(null);
-  useEffect(() => statusRef.current?.focus(), []);
+  useFocusOnMount(statusRef);
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
   const by = decision ? (decision.by.name ?? `uid ${decision.by.uid}`) : '';
   const status = details.status;

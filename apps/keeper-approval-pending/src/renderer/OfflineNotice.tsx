@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
@@ -6,6 +6,7 @@ import { basename, Fact, SubjectCard } from '../../../../shared/ui/src/SubjectCa
 import { TextField } from '../../../../shared/ui/src/TextField.tsx';
 import { minutesAndSeconds, useNow } from '../../../../shared/ui/src/useNow.ts';
 import './offline.css';
+import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 /**
  * Offline approval (docs/fleet.md): the agent cannot reach the fleet, so the requester reads the
@@ -24,7 +25,7 @@ export function OfflineNotice({ prompt }: { prompt: PromptShow }) {
   const { minutes, seconds } = minutesAndSeconds(offline.expiresAt, useNow());
 
   // Focus starts on the challenge: it is what the requester reads out first.
-  useEffect(() => statusRef.current?.focus(), []);
+  useFocusOnMount(statusRef);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, useEscapeKey, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
 import { basename, Fact, SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { useApprovalWindow } from './store.ts';
+import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 export function App({ theme }: WindowProps) {
   return (
@@ -26,7 +27,7 @@ function ApprovalPrompt({ prompt }: { prompt: PromptShow }) {
   const hintId = useId();
 
   // The safe default has the focus: Enter alone never approves.
-  useEffect(() => deny.current?.focus(), []);
+  useFocusOnMount(deny);
   useEscapeKey(() => void answer({ kind: 'cancel' }));
   const decide = (approve: boolean) => void answer({ kind: 'operatorApproval', approve });
   const percent = (value: number) => new Intl.NumberFormat(i18n.language, { style: 'percent', maximumFractionDigits: 0 }).format(value / 100);

@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, useEscapeKey, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
 import { SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { useJustificationWindow } from './store.ts';
+import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 export function App({ theme }: WindowProps) {
   return (
@@ -27,7 +28,7 @@ function JustificationForm({ prompt }: { prompt: PromptShow }) {
   const length = text.trim().length;
   const enough = length >= limits.minLength;
 
-  useEffect(() => field.current?.focus(), []);
+  useFocusOnMount(field);
   useEscapeKey(() => void answer({ kind: 'cancel' }));
 
   // The agent checks the same bounds; its refusal is worded here from its code.

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PromptShow } from '../../../../shared/protocol/src/common/methods/prompt.ts';
 import { AnswerFailure, PromptWindow, useEscapeKey, usePromptAnswer } from '../../../../shared/ui/src/PromptWindow.tsx';
@@ -7,6 +7,7 @@ import { SubjectCard } from '../../../../shared/ui/src/SubjectCard.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { NoticeText } from './NoticeText.tsx';
 import { useMessageWindow } from './store.ts';
+import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 type MessageDetails = NonNullable<PromptShow['message']>;
 
@@ -34,7 +35,7 @@ function MessagePrompt({ prompt }: { prompt: PromptShow }) {
   const hintId = useId();
   const button = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => button.current?.focus(), []);
+  useFocusOnMount(button);
   // Closing a notice that must be acknowledged cancels the request; closing one that blocks nothing
   // just dismisses it (acknowledged, so the agent closes it).
   const acknowledge = () => void answer({ kind: 'message', acknowledged: true });

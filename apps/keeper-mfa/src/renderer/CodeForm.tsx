@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useLayoutEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNow } from '../../../../shared/ui/src/useNow.ts';
 
@@ -42,8 +42,9 @@ export function CodeForm({ label, hint, submitLabel, onCode, onCancel, busy }: C
   const now = useNow();
   const locked = refusal?.lockedUntil !== undefined && new Date(refusal.lockedUntil).getTime() > now;
 
-  // Focus on arrival, after every refused attempt, and when a lockout ends.
-  useEffect(() => {
+  // Focus on arrival (in the commit that shows the field, so early keys land in it), after every
+  // refused attempt, and when a lockout ends.
+  useLayoutEffect(() => {
     if (!locked) field.current?.focus();
   }, [attempt, locked]);
 

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useLayoutEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 
 export interface EnrollmentCodeFormProps {
@@ -22,7 +22,7 @@ export function EnrollmentCodeForm({ problem, onCode, onCancel, busy }: Enrollme
   const problemId = useId();
 
   // Focus on arrival and after every refused code.
-  useEffect(() => field.current?.focus(), [problem]);
+  useLayoutEffect(() => field.current?.focus(), [problem]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type FormEvent } from 'react';
+import { useId, useRef, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuickElevateChoice, QuickElevatePreview, QuickElevateProgress } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
@@ -10,6 +10,7 @@ import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { quickElevateActions, useQuickElevate } from './store.ts';
+import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 const PHASE_TONE: Record<QuickElevateProgress['phase'], Tone> = {
   pending: 'neutral',
@@ -50,7 +51,7 @@ function CommandForm() {
   const fieldId = useId();
   const hintId = useId();
   const field = useRef<HTMLInputElement>(null);
-  useEffect(() => field.current?.focus(), []);
+  useFocusOnMount(field);
   const current = preview && preview.command === command ? preview.result : null;
   const canSubmit = current?.ok === true && current.decision.outcome !== 'deny' && !busy && bridge === 'ready';
   const check = (event: FormEvent) => {
