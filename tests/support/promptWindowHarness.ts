@@ -109,7 +109,9 @@ export async function startPromptWindowHarness(options: PromptWindowHarnessOptio
       await page.goto(withQuery(await webShell.windowUrl(window, nth), query));
       return page;
     },
-    addInitScript: (script) => context.addInitScript(script),
+    async addInitScript(script) {
+      await context.addInitScript(script);
+    },
     stop,
   };
 }
