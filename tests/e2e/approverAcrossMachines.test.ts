@@ -1,18 +1,16 @@
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
-import { makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { makeSandbox, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { launchChromium, saveScreenshot, seriousAxeViolations } from '../support/browser.ts';
 import { rootDesktopFixture } from '../support/desktopSessions.ts';
-import { appPolicy } from '../support/policyFixtures.ts';
+import { appPolicy, shippedJobs } from '../support/policyFixtures.ts';
 import { startRequester } from '../support/requesterProcess.ts';
 import { startWebShell, type WebShellProcess } from '../support/webShellProcess.ts';
 import { createFleetFixture, type FleetFixture } from '../fleet/support/fleetHarness.ts';
-
-const JOBS = join(PROJECT_DIR, 'resources/jobs');
 
 /**
  * keeper-alice asks on machine A (fleet instance 1); root, an approver of A's group, decides in the
@@ -33,11 +31,7 @@ describe('Approver queue on B decides a request from A, through the fleet, in Ch
     fx = await createFleetFixture();
     s1 = await fx.start();
     s2 = await fx.start();
-    const jobs = Object.fromEntries(
-      readdirSync(JOBS)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-    );
+    const jobs = shippedJobs();
     const policies = {
       'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
       'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL'])],

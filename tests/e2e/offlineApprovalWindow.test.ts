@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,16 +7,14 @@ import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts'
 import { runCli } from '../../apps/fleet-server/src/cli/commands.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient, makeSandbox, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { auditBothThemes, launchChromium } from '../support/browser.ts';
 import { rootDesktopFixture } from '../support/desktopSessions.ts';
-import { appPolicy } from '../support/policyFixtures.ts';
+import { appPolicy, shippedJobs } from '../support/policyFixtures.ts';
 import { eventually } from '../support/promptWindowHarness.ts';
 import { startWebShell, withQuery, type WebShellProcess } from '../support/webShellProcess.ts';
 import { createFleetFixture, until, type FleetFixture } from '../fleet/support/fleetHarness.ts';
 import { startOfflineRequester } from '../fleet/support/offlineRequester.ts';
-
-const JOBS = join(PROJECT_DIR, 'resources/jobs');
 
 /**
  * The pending window's offline approval in Chromium through the web shell: machine-a is registered
@@ -76,11 +74,7 @@ describe('Approval pending: an offline approval by challenge and response, in Ch
     fx = await createFleetFixture();
     process.env.KEEPER_FLEET_DATABASE_URL = fx.databaseUrl;
     server = await fx.start();
-    const jobs = Object.fromEntries(
-      readdirSync(JOBS)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-    );
+    const jobs = shippedJobs();
     const policies = {
       'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
       'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL'], { Extension: { OfflineApproval: true } })],

@@ -1,16 +1,16 @@
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentStatusRequest, type Approval } from '../../shared/protocol/src/common/index.ts';
+import type { Approval } from '../../shared/protocol/src/common/index.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { makeSandbox, runAgent } from '../support/agentProcess.ts';
 import { callAs, type CallOutcome } from '../support/callAs.ts';
-import { rootDesktopFixture } from '../support/desktopSessions.ts';
-import { appPolicy } from '../support/policyFixtures.ts';
+import { appPolicy, shippedJobs } from '../support/policyFixtures.ts';
 import { startRequester } from '../support/requesterProcess.ts';
 import { createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
+import { fleetMachines, statusOf, waitForStatus } from './support/fleetMachines.ts';
 
 /**
  * Two real agents, each with its own socket, data folder and machine name, registered through
@@ -21,33 +21,12 @@ import { createFleetFixture, until, type FleetFixture } from './support/fleetHar
 let fx: FleetFixture;
 let s1: RunningFleetServer;
 let s2: RunningFleetServer;
-const desktops = rootDesktopFixture();
-const machines = { a: makeSandbox(), b: makeSandbox() };
-let agentA: AgentProcess;
-let agentB: AgentProcess;
+const fleet = fleetMachines();
+const { machines } = fleet;
 
-const JOBS = join(PROJECT_DIR, 'resources/jobs');
 const collections = (apps: Record<string, string>) => ({
   Collections: Object.entries(apps).map(([id, path]) => ({ CollectionId: id, Type: 'Application', Members: [{ Path: path }] })),
 });
-
-async function register(url: string, group: string, dataDir: string, name: string): Promise<{ code: number | null; stderr: string }> {
-  const tokenFile = join(dataDir, '..', `${name}.token`);
-  writeFileSync(tokenFile, await fx.token(group), { mode: 0o600 });
-  return runAgent(['--fleet', url, '--register', `@${tokenFile}`, '--data-dir', dataDir, '--machine-name', name]);
-}
-
-async function statusOf(socket: string) {
-  const client = await connectClient(socket);
-  try {
-    return await client.request(AgentStatusRequest, undefined);
-  } finally {
-    client.close();
-  }
-}
-
-const waitFor = async (socket: string, check: (s: Awaited<ReturnType<typeof statusOf>>) => boolean, what: string) =>
-  until(async () => (check(await statusOf(socket)) ? true : undefined), 20_000, what);
 
 /** The request in B's queue as keeper-bob sees it; a request that ended instead fails with its outcome. */
 const listed = async (requester: ReturnType<typeof startRequester>): Promise<Approval> => {
@@ -55,19 +34,8 @@ const listed = async (requester: ReturnType<typeof startRequester>): Promise<App
   const ended = requester.outcome.then((outcome) => {
     throw new Error(`the request ended before it reached B: ${JSON.stringify(outcome)}`);
   });
-  return Promise.race([ended, inQueue(requestId)]);
+  return Promise.race([ended, fleet.inBobsQueue(requestId, 10_000)]);
 };
-
-const inQueue = async (requestId: string): Promise<Approval> =>
-  until(
-    async () => {
-      const answer = await callAs(machines.b.socket, 'keeper-bob', 'approvals.list', { statuses: ['Pending'] });
-      if (!answer.ok) throw new Error(`keeper-bob cannot list through B: ${answer.message}`);
-      return (answer.result as { approvals: Approval[] }).approvals.find((x) => x.requestId === requestId);
-    },
-    10_000,
-    `request ${requestId} in B's queue`,
-  );
 
 beforeAll(async () => {
   fx = await createFleetFixture();
@@ -78,33 +46,17 @@ beforeAll(async () => {
       'collections.json': collections({ 'col-true': '/usr/bin/true', 'col-false': '/usr/bin/false' }),
       'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
     },
-    // The shipped jobs: the policy-controls job presents the controls.
-    jobs: Object.fromEntries(
-      readdirSync(JOBS)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-    ),
+    jobs: shippedJobs(),
   };
   await pushPolicies(s1.db, 'engineering', files);
   await pushPolicies(s1.db, 'approvers', files);
   await fx.approver({ group: 'engineering', kind: 'user', principal: 'keeper-bob', role: 'approver' });
-  desktops.add({ user: 'keeper-alice' });
-  for (const m of Object.values(machines)) chmodSync(m.dir, 0o755);
-  expect(await register(s1.url, 'engineering', machines.a.dataDir, 'machine-a')).toMatchObject({ code: 0 });
-  expect(await register(s2.url, 'approvers', machines.b.dataDir, 'machine-b')).toMatchObject({ code: 0 });
-  agentA = await startAgent({ socket: machines.a.socket, dataDir: machines.a.dataDir, logindDir: desktops.dir, extra: ['--fleet', s1.url] });
-  agentB = await startAgent({ socket: machines.b.socket, dataDir: machines.b.dataDir, logindDir: desktops.dir, extra: ['--fleet', s2.url] });
-  for (const socket of [machines.a.socket, machines.b.socket]) {
-    await waitFor(socket, (s) => s.online && s.policies.active === 2, "the agent online with the fleet's policies");
-  }
+  await fleet.start(fx, { a: { url: s1.url, group: 'engineering' }, b: { url: s2.url, group: 'approvers' } }, 2);
 }, 60_000);
 
 afterAll(async () => {
-  await agentA?.stop();
-  await agentB?.stop();
+  await fleet.stop();
   await fx?.drop();
-  for (const m of Object.values(machines)) m.cleanup();
-  desktops.cleanup();
 });
 
 describe('agents across machines through the fleet', () => {
@@ -143,7 +95,7 @@ describe('agents across machines through the fleet', () => {
       const badToken = await runAgent(['--fleet', s1.url, '--register', '-', '--data-dir', fresh.dataDir]);
       expect(badToken).toMatchObject({ code: 1, stderr: expect.stringContaining('not a keeper-fleet registration token') as unknown });
       // A fleet key others can read is refused: whoever reads it could act as this machine.
-      expect(await register(s1.url, 'engineering', fresh.dataDir, 'machine-c')).toMatchObject({ code: 0 });
+      expect(await fleet.register(fx, { url: s1.url, group: 'engineering' }, fresh.dataDir, 'machine-c')).toMatchObject({ code: 0 });
       chmodSync(join(fresh.dataDir, 'fleet', 'key.pem'), 0o644);
       const readableKey = await runAgent(['--socket', fresh.socket, '--data-dir', fresh.dataDir, '--health-port', '0', '--fleet', s1.url], 10_000).catch(
         (error: Error) => ({ code: null, stderr: error.message }),
@@ -200,13 +152,9 @@ describe('agents across machines through the fleet', () => {
   it("a new policy set pushed to A's group is installed and in effect at once", async () => {
     await pushPolicies(s2.db, 'engineering', {
       policies: { 'collections.json': collections({ 'col-true': '/usr/bin/true' }), 'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL'])] },
-      jobs: Object.fromEntries(
-        readdirSync(JOBS)
-          .filter((n) => n.endsWith('.json'))
-          .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-      ),
+      jobs: shippedJobs(),
     });
-    await waitFor(machines.a.socket, (s) => s.fleet?.policyVersion === 2 && s.policies.active === 1, 'version 2 in effect on A');
+    await waitForStatus(machines.a.socket, (s) => s.fleet?.policyVersion === 2 && s.policies.active === 1, 'version 2 in effect on A');
     // B's group did not change.
     expect((await statusOf(machines.b.socket)).fleet?.policyVersion).toBe(1);
   });
@@ -214,12 +162,12 @@ describe('agents across machines through the fleet', () => {
   it("A offline (its server gone): APPROVAL is refused with the seed's reason; back online, the outbox drains once", async () => {
     const port = s1.port;
     await s1.close();
-    await waitFor(machines.a.socket, (s) => !s.online, 'A offline');
+    await waitForStatus(machines.a.socket, (s) => !s.online, 'A offline');
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'Needed while the fleet is away');
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'The agent is offline, and APPROVAL needs a network connection.' });
 
     s1 = await fx.start({ port });
-    await waitFor(machines.a.socket, (s) => s.online, 'A online again');
+    await waitForStatus(machines.a.socket, (s) => s.online, 'A online again');
     const machineId = (JSON.parse(readFileSync(join(machines.a.dataDir, 'fleet', 'state.json'), 'utf8')) as { machineId: string }).machineId;
     const local = () => {
       const db = new Database(join(machines.a.dataDir, 'agent.db'), { readonly: true });

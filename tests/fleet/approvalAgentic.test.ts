@@ -1,18 +1,15 @@
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentStatusRequest, type Approval } from '../../shared/protocol/src/common/index.ts';
 import type { FleetIdentity } from '../../apps/agent-service/src/fleet/fleetIdentity.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { agentParentScript } from '../support/agentShapedProcess.ts';
 import { callAs } from '../support/callAs.ts';
-import { rootDesktopFixture } from '../support/desktopSessions.ts';
-import { appPolicy } from '../support/policyFixtures.ts';
+import { appPolicy, shippedJobs } from '../support/policyFixtures.ts';
 import { startRequester } from '../support/requesterProcess.ts';
 import { approvalRequest, createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
+import { fleetMachines } from './support/fleetMachines.ts';
 
 /**
  * What machine A's agent detected about an AI agent behind a request reaches an approver on machine
@@ -21,45 +18,8 @@ import { approvalRequest, createFleetFixture, until, type FleetFixture } from '.
  */
 let fx: FleetFixture;
 let server: RunningFleetServer;
-const desktops = rootDesktopFixture();
-const machines = { a: makeSandbox(), b: makeSandbox() };
-let agentA: AgentProcess;
-let agentB: AgentProcess;
-
-const JOBS = join(PROJECT_DIR, 'resources/jobs');
-
-async function register(group: string, dataDir: string, name: string): Promise<{ code: number | null; stderr: string }> {
-  const tokenFile = join(dataDir, '..', `${name}.token`);
-  writeFileSync(tokenFile, await fx.token(group), { mode: 0o600 });
-  return runAgent(['--fleet', server.url, '--register', `@${tokenFile}`, '--data-dir', dataDir, '--machine-name', name]);
-}
-
-async function online(socket: string): Promise<void> {
-  await until(
-    async () => {
-      const client = await connectClient(socket);
-      try {
-        const status = await client.request(AgentStatusRequest, undefined);
-        return status.online && status.policies.active === 2 ? true : undefined;
-      } finally {
-        client.close();
-      }
-    },
-    20_000,
-    "the agent online with the fleet's policies",
-  );
-}
-
-const inBobsQueue = (requestId: string): Promise<Approval> =>
-  until(
-    async () => {
-      const answer = await callAs(machines.b.socket, 'keeper-bob', 'approvals.list', { statuses: ['Pending'] });
-      if (!answer.ok) throw new Error(`keeper-bob cannot list through B: ${answer.message}`);
-      return (answer.result as { approvals: Approval[] }).approvals.find((x) => x.requestId === requestId);
-    },
-    15_000,
-    `request ${requestId} in B's queue`,
-  );
+const fleet = fleetMachines();
+const { machines } = fleet;
 
 /** A filing with this machine's certificate, for bodies the typed client would never send. */
 function rawFiling(identity: FleetIdentity, body: unknown): Promise<{ status: number; json: { error: string; message: string } }> {
@@ -93,31 +53,17 @@ beforeAll(async () => {
       },
       'policies.json': [appPolicy('pol-true', 'col-true', ['APPROVAL']), appPolicy('pol-false', 'col-false', ['APPROVAL'])],
     },
-    jobs: Object.fromEntries(
-      readdirSync(JOBS)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-    ),
+    jobs: shippedJobs(),
   };
   await pushPolicies(server.db, 'engineering', files);
   await pushPolicies(server.db, 'approvers', files);
   await fx.approver({ group: 'engineering', kind: 'user', principal: 'keeper-bob', role: 'approver' });
-  desktops.add({ user: 'keeper-alice' });
-  for (const m of Object.values(machines)) chmodSync(m.dir, 0o755);
-  expect(await register('engineering', machines.a.dataDir, 'machine-a')).toMatchObject({ code: 0 });
-  expect(await register('approvers', machines.b.dataDir, 'machine-b')).toMatchObject({ code: 0 });
-  agentA = await startAgent({ socket: machines.a.socket, dataDir: machines.a.dataDir, logindDir: desktops.dir, extra: ['--fleet', server.url] });
-  agentB = await startAgent({ socket: machines.b.socket, dataDir: machines.b.dataDir, logindDir: desktops.dir, extra: ['--fleet', server.url] });
-  await online(machines.a.socket);
-  await online(machines.b.socket);
+  await fleet.start(fx, { a: { url: server.url, group: 'engineering' }, b: { url: server.url, group: 'approvers' } }, 2);
 }, 60_000);
 
 afterAll(async () => {
-  await agentA?.stop();
-  await agentB?.stop();
+  await fleet.stop();
   await fx?.drop();
-  for (const m of Object.values(machines)) m.cleanup();
-  desktops.cleanup();
 });
 
 describe('the AI-agent finding travels with a request filed with the fleet', () => {
@@ -126,7 +72,7 @@ describe('the AI-agent finding travels with a request filed with the fleet', () 
     const byAgent = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'The agent wants to run the tests', { via: aider });
     const byHand = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/false', 'Checking by hand');
     try {
-      const agentic = await inBobsQueue(await byAgent.requestId);
+      const agentic = await fleet.inBobsQueue(await byAgent.requestId);
       expect(agentic.machine).toBe('machine-a');
       // Started by a test, not at a terminal: headless as well as the signature.
       expect(agentic.agentic).toMatchObject({
@@ -137,7 +83,7 @@ describe('the AI-agent finding travels with a request filed with the fleet', () 
           { signal: 'headless', percent: 100 },
         ],
       });
-      const plain = await inBobsQueue(await byHand.requestId);
+      const plain = await fleet.inBobsQueue(await byHand.requestId);
       expect(plain.agentic).toBeNull();
 
       // The server keeps what A filed, and the filing's audit record names the likelihood.
@@ -172,7 +118,7 @@ describe('the AI-agent finding travels with a request filed with the fleet', () 
     await until(() => (older.isOnline ? true : undefined), 10_000, 'the older agent online');
     const filed = await older.fileApproval(approvalRequest(`old-${Date.now()}`));
     expect(filed).not.toHaveProperty('agentic');
-    const listed = await inBobsQueue(filed.requestId);
+    const listed = await fleet.inBobsQueue(filed.requestId);
     expect(listed.machine).toBe('machine-old');
     expect(listed).not.toHaveProperty('agentic');
   });

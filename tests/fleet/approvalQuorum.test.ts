@@ -1,16 +1,14 @@
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentStatusRequest, type Approval } from '../../shared/protocol/src/common/index.ts';
+import type { Approval } from '../../shared/protocol/src/common/index.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { callAs, type CallOutcome } from '../support/callAs.ts';
-import { rootDesktopFixture } from '../support/desktopSessions.ts';
-import { appPolicy } from '../support/policyFixtures.ts';
+import { appPolicy, shippedJobs } from '../support/policyFixtures.ts';
 import { startRequester } from '../support/requesterProcess.ts';
 import { createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
+import { fleetMachines } from './support/fleetMachines.ts';
 
 /**
  * A quorum of two in a fleet, with real agents: keeper-alice asks on A (instance 1); keeper-bob
@@ -21,48 +19,11 @@ import { createFleetFixture, until, type FleetFixture } from './support/fleetHar
 let fx: FleetFixture;
 let s1: RunningFleetServer;
 let s2: RunningFleetServer;
-const desktops = rootDesktopFixture();
-const machines = { a: makeSandbox(), b: makeSandbox() };
-let agentA: AgentProcess;
-let agentB: AgentProcess;
-
-const JOBS = join(PROJECT_DIR, 'resources/jobs');
-
-async function register(url: string, group: string, dataDir: string, name: string): Promise<{ code: number | null; stderr: string }> {
-  const tokenFile = join(dataDir, '..', `${name}.token`);
-  writeFileSync(tokenFile, await fx.token(group), { mode: 0o600 });
-  return runAgent(['--fleet', url, '--register', `@${tokenFile}`, '--data-dir', dataDir, '--machine-name', name]);
-}
-
-async function online(socket: string): Promise<void> {
-  await until(
-    async () => {
-      const client = await connectClient(socket);
-      try {
-        const status = await client.request(AgentStatusRequest, undefined);
-        return status.online && status.policies.active === 1 ? true : undefined;
-      } finally {
-        client.close();
-      }
-    },
-    20_000,
-    "the agent online with the fleet's policies",
-  );
-}
+const fleet = fleetMachines();
+const { machines } = fleet;
 
 const decide = (socket: string, user: string, approvalId: string, decision: 'approve' | 'deny'): Promise<CallOutcome> =>
   callAs(socket, user, 'approvals.decide', { approvalId, decision });
-
-const inQueue = (requestId: string): Promise<Approval> =>
-  until(
-    async () => {
-      const answer = await callAs(machines.b.socket, 'keeper-bob', 'approvals.list', { statuses: ['Pending'] });
-      if (!answer.ok) throw new Error(`keeper-bob cannot list through B: ${answer.message}`);
-      return (answer.result as { approvals: Approval[] }).approvals.find((x) => x.requestId === requestId);
-    },
-    10_000,
-    `request ${requestId} in B's queue`,
-  );
 
 /** A's own audit for the request: what its requester's window was told. */
 function localAudit(requestId: string): Array<{ type: string; data: Record<string, unknown> }> {
@@ -88,39 +49,25 @@ beforeAll(async () => {
       'collections.json': { Collections: [{ CollectionId: 'col-true', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] }] },
       'policies.json': [appPolicy('pol-two', 'col-true', ['APPROVAL'], { Extension: { ApprovalQuorum: 2 } })],
     },
-    jobs: Object.fromEntries(
-      readdirSync(JOBS)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-    ),
+    jobs: shippedJobs(),
   };
   await pushPolicies(s1.db, 'engineering', files);
   await pushPolicies(s1.db, 'approvers', files);
   for (const principal of ['keeper-bob', 'daemon', 'root', 'keeper-alice'])
     await fx.approver({ group: 'engineering', kind: 'user', principal, role: 'approver' });
-  desktops.add({ user: 'keeper-alice' });
-  for (const m of Object.values(machines)) chmodSync(m.dir, 0o755);
-  expect(await register(s1.url, 'engineering', machines.a.dataDir, 'machine-a')).toMatchObject({ code: 0 });
-  expect(await register(s2.url, 'approvers', machines.b.dataDir, 'machine-b')).toMatchObject({ code: 0 });
-  agentA = await startAgent({ socket: machines.a.socket, dataDir: machines.a.dataDir, logindDir: desktops.dir, extra: ['--fleet', s1.url] });
-  agentB = await startAgent({ socket: machines.b.socket, dataDir: machines.b.dataDir, logindDir: desktops.dir, extra: ['--fleet', s2.url] });
-  await online(machines.a.socket);
-  await online(machines.b.socket);
+  await fleet.start(fx, { a: { url: s1.url, group: 'engineering' }, b: { url: s2.url, group: 'approvers' } }, 1);
 }, 60_000);
 
 afterAll(async () => {
-  await agentA?.stop();
-  await agentB?.stop();
+  await fleet.stop();
   await fx?.drop();
-  for (const m of Object.values(machines)) m.cleanup();
-  desktops.cleanup();
 });
 
 describe('approval quorum across agents and server instances', () => {
   it('two approvers on two agents and two instances reach a quorum of two; a repeat and the requester count for nothing', async () => {
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'Two pairs of eyes, please', { cwd: '/tmp' });
     const requestId = await requester.requestId;
-    const approval = await inQueue(requestId);
+    const approval = await fleet.inBobsQueue(requestId);
     expect(approval.quorum).toEqual({ required: 2, approvals: [] });
     const bob = await decide(machines.b.socket, 'keeper-bob', approval.approvalId, 'approve');
     expect(bob).toMatchObject({ ok: true, result: { status: 'Pending', quorum: { required: 2, approvals: [{ by: { name: 'keeper-bob' } }] } } });
@@ -151,7 +98,7 @@ describe('approval quorum across agents and server instances', () => {
   it('three approvers racing through both agents: exactly one final decision, sent to A once', async () => {
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'Racing approvers in the fleet', { cwd: '/var' });
     const requestId = await requester.requestId;
-    const { approvalId } = await inQueue(requestId);
+    const { approvalId } = await fleet.inBobsQueue(requestId);
     const results = await Promise.all([
       decide(machines.b.socket, 'keeper-bob', approvalId, 'approve'),
       decide(machines.a.socket, 'daemon', approvalId, 'approve'),
@@ -172,7 +119,7 @@ describe('approval quorum across agents and server instances', () => {
 
   it('one denial ends it after a first approval', async () => {
     const requester = startRequester(machines.a.socket, 'keeper-alice', '/usr/bin/true', 'This one will be denied', { cwd: '/usr' });
-    const { approvalId } = await inQueue(await requester.requestId);
+    const { approvalId } = await fleet.inBobsQueue(await requester.requestId);
     expect(await decide(machines.a.socket, 'daemon', approvalId, 'approve')).toMatchObject({ ok: true, result: { status: 'Pending' } });
     expect(await decide(machines.b.socket, 'keeper-bob', approvalId, 'deny')).toMatchObject({ ok: true, result: { status: 'Denied' } });
     expect(await requester.outcome).toEqual({ state: 'denied', reason: 'Denied by keeper-bob.' });

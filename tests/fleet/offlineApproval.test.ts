@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +9,12 @@ import { formatOfflineCode, normalizeOfflineCode, offlineResponse } from '../../
 import { runCli } from '../../apps/fleet-server/src/cli/commands.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
 import { pushPolicies } from '../../apps/fleet-server/src/services/policies.ts';
-import { connectClient, makeSandbox, PROJECT_DIR, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
+import { connectClient, makeSandbox, runAgent, startAgent, type AgentProcess } from '../support/agentProcess.ts';
 import { callAs } from '../support/callAs.ts';
 import { rootDesktopFixture } from '../support/desktopSessions.ts';
 import { ELEVATE, runCli as runUserCli } from '../support/runAsCli.ts';
 import { systemUser } from '../support/requesterProcess.ts';
-import { appPolicy } from '../support/policyFixtures.ts';
+import { appPolicy, shippedJobs } from '../support/policyFixtures.ts';
 import { createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
 import { startOfflineRequester, type OfflineRequester } from './support/offlineRequester.ts';
 
@@ -33,7 +33,6 @@ const desk = makeSandbox();
 let agent: AgentProcess;
 let deskAgent: AgentProcess;
 let machineId: string;
-const JOBS = join(PROJECT_DIR, 'resources/jobs');
 
 async function fleetCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -103,11 +102,7 @@ beforeAll(async () => {
         appPolicy('pol-false', 'col-false', ['APPROVAL']),
       ],
     },
-    jobs: Object.fromEntries(
-      readdirSync(JOBS)
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => [n, JSON.parse(readFileSync(join(JOBS, n), 'utf8')) as unknown]),
-    ),
+    jobs: shippedJobs(),
   });
   await fx.approver({ group: 'engineering', kind: 'user', principal: 'keeper-bob', role: 'approver' });
   await fx.approver({ group: 'engineering', kind: 'user', principal: 'keeper-alice', role: 'approver' });

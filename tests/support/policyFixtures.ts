@@ -1,8 +1,19 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ElevationStatus, type ElevationStatusResult } from '../../shared/protocol/src/common/index.ts';
 import type { AgentClient } from '../../shared/protocol/src/node/agentClient.ts';
+
+const SHIPPED_JOBS = join(import.meta.dirname, '../../resources/jobs');
+
+/** The jobs the agent ships, as a fleet policy push carries them (the policy-controls job presents the controls). */
+export function shippedJobs(): Record<string, unknown> {
+  return Object.fromEntries(
+    readdirSync(SHIPPED_JOBS)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => [name, JSON.parse(readFileSync(join(SHIPPED_JOBS, name), 'utf8')) as unknown]),
+  );
+}
 
 /** An enforced PrivilegeElevation policy in Keeper's JSON shape; `extra` overrides any field. */
 export function policy(id: string, controls: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
