@@ -15,28 +15,45 @@ describe('loopbackPeerUid', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kpt-procnet-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const ends = { localAddress: '127.0.0.1', localPort: 6000, remoteAddress: '127.0.0.1', remotePort: 40000 };
+  const procOnly = { kernel: null, procNet: dir };
 
   it('reads the uid of the client end (local = our peer, remote = us), not of our own end', async () => {
     writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0) + line(1, 40000, 6000, 65534) + line(2, 40001, 6000, 1000));
     writeFileSync(join(dir, 'tcp6'), HEADER);
-    expect(await loopbackPeerUid(ends, dir)).toBe(65534);
-    expect(await loopbackPeerUid({ ...ends, remotePort: 40001 }, dir)).toBe(1000);
+    expect(await loopbackPeerUid(ends, procOnly)).toBe(65534);
+    expect(await loopbackPeerUid({ ...ends, remotePort: 40001 }, procOnly)).toBe(1000);
   });
 
   it('finds a dual-stack client in tcp6 (IPv4-mapped addresses), and gives null for a connection it cannot see', async () => {
     writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0));
     writeFileSync(join(dir, 'tcp6'), HEADER + line(0, 40000, 6000, 1001, '0000000000000000FFFF00000100007F'));
-    expect(await loopbackPeerUid({ ...ends, remoteAddress: '::ffff:127.0.0.1' }, dir)).toBe(1001);
-    expect(await loopbackPeerUid({ ...ends, remotePort: 40002 }, dir)).toBeNull();
+    expect(await loopbackPeerUid({ ...ends, remoteAddress: '::ffff:127.0.0.1' }, procOnly)).toBe(1001);
+    expect(await loopbackPeerUid({ ...ends, remotePort: 40002 }, procOnly)).toBeNull();
     // Another loopback address with the same ports is another connection.
-    expect(await loopbackPeerUid({ ...ends, remoteAddress: '127.0.0.2' }, dir)).toBeNull();
-    expect(await loopbackPeerUid({ ...ends, remoteAddress: '::1' }, dir)).toBeNull();
+    expect(await loopbackPeerUid({ ...ends, remoteAddress: '127.0.0.2' }, procOnly)).toBeNull();
+    expect(await loopbackPeerUid({ ...ends, remoteAddress: '::1' }, procOnly)).toBeNull();
   });
 
   it('names no one for a socket no process holds (inode 0: closed, lingering), though /proc lists it as root’s', async () => {
     writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0) + line(1, 40000, 6000, 0, '0100007F', 0));
     writeFileSync(join(dir, 'tcp6'), HEADER);
-    expect(await loopbackPeerUid(ends, dir)).toBeNull();
+    expect(await loopbackPeerUid(ends, procOnly)).toBeNull();
+  });
+
+  it('takes the kernel’s answer; where it names no one or fails (a kernel without inet_diag answers ENOENT for every socket), /proc decides', async () => {
+    writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0) + line(1, 40000, 6000, 65534));
+    writeFileSync(join(dir, 'tcp6'), HEADER);
+    const asked: unknown[][] = [];
+    const kernel = (...args: [string, number, string, number]) => (asked.push(args), 1000);
+    expect(await loopbackPeerUid(ends, { kernel, procNet: dir })).toBe(1000);
+    expect(asked).toEqual([['127.0.0.1', 40000, '127.0.0.1', 6000]]);
+    expect(await loopbackPeerUid(ends, { kernel: () => null, procNet: dir })).toBe(65534);
+    const failing = () => {
+      throw Object.assign(new Error('NETLINK_SOCK_DIAG lookup'), { errno: 13 });
+    };
+    expect(await loopbackPeerUid(ends, { kernel: failing, procNet: dir })).toBe(65534);
+    // Neither knows the socket: refused.
+    expect(await loopbackPeerUid({ ...ends, remotePort: 40009 }, { kernel: () => null, procNet: dir })).toBeNull();
   });
 
   it.runIf(process.platform === 'linux')('on this machine, names this process as the owner of its own connection', async () => {
@@ -58,14 +75,14 @@ describe('loopbackPeerUid', () => {
       const socket = await accepted;
       const ends = { localAddress: socket.localAddress, localPort: socket.localPort, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
       expect(await loopbackPeerUid(ends)).toBe(process.getuid!());
-      expect(await loopbackPeerUid(ends, '/proc/net')).toBe(process.getuid!());
+      expect(await loopbackPeerUid(ends, { kernel: null })).toBe(process.getuid!());
       // Closed by its process, the client's socket lingers (FIN_WAIT) with no owner: /proc/net/tcp still
       // lists it (as root's, inode 0), and both lookups refuse it.
       const ended = new Promise((resolve) => socket.once('end', resolve));
       client.destroy();
       await ended;
       expect(await loopbackPeerUid(ends)).toBeNull();
-      expect(await loopbackPeerUid(ends, '/proc/net')).toBeNull();
+      expect(await loopbackPeerUid(ends, { kernel: null })).toBeNull();
       socket.destroy();
       server.close();
     },

@@ -92,7 +92,7 @@ async function ownerFromProc(file: string, local: string, remote: string): Promi
 
 /**
  * The addon's exact lookup (NETLINK_SOCK_DIAG, tens of microseconds whatever the socket count), or null
- * where it is missing (not Linux, an addon built before it had this function): then /proc/net/tcp.
+ * where it is missing (not Linux, an addon built before it had this function): then only /proc/net/tcp.
  */
 const socketOwner = ((): typeof tcpSocketOwner | null => {
   if (process.platform !== 'linux') return null;
@@ -104,22 +104,38 @@ const socketOwner = ((): typeof tcpSocketOwner | null => {
   }
 })();
 
+/** Where loopbackPeerUid looks: the kernel's exact lookup (null: none), and the folder of the tcp tables. */
+export interface PeerLookup {
+  readonly kernel?: typeof tcpSocketOwner | null;
+  readonly procNet?: string;
+}
+
 /**
  * The uid that owns the *other* end of a loopback TCP connection our server accepted: the client's
  * socket, whose local end is our peer's address and whose remote end is ours. Linux only; null when
  * the connection is not IPv4 loopback or the client's socket is gone (closed), which callers treat as
- * a refusal. Asks the kernel for that one socket (sock_diag) where the addon can; otherwise, or with
- * `procNet` given, finds its line in /proc/net/tcp (or tcp6, for a dual-stack client) from a shared read.
+ * a refusal. Asks the kernel for that one socket (sock_diag) where the addon can. Where the kernel
+ * names no owner or the lookup fails, /proc/net/tcp (or tcp6, for a dual-stack client) decides, from a
+ * shared read: a kernel without the inet_diag module answers every lookup as it answers for a closed
+ * socket (ENOENT), which would otherwise refuse every window.
  */
-export async function loopbackPeerUid(ends: TcpEnds, procNet?: string): Promise<number | null> {
+export async function loopbackPeerUid(ends: TcpEnds, { kernel = socketOwner, procNet = '/proc/net' }: PeerLookup = {}): Promise<number | null> {
   const peer = plainIPv4(ends.remoteAddress);
   const self = plainIPv4(ends.localAddress);
   if (!peer || !self || !isIPv4(peer) || !isIPv4(self) || !ends.remotePort || !ends.localPort) return null;
-  if (socketOwner && procNet === undefined) return socketOwner(peer, ends.remotePort, self, ends.localPort);
+  if (kernel) {
+    const owner = ((): number | null => {
+      try {
+        return kernel(peer, ends.remotePort, self, ends.localPort);
+      } catch {
+        return null;
+      }
+    })();
+    if (owner !== null) return owner;
+  }
   const peerPort = procPort(ends.remotePort);
   const selfPort = procPort(ends.localPort);
-  const tables = procNet ?? '/proc/net';
-  const v4 = await ownerFromProc(`${tables}/tcp`, `${procHex(peer)}:${peerPort}`, `${procHex(self)}:${selfPort}`);
+  const v4 = await ownerFromProc(`${procNet}/tcp`, `${procHex(peer)}:${peerPort}`, `${procHex(self)}:${selfPort}`);
   if (v4 !== null) return v4;
-  return ownerFromProc(`${tables}/tcp6`, `${MAPPED_PREFIX}${procHex(peer)}:${peerPort}`, `${MAPPED_PREFIX}${procHex(self)}:${selfPort}`).catch(() => null);
+  return ownerFromProc(`${procNet}/tcp6`, `${MAPPED_PREFIX}${procHex(peer)}:${peerPort}`, `${MAPPED_PREFIX}${procHex(self)}:${selfPort}`).catch(() => null);
 }
