@@ -95,11 +95,12 @@ export function attachWebShellBridge(
     if (!credential) {
       return refuse(req, socket, { status: 401, message: `the bridge wants the subprotocols ${BRIDGE_PROTOCOL} and one window token or launch nonce` });
     }
+    // A page whose connection died during the checks keeps its one-time nonce for the next try.
+    if (socket.destroyed) return;
     const granted = 'token' in credential ? findGrant(grants(), credential.token) : options.redeem(credential.nonce, url.searchParams.get('window') ?? '');
     if (!granted) return refuse(req, socket, { status: 401, message: 'unknown or closed window token' });
     if ('status' in granted) return refuse(req, socket, granted);
     const grant = granted;
-    if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if ('nonce' in credential) ws.send(JSON.stringify({ t: 'token', token: grant.token } satisfies TokenMessage));
       serve(ws, grant.dispatcher, options.onProtocolError);
