@@ -18,6 +18,8 @@ export interface QuickElevateState extends BridgeSlice {
   command: string;
   /** The preview of `command` as typed when it was asked for. */
   preview: { command: string; result: QuickElevatePreview } | null;
+  /** A check asked for (Enter) before the bridge was up: it runs once the bridge connects. */
+  previewOnConnect: boolean;
   busy: boolean;
   submitted: QuickElevateSubmitted | null;
   progress: QuickElevateProgress[];
@@ -29,6 +31,7 @@ export const useQuickElevate = create<QuickElevateState>()(() => ({
   choices: null,
   command: '',
   preview: null,
+  previewOnConnect: false,
   busy: false,
   submitted: null,
   progress: [],
@@ -38,13 +41,18 @@ const api = () => useQuickElevate.getState().api;
 
 export const quickElevateActions = {
   ...createBridgeActions(useQuickElevate.setState),
-  connected: (ready: QuickElevateApi) => useQuickElevate.setState({ api: ready }),
+  connected(ready: QuickElevateApi) {
+    const { previewOnConnect } = useQuickElevate.getState();
+    useQuickElevate.setState({ api: ready, previewOnConnect: false });
+    if (previewOnConnect) void quickElevateActions.preview();
+  },
   progressChanged: (progress: QuickElevateProgress[]) => useQuickElevate.setState({ progress }),
   choicesChanged: (choices: QuickElevateChoices) => useQuickElevate.setState({ choices }),
   setCommand: (command: string) => useQuickElevate.setState({ command, submitted: null }),
   async preview(command = useQuickElevate.getState().command) {
     const current = api();
-    if (!current || !command.trim()) return;
+    if (!command.trim()) return;
+    if (!current) return void useQuickElevate.setState({ previewOnConnect: true });
     useQuickElevate.setState({ command, busy: true, submitted: null });
     try {
       useQuickElevate.setState({ preview: { command, result: await current.preview(command) } });
