@@ -1,4 +1,4 @@
-import { useId, useRef, type FormEvent } from 'react';
+import { useEffect, useId, useRef, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuickElevateChoice, QuickElevatePreview, QuickElevateProgress } from '../../../../shared/bridge/src/common/services/quickElevate.ts';
 import { BridgeAlert } from '../../../../shared/ui/src/BridgeNotice.tsx';
@@ -10,7 +10,6 @@ import { ThemeSelect } from '../../../../shared/ui/src/ThemeSelect.tsx';
 import { WindowFrame } from '../../../../shared/ui/src/WindowFrame.tsx';
 import type { WindowProps } from '../../../../shared/ui/src/bootstrapWindow.tsx';
 import { quickElevateActions, useQuickElevate } from './store.ts';
-import { useFocusOnMount } from '../../../../shared/ui/src/useFocusOnMount.ts';
 
 const PHASE_TONE: Record<QuickElevateProgress['phase'], Tone> = {
   pending: 'neutral',
@@ -51,7 +50,10 @@ function CommandForm() {
   const fieldId = useId();
   const hintId = useId();
   const field = useRef<HTMLInputElement>(null);
-  useFocusOnMount(field);
+  // After mount's passive effects, not in the commit (useFocusOnMount): the field shows the store's
+  // command, and the store's subscription starts in a passive effect; a key typed before it would be
+  // reverted by React, so the field takes keys only once its changes are heard.
+  useEffect(() => field.current?.focus(), []);
   const current = preview && preview.command === command ? preview.result : null;
   const canSubmit = current?.ok === true && current.decision.outcome !== 'deny' && !busy && bridge === 'ready';
   const check = (event: FormEvent) => {
