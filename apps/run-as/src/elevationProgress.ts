@@ -1,0 +1,187 @@
+import { config as zodConfig, safeParse, type output } from 'zod/mini';
+import { AgentError } from '../../../shared/protocol/src/common/errors.ts';
+import { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.ts';
+import type { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConnection.ts';
+import { Exit } from './cliArgs.ts';
+import { ElevationExited, ElevationInput, ElevationOutput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
+import type { ElevationAsk } from './elevationSession.ts';
+import { relayStdin } from './stdinRelay.ts';
+import { waitingFor } from './waitingFor.ts';
+
+type StatusUpdate = output<typeof ElevationUpdated.params>;
+
+// Each schema is parsed once or twice per call: compiling zod's fast path (new Function) costs more
+// than it saves. Not `z.config`: vite.cli.config.ts declares `z.*` calls pure, so that one would be dropped.
+zodConfig({ jitless: true });
+
+/**
+ * A prompt no desktop could show: the agent offers prompts only to a verified desktop session of the
+ * requester (docs/security.md), so the terminal says whose session was missing and what to do.
+ */
+function undeliverableTo(detail: StatusUpdate['reasonDetail']): string | null {
+  const user = detail?.code.endsWith('-undeliverable') ? detail.values['user'] : undefined;
+  return typeof user === 'string' && user.length > 0 ? user : null;
+}
+
+const NO_DESKTOP_HINT = (user: string) =>
+  `Keeper asks for this in the Keeper Desktop suite on ${user}'s own desktop session on this machine, and no verified desktop session of ${user} is connected to the agent ` +
+  `(a remote shell, another user's desktop or a closed suite does not count). Log in to this machine's desktop as ${user} ` +
+  `(the suite starts with the session; if it was closed, start Keeper Desktop from the applications menu), then run the command again.`;
+
+/** What elevationSession.ts started before zod was loaded: the connection and the two requests already sent. */
+export interface OpenedElevation {
+  readonly ask: ElevationAsk;
+  readonly say: (line: string) => void;
+  readonly socket: string;
+  readonly connection: OneShotConnection;
+  /** Raw answers of session.hello and elevation.request. */
+  readonly hello: Promise<unknown>;
+  readonly asked: Promise<unknown>;
+  /** elevation.updated notifications that came before this module was loaded, unchecked, and their collector. */
+  readonly earlyUpdates: readonly unknown[];
+  readonly stopCollecting: () => void;
+}
+
+/**
+ * Checks the answers to the requests elevationSession.ts sent, waits while prompts are answered in
+ * the suite (telling the terminal which), and when allowed relays stdin, stdout, stderr, terminal
+ * signals and the exit status. Returns the exit status for the CLI.
+ */
+export async function followElevation({ ask, say, socket, connection, hello, asked, earlyUpdates, stopCollecting }: OpenedElevation): Promise<number> {
+  const client = new OneShotClient(connection);
+  const updates: StatusUpdate[] = [];
+  // Synchronous from here to the handler: no notification can fall between the two.
+  stopCollecting();
+  for (const raw of earlyUpdates) {
+    const update = safeParse(ElevationUpdated.params, raw);
+    if (update.success) updates.push(update.data);
+  }
+  let onUpdate: () => void = () => {};
+  client.onNotification(ElevationUpdated, (update) => {
+    updates.push(update);
+    onUpdate();
+  });
+  try {
+    await client.checked(SessionHello, hello);
+  } catch (error) {
+    say(`cannot reach the Keeper agent at ${socket}: ${(error as Error).message}`);
+    client.close();
+    return Exit.unreachable;
+  }
+  const lost = new Promise<number>((resolve) =>
+    client.onClose((reason) => {
+      if (reason === 'closed by client') return;
+      say('the Keeper agent went away');
+      resolve(Exit.unreachable);
+    }),
+  );
+
+  let result;
+  try {
+    result = await client.checked(ElevationRequest, asked);
+  } catch (error) {
+    say(error instanceof AgentError ? error.message : String(error));
+    client.close();
+    return Exit.denied;
+  }
+  const requestId = result.requestId;
+  let state: string = result.state;
+  let reason = result.decision.reason;
+  let detail: StatusUpdate['reasonDetail'];
+  if (result.grant) say(`elevated session in effect until ${new Date(result.grant.expiresAt).toLocaleString()}`);
+  if (state === 'pending') {
+    const shown = new Set<string>();
+    const settled = new Promise<void>((resolve) => {
+      onUpdate = () => {
+        for (const update of updates.splice(0)) {
+          if (update.requestId !== requestId) continue;
+          if (update.offlineApproval && !shown.has(`offline:${update.offlineApproval.challenge}`)) {
+            shown.add(`offline:${update.offlineApproval.challenge}`);
+            shown.add('APPROVAL');
+            sayOfflineChallenge(say, update.offlineApproval);
+          } else if (update.currentControl && !shown.has(update.currentControl)) {
+            shown.add(update.currentControl);
+            say(waitingFor(update.currentControl));
+          }
+          if (update.state !== 'pending') {
+            state = update.state;
+            reason = update.reason;
+            detail = update.reasonDetail;
+            resolve();
+          }
+        }
+      };
+      onUpdate();
+    });
+    const stopWaiting = () => {
+      // An offline approval lives only as long as this request waits: there is nothing to come back to.
+      if (shown.has('APPROVAL') && ![...shown].some((key) => key.startsWith('offline:'))) {
+        say(
+          `stopped waiting. Request ${requestId} stays with the approvers; once it is approved, run it within the time the approver allows (24 hours by default) with:`,
+        );
+        process.stderr.write(`  ${ask.rerun}\n`);
+      } else {
+        say('stopped waiting; the request is cancelled');
+      }
+      process.exit(Exit.interrupted);
+    };
+    process.once('SIGINT', stopWaiting);
+    const outcome = await Promise.race([settled.then(() => null), lost]);
+    // From here on Ctrl+C belongs to the program (runAllowed forwards it).
+    process.off('SIGINT', stopWaiting);
+    if (outcome !== null) return outcome;
+  }
+  if (state !== 'allowed') {
+    say(`denied: ${reason}`);
+    const nowhere = undeliverableTo(detail);
+    if (nowhere !== null) say(NO_DESKTOP_HINT(nowhere));
+    client.close();
+    return Exit.denied;
+  }
+  return runAllowed(client, requestId, lost, say);
+}
+
+/** Offline approval: what to read to an approver, and where their response goes. */
+function sayOfflineChallenge(say: (line: string) => void, offline: { challenge: string; machine: string; expiresAt: string }): void {
+  say('the Keeper agent is offline. Read this challenge to an approver of your machine:');
+  process.stderr.write(`  challenge ${offline.challenge}   machine ${offline.machine}   valid until ${new Date(offline.expiresAt).toLocaleTimeString()}\n`);
+  say('then type their name and the response they read back into the "Waiting for approval" window.');
+}
+
+async function runAllowed(client: OneShotClient, requestId: string, lost: Promise<number>, say: (line: string) => void): Promise<number> {
+  const exited = new Promise<number>((resolve) => {
+    client.onNotification(ElevationExited, ({ code, signal }) => resolve(code ?? 128 + signalNumber(signal)));
+  });
+  const chunks: Array<{ stream: 'stdout' | 'stderr'; data: string }> = [];
+  let runId: string | null = null;
+  const write = (stream: 'stdout' | 'stderr', data: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(Buffer.from(data, 'base64'));
+  client.onNotification(ElevationOutput, (output) => {
+    if (runId === null) chunks.push(output);
+    else if (output.runId === runId) write(output.stream, output.data);
+  });
+  try {
+    runId = (await client.request(ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
+  } catch (error) {
+    say(error instanceof AgentError ? error.message : String(error));
+    client.close();
+    return Exit.denied;
+  }
+  for (const chunk of chunks.splice(0)) write(chunk.stream, chunk.data);
+  const id = runId;
+  const stdin = relayStdin(
+    (data) => void client.request(ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}),
+    () => void client.request(ElevationInput, { runId: id, eof: true }).catch(() => {}),
+  );
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void client.request(ElevationInput, { runId: id, signal }).catch(() => {}));
+  }
+  const code = await Promise.race([exited, lost]);
+  stdin.stop();
+  client.close();
+  return code;
+}
+
+function signalNumber(signal: string | null): number {
+  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return signal ? (numbers[signal] ?? 0) : 0;
+}
