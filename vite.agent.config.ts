@@ -47,6 +47,49 @@ function inlineAgentVersion(): Plugin {
  */
 export const AGENT_BUILTINS_WITHOUT_NAMESPACE = ['node:fs', 'node:util', 'node:http', 'node:https', 'node:crypto', 'node:child_process'] as const;
 
+/**
+ * pino loads worker_threads and assert at its first import (its transports' thread-stream, one
+ * isMainThread check, one assert in sonic-boom), ~1 MB resident and a few ms of builtins compiled at
+ * every start, for transports the agent never uses (it logs synchronously to stderr). Each becomes a
+ * require at the one place that uses it. Exact texts of the installed versions: the build fails if one
+ * is gone (a pino upgrade), rather than shipping the eager requires silently.
+ */
+const PINO_LAZY_REQUIRES: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> = {
+  'pino/lib/transport.js': [
+    ["const ThreadStream = require('thread-stream')", "const ThreadStream = function (options) { return new (require('thread-stream'))(options) }"],
+  ],
+  'pino/lib/tools.js': [
+    ["const { isMainThread } = require('worker_threads')", ''],
+    ['if (!opts.sync && isMainThread) {', "if (!opts.sync && require('worker_threads').isMainThread) {"],
+  ],
+  'sonic-boom/index.js': [["const assert = require('assert')", "const assert = (value, message) => require('assert')(value, message)"]],
+};
+
+function pinoLazyRequires(): Plugin {
+  const seen = new Set<string>();
+  return {
+    name: 'keeper:pino-lazy-requires',
+    buildStart() {
+      seen.clear();
+    },
+    transform(code, id) {
+      const file = Object.keys(PINO_LAZY_REQUIRES).find((name) => normalizePath(id).endsWith(`/node_modules/${name}`));
+      if (!file) return null;
+      let out = code;
+      for (const [from, to] of PINO_LAZY_REQUIRES[file]!) {
+        if (!out.includes(from)) this.error(`vite.agent.config.ts: ${file} no longer has ${JSON.stringify(from)}`);
+        out = out.replace(from, to);
+      }
+      seen.add(file);
+      return { code: out, map: null };
+    },
+    buildEnd(error) {
+      const missed = Object.keys(PINO_LAZY_REQUIRES).filter((file) => !seen.has(file));
+      if (!error && missed.length > 0) this.error(`vite.agent.config.ts: ${missed.join(', ')} not part of the agent bundle`);
+    },
+  };
+}
+
 /** Beside the bundle: the project files it was built from (paths from the project folder), for apps/agent-service/bin/startAgentBin.js. */
 export const AGENT_SOURCES_MANIFEST = 'keeper-agent.sources.json';
 
@@ -78,7 +121,7 @@ export default defineConfig({
   root: projectDir,
   publicDir: false,
   logLevel: 'warn',
-  plugins: [inlineAgentVersion(), agentSourcesManifest(), builtinsWithoutNamespace(AGENT_BUILTINS_WITHOUT_NAMESPACE)],
+  plugins: [inlineAgentVersion(), agentSourcesManifest(), pinoLazyRequires(), builtinsWithoutNamespace(AGENT_BUILTINS_WITHOUT_NAMESPACE)],
   // Lets runtime/agentBundle.ts tell the shipped bundle (resources/agent/, beside policies/ and jobs/) from the
   // source tree (repo resources/); it must test `typeof __KEEPER_AGENT_BUNDLE__` as nothing defines it there.
   define: { __KEEPER_AGENT_BUNDLE__: 'true' },

@@ -10,7 +10,8 @@
  * - `agent, source`: `node apps/agent-service/src/main.ts`, the TypeScript source (what the bin ran before issue 17);
  * - `agent, bin`: `node apps/agent-service/bin/keeper-agent.js`, what `npm exec keeper-agent` runs;
  * - `agent, bundle`: `node dist/agent/keeper-agent.mjs`, as the installed service starts it, with the
- *   environment its systemd unit sets (the `Environment=` lines of resources/linux/keeper-agent.service).
+ *   environment its systemd unit sets (the `Environment=` lines of resources/linux/keeper-agent.service;
+ *   a path under /var/cache, the unit's CacheDirectory, becomes one in the condition's own folder).
  * Start → first answer is spawn to the answer of `agent.status` on a new connection (after
  * session.hello), the socket polled every 2 ms. Then, once per agent condition: resident memory
  * (VmRSS) 2 s after the first answer, after `--requests` agent.status calls (10 connections, 16 in
@@ -66,8 +67,14 @@ function serviceEnvironment(): NodeJS.ProcessEnv {
   const assignments = [...unit.matchAll(/^Environment=(.*)$/gm)].flatMap((line) => line[1]!.trim().split(/\s+/));
   return Object.fromEntries(assignments.map((assignment) => [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)]));
 }
-const ENVIRONMENTS: Record<AgentName, NodeJS.ProcessEnv> = { 'agent, bundle': { ...process.env, ...serviceEnvironment() } };
 const sandboxes = new Map(Object.keys(AGENTS).map((name) => [name, makeSandbox()]));
+/** The unit's folders under /var/cache are made by systemd (CacheDirectory=); here they are the condition's own, kept across rounds as there. */
+function inSandbox(environment: NodeJS.ProcessEnv, name: AgentName): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, value?.startsWith('/var/cache/') ? join(sandboxOf(name).dir, value) : value]),
+  );
+}
+const ENVIRONMENTS: Record<AgentName, NodeJS.ProcessEnv> = { 'agent, bundle': { ...process.env, ...inSandbox(serviceEnvironment(), 'agent, bundle') } };
 function sandboxOf(name: AgentName): ReturnType<typeof makeSandbox> {
   const sandbox = sandboxes.get(name);
   if (!sandbox) throw new Error(`no agent condition named ${name}`);

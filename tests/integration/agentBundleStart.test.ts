@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,12 +12,25 @@ import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../support/
  * Issue 17, the agent's footprint: what the built bundle loads and sets up when the installed service
  * starts it (`node keeper-agent.mjs`, no bin in front, no node flags) without --fleet, seen from inside
  * the process by a probe that runs first and reports when it exits:
- * - the builtins the fleet's clients bring (`ws` needs https, tls and zlib: ~5 MB resident) are not loaded;
+ * - the builtins the fleet's clients bring (`ws` needs https, tls and zlib: ~5 MB resident) are not loaded,
+ *   nor those of pino's transports (worker_threads, assert) or perf_hooks;
  * - zod compiles no parser (`new Function`): it runs jitless from before the first schema is built;
- * - the young generation stayed at its first semi-spaces (--semi-space-growth-factor=1, set by the agent).
+ * - the young generation stayed at its first semi-spaces (--semi-space-growth-factor=1, set by the agent);
+ * and that the systemd unit gives it Node's compile cache in a folder only root can write.
  */
 
 const PROBE_LINE = 'KEEPER-PROBE ';
+
+/** The installed unit's settings: each key's values, `Environment=A=1 B=2` lines split into their assignments. */
+function serviceUnit(): { settings: Map<string, string[]>; environment: Record<string, string> } {
+  const settings = new Map<string, string[]>();
+  for (const line of readFileSync(join(PROJECT_DIR, 'resources/linux/keeper-agent.service'), 'utf8').split('\n')) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (match) settings.set(match[1]!, [...(settings.get(match[1]!) ?? []), match[2]!]);
+  }
+  const assignments = (settings.get('Environment') ?? []).flatMap((value) => value.trim().split(/\s+/));
+  return { settings, environment: Object.fromEntries(assignments.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)])) };
+}
 
 function probe(bundle: string): string {
   return `const Real = Function;
@@ -51,7 +65,7 @@ describe('the agent bundle started without a fleet', () => {
   }, 120_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('loads no fleet client, compiles no zod parser and keeps its young generation small, through its first answer and stop', async () => {
+  it('loads no fleet client nor pino transport, compiles no zod parser and keeps its young generation small, through its first answer and stop', async () => {
     const sandbox = makeSandbox();
     try {
       const agent = await startAgent({ socket: sandbox.socket, dataDir: sandbox.dataDir, agentBin: probeScript });
@@ -69,6 +83,8 @@ describe('the agent bundle started without a fleet', () => {
       const report = JSON.parse(line!.slice(PROBE_LINE.length)) as { builtins: string[]; compiled: number; newSpace: number };
       expect(report.builtins).toContain('net');
       expect(report.builtins.filter((name) => ['https', 'tls', 'zlib'].includes(name))).toEqual([]);
+      // pino's transports (worker threads, assert) and perf_hooks: ~2 MB, for nothing the agent's start uses.
+      expect(report.builtins.filter((name) => ['worker_threads', 'assert', 'perf_hooks'].includes(name))).toEqual([]);
       expect(report.compiled).toBe(0);
       // 4 MB as the agent sets it; a young generation left to grow reaches 16 MB during the start.
       expect(report.newSpace).toBeLessThan(8 * 1024 * 1024);
@@ -76,4 +92,21 @@ describe('the agent bundle started without a fleet', () => {
       sandbox.cleanup();
     }
   }, 60_000);
+
+  it('gets from its systemd unit a compile cache in the folder systemd makes for it, root-only', () => {
+    const { settings, environment } = serviceUnit();
+    const cacheDir = settings.get('CacheDirectory')?.[0];
+    expect(cacheDir).toBeDefined();
+    expect(settings.get('CacheDirectoryMode')).toEqual(['0700']);
+    expect(environment.NODE_COMPILE_CACHE).toMatch(new RegExp(`^/var/cache/${cacheDir}(/|$)`));
+    // The unit's folder, here under the work folder: the bundle started with the unit's environment caches its code there.
+    const cache = join(work, environment.NODE_COMPILE_CACHE!);
+    const version = spawnSync(process.execPath, [join(work, 'dist/agent/keeper-agent.mjs'), '--version'], {
+      cwd: '/',
+      env: { ...process.env, ...environment, NODE_COMPILE_CACHE: cache },
+      encoding: 'utf8',
+    });
+    expect(version.status, version.stderr).toBe(0);
+    expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
+  });
 });

@@ -27,6 +27,9 @@ import { uidOfUser } from './userLookup.ts';
 /** The script the agent runs from (the bundle itself once built), whose `job-tool` subcommand runs the default jobs' tools. */
 const AGENT_SCRIPT = IS_AGENT_BUNDLE ? import.meta.filename : join(import.meta.dirname, '../main.ts');
 
+/** How long after the agent starts serving its Startup event fires (real time, as the start itself). */
+const STARTUP_JOBS_DELAY_MS = 500;
+
 export interface JobsFeatureOptions {
   /** The jobs folder. */
   readonly dir: string;
@@ -51,7 +54,7 @@ export interface JobsFeature extends AgentFeature {
   readonly redirects: RedirectCheck;
   /** The jobs folder was replaced as a whole (a fleet policy set swapped in by rename): watch the new one and load it. */
   reload(): void;
-  /** Fires the Startup event, a turn after the agent starts serving. */
+  /** Fires the Startup event, STARTUP_JOBS_DELAY_MS after the agent starts serving. */
   start(): void;
 }
 
@@ -94,7 +97,7 @@ export function createJobs({ dir, dataDir, plugins, db, audit, status, registry,
   };
   load();
   let watcher = watchJobDirectory(dir, load);
-  let startupJobs: NodeJS.Immediate | null = null;
+  let startupJobs: NodeJS.Timeout | null = null;
   return {
     name: 'jobs',
     engine,
@@ -107,13 +110,15 @@ export function createJobs({ dir, dataDir, plugins, db, audit, status, registry,
       load();
     },
     start() {
-      // A turn later, so the first connection is served before the startup jobs spawn and write their runs.
-      startupJobs = setImmediate(() => {
+      // Later, so that the clients waiting for the socket (the desktop's session, a CLI) are answered first: a
+      // turn later was not enough, the task's spawn (fork and exec, ~50 ms) and its run records came before the
+      // first connection was accepted, and the task's own Node start competed with it for the CPU.
+      startupJobs = setTimeout(() => {
         void engine.fire('Startup', {}).catch((error: unknown) => log.error({ err: (error as Error).message }, 'startup jobs failed'));
-      });
+      }, STARTUP_JOBS_DELAY_MS);
     },
     async dispose() {
-      if (startupJobs) clearImmediate(startupJobs);
+      if (startupJobs) clearTimeout(startupJobs);
       desktopTasks.closeAll();
       watcher.close();
       await engine.stop();

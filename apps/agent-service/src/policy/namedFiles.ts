@@ -107,15 +107,18 @@ export class NamedFileHashes {
 
   /** Re-lists changed folders and re-hashes changed files; rebuilds the lookup only when a hash was added. */
   private refresh(): void {
-    const now = performance.now();
+    // process.hrtime, not performance.now(): the `performance` global loads perf_hooks (~1 MB resident) on first use, here at the agent's start.
+    const now = Number(process.hrtime.bigint()) / 1e6;
     if (now - this.checkedAt < this.cache.recheckMs) return;
     this.checkedAt = now;
     let listed = false;
+    // The shipped policies name nine patterns in /usr/bin alone: the folder is read once per refresh, not once per pattern.
+    const listings = new Map<string, string[]>();
     for (const pattern of this.folders) {
       const identity = folderIdentity(pattern.folder);
       if (identity === pattern.identity) continue;
       pattern.identity = identity;
-      pattern.files = listFolder(pattern);
+      pattern.files = listFolder(pattern, listings);
       listed = true;
     }
     const files: { collectionId: string; file: string }[] = [...this.literal];
@@ -136,12 +139,15 @@ export class NamedFileHashes {
 }
 
 /** The folder's entries the pattern names, each resolved through symlinks (a dangling one is skipped). */
-function listFolder(pattern: FolderPattern): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(pattern.folder);
-  } catch {
-    return [];
+function listFolder(pattern: FolderPattern, listings: Map<string, string[]>): string[] {
+  let names = listings.get(pattern.folder);
+  if (!names) {
+    try {
+      names = readdirSync(pattern.folder);
+    } catch {
+      return [];
+    }
+    listings.set(pattern.folder, names);
   }
   const out = new Set<string>();
   for (const name of names) {

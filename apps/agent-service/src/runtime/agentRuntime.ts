@@ -21,6 +21,7 @@ import { createStatus } from '../status/statusFeature.ts';
 import type { StatusService } from '../status/statusService.ts';
 import { createStore } from '../store/storeFeature.ts';
 import type { Clock, Scheduler } from '../time/clock.ts';
+import { optimiseFromNowOn } from '../runtimeSettings.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { prepareDataDir } from './dataDir.ts';
 import { DisposableStore } from './disposableStore.ts';
@@ -128,8 +129,11 @@ async function startFeatures(options: AgentOptions, { log, clock, scheduler, isR
   await health.start();
   fleet.start();
   jobs.start();
-  // After the startup jobs' turn (jobs.start): the start's parsing and compiling is done by then.
-  setImmediate(trimMalloc);
+  // A turn after listening: the start's parsing and compiling is done by then.
+  setImmediate(() => {
+    trimMalloc();
+    optimiseFromNowOn();
+  });
   log.info({ socket: options.socket, health: health.url, version: AGENT_VERSION }, 'keeper-agent started');
   return {
     socketPath: options.socket,
