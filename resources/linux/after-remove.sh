@@ -26,6 +26,8 @@ if [ -d /run/systemd/system ]; then
 fi
 # The suite's XDG autostart entry.
 rm -f /etc/xdg/autostart/keeper-desktop-suite.desktop
+# The agent's compile cache (the unit's CacheDirectory): made again at the next start, so gone on any removal.
+rm -rf /var/cache/keeper-agent
 # deb purge removes the agent's state (database, keys, audit outbox); a plain remove keeps it.
 if [ "$1" = purge ]; then
     rm -rf /var/lib/keeper-agent

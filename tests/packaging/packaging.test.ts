@@ -347,6 +347,8 @@ describe('the agent as a service', () => {
     const remove = renderLinuxScript(builder.deb.afterRemove).text;
     expect(remove).toMatch(/case "\$1" in\s+remove\|purge\|abort-install\|0\) ;;\s+\*\) exit 0 ;;/);
     expect(remove).toMatch(/systemctl disable keeper-agent\.service/);
+    // The unit's CacheDirectory (the compile cache) is not removed by systemd.
+    expect(remove).toContain('rm -rf /var/cache/keeper-agent');
   });
 
   it('launchd: a KeepAlive daemon on the shipped Node and bundle, socket under /var/run', () => {
