@@ -40,13 +40,16 @@ describe('loopbackPeerUid', () => {
     expect(await loopbackPeerUid(ends, procOnly)).toBeNull();
   });
 
-  it('takes the kernel’s answer; where it names no one or fails (a kernel without inet_diag answers ENOENT for every socket), /proc decides', async () => {
+  it('takes the kernel’s answer; /proc decides only where the kernel cannot see our own end either (no inet_diag: ENOENT for every socket) or fails', async () => {
     writeFileSync(join(dir, 'tcp'), HEADER + line(0, 6000, 40000, 0) + line(1, 40000, 6000, 65534));
     writeFileSync(join(dir, 'tcp6'), HEADER);
     const asked: unknown[][] = [];
     const kernel = (...args: [string, number, string, number]) => (asked.push(args), 1000);
     expect(await loopbackPeerUid(ends, { kernel, procNet: dir })).toBe(1000);
     expect(asked).toEqual([['127.0.0.1', 40000, '127.0.0.1', 6000]]);
+    // A kernel that sees our end (uid 0 here) and no client socket: refused, whatever /proc lists.
+    const seesOnlyOurs = (_local: string, localPort: number) => (localPort === 6000 ? 0 : null);
+    expect(await loopbackPeerUid(ends, { kernel: seesOnlyOurs, procNet: dir })).toBeNull();
     expect(await loopbackPeerUid(ends, { kernel: () => null, procNet: dir })).toBe(65534);
     const failing = () => {
       throw Object.assign(new Error('NETLINK_SOCK_DIAG lookup'), { errno: 13 });

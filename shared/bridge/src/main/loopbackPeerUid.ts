@@ -80,13 +80,11 @@ function nextRead(file: string): Promise<string> {
   return slot.next;
 }
 
-/** The owner of `local` → `remote` in `file`, from a shared read. */
+/**
+ * The owner of `local` → `remote` in `file`, from a shared read that began after this call: a read
+ * already in flight may predate the connection and show an earlier socket with the same addresses.
+ */
 async function ownerFromProc(file: string, local: string, remote: string): Promise<number | null> {
-  const inFlight = reads.get(file)?.current;
-  if (inFlight) {
-    const owner = ownerIn(await inFlight, local, remote);
-    if (owner !== null) return owner;
-  }
   return ownerIn(await nextRead(file), local, remote);
 }
 
@@ -114,24 +112,27 @@ export interface PeerLookup {
  * The uid that owns the *other* end of a loopback TCP connection our server accepted: the client's
  * socket, whose local end is our peer's address and whose remote end is ours. Linux only; null when
  * the connection is not IPv4 loopback or the client's socket is gone (closed), which callers treat as
- * a refusal. Asks the kernel for that one socket (sock_diag) where the addon can. Where the kernel
- * names no owner or the lookup fails, /proc/net/tcp (or tcp6, for a dual-stack client) decides, from a
- * shared read: a kernel without the inet_diag module answers every lookup as it answers for a closed
- * socket (ENOENT), which would otherwise refuse every window.
+ * a refusal. Asks the kernel for that one socket (sock_diag) where the addon can. Where the lookup
+ * fails or the kernel cannot see our own end of the connection either (a kernel without the inet_diag
+ * module answers every lookup with ENOENT, as for a closed socket), /proc/net/tcp (or tcp6, for a
+ * dual-stack client) decides, from a shared read.
  */
 export async function loopbackPeerUid(ends: TcpEnds, { kernel = socketOwner, procNet = '/proc/net' }: PeerLookup = {}): Promise<number | null> {
   const peer = plainIPv4(ends.remoteAddress);
   const self = plainIPv4(ends.localAddress);
   if (!peer || !self || !isIPv4(peer) || !isIPv4(self) || !ends.remotePort || !ends.localPort) return null;
   if (kernel) {
-    const owner = ((): number | null => {
+    const ask = (local: string, localPort: number, remote: string, remotePort: number): number | null => {
       try {
-        return kernel(peer, ends.remotePort, self, ends.localPort);
+        return kernel(local, localPort, remote, remotePort);
       } catch {
         return null;
       }
-    })();
+    };
+    const owner = ask(peer, ends.remotePort, self, ends.localPort);
     if (owner !== null) return owner;
+    // A kernel that finds our own end of the connection answers for the client's too: no owner is final.
+    if (ask(self, ends.localPort, peer, ends.remotePort) !== null) return null;
   }
   const peerPort = procPort(ends.remotePort);
   const selfPort = procPort(ends.localPort);
