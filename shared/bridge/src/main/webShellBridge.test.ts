@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { BRIDGE_PATH, BRIDGE_PROTOCOL, LAUNCH_PROTOCOL_PREFIX } from '../common/webShellLaunch.ts';
@@ -53,5 +53,34 @@ describe('attachWebShellBridge: the launch nonce', () => {
     expect(spent).toEqual([]);
     expect(JSON.parse(await open())).toEqual({ t: 'token', token: GRANT.token });
     expect(spent).toEqual(['n1']);
+  });
+
+  it('is not spent when the client closed its end while it was being checked (a page gone, or a send-then-close)', async () => {
+    let admitted!: () => void;
+    const checked = new Promise<void>((resolve) => (admitted = resolve));
+    const { spent } = await shell(async (req) => {
+      // The peer check answers only once the client's FIN has arrived.
+      for (let i = 0; i < 200 && !req.socket.readableEnded && req.socket.writable; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      setImmediate(admitted);
+      return null;
+    });
+    const client = net.connect((server!.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    client.end(
+      [
+        `GET ${BRIDGE_PATH}?window=w HTTP/1.1`,
+        'Host: 127.0.0.1',
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        `Sec-WebSocket-Protocol: ${BRIDGE_PROTOCOL}, ${LAUNCH_PROTOCOL_PREFIX}n1`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    await checked;
+    expect(spent).toEqual([]);
+    client.destroy();
   });
 });

@@ -95,8 +95,9 @@ export function attachWebShellBridge(
     if (!credential) {
       return refuse(req, socket, { status: 401, message: `the bridge wants the subprotocols ${BRIDGE_PROTOCOL} and one window token or launch nonce` });
     }
-    // A page whose connection died during the checks keeps its one-time nonce for the next try.
-    if (socket.destroyed) return;
+    // A connection that ended during the checks spends nothing: its page keeps its one-time nonce, and
+    // no frames sent before closing are served.
+    if (socket.destroyed || socket.readableEnded || !socket.writable) return void socket.destroy();
     const granted = 'token' in credential ? findGrant(grants(), credential.token) : options.redeem(credential.nonce, url.searchParams.get('window') ?? '');
     if (!granted) return refuse(req, socket, { status: 401, message: 'unknown or closed window token' });
     if ('status' in granted) return refuse(req, socket, granted);
