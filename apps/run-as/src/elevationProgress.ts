@@ -4,7 +4,7 @@ import { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.t
 import type { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConnection.ts';
 import { Exit } from './cliArgs.ts';
 import { ElevationExited, ElevationInput, ElevationOutput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
-import type { ElevationAsk } from './elevationSession.ts';
+import type { ElevationAsk } from './elevationAsk.ts';
 import { relayStdin } from './stdinRelay.ts';
 import { waitingFor } from './waitingFor.ts';
 

@@ -8,17 +8,7 @@ import { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConn
 import { resolveCommand } from '../../../shared/protocol/src/node/resolveCommand.ts';
 import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../shared/protocol/src/node/socketPath.ts';
 import { Exit, sayAs } from './cliArgs.ts';
-
-export interface ElevationAsk {
-  readonly name: string;
-  readonly socket: string | undefined;
-  readonly command: string;
-  readonly args: readonly string[];
-  /** keeper-runas's target; absent for root. */
-  readonly runAs?: string;
-  /** How to ask again, for the "once it is approved" hint (the command as the user typed it). */
-  readonly rerun: string;
-}
+import type { ElevationAsk } from './elevationAsk.ts';
 
 const UPDATED: (typeof ElevationUpdated)['method'] = 'elevation.updated';
 
