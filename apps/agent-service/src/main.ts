@@ -15,19 +15,25 @@ import { FleetSetupError } from './fleet/fleetSetup.ts';
 import { systemClock, systemScheduler } from './time/clock.ts';
 import { SkippableTime } from './time/skippableTime.ts';
 import { listenForTimeSkips } from './time/timeSkipSignal.ts';
+import { optimiseFromNowOn } from './runtime/optimiseFromNowOn.ts';
+
+const ONE_SHOT_COMMANDS = new Set(['job-tool', 'mfa', 'audit', 'policy']);
 
 /** Exit codes: 2 for a usage or configuration mistake (an unsafe folder included), 3 when another agent owns the socket. */
 async function main(): Promise<number> {
   // Before anything is created: files, folders and the socket are the agent's alone unless it widens them on purpose.
   process.umask(0o077);
+  const args = process.argv.slice(2);
+  // A one-shot command is not the service's start: TurboFan for its whole run.
+  const registering = args.some((arg) => arg === '--register' || arg.startsWith('--register='));
+  if (ONE_SHOT_COMMANDS.has(args[0] ?? '') || registering) optimiseFromNowOn();
   if (process.argv[2] === 'job-tool') return runJobTool(process.argv.slice(3));
   if (process.argv[2] === 'mfa') return runMfaCommand(process.argv.slice(3));
   if (process.argv[2] === 'audit') return runAuditCommand(process.argv.slice(3));
   // Loaded only here: the case files' YAML reader is for `policy test` alone.
   if (process.argv[2] === 'policy') return (await import('./policy/policyTestCommand.ts')).runPolicyCommand(process.argv.slice(3));
   const isRoot = process.getuid?.() === 0;
-  const args = process.argv.slice(2);
-  if (args.some((arg) => arg === '--register' || arg.startsWith('--register='))) {
+  if (registering) {
     // Loaded only here: registration's HTTPS client is for --register alone.
     return (await import('./fleet/registerCommand.ts')).runRegisterCommand(args, defaultDataDir({ env: process.env, isRoot }), (line) =>
       process.stderr.write(`${line}\n`),

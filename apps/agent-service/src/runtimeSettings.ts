@@ -11,10 +11,6 @@ zodConfig({ jitless: true });
 // installed service runs the bundle itself (no node flags on its command line), so the agent sets it.
 // No TurboFan while the agent starts (--no-opt; Maglev, the mid-tier compiler, stays): it optimised code that
 // runs only at the start in about one start of three, making ~5 MB of the Node binary (its own code) resident
-// for as long as the agent runs. V8 reads both flags when it decides, so setting them here is in time.
+// for as long as the agent runs. V8 reads both flags when it decides, so setting them here is in time;
+// runtime/optimiseFromNowOn.ts turns TurboFan on again once the agent serves, or for a one-shot command.
 process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1 --no-opt');
-
-/** Once started: TurboFan again, for what runs often from now on (requests, decisions), which it makes ~15 % faster. */
-export function optimiseFromNowOn(): void {
-  process.getBuiltinModule('node:v8').setFlagsFromString('--opt');
-}
