@@ -65,6 +65,9 @@ const PINO_LAZY_REQUIRES: Readonly<Record<string, ReadonlyArray<readonly [string
   'sonic-boom/index.js': [["const assert = require('assert')", "const assert = (value, message) => require('assert')(value, message)"]],
 };
 
+/** A module-level declaration requiring one of the modules PINO_LAZY_REQUIRES defers. */
+const EAGER_REQUIRE = /^(?:const|let|var)\b[^\n]*=\s*require\('(?:thread-stream|worker_threads|assert)'\)/m;
+
 function pinoLazyRequires(): Plugin {
   const seen = new Set<string>();
   return {
@@ -77,9 +80,12 @@ function pinoLazyRequires(): Plugin {
       if (!file) return null;
       let out = code;
       for (const [from, to] of PINO_LAZY_REQUIRES[file]!) {
-        if (!out.includes(from)) this.error(`vite.agent.config.ts: ${file} no longer has ${JSON.stringify(from)}`);
+        // Exactly once: a second use (a pino upgrade) would stay eager, or name what was removed.
+        if (out.split(from).length !== 2) this.error(`vite.agent.config.ts: ${file} must have ${JSON.stringify(from)} exactly once`);
         out = out.replace(from, to);
       }
+      // Nothing left that needs what was made lazy: no eager declaration, no bare isMainThread.
+      if (EAGER_REQUIRE.test(out) || /(?<!\.)\bisMainThread\b/.test(out)) this.error(`vite.agent.config.ts: ${file} still loads at import what is made lazy`);
       seen.add(file);
       return { code: out, map: null };
     },
