@@ -24,6 +24,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
  */
 export class OneShotConnection {
   private closed = false;
+  /** Why the connection closed, once it has. */
+  private closeReason = '';
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly notificationHandlers = new NotificationHandlers();
@@ -82,7 +84,13 @@ export class OneShotConnection {
     return this.notificationHandlers.add(method, handler);
   }
 
+  /** Told once when the connection closes; a listener added after that is told at the next microtask. */
   onClose(listener: (reason: string) => void): Disposable {
+    if (this.closed) {
+      let disposed = false;
+      queueMicrotask(() => disposed || listener(this.closeReason));
+      return { dispose: () => (disposed = true) };
+    }
     this.closeListeners.add(listener);
     return { dispose: () => this.closeListeners.delete(listener) };
   }
@@ -127,6 +135,7 @@ export class OneShotConnection {
   private markClosed(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeReason = reason;
     this.socket.destroy();
     for (const waiting of this.pending.values()) waiting.reject(new AgentError(JsonRpcErrorCodes.InternalError, `the agent connection closed (${reason})`));
     this.pending.clear();
