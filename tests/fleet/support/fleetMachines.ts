@@ -78,9 +78,12 @@ export function fleetMachines() {
         `request ${requestId} in B's queue`,
       ),
     async stop(): Promise<void> {
-      for (const agent of agents) await agent.stop();
-      for (const machine of Object.values(machines)) machine.cleanup();
-      desktops.cleanup();
+      try {
+        for (const agent of agents) await agent.stop();
+      } finally {
+        for (const machine of Object.values(machines)) machine.cleanup();
+        desktops.cleanup();
+      }
     },
   };
 }

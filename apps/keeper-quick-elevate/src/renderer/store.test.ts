@@ -20,11 +20,22 @@ describe('quick-elevate store', () => {
     quickElevateActions.connected(api);
     await expect.poll(() => useQuickElevate.getState().preview).toEqual({ command: 'id -u', result });
     expect(asked).toEqual(['id -u']);
-    expect(useQuickElevate.getState().previewOnConnect).toBe(false);
+    expect(useQuickElevate.getState().previewOnConnect).toBeNull();
   });
 
-  it('an empty command asks for nothing, connected or not', async () => {
+  it('a check of a chosen application asked for before the bridge is up checks that application, not the field', async () => {
+    const asked: string[] = [];
+    quickElevateActions.setCommand('typed in the field');
+    await quickElevateActions.preview('/usr/bin/id -u');
+    quickElevateActions.connected({
+      preview: (text) => (asked.push(text), Promise.resolve({ ok: false, problem: 'not-found' } as unknown as QuickElevatePreview)),
+      submit: () => Promise.reject(new Error('not used')),
+    });
+    await expect.poll(() => asked).toEqual(['/usr/bin/id -u']);
+  });
+
+  it('an empty command asks for nothing before the bridge is up', async () => {
     await quickElevateActions.preview();
-    expect(useQuickElevate.getState().previewOnConnect).toBe(false);
+    expect(useQuickElevate.getState().previewOnConnect).toBeNull();
   });
 });

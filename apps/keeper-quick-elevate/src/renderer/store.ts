@@ -18,8 +18,8 @@ export interface QuickElevateState extends BridgeSlice {
   command: string;
   /** The preview of `command` as typed when it was asked for. */
   preview: { command: string; result: QuickElevatePreview } | null;
-  /** A check asked for (Enter) before the bridge was up: it runs once the bridge connects. */
-  previewOnConnect: boolean;
+  /** The command of a check asked for before the bridge was up: it is checked once the bridge connects. */
+  previewOnConnect: string | null;
   busy: boolean;
   submitted: QuickElevateSubmitted | null;
   progress: QuickElevateProgress[];
@@ -31,7 +31,7 @@ export const useQuickElevate = create<QuickElevateState>()(() => ({
   choices: null,
   command: '',
   preview: null,
-  previewOnConnect: false,
+  previewOnConnect: null,
   busy: false,
   submitted: null,
   progress: [],
@@ -43,8 +43,8 @@ export const quickElevateActions = {
   ...createBridgeActions(useQuickElevate.setState),
   connected(ready: QuickElevateApi) {
     const { previewOnConnect } = useQuickElevate.getState();
-    useQuickElevate.setState({ api: ready, previewOnConnect: false });
-    if (previewOnConnect) void quickElevateActions.preview();
+    useQuickElevate.setState({ api: ready, previewOnConnect: null });
+    if (previewOnConnect !== null) void quickElevateActions.preview(previewOnConnect);
   },
   progressChanged: (progress: QuickElevateProgress[]) => useQuickElevate.setState({ progress }),
   choicesChanged: (choices: QuickElevateChoices) => useQuickElevate.setState({ choices }),
@@ -52,7 +52,7 @@ export const quickElevateActions = {
   async preview(command = useQuickElevate.getState().command) {
     const current = api();
     if (!command.trim()) return;
-    if (!current) return void useQuickElevate.setState({ previewOnConnect: true });
+    if (!current) return void useQuickElevate.setState({ previewOnConnect: command });
     useQuickElevate.setState({ command, busy: true, submitted: null });
     try {
       useQuickElevate.setState({ preview: { command, result: await current.preview(command) } });
