@@ -1,18 +1,7 @@
 import i18next, { type i18n, type Resource } from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { PSEUDO_LANGUAGE, pseudoPostProcessor } from './pseudoLocale.ts';
+import { pseudoPostProcessor } from './pseudoLocale.ts';
 import type { Namespace } from './resources.ts';
-
-/** Picks the first requested language we ship, matching on the primary subtag ("de-AT" → "de"). */
-export function pickLanguage(requested: readonly string[], supported: readonly string[]): string {
-  for (const tag of requested) {
-    if (tag === PSEUDO_LANGUAGE) return tag;
-    const primary = tag.toLowerCase().split('-')[0];
-    const match = supported.find((lng) => lng === primary);
-    if (match) return match;
-  }
-  return 'en';
-}
 
 /**
  * An i18next instance over the given translations: a window passes only its language's namespaces

@@ -1,8 +1,8 @@
 import type { ServiceClient } from '../../bridge/src/common/serviceDescriptor.ts';
-import { PROMPT_SERVICES, type PromptQueueView, type PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
+import type { PROMPT_SERVICES, PromptQueueView, PromptServiceDescriptor } from '../../bridge/src/common/services/prompts.ts';
 import type { BridgeTransport } from '../../bridge/src/renderer/bridgeTransport.ts';
 import { electronTransport } from '../../bridge/src/renderer/electronTransport.ts';
-import { createServiceClient } from '../../bridge/src/renderer/serviceClient.ts';
+import { createPromptClient } from '../../bridge/src/renderer/promptClient.ts';
 import { webShellTransport } from '../../bridge/src/renderer/webShellTransport.ts';
 import type { BridgeSocket } from '../../bridge/src/renderer/webShellSocket.ts';
 import type { BridgeActions } from './bridgeSlice.ts';
@@ -26,7 +26,7 @@ export async function followPrompts({ kind, socket, state, connected }: FollowPr
   try {
     const [open, connect] = await Promise.all([socket, connected?.()]);
     const transport = open ? webShellTransport(open) : electronTransport(window.service ?? {});
-    const prompts = createServiceClient(PROMPT_SERVICES[kind], transport);
+    const prompts = createPromptClient(kind, transport);
     state.promptsConnected(prompts);
     state.bridgeReady();
     transport.onDisconnect(state.bridgeLost);

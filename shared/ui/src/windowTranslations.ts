@@ -1,5 +1,6 @@
 import type { Resource } from 'i18next';
-import { loadTranslations } from '../../i18n/src/loadTranslations.ts';
+import { LANGUAGES, loadTranslations } from '../../i18n/src/loadTranslations.ts';
+import { pickLanguage } from '../../i18n/src/pickLanguage.ts';
 import type { Namespace } from '../../i18n/src/resources.ts';
 
 /** The language a window falls back to when its own cannot load. */
@@ -24,4 +25,18 @@ export async function loadWindowTranslations(language: string, namespace: Namesp
     log(`the ${language} translations did not load, showing ${FALLBACK_LANGUAGE}: ${(error as Error).message}`);
     return { language: FALLBACK_LANGUAGE, resources: await loadTranslations(FALLBACK_LANGUAGE, namespaces) };
   }
+}
+
+/** Where a window says what went wrong before it could show words for it. */
+export const windowLog = (namespace: Namespace) => (message: string) => console.error(`Keeper ${namespace} window: ${message}`);
+
+/**
+ * Starts loading a window's translations in the language it asks for: the launch URL's `lng`, else the
+ * browser's, among those we ship. Kept apart from i18next and React, so a prompt window can ask for
+ * them first thing, while the rest of it loads.
+ */
+export function startWindowTranslations(namespace: Namespace): Promise<WindowTranslations> {
+  const requested = new URLSearchParams(window.location.search).get('lng');
+  const language = pickLanguage(requested ? [requested] : navigator.languages, LANGUAGES);
+  return loadWindowTranslations(language, namespace, windowLog(namespace));
 }

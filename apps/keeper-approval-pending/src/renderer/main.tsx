@@ -1,4 +1,4 @@
-import { startPromptWindow } from '../../../../shared/ui/src/promptStore.ts';
+import { startPromptWindow } from '../../../../shared/ui/src/startPromptWindow.ts';
 import { App } from './App.tsx';
 import { useApprovalPendingWindow } from './store.ts';
 

@@ -1,7 +1,8 @@
-import './zodConfig.ts';
-import { ServerMessage, type ClientMessage, type WireError } from '../common/webShellWire.ts';
+import type { ClientMessage, ServerMessage, WireError } from '../common/webShellWire.ts';
 import type { StreamObserver } from '../common/serviceDescriptor.ts';
 import type { BridgeTransport } from './bridgeTransport.ts';
+import { CheckFailure } from './plainChecks.ts';
+import { checkServerMessage } from './serverMessageCheck.ts';
 import { EARLY_STREAM_ID, openWebShellSocket, type BridgeSocket } from './webShellSocket.ts';
 
 function toError(wire: WireError): Error {
@@ -48,9 +49,14 @@ export function webShellTransport({ socket, early, takeOver }: BridgeSocket): Br
     }
   };
   const receive = (raw: string) => {
-    const parsed = ServerMessage.safeParse(JSON.parse(raw));
-    if (!parsed.success) return;
-    const message = parsed.data;
+    let message: ServerMessage;
+    try {
+      // Checked without zod, so a prompt window loads no zod at all (serverMessageCheck.ts).
+      message = checkServerMessage(JSON.parse(raw), '');
+    } catch (error) {
+      if (error instanceof CheckFailure) return;
+      throw error;
+    }
     if (unclaimed && message.id === EARLY_STREAM_ID) return void backlog.push(message);
     deliver(message);
   };
