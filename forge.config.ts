@@ -13,9 +13,21 @@ import { FuseV1Options, FuseVersion } from '@electron/fuses';
  *
  * Everything builds to the same places as `npm run build` (dist/main/index.js = package.json
  * "main", dist/preload/<window>.cjs), because the main process loads its pages and preloads from
- * dist/ through the keeper-app:// scheme, not from Forge's dev server. So `start` needs a built
- * dist/renderer (vite build -c vite.renderer.config.ts) and rebuilds main + preload on change.
+ * dist/ through the keeper-app:// scheme, not from Forge's dev server. So the renderer is built by
+ * Vite's own command before `start` and `package` (generateAssets), and `start` rebuilds main +
+ * preload on change.
  */
+
+/**
+ * The renderer is two Vite environments into dist/renderer (the prompt windows on Preact, the others
+ * on React), which only Vite's buildApp builds both of (as `vite build` does): Forge's Vite plugin
+ * builds a renderer entry through Vite's build(), which builds the first environment alone and empties
+ * the folder first.
+ */
+async function buildRenderer(): Promise<void> {
+  const { createBuilder } = await import('vite');
+  await (await createBuilder({ configFile: 'vite.renderer.config.ts' })).buildApp();
+}
 
 /** What a package holds: the same set as electron-builder's `files` (packager prunes devDependencies). */
 function isIgnoredInPackage(file: string): boolean {
@@ -37,6 +49,7 @@ const config: ForgeConfig = {
   },
   // better-sqlite3 13 ships N-API prebuilds: nothing to rebuild against Electron's headers.
   rebuildConfig: { onlyModules: [] },
+  hooks: { generateAssets: buildRenderer },
   makers: [
     new MakerDeb({
       options: {
@@ -55,7 +68,8 @@ const config: ForgeConfig = {
         { entry: 'apps/desktop/src/main/electronMain.ts', config: 'vite.main.config.ts', target: 'main' },
         { entry: 'apps/desktop/src/preload/windowPreload.ts', config: 'vite.preload.config.ts', target: 'preload' },
       ],
-      renderer: [{ name: 'keeper_agent', config: 'vite.renderer.config.ts' }],
+      // None through the plugin: see buildRenderer.
+      renderer: [],
     }),
     // The same hardened set as electronFuses in electron-builder.yml, flipped after the app is copied.
     new FusesPlugin({

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { WINDOW_IDS } from '../../shared/protocol/src/common/windows.ts';
 import { SYSTEM_SOCKET_PATH } from '../../shared/protocol/src/node/socketPath.ts';
 
 /**
@@ -270,7 +271,9 @@ describe('forge.config.ts', () => {
       if ('entry' in entry) expect(existsSync(fromProject(entry.entry)), entry.entry).toBe(true);
     }
     expect(vite.build.find((entry) => entry.target === 'main')?.entry).toBe('apps/desktop/src/main/electronMain.ts');
-    expect(vite.renderer.map((renderer) => renderer.name)).toEqual(['keeper_agent']);
+    // The renderer's two environments build only through Vite's own command (generateAssets), never the plugin's build().
+    expect(vite.renderer).toEqual([]);
+    expect(typeof forge.hooks?.generateAssets).toBe('function');
 
     const { FuseV1Options } = await import('@electron/fuses');
     const fuses = plugins.find((plugin) => plugin.name === 'fuses')?.fusesConfig ?? {};
@@ -289,6 +292,23 @@ describe('forge.config.ts', () => {
     for (const resource of packager.extraResource ?? []) expect(existsSync(fromProject(resource)), resource).toBe(true);
     expect(forge.rebuildConfig).toEqual({ onlyModules: [] });
   });
+});
+
+describe('forge.config.ts builds the renderer', () => {
+  it('with every window, the prompt windows (Preact) and the others (React), before start and package', async () => {
+    const { default: forge } = await import('../../forge.config.ts');
+    const out = mkdtempSync(join(tmpdir(), 'kpk-renderer-'));
+    const before = process.env['KEEPER_RENDERER_DIR'];
+    process.env['KEEPER_RENDERER_DIR'] = out;
+    try {
+      await (forge.hooks?.generateAssets as () => Promise<void>)();
+      expect(WINDOW_IDS.filter((id) => !existsSync(join(out, id, 'src/renderer/index.html')))).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env['KEEPER_RENDERER_DIR'];
+      else process.env['KEEPER_RENDERER_DIR'] = before;
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('the agent as a service', () => {
