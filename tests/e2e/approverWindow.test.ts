@@ -308,5 +308,7 @@ describe('Approver queue (keeper-approver): deciding elevation requests live in 
     expect(await pending.getByTestId('quorum-approvers').textContent()).toBe('approved by keeper-bob, daemon');
     await pending.getByTestId('dismiss').click();
     for (const p of [justify, pending]) await p.close();
-  });
+    // Two windows, two axe audits in two themes and eight screenshots: 6 s on one machine, 15-30 s on
+    // another, where Debian's Chromium 156 took 1-6 s per element screenshot with nothing else running.
+  }, 90_000);
 });
