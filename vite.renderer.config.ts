@@ -48,7 +48,10 @@ const preactInPrompts = (): Plugin => ({
   applyToEnvironment: (environment) => environment.name === PROMPTS,
   resolveId(source, importer, options) {
     const target = PREACT[source];
-    return target ? this.resolve(target, importer, { ...options, skipSelf: true }) : null;
+    if (target) return this.resolve(target, importer, { ...options, skipSelf: true });
+    // Any other React entry would bring real React into a prompt window's chunks beside Preact.
+    if (/^react(-dom)?(\/|$)/.test(source)) this.error(`${source} (from ${importer ?? '?'}) has no Preact alias in vite.renderer.config.ts`);
+    return null;
   },
 });
 

@@ -87,7 +87,10 @@ export const array =
   <T>(check: Check<T>): Check<T[]> =>
   (value, path) => {
     if (!Array.isArray(value)) throw new CheckFailure(path, 'a list');
-    return value.map((item, index) => check(item, `${path}[${index}]`));
+    // By index, not map(): map skips the holes of a sparse list (structured clone keeps them), which zod refuses.
+    const out: T[] = [];
+    for (let index = 0; index < value.length; index++) out.push(check(value[index], `${path}[${index}]`));
+    return out;
   };
 
 export type Shape = Record<string, Check<unknown>>;
