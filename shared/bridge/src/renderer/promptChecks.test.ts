@@ -92,6 +92,59 @@ function expectAllSameAsZod(schema: z.ZodType, check: Check<unknown>, valid: unk
   return tried;
 }
 
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  entries?: Record<string, string>;
+  values?: unknown[];
+  in?: z.ZodType;
+  getter?: () => z.ZodType;
+};
+
+/**
+ * Every object key of `schema` by path (`a.b`; list items and union members share their parent's
+ * path), with the options of the enums and literals found there: what the samples must cover.
+ */
+function schemaPaths(schema: z.ZodType, path = '', out = new Map<string, Set<unknown>>()): Map<string, Set<unknown>> {
+  const def = schema._zod.def as Def;
+  const at = () => out.get(path) ?? out.set(path, new Set()).get(path)!;
+  if (def.type === 'object') for (const [key, field] of Object.entries(def.shape!)) schemaPaths(field, path ? `${path}.${key}` : key, out);
+  else if (def.innerType) schemaPaths(def.innerType, path, out);
+  else if (def.type === 'array') schemaPaths(def.element!, path, out);
+  else if (def.type === 'union') for (const option of def.options!) schemaPaths(option, path, out);
+  else if (def.type === 'pipe') schemaPaths(def.in!, path, out);
+  else if (def.type === 'lazy') schemaPaths(def.getter!(), path, out);
+  else if (def.type === 'enum') for (const value of Object.values(def.entries!)) at().add(value);
+  else if (def.type === 'literal') for (const value of def.values!) at().add(value);
+  if (path) at();
+  return out;
+}
+
+/** The key paths a sample holds, as schemaPaths names them. */
+function samplePaths(value: unknown, path = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value as unknown[]) samplePaths(item, path, out);
+  else if (typeof value === 'object' && value !== null)
+    for (const [key, field] of Object.entries(value)) samplePaths(field, path ? `${path}.${key}` : key, (out.add(path ? `${path}.${key}` : key), out));
+  return out;
+}
+
+/** `value` with the field at `path` (through lists) set to `replacement`. */
+function withAt(value: unknown, path: string[], replacement: unknown): unknown {
+  if (path.length === 0) return replacement;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => withAt(item, path, replacement));
+  if (typeof value !== 'object' || value === null || !(path[0]! in value)) return value;
+  return { ...value, [path[0]!]: withAt((value as Record<string, unknown>)[path[0]!], path.slice(1), replacement) };
+}
+
+/** Each sample once with every enum's and literal's every option at each place it holds one. */
+function* everyOption(schema: z.ZodType, samples: readonly unknown[]): Generator<unknown> {
+  for (const [path, options] of schemaPaths(schema))
+    for (const sample of samples) if (samplePaths(sample).has(path)) for (const option of options) yield withAt(sample, path.split('.'), option);
+}
+
 /** A valid `values` object for a reason code, made from the zod schema's own shape. */
 function sampleValues(shape: Record<string, z.ZodType>): Record<string, unknown> {
   const sample = (field: z.ZodType): unknown => {
@@ -180,6 +233,20 @@ describe('prompt checks without zod', () => {
       { t: 'complete', id: 1 },
     ])
       expectAllSameAsZod(ServerMessage, checkServerMessage, message);
+  });
+
+  it("cover every key of the queue's schema in the samples, and take and refuse what zod does for every option of its enums", () => {
+    const queues = PROMPTS.map((prompt) => ({ current: prompt, waiting: 1 }));
+    const covered = new Set(queues.flatMap((queue) => [...samplePaths(queue)]));
+    // Each reason code's own values are the next case's (every code, from its schema).
+    const uncovered = [...schemaPaths(PromptQueueView).keys()].filter((path) => !covered.has(path) && !path.startsWith('current.message.reasonDetail.values.'));
+    expect(uncovered).toEqual([]);
+    let tried = 0;
+    for (const input of everyOption(PromptQueueView, queues)) {
+      expectSameAsZod(PromptQueueView, checkPromptQueueView, input);
+      tried++;
+    }
+    expect(tried).toBeGreaterThan(100);
   });
 
   it('say where a refused value is wrong', () => {
