@@ -1,7 +1,7 @@
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { hashDescriptor, openProgramAsCaller, ProgramOpenResult } from '@keeper/peercred';
 import { AgentError, AgentErrorCodes, type PeerIdentity, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
+import { peercredAddon } from '../../../../shared/protocol/src/node/peercredAddon.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../time/clock.ts';
@@ -39,12 +39,8 @@ export const MAX_HELD_PER_USER = 16;
 
 const loadOpener = (): ProgramOpener | null => {
   if (process.platform !== 'linux') return null;
-  try {
-    const addon = createRequire(import.meta.url)('@keeper/peercred') as { openProgramAsCaller?: ProgramOpener['open']; hashDescriptor?: ProgramOpener['hash'] };
-    return addon.openProgramAsCaller && addon.hashDescriptor ? { open: addon.openProgramAsCaller, hash: addon.hashDescriptor } : null;
-  } catch {
-    return null;
-  }
+  const addon = peercredAddon();
+  return addon?.openProgramAsCaller && addon.hashDescriptor ? { open: addon.openProgramAsCaller, hash: addon.hashDescriptor } : null;
 };
 
 interface Held {

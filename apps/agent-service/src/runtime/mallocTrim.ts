@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { peercredAddon } from '../../../../shared/protocol/src/node/peercredAddon.ts';
 
 /**
  * Gives the C heap's free pages back to the system (glibc's malloc_trim, in the agent's addon): what V8's
@@ -6,11 +6,5 @@ import { createRequire } from 'node:module';
  * Nothing happens where the addon is not built (Windows) or the C library is not glibc.
  */
 export function trimMalloc(): void {
-  let addon: { trimMalloc?: () => boolean };
-  try {
-    addon = createRequire(import.meta.url)('@keeper/peercred') as typeof addon;
-  } catch {
-    return;
-  }
-  addon.trimMalloc?.();
+  peercredAddon()?.trimMalloc?.();
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
 import type { tcpSocketOwner } from '@keeper/peercred';
+import { peercredAddon } from '../../../protocol/src/node/peercredAddon.ts';
 
 /** One end of a TCP connection as Node reports it. */
 export interface TcpEnds {
@@ -92,15 +92,7 @@ async function ownerFromProc(file: string, local: string, remote: string): Promi
  * The addon's exact lookup (NETLINK_SOCK_DIAG, tens of microseconds whatever the socket count), or null
  * where it is missing (not Linux, an addon built before it had this function): then only /proc/net/tcp.
  */
-const socketOwner = ((): typeof tcpSocketOwner | null => {
-  if (process.platform !== 'linux') return null;
-  try {
-    const addon = createRequire(import.meta.url)('@keeper/peercred') as { tcpSocketOwner?: typeof tcpSocketOwner };
-    return typeof addon.tcpSocketOwner === 'function' ? addon.tcpSocketOwner : null;
-  } catch {
-    return null;
-  }
-})();
+const socketOwner: typeof tcpSocketOwner | null = process.platform === 'linux' ? (peercredAddon()?.tcpSocketOwner ?? null) : null;
 
 /** Where loopbackPeerUid looks: the kernel's exact lookup (null: none), and the folder of the tcp tables. */
 export interface PeerLookup {

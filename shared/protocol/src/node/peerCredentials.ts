@@ -1,18 +1,11 @@
-import { createRequire } from 'node:module';
 import type net from 'node:net';
 import type { getPeerCredentials, PeerCredentials } from '@keeper/peercred';
+import { peercredAddon } from './peercredAddon.ts';
 
 export type { PeerCredentials };
 
 // A missing or unbuilt addon (Windows, a failed install) is reported by the callers, each its own way.
-const readPeerCredentials = ((): typeof getPeerCredentials | null => {
-  if (process.platform === 'win32') return null;
-  try {
-    return (createRequire(import.meta.url)('@keeper/peercred') as { getPeerCredentials: typeof getPeerCredentials }).getPeerCredentials;
-  } catch {
-    return null;
-  }
-})();
+const readPeerCredentials: typeof getPeerCredentials | null = process.platform === 'win32' ? null : (peercredAddon()?.getPeerCredentials ?? null);
 
 /** `_handle` is Node's internal libuv handle; its `fd` is the only way to reach the socket's descriptor. */
 interface WithHandle {
