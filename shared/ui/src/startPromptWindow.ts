@@ -22,8 +22,8 @@ export interface PromptWindowStart {
  * Starts a prompt window: renders it, then follows its kind's queue over the bridge. The web shell's
  * socket opens at once and subscribes to the queue as soon as it is open, and the window's
  * translations are asked for, so the handshake, the queue's first answer and the translations overlap
- * the rest of the start: the renderer (Preact's compat layer in a built prompt window) and i18next (`bootstrapWindow`) and the bridge with its
- * checks (`promptBridge`) load as chunks of their own meanwhile.
+ * the rest of the start: the renderer (Preact's compat layer in a built prompt window) and i18next
+ * (`bootstrapWindow`) and the bridge with its checks (`promptBridge`) load as chunks of their own.
  */
 export function startPromptWindow({ namespace, App, kind, store, connected }: PromptWindowStart): void {
   const socket = window.service ? null : openWebShellSocket(window.location, { channel: promptChannel(kind), member: PROMPT_QUEUE_MEMBER });
