@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
@@ -8,6 +7,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import { loadIdentity, writeAtomic } from '../fleet/fleetIdentity.ts';
 import type { KeeperPolicy } from '../policy/policySchema.ts';
 import type { PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
+import { readOwnFile } from '../store/ownFile.ts';
 import type { Clock } from '../time/clock.ts';
 
 /** Wrong responses one offline challenge takes before its request ends (docs/fleet.md has the arithmetic). */
@@ -29,28 +29,17 @@ export class OfflineKeyError extends Error {
  * key anyone else could read would let them make their own responses.
  */
 export function loadOfflineKey(dataDir: string, agentUid = process.getuid?.() ?? 0): OfflineKey | null {
-  let fd: number;
-  try {
-    fd = openSync(offlineKeyPath(dataDir), constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new OfflineKeyError(`${offlineKeyPath(dataDir)} cannot be opened: ${(error as Error).message}`);
+  const path = offlineKeyPath(dataDir);
+  const read = readOwnFile(path, { uid: agentUid, deniedMode: 0o077, readBytes: 1024 });
+  if (!read.ok) {
+    if (read.problem !== 'unopenable') throw new OfflineKeyError(`${path} must belong to the agent's user and be readable by it alone (0600)`);
+    if (read.error.code === 'ENOENT') return null;
+    throw new OfflineKeyError(`${path} cannot be opened: ${read.error.message}`);
   }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.uid !== agentUid || (stat.mode & 0o077) !== 0) {
-      throw new OfflineKeyError(`${offlineKeyPath(dataDir)} must belong to the agent's user and be readable by it alone (0600)`);
-    }
-    const text = Buffer.alloc(1024);
-    const length = readSync(fd, text, 0, text.length, 0);
-    const parsed = OfflineKeyFile.safeParse(safeJson(text.subarray(0, length).toString('utf8')));
-    const key = parsed.success ? Buffer.from(parsed.data.key, 'base64url') : Buffer.alloc(0);
-    if (!parsed.success || key.length !== OFFLINE_KEY_BYTES)
-      throw new OfflineKeyError(`${offlineKeyPath(dataDir)} does not hold a ${OFFLINE_KEY_BYTES}-byte key`);
-    return { key, machine: parsed.data.machine };
-  } finally {
-    closeSync(fd);
-  }
+  const parsed = OfflineKeyFile.safeParse(safeJson(read.bytes.toString('utf8')));
+  const key = parsed.success ? Buffer.from(parsed.data.key, 'base64url') : Buffer.alloc(0);
+  if (!parsed.success || key.length !== OFFLINE_KEY_BYTES) throw new OfflineKeyError(`${path} does not hold a ${OFFLINE_KEY_BYTES}-byte key`);
+  return { key, machine: parsed.data.machine };
 }
 
 /** The key file: the key (base64url, as registration sent it) and the name this machine registered under. */

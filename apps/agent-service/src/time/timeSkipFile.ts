@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOwnFile, type OwnFileProblem } from '../store/ownFile.ts';
 
 /** The file a `--time-skip` agent reads on SIGUSR2: the total ms to skip, in decimal. */
 export function timeSkipPath(dataDir: string): string {
@@ -14,33 +14,30 @@ const MAX_SKIP_MS = 100 * 365 * 86_400_000;
 export type TimeSkipRead = { ok: true; totalMs: number } | { ok: false; why: string };
 
 /**
- * Reads the total skip with the checks the agent gives its own files: opened once, without
- * following a symlink or blocking on a FIFO; then it must be a regular file owned by the agent's
- * user, writable by no one else, and short. Anything else is refused with the reason.
+ * Reads the total skip with the checks the agent gives its own files (readOwnFile), writable by no
+ * one else and short. Anything else is refused with the reason.
  */
 export function readTimeSkip(dataDir: string, agentUid: number): TimeSkipRead {
   const path = timeSkipPath(dataDir);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    return { ok: false, why: `${path} cannot be opened: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, why: `${path} is not a regular file` };
-    if (stat.uid !== agentUid) return { ok: false, why: `${path} is owned by uid ${stat.uid}, not the agent's (${agentUid})` };
-    if ((stat.mode & 0o022) !== 0) return { ok: false, why: `${path} is writable by others (mode ${(stat.mode & 0o777).toString(8)})` };
-    if (stat.size > MAX_BYTES) return { ok: false, why: `${path} is longer than ${MAX_BYTES} bytes` };
-    const buffer = Buffer.alloc(MAX_BYTES + 1);
-    const text = buffer
-      .subarray(0, readSync(fd, buffer, 0, buffer.length, 0))
-      .toString('utf8')
-      .trim();
-    const totalMs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!(totalMs <= MAX_SKIP_MS)) return { ok: false, why: `${path} must hold a whole number of ms up to ${MAX_SKIP_MS}` };
-    return { ok: true, totalMs };
-  } finally {
-    closeSync(fd);
+  const read = readOwnFile(path, { uid: agentUid, deniedMode: 0o022, maxBytes: MAX_BYTES, readBytes: MAX_BYTES + 1 });
+  if (!read.ok) return { ok: false, why: `${path} ${refusal(read, agentUid)}` };
+  const text = read.bytes.toString('utf8').trim();
+  const totalMs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(totalMs <= MAX_SKIP_MS)) return { ok: false, why: `${path} must hold a whole number of ms up to ${MAX_SKIP_MS}` };
+  return { ok: true, totalMs };
+}
+
+function refusal(read: OwnFileProblem, agentUid: number): string {
+  switch (read.problem) {
+    case 'unopenable':
+      return `cannot be opened: ${read.error.code ?? read.error.message}`;
+    case 'not-a-file':
+      return 'is not a regular file';
+    case 'owner':
+      return `is owned by uid ${read.uid}, not the agent's (${agentUid})`;
+    case 'mode':
+      return `is writable by others (mode ${read.mode.toString(8)})`;
+    case 'too-long':
+      return `is longer than ${MAX_BYTES} bytes`;
   }
 }
