@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
 import { connectAgentSocket } from './agentSocket.ts';
+import { CloseSignal } from './closeSignal.ts';
 import { FrameViolation } from './frameGuard.ts';
 import { FrameReader } from './frameReader.ts';
 import { FrameWriter } from './frameWriter.ts';
@@ -20,8 +21,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
  * reported and dropped rather than handed on.
  */
 export class AgentClient {
-  private closed = false;
-  private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly closing = new CloseSignal();
   private readonly deadlines = new RequestDeadlines();
   /** Per method, every handler: vscode-jsonrpc keeps one per method, so a second would silently replace the first. */
   private readonly notificationHandlers = new NotificationHandlers();
@@ -50,11 +50,11 @@ export class AgentClient {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closing.isClosed;
   }
 
   async request<D extends RequestDescriptor>(descriptor: D, params: ParamsInput<D>, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<ResultOf<D>> {
-    if (this.closed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
+    if (this.closing.isClosed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
     const checked = descriptor.params.safeParse(params);
     if (!checked.success) {
       throw new AgentError(JsonRpcErrorCodes.InvalidParams, `invalid params for ${descriptor.method}: ${z.prettifyError(checked.error)}`);
@@ -94,9 +94,9 @@ export class AgentClient {
     });
   }
 
+  /** Told once when the connection closes; a listener added after that is told at the next microtask. */
   onClose(listener: (reason: string) => void): Disposable {
-    this.closeListeners.add(listener);
-    return { dispose: () => this.closeListeners.delete(listener) };
+    return this.closing.onClose(listener);
   }
 
   close(): void {
@@ -105,11 +105,9 @@ export class AgentClient {
   }
 
   private markClosed(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing.isClosed) return;
     this.connection.dispose();
     this.socket.destroy();
-    for (const listener of this.closeListeners) listener(reason);
-    this.closeListeners.clear();
+    this.closing.close(reason);
   }
 }
