@@ -60,6 +60,11 @@ export class SimHttp {
   private async acquire(): Promise<SimConnection> {
     for (;;) {
       const idle = this.idle.pop();
+      // The server may have closed a keep-alive connection while it sat idle: drop it, make another.
+      if (idle && idle.failed) {
+        this.all.delete(idle);
+        continue;
+      }
       if (idle) return idle;
       if (this.all.size < this.maxConnections) {
         const connection = new SimConnection(this.host, this.port, this.identity);
@@ -95,6 +100,10 @@ class SimConnection {
     };
     this.socket.on('error', gone);
     this.socket.on('close', () => gone(new Error('connection closed by the server')));
+  }
+
+  get failed(): boolean {
+    return this.failure !== null;
   }
 
   request(method: string, path: string, payload: string | undefined): Promise<SimResponse> {
