@@ -24,27 +24,38 @@ export interface ChangeAudit {
 }
 
 /**
- * A durable event for the requesting machine, the change's audit record, and one wake-up for every
- * instance at COMMIT, in one statement. The wake-up carries the approval when it fits, so the
- * instance holding the machine's stream sends it without a read.
+ * The tail of a statement that records and announces an approval change, after a CTE `j` holding
+ * the changed approval (machine_id, approval_id, doc as jsonb, json as its text): a durable event for
+ * the requesting machine, the change's audit record, and one wake-up for every instance at COMMIT.
+ * The wake-up carries the approval when it fits, so the instance holding the machine's stream sends
+ * it without a read. The arguments are SQL expressions (parameters, mostly) for the audit record's
+ * columns, the channel and the inline limit. The statement answers the approval's text.
  */
+function announceFromJ(sql: { eventId: string; type: string; user: string; data: string; channel: string; inlineBytes: string }): string {
+  return `e AS (INSERT INTO machine_events (machine_id, kind, payload) SELECT j.machine_id, 'approval.updated', j.doc FROM j RETURNING id, machine_id),
+           au AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data)
+                  SELECT j.machine_id, ${sql.eventId}, now(), ${sql.type}, ${sql.user}, ${sql.data} FROM j)
+           SELECT j.json, pg_notify(${sql.channel}, e.machine_id || ':' || e.id || ':' || j.approval_id || ':' ||
+                                    CASE WHEN octet_length(j.json) <= ${sql.inlineBytes} THEN j.json ELSE '' END)::text AS notified
+           FROM j, e`;
+}
+
+/** An approval change made in `tx` announced by announceFromJ's statement, in the same transaction. */
 export async function announce(tx: Tx, approval: FleetApproval, machineId: string, audit: ChangeAudit): Promise<void> {
-  const json = JSON.stringify(approval);
   await tx.query({
     name: 'fleet-announce',
-    text: `WITH e AS (INSERT INTO machine_events (machine_id, kind, payload) VALUES ($1, 'approval.updated', $2) RETURNING id, machine_id),
-                a AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data) VALUES ($1, $6, now(), $7, $8, $9))
-           SELECT pg_notify($3, e.machine_id || ':' || e.id || ':' || $4::text || ':' || $5::text) FROM e`,
+    text: `WITH j AS (SELECT $1::uuid AS machine_id, $2::text AS approval_id, $3::jsonb AS doc, $3::text AS json),
+           ${announceFromJ({ eventId: '$4', type: '$5', user: '$6::text', data: '$7::jsonb', channel: '$8', inlineBytes: '$9' })}`,
     values: [
       machineId,
-      json,
-      CHANNELS.machineEvent,
       approval.approvalId,
-      Buffer.byteLength(json) <= INLINE_EVENT_BYTES ? json : '',
+      JSON.stringify(approval),
       `server:${randomUUID()}`,
       `fleet.${audit.type}`,
       audit.user,
       JSON.stringify(audit.data),
+      CHANNELS.machineEvent,
+      INLINE_EVENT_BYTES,
     ],
   });
 }
@@ -188,12 +199,14 @@ async function decideAtOnce(db: Db, relay: AuthenticatedMachine, body: z.infer<t
                            AND (r.role <> 'secondaryApprover' OR a.status = 'Escalated'))
              RETURNING a.*),
            j AS (SELECT x.*, x.doc::text AS json FROM (SELECT d.machine_id, d.approval_id, d.request_id, ${approvalJsonSql('d')} AS doc FROM d) x),
-           e AS (INSERT INTO machine_events (machine_id, kind, payload) SELECT j.machine_id, 'approval.updated', j.doc FROM j RETURNING id, machine_id),
-           au AS (INSERT INTO audit_events (machine_id, event_id, at, type, user_name, data)
-                  SELECT j.machine_id, $10, now(), $11, $4,
-                         jsonb_build_object('approvalId', j.approval_id, 'requestId', j.request_id, 'relayedBy', $5::uuid, 'reason', $6::text) FROM j)
-           SELECT j.json, pg_notify($12, e.machine_id || ':' || e.id || ':' || j.approval_id || ':' || CASE WHEN octet_length(j.json) <= $13 THEN j.json ELSE '' END)::text AS notified
-           FROM j, e`,
+           ${announceFromJ({
+             eventId: '$10',
+             type: '$11',
+             user: '$4',
+             data: `jsonb_build_object('approvalId', j.approval_id, 'requestId', j.request_id, 'relayedBy', $5::uuid, 'reason', $6::text)`,
+             channel: '$12',
+             inlineBytes: '$13',
+           })}`,
     values: [
       ...decisionValues(relay, body, times),
       body.actor.groups,
