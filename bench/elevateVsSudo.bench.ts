@@ -1,7 +1,7 @@
 /**
  * What a keeper-elevate call costs, next to Debian's sudo and a bare Node start (issue 17).
  *
- *   node bench/elevateVsSudo.bench.ts [--n=30] [--agent-bin=PATH] [--before=BUNDLE]   (after `npm run build`, which makes dist/cli)
+ *   node bench/elevateVsSudo.bench.ts [--n=30] [--agent-bin=PATH] [--before=BUNDLE [--before-agent-bin=PATH]] [--skip-source]   (after `npm run build`, which makes dist/cli)
  *
  * A real agent with an ALLOW policy for both commands; this process is root's verified desktop, as
  * in the integration tests. Per command (`/usr/bin/true`, and `head -c 1048576 /dev/zero`: 1 MB on
@@ -12,7 +12,9 @@
  * - `keeper-elevate, bin`: `node apps/run-as/bin/keeper-elevate.js`, what users run (the bundle);
  * - with `--before=BUNDLE`, `keeper-elevate, before`: an earlier build of the bundle (a copy of
  *   dist/cli/keeper-elevate.mjs kept inside the project, so that it finds the peer-credential addon),
- *   run with a compile cache of its own, as the bin runs the current one.
+ *   run with a compile cache of its own, as the bin runs the current one; with `--before-agent-bin`, against
+ *   an agent of its own started from that bin (e.g. the same earlier checkout's), so that a change on both
+ *   sides of the protocol is compared whole.
  * Wall time from spawn to the child's exit and closed pipes, stdout drained by this process; every
  * run's exit code and output size are checked. Plain Node script; results are in docs/benchmarks.md.
  */
@@ -28,7 +30,14 @@ import { percentile } from './support/stats.ts';
 
 // --agent-bin: another checkout's agent (the client is what is measured; e.g. while the tree's agent is mid-change).
 const { values: args } = parseArgs({
-  options: { n: { type: 'string', default: '30' }, 'agent-bin': { type: 'string', default: AGENT_BIN }, before: { type: 'string' } },
+  options: {
+    n: { type: 'string', default: '30' },
+    'agent-bin': { type: 'string', default: AGENT_BIN },
+    before: { type: 'string' },
+    'before-agent-bin': { type: 'string' },
+    // Leaves out `keeper-elevate, source` (5–8x the others, the longest part of a run).
+    'skip-source': { type: 'boolean', default: false },
+  },
 });
 const ROUNDS = Number(args.n);
 const WARMUP = 3;
@@ -80,6 +89,15 @@ const agent = await startAgent({
   agentBin: args['agent-bin'],
   extra: ['--policies', policies, '--logind-dir', desktop.dir],
 });
+const beforeSandbox = args['before-agent-bin'] ? makeSandbox() : null;
+const beforeAgent = beforeSandbox
+  ? await startAgent({
+      socket: beforeSandbox.socket,
+      dataDir: beforeSandbox.dataDir,
+      agentBin: args['before-agent-bin'],
+      extra: ['--policies', policies, '--logind-dir', desktop.dir],
+    })
+  : null;
 const node = process.execPath;
 const commands = {
   '/usr/bin/true': { argv: ['/usr/bin/true'], bytes: 0 },
@@ -88,9 +106,11 @@ const commands = {
 const conditions = (argv: readonly string[]) => ({
   "node -e ''": [node, '-e', ''],
   'sudo -n': [sudo, '-n', ...argv],
-  'keeper-elevate, source': [node, join(PROJECT_DIR, 'apps/run-as/src/keeperElevate.ts'), '--socket', sandbox.socket, ...argv],
+  ...(args['skip-source']
+    ? {}
+    : { 'keeper-elevate, source': [node, join(PROJECT_DIR, 'apps/run-as/src/keeperElevate.ts'), '--socket', sandbox.socket, ...argv] }),
   'keeper-elevate, bin': [node, join(PROJECT_DIR, 'apps/run-as/bin/keeper-elevate.js'), '--socket', sandbox.socket, ...argv],
-  ...(args.before ? { 'keeper-elevate, before': [node, args.before, '--socket', sandbox.socket, ...argv] } : {}),
+  ...(args.before ? { 'keeper-elevate, before': [node, args.before, '--socket', (beforeSandbox ?? sandbox).socket, ...argv] } : {}),
 });
 const beforeEnv = { ...process.env, NODE_COMPILE_CACHE: join(sandbox.dir, 'before-compile-cache') };
 
@@ -99,6 +119,7 @@ try {
   console.log(
     `host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}, ${spawnSync(sudo, ['-V'], { encoding: 'utf8' }).stdout.split('\n')[0]}`,
   );
+  if (beforeAgent) console.log(`before: its own agent, ${args['before-agent-bin']}`);
   console.log(
     `load at start: ${loadavg()
       .map((l) => l.toFixed(2))
@@ -135,6 +156,8 @@ try {
   console.log(`\ngoal: keeper-elevate, bin ≤ 1.5x node -e '' at the median; ratio to sudo ≤ 8x (was 41x)`);
 } finally {
   await agent.stop();
+  await beforeAgent?.stop();
   sandbox.cleanup();
+  beforeSandbox?.cleanup();
   desktop.cleanup();
 }

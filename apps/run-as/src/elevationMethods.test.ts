@@ -25,6 +25,7 @@ const fullRequestResult = FullElevationRequest.result.parse({
   application: { path: '/usr/bin/id', sha256: null, commandLine: '/usr/bin/id -u' },
   createdAt: '2026-12-07T05:00:00.000Z',
   grant: { grantId: 'g-1', expiresAt: '2026-12-07T06:00:00.000Z' },
+  run: { runId: 'run-1', pid: 4242 },
 });
 
 describe("keeper-elevate's subset schemas", () => {
@@ -34,6 +35,7 @@ describe("keeper-elevate's subset schemas", () => {
       state: 'allowed',
       decision: { reason: 'allowed by policy allow-id' },
       grant: { expiresAt: '2026-12-07T06:00:00.000Z' },
+      run: { runId: 'run-1' },
     });
     const update = FullElevationUpdated.params.parse({
       requestId: 'r-1',

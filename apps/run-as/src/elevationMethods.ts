@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/protocol/src/common/methods/elevation.ts';
 import type { SessionHello as FullSessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
 import { subsetNotification, subsetRequest } from '../../../shared/protocol/src/node/oneShotClient.ts';
+import { isBase64 } from './base64Chunk.ts';
 
 /**
  * The protocol methods an elevation uses, checked only as far as the CLI reads them: zod/mini
@@ -20,8 +21,8 @@ import { subsetNotification, subsetRequest } from '../../../shared/protocol/src/
  */
 
 const ElevationState = z.enum(['allowed', 'denied', 'pending']);
-/** Bytes on the wire: base64, at most 64 KiB of data per message (as the protocol's Chunk). */
-const Chunk = z.string().check(z.maxLength(90_000), z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'));
+/** Bytes on the wire: base64, at most 64 KiB of data per message (as the protocol's Chunk, with the same check). */
+const Chunk = z.string().check(z.maxLength(90_000), z.refine(isBase64, 'base64'));
 
 export const SessionHello = subsetRequest<typeof FullSessionHello>()('session.hello', z.object({ protocolVersion: z.number(), sessionId: z.string() }));
 
@@ -32,6 +33,8 @@ export const ElevationRequest = subsetRequest<typeof FullElevationRequest>()(
     state: ElevationState,
     decision: z.object({ reason: z.string() }),
     grant: z.optional(z.object({ expiresAt: z.string() })),
+    /** The program the agent started at once (the request's `run`). */
+    run: z.optional(z.object({ runId: z.string() })),
   }),
 );
 

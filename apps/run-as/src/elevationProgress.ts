@@ -1,10 +1,11 @@
-import { config as zodConfig, safeParse, type output } from 'zod/mini';
+import { config as zodConfig, type output } from 'zod/mini';
 import { AgentError } from '../../../shared/protocol/src/common/errors.ts';
 import { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import type { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConnection.ts';
 import { Exit } from './cliArgs.ts';
-import { ElevationExited, ElevationInput, ElevationOutput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
+import { ElevationInput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
 import type { ElevationAsk } from './elevationAsk.ts';
+import { ProgramRelay } from './programRelay.ts';
 import { relayStdin } from './stdinRelay.ts';
 import { waitingFor } from './waitingFor.ts';
 
@@ -37,9 +38,8 @@ export interface OpenedElevation {
   /** Raw answers of session.hello and elevation.request. */
   readonly hello: Promise<unknown>;
   readonly asked: Promise<unknown>;
-  /** elevation.updated notifications that came before this module was loaded, unchecked, and their collector. */
-  readonly earlyUpdates: readonly unknown[];
-  readonly stopCollecting: () => void;
+  /** Hands the notifications held since the requests were written to the handlers added by then. */
+  readonly releaseHeld: () => void;
 }
 
 /**
@@ -47,20 +47,18 @@ export interface OpenedElevation {
  * the suite (telling the terminal which), and when allowed relays stdin, stdout, stderr, terminal
  * signals and the exit status. Returns the exit status for the CLI.
  */
-export async function followElevation({ ask, say, socket, connection, hello, asked, earlyUpdates, stopCollecting }: OpenedElevation): Promise<number> {
+export async function followElevation({ ask, say, socket, connection, hello, asked, releaseHeld }: OpenedElevation): Promise<number> {
   const client = new OneShotClient(connection);
   const updates: StatusUpdate[] = [];
-  // Synchronous from here to the handler: no notification can fall between the two.
-  stopCollecting();
-  for (const raw of earlyUpdates) {
-    const update = safeParse(ElevationUpdated.params, raw);
-    if (update.success) updates.push(update.data);
-  }
   let onUpdate: () => void = () => {};
   client.onNotification(ElevationUpdated, (update) => {
     updates.push(update);
     onUpdate();
   });
+  // The program may already run (elevation.request's `run`): its output is held by the relay until its run is known.
+  const relay = new ProgramRelay(client);
+  // Synchronous from the handlers to here: what the agent said meanwhile comes in order, nothing falls between.
+  releaseHeld();
   try {
     await client.checked(SessionHello, hello);
   } catch (error) {
@@ -138,7 +136,7 @@ export async function followElevation({ ask, say, socket, connection, hello, ask
     client.close();
     return Exit.denied;
   }
-  return runAllowed(client, requestId, lost, say);
+  return runAllowed(client, relay, result.run?.runId ?? null, requestId, lost, say);
 }
 
 /** Offline approval: what to read to an approver, and where their response goes. */
@@ -148,40 +146,37 @@ function sayOfflineChallenge(say: (line: string) => void, offline: { challenge: 
   say('then type their name and the response they read back into the "Waiting for approval" window.');
 }
 
-async function runAllowed(client: OneShotClient, requestId: string, lost: Promise<number>, say: (line: string) => void): Promise<number> {
-  const exited = new Promise<number>((resolve) => {
-    client.onNotification(ElevationExited, ({ code, signal }) => resolve(code ?? 128 + signalNumber(signal)));
-  });
-  const chunks: Array<{ stream: 'stdout' | 'stderr'; data: string }> = [];
-  let runId: string | null = null;
-  const write = (stream: 'stdout' | 'stderr', data: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(Buffer.from(data, 'base64'));
-  client.onNotification(ElevationOutput, (output) => {
-    if (runId === null) chunks.push(output);
-    else if (output.runId === runId) write(output.stream, output.data);
-  });
-  try {
-    runId = (await client.request(ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
-  } catch (error) {
-    say(error instanceof AgentError ? error.message : String(error));
-    client.close();
-    return Exit.denied;
+/** Runs an allowed request (unless the agent already started it: `started`) and relays it until it exits. */
+async function runAllowed(
+  client: OneShotClient,
+  relay: ProgramRelay,
+  started: string | null,
+  requestId: string,
+  lost: Promise<number>,
+  say: (line: string) => void,
+): Promise<number> {
+  let id = started;
+  if (id === null) {
+    // Allowed after its prompts, or by an agent that does not run at once.
+    try {
+      id = (await client.request(ElevationRun, { requestId, ...(process.env['TERM'] ? { term: process.env['TERM'] } : {}) })).runId;
+    } catch (error) {
+      say(error instanceof AgentError ? error.message : String(error));
+      client.close();
+      return Exit.denied;
+    }
   }
-  for (const chunk of chunks.splice(0)) write(chunk.stream, chunk.data);
-  const id = runId;
+  const runId = id;
+  relay.follow(runId);
   const stdin = relayStdin(
-    (data) => void client.request(ElevationInput, { runId: id, data: data.toString('base64') }).catch(() => {}),
-    () => void client.request(ElevationInput, { runId: id, eof: true }).catch(() => {}),
+    (data) => void client.request(ElevationInput, { runId, data: data.toString('base64') }).catch(() => {}),
+    () => void client.request(ElevationInput, { runId, eof: true }).catch(() => {}),
   );
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => void client.request(ElevationInput, { runId: id, signal }).catch(() => {}));
+    process.on(signal, () => void client.request(ElevationInput, { runId, signal }).catch(() => {}));
   }
-  const code = await Promise.race([exited, lost]);
+  const code = await Promise.race([relay.exited, lost]);
   stdin.stop();
   client.close();
   return code;
-}
-
-function signalNumber(signal: string | null): number {
-  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return signal ? (numbers[signal] ?? 0) : 0;
 }

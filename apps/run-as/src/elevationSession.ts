@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { AgentError, AgentErrorCodes } from '../../../shared/protocol/src/common/errors.ts';
-import type { ElevationRequest, ElevationUpdated } from '../../../shared/protocol/src/common/methods/elevation.ts';
+import type { ElevationExited, ElevationOutput, ElevationRequest, ElevationUpdated } from '../../../shared/protocol/src/common/methods/elevation.ts';
 import type { SessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
 import { PROTOCOL_VERSION } from '../../../shared/protocol/src/common/protocolVersion.ts';
 import { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConnection.ts';
@@ -10,7 +10,12 @@ import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../shared/protocol/
 import { Exit, sayAs } from './cliArgs.ts';
 import type { ElevationAsk } from './elevationAsk.ts';
 
-const UPDATED: (typeof ElevationUpdated)['method'] = 'elevation.updated';
+/** What the agent may say before the checking half is loaded: held until its handlers are in place. */
+const EARLY: ReadonlyArray<(typeof ElevationUpdated | typeof ElevationOutput | typeof ElevationExited)['method']> = [
+  'elevation.updated',
+  'elevation.output',
+  'elevation.exited',
+];
 
 /**
  * Asks the agent to run a command with a granted identity (see elevationProgress.ts for the rest).
@@ -34,10 +39,16 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
     say(`cannot reach the Keeper agent at ${socket}: ${(error as Error).message}`);
     return Exit.unreachable;
   }
-  // Updates that come before the checking half is loaded are held until then.
-  const earlyUpdates: unknown[] = [];
-  const collecting = connection.onNotification(UPDATED, (raw) => earlyUpdates.push(raw));
-  const params = { executable, arguments: [...ask.args], cwd: process.cwd(), ...(ask.runAs !== undefined ? { runAs: { user: ask.runAs } } : {}) };
+  const held = connection.hold(EARLY);
+  // `run`: if the policy allows it without a prompt, the agent starts the program before it answers, so the
+  // fork overlaps this process loading zod, and no elevation.run round trip follows.
+  const params = {
+    executable,
+    arguments: [...ask.args],
+    cwd: process.cwd(),
+    ...(ask.runAs !== undefined ? { runAs: { user: ask.runAs } } : {}),
+    run: process.env['TERM'] ? { term: process.env['TERM'] } : {},
+  };
   // session.hello and elevation.request leave together: the agent handles a connection's requests in
   // order, so the request finds the session the hello opened, one round trip instead of two.
   const hello = connection.send<typeof SessionHello>('session.hello', {
@@ -54,5 +65,5 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
   hello.catch(() => {});
   asked.catch(() => {});
   const { followElevation } = await import('./elevationProgress.ts');
-  return followElevation({ ask, say, socket, connection, hello, asked, earlyUpdates, stopCollecting: () => collecting.dispose() });
+  return followElevation({ ask, say, socket, connection, hello, asked, releaseHeld: () => held.release() });
 }

@@ -24,4 +24,33 @@ describe('OneShotConnection', () => {
     expect(told).toEqual(['socket closed']);
     server.close();
   });
+
+  it('holds the notifications of the held methods until release, then hands them over in the order they came', async () => {
+    const socket = join(dir, 'notifying.sock');
+    const frame = (method: string, params: unknown) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', method, params });
+      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    // An agent that says four things at once, then one more when asked (any request).
+    const server = net.createServer((peer) => {
+      peer.write(frame('a', 1) + frame('other', 2) + frame('b', 3) + frame('a', 4));
+      peer.on('data', () => peer.write(frame('a', 5)));
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const connection = await OneShotConnection.connect(socket);
+    const held = connection.hold(['a', 'b']);
+    const seen: string[] = [];
+    connection.onNotification('other', (raw) => seen.push(`other ${String(raw)}`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual(['other 2']);
+    for (const method of ['a', 'b']) connection.onNotification(method, (raw) => seen.push(`${method} ${String(raw)}`));
+    held.release();
+    expect(seen).toEqual(['other 2', 'a 1', 'b 3', 'a 4']);
+    // Released: what comes next goes straight to the handlers.
+    void connection.send('ping', {}).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual(['other 2', 'a 1', 'b 3', 'a 4', 'a 5']);
+    connection.close();
+    server.close();
+  });
 });

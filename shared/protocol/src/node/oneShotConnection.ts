@@ -29,6 +29,8 @@ export class OneShotConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly notificationHandlers = new NotificationHandlers();
+  /** Notifications of held methods, in arrival order, until `release` (see `hold`). */
+  private held: { readonly methods: ReadonlySet<string>; readonly queue: Array<readonly [string, unknown]> } | null = null;
   private readonly closeListeners = new Set<(reason: string) => void>();
   private readonly deadlines = new RequestDeadlines();
   private readonly socket: net.Socket;
@@ -84,6 +86,24 @@ export class OneShotConnection {
     return this.notificationHandlers.add(method, handler);
   }
 
+  /**
+   * Queues the notifications of `methods` until `release`, which hands them, in the order they came, to
+   * the handlers added by then: a CLI that sends requests before its handlers' module is loaded loses
+   * none of what the agent says meanwhile. One hold at a time.
+   */
+  hold(methods: readonly string[]): { release(): void } {
+    if (this.held) throw new Error('notifications are already held');
+    const held = { methods: new Set(methods), queue: [] as Array<readonly [string, unknown]> };
+    this.held = held;
+    return {
+      release: () => {
+        if (this.held !== held) return;
+        this.held = null;
+        for (const [method, params] of held.queue) this.notificationHandlers.emit(method, params);
+      },
+    };
+  }
+
   /** Told once when the connection closes; a listener added after that is told at the next microtask. */
   onClose(listener: (reason: string) => void): Disposable {
     if (this.closed) {
@@ -112,7 +132,8 @@ export class OneShotConnection {
     const { id, method, params, result, error } = message as { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
     if (typeof method === 'string') {
       if (id !== undefined) return;
-      this.notificationHandlers.emit(method, params);
+      if (this.held?.methods.has(method)) this.held.queue.push([method, params]);
+      else this.notificationHandlers.emit(method, params);
       return;
     }
     const waiting = typeof id === 'number' ? this.pending.get(id) : undefined;
