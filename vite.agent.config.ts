@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, normalizePath, type Plugin } from 'vite';
 import { ASCII_MINIFY, builtinsWithoutNamespace } from './vite.cli.config.ts';
+import { buildAgentSnapshot, type AgentSnapshotSources } from './agent-snapshot.config.ts';
 
 const projectDir = import.meta.dirname;
 const AGENT_ENTRY = resolve(projectDir, 'apps/agent-service/src/main.ts');
@@ -118,6 +119,34 @@ function agentSourcesManifest(): Plugin {
   };
 }
 
+/** Lets runtime/agentBundle.ts tell the built agent (bundle or snapshot) from the source tree. */
+const AGENT_DEFINE = { __KEEPER_AGENT_BUNDLE__: 'true' };
+
+/** The snapshot is built from the same sources as the bundle, with the same source-changing plugins. */
+export function agentSnapshotSources(): AgentSnapshotSources {
+  return { plugins: [inlineAgentVersion(), pinoLazyRequires()], nativeDependencies: AGENT_NATIVE_DEPENDENCIES, define: AGENT_DEFINE };
+}
+
+/**
+ * After the bundle, the installed service's startup snapshot beside it (agent-snapshot.config.ts): built from
+ * the same sources with the same source-changing plugins, so the bundle and the blob never disagree.
+ */
+function agentStartupSnapshot(): Plugin {
+  let outDir = '';
+  return {
+    name: 'keeper:agent-startup-snapshot',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    async closeBundle(error) {
+      // Only the Linux unit runs the blob so far (the launchd and Windows services start the bundle).
+      if (error || process.platform !== 'linux') return;
+      await buildAgentSnapshot({ ...agentSnapshotSources(), version, outDir });
+    },
+  };
+}
+
 /**
  * The local agent as one ESM file for the installers: dist/agent/keeper-agent.mjs, run by the Node 24
  * binary shipped beside it (never by Electron as node). Pure-JS dependencies (zod, vscode-jsonrpc,
@@ -127,10 +156,16 @@ export default defineConfig({
   root: projectDir,
   publicDir: false,
   logLevel: 'warn',
-  plugins: [inlineAgentVersion(), agentSourcesManifest(), pinoLazyRequires(), builtinsWithoutNamespace(AGENT_BUILTINS_WITHOUT_NAMESPACE)],
+  plugins: [
+    inlineAgentVersion(),
+    agentSourcesManifest(),
+    pinoLazyRequires(),
+    builtinsWithoutNamespace(AGENT_BUILTINS_WITHOUT_NAMESPACE),
+    agentStartupSnapshot(),
+  ],
   // Lets runtime/agentBundle.ts tell the shipped bundle (resources/agent/, beside policies/ and jobs/) from the
   // source tree (repo resources/); it must test `typeof __KEEPER_AGENT_BUNDLE__` as nothing defines it there.
-  define: { __KEEPER_AGENT_BUNDLE__: 'true' },
+  define: AGENT_DEFINE,
   ssr: {
     target: 'node',
     noExternal: true,

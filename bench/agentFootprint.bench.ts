@@ -9,9 +9,12 @@
  * - `node -e ''`: the same Node binary starting and exiting, the floor of any Node program;
  * - `agent, source`: `node apps/agent-service/src/main.ts`, the TypeScript source (what the bin ran before issue 17);
  * - `agent, bin`: `node apps/agent-service/bin/keeper-agent.js`, what `npm exec keeper-agent` runs;
- * - `agent, bundle`: `node dist/agent/keeper-agent.mjs`, as the installed service starts it, with the
- *   environment its systemd unit sets (the `Environment=` lines of resources/linux/keeper-agent.service;
- *   a path under /var/cache, the unit's CacheDirectory, becomes one in the condition's own folder).
+ * - `agent, bundle`: what the installed service runs, its startup snapshot
+ *   (`node --snapshot-blob dist/agent/keeper-agent.blob -- ARGS`, as resources/linux/keeper-agent.service), with the
+ *   environment its systemd unit sets (the `Environment=` lines of the unit; a path under /var/cache, the unit's
+ *   CacheDirectory, becomes one in the condition's own folder);
+ * - `agent, bundle without snapshot`: `node dist/agent/keeper-agent.mjs` with the same environment and Node's compile
+ *   cache in the condition's folder, what the unit ran before the snapshot.
  * Start → first answer is spawn to the answer of `agent.status` on a new connection (after
  * session.hello), the socket polled every 2 ms. Then, once per agent condition: resident memory
  * (VmRSS) 2 s after the first answer, after `--requests` agent.status calls (10 connections, 16 in
@@ -26,6 +29,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AGENT_SNAPSHOT_BLOB } from '../agent-snapshot.config.ts';
 import { AgentStatusRequest, PROTOCOL_VERSION, SessionHello } from '../shared/protocol/src/common/index.ts';
 import { AgentClient } from '../shared/protocol/src/node/agentClient.ts';
 import { AGENT_BIN, makeSandbox, PROJECT_DIR } from '../tests/support/agentProcess.ts';
@@ -46,19 +50,24 @@ const REQUESTS = Number(args.requests);
 const WARMUP = 2;
 const node = process.execPath;
 const bundle = join(PROJECT_DIR, 'dist/agent/keeper-agent.mjs');
-if (!existsSync(bundle)) {
-  console.error(`${bundle} is missing: run \`npm run build\` first.`);
-  process.exit(2);
+const blob = join(PROJECT_DIR, 'dist/agent', AGENT_SNAPSHOT_BLOB);
+for (const built of [bundle, blob]) {
+  if (!existsSync(built)) {
+    console.error(`${built} is missing: run \`npm run build\` first.`);
+    process.exit(2);
+  }
 }
 
 const desktop = rootDesktopFixture();
 const policies = args.policies;
 const jobs = join(PROJECT_DIR, 'resources/jobs');
-const AGENTS: Record<string, string> = {
-  'agent, source': join(PROJECT_DIR, 'apps/agent-service/src/main.ts'),
-  'agent, bin': args['agent-bin'],
-  'agent, bundle': bundle,
-  ...(args.before ? { 'agent, before': args.before } : {}),
+/** Each condition's node arguments before the agent's own. */
+const AGENTS: Record<string, string[]> = {
+  'agent, source': [join(PROJECT_DIR, 'apps/agent-service/src/main.ts')],
+  'agent, bin': [args['agent-bin']],
+  'agent, bundle': ['--snapshot-blob', blob, '--'],
+  'agent, bundle without snapshot': [bundle],
+  ...(args.before ? { 'agent, before': [args.before] } : {}),
 };
 type AgentName = string;
 /** The variables the installed service runs with: `Environment=A=1 B=2` lines of its systemd unit. */
@@ -74,7 +83,15 @@ function inSandbox(environment: NodeJS.ProcessEnv, name: AgentName): NodeJS.Proc
     Object.entries(environment).map(([key, value]) => [key, value?.startsWith('/var/cache/') ? join(sandboxOf(name).dir, value) : value]),
   );
 }
-const ENVIRONMENTS: Record<AgentName, NodeJS.ProcessEnv> = { 'agent, bundle': { ...process.env, ...inSandbox(serviceEnvironment(), 'agent, bundle') } };
+const ENVIRONMENTS: Record<AgentName, NodeJS.ProcessEnv> = {
+  'agent, bundle': { ...process.env, ...inSandbox(serviceEnvironment(), 'agent, bundle') },
+  // As the unit ran the bundle before the snapshot: with Node's compile cache in a folder kept across rounds.
+  'agent, bundle without snapshot': {
+    ...process.env,
+    ...inSandbox(serviceEnvironment(), 'agent, bundle without snapshot'),
+    NODE_COMPILE_CACHE: join(sandboxOf('agent, bundle without snapshot').dir, 'node-compile-cache'),
+  },
+};
 function sandboxOf(name: AgentName): ReturnType<typeof makeSandbox> {
   const sandbox = sandboxes.get(name);
   if (!sandbox) throw new Error(`no agent condition named ${name}`);
@@ -84,7 +101,7 @@ function sandboxOf(name: AgentName): ReturnType<typeof makeSandbox> {
 function spawnAgent(name: AgentName): ChildProcess {
   const sandbox = sandboxOf(name);
   const argv = [
-    AGENTS[name]!,
+    ...AGENTS[name]!,
     '--socket',
     sandbox.socket,
     '--data-dir',
@@ -189,7 +206,7 @@ try {
   console.log(
     `agent footprint: start → first answer (${ROUNDS} rounds + ${WARMUP} warm-up), RSS idle and after ${REQUESTS} and ${2 * REQUESTS} agent.status calls`,
   );
-  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}; bin: ${AGENTS['agent, bin']}`);
+  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}; bin: ${AGENTS['agent, bin']![0]}`);
   console.log(
     `load at start: ${loadavg()
       .map((l) => l.toFixed(2))

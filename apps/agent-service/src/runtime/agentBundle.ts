@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** Set by vite.agent.config.ts: the code runs from the built bundle, not from the source tree. */
+/** Set by vite.agent.config.ts: the code runs from the built bundle (or its startup snapshot), not from the source tree. */
 declare const __KEEPER_AGENT_BUNDLE__: boolean | undefined;
 export const IS_AGENT_BUNDLE = typeof __KEEPER_AGENT_BUNDLE__ === 'boolean' && __KEEPER_AGENT_BUNDLE__;
 
@@ -14,5 +14,25 @@ function bundleResourcesDir(bundleDir: string): string {
   return existsSync(join(bundleDir, 'policies')) ? bundleDir : resolve(bundleDir, '../../resources');
 }
 
-/** The default policies, jobs and data files the agent reads at run time (agentic/agentSignatures.json). */
-export const resourcesDir = IS_AGENT_BUNDLE ? bundleResourcesDir(import.meta.dirname) : resolve(import.meta.dirname, '../../../../resources');
+function locateResources(): string {
+  return IS_AGENT_BUNDLE ? bundleResourcesDir(import.meta.dirname) : resolve(import.meta.dirname, '../../../../resources');
+}
+
+const { startupSnapshot } = process.getBuiltinModule('node:v8');
+
+/**
+ * The default policies, jobs and data files the agent reads at run time (agentic/agentSignatures.json).
+ * In the startup snapshot this module ran on the build machine: the folder is found again once the blob is
+ * loaded, beside it, before the agent's main runs.
+ */
+export let resourcesDir = startupSnapshot.isBuildingSnapshot() ? '' : locateResources();
+if (startupSnapshot.isBuildingSnapshot()) {
+  startupSnapshot.addDeserializeCallback(() => {
+    resourcesDir = locateResources();
+  });
+}
+
+/** The script whose `job-tool` subcommand runs the default jobs' tools: the bundle once built (beside the blob in a snapshot), else the source. */
+export function agentScript(): string {
+  return IS_AGENT_BUNDLE ? import.meta.filename : resolve(import.meta.dirname, '../main.ts');
+}
