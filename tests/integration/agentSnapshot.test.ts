@@ -169,7 +169,7 @@ describe('the agent started from its startup snapshot', () => {
     }
   }, 60_000);
 
-  it('refuses a module whose body reads the user, the host or the environment: the blob would keep the build machine’s', async () => {
+  it('refuses a module whose body reads the user, the host, the environment, a file or randomness (even when it catches the error): the blob would keep the build machine’s', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kpt-snapshot-guard-'));
     try {
       const guard = join(PROJECT_DIR, 'apps/agent-service/src/runtime/snapshotGuard.ts');
@@ -177,6 +177,12 @@ describe('the agent started from its startup snapshot', () => {
         ['uid', 'process.getuid()'],
         ['env', 'process.env.NODE_ENV'],
         ['host', "process.getBuiltinModule('node:os').hostname()"],
+        ['envNames', 'Object.keys(process.env).length'],
+        ['uuid', "process.getBuiltinModule('node:crypto').randomUUID()"],
+        ['webUuid', 'globalThis.crypto.randomUUID()'],
+        ['randomInt', "process.getBuiltinModule('node:crypto').randomInt(10)"],
+        ['file', "process.getBuiltinModule('node:fs').existsSync('/etc/hostname')"],
+        ['caught', "(() => { try { return process.getBuiltinModule('node:fs').readFileSync('/nonexistent'); } catch { return null; } })()"],
       ] as const) {
         writeFileSync(join(dir, `${name}.ts`), `export const value = ${read};\n`);
         writeFileSync(
