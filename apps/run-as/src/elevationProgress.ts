@@ -1,19 +1,14 @@
-import { config as zodConfig, type output } from 'zod/mini';
 import { AgentError } from '../../../shared/protocol/src/common/errors.ts';
 import { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import type { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConnection.ts';
 import { Exit } from './cliArgs.ts';
-import { ElevationInput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello } from './elevationMethods.ts';
+import { ElevationInput, ElevationRequest, ElevationRun, ElevationUpdated, SessionHello, type Checked } from './elevationMethods.ts';
 import type { ElevationAsk } from './elevationAsk.ts';
 import { ProgramRelay } from './programRelay.ts';
 import { relayStdin } from './stdinRelay.ts';
 import { waitingFor } from './waitingFor.ts';
 
-type StatusUpdate = output<typeof ElevationUpdated.params>;
-
-// Each schema is parsed once or twice per call: compiling zod's fast path (new Function) costs more
-// than it saves. Not `z.config`: vite.cli.config.ts declares `z.*` calls pure, so that one would be dropped.
-zodConfig({ jitless: true });
+type StatusUpdate = Checked<typeof ElevationUpdated>;
 
 /**
  * A prompt no desktop could show: the agent offers prompts only to a verified desktop session of the
@@ -29,7 +24,7 @@ const NO_DESKTOP_HINT = (user: string) =>
   `(a remote shell, another user's desktop or a closed suite does not count). Log in to this machine's desktop as ${user} ` +
   `(the suite starts with the session; if it was closed, start Keeper Desktop from the applications menu), then run the command again.`;
 
-/** What elevationSession.ts started before zod was loaded: the connection and the two requests already sent. */
+/** What elevationSession.ts started before the checks were loaded: the connection and the two requests already sent. */
 export interface OpenedElevation {
   readonly ask: ElevationAsk;
   readonly say: (line: string) => void;

@@ -27,11 +27,19 @@ function modulesLoadedBy(module: string): { status: number | null; loaded: strin
 
 describe('keeper-elevate and keeper-runas start an elevation before zod is loaded', () => {
   it('the module that writes session.hello and elevation.request loads no zod and no schema', () => {
-    // The rest (elevationProgress.ts: zod, the subset schemas) is imported after both requests are written,
-    // so that the agent answers them while the schemas are built.
+    // The rest (elevationProgress.ts: the subset checks) is imported after both requests are written,
+    // so that the agent answers them while it is evaluated.
     const run = modulesLoadedBy(join(import.meta.dirname, 'elevationSession.ts'));
     expect(run.status).toBe(0);
     expect(run.loaded.some((url) => url.endsWith('/shared/protocol/src/node/oneShotConnection.ts'))).toBe(true);
     expect(run.loaded.filter((url) => url.includes('/zod/') || /\/(elevationMethods|elevationProgress|oneShotClient|method)\.ts$/.test(url))).toEqual([]);
+  });
+
+  it('the rest of an elevation (checking the answers, relaying the program) loads no zod either', () => {
+    // zod/mini and its schemas were several milliseconds of a call's CPU; hand-written checks replace them.
+    const run = modulesLoadedBy(join(import.meta.dirname, 'elevationProgress.ts'));
+    expect(run.status).toBe(0);
+    expect(run.loaded.some((url) => url.endsWith('/apps/run-as/src/elevationMethods.ts'))).toBe(true);
+    expect(run.loaded.filter((url) => url.includes('/zod/') || url.includes('/shared/protocol/src/common/methods/'))).toEqual([]);
   });
 });

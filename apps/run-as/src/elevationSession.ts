@@ -10,7 +10,7 @@ import { defaultSocketPath, SYSTEM_SOCKET_PATH } from '../../../shared/protocol/
 import { Exit, sayAs } from './cliArgs.ts';
 import type { ElevationAsk } from './elevationAsk.ts';
 
-/** What the agent may say before the checking half is loaded: held until its handlers are in place. */
+/** What the agent may say before the checking half is evaluated: held until its handlers are in place. */
 const EARLY: ReadonlyArray<(typeof ElevationUpdated | typeof ElevationOutput | typeof ElevationExited)['method']> = [
   'elevation.updated',
   'elevation.output',
@@ -19,8 +19,8 @@ const EARLY: ReadonlyArray<(typeof ElevationUpdated | typeof ElevationOutput | t
 
 /**
  * Asks the agent to run a command with a granted identity (see elevationProgress.ts for the rest).
- * Nothing here loads zod: session.hello and elevation.request are written before the schemas that
- * check their answers are evaluated, so the agent answers while they are built.
+ * session.hello and elevation.request are written before the checks of their answers are evaluated
+ * (elevationProgress.ts, no zod either since its checks are written by hand), so the agent answers meanwhile.
  */
 export async function elevate(ask: ElevationAsk): Promise<number> {
   const say = sayAs(ask.name);
@@ -41,7 +41,7 @@ export async function elevate(ask: ElevationAsk): Promise<number> {
   }
   const held = connection.hold(EARLY);
   // `run`: if the policy allows it without a prompt, the agent starts the program before it answers, so the
-  // fork overlaps this process loading zod, and no elevation.run round trip follows.
+  // fork overlaps the rest of this process's start, and no elevation.run round trip follows.
   const params = {
     executable,
     arguments: [...ask.args],

@@ -1,8 +1,7 @@
-import type { output } from 'zod/mini';
 import type { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.ts';
-import { ElevationExited, ElevationOutput } from './elevationMethods.ts';
+import { ElevationExited, ElevationOutput, type Checked } from './elevationMethods.ts';
 
-type Chunk = output<typeof ElevationOutput.params>;
+type Chunk = Checked<typeof ElevationOutput>;
 
 /**
  * The program's output and exit status, from the agent's notifications to this CLI. They can come before
