@@ -10,7 +10,7 @@ import {
   ElevationUpdated as FullElevationUpdated,
   SessionHello as FullSessionHello,
 } from '../../../shared/protocol/src/common/index.ts';
-import { object, string, type Check } from '../../../shared/protocol/src/node/oneShotChecks.ts';
+import { object, string, type Check } from '../../../shared/protocol/src/common/plainChecks.ts';
 import { OneShotClient, subsetNotification, subsetRequest } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import type { OneShotConnection } from '../../../shared/protocol/src/node/oneShotConnection.ts';
 import { isBase64 } from './base64Chunk.ts';

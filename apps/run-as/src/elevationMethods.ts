@@ -7,13 +7,13 @@ import type {
   ElevationUpdated as FullElevationUpdated,
 } from '../../../shared/protocol/src/common/methods/elevation.ts';
 import type { SessionHello as FullSessionHello } from '../../../shared/protocol/src/common/methods/session.ts';
-import { anyRecord, nullable, number, object, oneOf, optional, string } from '../../../shared/protocol/src/node/oneShotChecks.ts';
+import { anyRecord, nullable, number, object, oneOf, optional, string } from '../../../shared/protocol/src/common/plainChecks.ts';
 import { subsetNotification, subsetRequest } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import { isBase64 } from './base64Chunk.ts';
 
 /**
  * The protocol methods an elevation uses, checked only as far as the CLI reads them: plain checks of
- * a few fields each (oneShotChecks.ts), instead of the protocol's full schema table or zod at all
+ * a few fields each (shared/protocol/src/common/plainChecks.ts), instead of the protocol's full schema table or zod at all
  * (zod/mini alone was several milliseconds of the CLI's start). The protocol's descriptors are imported
  * as types only; `subsetRequest` makes the compiler check that each check here accepts every value the
  * protocol's own schema produces, and elevationMethods.test.ts holds each equal to a zod/mini schema
@@ -25,7 +25,7 @@ const ElevationState = oneOf(['allowed', 'denied', 'pending']);
 /** Bytes on the wire: base64, at most 64 KiB of data per message (as the protocol's Chunk, with the same check). */
 const Chunk = string({ max: 90_000, refine: { test: isBase64, name: 'base64' } });
 
-export const SessionHello = subsetRequest<typeof FullSessionHello>()('session.hello', object({ protocolVersion: number, sessionId: string() }));
+export const SessionHello = subsetRequest<typeof FullSessionHello>()('session.hello', object({ protocolVersion: number(), sessionId: string() }));
 
 export const ElevationRequest = subsetRequest<typeof FullElevationRequest>()(
   'elevation.request',
@@ -60,7 +60,7 @@ export const ElevationOutput = subsetNotification<typeof FullElevationOutput>()(
 );
 export const ElevationExited = subsetNotification<typeof FullElevationExited>()(
   'elevation.exited',
-  object({ runId: string(), code: nullable(number), signal: nullable(string()) }),
+  object({ runId: string(), code: nullable(number()), signal: nullable(string()) }),
 );
 
 /** What the checks return, by method. */

@@ -5,7 +5,7 @@ import { PromptRespondResult, type PromptShow } from '../../../protocol/src/comm
 import { REASON_CODES, ReasonDetail, ReceivedReasonDetail } from '../../../protocol/src/common/methods/elevation.ts';
 import { PromptQueueView } from '../common/services/prompts.ts';
 import { ServerMessage } from '../common/webShellWire.ts';
-import { CheckFailure, DATETIME, type Check } from './plainChecks.ts';
+import { CheckFailure, DATETIME, type Check } from '../../../protocol/src/common/plainChecks.ts';
 import { REASON_VALUES, checkPromptQueueView, checkPromptRespondResult } from './promptChecks.ts';
 import { checkServerMessage } from './serverMessageCheck.ts';
 

@@ -1,6 +1,20 @@
 import type { PromptRespondResult } from '../../../protocol/src/common/methods/prompt.ts';
 import type { PromptQueueView } from '../common/services/prompts.ts';
-import { array, boolean, isoDateTime, nullable, number, object, oneOf, optional, orElse, string, tagged, type Check, type Shape } from './plainChecks.ts';
+import {
+  array,
+  boolean,
+  isoDateTime,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  orElse,
+  string,
+  tagged,
+  type Check,
+  type Shape,
+} from '../../../protocol/src/common/plainChecks.ts';
 
 /**
  * What a prompt window reads from main, checked without zod: its kind's queue and the result of an

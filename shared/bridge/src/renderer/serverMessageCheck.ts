@@ -1,5 +1,5 @@
 import type { ServerMessage } from '../common/webShellWire.ts';
-import { number, object, optional, string, tagged, type Check } from './plainChecks.ts';
+import { number, object, optional, string, tagged, type Check } from '../../../protocol/src/common/plainChecks.ts';
 
 const id = number({ int: true, min: 0 });
 /** webShellWire.ts, WireError. */

@@ -1,7 +1,7 @@
 import type { ClientMessage, ServerMessage, WireError } from '../common/webShellWire.ts';
 import type { StreamObserver } from '../common/serviceDescriptor.ts';
 import type { BridgeTransport } from './bridgeTransport.ts';
-import { CheckFailure } from './plainChecks.ts';
+import { CheckFailure } from '../../../protocol/src/common/plainChecks.ts';
 import { checkServerMessage } from './serverMessageCheck.ts';
 import { EARLY_STREAM_ID, openWebShellSocket, type BridgeSocket } from './webShellSocket.ts';
 

@@ -1,7 +1,7 @@
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { NotificationDescriptor, ParamsInput, ParamsOf, RequestDescriptor, ResultOf } from '../common/method.ts';
 import type { Disposable } from './notificationHandlers.ts';
-import { CheckFailure, type Check } from './oneShotChecks.ts';
+import { CheckFailure, type Check } from '../common/plainChecks.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, OneShotConnection } from './oneShotConnection.ts';
 
 /**
@@ -45,7 +45,7 @@ export function subsetNotification<D extends NotificationDescriptor>() {
 
 /**
  * The agent client of one-shot CLIs (keeper-elevate, keeper-runas): a OneShotConnection whose
- * answers and notifications are checked with plain subset checks (oneShotChecks.ts, no zod), because
+ * answers and notifications are checked with plain subset checks (common/plainChecks.ts, no zod), because
  * a CLI pays for its start-up on every call. Results and notifications are checked against the subset
  * the CLI reads; a notification that fails its check is dropped.
  */

@@ -1,8 +1,9 @@
 /**
- * Small checks for the few values a prompt window reads (promptChecks.ts), kept free of zod: zod and
- * the protocol's schemas cost a cold window more to evaluate than all the rest of its own code. Each
- * check mirrors one zod rule exactly (promptChecks.test.ts compares them case by case): it returns the
- * value as zod would (objects without the keys they do not declare) or throws a CheckFailure.
+ * Small checks for the few values a client reads where zod costs more than the client's own code: a
+ * prompt window (shared/bridge/src/renderer/promptChecks.ts) and the one-shot CLIs
+ * (apps/run-as/src/elevationMethods.ts, OneShotClient). Each check mirrors one zod rule exactly (the
+ * callers' tests compare them case by case with the zod schemas): it returns the value as zod would
+ * (objects without the keys they do not declare) or throws a CheckFailure.
  */
 export type Check<T> = (value: unknown, path: string) => T;
 
@@ -15,10 +16,14 @@ export class CheckFailure extends Error {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** zod's `string()`, with its length bounds and a `refine` when given. */
 export const string =
-  ({ min = 0, max = Infinity }: { min?: number; max?: number } = {}): Check<string> =>
+  ({ min = 0, max = Infinity, refine }: { min?: number; max?: number; refine?: { test: (value: string) => boolean; name: string } } = {}): Check<string> =>
   (value, path) => {
-    if (typeof value !== 'string' || value.length < min || value.length > max) throw new CheckFailure(path, `a string of ${min} to ${max} characters`);
+    if (typeof value !== 'string' || value.length < min || value.length > max) {
+      throw new CheckFailure(path, min === 0 && max === Infinity ? 'a string' : `a string of ${min} to ${max} characters`);
+    }
+    if (refine && !refine.test(value)) throw new CheckFailure(path, refine.name);
     return value;
   };
 
@@ -38,7 +43,7 @@ export const boolean: Check<boolean> = (value, path) => {
 };
 
 export const oneOf =
-  <const T extends string>(options: readonly T[]): Check<T> =>
+  <const T extends string | boolean>(options: readonly T[]): Check<T> =>
   (value, path) => {
     if (!options.includes(value as T)) throw new CheckFailure(path, `one of ${options.join(', ')}`);
     return value as T;
@@ -83,6 +88,12 @@ export const orElse = <T, F>(check: Check<T>, fallback: F): Check<T | F> => {
   return caught;
 };
 
+/** zod's `record(string(), unknown())`: a plain object, every key kept. */
+export const anyRecord: Check<Record<string, unknown>> = (value, path) => {
+  if (!isRecord(value)) throw new CheckFailure(path, 'an object');
+  return Object.fromEntries(Object.entries(value));
+};
+
 export const array =
   <T>(check: Check<T>): Check<T[]> =>
   (value, path) => {
@@ -94,7 +105,10 @@ export const array =
   };
 
 export type Shape = Record<string, Check<unknown>>;
-export type Checked<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+/** As zod's output: a key whose check takes undefined is optional. */
+export type Checked<S extends Shape> = {
+  [K in keyof S as undefined extends ReturnType<S[K]> ? never : K]: ReturnType<S[K]>;
+} & { [K in keyof S as undefined extends ReturnType<S[K]> ? K : never]?: ReturnType<S[K]> };
 
 /** zod's `object(shape)`: a plain object; keys it does not declare are dropped, as zod drops them. */
 export const object =
