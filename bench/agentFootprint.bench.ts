@@ -20,7 +20,10 @@
  * (VmRSS) 2 s after the first answer, after `--requests` agent.status calls (10 connections, 16 in
  * flight each) and after as many again, each read 2 s after the calls, so a growth per request shows as
  * a second step. `--agent-bin` replaces the bin condition's script (another checkout's agent); `--before`
- * adds `agent, before`: another bin (e.g. an earlier one laid out with its bundle), run side by side;
+ * adds `agent, before`: another bin (e.g. an earlier one laid out with its bundle), run side by side, or another
+ * build's startup snapshot (a path ending in `.blob`, a copy of dist/agent with resources/ and node_modules/ linked
+ * beside its folder), run as the unit runs it with the unit's environment; `--installed-only` leaves out the source,
+ * bin and bundle-without-snapshot conditions (for a side by side of two blobs);
  * `--policies` replaces the shipped default policies (resources/policies), whose collections name
  * programs the agent hashes at every load (/usr/bin/node among them: ~100 MB on a machine with Node).
  */
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '10000' },
     'agent-bin': { type: 'string', default: AGENT_BIN },
     before: { type: 'string' },
+    'installed-only': { type: 'boolean', default: false },
     policies: { type: 'string', default: join(PROJECT_DIR, 'resources/policies') },
   },
 });
@@ -62,12 +66,17 @@ const desktop = rootDesktopFixture();
 const policies = args.policies;
 const jobs = join(PROJECT_DIR, 'resources/jobs');
 /** Each condition's node arguments before the agent's own. */
+const beforeIsBlob = args.before?.endsWith('.blob') ?? false;
 const AGENTS: Record<string, string[]> = {
-  'agent, source': [join(PROJECT_DIR, 'apps/agent-service/src/main.ts')],
-  'agent, bin': [args['agent-bin']],
+  ...(args['installed-only']
+    ? {}
+    : {
+        'agent, source': [join(PROJECT_DIR, 'apps/agent-service/src/main.ts')],
+        'agent, bin': [args['agent-bin']],
+      }),
   'agent, bundle': ['--snapshot-blob', blob, '--'],
-  'agent, bundle without snapshot': [bundle],
-  ...(args.before ? { 'agent, before': [args.before] } : {}),
+  ...(args['installed-only'] ? {} : { 'agent, bundle without snapshot': [bundle] }),
+  ...(args.before ? { 'agent, before': beforeIsBlob ? ['--snapshot-blob', args.before, '--'] : [args.before] } : {}),
 };
 type AgentName = string;
 /** The variables the installed service runs with: `Environment=A=1 B=2` lines of its systemd unit. */
@@ -85,12 +94,17 @@ function inSandbox(environment: NodeJS.ProcessEnv, name: AgentName): NodeJS.Proc
 }
 const ENVIRONMENTS: Record<AgentName, NodeJS.ProcessEnv> = {
   'agent, bundle': { ...process.env, ...inSandbox(serviceEnvironment(), 'agent, bundle') },
+  ...(beforeIsBlob ? { 'agent, before': { ...process.env, ...inSandbox(serviceEnvironment(), 'agent, before') } } : {}),
   // As the unit ran the bundle before the snapshot: with Node's compile cache in a folder kept across rounds.
-  'agent, bundle without snapshot': {
-    ...process.env,
-    ...inSandbox(serviceEnvironment(), 'agent, bundle without snapshot'),
-    NODE_COMPILE_CACHE: join(sandboxOf('agent, bundle without snapshot').dir, 'node-compile-cache'),
-  },
+  ...(args['installed-only']
+    ? {}
+    : {
+        'agent, bundle without snapshot': {
+          ...process.env,
+          ...inSandbox(serviceEnvironment(), 'agent, bundle without snapshot'),
+          NODE_COMPILE_CACHE: join(sandboxOf('agent, bundle without snapshot').dir, 'node-compile-cache'),
+        },
+      }),
 };
 function sandboxOf(name: AgentName): ReturnType<typeof makeSandbox> {
   const sandbox = sandboxes.get(name);
@@ -206,7 +220,7 @@ try {
   console.log(
     `agent footprint: start → first answer (${ROUNDS} rounds + ${WARMUP} warm-up), RSS idle and after ${REQUESTS} and ${2 * REQUESTS} agent.status calls`,
   );
-  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}; bin: ${AGENTS['agent, bin']![0]}`);
+  console.log(`host: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, node ${process.version}; bin: ${AGENTS['agent, bin']?.[0] ?? '-'}`);
   console.log(
     `load at start: ${loadavg()
       .map((l) => l.toFixed(2))

@@ -2,13 +2,16 @@
 // imports run on the build machine, in this order: the guard, the settings (zod jitless before any schema), then
 // every module the service needs, whose state (zod schemas, tables, functions) the blob keeps. Whatever must see
 // the real process (flags, argv, env, the user, files, native addons, handles) runs in the main below or later;
-// the two checks after the imports fail the build when a module body did otherwise.
+// the warm-up compiles the start's parsing into the blob (startWarmup.ts), and the two checks after it fail the
+// build when a module body, or the warm-up, did otherwise.
 import { assertNoProcessReadWhileBuilding } from './snapshotGuard.ts';
 import { applyStartFlags } from '../runtimeSettings.ts';
 import { runAgentCommand } from './agentCommand.ts';
 import './serveCommand.ts';
 import { assertNothingLocatedWhileBuilding } from './snapshotLocation.ts';
+import { warmStartPaths } from './startWarmup.ts';
 
+warmStartPaths();
 assertNothingLocatedWhileBuilding();
 assertNoProcessReadWhileBuilding();
 

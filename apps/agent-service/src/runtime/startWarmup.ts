@@ -1,0 +1,82 @@
+import { parseCommandLine } from '../cli/options.ts';
+import { KeeperJob } from '../jobs/jobSchema.ts';
+import { CollectionsFile, PoliciesFile } from '../policy/policySchema.ts';
+
+/** Documents in the shapes of the shipped ones (resources/policies, resources/jobs), inline: no file is read. */
+const POLICY = {
+  PolicyName: 'warm-up',
+  PolicyType: 'PrivilegeElevation',
+  PolicyId: 'pol-warm-up',
+  Status: 'enforce',
+  Operator: 'And',
+  UserCheck: ['*'],
+  MachineCheck: ['*'],
+  ApplicationCheck: ['col-warm-up'],
+  Actions: { OnSuccess: { Controls: ['DENY', 'AUDIT'] }, OnFailure: { Command: '' } },
+  NotificationMessage: 'warm-up',
+};
+const COLLECTIONS = {
+  Collections: [
+    { CollectionId: 'col-warm-up-users', Name: 'warm-up', Type: 'User', Members: [{ Group: 'warm-up' }] },
+    { CollectionId: 'col-warm-up', Name: 'warm-up', Type: 'Application', Members: [{ Path: '/usr/bin/true' }] },
+  ],
+};
+const JOB = {
+  id: 'warm-up',
+  name: 'warm-up',
+  description: 'warm-up',
+  enabled: true,
+  priority: 9,
+  events: [{ eventType: 'Startup' }],
+  osFilter: ['windows', 'linux', 'macos'],
+  condition: '',
+  alternateJobId: '',
+  parameters: {},
+  tasks: [
+    {
+      id: 'warm-up',
+      name: 'warm-up',
+      ExecutionType: 'Service',
+      executablePath: '{NodePath}',
+      arguments: '{AgentScript} job-tool version-info {AgentVersion}',
+      timeoutSeconds: 30,
+      continueOnFailure: false,
+      MergeStdoutJsonIntoContext: true,
+    },
+  ],
+};
+
+/**
+ * Run once while the startup snapshot is built (runtime/snapshotEntry.ts), never at a start: the functions a
+ * start runs are compiled to bytecode at their first call, and a blob keeps what was compiled when it was
+ * built. Parsing a command line like the unit's, a policy, a collection and a job file compiles zod's parsing path
+ * (shared by every schema the start parses) and those schemas' own checks. Constant, absolute arguments and an empty
+ * environment: nothing of the process, the user or the build machine is read, and nothing is kept.
+ */
+export function warmStartPaths(): void {
+  const parsed = parseCommandLine(
+    [
+      '--socket',
+      '/run/keeper-agent/agent.sock',
+      '--data-dir',
+      '/var/lib/keeper-agent',
+      '--policies',
+      '/opt/keeper/policies',
+      '--jobs',
+      '/opt/keeper/jobs',
+      '--health-port',
+      '0',
+      '--logind-dir',
+      '/run/systemd/sessions',
+    ],
+    { env: {}, isRoot: true, platform: 'linux' },
+  );
+  // Each must succeed: a refusal would compile the error paths instead of the start's.
+  const results = [
+    parsed.kind === 'run',
+    PoliciesFile.safeParse(POLICY).success,
+    CollectionsFile.safeParse(COLLECTIONS).success,
+    KeeperJob.safeParse(JOB).success,
+  ];
+  if (results.includes(false)) throw new Error(`startWarmup.ts: a warm-up document no longer parses (${results.join(', ')})`);
+}
