@@ -6,6 +6,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStatusRequest } from '../../shared/protocol/src/common/index.ts';
 import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../support/agentProcess.ts';
+import { startProbeReport, startProbeSource } from '../support/startProbe.ts';
 
 /**
  * Issue 17, the agent's footprint: what the built bundle loads and sets up when the installed service
@@ -17,8 +18,6 @@ import { connectClient, makeSandbox, PROJECT_DIR, startAgent } from '../support/
  * - the young generation stayed at its first semi-spaces (--semi-space-growth-factor=1, set by the agent);
  * and that the systemd unit no longer runs it (it runs the startup snapshot built from the same sources).
  */
-
-const PROBE_LINE = 'KEEPER-PROBE ';
 
 /** The installed unit's settings: each key's values, `Environment=A=1 B=2` lines split into their assignments. */
 function serviceUnit(): { settings: Map<string, string[]>; environment: Record<string, string> } {
@@ -32,21 +31,7 @@ function serviceUnit(): { settings: Map<string, string[]>; environment: Record<s
 }
 
 function probe(bundle: string): string {
-  return `const Real = Function;
-let compiled = 0;
-globalThis.Function = new Proxy(Real, {
-  construct(target, args) {
-    if (String(args.at(-1) ?? '').trim() !== '') compiled++;
-    return Reflect.construct(target, args);
-  },
-});
-process.on('exit', () => {
-  const builtins = process.moduleLoadList.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice('NativeModule '.length));
-  const newSpace = process.getBuiltinModule('node:v8').getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size;
-  process.stderr.write(${JSON.stringify(PROBE_LINE)} + JSON.stringify({ builtins, compiled, newSpace }) + '\\n');
-});
-await import(${JSON.stringify(pathToFileURL(bundle).href)});
-`;
+  return startProbeSource(`await import(${JSON.stringify(pathToFileURL(bundle).href)});\n`);
 }
 
 describe('the agent bundle started without a fleet', () => {
@@ -74,12 +59,8 @@ describe('the agent bundle started without a fleet', () => {
       expect(status.policies.files).toBeGreaterThan(0);
       expect(await agent.stop()).toBe(0);
 
-      const line = agent
-        .output()
-        .split('\n')
-        .find((candidate) => candidate.startsWith(PROBE_LINE));
-      expect(line).toBeDefined();
-      const report = JSON.parse(line!.slice(PROBE_LINE.length)) as { builtins: string[]; compiled: number; newSpace: number };
+      const report = startProbeReport(agent.output());
+      if (!report) throw new Error(`the probe reported nothing: ${agent.output()}`);
       expect(report.builtins).toContain('net');
       expect(report.builtins.filter((name) => ['https', 'tls', 'zlib'].includes(name))).toEqual([]);
       // pino's transports (worker threads, assert) and perf_hooks: ~2 MB, for nothing the agent's start uses.

@@ -11,6 +11,7 @@ import { AgentStatusRequest, JobsRuns } from '../../shared/protocol/src/common/i
 import { connectClient, makeSandbox, PROJECT_DIR } from '../support/agentProcess.ts';
 import { rootDesktopFixture } from '../support/desktopSessions.ts';
 import { systemUser } from '../support/requesterProcess.ts';
+import { startProbeReport, startProbeSource } from '../support/startProbe.ts';
 
 /**
  * Issue 17: the installed service starts from a V8 startup snapshot (`node --snapshot-blob keeper-agent.blob --
@@ -18,26 +19,6 @@ import { systemUser } from '../support/requesterProcess.ts';
  * its resources and the bundle beside it (the Startup job runs the bundle's job-tool), hold nothing of the
  * machine that built it, and the build must refuse a snapshot that loads a builtin Node cannot restore.
  */
-
-const PROBE_LINE = 'KEEPER-PROBE ';
-
-/**
- * Preloaded with `-r` into the agent started from the blob (as tests/integration/agentBundleStart.test.ts does for the
- * bundle): at exit, the builtins that were loaded and the zod parsers compiled (`new Function`) since the start.
- */
-const PROBE = `const Real = Function;
-let compiled = 0;
-globalThis.Function = new Proxy(Real, {
-  construct(target, args) {
-    if (String(args.at(-1) ?? '').trim() !== '') compiled++;
-    return Reflect.construct(target, args);
-  },
-});
-process.on('exit', () => {
-  const builtins = process.moduleLoadList.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice('NativeModule '.length));
-  process.stderr.write(${JSON.stringify(PROBE_LINE)} + JSON.stringify({ builtins, compiled }) + '\\n');
-});
-`;
 
 /** The unit's arguments after the blob, and its `Environment=` lines. */
 function unitCommand(): { args: string[]; environment: Record<string, string> } {
@@ -76,7 +57,7 @@ describe('the agent started from its startup snapshot', () => {
     const desktop = rootDesktopFixture();
     const { environment } = unitCommand();
     const probe = join(sandbox.dir, 'probe.cjs');
-    writeFileSync(probe, PROBE);
+    writeFileSync(probe, startProbeSource());
     const child = spawn(
       SHIPPED_NODE,
       [
@@ -113,9 +94,8 @@ describe('the agent started from its startup snapshot', () => {
       client.close();
       child.kill('SIGTERM');
       expect(await exited, stderr).toBe(0);
-      const line = stderr.split('\n').find((candidate) => candidate.startsWith(PROBE_LINE));
-      expect(line, stderr).toBeDefined();
-      const report = JSON.parse(line!.slice(PROBE_LINE.length)) as { builtins: string[]; compiled: number };
+      const report = startProbeReport(stderr);
+      if (!report) throw new Error(`the probe reported nothing: ${stderr}`);
       // The builtins the snapshot defers were loaded when used; the fleet's, pino's transports' and perf_hooks never.
       expect(report.builtins).toEqual(expect.arrayContaining(['net', 'http', 'child_process']));
       expect(report.builtins.filter((name) => ['https', 'tls', 'zlib', 'worker_threads', 'assert', 'perf_hooks'].includes(name))).toEqual([]);
