@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { ParamsInput, RequestDescriptor } from '../common/method.ts';
 import { connectAgentSocket } from './agentSocket.ts';
+import { CloseSignal } from './closeSignal.ts';
 import { DEFAULT_FRAME_LIMITS, FrameSplitter, FrameViolation } from './frameGuard.ts';
 import { NotificationHandlers, type Disposable } from './notificationHandlers.ts';
 import { RequestDeadlines } from './requestDeadlines.ts';
@@ -23,15 +24,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
  * the previous answer.
  */
 export class OneShotConnection {
-  private closed = false;
-  /** Why the connection closed, once it has. */
-  private closeReason = '';
+  private readonly closing = new CloseSignal();
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly notificationHandlers = new NotificationHandlers();
   /** Notifications of held methods, in arrival order, until `release` (see `hold`). */
   private held: { readonly methods: ReadonlySet<string>; readonly queue: Array<readonly [string, unknown]> } | null = null;
-  private readonly closeListeners = new Set<(reason: string) => void>();
   private readonly deadlines = new RequestDeadlines();
   private readonly socket: net.Socket;
 
@@ -39,7 +37,7 @@ export class OneShotConnection {
     this.socket = socket;
     const splitter = new FrameSplitter(DEFAULT_FRAME_LIMITS);
     socket.on('data', (chunk: Buffer) => {
-      if (this.closed) return;
+      if (this.closing.isClosed) return;
       let bodies: Buffer[];
       try {
         bodies = splitter.push(chunk);
@@ -48,7 +46,7 @@ export class OneShotConnection {
         return;
       }
       for (const body of bodies) {
-        if (this.closed) return;
+        if (this.closing.isClosed) return;
         this.dispatch(body);
       }
     });
@@ -61,7 +59,7 @@ export class OneShotConnection {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closing.isClosed;
   }
 
   /**
@@ -70,7 +68,7 @@ export class OneShotConnection {
    * `send<typeof Descriptor>(…)` with a type-only import of the protocol's descriptor.
    */
   async send<D extends RequestDescriptor>(method: D['method'], params: ParamsInput<D>, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<unknown> {
-    if (this.closed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
+    if (this.closing.isClosed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.socket.write(encode({ jsonrpc: '2.0', id, method, params }));
@@ -106,13 +104,7 @@ export class OneShotConnection {
 
   /** Told once when the connection closes; a listener added after that is told at the next microtask. */
   onClose(listener: (reason: string) => void): Disposable {
-    if (this.closed) {
-      let disposed = false;
-      queueMicrotask(() => disposed || listener(this.closeReason));
-      return { dispose: () => (disposed = true) };
-    }
-    this.closeListeners.add(listener);
-    return { dispose: () => this.closeListeners.delete(listener) };
+    return this.closing.onClose(listener);
   }
 
   close(): void {
@@ -154,14 +146,11 @@ export class OneShotConnection {
   }
 
   private markClosed(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
+    if (this.closing.isClosed) return;
     this.socket.destroy();
     for (const waiting of this.pending.values()) waiting.reject(new AgentError(JsonRpcErrorCodes.InternalError, `the agent connection closed (${reason})`));
     this.pending.clear();
-    for (const listener of this.closeListeners) listener(reason);
-    this.closeListeners.clear();
+    this.closing.close(reason);
   }
 }
 
