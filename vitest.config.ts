@@ -33,6 +33,10 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for something a real process does (a log line, a state reached): vitest's default of 1 s
+    // failed on a loaded CI machine with nothing wrong (tests/security/agentElevatedSession.test.ts). A poll that
+    // passes returns at once, so the room costs nothing.
+    expect: { poll: { timeout: 15_000 } },
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       // Unit files share one module graph per worker (isolate: false): a fresh fork per file spent most of the
