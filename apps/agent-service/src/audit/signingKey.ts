@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { lstatSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeyFileOnce } from '../store/keyFile.ts';
+import { readOwnFile } from '../store/ownFile.ts';
 
 export const AUDIT_KEY_FILE = 'audit-signing.key';
 
@@ -13,28 +14,54 @@ export interface AuditSigningKey {
   readonly publicKey: string;
 }
 
+/** A PKCS#8 PEM Ed25519 key is about 120 bytes: anything near this is not one. */
+const MAX_KEY_FILE_BYTES = 16 * 1024;
+
 /** The machine's Ed25519 audit key (PKCS#8 PEM, 0600, in the 0700 data dir), made on first use. */
 export function loadAuditSigningKey(dataDir: string, create: boolean): AuditSigningKey | null {
   const path = join(dataDir, AUDIT_KEY_FILE);
-  let stats;
-  try {
-    stats = lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  let pem = readKeyFile(path);
+  if (pem === null) {
     if (!create) return null;
     createKey(path);
-    stats = lstatSync(path);
+    pem = readKeyFile(path);
+    if (pem === null) throw new AuditKeyError(`audit signing key ${path} vanished as it was made`);
   }
-  if (!stats.isFile()) throw new AuditKeyError(`audit signing key ${path} is not a regular file; refusing to use it`);
-  if (process.platform !== 'win32') {
-    if ((stats.mode & 0o077) !== 0) throw new AuditKeyError(`audit signing key ${path} is readable or writable by others; refusing to use it`);
-    const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid)
-      throw new AuditKeyError(`audit signing key ${path} belongs to uid ${stats.uid}, not to this service (uid ${uid})`);
-  }
-  const privateKey = createPrivateKey(readFileSync(path));
+  const privateKey = createPrivateKey(pem);
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`audit signing key ${path} is not an Ed25519 key`);
   return { privateKey, publicKey: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64') };
+}
+
+/**
+ * The key file's bytes, or null when there is none. Opened once, not through a symlink, and checked on that
+ * descriptor (readOwnFile): a regular file of this service's user that nobody else can read or write.
+ */
+function readKeyFile(path: string): Buffer | null {
+  if (process.platform === 'win32') {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+  const uid = process.getuid?.() ?? 0;
+  const read = readOwnFile(path, { uid, deniedMode: 0o077, maxBytes: MAX_KEY_FILE_BYTES, readBytes: MAX_KEY_FILE_BYTES });
+  if (read.ok) return read.bytes;
+  switch (read.problem) {
+    case 'unopenable':
+      if (read.error.code === 'ENOENT') return null;
+      if (read.error.code === 'ELOOP') throw new AuditKeyError(`audit signing key ${path} is not a regular file; refusing to use it`);
+      throw read.error;
+    case 'not-a-file':
+      throw new AuditKeyError(`audit signing key ${path} is not a regular file; refusing to use it`);
+    case 'mode':
+      throw new AuditKeyError(`audit signing key ${path} is readable or writable by others; refusing to use it`);
+    case 'owner':
+      throw new AuditKeyError(`audit signing key ${path} belongs to uid ${read.uid}, not to this service (uid ${uid})`);
+    case 'too-long':
+      throw new AuditKeyError(`audit signing key ${path} is too long to be a key; refusing to use it`);
+  }
 }
 
 function createKey(path: string): void {

@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,5 +77,16 @@ describe('SecretBox', () => {
     const keyPath = join(dir, MFA_KEY_FILE);
     writeFileSync(keyPath, Buffer.alloc(16, 7), { mode: 0o600 });
     expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).toThrow(/holds 16 bytes instead of 32/);
+  });
+
+  it.runIf(posix)('refuses a symlink to a good key and a FIFO at the key path, without waiting on the FIFO', () => {
+    const keyPath = join(dir, MFA_KEY_FILE);
+    const elsewhere = join(dir, 'elsewhere.key');
+    writeFileSync(elsewhere, Buffer.alloc(32, 7), { mode: 0o600 });
+    symlinkSync(elsewhere, keyPath);
+    expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).toThrow(/is not a regular file/);
+    unlinkSync(keyPath);
+    execFileSync('mkfifo', ['-m', '600', keyPath]);
+    expect(() => new SecretBox({ dataDir: dir }).seal('x', 'ctx')).toThrow(/is not a regular file/);
   });
 });

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeyFileOnce } from '../store/keyFile.ts';
+import { readOwnFile } from '../store/ownFile.ts';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -65,32 +66,55 @@ export class SecretBox {
   }
 }
 
+/** Read whole up to this, so that a wrong key file is reported with its length. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 function readOrCreateKey(path: string): Buffer {
-  try {
-    return readKey(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const key = readKey(path);
+  if (key) return key;
   createKey(path);
-  return readKey(path);
+  const made = readKey(path);
+  if (!made) throw new SecretBoxError(`MFA key file ${path} vanished as it was made`);
+  return made;
 }
 
-function readKey(path: string): Buffer {
-  const stats = lstatSync(path);
-  if (!stats.isFile()) throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
-  if (process.platform !== 'win32') {
-    if ((stats.mode & 0o077) !== 0) {
-      throw new SecretBoxError(
-        `MFA key file ${path} has mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')}: other users could read or replace it. ` +
-          `Refusing to use it; run "chmod 600 ${path}" if it was never exposed, otherwise re-enroll every user with a new key.`,
-      );
+/**
+ * The key, or null when there is no file. Opened once, not through a symlink, and checked on that descriptor
+ * (readOwnFile): a regular file of this service's user that nobody else can read or write, of the key's length.
+ */
+function readKey(path: string): Buffer | null {
+  let key: Buffer;
+  if (process.platform === 'win32') {
+    try {
+      key = readFileSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
     }
-    const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) {
-      throw new SecretBoxError(`MFA key file ${path} belongs to uid ${stats.uid}, not to this service (uid ${uid}); refusing to use it`);
+  } else {
+    const uid = process.getuid?.() ?? 0;
+    const read = readOwnFile(path, { uid, deniedMode: 0o077, maxBytes: MAX_KEY_FILE_BYTES, readBytes: MAX_KEY_FILE_BYTES });
+    if (!read.ok) {
+      switch (read.problem) {
+        case 'unopenable':
+          if (read.error.code === 'ENOENT') return null;
+          if (read.error.code === 'ELOOP') throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
+          throw read.error;
+        case 'not-a-file':
+          throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
+        case 'too-long':
+          throw new SecretBoxError(`MFA key file ${path} holds more than ${MAX_KEY_FILE_BYTES} bytes instead of ${KEY_BYTES}; refusing to use it`);
+        case 'mode':
+          throw new SecretBoxError(
+            `MFA key file ${path} has mode ${read.mode.toString(8).padStart(4, '0')}: other users could read or replace it. ` +
+              `Refusing to use it; run "chmod 600 ${path}" if it was never exposed, otherwise re-enroll every user with a new key.`,
+          );
+        case 'owner':
+          throw new SecretBoxError(`MFA key file ${path} belongs to uid ${read.uid}, not to this service (uid ${uid}); refusing to use it`);
+      }
     }
+    key = read.bytes;
   }
-  const key = readFileSync(path);
   if (key.length !== KEY_BYTES) {
     throw new SecretBoxError(`MFA key file ${path} holds ${key.length} bytes instead of ${KEY_BYTES}; refusing to use it`);
   }
