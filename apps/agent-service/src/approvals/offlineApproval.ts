@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
 import { challengeCode, formatOfflineCode, OFFLINE_KEY_BYTES, verifyOfflineResponse } from '../../../../shared/protocol/src/node/offlineApprovalCode.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { loadIdentity, writeAtomic } from '../fleet/fleetIdentity.ts';
+import { loadFleetState, writeAtomic } from '../fleet/fleetIdentity.ts';
 import type { KeeperPolicy } from '../policy/policySchema.ts';
 import type { PromptBroker, PromptSpec } from '../prompts/promptBroker.ts';
 import { readOwnFile } from '../store/ownFile.ts';
@@ -261,11 +261,11 @@ export function openOfflineApprovals(
   deps: { clock: Clock; audit: AuditLog; expiryMinutes: number; allowSelfApproval: boolean },
   problem: (message: string) => void,
 ): OfflineApprovals | null {
-  const identity = loadIdentity(dataDir);
-  if (!identity) return null;
+  const registered = loadFleetState(dataDir);
+  if (!registered) return null;
   try {
     const key = loadOfflineKey(dataDir);
-    return key ? new OfflineApprovals({ ...deps, key, machineId: identity.machineId }) : null;
+    return key ? new OfflineApprovals({ ...deps, key, machineId: registered.machineId }) : null;
   } catch (error) {
     if (!(error instanceof OfflineKeyError)) throw error;
     problem(`offline approval is off: ${error.message}`);

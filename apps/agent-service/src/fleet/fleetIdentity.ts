@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { readOwnFile } from '../store/ownFile.ts';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -71,14 +72,39 @@ export function saveCertificate(dataDir: string, certPem: string): void {
   writeAtomic(join(fleetDir(dataDir), 'cert.pem'), certPem, 0o600);
 }
 
+/** The fleet key is not the agent's own private file: --fleet cannot be honoured (fleetSetup.ts). */
+export class FleetKeyError extends Error {}
+
+/** A PEM P-256 key is about 240 bytes: anything near this is not one. */
+const MAX_KEY_FILE_BYTES = 16 * 1024;
+
+/**
+ * The machine's fleet key, opened once without following a symlink or waiting on a FIFO, and checked on that
+ * descriptor (readOwnFile): a regular file of the agent's user that nobody else can read or write.
+ */
+function readFleetKey(path: string): string {
+  if (process.platform === 'win32') return readFileSync(path, 'utf8');
+  const read = readOwnFile(path, { uid: process.getuid?.() ?? 0, deniedMode: 0o077, maxBytes: MAX_KEY_FILE_BYTES, readBytes: MAX_KEY_FILE_BYTES });
+  if (read.ok) return read.bytes.toString('utf8');
+  if (read.problem === 'unopenable' && read.error.code !== 'ELOOP') throw read.error;
+  throw new FleetKeyError(`${path} must belong to the agent's user and be readable by it alone (0600)`);
+}
+
+/** Where and as what this machine registered, or null when it is not registered; no key is read. */
+export function loadFleetState(dataDir: string): FleetState | null {
+  const path = join(fleetDir(dataDir), 'state.json');
+  if (!existsSync(path)) return null;
+  return FleetState.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
 /** The identity registration left, or null when this machine is not registered. */
 export function loadIdentity(dataDir: string): FleetIdentity | null {
   const dir = fleetDir(dataDir);
-  if (!existsSync(join(dir, 'state.json'))) return null;
-  const state = FleetState.parse(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')));
+  const state = loadFleetState(dataDir);
+  if (!state) return null;
   return {
     ...state,
-    keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    keyPem: readFleetKey(join(dir, 'key.pem')),
     certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'),
     caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
   };

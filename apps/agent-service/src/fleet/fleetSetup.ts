@@ -1,6 +1,4 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fleetDir, loadIdentity } from './fleetIdentity.ts';
+import { FleetKeyError, loadIdentity } from './fleetIdentity.ts';
 import { ensurePolicyFolders } from './policySync.ts';
 
 /** --fleet cannot be honoured (not registered, registered elsewhere, key readable by others): exit 2. */
@@ -18,12 +16,15 @@ const sameServer = (a: string, b: string) => new URL(a).origin === new URL(b).or
  * fleet key is private, and makes the (empty) last-good folders on first start. Apart from the
  * fleet's clients (agentFleet.ts), which only an agent with --fleet loads.
  */
-export function prepareFleet(dataDir: string, url: string, agentUid: number): void {
-  const identity = loadIdentity(dataDir);
+export function prepareFleet(dataDir: string, url: string): void {
+  let identity;
+  try {
+    identity = loadIdentity(dataDir);
+  } catch (error) {
+    if (error instanceof FleetKeyError) throw new FleetSetupError(error.message);
+    throw error;
+  }
   if (!identity) throw new FleetSetupError(`this machine is not registered with a fleet; run keeper-agent --fleet ${url} --register @TOKEN_FILE first`);
   if (!sameServer(identity.url, url)) throw new FleetSetupError(`this machine is registered with ${identity.url}, not ${url}; register again to move it`);
-  const key = statSync(join(fleetDir(dataDir), 'key.pem'));
-  if (key.uid !== agentUid || (key.mode & 0o077) !== 0)
-    throw new FleetSetupError(`${join(fleetDir(dataDir), 'key.pem')} must belong to the agent's user and be readable by it alone (0600)`);
   ensurePolicyFolders(dataDir);
 }

@@ -44,7 +44,7 @@ export interface AgentDependencies {
 /** What must hold before anything is opened: a refused folder or an unregistered fleet must leave nothing behind. */
 function checkBeforeOpening(options: AgentOptions): void {
   prepareDataDir(options.dataDir, options.dataDirExplicit, process.getuid?.() ?? 0);
-  if (options.fleet) prepareFleet(options.dataDir, options.fleet, process.getuid?.() ?? 0);
+  if (options.fleet) prepareFleet(options.dataDir, options.fleet);
   for (const [dir, what] of [
     [options.policies, 'policies'],
     [options.jobs, 'jobs'],
