@@ -1,13 +1,8 @@
 import http from 'node:http';
-import { isIPv6, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
-const HOST = '127.0.0.1';
-
-// Node's listen tests the host against its IPv6 pattern (net.js, filterOnlyValidAddress), and the first test
-// compiles that large regular expression: ~10 ms of each start, between the socket's listen and the first
-// answer. Tested here, in the module's body, it is compiled when the startup snapshot is built, and the blob
-// keeps it (docs/benchmarks.md, issue 17, sixth pass). A constant: nothing of the process is read.
-isIPv6(HOST);
+/** Where the health endpoint listens (runtime/startWarmup.ts tests it once while the startup snapshot is built). */
+export const HEALTH_HOST = '127.0.0.1';
 
 export interface HealthReport {
   readonly healthy: boolean;
@@ -44,14 +39,14 @@ export async function startHealthServer({
   server.requestTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, HOST, () => {
+    server.listen(port, HEALTH_HOST, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://${HOST}:${bound}/health`,
+    url: `http://${HEALTH_HOST}:${bound}/health`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,4 +1,6 @@
+import { isIPv6 } from 'node:net';
 import { parseCommandLine } from '../cli/options.ts';
+import { HEALTH_HOST } from '../health/healthServer.ts';
 import { KeeperJob } from '../jobs/jobSchema.ts';
 import { CollectionsFile, PoliciesFile } from '../policy/policySchema.ts';
 
@@ -49,7 +51,8 @@ const JOB = {
 /**
  * Run once while the startup snapshot is built (runtime/snapshotEntry.ts), never at a start: the functions a
  * start runs are compiled to bytecode at their first call, and a blob keeps what was compiled when it was
- * built. Parsing a command line like the unit's, a policy, a collection and a job file compiles zod's parsing path
+ * built. Testing the health server's host as Node's listen will, and parsing a command line like the unit's, a policy, a
+ * collection and a job file compiles Node's IPv6 pattern and zod's parsing path
  * (shared by every schema the start parses) and those schemas' own checks. Constant, absolute arguments and an empty
  * environment: nothing of the process, the user or the build machine is read, and nothing is kept.
  */
@@ -71,6 +74,9 @@ export function warmStartPaths(): void {
     ],
     { env: {}, isRoot: true, platform: 'linux' },
   );
+  // Node's listen tests the health server's host against its IPv6 pattern (net.js, filterOnlyValidAddress), and
+  // the first test compiles that large regular expression: ~10 ms of each start between listen and the first answer.
+  isIPv6(HEALTH_HOST);
   // Each must succeed: a refusal would compile the error paths instead of the start's.
   const results = [
     parsed.kind === 'run',
