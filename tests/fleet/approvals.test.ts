@@ -3,7 +3,7 @@ import { AgentError, AgentErrorCodes } from '../../shared/protocol/src/common/in
 import type { FleetApproval } from '../../shared/protocol/src/common/fleet.ts';
 import type { FleetClient } from '../../apps/agent-service/src/fleet/fleetClient.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
-import { approvalRequest, createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
+import { approvalRequest, createFleetFixture, until, untilQueueHinted, type FleetFixture } from './support/fleetHarness.ts';
 
 /**
  * Two instances behind one database: machine A (requester) talks to instance 1, machines B and C
@@ -75,11 +75,7 @@ describe('approvals across machines and instances', () => {
     b.watchQueue(true);
     await until(() => (b.isOnline ? true : undefined));
     // The watch message travels on B's stream; the hint for a request filed after it must arrive.
-    let filedId = '';
-    await until(async () => {
-      filedId = (await a.fileApproval(approvalRequest(`hint-${Date.now()}`))).approvalId;
-      return (await until(() => (queueHintsOnB.includes(filedId) ? true : undefined), 1_000).catch(() => undefined)) ? true : undefined;
-    });
+    const filedId = await untilQueueHinted(async () => (await a.fileApproval(approvalRequest(`hint-${Date.now()}`))).approvalId, queueHintsOnB);
     expect(queueHintsOnC).not.toContain(filedId);
     b.watchQueue(false);
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentError, AgentErrorCodes } from '../../shared/protocol/src/common/index.ts';
 import type { FleetClient } from '../../apps/agent-service/src/fleet/fleetClient.ts';
 import type { RunningFleetServer } from '../../apps/fleet-server/src/fleetServer.ts';
-import { approvalRequest, createFleetFixture, until, type FleetFixture } from './support/fleetHarness.ts';
+import { approvalRequest, createFleetFixture, until, untilQueueHinted, type FleetFixture } from './support/fleetHarness.ts';
 import { startPgProxy, type PgProxy } from './support/pgProxy.ts';
 
 /**
@@ -50,6 +50,8 @@ const auditCount = async (type: string, approvalId: string) =>
 describe('withdrawing a filed request', () => {
   it("ends it on the server, drops it from approvers' queues live, and no approver can decide it after", async () => {
     b.watchQueue(true);
+    // Hints reach B only once its watch has travelled its stream (a hint missed here failed CI once).
+    await untilQueueHinted(async () => (await a.fileApproval(approvalRequest(`wd-watch-${Date.now()}`))).approvalId, hintsOnB);
     const filed = await a.fileApproval(approvalRequest('wd-1'));
     await until(() => (hintsOnB.includes(filed.approvalId) ? true : undefined), 5_000, 'filing hint on B');
     expect((await b.relay.list(bob, { statuses: ['Pending'] })).approvals.map((x) => x.approvalId)).toContain(filed.approvalId);

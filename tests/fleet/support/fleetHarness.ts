@@ -126,6 +126,20 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
   }
 }
 
+/**
+ * Once an approver's window asked for queue hints (`watchQueue(true)`), waits until they arrive: the watch
+ * travels on the machine's stream, so a request filed before it lands gets no hint. Files probe requests
+ * (`file` returns the approval id) until one's hint is in `hints`.
+ */
+export async function untilQueueHinted(file: () => Promise<string>, hints: readonly string[]): Promise<string> {
+  let filed = '';
+  await until(async () => {
+    filed = await file();
+    return (await until(() => (hints.includes(filed) ? true : undefined), 1_000).catch(() => undefined)) ? true : undefined;
+  });
+  return filed;
+}
+
 export const POLICY_APPROVAL = {
   PolicyName: 'Approve admin tools',
   PolicyType: 'PrivilegeElevation',
