@@ -21,12 +21,12 @@ export const cliBundlePath = (name: CliName) => join(CLI_OUT_DIR, `${name}.mjs`)
 export const CLI_NATIVE_DEPENDENCIES = ['@keeper/peercred'] as const;
 
 /**
- * Builtins whose ESM namespace costs far more than the functions a CLI takes from it: importing
- * `node:fs` or `node:util` as a module evaluates every lazy export (fs.promises with readline and the
- * REPL history, util's diff and colours…), about 30 more internal modules and 4–5 ms of CPU per start.
- * `process.getBuiltinModule` hands over the plain object instead, loading nothing else.
+ * Builtins whose ESM namespace costs more than the functions a CLI takes from it: importing `node:fs` or
+ * `node:util` as a module evaluates every lazy export (fs.promises with readline and the REPL history,
+ * util's diff and colours…), about 30 more internal modules and 4–5 ms of CPU per start; the others' namespaces
+ * are smaller but still built for nothing. `process.getBuiltinModule` hands over the plain object instead.
  */
-export const CLI_BUILTINS_WITHOUT_NAMESPACE = ['node:fs', 'node:util', 'node:tty'] as const;
+export const CLI_BUILTINS_WITHOUT_NAMESPACE = ['node:fs', 'node:util', 'node:tty', 'node:net', 'node:os', 'node:path', 'node:module'] as const;
 
 /** Rewrites the chunk's static imports of `builtins` into `process.getBuiltinModule` reads (the agent's bundle uses it too). */
 export function builtinsWithoutNamespace(builtins: readonly string[]): Plugin {

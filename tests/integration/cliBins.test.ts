@@ -52,7 +52,10 @@ describe('the CLI bins users run (package.json "bin", npm exec)', () => {
       expect(config.build?.rolldownOptions?.output).toMatchObject({ format: 'es', codeSplitting: false });
       expect(CLI_NATIVE_DEPENDENCIES).toEqual(['@keeper/peercred']);
       const code = readFileSync(bundles[name], 'utf8');
-      const specifiers = [...code.matchAll(/\bfrom\s*["'`]([^"'`]+)["'`]|\bimport\(\s*["'`]([^"'`]+)["'`]/g)].map((m) => m[1] ?? m[2]);
+      // Static imports, dynamic imports and the builtins read through process.getBuiltinModule (vite.cli.config.ts).
+      const specifiers = [...code.matchAll(/\bfrom\s*["'`]([^"'`]+)["'`]|\bimport\(\s*["'`]([^"'`]+)["'`]|getBuiltinModule\(\s*["'`]([^"'`]+)["'`]/g)].map(
+        (m) => m[1] ?? m[2] ?? m[3],
+      );
       expect(specifiers.length).toBeGreaterThan(0);
       for (const specifier of specifiers) expect(specifier, name).toMatch(/^node:/);
       // The addon is reached with createRequire at run time, never inlined (a .node file cannot be).

@@ -1,4 +1,5 @@
-import { copyFileSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElevationRequest, ElevationRun, PromptRespond, PromptShowNotification } from '../../shared/protocol/src/common/index.ts';
@@ -7,6 +8,7 @@ import { connectClient } from '../support/agentProcess.ts';
 import { policyAgentSandbox } from '../support/policyAgent.ts';
 import { appPolicy } from '../support/policyFixtures.ts';
 import { ELEVATE, runCli } from '../support/runAsCli.ts';
+import { startProbeReport, startProbeSource } from '../support/startProbe.ts';
 
 const elevate = (socket: string, args: string[], options: Parameters<typeof runCli>[3] = {}) => runCli(ELEVATE, socket, args, options);
 
@@ -100,8 +102,27 @@ describe('keeper-elevate: the keepersudo workflow against the real agent', () =>
   });
 
   it('says clearly when the agent is not there', async () => {
-    const result = await elevate(join(sandbox.dir, 'nothing.sock'), ['id']);
+    const missing = join(sandbox.dir, 'nothing.sock');
+    const result = await elevate(missing, ['id']);
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^keeper-elevate: cannot reach the Keeper agent at /);
+    expect(result.stderr).toBe(`keeper-elevate: cannot reach the Keeper agent at ${missing}: connect ENOENT ${missing}\n`);
+  });
+
+  it('talks to the agent through a plain descriptor: an allowed run with no input loads neither node:net, node:tty nor the streams', () => {
+    // What the bin runs (the bundle once built), with a probe preloaded that lists the builtins at exit. stdin is
+    // /dev/null, as scripts, services and `ssh -n` give (a terminal or pipe is read through process.stdin).
+    const probe = join(sandbox.dir, 'probe.cjs');
+    writeFileSync(probe, startProbeSource());
+    const result = spawnSync(process.execPath, [ELEVATE, '--socket', sandbox.socket, 'id', '-u'], {
+      cwd: '/',
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', NODE_OPTIONS: `--require ${probe}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    expect(result).toMatchObject({ status: 0, stdout: '0\n' });
+    const report = startProbeReport(result.stderr);
+    if (!report) throw new Error(`the probe reported nothing: ${result.stderr}`);
+    expect(report.builtins).toContain('fs');
+    expect(report.builtins.filter((name) => ['net', 'tty', 'stream'].includes(name))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { OneShotClient } from '../../../shared/protocol/src/node/oneShotClient.ts';
 import { ElevationExited, ElevationOutput, type Checked } from './elevationMethods.ts';
+import { OutputWriter } from './outputWriter.ts';
 
 type Chunk = Checked<typeof ElevationOutput>;
 
@@ -39,8 +40,11 @@ export class ProgramRelay {
   }
 }
 
+const stdout = new OutputWriter(1);
+const stderr = new OutputWriter(2);
+
 function write({ stream, data }: Chunk): void {
-  (stream === 'stdout' ? process.stdout : process.stderr).write(Buffer.from(data, 'base64'));
+  (stream === 'stdout' ? stdout : stderr).write(Buffer.from(data, 'base64'));
 }
 
 function signalNumber(signal: string | null): number {

@@ -1,5 +1,5 @@
 import { fstatSync, read } from 'node:fs';
-import { isatty } from 'node:tty';
+import { isTerminal } from './terminal.ts';
 
 export interface StdinRelay {
   /** Stops reading; a read already under way is dropped. */
@@ -46,7 +46,7 @@ export function relayFile(fd: number, onData: (chunk: Buffer) => void, onEnd: ()
 export function isFileLike(fd: number): boolean {
   try {
     const stat = fstatSync(fd);
-    return stat.isFile() || (stat.isCharacterDevice() && !isatty(fd));
+    return stat.isFile() || (stat.isCharacterDevice() && !isTerminal(fd));
   } catch {
     return false;
   }

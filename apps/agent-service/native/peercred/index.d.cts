@@ -52,3 +52,16 @@ export function tcpSocketOwner(localAddress: string, localPort: number, remoteAd
  * A no-op returning false with other C libraries.
  */
 export function trimMalloc(): boolean;
+
+/**
+ * A blocking, close-on-exec stream socket connected to the Unix socket at `path` (a connect that waits on a
+ * full backlog gives up after `timeoutMs` with EAGAIN). Throws an Error with `errno` and `syscall`. The
+ * caller reads the peer's credentials before it writes, and closes the descriptor.
+ */
+export function connectUnixSocket(path: string, timeoutMs: number): number;
+
+/** Shuts a connected socket down both ways, so a read pending on another thread returns at once. */
+export function shutdownSocket(fd: number): void;
+
+/** isatty(3): whether `fd` is a terminal. */
+export function isTerminal(fd: number): boolean;

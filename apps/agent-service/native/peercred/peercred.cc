@@ -1,11 +1,14 @@
 // Peer credentials of a connected Unix domain socket, as the kernel reports them, and program files
-// opened with the caller's rights (callerFile.cc), and the owner of a TCP socket (tcpOwner.cc).
+// opened with the caller's rights (callerFile.cc), the owner of a TCP socket (tcpOwner.cc), and the
+// CLIs' descriptor-level calls (agentConnect.cc, terminal.cc).
 // Node-API only (NAPI_VERSION 8), so one build loads in any Node >= 18 whatever headers it was built with.
 #include <napi.h>
 
+#include "agentConnect.h"
 #include "callerFile.h"
 #include "memoryTrim.h"
 #include "tcpOwner.h"
+#include "terminal.h"
 
 #include <cerrno>
 #include <cstring>
@@ -78,6 +81,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   keeper::InitCallerFile(env, exports);
   keeper::InitTcpOwner(env, exports);
   keeper::InitMemoryTrim(env, exports);
+  keeper::InitAgentConnect(env, exports);
+  keeper::InitTerminal(env, exports);
   return exports;
 }
 

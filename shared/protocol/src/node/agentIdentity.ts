@@ -20,11 +20,16 @@ export class AgentIdentityError extends Error {
  * what clients send. Fails closed when the credentials cannot be read. Named pipes (Windows) are out of its reach.
  */
 export function untrustedAgent(socket: net.Socket, socketPath: string): AgentIdentityError | null {
+  return agentIdentityRefusal(() => peerCredentialsOf(socket).uid, socketPath);
+}
+
+/** The same rule for any connection: `readAgentUid` reads the listening end's uid from the kernel, or throws. */
+export function agentIdentityRefusal(readAgentUid: () => number, socketPath: string): AgentIdentityError | null {
   const ownUid = process.getuid?.();
   if (process.platform === 'win32' || ownUid === undefined) return null;
   let agentUid: number;
   try {
-    agentUid = peerCredentialsOf(socket).uid;
+    agentUid = readAgentUid();
   } catch (error) {
     return new AgentIdentityError(socketPath, null, `cannot tell who the agent at ${socketPath} is, so nothing was sent: ${(error as Error).message}`);
   }

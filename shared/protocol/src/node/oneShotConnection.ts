@@ -1,7 +1,7 @@
-import type net from 'node:net';
 import { AgentError, JsonRpcErrorCodes } from '../common/errors.ts';
 import type { ParamsInput, RequestDescriptor } from '../common/method.ts';
-import { connectAgentSocket } from './agentSocket.ts';
+import type { AgentChannel } from './agentChannel.ts';
+import { connectAgentChannel } from './connectAgentChannel.ts';
 import { CloseSignal } from './closeSignal.ts';
 import { DEFAULT_FRAME_LIMITS, FrameSplitter, FrameViolation } from './frameGuard.ts';
 import { NotificationHandlers, type Disposable } from './notificationHandlers.ts';
@@ -17,7 +17,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /**
  * The transport of one-shot CLIs (keeper-elevate, keeper-runas): the same Content-Length framed
  * JSON-RPC 2.0 as AgentClient, with the same frame guard and agent identity check, without
- * vscode-jsonrpc and without zod. Answers and notifications are handed over unchecked; OneShotClient
+ * vscode-jsonrpc, zod or (on POSIX) node:net: it talks through an AgentChannel (connectAgentChannel.ts). Answers and notifications are handed over unchecked; OneShotClient
  * checks them against the subset the CLI reads. Having no schema here lets a CLI write its first
  * requests before zod is evaluated, so the agent answers while the schemas are built. Requests leave
  * in call order and the agent handles them in that order, so a CLI may send its next request before
@@ -31,12 +31,12 @@ export class OneShotConnection {
   /** Notifications of held methods, in arrival order, until `release` (see `hold`). */
   private held: { readonly methods: ReadonlySet<string>; readonly queue: Array<readonly [string, unknown]> } | null = null;
   private readonly deadlines = new RequestDeadlines();
-  private readonly socket: net.Socket;
+  private readonly channel: AgentChannel;
 
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
+  private constructor(channel: AgentChannel) {
+    this.channel = channel;
     const splitter = new FrameSplitter(DEFAULT_FRAME_LIMITS);
-    socket.on('data', (chunk: Buffer) => {
+    channel.onData((chunk) => {
       if (this.closing.isClosed) return;
       let bodies: Buffer[];
       try {
@@ -50,12 +50,12 @@ export class OneShotConnection {
         this.dispatch(body);
       }
     });
-    socket.on('close', () => this.markClosed('socket closed'));
+    channel.onClose(() => this.markClosed('socket closed'));
   }
 
   /** Connects, and rejects with an AgentIdentityError when the listening end is neither root nor this user. */
   static async connect(path: string, timeoutMs = 5_000): Promise<OneShotConnection> {
-    return new OneShotConnection(await connectAgentSocket(path, timeoutMs));
+    return new OneShotConnection(await connectAgentChannel(path, timeoutMs));
   }
 
   get isClosed(): boolean {
@@ -71,7 +71,7 @@ export class OneShotConnection {
     if (this.closing.isClosed) throw new AgentError(JsonRpcErrorCodes.InternalError, 'the agent connection is closed');
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.socket.write(encode({ jsonrpc: '2.0', id, method, params }));
+    this.channel.write(encode({ jsonrpc: '2.0', id, method, params }));
     try {
       return await this.deadlines.race(answer, timeoutMs, () => new AgentError(JsonRpcErrorCodes.InternalError, `${method} timed out after ${timeoutMs} ms`));
     } finally {
@@ -108,7 +108,6 @@ export class OneShotConnection {
   }
 
   close(): void {
-    this.socket.end();
     this.markClosed('closed by client');
   }
 
@@ -147,7 +146,7 @@ export class OneShotConnection {
 
   private markClosed(reason: string): void {
     if (this.closing.isClosed) return;
-    this.socket.destroy();
+    this.channel.close();
     for (const waiting of this.pending.values()) waiting.reject(new AgentError(JsonRpcErrorCodes.InternalError, `the agent connection closed (${reason})`));
     this.pending.clear();
     this.closing.close(reason);

@@ -1,0 +1,102 @@
+// A CLI's connection to the agent as a plain descriptor: one-shot clients (keeper-elevate…) read and
+// write it with node:fs instead of loading node:net and its streams, which cost more CPU than the whole
+// conversation with the agent. The caller checks the peer's credentials (getPeerCredentials) before it
+// writes anything.
+#include "agentConnect.h"
+
+#include <napi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace keeper {
+namespace {
+
+Napi::Value ThrowErrno(Napi::Env env, const char* call, int err) {
+  Napi::Error error = Napi::Error::New(env, std::string(call) + ": " + std::strerror(err));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, call));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+/**
+ * connectUnixSocket(path, timeoutMs): a blocking, close-on-exec stream socket connected to `path`.
+ * The kernel bounds a blocking connect to a Unix socket by the send timeout (a listener whose backlog is
+ * full), so the timeout is set for the connect only: EAGAIN then means it ran out.
+ */
+Napi::Value ConnectUnixSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "connectUnixSocket(path, timeoutMs): a string and a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const int64_t timeoutMs = info[1].As<Napi::Number>().Int64Value();
+  struct sockaddr_un address;
+  std::memset(&address, 0, sizeof(address));
+  address.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(address.sun_path) || path.find('\0') != std::string::npos) {
+    return ThrowErrno(env, "connect", ENAMETOOLONG);
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return ThrowErrno(env, "socket", errno);
+  // Set at once (no SOCK_CLOEXEC on macOS): nothing the CLI might spawn may inherit the connection.
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    const int err = errno;
+    close(fd);
+    return ThrowErrno(env, "fcntl", err);
+  }
+  struct timeval limit;
+  limit.tv_sec = static_cast<time_t>(timeoutMs / 1000);
+  limit.tv_usec = static_cast<suseconds_t>((timeoutMs % 1000) * 1000);
+  const struct timeval none = {0, 0};
+  int result;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit)) != 0) {
+    result = -1;
+  } else {
+    do {
+      result = connect(fd, reinterpret_cast<const struct sockaddr*>(&address), sizeof(address));
+    } while (result != 0 && errno == EINTR);
+  }
+  if (result != 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none)) != 0) {
+    const int err = errno;
+    close(fd);
+    return ThrowErrno(env, "connect", err);
+  }
+#if defined(SO_NOSIGPIPE)
+  // macOS: a write to a closed connection fails with EPIPE instead of raising SIGPIPE.
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof(on));
+#endif
+  return Napi::Number::New(env, fd);
+}
+
+/** shutdownSocket(fd): both directions, so a read pending on another thread returns at once. */
+Napi::Value ShutdownSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "shutdownSocket(fd): fd must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (shutdown(info[0].As<Napi::Number>().Int32Value(), SHUT_RDWR) != 0 && errno != ENOTCONN) return ThrowErrno(env, "shutdown", errno);
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitAgentConnect(Napi::Env env, Napi::Object exports) {
+  exports.Set("connectUnixSocket", Napi::Function::New(env, ConnectUnixSocket, "connectUnixSocket"));
+  exports.Set("shutdownSocket", Napi::Function::New(env, ShutdownSocket, "shutdownSocket"));
+}
+
+}  // namespace keeper
