@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { build, normalizePath, type Plugin } from 'vite';
 import { ASCII_MINIFY } from './vite.cli.config.ts';
 
@@ -43,6 +44,39 @@ export const SHIPPED_NODE = resolve(projectDir, 'node_modules/node/bin', process
  * the build fail with Node's warning, naming it.
  */
 export const SNAPSHOT_DEFERRED_BUILTINS = ['http', 'https', 'child_process', 'module', 'dgram', 'worker_threads', 'tls', 'inspector', 'readline'] as const;
+
+/**
+ * The builtins the service loads after its start (net's listen loads cluster, with child_process and dgram, and dns;
+ * the health server http; the jobs spawn with child_process): the only ones whose code cache the blob keeps. Node writes
+ * one for every builtin (~390, 3.8 MB), reads and copies all of them at every start and keeps them resident, though
+ * a builtin the snapshot already holds never compiles again: 3.6 MB less resident, ~12 ms less to the first answer
+ * (docs/benchmarks.md, issue 17, seventh pass). A builtin loaded later that is not listed is compiled from its
+ * source once, as without a cache. tests/integration/agentSnapshotCodeCache.test.ts checks the list against a start.
+ */
+export const SNAPSHOT_CODE_CACHE_BUILTINS = [
+  'child_process',
+  'internal/child_process',
+  'internal/socket_list',
+  'dgram',
+  'internal/dgram',
+  'cluster',
+  'internal/cluster/primary',
+  'internal/cluster/worker',
+  'internal/cluster/utils',
+  'internal/cluster/round_robin_handle',
+  'internal/cluster/shared_handle',
+  'dns',
+  'internal/dns/callback_resolver',
+  'http',
+  'internal/http',
+  '_http_agent',
+  '_http_client',
+  '_http_common',
+  '_http_incoming',
+  '_http_outgoing',
+  '_http_server',
+  'internal/freelist',
+] as const;
 
 /** The native addons the bundle leaves external: in the snapshot, loaded from beside the bundle on first use. */
 /** What the snapshot's script is built from besides its entry: the agent build's own (vite.agent.config.ts, agentSnapshotSources). */
@@ -127,9 +161,24 @@ function snapshotLazyReads(): Plugin {
 const NATIVE_PREFIX = '\0keeper-snapshot-native:';
 
 /**
- * A native addon's default export (better-sqlite3's Database) as a stand-in that requires the addon from
- * beside the bundle when first constructed, called or read: the snapshot cannot hold a native module, and
- * its builder can require builtins only.
+ * better-sqlite3 with its JavaScript in the snapshot: the package's own `lib/database.js` (imported by path, past
+ * its `exports`), given a loader of the addon alone, as its per-platform entries (lib/linux-x64.js) do.
+ */
+function sqliteModule(): string {
+  const dir = dirname(createRequire(join(projectDir, 'package.json')).resolve('better-sqlite3/package.json'));
+  return `import createDatabase from ${JSON.stringify(normalizePath(join(dir, 'lib/database.js')))};
+import SqliteError from ${JSON.stringify(normalizePath(join(dir, 'lib/sqlite-error.js')))};
+import { sqliteAddon } from ${JSON.stringify(SNAPSHOT_LOCATION)};
+const Database = createDatabase(sqliteAddon, false);
+Database.SqliteError = SqliteError;
+export default Database;
+`;
+}
+
+/**
+ * A native addon's default export as a stand-in that requires the addon from beside the bundle when first
+ * constructed, called or read: the snapshot cannot hold a native module, and its builder can require builtins
+ * only. better-sqlite3 instead keeps its JavaScript in the snapshot and loads the addon alone (sqliteModule).
  */
 function snapshotNatives(natives: readonly string[]): Plugin {
   return {
@@ -141,6 +190,7 @@ function snapshotNatives(natives: readonly string[]): Plugin {
     load(id) {
       if (!id.startsWith(NATIVE_PREFIX)) return null;
       const name = id.slice(NATIVE_PREFIX.length);
+      if (name === 'better-sqlite3') return sqliteModule();
       return `import { requireNative } from ${JSON.stringify(SNAPSHOT_LOCATION)};
 let loaded;
 const real = () => (loaded ??= requireNative(${JSON.stringify(name)}));
@@ -232,13 +282,74 @@ export async function buildSnapshotScript(sources: AgentSnapshotSources, dir: st
   return SNAPSHOT_SCRIPT;
 }
 
-/** The CommonJS snapshot build into a temporary folder, the blob into outDir, then one start of the blob (`--version`). */
+/** A builtin's code cache in a blob: `[u64 id length][id][u64 length][code cache]` (Node's node_snapshotable.cc). */
+interface CodeCacheEntry {
+  readonly id: string;
+  /** The whole entry as written. */
+  readonly bytes: Buffer;
+}
+
+const BUILTIN_ID = /^[a-z_][\w/.-]*$/;
+
+/** A u64 of the blob that fits in 32 bits, else null. */
+function smallU64(blob: Buffer, at: number): number | null {
+  return at + 8 <= blob.length && blob.readUInt32LE(at + 4) === 0 ? blob.readUInt32LE(at) : null;
+}
+
+/** The entries of a code cache vector (`[u64 count][entries]`) starting at `offset`, if it ends exactly at the blob's end. */
+function codeCacheAt(blob: Buffer, offset: number): CodeCacheEntry[] | null {
+  const count = smallU64(blob, offset);
+  if (count === null || count === 0 || count > 4096) return null;
+  const entries: CodeCacheEntry[] = [];
+  let at = offset + 8;
+  for (let i = 0; i < count; i++) {
+    const idLength = smallU64(blob, at);
+    if (idLength === null || idLength === 0 || idLength > 256 || at + 8 + idLength > blob.length) return null;
+    const id = blob.toString('latin1', at + 8, at + 8 + idLength);
+    const length = smallU64(blob, at + 8 + idLength);
+    const end = at + 16 + idLength + (length ?? 0);
+    if (!BUILTIN_ID.test(id) || length === null || end > blob.length) return null;
+    entries.push({ id, bytes: blob.subarray(at, end) });
+    at = end;
+  }
+  return at === blob.length ? entries : null;
+}
+
+/**
+ * The blob with its builtins' code cache (the vector Node writes last) reduced to `keep`. The vector is found as the
+ * one place from which the blob parses as that layout exactly to its end; anything else (a Node whose layout
+ * changed, a builtin renamed) fails the build rather than ship a blob cut in the wrong place.
+ */
+export function keepBuiltinCodeCache(blob: Buffer, keep: readonly string[]): Buffer {
+  const found: Array<{ offset: number; entries: CodeCacheEntry[] }> = [];
+  for (let offset = 0; offset + 16 <= blob.length; offset++) {
+    // Cheap test first: a count below 4096, then an id length below 256.
+    if (blob[offset + 2] !== 0 || blob.readUInt32LE(offset + 4) !== 0 || blob.readUInt32LE(offset + 12) !== 0 || blob[offset + 9] !== 0) continue;
+    const entries = codeCacheAt(blob, offset);
+    if (entries) found.push({ offset, entries });
+  }
+  if (found.length !== 1) throw new Error(`agent-snapshot.config.ts: ${found.length} places in the blob parse as Node's code cache, not one`);
+  const [{ offset, entries }] = found as [{ offset: number; entries: CodeCacheEntry[] }];
+  const missing = keep.filter((id) => !entries.some((entry) => entry.id === id));
+  if (missing.length > 0) throw new Error(`agent-snapshot.config.ts: the blob has no code cache for ${missing.join(', ')}`);
+  const kept = entries.filter((entry) => keep.includes(entry.id));
+  const count = Buffer.alloc(8);
+  count.writeUInt32LE(kept.length);
+  return Buffer.concat([blob.subarray(0, offset), count, ...kept.map((entry) => entry.bytes)]);
+}
+
+/**
+ * The CommonJS snapshot build into a temporary folder, the blob into outDir with only SNAPSHOT_CODE_CACHE_BUILTINS'
+ * code cache, then one start of the blob (`--version`).
+ */
 export async function buildAgentSnapshot(options: AgentSnapshotOptions): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'keeper-agent-snapshot-'));
   const blob = join(options.outDir, AGENT_SNAPSHOT_BLOB);
   try {
     buildSnapshotBlob(work, await buildSnapshotScript(options, work), AGENT_SNAPSHOT_BLOB);
-    copyFileSync(join(work, AGENT_SNAPSHOT_BLOB), blob);
+    const built = readFileSync(join(work, AGENT_SNAPSHOT_BLOB));
+    // Without V8's code cache Node writes no builtin's either.
+    writeFileSync(blob, SNAPSHOT_WITHOUT_CODE_CACHE ? built : keepBuiltinCodeCache(built, SNAPSHOT_CODE_CACHE_BUILTINS));
     const version = spawnSync(SHIPPED_NODE, ['--snapshot-blob', blob, '--', '--version'], { cwd: tmpdir(), encoding: 'utf8' });
     if (version.status !== 0 || version.stdout.trim() !== options.version) {
       rmSync(blob, { force: true });

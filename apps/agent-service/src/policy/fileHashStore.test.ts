@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../log/logger.ts';
+import { StatusService } from '../status/statusService.ts';
+import { systemClock } from '../time/clock.ts';
 import { FileHashCache } from './fileHashCache.ts';
-import { readKnownHashes, writeKnownHashes } from './fileHashStore.ts';
+import { readKnownHashes, sameKnownHashes, writeKnownHashes } from './fileHashStore.ts';
+import { PolicyService } from './policyService.ts';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -58,5 +62,53 @@ describe('the named files’ hashes kept across agent restarts', () => {
     writeFileSync(program, 'secret\n', { mode: 0o600 });
     cache.hashesOf(program);
     expect(cache.known().has(program)).toBe(false);
+  });
+
+  it('tells the same hashes of the same files from any difference: a file more or less, another identity or hash', () => {
+    const one = { identity: '1:2:3:4:5', sha256: sha('one') };
+    const known = new Map([[program, one]]);
+    expect(sameKnownHashes(known, new Map([[program, { ...one }]]))).toBe(true);
+    expect(sameKnownHashes(known, new Map())).toBe(false);
+    expect(sameKnownHashes(known, new Map([[program, { ...one, identity: '1:2:3:4:6' }]]))).toBe(false);
+    expect(sameKnownHashes(known, new Map([[program, { ...one, sha256: sha('two') }]]))).toBe(false);
+    expect(sameKnownHashes(known, new Map([[`${program}2`, one]]))).toBe(false);
+  });
+
+  it('a restart whose named files did not change leaves the store as it was; one that hashed a changed file replaces it', () => {
+    const policies = join(dir, 'policies');
+    mkdirSync(policies, { mode: 0o755 });
+    writeFileSync(
+      join(policies, 'deny.json'),
+      JSON.stringify({
+        PolicyName: 'deny the tool',
+        PolicyType: 'PrivilegeElevation',
+        PolicyId: 'deny-tool',
+        Status: 'enforce',
+        UserCheck: ['*'],
+        ApplicationCheck: ['col-tool'],
+        Actions: { OnSuccess: { Controls: ['DENY'] } },
+      }),
+    );
+    writeFileSync(
+      join(policies, 'collections.json'),
+      JSON.stringify({ Collections: [{ CollectionId: 'col-tool', Name: 'tool', Type: 'Application', Members: [{ Path: program }] }] }),
+    );
+    const start = () => {
+      const status = new StatusService({
+        facts: { version: '0', agentId: 'test', startedAt: new Date(), backend: 'embedded', logLevel: 'Critical', online: true, healthUrl: null },
+        clock: systemClock,
+      });
+      new PolicyService({ dir: policies, status, log: createLogger('Critical'), now: () => new Date(), hashStore: store }).close();
+    };
+    start();
+    const written = statSync(store);
+    expect(readKnownHashes(store).get(program)?.sha256).toBe(sha('version 1\n'));
+    start();
+    const kept = statSync(store);
+    expect([kept.ino, kept.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+    writeFileSync(program, 'version 2, longer\n');
+    start();
+    expect(statSync(store).ino).not.toBe(written.ino);
+    expect(readKnownHashes(store).get(program)?.sha256).toBe(sha('version 2, longer\n'));
   });
 });

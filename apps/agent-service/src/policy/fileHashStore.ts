@@ -25,3 +25,13 @@ export function writeKnownHashes(file: string, hashes: ReadonlyMap<string, Known
   writeFileSync(tmp, JSON.stringify(Object.fromEntries(hashes)), { mode: 0o600, flag: 'wx' });
   renameSync(tmp, file);
 }
+
+/** Whether two sets of known hashes say the same of the same files (a start whose named files did not change). */
+export function sameKnownHashes(a: ReadonlyMap<string, KnownHash>, b: ReadonlyMap<string, KnownHash>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, hash] of a) {
+    const other = b.get(path);
+    if (other?.identity !== hash.identity || other.sha256 !== hash.sha256) return false;
+  }
+  return true;
+}

@@ -2,8 +2,8 @@ import { untrustedFolder } from '../config/jsonFolder.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StatusService } from '../status/statusService.ts';
 import { PolicySet } from './evaluate.ts';
-import { FileHashCache } from './fileHashCache.ts';
-import { readKnownHashes, writeKnownHashes } from './fileHashStore.ts';
+import { FileHashCache, type KnownHash } from './fileHashCache.ts';
+import { readKnownHashes, sameKnownHashes, writeKnownHashes } from './fileHashStore.ts';
 import { loadPolicyDirectory, watchPolicyDirectory } from './policyLoader.ts';
 
 export const POLICY_PLUGIN = 'KeeperPolicy';
@@ -40,6 +40,8 @@ export class PolicyService {
   /** Where the hashes are kept for the next start (readKnownHashes), if anywhere. */
   private readonly hashStore: string | undefined;
   private storedVersion = -1;
+  /** What the hash store holds: what the agent read from it at start, then what it last wrote. */
+  private stored: ReadonlyMap<string, KnownHash> = new Map();
 
   constructor({ dir, status, log, now, hashStore }: PolicyServiceOptions) {
     this.dir = dir;
@@ -47,7 +49,8 @@ export class PolicyService {
     this.log = log;
     this.now = now;
     this.hashStore = hashStore;
-    this.hashes = new FileHashCache(hashStore ? { earlier: readKnownHashes(hashStore) } : {});
+    if (hashStore) this.stored = readKnownHashes(hashStore);
+    this.hashes = new FileHashCache({ earlier: this.stored });
     status.setPlugin(POLICY_PLUGIN, 'Starting');
     this.current = this.load();
     this.watcher = watchPolicyDirectory(dir, () => {
@@ -86,7 +89,12 @@ export class PolicyService {
   private storeHashes(): void {
     if (!this.hashStore || this.hashes.version === this.storedVersion) return;
     try {
-      writeKnownHashes(this.hashStore, this.hashes.known());
+      const known = this.hashes.known();
+      // A start whose named files did not change since the last run would write the same file again.
+      if (!sameKnownHashes(known, this.stored)) {
+        writeKnownHashes(this.hashStore, known);
+        this.stored = new Map(known);
+      }
       this.storedVersion = this.hashes.version;
     } catch (error) {
       // Only the next start's speed depends on it.

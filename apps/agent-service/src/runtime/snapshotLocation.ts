@@ -47,9 +47,32 @@ export const bundleMeta = {
   },
 };
 
-/** A native addon (better-sqlite3), resolved from beside the bundle when first used: never while the snapshot is built. */
+/** A native addon (@keeper/peercred), resolved from beside the bundle when first used: never while the snapshot is built. */
 export function requireNative(id: string): unknown {
   return createRequire(bundleMeta.filename)(id);
+}
+
+let sqlite: unknown;
+
+/**
+ * better-sqlite3's native addon from the package beside the bundle, found as the package's lib/binding.js finds it:
+ * a build of its own (build/Debug, build/Release), else the prebuilt one for this platform (musl told from glibc by
+ * the C library mapped into this process). Only the addon: the package's JavaScript is in the snapshot
+ * (agent-snapshot.config.ts), where loading it from the package cost ~5 ms of every start.
+ */
+export function sqliteAddon(): unknown {
+  if (sqlite !== undefined) return sqlite;
+  const load = createRequire(bundleMeta.filename);
+  const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+  // The node_modules folders Node's resolution would look in, in its order; the package's `exports` need not be read.
+  const dir = (load.resolve.paths('better-sqlite3') ?? [])
+    .map((folder) => join(folder, 'better-sqlite3'))
+    .find((folder) => existsSync(join(folder, 'package.json')));
+  if (dir === undefined) throw new Error(`better-sqlite3 is not installed beside ${bundleMeta.filename}`);
+  const built = ['Debug', 'Release'].map((kind) => join(dir, 'build', kind, 'better_sqlite3.node')).find((file) => existsSync(file));
+  const musl = process.platform === 'linux' && /\/ld-musl-[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'latin1'));
+  sqlite = load(built ?? join(dir, 'prebuilds', `${musl ? 'linuxmusl' : process.platform}-${process.arch}.node`));
+  return sqlite;
 }
 
 /** Fails the snapshot's build if any module read the location while it was built (runtime/snapshotEntry.ts, after its imports). */
