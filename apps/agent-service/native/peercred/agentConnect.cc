@@ -3,6 +3,7 @@
 // conversation with the agent. The caller checks the peer's credentials (getPeerCredentials) before it
 // writes anything.
 #include "agentConnect.h"
+#include "throwErrno.h"
 
 #include <napi.h>
 
@@ -18,14 +19,6 @@
 
 namespace keeper {
 namespace {
-
-Napi::Value ThrowErrno(Napi::Env env, const char* call, int err) {
-  Napi::Error error = Napi::Error::New(env, std::string(call) + ": " + std::strerror(err));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("syscall", Napi::String::New(env, call));
-  error.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 /**
  * connectUnixSocket(path, timeoutMs): a blocking, close-on-exec stream socket connected to `path`.

@@ -65,3 +65,38 @@ export function shutdownSocket(fd: number): void;
 
 /** isatty(3): whether `fd` is a terminal. */
 export function isTerminal(fd: number): boolean;
+
+export interface ProgramSpawnOptions {
+  /** Absolute path of what to exec. */
+  file: string;
+  /** argv, argv[0] included. */
+  argv: string[];
+  /** The whole environment, as `NAME=value`. */
+  env: string[];
+  /** Absolute; the child's chdir failing fails the start. */
+  cwd: string;
+  /** Passed to the child as its descriptor 3. */
+  programFd: number;
+  /** The identity the child must have, as Node's spawn takes them (it inherits the agent's; see the result). */
+  uid?: number;
+  gid?: number;
+}
+
+export type ProgramSpawnResult =
+  /** The agent's ends of the child's 0-2 (socketpairs, close-on-exec, blocking), the caller's to wrap and close. */
+  | { pid: number; stdin: number; stdout: number; stderr: number }
+  /** posix_spawn failed (the exec, or the chdir, in the child): nothing runs. */
+  | { errno: number }
+  /** uid or gid was given and the child would not get exactly it, and no supplementary groups, by inheritance. */
+  | null;
+
+/**
+ * Starts a program with posix_spawn (Linux): descriptors 0-3 only, every signal at its default disposition and
+ * unblocked, the given folder and environment, the caller's umask. `onExit` is called once when the child has
+ * exited; it stays a zombie until reapProgram, so its pid cannot be reused before. Throws an Error (with `errno`
+ * and `syscall`) when the socketpairs or the watching thread cannot be made. Missing elsewhere than Linux.
+ */
+export function spawnProgram(options: ProgramSpawnOptions, onExit: () => void): ProgramSpawnResult;
+
+/** waitpid(pid, WNOHANG): null while it runs, its exit code or the number of the signal that ended it. Throws (ECHILD…). */
+export function reapProgram(pid: number): { code: number } | { signal: number } | null;

@@ -1,14 +1,16 @@
 // Peer credentials of a connected Unix domain socket, as the kernel reports them, and program files
-// opened with the caller's rights (callerFile.cc), the owner of a TCP socket (tcpOwner.cc), and the
-// CLIs' descriptor-level calls (agentConnect.cc, terminal.cc).
+// opened with the caller's rights (callerFile.cc), the owner of a TCP socket (tcpOwner.cc), the
+// CLIs' descriptor-level calls (agentConnect.cc, terminal.cc), and the elevated program's start (programSpawn.cc).
 // Node-API only (NAPI_VERSION 8), so one build loads in any Node >= 18 whatever headers it was built with.
 #include <napi.h>
 
 #include "agentConnect.h"
 #include "callerFile.h"
 #include "memoryTrim.h"
+#include "programSpawn.h"
 #include "tcpOwner.h"
 #include "terminal.h"
+#include "throwErrno.h"
 
 #include <cerrno>
 #include <cstring>
@@ -23,13 +25,7 @@
 
 namespace {
 
-Napi::Value ThrowErrno(Napi::Env env, const char* call, int err) {
-  Napi::Error error = Napi::Error::New(env, std::string(call) + ": " + std::strerror(err));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("syscall", Napi::String::New(env, call));
-  error.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
+using keeper::ThrowErrno;
 
 Napi::Value GetPeerCredentials(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -83,6 +79,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   keeper::InitMemoryTrim(env, exports);
   keeper::InitAgentConnect(env, exports);
   keeper::InitTerminal(env, exports);
+  keeper::InitProgramSpawn(env, exports);
   return exports;
 }
 

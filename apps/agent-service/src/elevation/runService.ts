@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { AgentError, AgentErrorCodes, ElevationExited, ElevationOutput, type ReasonDetail } from '../../../../shared/protocol/src/common/index.ts';
@@ -11,6 +10,7 @@ import type { Logger } from '../log/logger.ts';
 import type { AgentDatabase } from '../store/database.ts';
 import type { Clock } from '../time/clock.ts';
 import { withChildUmask } from '../runtime/childUmask.ts';
+import { spawnProgram, type ProgramProcess } from './programSpawn.ts';
 
 /** How long an allowed request may wait to be run (Keeper's execution grant default: 240 min). */
 export const EXECUTION_GRANT_MINUTES = 240;
@@ -34,7 +34,7 @@ interface RunRow {
 
 interface Run {
   readonly owner: ConnectionContext;
-  readonly child: ChildProcess;
+  readonly child: ProgramProcess;
 }
 
 /**
@@ -107,7 +107,7 @@ export class RunService {
     }
 
     const target = row.run_as_json ? (JSON.parse(row.run_as_json) as TargetAccount) : ROOT;
-    let child: ChildProcess;
+    let child: ProgramProcess;
     try {
       child = spawnAs(target, program, row.executable, JSON.parse(row.args_json) as string[], {
         cwd: isDirectory(row.cwd) ? row.cwd : '/',
@@ -197,9 +197,9 @@ const PROGRAM_FD_PATH = '/proc/self/fd/3';
  * The one seam where the OS elevation primitive is used. The child gets the decided descriptor at
  * fd 3 and execs it as /proc/self/fd/3 (argv[0] the canonical path); for a #! script the kernel
  * hands that same path to the interpreter, which reads the descriptor, so scripts run by descriptor
- * too. Root keeps Node's own setuid path; another user goes through setpriv so the program also gets
- * that user's supplementary groups (where setpriv is missing, libuv's path runs it with the user's
- * uid and primary group only).
+ * too. Root is the agent's own identity; another user goes through setpriv so the program also gets
+ * that user's supplementary groups (where setpriv is missing, libuv's setuid path runs it with the
+ * user's uid and primary group only). spawnProgram starts it without forking the agent where it can.
  */
 function spawnAs(
   target: TargetAccount,
@@ -207,14 +207,16 @@ function spawnAs(
   executable: string,
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
-): ChildProcess {
-  const stdio: ['pipe', 'pipe', 'pipe', number] = ['pipe', 'pipe', 'pipe', program.fd];
+): ProgramProcess {
   if (target.uid !== 0 && existsSync(SETPRIV)) {
     return withChildUmask(() =>
-      spawn(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', PROGRAM_FD_PATH, ...args], { ...options, stdio }),
+      spawnProgram(SETPRIV, ['--reuid', String(target.uid), '--regid', String(target.gid), '--init-groups', '--', PROGRAM_FD_PATH, ...args], {
+        ...options,
+        programFd: program.fd,
+      }),
     );
   }
-  return withChildUmask(() => spawn(PROGRAM_FD_PATH, args, { ...options, argv0: executable, uid: target.uid, gid: target.gid, stdio }));
+  return withChildUmask(() => spawnProgram(PROGRAM_FD_PATH, args, { ...options, argv0: executable, uid: target.uid, gid: target.gid, programFd: program.fd }));
 }
 
 function isDirectory(path: string): boolean {
