@@ -35,6 +35,8 @@ interface RunRow {
 interface Run {
   readonly owner: ConnectionContext;
   readonly child: ProgramProcess;
+  /** Audits the run's end and tells its owner, once (the first call counts). */
+  readonly finish: (code: number | null, signal: string | null, agentStopping?: true) => void;
 }
 
 /**
@@ -126,7 +128,6 @@ export class RunService {
       this.programs.close(program);
     }
     const runId = randomUUID();
-    this.runs.set(runId, { owner: context, child });
     this.log.debug({ requestId, runId, pid: child.pid ?? null, asUid: target.uid }, 'elevated program started');
     const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer) =>
       this.notifier.send({ to: 'connections', contexts: [context] }, ElevationOutput, { runId, stream, data: chunk.toString('base64') });
@@ -134,17 +135,16 @@ export class RunService {
     child.stderr?.on('data', forward('stderr'));
     // A program that closes its stdin early makes the next write fail; nothing is lost that it wanted.
     child.stdin?.on('error', (error) => this.log.debug({ runId, err: error.message }, 'elevated program stdin closed'));
-    const finished = (code: number | null, signal: string | null) => {
+    const finished = (code: number | null, signal: string | null, agentStopping?: true) => {
       if (!this.runs.delete(runId)) return;
-      this.audit.append(
-        { type: 'elevation.ran', actorUid: context.peer.uid, requestId, data: { runId, pid: child.pid ?? null, code, signal, asUid: target.uid } },
-        this.clock.now(),
-      );
+      const data = { runId, pid: child.pid ?? null, code, signal, asUid: target.uid, ...(agentStopping ? { agentStopping } : {}) };
+      this.audit.append({ type: 'elevation.ran', actorUid: context.peer.uid, requestId, data }, this.clock.now());
       this.log.debug({ requestId, runId, pid: child.pid ?? null, exitCode: code, signal }, 'elevated program exited');
       // The owner may have gone; the notifier logs that instead of taking the agent down.
       this.notifier.send({ to: 'connections', contexts: [context] }, ElevationExited, { runId, code, signal });
     };
-    child.on('close', finished);
+    this.runs.set(runId, { owner: context, child, finish: finished });
+    child.on('close', (code, signal) => finished(code, signal));
     child.on('error', (error) => {
       forward('stderr')(Buffer.from(`keeper-agent: cannot start ${row.executable}: ${error.message}\n`));
       finished(127, null);
@@ -185,8 +185,18 @@ export class RunService {
     for (const run of this.runs.values()) if (run.owner === context) run.child.kill('SIGHUP');
   }
 
+  /**
+   * The agent is stopping: each program gets SIGTERM, and its end is audited (`agentStopping`) and told to its owner
+   * now, while the store and the connections are still open; its own 'close' would come after the store closed, and
+   * only once every process holding its output let go (a shell's background child can hold it for as long as it runs).
+   * Its streams are let go, so they do not keep the stopping agent alive.
+   */
   stopAll(): void {
-    for (const run of this.runs.values()) run.child.kill('SIGTERM');
+    for (const run of [...this.runs.values()]) {
+      run.child.kill('SIGTERM');
+      run.finish(null, 'SIGTERM', true);
+      for (const stream of [run.child.stdin, run.child.stdout, run.child.stderr]) stream?.destroy();
+    }
   }
 }
 
