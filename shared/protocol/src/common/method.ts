@@ -46,5 +46,30 @@ export type ParamsOf<D extends RequestDescriptor | NotificationDescriptor> = z.i
 export type ParamsInput<D extends RequestDescriptor> = z.input<D['params']>;
 export type ResultOf<D extends RequestDescriptor> = z.infer<D['result']>;
 
+/** Lazy schemas whose tree was built, for the tests that check what a start or a request builds. */
+const builtOnFirstUse = new WeakSet<z.ZodType>();
+
+/**
+ * A schema built at its first use (parse, JSON Schema) rather than when its module loads: the agent's
+ * startup snapshot then holds one thunk instead of the schema's tree (each zod instance in it is
+ * deserialised at every start), and a start builds only the methods it is asked. Parses, defaults and
+ * error messages are the built schema's. Not for a schema a caller reads as a ZodObject or union
+ * (`.shape`, `.extend`, `.options`): those stay eager. Marked free of side effects, so that a bundle drops
+ * the schemas it never names, as it does zod's own calls (the CLIs' bundles).
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function onFirstUse<T extends z.ZodType>(build: () => T): z.ZodLazy<T> {
+  const schema: z.ZodLazy<T> = z.lazy(() => {
+    builtOnFirstUse.add(schema);
+    return build();
+  });
+  return schema;
+}
+
+/** Whether a schema made by `onFirstUse` was built; a schema that is not lazy always is. */
+export function isBuilt(schema: z.ZodType): boolean {
+  return !(schema instanceof z.ZodLazy) || builtOnFirstUse.has(schema);
+}
+
 /** Params of a method that takes none: vscode-jsonrpc sends `null` or omits them; an object must be empty. */
 export const NoParams = z.object({}).strict().nullish();

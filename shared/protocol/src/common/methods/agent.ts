@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineNotification, defineRequest, NoParams } from '../method.ts';
+import { defineNotification, defineRequest, NoParams, onFirstUse } from '../method.ts';
 
 /** Plugin states as the Keeper agent reports them. */
 export const PluginState = z.enum(['Healthy', 'Unhealthy', 'Starting', 'Stopping', 'Failed']);
@@ -77,13 +77,19 @@ export const AgentStatusRequest = defineRequest('agent.status', NoParams, AgentS
 export const AgentStatusChanged = defineNotification('agent.statusChanged', AgentStatus);
 
 /** `agent.setLogLevel`: administrators change the agent's log level, live and audited. */
-export const AgentSetLogLevel = defineRequest('agent.setLogLevel', z.object({ level: LogLevel }), z.object({ level: LogLevel }));
+export const AgentSetLogLevel = defineRequest(
+  'agent.setLogLevel',
+  onFirstUse(() => z.object({ level: LogLevel })),
+  onFirstUse(() => z.object({ level: LogLevel })),
+);
 
-export const AgentPermissions = z.object({
-  /** The caller's roles from the agent config (administrator, approver, secondaryApprover). */
-  roles: z.array(z.enum(['administrator', 'approver', 'secondaryApprover'])),
-  canSetLogLevel: z.boolean(),
-});
+export const AgentPermissions = onFirstUse(() =>
+  z.object({
+    /** The caller's roles from the agent config (administrator, approver, secondaryApprover). */
+    roles: z.array(z.enum(['administrator', 'approver', 'secondaryApprover'])),
+    canSetLogLevel: z.boolean(),
+  }),
+);
 
 /** `agent.permissions`: what the caller may change on this agent, so a window can say why a control is read-only. */
 export const AgentPermissionsRequest = defineRequest('agent.permissions', NoParams, AgentPermissions);
@@ -99,4 +105,8 @@ export type FleetLink = z.infer<typeof FleetLink>;
 export type PromptSettingsInForce = z.infer<typeof PromptSettingsInForce>;
 
 /** `agent.setOnline`: administrators switch the backend connection off and on (offline mode). */
-export const AgentSetOnline = defineRequest('agent.setOnline', z.object({ online: z.boolean() }), z.object({ online: z.boolean() }));
+export const AgentSetOnline = defineRequest(
+  'agent.setOnline',
+  onFirstUse(() => z.object({ online: z.boolean() })),
+  onFirstUse(() => z.object({ online: z.boolean() })),
+);

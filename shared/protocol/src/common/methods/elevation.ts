@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BASE64_PATTERN, isBase64 } from '../base64Chunk.ts';
-import { defineNotification, defineRequest } from '../method.ts';
+import { defineNotification, defineRequest, onFirstUse } from '../method.ts';
 
 export const PolicyTypeName = z.enum([
   'PrivilegeElevation',
@@ -126,8 +126,9 @@ export const ElevationRunOptions = z.object({
 });
 
 /** A started program: its run (named by its output and exit notifications) and its process id. */
-export const ElevationRunStarted = z.object({ runId: z.string(), pid: z.number().int().positive() });
+export const ElevationRunStarted = onFirstUse(() => z.object({ runId: z.string(), pid: z.number().int().positive() }));
 
+// Eager: the desktop's agent details `.pick` from it.
 export const ElevationRequestParams = z.object({
   /** Absolute path of the program to run elevated; the agent hashes the file itself. */
   executable: z
@@ -153,42 +154,49 @@ export const ElevationRequestParams = z.object({
   run: ElevationRunOptions.optional(),
 });
 
-export const PolicyMatchSummary = z.object({
-  policyId: z.string(),
-  policyName: z.string(),
-  status: PolicyStatusName,
-  specificity: z.number().int().min(0).max(3),
-  controls: z.array(ControlName),
-});
+/** One policy that matched, as a decision lists it: the object itself, for DecisionSummary's `monitored` that extends it. */
+const policyMatchSummary = () =>
+  z.object({
+    policyId: z.string(),
+    policyName: z.string(),
+    status: PolicyStatusName,
+    specificity: z.number().int().min(0).max(3),
+    controls: z.array(ControlName),
+  });
+export const PolicyMatchSummary = onFirstUse(policyMatchSummary);
 
-export const DecisionSummary = z.object({
-  outcome: z.enum(['allow', 'deny', 'controls']),
-  reason: z.string(),
-  /** `reason` as a code plus values for the window to word; absent from an older agent. */
-  reasonDetail: ReceivedReasonDetail,
-  /** Prompts the user must pass, in presentation order. */
-  controls: z.array(PromptControlName),
-  justificationWithApproval: z.boolean(),
-  matched: z.array(PolicyMatchSummary),
-  deciding: z.array(z.string()),
-  monitored: z.array(PolicyMatchSummary.extend({ wouldBe: z.enum(['allow', 'deny', 'controls']) })),
-});
+export const DecisionSummary = onFirstUse(() =>
+  z.object({
+    outcome: z.enum(['allow', 'deny', 'controls']),
+    reason: z.string(),
+    /** `reason` as a code plus values for the window to word; absent from an older agent. */
+    reasonDetail: ReceivedReasonDetail,
+    /** Prompts the user must pass, in presentation order. */
+    controls: z.array(PromptControlName),
+    justificationWithApproval: z.boolean(),
+    matched: z.array(PolicyMatchSummary),
+    deciding: z.array(z.string()),
+    monitored: z.array(policyMatchSummary().extend({ wouldBe: z.enum(['allow', 'deny', 'controls']) })),
+  }),
+);
 
 export const ElevationState = z.enum(['allowed', 'denied', 'pending']);
 
-export const ElevationRequestResult = z.object({
-  requestId: z.string(),
-  state: ElevationState,
-  decision: DecisionSummary,
-  application: z.object({ path: z.string(), sha256: z.string().nullable(), commandLine: z.string() }),
-  createdAt: z.iso.datetime(),
-  /** The identity the program runs with when allowed (root unless `runAs` named another user). */
-  runAs: z.object({ user: z.string(), uid: z.number().int().nonnegative() }).optional(),
-  /** Set when a valid elevated-session grant let this request pass without its prompts. */
-  grant: z.object({ grantId: z.string(), expiresAt: z.iso.datetime() }).optional(),
-  /** The program started at once (the request asked for `run` and was allowed); its output follows as for `elevation.run`. */
-  run: ElevationRunStarted.optional(),
-});
+export const ElevationRequestResult = onFirstUse(() =>
+  z.object({
+    requestId: z.string(),
+    state: ElevationState,
+    decision: DecisionSummary,
+    application: z.object({ path: z.string(), sha256: z.string().nullable(), commandLine: z.string() }),
+    createdAt: z.iso.datetime(),
+    /** The identity the program runs with when allowed (root unless `runAs` named another user). */
+    runAs: z.object({ user: z.string(), uid: z.number().int().nonnegative() }).optional(),
+    /** Set when a valid elevated-session grant let this request pass without its prompts. */
+    grant: z.object({ grantId: z.string(), expiresAt: z.iso.datetime() }).optional(),
+    /** The program started at once (the request asked for `run` and was allowed); its output follows as for `elevation.run`. */
+    run: ElevationRunStarted.optional(),
+  }),
+);
 
 /** `elevation.request`: asks the agent to decide whether the caller may run a program elevated. */
 export const ElevationRequest = defineRequest('elevation.request', ElevationRequestParams, ElevationRequestResult);
@@ -199,24 +207,26 @@ export type DecisionSummary = z.infer<typeof DecisionSummary>;
 export type ReasonDetail = z.infer<typeof ReasonDetail>;
 export type ReasonCode = ReasonDetail['code'];
 
-export const ElevationStatusParams = z.object({ requestId: z.string().min(1).max(100) });
-export const ElevationStatusResult = z.object({
-  requestId: z.string(),
-  state: ElevationState,
-  reason: z.string(),
-  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
-  reasonDetail: ReceivedReasonDetail,
-  /** The control being asked now, if any. */
-  currentControl: PromptControlName.nullable(),
-  /** Controls already passed, in order. */
-  passed: z.array(PromptControlName),
-  updatedAt: z.iso.datetime(),
-  /**
-   * While an offline approval waits: the challenge to read to an approver (not a secret), so the
-   * CLI can print it; the response is typed into the pending window. Absent otherwise.
-   */
-  offlineApproval: z.object({ challenge: z.string(), machine: z.string(), expiresAt: z.iso.datetime() }).optional(),
-});
+export const ElevationStatusParams = onFirstUse(() => z.object({ requestId: z.string().min(1).max(100) }));
+export const ElevationStatusResult = onFirstUse(() =>
+  z.object({
+    requestId: z.string(),
+    state: ElevationState,
+    reason: z.string(),
+    /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
+    reasonDetail: ReceivedReasonDetail,
+    /** The control being asked now, if any. */
+    currentControl: PromptControlName.nullable(),
+    /** Controls already passed, in order. */
+    passed: z.array(PromptControlName),
+    updatedAt: z.iso.datetime(),
+    /**
+     * While an offline approval waits: the challenge to read to an approver (not a secret), so the
+     * CLI can print it; the response is typed into the pending window. Absent otherwise.
+     */
+    offlineApproval: z.object({ challenge: z.string(), machine: z.string(), expiresAt: z.iso.datetime() }).optional(),
+  }),
+);
 
 /** `elevation.status`: where a request stands; its own user may ask. */
 export const ElevationStatus = defineRequest('elevation.status', ElevationStatusParams, ElevationStatusResult);
@@ -236,12 +246,14 @@ export type ElevationStatusResult = z.infer<typeof ElevationStatusResult>;
  * third of the regex's cost: 1 MB of output is 16 chunks, each checked by the agent and by the CLI); the JSON
  * Schema keeps the pattern.
  */
-const Chunk = z.string().max(90_000).refine(isBase64, 'base64').meta({ pattern: BASE64_PATTERN });
+const chunk = () => z.string().max(90_000).refine(isBase64, 'base64').meta({ pattern: BASE64_PATTERN });
 
-export const ElevationRunParams = z.object({
-  requestId: z.string().min(1).max(100),
-  ...ElevationRunOptions.shape,
-});
+export const ElevationRunParams = onFirstUse(() =>
+  z.object({
+    requestId: z.string().min(1).max(100),
+    ...ElevationRunOptions.shape,
+  }),
+);
 
 /**
  * `elevation.run`: starts an allowed request's program with the granted identity. Only the
@@ -249,48 +261,63 @@ export const ElevationRunParams = z.object({
  */
 export const ElevationRun = defineRequest('elevation.run', ElevationRunParams, ElevationRunStarted);
 
-export const ElevationInputParams = z.object({
-  runId: z.string().min(1).max(100),
-  data: Chunk.optional(),
-  /** Closes the program's stdin. */
-  eof: z.boolean().optional(),
-  /** Forwards a terminal signal (Ctrl+C, hang-up). */
-  signal: z.enum(['SIGINT', 'SIGTERM', 'SIGHUP']).optional(),
-});
+export const ElevationInputParams = onFirstUse(() =>
+  z.object({
+    runId: z.string().min(1).max(100),
+    data: chunk().optional(),
+    /** Closes the program's stdin. */
+    eof: z.boolean().optional(),
+    /** Forwards a terminal signal (Ctrl+C, hang-up). */
+    signal: z.enum(['SIGINT', 'SIGTERM', 'SIGHUP']).optional(),
+  }),
+);
 /** `elevation.input`: stdin data, end of input or a signal for a running program. */
-export const ElevationInput = defineRequest('elevation.input', ElevationInputParams, z.object({ ok: z.literal(true) }));
-
-export const ElevationOutput = defineNotification('elevation.output', z.object({ runId: z.string(), stream: z.enum(['stdout', 'stderr']), data: Chunk }));
-export const ElevationExited = defineNotification(
-  'elevation.exited',
-  z.object({ runId: z.string(), code: z.number().int().nullable(), signal: z.string().nullable() }),
+export const ElevationInput = defineRequest(
+  'elevation.input',
+  ElevationInputParams,
+  onFirstUse(() => z.object({ ok: z.literal(true) })),
 );
 
-export const ElevationHistoryEntry = z.object({
-  requestId: z.string(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  commandLine: z.string(),
-  executable: z.string(),
-  /** Who the program runs as: root, or the `runAs` user. */
-  runAsUser: z.string(),
-  state: ElevationState,
-  reason: z.string(),
-  /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
-  reasonDetail: ReceivedReasonDetail,
-  /** The prompts the decision asked for, in presentation order. */
-  controls: z.array(PromptControlName),
-  /** Names of the policies that decided. */
-  policies: z.array(z.string()),
-  /** Set when an elevated-session grant let it pass without prompts. */
-  grantId: z.string().nullable(),
-  /** When the program was started; null if it never ran. */
-  ranAt: z.iso.datetime().nullable(),
-});
+export const ElevationOutput = defineNotification(
+  'elevation.output',
+  onFirstUse(() => z.object({ runId: z.string(), stream: z.enum(['stdout', 'stderr']), data: chunk() })),
+);
+export const ElevationExited = defineNotification(
+  'elevation.exited',
+  onFirstUse(() => z.object({ runId: z.string(), code: z.number().int().nullable(), signal: z.string().nullable() })),
+);
 
-export const ElevationHistoryParams = z.object({ limit: z.number().int().min(1).max(200).default(20) }).nullish();
+export const ElevationHistoryEntry = onFirstUse(() =>
+  z.object({
+    requestId: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    commandLine: z.string(),
+    executable: z.string(),
+    /** Who the program runs as: root, or the `runAs` user. */
+    runAsUser: z.string(),
+    state: ElevationState,
+    reason: z.string(),
+    /** `reason` as a code plus values for the window to word; absent for rows of an older agent. */
+    reasonDetail: ReceivedReasonDetail,
+    /** The prompts the decision asked for, in presentation order. */
+    controls: z.array(PromptControlName),
+    /** Names of the policies that decided. */
+    policies: z.array(z.string()),
+    /** Set when an elevated-session grant let it pass without prompts. */
+    grantId: z.string().nullable(),
+    /** When the program was started; null if it never ran. */
+    ranAt: z.iso.datetime().nullable(),
+  }),
+);
+
+export const ElevationHistoryParams = onFirstUse(() => z.object({ limit: z.number().int().min(1).max(200).default(20) }).nullish());
 
 /** `elevation.history`: the caller's own most recent elevation requests with their decisions, newest first. */
-export const ElevationHistory = defineRequest('elevation.history', ElevationHistoryParams, z.object({ requests: z.array(ElevationHistoryEntry) }));
+export const ElevationHistory = defineRequest(
+  'elevation.history',
+  ElevationHistoryParams,
+  onFirstUse(() => z.object({ requests: z.array(ElevationHistoryEntry) })),
+);
 
 export type ElevationHistoryEntry = z.infer<typeof ElevationHistoryEntry>;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineNotification, defineRequest, NoParams } from '../method.ts';
+import { defineNotification, defineRequest, NoParams, onFirstUse } from '../method.ts';
 import { ReasonDetail, reason } from './elevation.ts';
 
 export const JobExecutionType = z.enum(['Service', 'User', 'UserDesktop', 'UserElevated']);
@@ -7,19 +7,21 @@ export const JobRunStatus = z.enum(['running', 'succeeded', 'failed', 'skipped',
 export const JobTrigger = z.enum(['event', 'manual', 'schedule', 'alternate']);
 
 /** A loaded job as anyone may see it: what it is and when it runs, never its parameters. */
-export const JobSummary = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  priority: z.number().int().min(1).max(10),
-  /** `ready`, or why it does not run here. */
-  state: z.enum(['ready', 'disabled', 'otherPlatform']),
-  events: z.array(z.string()),
-  /** The schedule as written (intervalMinutes, cronExpression, runAt or calendar), if any. */
-  schedule: z.record(z.string(), z.unknown()).nullable(),
-  nextRunAt: z.iso.datetime().nullable(),
-  tasks: z.array(z.object({ id: z.string(), name: z.string(), executionType: JobExecutionType })),
-});
+export const JobSummary = onFirstUse(() =>
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    priority: z.number().int().min(1).max(10),
+    /** `ready`, or why it does not run here. */
+    state: z.enum(['ready', 'disabled', 'otherPlatform']),
+    events: z.array(z.string()),
+    /** The schedule as written (intervalMinutes, cronExpression, runAt or calendar), if any. */
+    schedule: z.record(z.string(), z.unknown()).nullable(),
+    nextRunAt: z.iso.datetime().nullable(),
+    tasks: z.array(z.object({ id: z.string(), name: z.string(), executionType: JobExecutionType })),
+  }),
+);
 export type JobSummary = z.infer<typeof JobSummary>;
 
 const Text = z.string().max(4096);
@@ -74,77 +76,89 @@ export type JobReasonDetail = z.infer<typeof JobReasonDetail>;
 const ReceivedJobReasonDetail = JobReasonDetail.optional().catch(undefined);
 const ReceivedJobTaskReasonDetail = JobTaskReasonDetail.optional().catch(undefined);
 
-export const JobTaskOutcome = z.object({
-  taskId: z.string(),
-  name: z.string(),
-  executionType: JobExecutionType,
-  status: z.enum(['succeeded', 'failed', 'skipped']),
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  durationMs: z.number().int().nonnegative(),
-  reason: z.string().nullable(),
-  /** `reason` as a code plus values for the window to word; absent from an older agent. */
-  reasonDetail: ReceivedJobTaskReasonDetail,
-  /** At most 4 KiB each, secret-looking values redacted; empty for callers who may not read them. */
-  stdout: z.string(),
-  stderr: z.string(),
-});
+export const JobTaskOutcome = onFirstUse(() =>
+  z.object({
+    taskId: z.string(),
+    name: z.string(),
+    executionType: JobExecutionType,
+    status: z.enum(['succeeded', 'failed', 'skipped']),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    durationMs: z.number().int().nonnegative(),
+    reason: z.string().nullable(),
+    /** `reason` as a code plus values for the window to word; absent from an older agent. */
+    reasonDetail: ReceivedJobTaskReasonDetail,
+    /** At most 4 KiB each, secret-looking values redacted; empty for callers who may not read them. */
+    stdout: z.string(),
+    stderr: z.string(),
+  }),
+);
 export type JobTaskOutcome = z.infer<typeof JobTaskOutcome>;
 
-export const JobRunView = z.object({
-  runId: z.string(),
-  jobId: z.string(),
-  trigger: JobTrigger,
-  eventType: z.string().nullable(),
-  status: JobRunStatus,
-  reason: z.string().nullable(),
-  /** `reason` as a code plus values for the window to word; absent for older rows. */
-  reasonDetail: ReceivedJobReasonDetail,
-  startedAt: z.iso.datetime(),
-  finishedAt: z.iso.datetime().nullable(),
-  durationMs: z.number().int().nonnegative().nullable(),
-  /** The job whose failure started this run (its alternate). */
-  alternateOf: z.string().nullable(),
-  tasks: z.array(JobTaskOutcome),
-});
+export const JobRunView = onFirstUse(() =>
+  z.object({
+    runId: z.string(),
+    jobId: z.string(),
+    trigger: JobTrigger,
+    eventType: z.string().nullable(),
+    status: JobRunStatus,
+    reason: z.string().nullable(),
+    /** `reason` as a code plus values for the window to word; absent for older rows. */
+    reasonDetail: ReceivedJobReasonDetail,
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    durationMs: z.number().int().nonnegative().nullable(),
+    /** The job whose failure started this run (its alternate). */
+    alternateOf: z.string().nullable(),
+    tasks: z.array(JobTaskOutcome),
+  }),
+);
 export type JobRunView = z.infer<typeof JobRunView>;
 
-export const JobsListResult = z.object({ jobs: z.array(JobSummary) });
+export const JobsListResult = onFirstUse(() => z.object({ jobs: z.array(JobSummary) }));
 
-export const JobsRunParams = z.object({
-  jobId: z.string().min(1).max(200),
-  /** Extra `{Variable}` values for this run; they override the job's own parameters. */
-  parameters: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'a variable name'), z.string().max(4096)).optional(),
-});
-export const JobsRunResult = z.object({ runId: z.string(), jobId: z.string() });
+export const JobsRunParams = onFirstUse(() =>
+  z.object({
+    jobId: z.string().min(1).max(200),
+    /** Extra `{Variable}` values for this run; they override the job's own parameters. */
+    parameters: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'a variable name'), z.string().max(4096)).optional(),
+  }),
+);
+export const JobsRunResult = onFirstUse(() => z.object({ runId: z.string(), jobId: z.string() }));
 
-export const JobsRunsParams = z.object({ limit: z.number().int().min(1).max(200).optional(), jobId: z.string().min(1).max(200).optional() }).nullish();
-export const JobsRunsResult = z.object({ runs: z.array(JobRunView) });
+export const JobsRunsParams = onFirstUse(() =>
+  z.object({ limit: z.number().int().min(1).max(200).optional(), jobId: z.string().min(1).max(200).optional() }).nullish(),
+);
+export const JobsRunsResult = onFirstUse(() => z.object({ runs: z.array(JobRunView) }));
 
 /** The `window` of a desktop task that shows a toast instead of a window (never blocks, cannot be acknowledged). */
 export const TOAST_TASK_WINDOW = 'toast';
 
 /** A UserDesktop task handed to a desktop session: open `window` with `args`, then answer with `jobs.desktopTaskDone`. */
-export const JobsDesktopTask = z.object({
-  deliveryId: z.string(),
-  jobId: z.string(),
-  runId: z.string(),
-  taskId: z.string(),
-  name: z.string(),
-  /** The task's executablePath: a window id of the suite (e.g. `keeper-network-connections`) or `toast`. */
-  window: z.string(),
-  /** The task's arguments, split and with `{Variable}` placeholders already replaced. */
-  args: z.array(z.string()),
-  expiresAt: z.iso.datetime(),
-});
+export const JobsDesktopTask = onFirstUse(() =>
+  z.object({
+    deliveryId: z.string(),
+    jobId: z.string(),
+    runId: z.string(),
+    taskId: z.string(),
+    name: z.string(),
+    /** The task's executablePath: a window id of the suite (e.g. `keeper-network-connections`) or `toast`. */
+    window: z.string(),
+    /** The task's arguments, split and with `{Variable}` placeholders already replaced. */
+    args: z.array(z.string()),
+    expiresAt: z.iso.datetime(),
+  }),
+);
 export type JobsDesktopTask = z.infer<typeof JobsDesktopTask>;
 
-export const JobsDesktopTaskDoneParams = z.object({
-  deliveryId: z.string().min(1).max(100),
-  outcome: z.enum(['completed', 'failed']),
-  /** Why it failed (e.g. the window is unknown on this desktop), or what the window returned. */
-  detail: z.string().max(2000).optional(),
-});
+export const JobsDesktopTaskDoneParams = onFirstUse(() =>
+  z.object({
+    deliveryId: z.string().min(1).max(100),
+    outcome: z.enum(['completed', 'failed']),
+    /** Why it failed (e.g. the window is unknown on this desktop), or what the window returned. */
+    detail: z.string().max(2000).optional(),
+  }),
+);
 
 /** `jobs.list`: every loaded job with its state and next scheduled run. */
 export const JobsList = defineRequest('jobs.list', NoParams, JobsListResult);
@@ -153,8 +167,15 @@ export const JobsRun = defineRequest('jobs.run', JobsRunParams, JobsRunResult);
 /** `jobs.runs`: recent runs, newest first; administrators see every run, other users the runs that concern them, without program output. */
 export const JobsRuns = defineRequest('jobs.runs', JobsRunsParams, JobsRunsResult);
 /** `jobs.desktopTaskDone`: a desktop reports the outcome of a UserDesktop task it was given; only the user it went to may answer. */
-export const JobsDesktopTaskDone = defineRequest('jobs.desktopTaskDone', JobsDesktopTaskDoneParams, z.object({ accepted: z.literal(true) }));
+export const JobsDesktopTaskDone = defineRequest(
+  'jobs.desktopTaskDone',
+  JobsDesktopTaskDoneParams,
+  onFirstUse(() => z.object({ accepted: z.literal(true) })),
+);
 /** `jobs.desktopTask`: sent only to the desktop sessions of the user a UserDesktop task belongs to. */
 export const JobsDesktopTaskNotification = defineNotification('jobs.desktopTask', JobsDesktopTask);
 /** `jobs.runsChanged`: a job run started or finished; clients showing runs fetch `jobs.runs` again. */
-export const JobsRunsChanged = defineNotification('jobs.runsChanged', z.object({ runId: z.string(), jobId: z.string(), status: JobRunStatus }));
+export const JobsRunsChanged = defineNotification(
+  'jobs.runsChanged',
+  onFirstUse(() => z.object({ runId: z.string(), jobId: z.string(), status: JobRunStatus })),
+);

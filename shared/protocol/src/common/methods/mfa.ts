@@ -1,46 +1,54 @@
 import * as z from 'zod';
-import { defineRequest, NoParams } from '../method.ts';
+import { defineRequest, NoParams, onFirstUse } from '../method.ts';
 
 /** A TOTP code as authenticator apps show it (RFC 6238, 6 digits). */
 export const MfaCode = z.string().regex(/^\d{6}$/, 'six digits');
 
-export const MfaEnrollBeginResult = z.object({
-  enrollmentId: z.string(),
-  /** `otpauth://totp/…` for the QR code. */
-  otpauthUri: z.string().startsWith('otpauth://'),
-  /** The base32 secret, for typing into an app that cannot scan. */
-  secret: z.string().regex(/^[A-Z2-7]+=*$/, 'base32'),
-  /** The same URI as a PNG QR code (`data:image/png;base64,…`); the window's CSP needs `img-src data:`. */
-  qrPngDataUrl: z.string().startsWith('data:image/png;base64,'),
-  issuer: z.string(),
-  /** The label the authenticator app shows: `<user>@<host>`. */
-  account: z.string(),
-  /** The enrollment must be confirmed before this time. */
-  expiresAt: z.iso.datetime(),
-});
+export const MfaEnrollBeginResult = onFirstUse(() =>
+  z.object({
+    enrollmentId: z.string(),
+    /** `otpauth://totp/…` for the QR code. */
+    otpauthUri: z.string().startsWith('otpauth://'),
+    /** The base32 secret, for typing into an app that cannot scan. */
+    secret: z.string().regex(/^[A-Z2-7]+=*$/, 'base32'),
+    /** The same URI as a PNG QR code (`data:image/png;base64,…`); the window's CSP needs `img-src data:`. */
+    qrPngDataUrl: z.string().startsWith('data:image/png;base64,'),
+    issuer: z.string(),
+    /** The label the authenticator app shows: `<user>@<host>`. */
+    account: z.string(),
+    /** The enrollment must be confirmed before this time. */
+    expiresAt: z.iso.datetime(),
+  }),
+);
 
-/** The one-time code an administrator issued for a first enrollment (`keeper-agent mfa issue`). */
+/** The one-time code an administrator issued for a first enrollment (`keeper-agent mfa issue`). Eager: the desktop's bridge reads its `.shape`. */
 export const MfaEnrollBeginParams = z.object({ enrollmentCode: z.string().min(1).max(64) });
 
-export const MfaEnrollConfirmParams = z.object({
-  enrollmentId: z.string().min(1).max(100),
-  code: MfaCode,
-});
+export const MfaEnrollConfirmParams = onFirstUse(() =>
+  z.object({
+    enrollmentId: z.string().min(1).max(100),
+    code: MfaCode,
+  }),
+);
 
-export const MfaEnrollConfirmResult = z.object({ enrolled: z.literal(true) });
+export const MfaEnrollConfirmResult = onFirstUse(() => z.object({ enrolled: z.literal(true) }));
 
-export const MfaSession = z.object({
-  /** The kind of action the session covers (e.g. a policy type); no re-prompt for it until expiresAt. */
-  actionType: z.string(),
-  expiresAt: z.iso.datetime(),
-});
+export const MfaSession = onFirstUse(() =>
+  z.object({
+    /** The kind of action the session covers (e.g. a policy type); no re-prompt for it until expiresAt. */
+    actionType: z.string(),
+    expiresAt: z.iso.datetime(),
+  }),
+);
 
-export const MfaStatusResult = z.object({
-  enrolled: z.boolean(),
-  /** Set while too many wrong codes block verification. */
-  lockedUntil: z.iso.datetime().nullable(),
-  sessions: z.array(MfaSession),
-});
+export const MfaStatusResult = onFirstUse(() =>
+  z.object({
+    enrolled: z.boolean(),
+    /** Set while too many wrong codes block verification. */
+    lockedUntil: z.iso.datetime().nullable(),
+    sessions: z.array(MfaSession),
+  }),
+);
 
 /**
  * `mfa.enroll.begin`: creates a new TOTP secret for the caller, pending until confirmed with a code.

@@ -5,6 +5,8 @@ export { PROTOCOL_VERSION } from '../protocolVersion.ts';
 
 export const ClientKind = z.enum(['desktop', 'run-as', 'cli', 'monitor']);
 
+// session.hello and agent.status (agent.ts) stay eager, unlike the other methods (method.ts, `onFirstUse`): every start
+// answers them first, and the startup snapshot holds them built.
 export const HelloParams = z.object({
   protocolVersion: z.number().int().positive(),
   client: z.object({
