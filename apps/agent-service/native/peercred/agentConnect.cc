@@ -22,8 +22,10 @@ namespace {
 
 /**
  * connectUnixSocket(path, timeoutMs): a blocking, close-on-exec stream socket connected to `path`.
- * The kernel bounds a blocking connect to a Unix socket by the send timeout (a listener whose backlog is
- * full), so the timeout is set for the connect only: EAGAIN then means it ran out.
+ * `timeoutMs` is its send timeout, which bounds both the connect (the kernel applies it to a Unix connect
+ * waiting on a full backlog) and every later write: a write the agent does not take within it (an agent that
+ * stopped reading) fails with EAGAIN instead of holding the CLI for good. Reads are not bounded: an answer
+ * may wait for a person at a prompt.
  */
 Napi::Value ConnectUnixSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -52,7 +54,6 @@ Napi::Value ConnectUnixSocket(const Napi::CallbackInfo& info) {
   struct timeval limit;
   limit.tv_sec = static_cast<time_t>(timeoutMs / 1000);
   limit.tv_usec = static_cast<suseconds_t>((timeoutMs % 1000) * 1000);
-  const struct timeval none = {0, 0};
   int result;
   if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit)) != 0) {
     result = -1;
@@ -61,7 +62,7 @@ Napi::Value ConnectUnixSocket(const Napi::CallbackInfo& info) {
       result = connect(fd, reinterpret_cast<const struct sockaddr*>(&address), sizeof(address));
     } while (result != 0 && errno == EINTR);
   }
-  if (result != 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none)) != 0) {
+  if (result != 0) {
     const int err = errno;
     close(fd);
     return ThrowErrno(env, "connect", err);

@@ -54,9 +54,10 @@ export function tcpSocketOwner(localAddress: string, localPort: number, remoteAd
 export function trimMalloc(): boolean;
 
 /**
- * A blocking, close-on-exec stream socket connected to the Unix socket at `path` (a connect that waits on a
- * full backlog gives up after `timeoutMs` with EAGAIN). Throws an Error with `errno` and `syscall`. The
- * caller reads the peer's credentials before it writes, and closes the descriptor.
+ * A blocking, close-on-exec stream socket connected to the Unix socket at `path`. `timeoutMs` is its send timeout:
+ * a connect that waits on a full backlog, or a write the peer does not take, gives up after it with EAGAIN; reads
+ * are not bounded. Throws an Error with `errno` and `syscall`. The caller reads the peer's credentials before it
+ * writes, and closes the descriptor.
  */
 export function connectUnixSocket(path: string, timeoutMs: number): number;
 

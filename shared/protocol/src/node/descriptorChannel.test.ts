@@ -123,4 +123,21 @@ describe.skipIf(process.platform !== 'linux')('the one-shot CLIs’ descriptor c
       server.close();
     }
   });
+
+  it('a write the agent does not take within the connect timeout closes the channel instead of holding the CLI', async () => {
+    const path = join(dir, 'stuck.sock');
+    // An agent that accepts and never reads: its receive queue fills, and a blocking write would wait for good.
+    const server = await listen(path, (peer) => peer.pause());
+    try {
+      const channel = connectDescriptorChannel(calls, path, 300);
+      let closed = false;
+      channel.onClose(() => (closed = true));
+      const started = Date.now();
+      channel.write('x'.repeat(8 * 1024 * 1024));
+      expect(closed).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -48,7 +48,8 @@ function connectError(error: unknown, path: string): Error {
 
 /**
  * Reads with fs.read on libuv's pool (a blocking descriptor: one read waits for the agent at a time) and
- * writes with writeSync: a one-shot client's requests are small, and the agent reads all the time. `close`
+ * writes with writeSync: a one-shot client's requests are small, and the agent reads all the time; a write the
+ * agent does not take within the connect timeout (the socket's send timeout) closes the channel. `close`
  * shuts the socket down so a pending read returns at once; the descriptor is closed when no read uses it.
  */
 class DescriptorChannel implements AgentChannel {
@@ -70,7 +71,7 @@ class DescriptorChannel implements AgentChannel {
     try {
       for (let sent = 0; sent < bytes.length;) sent += writeSync(this.fd, bytes, sent);
     } catch {
-      // EPIPE or ECONNRESET: the agent is gone, as a net.Socket's 'close' would say.
+      // EPIPE or ECONNRESET: the agent is gone, as a net.Socket's 'close' would say; EAGAIN: it stopped reading.
       this.end(true);
     }
   }
