@@ -3,7 +3,7 @@
 // conversation with the agent. The caller checks the peer's credentials (getPeerCredentials) before it
 // writes anything.
 #include "agentConnect.h"
-#include "throwErrno.h"
+#include "throwErrors.h"
 
 #include <napi.h>
 
@@ -30,8 +30,7 @@ namespace {
 Napi::Value ConnectUnixSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    Napi::TypeError::New(env, "connectUnixSocket(path, timeoutMs): a string and a number").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "connectUnixSocket(path, timeoutMs): a string and a number");
   }
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const int64_t timeoutMs = info[1].As<Napi::Number>().Int64Value();
@@ -79,8 +78,7 @@ Napi::Value ConnectUnixSocket(const Napi::CallbackInfo& info) {
 Napi::Value ShutdownSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "shutdownSocket(fd): fd must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "shutdownSocket(fd): fd must be a number");
   }
   if (shutdown(info[0].As<Napi::Number>().Int32Value(), SHUT_RDWR) != 0 && errno != ENOTCONN) return ThrowErrno(env, "shutdown", errno);
   return env.Undefined();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sha256.h"
+#include "throwErrors.h"
 
 #if defined(__linux__)
 #include <cerrno>
@@ -431,8 +432,7 @@ Napi::Value OnOwnThread(Napi::Env env, Work work) {
 Napi::Value OpenProgramAsCaller(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) {
-    Napi::TypeError::New(env, "openProgramAsCaller(options): options must be an object").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "openProgramAsCaller(options): options must be an object");
   }
   Napi::Object options = info[0].As<Napi::Object>();
   OpenRequest request;
@@ -443,8 +443,7 @@ Napi::Value OpenProgramAsCaller(const Napi::CallbackInfo& info) {
   request.sealIfWritable = options.Get("sealIfWritable").ToBoolean().Value();
   request.maxCopyBytes = static_cast<uint64_t>(options.Get("maxCopyBytes").ToNumber().Int64Value());
   if (request.path.empty() || request.path[0] != '/' || request.path.find('\0') != std::string::npos) {
-    Napi::TypeError::New(env, "openProgramAsCaller: path must be absolute").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "openProgramAsCaller: path must be absolute");
   }
   return OnOwnThread(env, [request]() { return Work(request); });
 }
@@ -452,8 +451,7 @@ Napi::Value OpenProgramAsCaller(const Napi::CallbackInfo& info) {
 Napi::Value HashDescriptor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "hashDescriptor(fd): fd must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "hashDescriptor(fd): fd must be a number");
   }
   const int fd = info[0].As<Napi::Number>().Int32Value();
   return OnOwnThread(env, [fd]() { return HashWork(fd); });

@@ -10,7 +10,7 @@
 #include "programSpawn.h"
 #include "tcpOwner.h"
 #include "terminal.h"
-#include "throwErrno.h"
+#include "throwErrors.h"
 
 #include <cerrno>
 #include <cstring>
@@ -26,12 +26,12 @@
 namespace {
 
 using keeper::ThrowErrno;
+using keeper::ThrowTypeError;
 
 Napi::Value GetPeerCredentials(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "getPeerCredentials(fd): fd must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "getPeerCredentials(fd): fd must be a number");
   }
   const int fd = info[0].As<Napi::Number>().Int32Value();
   uid_t uid;

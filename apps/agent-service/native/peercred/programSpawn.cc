@@ -6,7 +6,7 @@
 // the exit is watched here: a thread waits for it without reaping (WNOWAIT), tells JS, and JS reaps (reapProgram),
 // so the pid stays the child's, and cannot be signalled by mistake after reuse, until JS knows it exited.
 #include "programSpawn.h"
-#include "throwErrno.h"
+#include "throwErrors.h"
 
 #include <napi.h>
 
@@ -46,8 +46,7 @@ struct Lifetime {
 using SharedLifetime = std::shared_ptr<Lifetime>;
 
 Napi::Value ThrowType(Napi::Env env, const std::string& message) {
-  Napi::TypeError::New(env, "spawnProgram: " + message).ThrowAsJavaScriptException();
-  return env.Undefined();
+  return ThrowTypeError(env, "spawnProgram: " + message);
 }
 
 /** A string with no NUL in it: a C string cut at a NUL would not be what the caller checked. */
@@ -253,13 +252,11 @@ Napi::Value SpawnProgram(const Napi::CallbackInfo& info, const SharedLifetime& l
 Napi::Value ReapProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "reapProgram(pid): pid must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "reapProgram(pid): pid must be a number");
   }
   const pid_t pid = info[0].As<Napi::Number>().Int32Value();
   if (pid <= 0) {
-    Napi::TypeError::New(env, "reapProgram(pid): pid must be positive").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "reapProgram(pid): pid must be positive");
   }
   int status = 0;
   pid_t reaped;

@@ -2,6 +2,7 @@
 // the kernel looks the socket up in its hash, where /proc/net/tcp would print every socket there is.
 // The web shell uses it to learn which user opened a loopback connection to it.
 #include "tcpOwner.h"
+#include "throwErrors.h"
 
 #include <napi.h>
 
@@ -140,9 +141,7 @@ Napi::Value TcpSocketOwner(const Napi::CallbackInfo& info) {
   uint16_t localPort = 0, remotePort = 0;
   if (info.Length() < 4 || !ParseIPv4(info[0], &local) || !ParsePort(info[1], &localPort) || !ParseIPv4(info[2], &remote) ||
       !ParsePort(info[3], &remotePort)) {
-    Napi::TypeError::New(env, "tcpSocketOwner(localAddress, localPort, remoteAddress, remotePort): IPv4 addresses and ports 1-65535")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowTypeError(env, "tcpSocketOwner(localAddress, localPort, remoteAddress, remotePort): IPv4 addresses and ports 1-65535");
   }
 
   Fd sock{socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)};

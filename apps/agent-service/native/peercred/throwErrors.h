@@ -16,4 +16,10 @@ inline Napi::Value ThrowErrno(Napi::Env env, const char* call, int err) {
   return env.Undefined();
 }
 
+/** Throws a TypeError for arguments a function does not take (`message` names the function); returns undefined. */
+inline Napi::Value ThrowTypeError(Napi::Env env, const std::string& message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 }  // namespace keeper
