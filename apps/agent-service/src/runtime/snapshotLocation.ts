@@ -63,16 +63,24 @@ let sqlite: unknown;
 export function sqliteAddon(): unknown {
   if (sqlite !== undefined) return sqlite;
   const load = createRequire(bundleMeta.filename);
-  const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+  const { existsSync } = process.getBuiltinModule('node:fs');
   // The node_modules folders Node's resolution would look in, in its order; the package's `exports` need not be read.
   const dir = (load.resolve.paths('better-sqlite3') ?? [])
     .map((folder) => join(folder, 'better-sqlite3'))
     .find((folder) => existsSync(join(folder, 'package.json')));
   if (dir === undefined) throw new Error(`better-sqlite3 is not installed beside ${bundleMeta.filename}`);
   const built = ['Debug', 'Release'].map((kind) => join(dir, 'build', kind, 'better_sqlite3.node')).find((file) => existsSync(file));
-  const musl = process.platform === 'linux' && /\/ld-musl-[^/\s]*\.so/.test(readFileSync('/proc/self/maps', 'latin1'));
-  sqlite = load(built ?? join(dir, 'prebuilds', `${musl ? 'linuxmusl' : process.platform}-${process.arch}.node`));
+  sqlite = load(built ?? join(dir, 'prebuilds', `${prebuildPlatform()}-${process.arch}.node`));
   return sqlite;
+}
+
+/**
+ * The prebuild's platform name, worked out only when there is no build of its own: musl told from glibc by the C
+ * library mapped into this process, as lib/binding.js does.
+ */
+function prebuildPlatform(): string {
+  const maps = process.platform === 'linux' ? process.getBuiltinModule('node:fs').readFileSync('/proc/self/maps', 'latin1') : '';
+  return /\/ld-musl-[^/\s]*\.so/.test(maps) ? 'linuxmusl' : process.platform;
 }
 
 /** Fails the snapshot's build if any module read the location while it was built (runtime/snapshotEntry.ts, after its imports). */

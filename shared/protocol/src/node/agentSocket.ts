@@ -4,7 +4,7 @@ import { untrustedAgent } from './agentIdentity.ts';
 /**
  * A connected socket to the agent at `path`, or a rejection: the connection error, a timeout, or an
  * AgentIdentityError when the listening end is neither root nor this user. AgentClient's transport, and
- * a one-shot CLI's where it cannot use a plain descriptor (agentChannel.ts); node:net is read here, at the
+ * a one-shot CLI's where it cannot use a plain descriptor (connectAgentChannel.ts); node:net is read here, at the
  * call, so a CLI bundle that never calls it does not load it.
  */
 export function connectAgentSocket(path: string, timeoutMs: number): Promise<net.Socket> {

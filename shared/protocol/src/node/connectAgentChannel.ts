@@ -11,13 +11,9 @@ import { peercredAddon } from './peercredAddon.ts';
  * conversation with the agent. Windows named pipes, and an addon built before it could connect, use node:net.
  */
 export async function connectAgentChannel(path: string, timeoutMs: number): Promise<AgentChannel> {
-  const addon = process.platform === 'win32' ? null : peercredAddon();
-  if (addon?.connectUnixSocket && addon.shutdownSocket && addon.getPeerCredentials) {
-    return connectDescriptorChannel(
-      { connectUnixSocket: addon.connectUnixSocket, shutdownSocket: addon.shutdownSocket, getPeerCredentials: addon.getPeerCredentials },
-      path,
-      timeoutMs,
-    );
+  const { connectUnixSocket, shutdownSocket, getPeerCredentials } = (process.platform === 'win32' ? null : peercredAddon()) ?? {};
+  if (connectUnixSocket && shutdownSocket && getPeerCredentials) {
+    return connectDescriptorChannel({ connectUnixSocket, shutdownSocket, getPeerCredentials }, path, timeoutMs);
   }
   return socketChannel(await connectAgentSocket(path, timeoutMs));
 }

@@ -40,9 +40,9 @@ export function connectDescriptorChannel(calls: DescriptorSocketCalls, path: str
 function connectError(error: unknown, path: string): Error {
   const errno = (error as { errno?: unknown }).errno;
   if (typeof errno !== 'number') return error as Error;
-  // A blocking connect that ran out of its send timeout (a listener whose backlog stays full).
-  if (getSystemErrorName(-errno) === 'EAGAIN') return new Error(`timed out connecting to the agent at ${path}`);
   const code = getSystemErrorName(-errno);
+  // A blocking connect that ran out of its send timeout (a listener whose backlog stays full).
+  if (code === 'EAGAIN') return new Error(`timed out connecting to the agent at ${path}`);
   return Object.assign(new Error(`connect ${code} ${path}`), { code, errno: -errno, syscall: 'connect', address: path });
 }
 
