@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Approval, approvalObject, ApprovalsListResult, ApprovalStatus, MAX_APPROVAL_QUORUM } from './methods/approvals.ts';
+import { Approval, approvalDecisionFields, approvalObject, ApprovalsListResult, ApprovalStatus, MAX_APPROVAL_QUORUM } from './methods/approvals.ts';
 import { AgenticDetection } from './methods/agentic.ts';
 import { PolicyMatchSummary } from './methods/elevation.ts';
 import { onFirstUse } from './method.ts';
@@ -166,20 +166,7 @@ export const OfflineResponseResult = onFirstUse(() =>
 );
 export type OfflineResponseResult = z.infer<typeof OfflineResponseResult>;
 
-export const RelayDecideRequest = onFirstUse(() =>
-  z.strictObject({
-    actor: FleetActor,
-    approvalId: z.uuid(),
-    decision: z.enum(['approve', 'deny']),
-    reason: z.string().trim().max(1000).optional(),
-    usableMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .optional(),
-  }),
-);
+export const RelayDecideRequest = onFirstUse(() => z.strictObject({ actor: FleetActor, approvalId: z.uuid(), ...approvalDecisionFields() }));
 
 /** One audit event of an agent's outbox; `id` makes delivery idempotent. */
 export const FleetAuditEvent = onFirstUse(() =>

@@ -130,20 +130,20 @@ export const ApprovalsListResult = onFirstUse(() =>
   }),
 );
 
-export const ApprovalsDecideParams = onFirstUse(() =>
-  z.object({
-    approvalId: z.string().min(1).max(100),
-    decision: z.enum(['approve', 'deny']),
-    reason: z.string().trim().max(1000).optional(),
-    /** A shorter grant window than the configured default (24 h), in minutes. */
-    usableMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .optional(),
-  }),
-);
+/** What an approver decides, here and through a fleet server's relay (fleet.ts): built with the schema that holds it. */
+export const approvalDecisionFields = () => ({
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().trim().max(1000).optional(),
+  /** A shorter grant window than the configured default (24 h), in minutes. */
+  usableMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
+});
+
+export const ApprovalsDecideParams = onFirstUse(() => z.object({ approvalId: z.string().min(1).max(100), ...approvalDecisionFields() }));
 
 /** `approvals.list`: requests the caller may decide; needs an approver role. */
 export const ApprovalsList = defineRequest('approvals.list', ApprovalsListParams, ApprovalsListResult);
