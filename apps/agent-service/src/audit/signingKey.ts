@@ -1,8 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeyFileOnce } from '../store/keyFile.ts';
-import { readOwnFile } from '../store/ownFile.ts';
+import { readPrivateFile } from '../store/ownFile.ts';
 
 export const AUDIT_KEY_FILE = 'audit-signing.key';
 
@@ -34,19 +33,10 @@ export function loadAuditSigningKey(dataDir: string, create: boolean): AuditSign
 
 /**
  * The key file's bytes, or null when there is none. Opened once, not through a symlink, and checked on that
- * descriptor (readOwnFile): a regular file of this service's user that nobody else can read or write.
+ * descriptor (readPrivateFile): a regular file of this service's user that nobody else can read or write.
  */
 function readKeyFile(path: string): Buffer | null {
-  if (process.platform === 'win32') {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-  const uid = process.getuid?.() ?? 0;
-  const read = readOwnFile(path, { uid, deniedMode: 0o077, maxBytes: MAX_KEY_FILE_BYTES, readBytes: MAX_KEY_FILE_BYTES });
+  const read = readPrivateFile(path, MAX_KEY_FILE_BYTES);
   if (read.ok) return read.bytes;
   switch (read.problem) {
     case 'unopenable':
@@ -58,7 +48,7 @@ function readKeyFile(path: string): Buffer | null {
     case 'mode':
       throw new AuditKeyError(`audit signing key ${path} is readable or writable by others; refusing to use it`);
     case 'owner':
-      throw new AuditKeyError(`audit signing key ${path} belongs to uid ${read.uid}, not to this service (uid ${uid})`);
+      throw new AuditKeyError(`audit signing key ${path} belongs to uid ${read.uid}, not to this service (uid ${process.getuid?.() ?? 0})`);
     case 'too-long':
       throw new AuditKeyError(`audit signing key ${path} is too long to be a key; refusing to use it`);
   }

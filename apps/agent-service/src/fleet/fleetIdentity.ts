@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { readOwnFile } from '../store/ownFile.ts';
+import { readPrivateFile } from '../store/ownFile.ts';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -80,11 +80,10 @@ const MAX_KEY_FILE_BYTES = 16 * 1024;
 
 /**
  * The machine's fleet key, opened once without following a symlink or waiting on a FIFO, and checked on that
- * descriptor (readOwnFile): a regular file of the agent's user that nobody else can read or write.
+ * descriptor (readPrivateFile): a regular file of the agent's user that nobody else can read or write.
  */
 function readFleetKey(path: string): string {
-  if (process.platform === 'win32') return readFileSync(path, 'utf8');
-  const read = readOwnFile(path, { uid: process.getuid?.() ?? 0, deniedMode: 0o077, maxBytes: MAX_KEY_FILE_BYTES, readBytes: MAX_KEY_FILE_BYTES });
+  const read = readPrivateFile(path, MAX_KEY_FILE_BYTES);
   if (read.ok) return read.bytes.toString('utf8');
   if (read.problem === 'unopenable' && read.error.code !== 'ELOOP') throw read.error;
   throw new FleetKeyError(`${path} must belong to the agent's user and be readable by it alone (0600)`);

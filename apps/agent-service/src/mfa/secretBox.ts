@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeyFileOnce } from '../store/keyFile.ts';
-import { readOwnFile } from '../store/ownFile.ts';
+import { readPrivateFile } from '../store/ownFile.ts';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -80,41 +79,30 @@ function readOrCreateKey(path: string): Buffer {
 
 /**
  * The key, or null when there is no file. Opened once, not through a symlink, and checked on that descriptor
- * (readOwnFile): a regular file of this service's user that nobody else can read or write, of the key's length.
+ * (readPrivateFile): a regular file of this service's user that nobody else can read or write, of the key's length.
  */
 function readKey(path: string): Buffer | null {
-  let key: Buffer;
-  if (process.platform === 'win32') {
-    try {
-      key = readFileSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
+  const read = readPrivateFile(path, MAX_KEY_FILE_BYTES);
+  if (!read.ok) {
+    switch (read.problem) {
+      case 'unopenable':
+        if (read.error.code === 'ENOENT') return null;
+        if (read.error.code === 'ELOOP') throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
+        throw read.error;
+      case 'not-a-file':
+        throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
+      case 'too-long':
+        throw new SecretBoxError(`MFA key file ${path} holds more than ${MAX_KEY_FILE_BYTES} bytes instead of ${KEY_BYTES}; refusing to use it`);
+      case 'mode':
+        throw new SecretBoxError(
+          `MFA key file ${path} has mode ${read.mode.toString(8).padStart(4, '0')}: other users could read or replace it. ` +
+            `Refusing to use it; run "chmod 600 ${path}" if it was never exposed, otherwise re-enroll every user with a new key.`,
+        );
+      case 'owner':
+        throw new SecretBoxError(`MFA key file ${path} belongs to uid ${read.uid}, not to this service (uid ${process.getuid?.() ?? 0}); refusing to use it`);
     }
-  } else {
-    const uid = process.getuid?.() ?? 0;
-    const read = readOwnFile(path, { uid, deniedMode: 0o077, maxBytes: MAX_KEY_FILE_BYTES, readBytes: MAX_KEY_FILE_BYTES });
-    if (!read.ok) {
-      switch (read.problem) {
-        case 'unopenable':
-          if (read.error.code === 'ENOENT') return null;
-          if (read.error.code === 'ELOOP') throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
-          throw read.error;
-        case 'not-a-file':
-          throw new SecretBoxError(`MFA key file ${path} is not a regular file; refusing to use it`);
-        case 'too-long':
-          throw new SecretBoxError(`MFA key file ${path} holds more than ${MAX_KEY_FILE_BYTES} bytes instead of ${KEY_BYTES}; refusing to use it`);
-        case 'mode':
-          throw new SecretBoxError(
-            `MFA key file ${path} has mode ${read.mode.toString(8).padStart(4, '0')}: other users could read or replace it. ` +
-              `Refusing to use it; run "chmod 600 ${path}" if it was never exposed, otherwise re-enroll every user with a new key.`,
-          );
-        case 'owner':
-          throw new SecretBoxError(`MFA key file ${path} belongs to uid ${read.uid}, not to this service (uid ${uid}); refusing to use it`);
-      }
-    }
-    key = read.bytes;
   }
+  const key = read.bytes;
   if (key.length !== KEY_BYTES) {
     throw new SecretBoxError(`MFA key file ${path} holds ${key.length} bytes instead of ${KEY_BYTES}; refusing to use it`);
   }

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 /** Why a file the agent keeps for itself was not read, for the caller to word. */
 export type OwnFileProblem =
@@ -23,7 +23,9 @@ export interface OwnFileRules {
  * following a symlink or blocking on a FIFO; then, on that descriptor, a regular file of the agent's
  * user without the denied permission bits, and not too long. At most `readBytes` are read.
  */
-export function readOwnFile(path: string, rules: OwnFileRules): { readonly ok: true; readonly bytes: Buffer } | ({ readonly ok: false } & OwnFileProblem) {
+export type OwnFileRead = { readonly ok: true; readonly bytes: Buffer } | ({ readonly ok: false } & OwnFileProblem);
+
+export function readOwnFile(path: string, rules: OwnFileRules): OwnFileRead {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -41,4 +43,20 @@ export function readOwnFile(path: string, rules: OwnFileRules): { readonly ok: t
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A file only the agent's user may read or write (its keys), read with readOwnFile's checks for that: this uid's,
+ * no permission bit for anyone else, at most `maxBytes`. On Windows, where owner and mode bits do not apply, the file
+ * as it is; an error opening it is `unopenable` there too.
+ */
+export function readPrivateFile(path: string, maxBytes: number): OwnFileRead {
+  if (process.platform === 'win32') {
+    try {
+      return { ok: true, bytes: readFileSync(path) };
+    } catch (error) {
+      return { ok: false, problem: 'unopenable', error: error as NodeJS.ErrnoException };
+    }
+  }
+  return readOwnFile(path, { uid: process.getuid?.() ?? 0, deniedMode: 0o077, maxBytes, readBytes: maxBytes });
 }
