@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +82,39 @@ describe("a client pointed at another user's agent", () => {
     expect(result.stderr + result.stdout).toContain(socket);
     expect(await nextConnection()).toBe(0);
   });
+});
+
+describe('a fake agent of another user that never accepts (its backlog full)', () => {
+  it('holds keeper-elevate run as root for the connect timeout at most, then exits 3 saying it timed out', async () => {
+    const folder = join(root, 'stuck');
+    mkdirSync(folder, { mode: 0o755 });
+    chownSync(folder, nobody.uid, nobody.gid);
+    const path = join(folder, 'agent.sock');
+    const stuck = spawn(
+      process.execPath,
+      ['-e', "require('node:net').createServer().listen({ path: process.argv[1], backlog: 1 }, () => console.log('listening'))", path],
+      {
+        uid: nobody.uid,
+        gid: nobody.gid,
+        cwd: '/',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      await new Promise<void>((resolve) => stuck.stdout.once('data', () => resolve()));
+      // Stopped, it accepts nothing more: a few connections fill its backlog, and the next connect waits.
+      stuck.kill('SIGSTOP');
+      const fillers = Array.from({ length: 4 }, () => connect(path).on('error', () => {}));
+      // Each queued or refused (EAGAIN) before the CLI comes: then its connect is the one that waits.
+      await Promise.all(fillers.map((filler) => new Promise((settled) => filler.once('connect', settled).once('error', settled))));
+      const started = Date.now();
+      const result = await runCli(ELEVATE, path, ['/usr/bin/id']);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toBe(`keeper-elevate: cannot reach the Keeper agent at ${path}: timed out connecting to the agent at ${path}\n`);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      for (const filler of fillers) filler.destroy();
+    } finally {
+      stuck.kill('SIGKILL');
+    }
+  }, 30_000);
 });
